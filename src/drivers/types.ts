@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Deployment } from '../core/deployment.js';
+
+/** Which half of a deployment the driver is asked to do. */
+export type DriverPhase = 'deploy' | 'rollback';
+
+export interface DriverContext<Options> {
+  /** The deployment being acted on (read-only snapshot). */
+  deployment: Readonly<Deployment>;
+  /** The service's image repository from config, if any (`registry/web`). */
+  image: string | null;
+  /** Options for this service/environment, already validated by `optionsSchema`. */
+  options: Options;
+  log: Logger;
+  /** Aborted when Slipway shuts down or the deployment is cancelled. */
+  signal: AbortSignal;
+  /** Reports progress for the chat message ("ready 2 of 3"). Cheap; call freely. */
+  progress(text: string): void;
+}
+
+/**
+ * Opaque, JSON-serialisable handle to work a driver started. The engine stores it before it
+ * waits, so another process (or this one after a restart) can call `watch` with it.
+ */
+export type DriverHandle = Record<string, unknown>;
+
+export type DriverOutcome =
+  | { ok: true; summary: string; url?: string }
+  | { ok: false; reason: string; /** Worth rolling back: the target may be half changed. */ changed: boolean };
+
+/** What is live on the target, as far as the driver can tell. */
+export interface TargetStatus {
+  version: string | null;
+  healthy: boolean;
+  detail: string;
+}
+
+/**
+ * The deploy driver port (ARCHITECTURE.md: deploy, status/watch, rollback, optional preview,
+ * teardown, canary). Starting is idempotent per (deployment id, phase): a second call after a
+ * crash attaches to the first run instead of starting another.
+ */
+export interface DeployDriver<Options = unknown> {
+  readonly id: string;
+  readonly optionsSchema: z.ZodType<Options>;
+  /** Starts installing `deployment.version`. */
+  deploy(ctx: DriverContext<Options>): Promise<DriverHandle>;
+  /** Waits for the work behind `handle` to finish; safe to call again after a restart. */
+  watch(ctx: DriverContext<Options>, handle: DriverHandle): Promise<DriverOutcome>;
+  /** Reads what is live on the target; used to verify and to reconcile after a crash. */
+  status?(ctx: DriverContext<Options>): Promise<TargetStatus>;
+  /** Starts returning the target to `toVersion` (or the driver's own previous revision). */
+  rollback?(ctx: DriverContext<Options>, toVersion: string | null): Promise<DriverHandle>;
+  /** Stops work in progress, best effort. */
+  cancel?(ctx: DriverContext<Options>, handle: DriverHandle): Promise<void>;
+  preview?(ctx: DriverContext<Options>, target: string): Promise<DriverHandle>;
+  teardown?(ctx: DriverContext<Options>, target: string): Promise<void>;
+}
+
+/** Builds a driver from process-wide settings (where runs are kept, credentials from env). */
+export interface DriverFactoryContext {
+  /** Directory for driver state that must survive restarts (`.slipway/` by default). */
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+}
+export type DriverFactory = (ctx: DriverFactoryContext) => DeployDriver<unknown>;

@@ -1,0 +1,142 @@
+import type {
+  Approval,
+  Deployment,
+  DeploymentState,
+  Lock,
+  Transition,
+} from '../core/deployment.js';
+
+/** What a new deployment row holds; the store fills id-independent bookkeeping fields. */
+export type NewDeployment = Omit<
+  Deployment,
+  | 'state'
+  | 'driverRef'
+  | 'progress'
+  | 'outcome'
+  | 'leaseOwner'
+  | 'leaseExpiresAt'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'startedAt'
+  | 'finishedAt'
+>;
+
+/** Who moved a deployment, and why. Written with every transition. */
+export interface TransitionMeta {
+  actor: string;
+  reason?: string | null;
+  at?: Date;
+}
+
+/** Fields a transition may change along with the state. */
+export type DeploymentPatch = Partial<
+  Pick<
+    Deployment,
+    | 'driverRef'
+    | 'progress'
+    | 'outcome'
+    | 'previousVersion'
+    | 'leaseOwner'
+    | 'leaseExpiresAt'
+    | 'startedAt'
+    | 'finishedAt'
+  >
+>;
+
+export interface DeploymentFilter {
+  service?: string;
+  environment?: string;
+  states?: DeploymentState[];
+  requestedBy?: string;
+  kind?: Deployment['kind'];
+  /** Only deployments created strictly before this time (paging backwards). */
+  before?: Date;
+  since?: Date;
+  /** Newest first; default 50, at most 500. */
+  limit?: number;
+}
+
+export type LockResult =
+  | { ok: true; lock: Lock; replaced: Lock | null }
+  | { ok: false; heldBy: Lock };
+
+/**
+ * The store port. Every method is one atomic unit in the adapter (one transaction), so the
+ * engine never sees half a change. Both adapters (SQLite, Postgres) run the same suite.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations; returns the names applied now. */
+  migrate(): Promise<string[]>;
+  /** Pending migration names (empty when up to date). */
+  pendingMigrations(): Promise<string[]>;
+  /** Cheap round trip to the database; throws when unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Inserts a deployment in `initial` state with its first transition (from null). When
+   * `idempotencyKey` is already used, inserts nothing and returns the existing deployment
+   * with `created: false`.
+   */
+  createDeployment(
+    deployment: NewDeployment,
+    initial: DeploymentState,
+    meta: TransitionMeta,
+  ): Promise<{ deployment: Deployment; created: boolean }>;
+  getDeployment(id: string): Promise<Deployment | null>;
+  findByIdempotencyKey(key: string): Promise<Deployment | null>;
+  listDeployments(filter?: DeploymentFilter): Promise<Deployment[]>;
+  /**
+   * Compare-and-set: moves `id` from one of `from` to `to`, applies `patch` and appends a
+   * transition row, all in one transaction. Returns null (and changes nothing) when the
+   * deployment is not in any of `from` — someone else moved it first.
+   */
+  transition(
+    id: string,
+    from: readonly DeploymentState[],
+    to: DeploymentState,
+    meta: TransitionMeta,
+    patch?: DeploymentPatch,
+  ): Promise<Deployment | null>;
+  /** Updates non-state fields (progress, driverRef) without a transition row. */
+  patchDeployment(id: string, patch: DeploymentPatch): Promise<void>;
+  listTransitions(deploymentId: string): Promise<Transition[]>;
+
+  /**
+   * Claims the oldest `queued` deployment whose target (service, environment) has no active
+   * deployment (state in ACTIVE_STATES), moving it to `running` with a lease for `owner`.
+   * At most one active deployment per target, across every process sharing the database.
+   */
+  claimNextQueued(
+    owner: string,
+    leaseMs: number,
+    meta: TransitionMeta,
+  ): Promise<Deployment | null>;
+  /** Extends the lease of deployments held by `owner`; returns the ids still held. */
+  renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;
+  /**
+   * Takes over active deployments whose lease has expired (their process died): sets
+   * `owner` as the new lease holder. Returns the deployments taken.
+   */
+  takeExpiredLeases(owner: string, leaseMs: number, now?: Date): Promise<Deployment[]>;
+  /** Drops the lease on deployments held by `owner` (graceful shutdown). */
+  releaseLeases(owner: string): Promise<void>;
+
+  /** The most recent succeeded deployment of a target, if any (what is live). */
+  lastSucceeded(service: string, environment: string): Promise<Deployment | null>;
+
+  /** Records a verdict; a second verdict by the same approver returns `created: false`. */
+  addApproval(approval: Omit<Approval, 'at'> & { at?: Date }): Promise<{ created: boolean }>;
+  listApprovals(deploymentId: string): Promise<Approval[]>;
+
+  /**
+   * Takes a lock on (environment, service|null). If another owner holds an unexpired lock on
+   * the same key, refuses unless `force`; the same owner re-locking refreshes it.
+   */
+  acquireLock(lock: Omit<Lock, 'createdAt'> & { createdAt?: Date }, force: boolean): Promise<LockResult>;
+  /** Removes the lock; returns the removed lock or null when there was none. */
+  releaseLock(environment: string, service: string | null): Promise<Lock | null>;
+  /** Unexpired locks, optionally for one environment. */
+  listLocks(environment?: string, now?: Date): Promise<Lock[]>;
+}
