@@ -19,6 +19,8 @@ export type Command =
       environment: string | null;
       /** Omitted: the version before the one live now. */
       version: string | null;
+      /** After ` -- `: why, for the audit trail. */
+      reason: string | null;
     }
   | {
       kind: 'lock';
