@@ -90,7 +90,10 @@ export interface Store {
   /**
    * Compare-and-set: moves `id` from one of `from` to `to`, applies `patch` and appends a
    * transition row, all in one transaction. Returns null (and changes nothing) when the
-   * deployment is not in any of `from` — someone else moved it first.
+   * deployment is not in any of `from` — someone else moved it first. Entering a final state
+   * stamps `finishedAt` with the transition time unless `patch` sets it. Throws ConflictError
+   * when `to` is active and another deployment of the target is already active (the database
+   * enforces one active deployment per target).
    */
   transition(
     id: string,
@@ -108,16 +111,12 @@ export interface Store {
    * deployment (state in ACTIVE_STATES), moving it to `running` with a lease for `owner`.
    * At most one active deployment per target, across every process sharing the database.
    */
-  claimNextQueued(
-    owner: string,
-    leaseMs: number,
-    meta: TransitionMeta,
-  ): Promise<Deployment | null>;
+  claimNextQueued(owner: string, leaseMs: number, meta: TransitionMeta): Promise<Deployment | null>;
   /** Extends the lease of deployments held by `owner`; returns the ids still held. */
   renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;
   /**
-   * Takes over active deployments whose lease has expired (their process died): sets
-   * `owner` as the new lease holder. Returns the deployments taken.
+   * Takes over active deployments whose lease has expired (their process died) or that hold
+   * no lease (released): sets `owner` as the new lease holder. Returns the deployments taken.
    */
   takeExpiredLeases(owner: string, leaseMs: number, now?: Date): Promise<Deployment[]>;
   /** Drops the lease on deployments held by `owner` (graceful shutdown). */
@@ -134,8 +133,11 @@ export interface Store {
    * Takes a lock on (environment, service|null). If another owner holds an unexpired lock on
    * the same key, refuses unless `force`; the same owner re-locking refreshes it.
    */
-  acquireLock(lock: Omit<Lock, 'createdAt'> & { createdAt?: Date }, force: boolean): Promise<LockResult>;
-  /** Removes the lock; returns the removed lock or null when there was none. */
+  acquireLock(
+    lock: Omit<Lock, 'createdAt'> & { createdAt?: Date },
+    force: boolean,
+  ): Promise<LockResult>;
+  /** Removes the lock; returns the removed lock or null when there was none (or it had expired). */
   releaseLock(environment: string, service: string | null): Promise<Lock | null>;
   /** Unexpired locks, optionally for one environment. */
   listLocks(environment?: string, now?: Date): Promise<Lock[]>;

@@ -1,0 +1,242 @@
+import type { Transaction } from 'kysely';
+import { sql } from 'kysely';
+import {
+  ACTIVE_STATES,
+  type Deployment,
+  type DeploymentState,
+  isFinal,
+  type Transition,
+} from '../core/deployment.js';
+import { ConflictError } from '../core/errors.js';
+import { lockRows, type StoreContext } from './context.js';
+import { newDeploymentRow, patchColumns, toDeployment, toTransition } from './rows.js';
+import type { DeploymentsTable, Tables } from './tables.js';
+import type { DeploymentFilter, DeploymentPatch, NewDeployment, TransitionMeta } from './types.js';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+export async function createDeployment(
+  ctx: StoreContext,
+  deployment: NewDeployment,
+  initial: DeploymentState,
+  meta: TransitionMeta,
+): Promise<{ deployment: Deployment; created: boolean }> {
+  const at = meta.at ?? ctx.now();
+  const key = deployment.idempotencyKey;
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      // Checking first keeps the common retry path free of failed (and, on Postgres,
+      // aborted) transactions; the unique index below still decides races.
+      const existing = key === null ? undefined : await selectByKey(trx, key);
+      if (existing) return { deployment: toDeployment(existing), created: false };
+      const row = newDeploymentRow(deployment, initial, at);
+      if (isFinal(initial)) row.finished_at = at.getTime();
+      await trx.insertInto('deployments').values(row).execute();
+      await appendTransition(trx, row, null, meta, at);
+      return { deployment: toDeployment(row), created: true };
+    });
+  } catch (err) {
+    if (ctx.dialect.violation(err) !== 'unique') throw err;
+    // Another request with the same key committed between our check and our insert.
+    const winner = key === null ? null : await findByIdempotencyKey(ctx, key);
+    if (winner) return { deployment: winner, created: false };
+    throw await explainConflict(ctx, deployment, initial, err);
+  }
+}
+
+async function explainConflict(
+  ctx: StoreContext,
+  deployment: NewDeployment,
+  initial: DeploymentState,
+  cause: unknown,
+): Promise<ConflictError> {
+  const sameId = await getDeployment(ctx, deployment.id);
+  const error = sameId
+    ? new ConflictError(`deployment id ${deployment.id} is already used: generate a new id`)
+    : targetBusy(deployment, initial);
+  error.cause = cause;
+  return error;
+}
+
+function targetBusy(target: Pick<Deployment, 'service' | 'environment'>, to: DeploymentState) {
+  return new ConflictError(
+    `${target.service} in ${target.environment} already has an active deployment: wait for it to finish before moving another one to ${to}`,
+    { service: target.service, environment: target.environment },
+  );
+}
+
+function selectByKey(trx: Transaction<Tables>, key: string) {
+  return trx
+    .selectFrom('deployments')
+    .selectAll()
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+}
+
+export async function getDeployment(ctx: StoreContext, id: string): Promise<Deployment | null> {
+  const row = await ctx.db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? toDeployment(row) : null;
+}
+
+export async function findByIdempotencyKey(
+  ctx: StoreContext,
+  key: string,
+): Promise<Deployment | null> {
+  const row = await ctx.db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  return row ? toDeployment(row) : null;
+}
+
+export async function listDeployments(
+  ctx: StoreContext,
+  filter: DeploymentFilter = {},
+): Promise<Deployment[]> {
+  if (filter.states?.length === 0) return [];
+  const limit = Math.min(Math.max(Math.floor(filter.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+  let query = ctx.db.selectFrom('deployments').selectAll();
+  if (filter.service !== undefined) query = query.where('service', '=', filter.service);
+  if (filter.environment !== undefined) {
+    query = query.where('environment', '=', filter.environment);
+  }
+  if (filter.states !== undefined) query = query.where('state', 'in', filter.states);
+  if (filter.requestedBy !== undefined) {
+    query = query.where('requested_by', '=', filter.requestedBy);
+  }
+  if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+  if (filter.before !== undefined) query = query.where('created_at', '<', filter.before.getTime());
+  if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since.getTime());
+  const rows = await query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toDeployment);
+}
+
+export async function transition(
+  ctx: StoreContext,
+  id: string,
+  from: readonly DeploymentState[],
+  to: DeploymentState,
+  meta: TransitionMeta,
+  patch: DeploymentPatch = {},
+): Promise<Deployment | null> {
+  if (from.length === 0) return null;
+  const at = meta.at ?? ctx.now();
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      // The row lock (Postgres) makes a concurrent transition wait and then see our state,
+      // so its compare-and-set fails instead of both succeeding.
+      const current = await lockRows(
+        ctx,
+        trx.selectFrom('deployments').select('state').where('id', '=', id),
+      ).executeTakeFirst();
+      if (!current || !from.includes(current.state as DeploymentState)) return null;
+      const columns: Partial<DeploymentsTable> = {
+        ...patchColumns(patch),
+        state: to,
+        updated_at: at.getTime(),
+      };
+      if (isFinal(to) && patch.finishedAt === undefined) columns.finished_at = at.getTime();
+      const row = await trx
+        .updateTable('deployments')
+        .set(columns)
+        .where('id', '=', id)
+        .where('state', '=', current.state)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await appendTransition(trx, row, current.state, meta, at);
+      return toDeployment(row);
+    });
+  } catch (err) {
+    // deployments_one_active_per_target: the database refuses a second active deployment.
+    if (ctx.dialect.violation(err) === 'unique' && ACTIVE_STATES.includes(to)) {
+      const deployment = await getDeployment(ctx, id);
+      if (deployment) throw Object.assign(targetBusy(deployment, to), { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Appends the transition into `row.state`; seq follows the deployment's last one. */
+export async function appendTransition(
+  trx: Transaction<Tables>,
+  row: Pick<DeploymentsTable, 'id' | 'state' | 'correlation_id'>,
+  from: string | null,
+  meta: TransitionMeta,
+  at: Date,
+): Promise<void> {
+  const last = await trx
+    .selectFrom('transitions')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('deployment_id', '=', row.id)
+    .executeTakeFirst();
+  await trx
+    .insertInto('transitions')
+    .values({
+      deployment_id: row.id,
+      seq: Number(last?.seq ?? 0) + 1,
+      from_state: from,
+      to_state: row.state,
+      actor: meta.actor,
+      at: at.getTime(),
+      reason: meta.reason ?? null,
+      correlation_id: row.correlation_id,
+    })
+    .execute();
+}
+
+export async function patchDeployment(
+  ctx: StoreContext,
+  id: string,
+  patch: DeploymentPatch,
+): Promise<void> {
+  const columns = patchColumns(patch);
+  if (Object.keys(columns).length === 0) return;
+  await ctx.db
+    .updateTable('deployments')
+    .set({ ...columns, updated_at: ctx.now().getTime() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function listTransitions(
+  ctx: StoreContext,
+  deploymentId: string,
+): Promise<Transition[]> {
+  const rows = await ctx.db
+    .selectFrom('transitions')
+    .selectAll()
+    .where('deployment_id', '=', deploymentId)
+    .orderBy('seq')
+    .execute();
+  return rows.map(toTransition);
+}
+
+export async function lastSucceeded(
+  ctx: StoreContext,
+  service: string,
+  environment: string,
+): Promise<Deployment | null> {
+  const row = await ctx.db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('service', '=', service)
+    .where('environment', '=', environment)
+    .where('state', '=', 'succeeded')
+    // What is live is what finished last, not what was requested last.
+    .orderBy(sql`coalesce(finished_at, updated_at)`, 'desc')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toDeployment(row) : null;
+}

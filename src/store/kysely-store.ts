@@ -1,0 +1,58 @@
+import { sql } from 'kysely';
+import { addApproval, listApprovals } from './approvals.js';
+import type { StoreContext } from './context.js';
+import {
+  createDeployment,
+  findByIdempotencyKey,
+  getDeployment,
+  lastSucceeded,
+  listDeployments,
+  listTransitions,
+  patchDeployment,
+  transition,
+} from './deployments.js';
+import { acquireLock, listLocks, releaseLock } from './locks.js';
+import { migrate, pendingMigrations } from './migrations/index.js';
+import { claimNextQueued, releaseLeases, renewLeases, takeExpiredLeases } from './queue.js';
+import type { Store } from './types.js';
+
+/** The one implementation of the Store port; the dialect only changes `ctx.dialect`. */
+export function createKyselyStore(ctx: StoreContext): Store {
+  let closing: Promise<void> | undefined;
+  return {
+    kind: ctx.dialect.kind,
+    migrate: () => migrate(ctx),
+    pendingMigrations: () => pendingMigrations(ctx),
+    ping: async () => {
+      await sql`select 1`.execute(ctx.db);
+    },
+    // Closing twice is harmless (shutdown paths often overlap); pg's pool throws otherwise.
+    close: () => {
+      closing ??= ctx.db.destroy();
+      return closing;
+    },
+
+    createDeployment: (deployment, initial, meta) =>
+      createDeployment(ctx, deployment, initial, meta),
+    getDeployment: (id) => getDeployment(ctx, id),
+    findByIdempotencyKey: (key) => findByIdempotencyKey(ctx, key),
+    listDeployments: (filter) => listDeployments(ctx, filter),
+    transition: (id, from, to, meta, patch) => transition(ctx, id, from, to, meta, patch),
+    patchDeployment: (id, patch) => patchDeployment(ctx, id, patch),
+    listTransitions: (id) => listTransitions(ctx, id),
+
+    claimNextQueued: (owner, leaseMs, meta) => claimNextQueued(ctx, owner, leaseMs, meta),
+    renewLeases: (owner, ids, leaseMs) => renewLeases(ctx, owner, ids, leaseMs),
+    takeExpiredLeases: (owner, leaseMs, now) => takeExpiredLeases(ctx, owner, leaseMs, now),
+    releaseLeases: (owner) => releaseLeases(ctx, owner),
+
+    lastSucceeded: (service, environment) => lastSucceeded(ctx, service, environment),
+
+    addApproval: (approval) => addApproval(ctx, approval),
+    listApprovals: (id) => listApprovals(ctx, id),
+
+    acquireLock: (lock, force) => acquireLock(ctx, lock, force),
+    releaseLock: (environment, service) => releaseLock(ctx, environment, service),
+    listLocks: (environment, now) => listLocks(ctx, environment, now),
+  };
+}

@@ -1,0 +1,52 @@
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { StoreContext } from '../context.js';
+import * as initial from './001-initial.js';
+
+/**
+ * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
+ * tests see the same list; names sort in the order they must run.
+ */
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '001-initial': initial,
+};
+
+const provider: MigrationProvider = {
+  getMigrations: async () => ({ ...MIGRATIONS }),
+};
+
+/** Own table names, so Slipway can share a database with another Kysely application. */
+const MIGRATION_TABLE = 'slipway_migrations';
+const MIGRATION_LOCK_TABLE = 'slipway_migrations_lock';
+
+async function createMigrator(ctx: StoreContext): Promise<Migrator> {
+  return new Migrator({
+    db: ctx.db,
+    provider,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+    migrationTableSchema: await ctx.dialect.migrationSchema(ctx.db),
+  });
+}
+
+export async function migrate(ctx: StoreContext): Promise<string[]> {
+  const migrator = await createMigrator(ctx);
+  const { error, results = [] } = await migrator.migrateToLatest();
+  const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  if (error) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
+    const message = error instanceof Error ? error.message : String(error);
+    const what = failed ? `database migration ${failed} failed` : 'could not migrate the database';
+    throw new Error(`${what}: ${message}. Fix the cause and run the migrations again.`, {
+      cause: error,
+    });
+  }
+  // Debug: the caller (app start, `slipway db migrate`) reports what was applied.
+  if (applied.length > 0) ctx.log?.debug({ applied }, 'applied database migrations');
+  return applied;
+}
+
+export async function pendingMigrations(ctx: StoreContext): Promise<string[]> {
+  const migrator = await createMigrator(ctx);
+  const migrations = await migrator.getMigrations();
+  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

@@ -1,0 +1,143 @@
+import type {
+  Approval,
+  ApprovalVerdict,
+  Deployment,
+  DeploymentKind,
+  DeploymentState,
+  Lock,
+  RequestSource,
+  Transition,
+} from '../core/deployment.js';
+import type { ApprovalsTable, DeploymentsTable, LocksTable, TransitionsTable } from './tables.js';
+import type { DeploymentPatch, NewDeployment } from './types.js';
+
+/** Postgres may hand BIGINT back as text; SQLite as a number. Both become a Date. */
+export function toDate(value: number | string): Date {
+  return new Date(Number(value));
+}
+
+export function toDateOrNull(value: number | string | null): Date | null {
+  return value === null ? null : toDate(value);
+}
+
+export function toMillisOrNull(value: Date | null): number | null {
+  return value === null ? null : value.getTime();
+}
+
+function encodeJson(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+export function toDeployment(row: DeploymentsTable): Deployment {
+  return {
+    id: row.id,
+    service: row.service,
+    environment: row.environment,
+    version: row.version,
+    previousVersion: row.previous_version,
+    kind: row.kind as DeploymentKind,
+    state: row.state as DeploymentState,
+    requestedBy: row.requested_by,
+    source: row.source as RequestSource,
+    channel: row.channel,
+    reason: row.reason,
+    correlationId: row.correlation_id,
+    idempotencyKey: row.idempotency_key,
+    freezeOverride: Number(row.freeze_override) === 1,
+    approvalsRequired: Number(row.approvals_required),
+    driver: row.driver,
+    driverRef: row.driver_ref === null ? null : JSON.parse(row.driver_ref),
+    progress: row.progress,
+    outcome: row.outcome,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: toDateOrNull(row.lease_expires_at),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    startedAt: toDateOrNull(row.started_at),
+    finishedAt: toDateOrNull(row.finished_at),
+  };
+}
+
+export function newDeploymentRow(
+  d: NewDeployment,
+  state: DeploymentState,
+  at: Date,
+): DeploymentsTable {
+  return {
+    id: d.id,
+    service: d.service,
+    environment: d.environment,
+    version: d.version,
+    previous_version: d.previousVersion,
+    kind: d.kind,
+    state,
+    requested_by: d.requestedBy,
+    source: d.source,
+    channel: d.channel,
+    reason: d.reason,
+    correlation_id: d.correlationId,
+    idempotency_key: d.idempotencyKey,
+    freeze_override: d.freezeOverride ? 1 : 0,
+    approvals_required: d.approvalsRequired,
+    driver: d.driver,
+    driver_ref: null,
+    progress: null,
+    outcome: null,
+    lease_owner: null,
+    lease_expires_at: null,
+    created_at: at.getTime(),
+    updated_at: at.getTime(),
+    started_at: null,
+    finished_at: null,
+  };
+}
+
+/** Only the keys present in `patch` become columns: an absent key leaves the column alone. */
+export function patchColumns(patch: DeploymentPatch): Partial<DeploymentsTable> {
+  const columns: Partial<DeploymentsTable> = {};
+  if (patch.driverRef !== undefined) columns.driver_ref = encodeJson(patch.driverRef);
+  if (patch.progress !== undefined) columns.progress = patch.progress;
+  if (patch.outcome !== undefined) columns.outcome = patch.outcome;
+  if (patch.previousVersion !== undefined) columns.previous_version = patch.previousVersion;
+  if (patch.leaseOwner !== undefined) columns.lease_owner = patch.leaseOwner;
+  if (patch.leaseExpiresAt !== undefined) {
+    columns.lease_expires_at = toMillisOrNull(patch.leaseExpiresAt);
+  }
+  if (patch.startedAt !== undefined) columns.started_at = toMillisOrNull(patch.startedAt);
+  if (patch.finishedAt !== undefined) columns.finished_at = toMillisOrNull(patch.finishedAt);
+  return columns;
+}
+
+export function toTransition(row: TransitionsTable): Transition {
+  return {
+    deploymentId: row.deployment_id,
+    seq: Number(row.seq),
+    from: row.from_state as DeploymentState | null,
+    to: row.to_state as DeploymentState,
+    actor: row.actor,
+    at: toDate(row.at),
+    reason: row.reason,
+    correlationId: row.correlation_id,
+  };
+}
+
+export function toApproval(row: ApprovalsTable): Approval {
+  return {
+    deploymentId: row.deployment_id,
+    approver: row.approver,
+    verdict: row.verdict as ApprovalVerdict,
+    comment: row.comment,
+    at: toDate(row.at),
+  };
+}
+
+export function toLock(row: LocksTable): Lock {
+  return {
+    environment: row.environment,
+    service: row.service === '' ? null : row.service,
+    owner: row.owner,
+    reason: row.reason,
+    createdAt: toDate(row.created_at),
+    expiresAt: toDateOrNull(row.expires_at),
+  };
+}

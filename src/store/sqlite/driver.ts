@@ -1,0 +1,149 @@
+import type { Database } from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+
+/**
+ * Kysely's SqliteDialect, with two changes that matter once several connections (other
+ * processes, or other Store instances in this one) share a file:
+ *
+ * - Transactions begin IMMEDIATE, taking the write lock up front. A DEFERRED transaction that
+ *   reads and then writes can fail with SQLITE_BUSY mid-way when another writer got in first.
+ * - Waiting for a busy database happens here, asynchronously, instead of in SQLite's
+ *   busy_timeout. better-sqlite3 is synchronous: busy_timeout sleeps on the event loop, so a
+ *   second Store in the same process would block the very transaction it waits for.
+ */
+export function createSqliteDialect(database: Database, busyTimeoutMs: number): Dialect {
+  return {
+    createAdapter: () => new TransactionalSqliteAdapter(),
+    createDriver: () => new ImmediateSqliteDriver(database, busyTimeoutMs),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
+  };
+}
+
+/**
+ * SQLite runs DDL in transactions; saying so makes Kysely's Migrator wrap each run in one
+ * (IMMEDIATE, see above), so two processes migrating the same file take turns.
+ */
+class TransactionalSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class ImmediateSqliteDriver implements Driver {
+  readonly #connection: BusyRetryingConnection;
+  readonly #mutex = new Mutex();
+
+  constructor(
+    readonly database: Database,
+    busyTimeoutMs: number,
+  ) {
+    this.#connection = new BusyRetryingConnection(database, busyTimeoutMs);
+  }
+
+  async init(): Promise<void> {}
+
+  // One connection: Kysely callers queue here, a transaction holds it until it ends.
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#mutex.lock();
+    return this.#connection;
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.#mutex.unlock();
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async destroy(): Promise<void> {
+    this.database.close();
+  }
+}
+
+class BusyRetryingConnection implements DatabaseConnection {
+  constructor(
+    readonly database: Database,
+    readonly busyTimeoutMs: number,
+  ) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const deadline = Date.now() + this.busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return this.#run<R>(query);
+      } catch (err) {
+        // A statement that failed with SQLITE_BUSY had no effect, so running it again is safe.
+        if (!isBusy(err) || Date.now() >= deadline) throw err;
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
+
+  #run<R>(query: CompiledQuery): QueryResult<R> {
+    const statement = this.database.prepare(query.sql);
+    if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(query.parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  }
+
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const statement = this.database.prepare(query.sql);
+    for (const row of statement.iterate(query.parameters)) yield { rows: [row as R] };
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/** 1, 2, 4 … 32 ms with jitter, so waiting connections do not retry in lockstep. */
+function backoffMs(attempt: number): number {
+  return Math.min(2 ** attempt, 32) * (0.5 + Math.random());
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** First come, first served; `unlock` lets the next waiter in. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  #release: (() => void) | undefined;
+
+  async lock(): Promise<void> {
+    const previous = this.#tail;
+    let release: () => void = () => {};
+    this.#tail = new Promise((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    this.#release = release;
+  }
+
+  unlock(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+}

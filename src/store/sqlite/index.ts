@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { DialectSupport } from '../context.js';
+import { createKyselyStore } from '../kysely-store.js';
+import type { Tables } from '../tables.js';
+import type { Store } from '../types.js';
+import { createSqliteDialect } from './driver.js';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' for a private database that disappears on close. */
+  path: string;
+  log?: Logger;
+  now?: () => Date;
+  /** How long a statement waits for another connection's write to finish. Default 5 s. */
+  busyTimeoutMs?: number;
+}
+
+const sqliteSupport: DialectSupport = {
+  kind: 'sqlite',
+  // Every transaction begins IMMEDIATE (see driver.ts): claims already run one at a time.
+  lockQueue: async () => {},
+  rowLocks: false,
+  violation: (err) => {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      return 'unique';
+    }
+    return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' ? 'foreign_key' : null;
+  },
+  migrationSchema: async () => undefined,
+};
+
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+  const database = openDatabase(options.path, busyTimeoutMs);
+  const log = options.log?.child({ store: 'sqlite' });
+  log?.debug({ path: database.name }, 'opened SQLite database');
+  return createKyselyStore({
+    db: new Kysely<Tables>({ dialect: createSqliteDialect(database, busyTimeoutMs) }),
+    dialect: sqliteSupport,
+    now: options.now ?? (() => new Date()),
+    log,
+  });
+}
+
+function openDatabase(path: string, busyTimeoutMs: number): Sqlite.Database {
+  const memory = path === ':memory:';
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  // SQLite's own busy wait is used only while opening, which is synchronous anyway.
+  const database = new Sqlite(path, { timeout: busyTimeoutMs });
+  // WAL lets readers run while one process writes; it is a property of the file.
+  if (!memory) database.pragma('journal_mode = WAL');
+  database.pragma('foreign_keys = ON');
+  // From here on the driver waits asynchronously (driver.ts explains why).
+  database.pragma('busy_timeout = 0');
+  return database;
+}

@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Sqlite from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createStore } from '../index.js';
+import { newDeployment, queue, timeline } from '../test-support/fixtures.js';
+import { storeSuite } from '../test-support/store-suite.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'slipway-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+storeSuite({
+  name: 'sqlite file',
+  shared: true,
+  freshUrl: () => `sqlite://${join(dir, `${randomUUID()}.db`)}`,
+});
+storeSuite({ name: 'sqlite :memory:', shared: false, freshUrl: () => ':memory:' });
+
+describe('SQLite setup', () => {
+  it('creates the parent directory, and the file in WAL mode', async () => {
+    const path = join(dir, 'nested', 'deeper', 'slipway.db');
+    const store = createStore(path);
+    try {
+      await store.migrate();
+      expect(existsSync(path)).toBe(true);
+      const raw = new Sqlite(path, { readonly: true });
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      raw.close();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('enforces foreign keys', async () => {
+    const store = createStore(':memory:');
+    try {
+      await store.migrate();
+      await expect(
+        store.addApproval({ deploymentId: 'x', approver: 'a', verdict: 'approve', comment: null }),
+      ).rejects.toThrow(/does not exist/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  // The cap is plain JS shared by both dialects; 500 rows are cheapest to make here.
+  it('lists at most 500 deployments at once', async () => {
+    const store = createStore(':memory:');
+    try {
+      await store.migrate();
+      const at = timeline();
+      for (let i = 0; i < 505; i++) {
+        await store.createDeployment(newDeployment(), 'succeeded', { actor: 'a', at: at(i) });
+      }
+      const all = await store.listDeployments({ limit: 10_000 });
+      expect(all).toHaveLength(500);
+      expect(all[0]?.createdAt).toEqual(at(504));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('waits for a writer in another connection instead of failing', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const store = createStore(path);
+    await store.migrate();
+    const blocker = new Sqlite(path);
+    try {
+      blocker.exec('begin immediate');
+      const pending = store.createDeployment(newDeployment(), 'queued', { actor: 'a' });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      blocker.exec('commit');
+      expect((await pending).created).toBe(true);
+    } finally {
+      blocker.close();
+      await store.close();
+    }
+  });
+});
+
+describe('SQLite shared by several processes', () => {
+  it('keeps one active deployment per target while processes claim together', async () => {
+    const url = `sqlite://${join(dir, `${randomUUID()}.db`)}`;
+    const store = createStore(url);
+    try {
+      await store.migrate();
+      const at = timeline();
+      const created: string[] = [];
+      for (const [i, service] of ['web', 'api', 'db'].entries()) {
+        const target = { service, environment: 'staging' };
+        const rows = await queue(store, at, target, 6, 1, i * 6);
+        created.push(...rows.map((d) => d.id));
+      }
+      const reports = await runClaimWorkers(url, ['proc-a', 'proc-b']);
+      expect(reports.flatMap((r) => r.errors)).toEqual([]);
+      // Not one process doing everything while the others were still starting.
+      expect(reports.every((r) => r.claimed.length > 0)).toBe(true);
+      const claimed = reports.flatMap((r) => r.claimed);
+      expect([...claimed].sort()).toEqual([...created].sort());
+      for (const id of created) {
+        const history = await store.listTransitions(id);
+        expect(history.map((t) => t.to)).toEqual(['queued', 'running', 'succeeded']);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+const WORKER = fileURLToPath(new URL('../test-support/claim-worker.ts', import.meta.url));
+
+interface WorkerReport {
+  owner: string;
+  claimed: string[];
+  errors: string[];
+}
+
+/** Starts the workers, waits until each has its store open, then lets them all go at once. */
+async function runClaimWorkers(url: string, owners: string[]): Promise<WorkerReport[]> {
+  const workers = owners.map((owner) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, url, owner], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 20_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    const ready = new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += String(chunk);
+        if (stdout.includes('ready\n')) resolve();
+      });
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const report = new Promise<WorkerReport>((resolve, reject) => {
+      child.on('close', (code) => {
+        if (code !== 0) reject(new Error(`${owner} exited with ${code}: ${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}'));
+      });
+    });
+    return { child, ready, report };
+  });
+  await Promise.race([
+    Promise.all(workers.map((w) => w.ready)),
+    Promise.all(workers.map((w) => w.report)),
+  ]);
+  for (const w of workers) w.child.stdin.end('go\n');
+  return Promise.all(workers.map((w) => w.report));
+}

@@ -1,0 +1,69 @@
+/**
+ * Row shapes as both dialects store them. Times are epoch milliseconds in BIGINT columns so
+ * that SQLite and Postgres round-trip a `Date` exactly and compare them as numbers.
+ */
+export interface DeploymentsTable {
+  id: string;
+  service: string;
+  environment: string;
+  version: string;
+  previous_version: string | null;
+  kind: string;
+  state: string;
+  requested_by: string;
+  source: string;
+  channel: string | null;
+  reason: string | null;
+  correlation_id: string;
+  idempotency_key: string | null;
+  /** 0 or 1: SQLite has no boolean type. */
+  freeze_override: number;
+  approvals_required: number;
+  driver: string;
+  /** JSON text of `driverRef`; NULL when there is none. */
+  driver_ref: string | null;
+  progress: string | null;
+  outcome: string | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface TransitionsTable {
+  deployment_id: string;
+  seq: number;
+  from_state: string | null;
+  to_state: string;
+  actor: string;
+  at: number;
+  reason: string | null;
+  correlation_id: string;
+}
+
+export interface ApprovalsTable {
+  deployment_id: string;
+  approver: string;
+  verdict: string;
+  comment: string | null;
+  at: number;
+}
+
+export interface LocksTable {
+  environment: string;
+  /** '' for a lock on the whole environment: a primary key column cannot be NULL. */
+  service: string;
+  owner: string;
+  reason: string | null;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface Tables {
+  deployments: DeploymentsTable;
+  transitions: TransitionsTable;
+  approvals: ApprovalsTable;
+  locks: LocksTable;
+}

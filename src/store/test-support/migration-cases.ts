@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { newDeployment, type SuiteContext } from './fixtures.js';
+
+const ALL = ['001-initial'];
+
+export function migrationCases(ctx: SuiteContext): void {
+  describe('migrations', () => {
+    it('lists pending migrations, applies them once and is then up to date', async () => {
+      const { store } = await ctx.openFresh();
+      expect(await store.pendingMigrations()).toEqual(ALL);
+      expect(await store.migrate()).toEqual(ALL);
+      expect(await store.pendingMigrations()).toEqual([]);
+      expect(await store.migrate()).toEqual([]);
+      await store.ping();
+    });
+
+    it('applies each migration once when several processes start together', async () => {
+      const { url, store } = await ctx.openFresh();
+      const others = ctx.target.shared ? [ctx.open(url), ctx.open(url)] : [store, store];
+      const applied = await Promise.all([store, ...others].map((s) => s.migrate()));
+      expect(applied.flat()).toEqual(ALL);
+      for (const s of [store, ...others]) expect(await s.pendingMigrations()).toEqual([]);
+    });
+
+    // ':memory:' vanishes with its connection by design: nothing to reopen.
+    it.skipIf(!ctx.target.shared)('keeps data across reopening', async () => {
+      const { url, store } = await ctx.openFresh();
+      await store.migrate();
+      const { deployment } = await store.createDeployment(newDeployment(), 'queued', {
+        actor: 'a',
+      });
+      await store.close();
+      const reopened = ctx.open(url);
+      expect(await reopened.pendingMigrations()).toEqual([]);
+      expect(await reopened.getDeployment(deployment.id)).toEqual(deployment);
+    });
+  });
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { Deployment } from '../../core/deployment.js';
+import { newDeployment, type SuiteContext, timeline } from './fixtures.js';
+
+export function queryCases(ctx: SuiteContext): void {
+  describe('listDeployments', () => {
+    async function seed() {
+      const store = ctx.store();
+      const at = timeline();
+      const rows: Array<Parameters<typeof newDeployment>[0] & { state?: Deployment['state'] }> = [
+        { service: 'web', environment: 'staging', requestedBy: 'alice' },
+        { service: 'web', environment: 'production', requestedBy: 'bob', state: 'succeeded' },
+        { service: 'api', environment: 'staging', requestedBy: 'alice', kind: 'rollback' },
+        { service: 'api', environment: 'production', requestedBy: 'carol', state: 'failed' },
+        { service: 'web', environment: 'staging', requestedBy: 'bob', state: 'cancelled' },
+      ];
+      const ids: string[] = [];
+      for (const [i, { state, ...row }] of rows.entries()) {
+        const { deployment } = await store.createDeployment(newDeployment(row), state ?? 'queued', {
+          actor: 'a',
+          at: at(i * 1000),
+        });
+        ids.push(deployment.id);
+      }
+      return { store, at, ids };
+    }
+
+    it('lists newest first and filters by each field', async () => {
+      const { store, at, ids } = await seed();
+      const list = async (filter: Parameters<typeof store.listDeployments>[0]) =>
+        (await store.listDeployments(filter)).map((d) => ids.indexOf(d.id));
+      expect(await list(undefined)).toEqual([4, 3, 2, 1, 0]);
+      expect(await list({ service: 'web' })).toEqual([4, 1, 0]);
+      expect(await list({ environment: 'production' })).toEqual([3, 1]);
+      expect(await list({ service: 'web', environment: 'staging' })).toEqual([4, 0]);
+      expect(await list({ states: ['succeeded', 'failed'] })).toEqual([3, 1]);
+      expect(await list({ states: [] })).toEqual([]);
+      expect(await list({ requestedBy: 'alice' })).toEqual([2, 0]);
+      expect(await list({ kind: 'rollback' })).toEqual([2]);
+      expect(await list({ before: at(3000) })).toEqual([2, 1, 0]);
+      expect(await list({ since: at(3000) })).toEqual([4, 3]);
+      expect(await list({ since: at(1000), before: at(3000), service: 'api' })).toEqual([2]);
+    });
+
+    it('pages backwards with before and limit', async () => {
+      const { store, ids } = await seed();
+      const first = await store.listDeployments({ limit: 2 });
+      expect(first.map((d) => ids.indexOf(d.id))).toEqual([4, 3]);
+      const second = await store.listDeployments({ limit: 2, before: first[1]?.createdAt });
+      expect(second.map((d) => ids.indexOf(d.id))).toEqual([2, 1]);
+      const third = await store.listDeployments({ limit: 2, before: second[1]?.createdAt });
+      expect(third.map((d) => ids.indexOf(d.id))).toEqual([0]);
+      expect(await store.listDeployments({ limit: 0 })).toHaveLength(1);
+    });
+
+    it('returns 50 by default', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      await Promise.all(
+        Array.from({ length: 55 }, (_, i) =>
+          store.createDeployment(newDeployment(), 'succeeded', { actor: 'a', at: at(i) }),
+        ),
+      );
+      const page = await store.listDeployments();
+      expect(page).toHaveLength(50);
+      expect(page[0]?.createdAt).toEqual(at(54));
+      expect(await store.listDeployments({ limit: 10_000 })).toHaveLength(55);
+    });
+  });
+
+  describe('lastSucceeded', () => {
+    it('returns the succeeded deployment that finished last on that target', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      expect(await store.lastSucceeded('web', 'staging')).toBeNull();
+      const finish = async (
+        target: { service: string; environment: string },
+        version: string,
+        state: Deployment['state'],
+        createdMs: number,
+        finishedMs: number,
+      ) => {
+        const { deployment } = await store.createDeployment(
+          newDeployment({ ...target, version }),
+          'verifying',
+          { actor: 'a', at: at(createdMs) },
+        );
+        await store.transition(deployment.id, ['verifying'], state, {
+          actor: 'a',
+          at: at(finishedMs),
+        });
+        return deployment.id;
+      };
+      const web = { service: 'web', environment: 'staging' };
+      await finish(web, '1.0.0', 'succeeded', 0, 100);
+      // Requested earlier but finished later: this one is what is live.
+      await finish(web, '1.1.0', 'succeeded', -50, 200);
+      await finish(web, '1.2.0', 'failed', 300, 400);
+      await finish({ service: 'web', environment: 'production' }, '9.9.9', 'succeeded', 500, 600);
+      await finish({ service: 'api', environment: 'staging' }, '8.8.8', 'succeeded', 500, 600);
+      expect((await store.lastSucceeded('web', 'staging'))?.version).toBe('1.1.0');
+      expect((await store.lastSucceeded('web', 'production'))?.version).toBe('9.9.9');
+      expect(await store.lastSucceeded('web', 'perf')).toBeNull();
+    });
+  });
+}

@@ -1,0 +1,78 @@
+import { afterEach, beforeAll, beforeEach, describe } from 'vitest';
+import { createStore } from '../index.js';
+import type { Store } from '../types.js';
+import { deploymentCases } from './deployment-cases.js';
+import type { StoreSuiteTarget, SuiteContext } from './fixtures.js';
+import { approvalAndLockCases } from './lock-cases.js';
+import { migrationCases } from './migration-cases.js';
+import { queryCases } from './query-cases.js';
+import { queueCases } from './queue-cases.js';
+
+export type { StoreSuiteTarget } from './fixtures.js';
+
+/**
+ * Registers the Store contract tests for one database. Every adapter runs the same suite;
+ * each test starts on an empty, migrated database.
+ */
+export function storeSuite(target: StoreSuiteTarget): void {
+  describe(`Store on ${target.name}`, () => {
+    const opened: Store[] = [];
+    const current: { url: string; store: Store | undefined } = { url: '', store: undefined };
+
+    function open(url: string): Store {
+      const store = createStore(url, { poolSize: 4 });
+      opened.push(store);
+      return store;
+    }
+
+    const reused = { url: undefined as string | undefined };
+
+    beforeAll(async () => {
+      if (!target.reset) return;
+      reused.url = await target.freshUrl();
+      const store = createStore(reused.url);
+      await store.migrate();
+      await store.close();
+    });
+
+    beforeEach(async () => {
+      if (target.reset && reused.url) {
+        await target.reset(reused.url);
+        current.url = reused.url;
+        current.store = open(current.url);
+        return;
+      }
+      current.url = await target.freshUrl();
+      current.store = open(current.url);
+      await current.store.migrate();
+    });
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+    });
+
+    const ctx: SuiteContext = {
+      target,
+      store: () => {
+        if (!current.store) throw new Error('the store exists only inside a test');
+        return current.store;
+      },
+      peers: async (n) => {
+        const first = ctx.store();
+        if (!target.shared) return Array.from({ length: n }, () => first);
+        return [first, ...Array.from({ length: n - 1 }, () => open(current.url))];
+      },
+      openFresh: async () => {
+        const url = await target.freshUrl();
+        return { url, store: open(url) };
+      },
+      open,
+    };
+
+    migrationCases(ctx);
+    deploymentCases(ctx);
+    queryCases(ctx);
+    queueCases(ctx);
+    approvalAndLockCases(ctx);
+  });
+}
