@@ -36,6 +36,14 @@ export interface TargetStatus {
   detail: string;
 }
 
+/** What a driver can do for one service/environment, given its options. */
+export interface DriverCapabilities {
+  /** `status` works: the engine verifies health after a deploy, and reconciles with it. */
+  status: boolean;
+  /** `rollback` works without a named version (the driver knows the previous revision). */
+  rollbackToPrevious: boolean;
+}
+
 /**
  * The deploy driver port (ARCHITECTURE.md: deploy, status/watch, rollback, optional preview,
  * teardown, canary). Starting is idempotent per (deployment id, phase): a second call after a
@@ -52,6 +60,11 @@ export interface DeployDriver<Options = unknown> {
   status?(ctx: DriverContext<Options>): Promise<TargetStatus>;
   /** Starts returning the target to `toVersion` (or the driver's own previous revision). */
   rollback?(ctx: DriverContext<Options>, toVersion: string | null): Promise<DriverHandle>;
+  /**
+   * What works with these options. Absent: `status` works whenever the driver has it, and
+   * `rollbackToPrevious` whenever it has `rollback`.
+   */
+  capabilities?(options: Options): DriverCapabilities;
   /** Stops work in progress, best effort. */
   cancel?(ctx: DriverContext<Options>, handle: DriverHandle): Promise<void>;
   preview?(ctx: DriverContext<Options>, target: string): Promise<DriverHandle>;

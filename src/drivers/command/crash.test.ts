@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DriverHandle } from '../types.js';
+import { supervisorCommand } from './launch.js';
+import { ChildRecord, Claim, type RunSpec, writeFileAtomic } from './run-dir.js';
+import {
+  eventually,
+  makeWorld,
+  processGone,
+  runDirOfHandle,
+  type World,
+} from './test-support/fixtures.js';
+
+let world: World;
+beforeEach(async () => {
+  world = await makeWorld();
+});
+afterEach(async () => {
+  await world.cleanup();
+});
+
+/** Appends one line per run to runs.txt, so a test can count how often the command ran. */
+const COUNTING = 'echo "run $$" >> runs.txt\nsleep 1\necho "deployed $SLIPWAY_VERSION"';
+
+async function runCount(): Promise<number> {
+  const text = await world.read('runs.txt').catch(() => '');
+  return text.split('\n').filter(Boolean).length;
+}
+
+async function readJsonFile(file: string): Promise<unknown> {
+  return JSON.parse(await readFile(file, 'utf8'));
+}
+
+/** Starts a deploy in a separate "engine" process, reads its handle, then SIGKILLs it. */
+async function deployInDoomedProcess(script: string): Promise<DriverHandle> {
+  const helper = fileURLToPath(new URL('./test-support/deploy-and-hang.ts', import.meta.url));
+  const { file, args } = supervisorCommand();
+  const tsxArgs = args.slice(0, 2); // ['--import', <tsx loader>]
+  const engine = spawn(file, [...tsxArgs, helper, world.dataDir, script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  engine.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const handleLine = await eventually(
+    async () => (output.includes('\n') ? output : undefined),
+    20_000,
+  );
+  engine.kill('SIGKILL');
+  await new Promise((resolve) => engine.once('exit', resolve));
+  return JSON.parse(handleLine) as DriverHandle;
+}
+
+describe('command driver: crash safety', () => {
+  it('runs the command once however often deploy is called for the same deployment', async () => {
+    const script = await world.script('deploy.sh', COUNTING);
+    const first = world.driver();
+    const second = world.driver();
+    const ctx = world.context({ deploy: [script] });
+    const handles = await Promise.all([first.deploy(ctx), second.deploy(ctx), first.deploy(ctx)]);
+    expect(new Set(handles.map((h) => JSON.stringify(h))).size).toBe(1);
+    const [handle] = handles;
+
+    expect(await first.watch(ctx, handle)).toEqual({ ok: true, summary: 'deployed 1.2.3' });
+    expect(await second.deploy(ctx)).toEqual(handle);
+    expect(await second.watch(ctx, handle)).toEqual({ ok: true, summary: 'deployed 1.2.3' });
+    expect(await runCount()).toBe(1);
+  });
+
+  it('survives the engine being SIGKILLed: a new process watches and gets the real outcome', async () => {
+    const script = await world.script('deploy.sh', `${COUNTING}\nexit 4`);
+    const handle = await deployInDoomedProcess(script);
+
+    // The restarted engine may not have stored the handle: deploying again attaches.
+    const restarted = world.driver();
+    const ctx = world.context({ deploy: [script] });
+    expect(await restarted.deploy(ctx)).toEqual(handle);
+    const outcome = await restarted.watch(ctx, handle);
+
+    expect(outcome).toEqual({ ok: false, changed: true, reason: 'exit 4: deployed 1.2.3' });
+    expect(await runCount()).toBe(1);
+  });
+
+  it('reports "outcome unknown" when the supervisor is killed, after the orphaned command ends, without re-running it', async () => {
+    const script = await world.script('deploy.sh', 'sleep 1\necho ran >> runs.txt\necho done');
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [script] });
+    const handle = await driver.deploy(ctx);
+    const runDir = runDirOfHandle(world, handle);
+    const claim = Claim.parse(
+      await eventually(() => readJsonFile(join(runDir, 'supervisor.json'))),
+    );
+    const child = ChildRecord.parse(
+      await eventually(() => readJsonFile(join(runDir, 'child.json'))),
+    );
+    if (claim.kind !== 'supervisor') throw new Error('expected a supervisor claim');
+    process.kill(claim.process.pid, 'SIGKILL');
+
+    const outcome = await driver.watch(ctx, handle);
+
+    expect(outcome).toMatchObject({ ok: false, changed: true });
+    expect(outcome.ok === false && outcome.reason).toMatch(
+      /^outcome unknown: the supervisor \(pid \d+\) stopped without recording how the command ended .* the command was not run again\. Check the target and the log at .*output\.log/,
+    );
+    expect(await processGone(child.process.pid)).toBe(true);
+    expect(await runCount()).toBe(1);
+    expect(existsSync(join(runDir, 'result.json'))).toBe(false);
+    expect(
+      ctx.reported.some((text) => text.startsWith('supervisor gone; waiting for the command')),
+    ).toBe(true);
+  });
+
+  it('declares a run no supervisor ever claimed as never started, and no late supervisor runs it', async () => {
+    const script = await world.script('deploy.sh', COUNTING);
+    // Slipway died right after creating the run directory, before starting anything.
+    await mkdir(join(world.dataDir, 'runs', 'dep1-deploy'), { recursive: true });
+    const driver = world.driver({ launchGraceMs: 300 });
+    const ctx = world.context({ deploy: [script] });
+    const handle = await driver.deploy(ctx);
+    const outcome = await driver.watch(ctx, handle);
+
+    expect(outcome).toEqual({
+      ok: false,
+      changed: false,
+      reason:
+        'the command never started: no supervisor claimed the run within 300ms (Slipway probably stopped while starting it)',
+    });
+
+    // Even with everything it needs, a supervisor that starts now finds the run claimed.
+    const runDir = runDirOfHandle(world, handle);
+    const spec: RunSpec = {
+      format: 1,
+      runId: 'dep1-deploy',
+      phase: 'deploy',
+      argv: [script],
+      cwd: world.root,
+      env: { PATH: process.env.PATH ?? '' },
+      timeoutMs: 10_000,
+      killGraceMs: 1_000,
+      outputLimitBytes: 4096,
+      createdAt: new Date().toISOString(),
+    };
+    await writeFileAtomic(join(runDir, 'spec.json'), JSON.stringify(spec));
+    const { file, args } = supervisorCommand();
+    const late = spawn(file, [...args, runDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    late.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    expect(await new Promise((resolve) => late.once('exit', resolve))).toBe(0);
+    expect(stderr).toContain('is already claimed; not running it again');
+    expect(await runCount()).toBe(0);
+    expect(existsSync(join(runDir, 'result.json'))).toBe(false);
+  });
+
+  it('cancels a running command: the supervisor stops its whole process group and records it', async () => {
+    const script = await world.script(
+      'deploy.sh',
+      'echo started\nsleep 30 &\necho $! > background.pid\nwait',
+    );
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [script] });
+    const handle = await driver.deploy(ctx);
+    const runDir = runDirOfHandle(world, handle);
+    await eventually(() => readJsonFile(join(runDir, 'child.json')));
+    const background = Number(await eventually(() => world.read('background.pid')));
+
+    await driver.cancel?.(ctx, handle);
+    const outcome = await driver.watch(ctx, handle);
+
+    expect(outcome).toMatchObject({ ok: false, changed: true });
+    expect(outcome.ok === false && outcome.reason).toMatch(/^cancelled after \d+m?s: started$/);
+    expect(await eventually(async () => ((await processGone(background)) ? true : undefined))).toBe(
+      true,
+    );
+  });
+
+  it('cancels a run before its supervisor claimed it: nothing ever runs', async () => {
+    const script = await world.script('deploy.sh', COUNTING);
+    await mkdir(join(world.dataDir, 'runs', 'dep1-deploy'), { recursive: true });
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [script] });
+    const handle = await driver.deploy(ctx);
+
+    await driver.cancel?.(ctx, handle);
+
+    expect(await driver.watch(ctx, handle)).toEqual({
+      ok: false,
+      changed: false,
+      reason: 'the command never started: it was cancelled before it started',
+    });
+    expect(await runCount()).toBe(0);
+  });
+});

@@ -1,0 +1,239 @@
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  eventually,
+  makeWorld,
+  processGone,
+  runDirOfHandle,
+  type World,
+} from './test-support/fixtures.js';
+
+let world: World;
+beforeEach(async () => {
+  world = await makeWorld();
+});
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await world.cleanup();
+});
+
+const ENV_DUMP = 'printf "%s\\n" "$@" > args.txt\nenv | sort > env.txt';
+
+function envOf(dump: string): Map<string, string> {
+  return new Map(
+    dump
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+describe('command driver: deploy and watch', () => {
+  it('runs the argv with placeholders substituted and SLIPWAY_* variables set', async () => {
+    const script = await world.script(
+      'deploy.sh',
+      `${ENV_DUMP}\necho "deploying $SLIPWAY_SERVICE"\nsleep 1\necho "live: $SLIPWAY_VERSION"`,
+    );
+    const driver = world.driver();
+    const ctx = world.context({
+      deploy: [
+        script,
+        '{service}',
+        'v={version}-{environment}',
+        '{image}:{version}',
+        '{deploymentId}',
+        '{correlationId}',
+        '{previousVersion}',
+        '',
+      ],
+      env: { FOO: 'bar baz' },
+    });
+    const handle = await driver.deploy(ctx);
+    expect(handle).toEqual({ runId: 'dep1-deploy', phase: 'deploy' });
+
+    const outcome = await driver.watch(ctx, handle);
+
+    expect(outcome).toEqual({ ok: true, summary: 'live: 1.2.3' });
+    expect(ctx.reported).toContain('deploying web');
+    expect((await world.read('args.txt')).split('\n')).toEqual([
+      'web',
+      'v=1.2.3-staging',
+      'registry.example.com/web:1.2.3',
+      'dep1',
+      'corr-1',
+      '1.2.2',
+      '',
+      '',
+    ]);
+    const env = envOf(await world.read('env.txt'));
+    expect(env.get('FOO')).toBe('bar baz');
+    expect(env.get('PATH')).toBe(process.env.PATH);
+    expect(Object.fromEntries([...env].filter(([name]) => name.startsWith('SLIPWAY_')))).toEqual({
+      SLIPWAY_SERVICE: 'web',
+      SLIPWAY_VERSION: '1.2.3',
+      SLIPWAY_ENVIRONMENT: 'staging',
+      SLIPWAY_DEPLOYMENT_ID: 'dep1',
+      SLIPWAY_CORRELATION_ID: 'corr-1',
+      SLIPWAY_PREVIOUS_VERSION: '1.2.2',
+      SLIPWAY_IMAGE: 'registry.example.com/web',
+      SLIPWAY_PHASE: 'deploy',
+    });
+  });
+
+  it("passes only PATH, HOME, LANG and TZ from Slipway's environment: no secrets", async () => {
+    vi.stubEnv('SLIPWAY_TEST_SECRET', 'from-process-env');
+    const script = await world.script('deploy.sh', ENV_DUMP);
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [script], env: { EXTRA: '1' } });
+    await driver.watch(ctx, await driver.deploy(ctx));
+
+    const dump = await world.read('env.txt');
+    expect(dump).not.toContain('xoxb-must-not-leak');
+    expect(dump).not.toContain('postgres://');
+    expect(dump).not.toContain('from-process-env');
+    const shellOwn = new Set(['PWD', 'SHLVL', '_', 'OLDPWD']);
+    const names = [...envOf(dump).keys()].filter((name) => !shellOwn.has(name));
+    expect(names.filter((name) => !name.startsWith('SLIPWAY_')).sort()).toEqual(
+      ['EXTRA', 'HOME', 'LANG', 'PATH', 'TZ'].sort(),
+    );
+  });
+
+  it('passes shell syntax through literally: no shell ever runs', async () => {
+    const marker = join(world.root, 'pwned');
+    const script = await world.script('deploy.sh', ENV_DUMP);
+    const tricky = [
+      `$(touch ${marker})`,
+      `\`touch ${marker}\``,
+      `; touch ${marker}`,
+      '*',
+      '$HOME',
+      "'quoted'",
+    ];
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [script, ...tricky] });
+    expect(await driver.watch(ctx, await driver.deploy(ctx))).toMatchObject({ ok: true });
+
+    expect(existsSync(marker)).toBe(false);
+    expect((await world.read('args.txt')).trimEnd().split('\n')).toEqual(tricky);
+  });
+
+  it('reports a non-zero exit with the last lines of output', async () => {
+    const script = await world.script(
+      'deploy.sh',
+      'for i in 1 2 3 4 5 6 7; do echo "step $i"; done\necho "error: image not found" >&2\nexit 3',
+    );
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [script] });
+    const outcome = await driver.watch(ctx, await driver.deploy(ctx));
+
+    expect(outcome).toEqual({
+      ok: false,
+      changed: true,
+      reason: 'exit 3: step 4\nstep 5\nstep 6\nstep 7\nerror: image not found',
+    });
+  });
+
+  it('stops a command that runs past its timeout, children included', async () => {
+    const script = await world.script(
+      'deploy.sh',
+      'echo "waiting for rollout"\nsleep 30 &\necho $! > background.pid\necho $$ > leader.pid\nsleep 30',
+    );
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [script], timeout: '1s' });
+    const started = Date.now();
+    const outcome = await driver.watch(ctx, await driver.deploy(ctx));
+
+    expect(outcome).toEqual({
+      ok: false,
+      changed: true,
+      reason: 'timed out after 1s and was stopped: waiting for rollout',
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    for (const file of ['leader.pid', 'background.pid']) {
+      const pid = Number(await world.read(file));
+      expect(await eventually(async () => ((await processGone(pid)) ? true : undefined))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('kills a command that ignores SIGTERM after the kill grace', async () => {
+    const script = await world.script('deploy.sh', "trap '' TERM\necho stubborn\nsleep 30");
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [script], timeout: '500ms', killGrace: '500ms' });
+    const handle = await driver.deploy(ctx);
+    const outcome = await driver.watch(ctx, handle);
+
+    expect(outcome).toMatchObject({
+      ok: false,
+      reason: 'timed out after 500ms and was stopped: stubborn',
+    });
+    const result = JSON.parse(
+      await readFile(join(runDirOfHandle(world, handle), 'result.json'), 'utf8'),
+    );
+    expect(result).toMatchObject({ timedOut: true, signal: 'SIGKILL', exitCode: null });
+  });
+
+  it('keeps only the last outputLimit bytes of output, with a note', async () => {
+    const script = await world.script(
+      'deploy.sh',
+      'seq 1 3000\necho "to stderr" >&2\nsleep 0.3\necho last-line',
+    );
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [script], outputLimit: '1KiB' });
+    const handle = await driver.deploy(ctx);
+    const outcome = await driver.watch(ctx, handle);
+
+    expect(outcome).toEqual({ ok: true, summary: 'last-line' });
+    const runDir = runDirOfHandle(world, handle);
+    const log = await readFile(join(runDir, 'output.log'), 'utf8');
+    expect((await stat(join(runDir, 'output.log'))).size).toBeLessThanOrEqual(1024);
+    expect(log).toMatch(/^\[slipway\] output truncated: the first \d+ bytes were dropped/);
+    expect(log.endsWith('2999\n3000\nto stderr\nlast-line\n')).toBe(true);
+    expect(existsSync(join(runDir, 'output.log.1'))).toBe(false);
+    const total = Array.from({ length: 3000 }, (_, i) => `${i + 1}\n`).join('').length + 20;
+    const result = JSON.parse(await readFile(join(runDir, 'result.json'), 'utf8'));
+    expect(result).toMatchObject({ exitCode: 0, outputBytes: total, outputTruncated: true });
+  });
+
+  it('reports a program that cannot be started as a failure that changed nothing', async () => {
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [join(world.root, 'missing.sh')] });
+    const outcome = await driver.watch(ctx, await driver.deploy(ctx));
+
+    expect(outcome).toEqual({
+      ok: false,
+      changed: false,
+      reason: `could not start the command: spawn ${join(world.root, 'missing.sh')} ENOENT`,
+    });
+  });
+
+  it('says so when the working directory is missing, instead of blaming the program', async () => {
+    const script = await world.script('deploy.sh', 'echo hi');
+    const driver = world.driver();
+    const missing = join(world.root, 'no-such-dir');
+    const ctx = world.context({ deploy: [script], cwd: missing });
+
+    expect(await driver.watch(ctx, await driver.deploy(ctx))).toEqual({
+      ok: false,
+      changed: false,
+      reason: `could not start the command: the working directory ${missing} does not exist`,
+    });
+  });
+
+  it('stops waiting when the signal aborts, and the run carries on for the next watch', async () => {
+    const script = await world.script('deploy.sh', 'sleep 1\necho finished');
+    const driver = world.driver();
+    const aborter = new AbortController();
+    const ctx = world.context({ deploy: [script] }, { signal: aborter.signal });
+    const handle = await driver.deploy(ctx);
+    const watching = driver.watch(ctx, handle);
+    aborter.abort(new Error('shutting down'));
+
+    await expect(watching).rejects.toThrow('shutting down');
+    const again = world.context({ deploy: [script] });
+    expect(await driver.watch(again, handle)).toEqual({ ok: true, summary: 'finished' });
+  });
+});

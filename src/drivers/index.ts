@@ -1,0 +1,28 @@
+import type { z } from 'zod';
+import * as command from './command/index.js';
+import type { DeployDriver, DriverFactory, DriverFactoryContext } from './types.js';
+
+/**
+ * Every deploy driver, by the id config uses in `driver:`. Written out by hand so adding a driver
+ * is a visible one-line change; registry.test.ts fails when a driver folder is missing here.
+ */
+export const drivers: ReadonlyMap<string, DriverFactory> = new Map<string, DriverFactory>([
+  ['command', command.createCommandDriver],
+]);
+
+/** Option schemas by driver id, reachable without building drivers (config validation). */
+const optionSchemas: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
+  ['command', command.optionsSchema],
+]);
+
+export function createDrivers(ctx: DriverFactoryContext): Map<string, DeployDriver<unknown>> {
+  const built = new Map<string, DeployDriver<unknown>>();
+  for (const [id, create] of drivers) {
+    built.set(id, create({ ...ctx, log: ctx.log.child({ driver: id }) }));
+  }
+  return built;
+}
+
+export function driverOptionSchemas(): Map<string, z.ZodType> {
+  return new Map(optionSchemas);
+}
