@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { cronProblem, timeZoneProblem } from './time.js';
 
 /**
  * slipway.yaml. Secrets never live here: tokens come from the environment or files
- * (ARCHITECTURE.md, "The external contract").
+ * (ARCHITECTURE.md, "The external contract"); the loader refuses values that look like one.
+ *
+ * Custom issues carry `params.fix`: the loader prints it after the message, so every refusal
+ * says how to repair the file.
  */
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -11,113 +15,272 @@ export const Name = z
   .string()
   .regex(NAME, 'use lowercase letters, digits and dashes (e.g. "web", "payments-api")');
 
-export const Duration = z.string().refine((text) => parseDuration(text) !== null, {
-  message: 'write a duration like "30s", "10m", "2h" or "1d"',
+export const Duration = z.string().superRefine((text, ctx) => {
+  if (parseDuration(text) !== null) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `"${text}" is not a duration`,
+    params: { fix: 'write a duration like "30s", "10m", "2h", "1d" or "1h30m"' },
+  });
 });
 
 /**
- * Someone who may act: a chat user id (`U012ABC`), the CLI operator identity, a group name
- * prefixed with `@` (`@qa`), or `*` for everyone.
+ * Someone who may act, in `admins`, `groups`, `deployers`, `approvals.from`, `owners`, `qa`
+ * and `freezeOverride`:
+ * - a user id: a Slack member id (`U012ABC`) or the CLI identity (`operator`, see `operator`);
+ * - `@name`: every member of `groups.name` (groups may contain groups);
+ * - `service:owners` / `service:qa`: the owners / QA of the service being acted on;
+ * - `*`: anyone.
  */
-export const Principal = z.string().min(1);
+export const Principal = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = principalProblem(value);
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix } });
+  })
+  .describe(
+    'A user id (U012ABC, or the CLI operator identity), "@group", "service:owners", "service:qa" or "*" (anyone).',
+  );
 export const Principals = z.array(Principal);
+
+const SERVICE_PRINCIPALS = ['service:owners', 'service:qa'];
+
+function principalProblem(value: string): { message: string; fix: string } | null {
+  if (value === '*' || SERVICE_PRINCIPALS.includes(value)) return null;
+  const mention = /^<@([A-Z0-9]+)(\|[^>]*)?>$/.exec(value);
+  if (mention) {
+    return {
+      message: `"${value}" is a chat mention, not a user id`,
+      fix: `write the bare user id: ${mention[1]}`,
+    };
+  }
+  if (value.startsWith('@')) {
+    return NAME.test(value.slice(1))
+      ? null
+      : {
+          message: `"${value}" is not a valid group reference`,
+          fix: 'write "@" followed by a key of groups, e.g. "@qa"',
+        };
+  }
+  if (value.startsWith('service:')) {
+    return {
+      message: `"${value}" is not a known service role`,
+      fix: 'write "service:owners" or "service:qa"',
+    };
+  }
+  if (value.startsWith('#')) {
+    return {
+      message: `"${value}" is a channel, not a person`,
+      fix: 'list user ids or @groups here; channels go under an environment\'s "channels"',
+    };
+  }
+  if (value === '' || /\s/.test(value)) {
+    return {
+      message: `"${value}" is not a user id`,
+      fix: 'write one user id per list item, without spaces (a Slack member id looks like U012ABC)',
+    };
+  }
+  return null;
+}
 
 export const FreezeWindow = z
   .object({
-    /** Cron expression (5 fields) for when a freeze starts. */
-    cron: z.string().min(9),
-    duration: Duration,
-    timezone: z.string().default('UTC'),
-    reason: z.string().default('change freeze'),
+    cron: z
+      .string()
+      .superRefine((expr, ctx) => {
+        const problem = cronProblem(expr);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { fix: CRON_FIX } });
+      })
+      .describe(
+        'When a freeze starts: a 5-field cron expression (minute hour day month weekday), e.g. "0 16 * * 5" for Fridays at 16:00.',
+      ),
+    duration: Duration.describe(
+      'How long each freeze lasts from its start, in elapsed time ("64h" is Friday 16:00 to Monday 08:00, an hour off when clocks change that weekend).',
+    ),
+    timezone: z
+      .string()
+      .superRefine((zone, ctx) => {
+        const problem = timeZoneProblem(zone);
+        if (problem)
+          ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix } });
+      })
+      .default('UTC')
+      .describe('IANA time zone the cron expression is read in, e.g. "Europe/Berlin".'),
+    reason: z
+      .string()
+      .min(1)
+      .default('change freeze')
+      .describe('Shown to whoever is refused, e.g. "weekend".'),
   })
-  .strict();
+  .strict()
+  .describe('A recurring window during which deploys are refused (rollbacks still run).');
 export type FreezeWindow = z.infer<typeof FreezeWindow>;
 
-export const Environment = z
+const CRON_FIX =
+  'write 5 fields: minute hour day-of-month month day-of-week, e.g. "0 16 * * 5" (Fridays at 16:00)';
+
+const EnvironmentFields = z
   .object({
-    name: Name,
-    /** Position in the promotion chain: preview 0 → staging 1 → production 2. */
-    order: z.number().int().min(0),
-    /** Protected environments default to owners-only deploys and need a named channel. */
-    protected: z.boolean().default(false),
-    /** Who may deploy here (in addition to the service's owners and admins). */
-    deployers: Principals.default(['*']),
+    name: Name.describe('Environment name used in commands: "deploy web to staging".'),
+    order: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Position in the promotion chain: preview 0 → staging 1 → production 2.'),
+    protected: z
+      .boolean()
+      .default(false)
+      .describe(
+        'When true and deployers is not given, only service owners (and admins) may deploy.',
+      ),
+    deployers: Principals.optional().describe(
+      'Who may deploy here, besides service owners and admins. Default: ["*"], or ["service:owners"] when protected.',
+    ),
     approvals: z
       .object({
-        required: z.number().int().min(0).max(10).default(0),
-        /** Who may approve; the requester never counts (four-eyes). */
-        from: Principals.default([]),
+        required: z
+          .number()
+          .int()
+          .min(0)
+          .max(10)
+          .default(0)
+          .describe('Approvals needed before a deploy runs.'),
+        from: Principals.default([]).describe(
+          'Who may approve; the requester never counts (four-eyes).',
+        ),
       })
       .strict()
       .default({ required: 0, from: [] }),
-    /** Channels that may deploy here; empty means any channel. The CLI is not a channel. */
-    channels: z.array(z.string().min(1)).default([]),
+    channels: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Chat channel ids that may deploy here; empty means any channel. The CLI and API are not channels.',
+      ),
     freeze: z.array(FreezeWindow).default([]),
-    /** Who may override a freeze with `deploy!` (admins always may). */
-    freezeOverride: Principals.default([]),
-    /** What a request does when the target is busy: wait in a queue, or be refused. */
-    whenBusy: z.enum(['queue', 'reject']).default('queue'),
-    /** Roll back automatically when a deployment fails after changing the target. */
-    autoRollback: z.boolean().default(true),
-    /** How long a deployment may take to become healthy after the driver finished. */
-    verifyWindow: Duration.default('30s'),
+    freezeOverride: Principals.default([]).describe(
+      'Who may override a freeze with "deploy!" (admins always may).',
+    ),
+    whenBusy: z
+      .enum(['queue', 'reject'])
+      .default('queue')
+      .describe(
+        'What a request does while another deployment holds the target: wait in a queue, or be refused.',
+      ),
+    autoRollback: z
+      .boolean()
+      .default(true)
+      .describe('Roll back automatically when a deployment fails after changing the target.'),
+    verifyWindow: Duration.default('30s').describe(
+      'How long a deployment may take to become healthy after the driver finished.',
+    ),
   })
   .strict();
+
+// `approvals.required` without anyone in `approvals.from` is caught by the loader's checks,
+// which also see environments that have other errors.
+export const Environment = EnvironmentFields.transform((env) => ({
+  ...env,
+  // Protected environments fail closed: an omitted list means owners only, not everyone.
+  deployers: env.deployers ?? (env.protected ? ['service:owners'] : ['*']),
+}));
 export type Environment = z.infer<typeof Environment>;
 
 export const DriverBinding = z
   .object({
-    driver: z.string().min(1),
-    options: z.record(z.string(), z.unknown()).default({}),
+    driver: z
+      .string()
+      .min(1)
+      .describe('Driver id: "command", "kubernetes", "github-actions", "argocd".'),
+    options: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe("Driver options, checked against the driver's own schema when Slipway starts."),
   })
   .strict();
 export type DriverBinding = z.infer<typeof DriverBinding>;
 
+/** `preview:` with nothing after it means "use the service's default driver as is". */
+const EnvironmentBinding = DriverBinding.partial()
+  .strict()
+  .nullable()
+  .transform((binding) => binding ?? {})
+  .describe(
+    'Driver for this environment. Omit "driver" to use the service default; options are merged over its options then.',
+  );
+
 export const Service = z
   .object({
-    name: Name,
-    /** Image repository (`registry.example.com/web`); deployments set its tag. */
-    image: z.string().min(1).optional(),
-    owners: Principals.default([]),
-    qa: Principals.default([]),
-    /** Channel where this service's deployment messages go. */
-    channel: z.string().min(1).optional(),
-    /** Driver used where an environment does not name its own. */
-    driver: DriverBinding.optional(),
-    /** Per-environment driver bindings; the service is deployable only to these. */
-    environments: z.record(Name, DriverBinding.partial().strict()).default({}),
+    name: Name.describe('Service name used in commands: "deploy web 1.4.2".'),
+    image: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Image repository ("registry.example.com/web"); deployments set its tag.'),
+    owners: Principals.default([]).describe(
+      'May deploy this service anywhere, cancel its deployments and take over its locks.',
+    ),
+    qa: Principals.default([]).describe('The QA of this service, referred to as "service:qa".'),
+    channel: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Channel where this service's deployment messages go."),
+    driver: DriverBinding.optional().describe(
+      'Driver used where an environment does not name its own.',
+    ),
+    environments: z
+      .record(Name, EnvironmentBinding)
+      .default({})
+      .describe(
+        'Where this service deploys, with per-environment driver settings. Omitted: every environment, with the default driver.',
+      ),
   })
   .strict();
 export type Service = z.infer<typeof Service>;
 
 export const AutoDeployRule = z
   .object({
-    /** Service name; omit for every service. */
-    service: Name.optional(),
+    service: Name.optional().describe('Service name; omit for every service.'),
     type: z.enum(['branch', 'tag']),
-    /** Glob on the branch or tag name: `*` matches within a path segment, `**` across. */
-    pattern: z.string().min(1),
+    pattern: z
+      .string()
+      .min(1)
+      .describe('Glob on the branch or tag name: "*" matches within a path segment, "**" across.'),
     environment: Name,
   })
-  .strict();
+  .strict()
+  .describe('Deploy a build automatically when it comes from a matching branch or tag.');
 export type AutoDeployRule = z.infer<typeof AutoDeployRule>;
 
 export const Config = z
   .object({
-    /** Identity the `slipway` CLI acts as; give it rights through groups like anyone else. */
-    operator: z.string().min(1).default('operator'),
-    /** Principals with every right, including overriding locks and freezes. */
-    admins: Principals.default([]),
-    groups: z.record(Name, z.array(z.string().min(1))).default({}),
+    operator: z
+      .string()
+      .min(1)
+      .default('operator')
+      .describe(
+        'Identity the slipway CLI acts as; give it rights through groups like anyone else.',
+      ),
+    admins: Principals.default([]).describe(
+      'Principals with every right, including overriding locks and freezes.',
+    ),
+    groups: z
+      .record(Name, Principals)
+      .default({})
+      .describe('Named lists of principals, referred to as "@name".'),
     environments: z.array(Environment).min(1),
     services: z.array(Service).min(1),
     autoDeploy: z.array(AutoDeployRule).default([]),
     engine: z
       .object({
-        /** How long a process holds an active deployment without renewing its lease. */
-        lease: Duration.default('30s'),
-        /** How often idle workers look for queued work. */
-        pollInterval: Duration.default('1s'),
+        lease: Duration.default('30s').describe(
+          'How long a process holds an active deployment without renewing its lease.',
+        ),
+        pollInterval: Duration.default('1s').describe(
+          'How often idle workers look for queued work.',
+        ),
       })
       .strict()
       .default({ lease: '30s', pollInterval: '1s' }),

@@ -1,0 +1,146 @@
+import { bindingOf, findEnvironment, findService, serviceEnvironments } from '../config/lookup.js';
+import type { Config } from '../config/schema.js';
+import { didYouMean } from '../config/suggest.js';
+import { decideChange, decideLock } from './change.js';
+import { isAdmin, isMember, isOwner } from './principals.js';
+import { describePrincipals } from './text.js';
+import {
+  type Action,
+  allow,
+  type Decision,
+  type PolicyRequest,
+  refuse,
+  type Target,
+} from './types.js';
+
+export type { Action, Decision, PolicyRequest, RefusalCode } from './types.js';
+
+/**
+ * Policy: may this person, from here, do this to this service and environment, now? Pure: the
+ * caller brings the locks and the time, and gets back a yes (with notes worth telling
+ * everyone, such as an overridden freeze) or a no with a sentence the person can act on.
+ */
+
+export function decide(config: Config, request: PolicyRequest): Decision {
+  const target = resolve(config, request);
+  if ('allowed' in target) return target;
+  switch (request.action) {
+    case 'status':
+    case 'history':
+      return allow();
+    case 'deploy':
+    case 'rollback':
+      return decideChange(config, target);
+    case 'lock':
+    case 'unlock':
+      return decideLock(config, target);
+    case 'approve':
+    case 'reject':
+      return decideVerdict(config, target);
+    case 'cancel':
+      return decideCancel(config, target);
+  }
+}
+
+/** What each action needs named; the engine resolves defaults before asking. */
+const NEEDS: Record<Action, { service: boolean; environment: boolean }> = {
+  deploy: { service: true, environment: true },
+  rollback: { service: true, environment: true },
+  lock: { service: false, environment: true },
+  unlock: { service: false, environment: true },
+  approve: { service: true, environment: true },
+  reject: { service: true, environment: true },
+  cancel: { service: true, environment: true },
+  status: { service: false, environment: false },
+  history: { service: false, environment: false },
+};
+
+function resolve(config: Config, request: PolicyRequest): Target | Decision {
+  const reading = request.action === 'status' || request.action === 'history';
+  // An unidentified actor would match `*`; only reading is open to everyone.
+  if (request.actor.trim() === '' && !reading) {
+    return refuse(
+      'incomplete_request',
+      `Slipway could not tell who sent this ${request.action} request, so it was not done; send it again from chat or the CLI.`,
+    );
+  }
+  const service = request.service === null ? null : findService(config, request.service);
+  if (request.service !== null && !service) {
+    const names = config.services.map((s) => s.name);
+    return refuse(
+      'unknown_service',
+      `There is no service called "${request.service}"${didYouMean(request.service, names)}. Known services: ${names.join(', ')}.`,
+    );
+  }
+  const environment =
+    request.environment === null ? null : findEnvironment(config, request.environment);
+  if (request.environment !== null && !environment) {
+    const names = config.environments.map((e) => e.name);
+    return refuse(
+      'unknown_environment',
+      `There is no environment called "${request.environment}"${didYouMean(request.environment, names)}. Known environments: ${names.join(', ')}.`,
+    );
+  }
+  const needs = NEEDS[request.action];
+  const missing = [
+    needs.service && !service ? 'a service' : null,
+    needs.environment && !environment ? 'an environment' : null,
+  ]
+    .filter((m): m is string => m !== null)
+    .join(' and ');
+  if (missing !== '')
+    return refuse('incomplete_request', `Say which: ${request.action} needs ${missing}.`);
+  const changes = ['deploy', 'rollback', 'lock', 'unlock'].includes(request.action);
+  if (changes && service && environment && bindingOf(service, environment.name) === null) {
+    const where = serviceEnvironments(config, service);
+    return refuse(
+      'not_deployable_here',
+      `${service.name} is not set up for ${environment.name}` +
+        (where.length > 0 ? `; it deploys to ${where.join(', ')}` : '') +
+        `. To change that, add ${environment.name} under services → ${service.name} → environments in slipway.yaml.`,
+    );
+  }
+  return { request, service, environment };
+}
+
+/** Four-eyes: whoever requested a deployment never approves it, admins included. */
+function decideVerdict(config: Config, { request, service, environment }: Target): Decision {
+  if (!service || !environment) return refuse('incomplete_request', 'Say which deployment.');
+  const approvers = environment.approvals.from;
+  const who = describePrincipals(config, approvers, service);
+  if (request.requestedBy === undefined) {
+    return refuse(
+      'incomplete_request',
+      `Cannot check who requested this deployment of ${service.name} to ${environment.name}, so it cannot be ${request.action === 'approve' ? 'approved' : 'rejected'}; try again from the deployment's message.`,
+    );
+  }
+  if (request.requestedBy === request.actor) {
+    return refuse(
+      'self_approval',
+      request.action === 'approve'
+        ? `You requested this deployment of ${service.name} to ${environment.name}, so someone else must approve it (four-eyes): ${who}.`
+        : `You requested this deployment of ${service.name} to ${environment.name}; to withdraw it, cancel it instead.`,
+    );
+  }
+  if (!isMember(config, request.actor, approvers, service)) {
+    return refuse(
+      'not_approver',
+      approvers.length === 0
+        ? `Nobody is set up to approve deployments to ${environment.name}; an admin can list approvers under approvals.from in slipway.yaml.`
+        : `${request.actor} may not ${request.action} deployments of ${service.name} to ${environment.name}: approvals come from ${who}.`,
+    );
+  }
+  return allow();
+}
+
+function decideCancel(config: Config, { request, service, environment }: Target): Decision {
+  if (!service || !environment) return refuse('incomplete_request', 'Say which deployment.');
+  const actor = request.actor;
+  if (actor === request.requestedBy || isOwner(config, actor, service) || isAdmin(config, actor))
+    return allow();
+  const requester = request.requestedBy ? `the requester (${request.requestedBy}), ` : '';
+  return refuse(
+    'not_requester',
+    `Only ${requester}the owners of ${service.name} (${service.owners.join(', ') || 'none listed'}) or an admin may cancel this deployment to ${environment.name}; ask one of them.`,
+  );
+}

@@ -1,0 +1,67 @@
+import type { Environment, Service } from '../config/schema.js';
+import type { Lock, RequestSource } from '../core/deployment.js';
+
+/** The policy's vocabulary, shared by decide.ts and the rule files it dispatches to. */
+
+export type Action =
+  | 'deploy'
+  | 'rollback'
+  | 'lock'
+  | 'unlock'
+  | 'approve'
+  | 'reject'
+  | 'cancel'
+  | 'status'
+  | 'history';
+
+export interface PolicyRequest {
+  actor: string;
+  /** Chat channel id; null for the CLI or the API, which are not chat channels. */
+  channel: string | null;
+  source: RequestSource;
+  action: Action;
+  service: string | null;
+  environment: string | null;
+  /** `deploy!` (override a freeze) or `lock!` / `unlock!` (take over someone else's lock). */
+  force?: boolean;
+  /** For approve/reject/cancel: who requested the deployment. */
+  requestedBy?: string;
+  /** Unexpired locks on this environment, from the store. */
+  locks?: Lock[];
+  now: Date;
+}
+
+export type RefusalCode =
+  | 'unknown_service'
+  | 'unknown_environment'
+  | 'not_deployable_here'
+  | 'incomplete_request'
+  | 'not_deployer'
+  | 'wrong_channel'
+  | 'frozen'
+  | 'freeze_override_denied'
+  | 'locked'
+  | 'lock_held'
+  | 'lock_override_denied'
+  | 'self_approval'
+  | 'not_approver'
+  | 'not_requester';
+
+export type Decision =
+  | { allowed: true; notes: string[] }
+  | { allowed: false; code: RefusalCode; reason: string };
+
+/** A resolved request: names checked, objects found. */
+export interface Target {
+  request: PolicyRequest;
+  service: Service | null;
+  environment: Environment | null;
+}
+
+export function allow(notes: string[] = []): Decision {
+  return { allowed: true, notes };
+}
+
+export function refuse(code: RefusalCode, reason: string): Decision {
+  return { allowed: false, code, reason };
+}
