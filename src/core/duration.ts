@@ -1,5 +1,12 @@
 /** Durations as people write them in config and chat: `90s`, `10m`, `2h`, `1d`, `1h30m`. */
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const UNIT_MS = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+} as const;
 const PART = /(\d+)(ms|s|m|h|d|w)/gy;
 
 /** Returns milliseconds, or null when `text` is not a duration. */

@@ -1,0 +1,50 @@
+import { type DestinationStream, type Logger, pino } from 'pino';
+
+/**
+ * Paths pino blanks out wherever they appear in a log object. Secrets are redacted by this
+ * configuration, not by care at each call site (STYLE.md, "Logging").
+ */
+export const REDACT_PATHS = [
+  'token',
+  'secret',
+  'password',
+  'authorization',
+  '*.token',
+  '*.secret',
+  '*.password',
+  '*.authorization',
+  '*.Authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-slack-signature"]',
+  'req.headers.authorization',
+  'env.SLACK_SIGNING_SECRET',
+  'env.SLACK_BOT_TOKEN',
+  'env.SLACK_APP_TOKEN',
+  'env.SLIPWAY_WEBHOOK_SECRET',
+  'env.GITHUB_TOKEN',
+  'env.GITHUB_WEBHOOK_SECRET',
+  'env.ARGOCD_TOKEN',
+  'env.SLIPWAY_API_TOKEN',
+  'env.SLIPWAY_DATABASE_URL',
+  'databaseUrl',
+];
+
+export function createLogger(
+  options: { level?: string; name?: string } = {},
+  destination?: DestinationStream,
+): Logger {
+  return pino(
+    {
+      name: options.name ?? 'slipway',
+      level: options.level ?? 'info',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    },
+    destination,
+  );
+}
+
+/** `postgres://user:pass@host/db` → `postgres://user:***@host/db`, for log lines and errors. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}

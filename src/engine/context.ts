@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { DeployDriver } from '../drivers/types.js';
+import type { Store } from '../store/types.js';
+import type { EventBus } from './events.js';
+
+/** Everything the engine's parts share; built once in src/app.ts. */
+export interface EngineDeps {
+  config: Config;
+  store: Store;
+  drivers: ReadonlyMap<string, DeployDriver<unknown>>;
+  events: EventBus;
+  log: Logger;
+  /** Identity of this process as a lease holder. */
+  processId: string;
+  now?: () => Date;
+}
+
+/** A refusal a person reads: `code` for machines, `reason` for people. */
+export interface Refusal {
+  ok: false;
+  code: string;
+  reason: string;
+  suggestion?: string | null;
+}
+
+export function refuse(code: string, reason: string, suggestion?: string | null): Refusal {
+  return { ok: false, code, reason, suggestion: suggestion ?? null };
+}

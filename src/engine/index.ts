@@ -1,0 +1,64 @@
+import type { Deployment } from '../core/deployment.js';
+import { isFinal } from '../core/deployment.js';
+import { parseDuration } from '../core/duration.js';
+import { cancelDeployment, recordVerdict } from './approvals.js';
+import type { EngineDeps } from './context.js';
+import { lockTarget, unlockTarget } from './locks.js';
+import { detailsOf, historyOf, statusOf } from './queries.js';
+import { requestDeployment } from './requests.js';
+import { createWorker, type Worker } from './worker.js';
+
+export type { EngineDeps, Refusal } from './context.js';
+export { describeDeployment } from './describe.js';
+export type { EngineEvent, EngineListener } from './events.js';
+export { createEventBus } from './events.js';
+export { describeLock } from './locks.js';
+export type { DeployRequest } from './requests.js';
+
+/**
+ * The engine: the one entry point for chat, CLI, API and webhooks. Every request goes through
+ * policy and lands in the store before anything external happens.
+ */
+export function createEngine(deps: EngineDeps, options: { concurrency?: number } = {}) {
+  const worker: Worker = createWorker(deps, {
+    leaseMs: parseDuration(deps.config.engine.lease) ?? 30_000,
+    pollMs: parseDuration(deps.config.engine.pollInterval) ?? 1_000,
+    concurrency: options.concurrency ?? 16,
+  });
+  const wakeAfter = <T extends { ok: boolean }>(result: T): T => {
+    if (result.ok) worker.wake();
+    return result;
+  };
+  return {
+    events: deps.events,
+    request: async (request: Parameters<typeof requestDeployment>[1]) =>
+      wakeAfter(await requestDeployment(deps, request)),
+    verdict: async (request: Parameters<typeof recordVerdict>[1]) =>
+      wakeAfter(await recordVerdict(deps, request)),
+    cancel: (request: Parameters<typeof cancelDeployment>[1]) => cancelDeployment(deps, request),
+    lock: (request: Parameters<typeof lockTarget>[1]) => lockTarget(deps, request),
+    unlock: (request: Parameters<typeof unlockTarget>[1]) => unlockTarget(deps, request),
+    status: (service: string | null) => statusOf(deps, service),
+    history: (filter: Parameters<typeof historyOf>[1]) => historyOf(deps, filter),
+    details: (id: string) => detailsOf(deps, id),
+    /** Starts running queued work and resuming deployments whose process died. */
+    start: () => worker.start(),
+    stop: () => worker.stop(),
+    inFlight: () => worker.inFlight(),
+    /**
+     * Resolves when the deployment is final or waits on people (approval). Reads the store,
+     * so it sees work done by other processes too.
+     */
+    async waitFor(id: string, signal?: AbortSignal, pollMs = 200): Promise<Deployment> {
+      for (;;) {
+        const d = await deps.store.getDeployment(id);
+        if (!d) throw new Error(`deployment ${id} does not exist`);
+        if (isFinal(d.state) || d.state === 'awaiting_approval') return d;
+        if (signal?.aborted) return d;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;

@@ -1,0 +1,67 @@
+import { driverBinding, environmentsInOrder } from '../config/index.js';
+import type { Deployment, Lock, Transition } from '../core/deployment.js';
+import { ACTIVE_STATES } from '../core/deployment.js';
+import type { DeploymentFilter } from '../store/types.js';
+import type { EngineDeps } from './context.js';
+import { PENDING_STATES } from './state-machine.js';
+
+export interface TargetStatus {
+  service: string;
+  environment: string;
+  /** The last deployment that succeeded there: what is live, as far as Slipway knows. */
+  live: Deployment | null;
+  active: Deployment | null;
+  pending: Deployment[];
+  locks: Lock[];
+}
+
+/** What is live where, what is moving, and what is locked; for one service or all. */
+export async function statusOf(deps: EngineDeps, service: string | null): Promise<TargetStatus[]> {
+  const { config, store } = deps;
+  const now = deps.now?.() ?? new Date();
+  const services = config.services.filter((s) => service === null || s.name === service);
+  const locks = await store.listLocks(undefined, now);
+  const moving = await store.listDeployments({
+    states: [...ACTIVE_STATES, ...PENDING_STATES],
+    limit: 500,
+  });
+  const out: TargetStatus[] = [];
+  for (const s of services) {
+    for (const env of environmentsInOrder(config)) {
+      if (!driverBinding(config, s.name, env.name)) continue;
+      const here = moving.filter((d) => d.service === s.name && d.environment === env.name);
+      out.push({
+        service: s.name,
+        environment: env.name,
+        live: await store.lastSucceeded(s.name, env.name),
+        active: here.find((d) => ACTIVE_STATES.includes(d.state)) ?? null,
+        pending: here.filter((d) => PENDING_STATES.includes(d.state)),
+        locks: locks.filter(
+          (l) => l.environment === env.name && (l.service === null || l.service === s.name),
+        ),
+      });
+    }
+  }
+  return out;
+}
+
+export async function historyOf(deps: EngineDeps, filter: DeploymentFilter): Promise<Deployment[]> {
+  return deps.store.listDeployments(filter);
+}
+
+export async function detailsOf(
+  deps: EngineDeps,
+  id: string,
+): Promise<{
+  deployment: Deployment;
+  transitions: Transition[];
+  approvals: Awaited<ReturnType<EngineDeps['store']['listApprovals']>>;
+} | null> {
+  const deployment = await deps.store.getDeployment(id);
+  if (!deployment) return null;
+  const [transitions, approvals] = await Promise.all([
+    deps.store.listTransitions(id),
+    deps.store.listApprovals(id),
+  ]);
+  return { deployment, transitions, approvals };
+}

@@ -1,0 +1,334 @@
+import type { Logger } from 'pino';
+import { driverBinding, findEnvironment, findService } from '../config/index.js';
+import type { Deployment, DeploymentState } from '../core/deployment.js';
+import { formatDuration, parseDuration } from '../core/duration.js';
+import type {
+  DeployDriver,
+  DriverCapabilities,
+  DriverContext,
+  DriverHandle,
+  DriverOutcome,
+} from '../drivers/types.js';
+import type { EngineDeps } from './context.js';
+import { emitTransition } from './requests.js';
+
+/** Handles of the work started for a deployment, one per phase; stored as `driverRef`. */
+type Handles = { deploy?: DriverHandle; rollback?: DriverHandle };
+
+interface Run {
+  deps: EngineDeps;
+  driver: DeployDriver<unknown>;
+  ctx: DriverContext<unknown>;
+  log: Logger;
+  verifyWindowMs: number;
+  autoRollback: boolean;
+  flushProgress: () => Promise<void>;
+}
+
+/**
+ * Drives one claimed deployment from wherever it stands (running, verifying, rolling_back) to a
+ * final state. Called again after a restart, it re-attaches to the driver's work (drivers start
+ * idempotently per deployment and phase), so nothing runs twice. Returns without a transition
+ * only when `signal` aborts: the deployment then stays active for whoever holds it next.
+ */
+export async function runDeployment(
+  deps: EngineDeps,
+  claimed: Deployment,
+  signal: AbortSignal,
+): Promise<Deployment | null> {
+  const log = deps.log.child({ deployment: claimed.id, correlationId: claimed.correlationId });
+  const prepared = prepare(deps, claimed, signal, log);
+  if (typeof prepared === 'string') return finish(deps, claimed, 'failed', prepared);
+  try {
+    let current = claimed;
+    if (current.state === 'running') {
+      const next = await runPhase(
+        prepared,
+        current,
+        current.kind === 'rollback' ? 'rollback' : 'deploy',
+      );
+      if (!next) return null;
+      current = next;
+    }
+    if (current.state === 'verifying') {
+      const next = await verify(prepared, current);
+      if (!next) return null;
+      current = next;
+    }
+    if (current.state === 'rolling_back') {
+      const next = await rollBack(prepared, current);
+      if (!next) return null;
+      current = next;
+    }
+    return current;
+  } finally {
+    await prepared.flushProgress();
+  }
+}
+
+function prepare(deps: EngineDeps, d: Deployment, signal: AbortSignal, log: Logger): Run | string {
+  const binding = driverBinding(deps.config, d.service, d.environment);
+  const environment = findEnvironment(deps.config, d.environment);
+  const driver = deps.drivers.get(d.driver);
+  if (!binding || !environment)
+    return `${d.service} is no longer configured for ${d.environment}; nothing was changed.`;
+  if (!driver) return `Driver "${d.driver}" is not available in this Slipway; nothing was changed.`;
+  const options = driver.optionsSchema.safeParse(binding.options);
+  if (!options.success)
+    return `The ${d.driver} options for ${d.service} in ${d.environment} are invalid: ${options.error.message}`;
+  const progress = throttledProgress(deps, d, log);
+  return {
+    deps,
+    driver,
+    log,
+    verifyWindowMs: parseDuration(environment.verifyWindow) ?? 30_000,
+    autoRollback: environment.autoRollback,
+    flushProgress: progress.flush,
+    ctx: {
+      deployment: d,
+      image: findService(deps.config, d.service)?.image ?? null,
+      options: options.data,
+      log,
+      signal,
+      progress: progress.report,
+    },
+  };
+}
+
+/** Starts (or re-attaches to) the deploy or rollback work and waits for its outcome. */
+async function runPhase(
+  run: Run,
+  d: Deployment,
+  phase: 'deploy' | 'rollback',
+): Promise<Deployment | null> {
+  const { deps, driver, ctx } = run;
+  const handles = (d.driverRef ?? {}) as Handles;
+  let outcome: DriverOutcome;
+  try {
+    let handle = handles[phase];
+    if (!handle) {
+      ctx.deployment = d;
+      if (phase === 'deploy') handle = await driver.deploy(ctx);
+      else if (driver.rollback) handle = await driver.rollback(ctx, d.version);
+      else handle = await driver.deploy(ctx);
+      await deps.store.patchDeployment(d.id, { driverRef: { ...handles, [phase]: handle } });
+    }
+    outcome = await driver.watch(ctx, handle);
+  } catch (err) {
+    if (ctx.signal.aborted) return null;
+    run.log.error({ err }, 'driver failed');
+    outcome = {
+      ok: false,
+      reason: `${driver.id} driver error: ${errorText(err)}`,
+      changed: handles[phase] !== undefined,
+    };
+  }
+  if (ctx.signal.aborted) return null;
+  if (outcome.ok) {
+    return move(deps, d, ['running'], 'verifying', `${driver.id}: ${outcome.summary}`, {
+      progress: outcome.summary,
+    });
+  }
+  return fail(run, d, ['running'], outcome.reason, outcome.changed);
+}
+
+/** Waits until the driver says the target is healthy on the new version, or the window ends. */
+async function verify(run: Run, d: Deployment): Promise<Deployment | null> {
+  const { driver, ctx } = run;
+  if (!driver.status || !capabilitiesOf(run).status) {
+    return move(
+      run.deps,
+      d,
+      ['verifying'],
+      'succeeded',
+      d.progress ?? `${driver.id} reported success`,
+    );
+  }
+  const deadline = Date.now() + run.verifyWindowMs;
+  const pause = Math.max(200, Math.min(2_000, run.verifyWindowMs / 10));
+  let last = 'no status yet';
+  for (;;) {
+    if (ctx.signal.aborted) return null;
+    try {
+      const status = await driver.status(ctx);
+      last = status.detail;
+      const expected = d.version;
+      if (status.healthy && (status.version === null || status.version === expected)) {
+        return move(
+          run.deps,
+          d,
+          ['verifying'],
+          'succeeded',
+          `${d.version} is live and healthy${status.detail ? `: ${status.detail}` : ''}`,
+        );
+      }
+      if (status.version !== null && status.version !== expected)
+        last = `live version is ${status.version}, expected ${expected}`;
+    } catch (err) {
+      last = `status check failed: ${errorText(err)}`;
+    }
+    if (Date.now() >= deadline) break;
+    await sleep(pause, ctx.signal);
+  }
+  return fail(
+    run,
+    d,
+    ['verifying'],
+    `not healthy within ${formatDuration(run.verifyWindowMs)}: ${last}`,
+    true,
+  );
+}
+
+/** A failure rolls back when it may have changed the target and rolling back is possible. */
+async function fail(
+  run: Run,
+  d: Deployment,
+  from: DeploymentState[],
+  reason: string,
+  changed: boolean,
+): Promise<Deployment | null> {
+  const canRollBack =
+    d.kind === 'deploy' &&
+    changed &&
+    run.autoRollback &&
+    (d.previousVersion !== null || capabilitiesOf(run).rollbackToPrevious);
+  if (!canRollBack) {
+    const why =
+      changed && d.kind === 'deploy' && run.autoRollback
+        ? `${reason} (no earlier version known to roll back to)`
+        : reason;
+    return finish(run.deps, d, 'failed', why, from);
+  }
+  const target = d.previousVersion ? ` to ${d.previousVersion}` : '';
+  return move(run.deps, d, from, 'rolling_back', `${reason}; rolling back${target}`, {
+    outcome: reason,
+  });
+}
+
+async function rollBack(run: Run, d: Deployment): Promise<Deployment | null> {
+  const { deps, driver, ctx } = run;
+  const handles = (d.driverRef ?? {}) as Handles;
+  const failure = d.outcome ?? 'the deployment failed';
+  let outcome: DriverOutcome;
+  try {
+    let handle = handles.rollback;
+    if (!handle) {
+      if (!driver.rollback)
+        throw new Error('this driver cannot roll back; restore the previous version by hand');
+      ctx.deployment = d;
+      handle = await driver.rollback(ctx, d.previousVersion);
+      await deps.store.patchDeployment(d.id, { driverRef: { ...handles, rollback: handle } });
+    }
+    outcome = await driver.watch(ctx, handle);
+  } catch (err) {
+    if (ctx.signal.aborted) return null;
+    outcome = { ok: false, reason: errorText(err), changed: true };
+  }
+  if (ctx.signal.aborted) return null;
+  const to = d.previousVersion ?? 'the previous revision';
+  if (outcome.ok)
+    return finish(deps, d, 'rolled_back', `rolled back to ${to} after: ${failure}`, [
+      'rolling_back',
+    ]);
+  return finish(
+    deps,
+    d,
+    'failed',
+    `${failure}; the rollback to ${to} failed too: ${outcome.reason}`,
+    ['rolling_back'],
+  );
+}
+
+async function move(
+  deps: EngineDeps,
+  d: Deployment,
+  from: DeploymentState[],
+  to: DeploymentState,
+  reason: string,
+  patch: Parameters<EngineDeps['store']['transition']>[4] = {},
+): Promise<Deployment | null> {
+  const final = to === 'succeeded' || to === 'failed' || to === 'rolled_back';
+  const moved = await deps.store.transition(
+    d.id,
+    from,
+    to,
+    { actor: 'slipway', reason },
+    {
+      ...patch,
+      ...(final
+        ? { outcome: reason, finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null }
+        : {}),
+    },
+  );
+  if (!moved) {
+    deps.log.warn({ deployment: d.id, to }, 'deployment moved elsewhere; leaving it');
+    return null;
+  }
+  emitTransition(deps, moved, d.state, 'slipway', reason);
+  return moved;
+}
+
+function finish(
+  deps: EngineDeps,
+  d: Deployment,
+  to: 'failed' | 'rolled_back' | 'succeeded',
+  reason: string,
+  from: DeploymentState[] = [d.state],
+) {
+  return move(deps, d, from, to, reason);
+}
+
+/** Stores and announces progress at most once a second per deployment; the last one always lands. */
+function throttledProgress(deps: EngineDeps, d: Deployment, log: Logger) {
+  let latest: string | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let lastWrite = 0;
+  const write = async () => {
+    timer = null;
+    if (latest === null) return;
+    const text = latest;
+    latest = null;
+    lastWrite = Date.now();
+    try {
+      await deps.store.patchDeployment(d.id, { progress: text });
+      deps.events.emit({ type: 'progress', deployment: { ...d, progress: text }, text });
+    } catch (err) {
+      log.warn({ err }, 'could not record progress');
+    }
+  };
+  return {
+    report(text: string) {
+      latest = text.slice(0, 500);
+      if (!timer) timer = setTimeout(write, Math.max(0, 1_000 - (Date.now() - lastWrite)));
+    },
+    async flush() {
+      if (timer) clearTimeout(timer);
+      await write();
+    },
+  };
+}
+
+function capabilitiesOf(run: Run): DriverCapabilities {
+  return (
+    run.driver.capabilities?.(run.ctx.options) ?? {
+      status: run.driver.status !== undefined,
+      rollbackToPrevious: run.driver.rollback !== undefined,
+    }
+  );
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

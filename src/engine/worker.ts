@@ -1,0 +1,129 @@
+import type { Deployment } from '../core/deployment.js';
+import type { EngineDeps } from './context.js';
+import { emitTransition } from './requests.js';
+import { runDeployment } from './runner.js';
+
+export interface WorkerOptions {
+  leaseMs: number;
+  pollMs: number;
+  /** Deployments this process runs at once (each on a different target). */
+  concurrency: number;
+}
+
+export interface Worker {
+  start(): void;
+  /** Look for work now instead of at the next poll. */
+  wake(): void;
+  /** Stop taking work, let go of what is in hand (it stays resumable) and hand leases back. */
+  stop(): Promise<void>;
+  /** Deployment ids this process is running now. */
+  inFlight(): string[];
+}
+
+/**
+ * Claims queued deployments and resumes those whose process died (expired leases), holding a
+ * lease on each while it runs. Any process sharing the store can run any deployment; the store
+ * guarantees one active deployment per target.
+ */
+export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
+  const running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  let pollTimer: NodeJS.Timeout | null = null;
+  let renewTimer: NodeJS.Timeout | null = null;
+  let ticking: Promise<void> | null = null;
+  let again = false;
+  let stopped = true;
+  const log = deps.log.child({ component: 'worker', processId: deps.processId });
+
+  function launch(deployment: Deployment, resumed: boolean): void {
+    const abort = new AbortController();
+    if (resumed)
+      log.info(
+        { deployment: deployment.id, state: deployment.state },
+        'resuming deployment left by a stopped process',
+      );
+    const done = runDeployment(deps, deployment, abort.signal)
+      .then(() => undefined)
+      .catch((err: unknown) =>
+        log.error({ err, deployment: deployment.id }, 'deployment run crashed'),
+      )
+      .finally(() => {
+        running.delete(deployment.id);
+        wake();
+      });
+    running.set(deployment.id, { abort, done });
+  }
+
+  async function tick(): Promise<void> {
+    if (stopped) return;
+    try {
+      for (const orphan of await deps.store.takeExpiredLeases(deps.processId, options.leaseMs)) {
+        if (!running.has(orphan.id)) launch(orphan, true);
+      }
+      while (!stopped && running.size < options.concurrency) {
+        const claimed = await deps.store.claimNextQueued(deps.processId, options.leaseMs, {
+          actor: 'slipway',
+          reason: `started by ${deps.processId}`,
+        });
+        if (!claimed) break;
+        emitTransition(deps, claimed, 'queued', 'slipway', null);
+        launch(claimed, false);
+      }
+    } catch (err) {
+      log.error({ err }, 'could not look for work; will retry');
+    }
+  }
+
+  function wake(): void {
+    if (stopped) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = tick().finally(() => {
+      ticking = null;
+      if (again) {
+        again = false;
+        wake();
+      }
+    });
+  }
+
+  async function renew(): Promise<void> {
+    const ids = [...running.keys()];
+    if (ids.length === 0) return;
+    try {
+      const held = new Set(await deps.store.renewLeases(deps.processId, ids, options.leaseMs));
+      for (const id of ids) {
+        if (held.has(id)) continue;
+        // Another process took this deployment over (we were too slow to renew): stop
+        // watching it here; the compare-and-set transitions keep the outcome single.
+        log.warn({ deployment: id }, 'lease lost; another process continues this deployment');
+        running.get(id)?.abort.abort();
+      }
+    } catch (err) {
+      log.error({ err }, 'could not renew leases');
+    }
+  }
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      pollTimer = setInterval(wake, options.pollMs);
+      renewTimer = setInterval(() => void renew(), Math.max(100, Math.floor(options.leaseMs / 3)));
+      wake();
+    },
+    wake,
+    async stop() {
+      stopped = true;
+      if (pollTimer) clearInterval(pollTimer);
+      if (renewTimer) clearInterval(renewTimer);
+      await ticking;
+      const runs = [...running.values()];
+      for (const run of runs) run.abort.abort();
+      await Promise.all(runs.map((run) => run.done));
+      await deps.store.releaseLeases(deps.processId);
+    },
+    inFlight: () => [...running.keys()],
+  };
+}

@@ -1,0 +1,167 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type App, createApp } from '../../src/app.js';
+import { Config } from '../../src/config/schema.js';
+import type { Deployment } from '../../src/core/deployment.js';
+import { createLogger } from '../../src/core/logger.js';
+import type { Settings } from '../../src/core/settings.js';
+
+export const FIXTURES = resolve(import.meta.dirname, '../fixtures');
+
+/** The command driver binding used by engine scenarios: real child processes. */
+export function commandBinding(stateDir: string, ms = 300) {
+  return {
+    driver: 'command',
+    options: {
+      deploy: [
+        process.execPath,
+        join(FIXTURES, 'fake-deploy.mjs'),
+        stateDir,
+        '{service}',
+        '{environment}',
+        '{version}',
+        String(ms),
+      ],
+      status: [
+        process.execPath,
+        join(FIXTURES, 'fake-status.mjs'),
+        stateDir,
+        '{service}',
+        '{environment}',
+      ],
+      timeout: '1m',
+    },
+  };
+}
+
+/**
+ * A config exercising every rule: staging queues, perf refuses when busy, production is
+ * protected with four-eyes approval from QA and a channel rule, frozen is always frozen.
+ */
+export function scenarioConfig(stateDir: string, options: { ms?: number; lease?: string } = {}) {
+  return Config.parse(scenarioConfigInput(stateDir, options));
+}
+
+/** The same config as written in slipway.yaml (JSON is YAML), for tests that start `slipway serve`. */
+export function scenarioConfigInput(
+  stateDir: string,
+  options: { ms?: number; lease?: string } = {},
+) {
+  const binding = commandBinding(stateDir, options.ms);
+  return {
+    operator: 'operator',
+    admins: ['@sre'],
+    groups: {
+      sre: ['U-SRE', 'operator'],
+      qa: ['U-QA1', 'U-QA2'],
+      devs: ['U-DEV1', 'U-DEV2', 'U-QA1'],
+    },
+    environments: [
+      { name: 'staging', order: 1, deployers: ['@devs', '@qa'] },
+      { name: 'perf', order: 2, deployers: ['@devs'], whenBusy: 'reject' },
+      {
+        name: 'production',
+        order: 3,
+        protected: true,
+        deployers: ['service:owners', '@devs'],
+        approvals: { required: 1, from: ['@qa'] },
+        channels: ['C-DEPLOYS'],
+        verifyWindow: '5s',
+      },
+      {
+        name: 'frozen',
+        order: 4,
+        deployers: ['@devs'],
+        freeze: [{ cron: '* * * * *', duration: '2m', timezone: 'UTC', reason: 'release freeze' }],
+        freezeOverride: ['U-DEV2'],
+      },
+    ],
+    services: [
+      {
+        name: 'web',
+        image: 'registry.test/web',
+        owners: ['U-DEV1'],
+        qa: ['@qa'],
+        driver: binding,
+        environments: { staging: {}, perf: {}, production: {}, frozen: {} },
+      },
+      {
+        name: 'api',
+        image: 'registry.test/api',
+        owners: ['U-DEV2'],
+        // No status command in staging: the deploy's exit status is the whole verdict there.
+        environments: {
+          staging: {
+            driver: 'command',
+            options: { deploy: binding.options.deploy, timeout: '1m' },
+          },
+          production: binding,
+        },
+      },
+    ],
+    engine: { lease: options.lease ?? '2s', pollInterval: '100ms' },
+  };
+}
+
+export interface Harness {
+  app: App;
+  dir: string;
+  stateDir: string;
+  runs(): string[];
+  waitFinal(id: string, timeoutMs?: number): Promise<Deployment>;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'slipway-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function settingsFor(dir: string, databaseUrl?: string): Settings {
+  return {
+    port: 0,
+    configPath: join(dir, 'slipway.yaml'),
+    databaseUrl: databaseUrl ?? `sqlite://${join(dir, 'slipway.db')}`,
+    dataDir: dir,
+    apiToken: undefined,
+    logLevel: 'silent',
+  };
+}
+
+export async function startHarness(
+  options: { ms?: number; databaseUrl?: string; start?: boolean } = {},
+): Promise<Harness> {
+  const dir = tempDir();
+  const stateDir = join(dir, 'targets');
+  const config = scenarioConfig(stateDir, options);
+  const app = await createApp({
+    config,
+    settings: settingsFor(dir, options.databaseUrl),
+    log: createLogger({ level: 'silent' }),
+  });
+  if (options.start ?? true) app.engine.start();
+  return {
+    app,
+    dir,
+    stateDir,
+    runs: () => readRuns(stateDir),
+    async waitFinal(id, timeoutMs = 20_000) {
+      const signal = AbortSignal.timeout(timeoutMs);
+      const d = await app.engine.waitFor(id, signal, 50);
+      if (signal.aborted) throw new Error(`${id} still ${d.state} after ${timeoutMs} ms`);
+      return d;
+    },
+    async close() {
+      await app.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function readRuns(stateDir: string): string[] {
+  try {
+    return readFileSync(join(stateDir, 'runs.log'), 'utf8').trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
