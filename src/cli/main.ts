@@ -1,0 +1,155 @@
+import { parseArgs } from 'node:util';
+import { createApp } from '../app.js';
+import { configJsonSchema } from '../config/json-schema.js';
+import { SlipwayError } from '../core/errors.js';
+import { createLogger, redactUrl } from '../core/logger.js';
+import { readSettings } from '../core/settings.js';
+import { createStore } from '../store/index.js';
+import { loadOrExplain } from './load.js';
+import { runOperatorCommand, runVerdict } from './operator.js';
+
+const USAGE = `Usage: slipway <command> [options]
+
+Server
+  serve                       start the server (PORT, SLIPWAY_DATABASE_URL, Slack and webhook secrets from the environment)
+  config check                validate slipway.yaml and report every problem with its line and a fix
+  config schema               print the JSON Schema of slipway.yaml, for editors
+  db migrate                  apply pending database migrations
+
+Operator commands (the chat grammar, as the configured operator identity; for when chat is down)
+  deploy <service> [<version>] [--to <env>] [--force] [--reason <text>] [--no-wait]
+  rollback <service> [--in <env>] [--version <version>] [--no-wait]
+  lock <env> [<service>] [--for <duration>] [--reason <text>] [--force]
+  unlock <env> [<service>] [--force]
+  status [<service>]
+  history <service> [--in <env>] [<n>]
+  approve <deployment-id> [--reason <text>]     reject <deployment-id> [--reason <text>]
+  cancel <deployment-id> [--reason <text>]
+
+Common options
+  --config, -c <file>   slipway.yaml to use (default: $SLIPWAY_CONFIG or ./slipway.yaml)
+  --json                machine-readable output
+`;
+
+const OPERATOR_VERBS = new Set(['deploy', 'rollback', 'lock', 'unlock', 'status', 'history']);
+const VERDICT_VERBS = new Set(['approve', 'reject', 'cancel']);
+
+/** Runs the CLI; returns the exit code (0 ok, 1 refused or failed, 2 usage). */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [verb, ...rest] = argv;
+  try {
+    if (!verb || verb === 'help' || verb === '--help' || verb === '-h') {
+      process.stdout.write(USAGE);
+      return verb ? 0 : 2;
+    }
+    if (verb === 'serve') return await serve(rest, env);
+    if (verb === 'config') return await configCommand(rest, env);
+    if (verb === 'db') return await dbCommand(rest, env);
+    if (OPERATOR_VERBS.has(verb)) return await runOperatorCommand(verb, rest, env);
+    if (VERDICT_VERBS.has(verb))
+      return await runVerdict(verb as 'approve' | 'reject' | 'cancel', rest, env);
+    process.stderr.write(`Unknown command "${verb}".\n\n${USAGE}`);
+    return 2;
+  } catch (err) {
+    if (err instanceof SlipwayError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } },
+  });
+  const settings = readSettings({
+    ...env,
+    ...(values.config ? { SLIPWAY_CONFIG: values.config } : {}),
+    ...(values.port ? { PORT: values.port } : {}),
+  });
+  const config = await loadOrExplain(settings.configPath);
+  if (!config) return 1;
+  const log = createLogger({ level: settings.logLevel ?? config.log.level });
+  const app = await createApp({ config, settings, log, env });
+  const port = await app.http.listen(settings.port);
+  app.engine.start();
+  log.info(
+    {
+      port,
+      config: settings.configPath,
+      database: redactUrl(settings.databaseUrl),
+      processId: app.processId,
+    },
+    'slipway is serving',
+  );
+
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const shutdown = (signal: string) => {
+      signals += 1;
+      if (signals > 1) {
+        log.warn({ signal }, 'second signal: exiting now');
+        resolve(1);
+        return;
+      }
+      log.info({ signal }, 'shutting down: finishing requests and handing back deployments');
+      app.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+}
+
+async function configCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'schema') {
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    return 0;
+  }
+  if (sub === 'check') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { config: { type: 'string', short: 'c' } },
+    });
+    const settings = readSettings({
+      ...env,
+      ...(values.config ? { SLIPWAY_CONFIG: values.config } : {}),
+    });
+    const config = await loadOrExplain(settings.configPath);
+    if (!config) return 1;
+    process.stdout.write(
+      `${settings.configPath} is valid: ${config.services.length} services, ${config.environments.length} environments.\n`,
+    );
+    return 0;
+  }
+  process.stderr.write('Usage: slipway config check [--config <file>] | slipway config schema\n');
+  return 2;
+}
+
+async function dbCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (args[0] !== 'migrate') {
+    process.stderr.write('Usage: slipway db migrate\n');
+    return 2;
+  }
+  const settings = readSettings(env);
+  const store = await createStore(settings.databaseUrl);
+  try {
+    const applied = await store.migrate();
+    process.stdout.write(
+      applied.length > 0
+        ? `Applied ${applied.length} migration(s) to ${redactUrl(settings.databaseUrl)}: ${applied.join(', ')}\n`
+        : `${redactUrl(settings.databaseUrl)} is up to date.\n`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,90 @@
+import type { Deployment, Transition } from '../core/deployment.js';
+import type { CommandResult } from '../engine/execute.js';
+import { describeLock } from '../engine/index.js';
+
+/** Plain-text rendering of command results for a terminal. */
+export function renderResult(result: CommandResult): string {
+  switch (result.kind) {
+    case 'deploy':
+    case 'rollback': {
+      const r = result.result;
+      if (!r.ok) return refusalText(r);
+      const d = r.deployment;
+      const head = r.duplicate
+        ? `Already requested: ${d.id}`
+        : `${d.kind === 'rollback' ? 'Rollback' : 'Deployment'} ${d.id} requested`;
+      const notes = r.notes.length > 0 ? `\n${r.notes.map((n) => `  note: ${n}`).join('\n')}` : '';
+      return `${head}: ${d.service} ${d.version} → ${d.environment} (${stateText(d)})${notes}`;
+    }
+    case 'lock':
+      if (!result.result.ok) return refusalText(result.result);
+      return `Locked: ${describeLock(result.result.lock)}${result.result.replaced ? ` (took it over from ${result.result.replaced.owner})` : ''}`;
+    case 'unlock':
+      if (!result.result.ok) return refusalText(result.result);
+      return `Unlocked ${result.result.released.service ? `${result.result.released.service} in ` : ''}${result.result.released.environment}.`;
+    case 'status':
+      if (result.targets.length === 0) return 'Nothing is configured.';
+      return table(
+        ['SERVICE', 'ENVIRONMENT', 'LIVE', 'NOW', 'WAITING', 'LOCK'],
+        result.targets.map((t) => [
+          t.service,
+          t.environment,
+          t.live ? `${t.live.version} (${t.live.finishedAt?.toISOString() ?? ''})` : '-',
+          t.active
+            ? `${t.active.version} ${t.active.state}${t.active.progress ? `: ${t.active.progress}` : ''}`
+            : '-',
+          t.pending.map((d) => `${d.version} ${d.state}`).join(', ') || '-',
+          t.locks.map((l) => `${l.owner}${l.reason ? ` (${l.reason})` : ''}`).join(', ') || '-',
+        ]),
+      );
+    case 'history':
+      if (result.deployments.length === 0) return 'No deployments yet.';
+      return table(
+        ['ID', 'WHEN', 'SERVICE', 'VERSION', 'ENV', 'STATE', 'BY', 'OUTCOME'],
+        result.deployments.map((d) => [
+          d.id,
+          d.createdAt.toISOString().replace('T', ' ').slice(0, 19),
+          d.service,
+          `${d.kind === 'rollback' ? '↩ ' : ''}${d.version}`,
+          d.environment,
+          d.state,
+          d.requestedBy,
+          (d.outcome ?? d.progress ?? '').slice(0, 80),
+        ]),
+      );
+    case 'help':
+      return '';
+  }
+}
+
+export function refusalText(r: {
+  code: string;
+  reason: string;
+  suggestion?: string | null;
+}): string {
+  return `Refused: ${r.reason}${r.suggestion ? ` ${r.suggestion}` : ''}`;
+}
+
+export function stateText(d: Deployment): string {
+  const state = d.state.replace('_', ' ');
+  if (d.state === 'awaiting_approval')
+    return `${state}: needs ${d.approvalsRequired} approval${d.approvalsRequired === 1 ? '' : 's'}`;
+  return d.outcome &&
+    ['succeeded', 'failed', 'rolled_back', 'cancelled', 'superseded'].includes(d.state)
+    ? `${state}: ${d.outcome}`
+    : state;
+}
+
+export function transitionText(t: Transition): string {
+  return `${t.at.toISOString().slice(11, 19)}  ${t.from ?? '·'} → ${t.to}${t.reason ? `  ${t.reason}` : ''}  (${t.actor})`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

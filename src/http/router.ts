@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Record<string, string>,
+  url: URL,
+) => Promise<void> | void;
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** `/api/deployments/:id` style: `:name` matches one path segment. */
+  path: string;
+  handler: Handler;
+}
+
+interface Compiled extends Route {
+  pattern: RegExp;
+  names: string[];
+}
+
+export interface Router {
+  add(route: Route): void;
+  match(
+    method: string,
+    pathname: string,
+  ): { route: Route; params: Record<string, string> } | { allowed: string[] } | null;
+}
+
+export function createRouter(): Router {
+  const routes: Compiled[] = [];
+  return {
+    add(route) {
+      const names: string[] = [];
+      const source = route.path
+        .split('/')
+        .map((segment) => {
+          if (!segment.startsWith(':')) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          names.push(segment.slice(1));
+          return '([^/]+)';
+        })
+        .join('/');
+      routes.push({ ...route, pattern: new RegExp(`^${source}/?$`), names });
+    },
+    match(method, pathname) {
+      const allowed: string[] = [];
+      for (const route of routes) {
+        const m = route.pattern.exec(pathname);
+        if (!m) continue;
+        if (route.method !== method && !(method === 'HEAD' && route.method === 'GET')) {
+          allowed.push(route.method);
+          continue;
+        }
+        const params: Record<string, string> = {};
+        route.names.forEach((name, i) => {
+          params[name] = decodeURIComponent(m[i + 1] ?? '');
+        });
+        return { route, params };
+      }
+      return allowed.length > 0 ? { allowed } : null;
+    },
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Reads a request body up to `limit` bytes; larger bodies are refused, not truncated. */
+export async function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit)
+      throw Object.assign(new Error(`request body is larger than ${limit} bytes`), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type Harness,
+  scenarioConfig,
+  settingsFor,
+  startHarness,
+  tempDir,
+} from '../../test/support/engine-harness.js';
+import { createApp } from '../app.js';
+import { createLogger } from '../core/logger.js';
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+async function get(port: number, path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('http server', () => {
+  it('answers probes and serves filterable deployment history', async () => {
+    h = await startHarness();
+    const port = await h.app.http.listen(0, '127.0.0.1');
+    expect(await get(port, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect((await get(port, '/readyz')).status).toBe(200);
+
+    const caller = { actor: 'U-DEV1', source: 'api' as const, channel: null };
+    for (const [service, version] of [
+      ['web', '1.0.0'],
+      ['api', '2.0.0'],
+      ['web', '1.0.1'],
+    ] as const) {
+      const r = await h.app.engine.request({
+        ...caller,
+        kind: 'deploy',
+        service,
+        environment: 'staging',
+        version,
+      });
+      if (!r.ok) throw new Error(r.reason);
+      await h.waitFinal(r.deployment.id);
+    }
+    const all = await get(port, '/api/deployments');
+    expect(all.status).toBe(200);
+    expect((all.body.deployments as unknown[]).length).toBe(3);
+    const web = await get(port, '/api/deployments?service=web&state=succeeded,failed&limit=1');
+    const list = web.body.deployments as { version: string; service: string }[];
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ service: 'web', version: '1.0.1' });
+    expect(web.body.next).toMatch(/^before=/);
+    const older = await get(port, `/api/deployments?service=web&${String(web.body.next)}`);
+    expect((older.body.deployments as { version: string }[]).map((d) => d.version)).toEqual([
+      '1.0.0',
+    ]);
+
+    const id = (all.body.deployments as { id: string }[])[0]?.id ?? '';
+    const details = await get(port, `/api/deployments/${id}`);
+    expect(details.status).toBe(200);
+    expect((details.body.transitions as unknown[]).length).toBeGreaterThanOrEqual(5);
+    expect((await get(port, '/api/deployments/d-nope')).status).toBe(404);
+  });
+
+  it('explains a bad query instead of guessing', async () => {
+    h = await startHarness({ start: false });
+    const port = await h.app.http.listen(0, '127.0.0.1');
+    const bad = await get(port, '/api/deployments?state=exploded&limit=9999');
+    expect(bad.status).toBe(400);
+    expect(String(bad.body.message)).toContain('state');
+    expect(String(bad.body.message)).toContain('limit');
+    expect((await get(port, '/nowhere')).status).toBe(404);
+    const wrongMethod = await fetch(`http://127.0.0.1:${port}/healthz`, { method: 'POST' });
+    expect(wrongMethod.status).toBe(405);
+  });
+
+  it('requires the API token when one is configured, and goes unready while draining', async () => {
+    const dir = tempDir();
+    const app = await createApp({
+      config: scenarioConfig(dir),
+      settings: { ...settingsFor(dir), apiToken: 'sekret-token' },
+      log: createLogger({ level: 'silent' }),
+    });
+    try {
+      const port = await app.http.listen(0, '127.0.0.1');
+      expect((await get(port, '/api/deployments')).status).toBe(401);
+      expect(
+        (await get(port, '/api/deployments', { authorization: 'Bearer wrong-token!' })).status,
+      ).toBe(401);
+      expect(
+        (await get(port, '/api/deployments', { authorization: 'Bearer sekret-token' })).status,
+      ).toBe(200);
+      expect((await get(port, '/healthz')).status).toBe(200);
+      app.http.setDraining();
+      const readyz = await get(port, '/readyz');
+      expect(readyz.status).toBe(503);
+      expect(readyz.body.checks).toMatchObject({ shutdown: 'draining' });
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('is not ready until migrations are applied', async () => {
+    const dir = tempDir();
+    const app = await createApp({
+      config: scenarioConfig(dir),
+      settings: settingsFor(dir),
+      log: createLogger({ level: 'silent' }),
+      migrate: false,
+    });
+    try {
+      const port = await app.http.listen(0, '127.0.0.1');
+      const before = await get(port, '/readyz');
+      expect(before.status).toBe(503);
+      expect(JSON.stringify(before.body.checks)).toContain('slipway db migrate');
+      await app.store.migrate();
+      expect((await get(port, '/readyz')).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  });
+});

@@ -1,0 +1,167 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { toSlipwayError } from '../core/errors.js';
+import type { Engine } from '../engine/index.js';
+import type { Store } from '../store/types.js';
+import { createRouter, type Route, sendJson } from './router.js';
+import { DeploymentsQuery } from './schema.js';
+
+export interface HttpDeps {
+  engine: Engine;
+  store: Store;
+  log: Logger;
+  /** When set, `/api/*` requires `Authorization: Bearer <token>`. */
+  apiToken?: string | undefined;
+  /** Routes other adapters add (Slack, webhooks). */
+  routes?: Route[];
+}
+
+export interface HttpServer {
+  server: Server;
+  listen(port: number, host?: string): Promise<number>;
+  /** Makes /readyz answer 503 so load balancers stop sending work (first step of shutdown). */
+  setDraining(): void;
+  close(): Promise<void>;
+}
+
+/** One server for the API, probes, and (later) Slack and webhooks (ARCHITECTURE.md, "http"). */
+export function createHttpServer(deps: HttpDeps): HttpServer {
+  const router = createRouter();
+  let draining = false;
+  const log = deps.log.child({ component: 'http' });
+
+  router.add({
+    method: 'GET',
+    path: '/healthz',
+    handler: (_req, res) => sendJson(res, 200, { status: 'ok' }),
+  });
+  router.add({
+    method: 'GET',
+    path: '/readyz',
+    handler: async (_req, res) => {
+      const checks: Record<string, string> = {};
+      let ready = !draining;
+      checks.shutdown = draining ? 'draining' : 'ok';
+      try {
+        await deps.store.ping();
+        checks.store = 'ok';
+        const pending = await deps.store.pendingMigrations();
+        checks.migrations =
+          pending.length === 0 ? 'ok' : `pending: ${pending.join(', ')} (run slipway db migrate)`;
+        ready &&= pending.length === 0;
+      } catch (err) {
+        ready = false;
+        checks.store = `unreachable: ${toSlipwayError(err).message}`;
+      }
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+    },
+  });
+  router.add({
+    method: 'GET',
+    path: '/api/deployments',
+    handler: async (_req, res, _params, url) => {
+      const parsed = DeploymentsQuery.safeParse(Object.fromEntries(url.searchParams));
+      if (!parsed.success) {
+        sendJson(res, 400, {
+          error: 'invalid_query',
+          message: parsed.error.issues
+            .map((i) => `${i.path.join('.') || 'query'}: ${i.message}`)
+            .join('; '),
+        });
+        return;
+      }
+      const { state, ...rest } = parsed.data;
+      const deployments = await deps.engine.history({
+        ...rest,
+        ...(state ? { states: state } : {}),
+      });
+      const last = deployments.at(-1);
+      sendJson(res, 200, {
+        deployments,
+        next:
+          deployments.length === parsed.data.limit && last
+            ? `before=${encodeURIComponent(last.createdAt.toISOString())}`
+            : null,
+      });
+    },
+  });
+  router.add({
+    method: 'GET',
+    path: '/api/deployments/:id',
+    handler: async (_req, res, params) => {
+      const details = await deps.engine.details(params.id ?? '');
+      if (!details)
+        sendJson(res, 404, { error: 'not_found', message: `There is no deployment ${params.id}.` });
+      else sendJson(res, 200, details);
+    },
+  });
+  for (const route of deps.routes ?? []) router.add(route);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://slipway.local');
+    const found = router.match(req.method ?? 'GET', url.pathname);
+    if (!found)
+      return sendJson(res, 404, { error: 'not_found', message: `Nothing at ${url.pathname}.` });
+    if ('allowed' in found) {
+      res.setHeader('allow', found.allowed.join(', '));
+      return sendJson(res, 405, {
+        error: 'method_not_allowed',
+        message: `Use ${found.allowed.join(' or ')} for ${url.pathname}.`,
+      });
+    }
+    if (url.pathname.startsWith('/api/') && deps.apiToken && !bearerMatches(req, deps.apiToken)) {
+      return sendJson(res, 401, {
+        error: 'unauthorized',
+        message: 'Send Authorization: Bearer <SLIPWAY_API_TOKEN>.',
+      });
+    }
+    await found.route.handler(req, res, found.params, url);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const error = toSlipwayError(err);
+      const status = (err as { status?: number }).status ?? error.status;
+      if (status >= 500) log.error({ err, path: req.url }, 'request failed');
+      if (!res.headersSent)
+        sendJson(res, status, {
+          error: error.code,
+          message: status >= 500 ? 'Internal error; see the server log.' : error.message,
+        });
+      else res.end();
+    });
+  });
+  // Slack and load balancers keep connections alive; close idle ones promptly on shutdown.
+  server.keepAliveTimeout = 65_000;
+
+  return {
+    server,
+    listen(port, host = '0.0.0.0') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      });
+    },
+    setDraining() {
+      draining = true;
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
+
+function bearerMatches(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
