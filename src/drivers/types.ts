@@ -27,7 +27,11 @@ export type DriverHandle = Record<string, unknown>;
 
 export type DriverOutcome =
   | { ok: true; summary: string; url?: string }
-  | { ok: false; reason: string; /** Worth rolling back: the target may be half changed. */ changed: boolean };
+  | {
+      ok: false;
+      reason: string /** Worth rolling back: the target may be half changed. */;
+      changed: boolean;
+    };
 
 /** What is live on the target, as far as the driver can tell. */
 export interface TargetStatus {

@@ -168,7 +168,9 @@ export function createCommandDriver(
       return {
         status: can.status,
         // Without a rollback command the driver re-deploys a named version; it cannot guess one.
-        rollbackToPrevious: can.rollback === 'command' && !(options.rollback ?? []).some((arg) => arg.includes('{version}')),
+        rollbackToPrevious:
+          can.rollback === 'command' &&
+          !(options.rollback ?? []).some((arg) => arg.includes('{version}')),
       };
     },
 
