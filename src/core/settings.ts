@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import { secretFrom } from './secrets.js';
 
 /**
  * Process settings from the environment (ARCHITECTURE.md, "The external contract"). Secrets
@@ -13,6 +14,15 @@ export interface Settings {
   dataDir: string;
   apiToken: string | undefined;
   logLevel: string | undefined;
+  slack: SlackSettings | null;
+}
+
+/** Slack is on when a bot token is set; it then needs a way to receive (HTTP or Socket Mode). */
+export interface SlackSettings {
+  botToken: string;
+  signingSecret: string | undefined;
+  appToken: string | undefined;
+  apiUrl: string;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
@@ -34,7 +44,39 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     configPath: resolve(cwd, env.SLIPWAY_CONFIG || 'slipway.yaml'),
     databaseUrl,
     dataDir,
-    apiToken: env.SLIPWAY_API_TOKEN || undefined,
+    apiToken: secretFrom(env, 'SLIPWAY_API_TOKEN'),
     logLevel: env.SLIPWAY_LOG_LEVEL || undefined,
+    slack: readSlackSettings(env),
+  };
+}
+
+function readSlackSettings(env: NodeJS.ProcessEnv): SlackSettings | null {
+  const botToken = secretFrom(env, 'SLACK_BOT_TOKEN');
+  const signingSecret = secretFrom(env, 'SLACK_SIGNING_SECRET');
+  const appToken = secretFrom(env, 'SLACK_APP_TOKEN');
+  if (!botToken) {
+    if (signingSecret || appToken) {
+      throw new ConfigError(
+        "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page.",
+      );
+    }
+    return null;
+  }
+  if (!signingSecret && !appToken) {
+    throw new ConfigError(
+      "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page (or set SLACK_APP_TOKEN to use Socket Mode).",
+    );
+  }
+  if (appToken && !appToken.startsWith('xapp-')) {
+    throw new ConfigError(
+      'SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write, from Basic Information → App-Level Tokens.',
+    );
+  }
+  const apiUrl = env.SLACK_API_URL || 'https://slack.com/api/';
+  return {
+    botToken,
+    signingSecret,
+    appToken,
+    apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
   };
 }

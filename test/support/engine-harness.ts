@@ -125,6 +125,7 @@ export function settingsFor(dir: string, databaseUrl?: string): Settings {
     dataDir: dir,
     apiToken: undefined,
     logLevel: 'silent',
+    slack: null,
   };
 }
 

@@ -1,0 +1,178 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../core/logger.js';
+import type { InboundEvent } from '../types.js';
+import { createDedupe } from './dedupe.js';
+import { slackEventsRoute } from './receiver.js';
+
+const SECRET = 'test-signing-secret';
+let server: Server | null = null;
+afterEach(() => {
+  server?.close();
+  server = null;
+});
+
+async function start() {
+  const events: InboundEvent[] = [];
+  const route = slackEventsRoute({
+    signingSecret: SECRET,
+    onEvent: (event) => {
+      events.push(event);
+    },
+    dedupe: createDedupe(),
+    log: createLogger({ level: 'silent' }),
+  });
+  server = createServer(
+    (req, res) => void route.handler(req, res, {}, new URL(req.url ?? '/', 'http://x')),
+  );
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}/slack/events`, events };
+}
+
+function sign(body: string, timestamp = Math.floor(Date.now() / 1000), secret = SECRET) {
+  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'x-slack-signature': signature, 'x-slack-request-timestamp': String(timestamp) };
+}
+
+function slashBody(text: string, trigger = 'T-1') {
+  return new URLSearchParams({
+    command: '/deploy',
+    text,
+    user_id: 'U1',
+    channel_id: 'C1',
+    response_url: 'http://127.0.0.1:9/response/1',
+    trigger_id: trigger,
+    team_id: 'T0',
+  }).toString();
+}
+
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  type = 'application/x-www-form-urlencoded',
+) {
+  const res = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': type, ...headers },
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('Slack HTTP transport', () => {
+  it('acknowledges a signed slash command and hands over the normalized command', async () => {
+    const { url, events } = await start();
+    const body = slashBody('web 1.4.2 to staging');
+    const res = await post(url, body, sign(body));
+    expect(res).toEqual({ status: 200, text: '' });
+    await settle();
+    expect(events).toEqual([
+      {
+        kind: 'command',
+        mode: 'slash',
+        text: 'web 1.4.2 to staging',
+        user: 'U1',
+        channel: 'C1',
+        threadTs: null,
+        responseUrl: 'http://127.0.0.1:9/response/1',
+        deliveryId: 'slack:trigger:T-1',
+      },
+    ]);
+  });
+
+  it('refuses a forged signature and a stale timestamp with 401, doing nothing', async () => {
+    const { url, events } = await start();
+    const body = slashBody('web 1 to staging');
+    const forged = await post(url, body, sign(body, undefined, 'not-the-secret'));
+    expect(forged.status).toBe(401);
+    const stale = await post(url, body, sign(body, Math.floor(Date.now() / 1000) - 6 * 60));
+    expect(stale.status).toBe(401);
+    const tampered = await post(url, body.replace('staging', 'production'), sign(body));
+    expect(tampered.status).toBe(401);
+    const unsigned = await post(url, body, {});
+    expect(unsigned.status).toBe(401);
+    await settle();
+    expect(events).toEqual([]);
+  });
+
+  it('answers the url_verification challenge', async () => {
+    const { url } = await start();
+    const body = JSON.stringify({ type: 'url_verification', challenge: 'abc123', token: 'x' });
+    const res = await post(url, body, sign(body), 'application/json');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ challenge: 'abc123' });
+  });
+
+  it('acts once on an Events API delivery that Slack retries', async () => {
+    const { url, events } = await start();
+    const body = JSON.stringify({
+      type: 'event_callback',
+      event_id: 'Ev1',
+      event: {
+        type: 'app_mention',
+        user: 'U2',
+        channel: 'C1',
+        text: '<@UBOT> deploy web 1 to staging',
+        ts: '1.000001',
+      },
+    });
+    expect((await post(url, body, sign(body), 'application/json')).status).toBe(200);
+    const retry = await post(
+      url,
+      body,
+      { ...sign(body), 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+      'application/json',
+    );
+    expect(retry.status).toBe(200);
+    await settle();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      kind: 'command',
+      mode: 'mention',
+      user: 'U2',
+      deliveryId: 'slack:event:Ev1',
+    });
+  });
+
+  it('normalizes a button click and ignores the same delivery twice', async () => {
+    const { url, events } = await start();
+    const payload = {
+      type: 'block_actions',
+      user: { id: 'U3' },
+      channel: { id: 'D3' },
+      message: { ts: '2.000002' },
+      response_url: 'http://127.0.0.1:9/response/2',
+      trigger_id: 'T-9',
+      actions: [{ action_id: 'approve', value: 'd-123', action_ts: '3.3' }],
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    await post(url, body, sign(body));
+    await post(url, body, sign(body));
+    await settle();
+    expect(events).toEqual([
+      expect.objectContaining({
+        kind: 'action',
+        actionId: 'approve',
+        value: 'd-123',
+        user: 'U3',
+        channel: 'D3',
+        messageTs: '2.000002',
+      }),
+    ]);
+  });
+
+  it('answers a malformed payload with 400 and the reason', async () => {
+    const { url, events } = await start();
+    const body = new URLSearchParams({ command: '/deploy', text: 'x' }).toString();
+    const res = await post(url, body, sign(body));
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('slash command');
+    expect(events).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * The chat port (ARCHITECTURE.md, "chat"): transports verify, normalize and acknowledge, then
+ * hand an InboundEvent to the core; the core answers with platform-neutral views that a
+ * renderer (Block Kit for Slack) turns into messages.
+ */
+
+/** What a person did in chat, after the transport verified it. */
+export type InboundEvent =
+  | {
+      kind: 'command';
+      /** `slash`: text after `/deploy`; `mention`: the message text including the mention. */
+      mode: 'slash' | 'mention';
+      text: string;
+      user: string;
+      channel: string;
+      /** Thread to answer in (mentions inside a thread). */
+      threadTs: string | null;
+      /** Slack's response_url for slash commands: ephemeral answers go there. */
+      responseUrl: string | null;
+      /** Unique per delivery of the same user action (Slack's event_id or trigger_id). */
+      deliveryId: string;
+    }
+  | {
+      kind: 'action';
+      /** Which button: `approve`, `reject`, `promote`, `close`, `rollback`, … */
+      actionId: string;
+      /** The opaque reference the button carried (a deployment or approval id). */
+      value: string;
+      user: string;
+      channel: string;
+      /** The message the button sits on. */
+      messageTs: string;
+      responseUrl: string | null;
+      deliveryId: string;
+    };
+
+export type ViewTone = 'neutral' | 'progress' | 'waiting' | 'success' | 'failure' | 'warning';
+
+export interface ViewAction {
+  /** Stable id the transport routes on (`approve`, `reject`, `promote`, `close`, `rollback`). */
+  id: string;
+  label: string;
+  /** Opaque reference into the store; never state. Short (Slack allows 2000 chars). */
+  value: string;
+  style?: 'primary' | 'danger';
+  confirm?: { title: string; text: string; confirm: string; deny: string };
+}
+
+/** A message as the core sees it: a renderer turns it into Block Kit, a card, or text. */
+export interface MessageView {
+  /** One line, also the notification/fallback text. */
+  title: string;
+  tone: ViewTone;
+  /** A sentence or two under the title (markdown-ish: *bold*, `code`, links as <url|text>). */
+  body?: string;
+  fields?: { label: string; value: string }[];
+  /** Small print: who, when, correlation id. */
+  context?: string[];
+  actions?: ViewAction[];
+  /** A link worth a button (the run, the app, the preview URL). */
+  links?: { label: string; url: string }[];
+}
+
+/** Where a message lives, to update it in place later. */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * The outgoing half of a chat platform, as the notifier and command handler need it.
+ * Implemented for Slack over @slack/web-api; tests use the local Slack.
+ */
+export interface ChatClient {
+  post(channel: string, view: MessageView, options?: { threadTs?: string }): Promise<MessageRef>;
+  update(ref: MessageRef, view: MessageView): Promise<void>;
+  /** Only `user` sees it. */
+  postEphemeral(channel: string, user: string, view: MessageView): Promise<void>;
+  /** Answers through a response_url (slash commands, button clicks). */
+  respond(
+    responseUrl: string,
+    view: MessageView,
+    options: { ephemeral: boolean; replaceOriginal?: boolean },
+  ): Promise<void>;
+  /** The direct-message channel with a user. */
+  openDirect(user: string): Promise<string>;
+}
