@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
+import { manifestYaml } from '../chat/slack/manifest.js';
 import { configJsonSchema } from '../config/json-schema.js';
 import { SlipwayError } from '../core/errors.js';
 import { createLogger, redactUrl } from '../core/logger.js';
@@ -15,6 +16,8 @@ Server
   config check                validate slipway.yaml and report every problem with its line and a fix
   config schema               print the JSON Schema of slipway.yaml, for editors
   db migrate                  apply pending database migrations
+  slack manifest --url <https://host> | --socket
+                              print a Slack app manifest (HTTP or Socket Mode) to paste at api.slack.com/apps
 
 Operator commands (the chat grammar, as the configured operator identity; for when chat is down)
   deploy <service> [<version>] [--to <env>] [--force] [--reason <text>] [--no-wait]
@@ -45,6 +48,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (verb === 'serve') return await serve(rest, env);
     if (verb === 'config') return await configCommand(rest, env);
     if (verb === 'db') return await dbCommand(rest, env);
+    if (verb === 'slack') return slackCommand(rest);
     if (OPERATOR_VERBS.has(verb)) return await runOperatorCommand(verb, rest, env);
     if (VERDICT_VERBS.has(verb))
       return await runVerdict(verb as 'approve' | 'reject' | 'cancel', rest, env);
@@ -132,6 +136,35 @@ async function configCommand(args: string[], env: NodeJS.ProcessEnv): Promise<nu
   }
   process.stderr.write('Usage: slipway config check [--config <file>] | slipway config schema\n');
   return 2;
+}
+
+function slackCommand(args: string[]): number {
+  const usage =
+    'Usage: slipway slack manifest --url https://slipway.example.com | slipway slack manifest --socket\n';
+  if (args[0] !== 'manifest') {
+    process.stderr.write(usage);
+    return 2;
+  }
+  const { values } = parseArgs({
+    args: args.slice(1),
+    options: { url: { type: 'string' }, socket: { type: 'boolean' } },
+  });
+  if (values.socket === Boolean(values.url)) {
+    process.stderr.write(
+      `Give either --url (HTTP mode: the public https URL of this server) or --socket.\n${usage}`,
+    );
+    return 2;
+  }
+  if (values.url && !/^https:\/\/[^\s/]+/.test(values.url)) {
+    process.stderr.write(
+      `Slack only sends requests to https URLs; "${values.url}" is not one.\n${usage}`,
+    );
+    return 2;
+  }
+  process.stdout.write(
+    manifestYaml(values.url ? { socket: false, url: values.url } : { socket: true }),
+  );
+  return 0;
 }
 
 async function dbCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
