@@ -1,0 +1,229 @@
+import type { Block } from './types.js';
+
+/**
+ * Block Kit limits for messages, as documented (docs.slack.dev/reference/block-kit/...):
+ * - blocks: "You can include up to 50 blocks in each message" (reference/block-kit/blocks)
+ * - section `text` 1..3000 chars; `fields` at most 10 items, each at most 2000 (section-block)
+ * - header `text` plain_text, at most 150 (header-block)
+ * - context `elements` at most 10 (context-block); actions `elements` at most 25 (actions-block)
+ * - button `text` plain_text at most 75, `value` 2000, `action_id` 255, `url` 3000 (button-element)
+ * - `block_id` at most 255 and "unique for each message" (every block)
+ * - text objects: `text` at least 1 char, at most 3000 (composition-objects/text-object)
+ * - top-level message `text`: Slack truncates past 40,000 characters (chat.postMessage); the
+ *   double answers `msg_too_long` instead so an over-long text is caught in tests.
+ */
+export const LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  sectionFields: 10,
+  fieldText: 2000,
+  headerText: 150,
+  contextElements: 10,
+  actionsElements: 25,
+  buttonText: 75,
+  buttonValue: 2000,
+  actionId: 255,
+  buttonUrl: 3000,
+  blockId: 255,
+  textObject: 3000,
+  messageText: 40_000,
+} as const;
+
+/** Block types Slack accepts in messages; those Slipway sends are checked in depth. */
+const MESSAGE_BLOCK_TYPES = new Set([
+  'section',
+  'header',
+  'divider',
+  'context',
+  'actions',
+  'image',
+  'rich_text',
+  'markdown',
+  'video',
+  'file',
+  'table',
+]);
+
+/** Slack counts characters, not UTF-16 code units. */
+function length(s: string): number {
+  return [...s].length;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Validates a message's blocks. Each problem is phrased as Slack phrases it in
+ * `invalid_blocks` answers: `must be less than 3001 characters [json-pointer:/blocks/0/text/text]`.
+ */
+export function validateBlocks(blocks: Block[]): string[] {
+  const problems: string[] = [];
+  /** Records a problem; returns false so a check can `return at(...)`. */
+  const at = (pointer: string, message: string): false => {
+    problems.push(`${message} [json-pointer:${pointer}]`);
+    return false;
+  };
+  const blockIds = new Set<string>();
+  const actionIds = new Set<string>();
+
+  function maxLen(value: unknown, max: number, pointer: string): boolean {
+    if (typeof value === 'string' && length(value) > max) {
+      return at(pointer, `must be less than ${max + 1} characters`);
+    }
+    return true;
+  }
+
+  function textObject(value: unknown, pointer: string, max: number, plainOnly = false): boolean {
+    if (!isObject(value)) return at(pointer, 'expected object');
+    if (value.type !== 'plain_text' && value.type !== 'mrkdwn') {
+      return at(`${pointer}/type`, 'must be one of plain_text, mrkdwn');
+    }
+    if (plainOnly && value.type !== 'plain_text') {
+      return at(`${pointer}/type`, 'must be plain_text');
+    }
+    if (typeof value.text !== 'string') return at(`${pointer}/text`, 'expected string');
+    if (length(value.text) < 1) return at(`${pointer}/text`, 'must be more than 0 characters');
+    return maxLen(value.text, max, `${pointer}/text`);
+  }
+
+  function actionId(value: unknown, pointer: string): boolean {
+    if (value === undefined) return true;
+    if (typeof value !== 'string') return at(pointer, 'expected string');
+    maxLen(value, LIMITS.actionId, pointer);
+    // Slack documents uniqueness within the block; the double asks it of the whole message
+    // so a click names one button without ambiguity (README, "Stricter than Slack").
+    if (actionIds.has(value))
+      return at(pointer, `action_id "${value}" is already used in this message`);
+    actionIds.add(value);
+    return true;
+  }
+
+  function element(value: unknown, pointer: string): boolean {
+    if (!isObject(value) || typeof value.type !== 'string') return at(pointer, 'expected element');
+    if (value.type === 'button') {
+      textObject(value.text, `${pointer}/text`, LIMITS.buttonText, true);
+      maxLen(value.value, LIMITS.buttonValue, `${pointer}/value`);
+      maxLen(value.url, LIMITS.buttonUrl, `${pointer}/url`);
+      if (value.style !== undefined && value.style !== 'primary' && value.style !== 'danger') {
+        at(`${pointer}/style`, 'must be one of primary, danger');
+      }
+    }
+    return actionId(value.action_id, `${pointer}/action_id`);
+  }
+
+  function list(value: unknown, pointer: string, max: number): unknown[] {
+    if (!Array.isArray(value)) {
+      at(pointer, 'expected array');
+      return [];
+    }
+    if (value.length < 1) at(pointer, 'must provide at least 1 item');
+    if (value.length > max) at(pointer, `no more than ${max} items allowed`);
+    return value;
+  }
+
+  const checks: Record<string, (b: Record<string, unknown>, p: string) => void> = {
+    section(b, p) {
+      if (b.text === undefined && b.fields === undefined) {
+        at(p, 'must provide either text or fields');
+      }
+      if (b.text !== undefined) textObject(b.text, `${p}/text`, LIMITS.sectionText);
+      if (b.fields !== undefined) {
+        for (const [i, f] of list(b.fields, `${p}/fields`, LIMITS.sectionFields).entries()) {
+          textObject(f, `${p}/fields/${i}`, LIMITS.fieldText);
+        }
+      }
+      if (b.accessory !== undefined) element(b.accessory, `${p}/accessory`);
+    },
+    header(b, p) {
+      textObject(b.text, `${p}/text`, LIMITS.headerText, true);
+    },
+    divider() {},
+    context(b, p) {
+      for (const [i, e] of list(b.elements, `${p}/elements`, LIMITS.contextElements).entries()) {
+        if (!isObject(e) || e.type !== 'image')
+          textObject(e, `${p}/elements/${i}`, LIMITS.textObject);
+      }
+    },
+    actions(b, p) {
+      for (const [i, e] of list(b.elements, `${p}/elements`, LIMITS.actionsElements).entries()) {
+        element(e, `${p}/elements/${i}`);
+      }
+    },
+  };
+
+  if (blocks.length > LIMITS.blocks) at('/blocks', `no more than ${LIMITS.blocks} items allowed`);
+  for (const [i, block] of blocks.entries()) {
+    const p = `/blocks/${i}`;
+    if (!isObject(block) || typeof block.type !== 'string') {
+      at(p, 'expected block object');
+      continue;
+    }
+    if (!MESSAGE_BLOCK_TYPES.has(block.type)) {
+      at(`${p}/type`, 'unsupported block type');
+      continue;
+    }
+    if (block.block_id !== undefined) {
+      if (typeof block.block_id !== 'string') at(`${p}/block_id`, 'expected string');
+      else {
+        maxLen(block.block_id, LIMITS.blockId, `${p}/block_id`);
+        if (blockIds.has(block.block_id)) at(`${p}/block_id`, 'duplicate block_id');
+        blockIds.add(block.block_id);
+      }
+    }
+    checks[block.type]?.(block, p);
+  }
+  return problems;
+}
+
+export type BlocksArg =
+  | { ok: true; blocks: Block[] | undefined }
+  | { ok: false; error: 'invalid_blocks_format' };
+
+/** `blocks` arrives as an array (JSON bodies) or as a JSON string (form bodies). */
+export function parseBlocksArg(raw: unknown): BlocksArg {
+  if (raw === undefined || raw === null || raw === '') return { ok: true, blocks: undefined };
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return { ok: false, error: 'invalid_blocks_format' };
+    }
+  }
+  if (!Array.isArray(value)) return { ok: false, error: 'invalid_blocks_format' };
+  return { ok: true, blocks: value as Block[] };
+}
+
+export interface ContentError {
+  error: string;
+  errors?: string[];
+  response_metadata?: { messages: string[] };
+}
+
+/**
+ * Checks a message's text and blocks the way chat.postMessage does: `no_text` when neither
+ * is given, `msg_too_long` past 40,000 characters, `invalid_blocks` with Slack's messages.
+ */
+export function checkContent(
+  text: string | undefined,
+  blocks: Block[] | undefined,
+): ContentError | undefined {
+  if ((text === undefined || text === '') && (!blocks || blocks.length === 0)) {
+    return { error: 'no_text' };
+  }
+  if (text !== undefined && length(text) > LIMITS.messageText) {
+    return { error: 'msg_too_long' };
+  }
+  if (blocks) {
+    const problems = validateBlocks(blocks);
+    if (problems.length > 0) {
+      return {
+        error: 'invalid_blocks',
+        errors: problems,
+        response_metadata: { messages: problems.map((m) => `[ERROR] ${m}`) },
+      };
+    }
+  }
+  return undefined;
+}
