@@ -7,7 +7,15 @@ import type { Settings } from './core/settings.js';
 import { createDrivers } from './drivers/index.js';
 import type { DeployDriver } from './drivers/types.js';
 import { createEngine, createEventBus, type Engine } from './engine/index.js';
+import { handleInbound } from './chat/handler.js';
+import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
+import { createSlackClient } from './chat/slack/client.js';
+import { createDedupe } from './chat/slack/dedupe.js';
+import { slackEventsRoute } from './chat/slack/receiver.js';
+import { createSlackSocket, type SlackSocket } from './chat/slack/socket.js';
+import type { ChatClient, InboundEvent } from './chat/types.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
+import type { Route } from './http/router.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 
@@ -18,6 +26,10 @@ export interface App {
   http: HttpServer;
   log: Logger;
   processId: string;
+  /** The chat side, when Slack is configured. */
+  chat: { client: ChatClient; notifier: Notifier; handle(event: InboundEvent): Promise<void> } | null;
+  /** Starts the engine's workers and the chat side (Socket Mode connects here). */
+  start(): Promise<void>;
   /** Stops taking work, lets go of what is in hand, closes the server and the store. */
   stop(): Promise<void>;
 }
@@ -31,6 +43,9 @@ export interface AppOptions {
   drivers?: ReadonlyMap<string, DeployDriver<unknown>>;
   /** Apply pending migrations at start (serve does; `db migrate` exists for operators who don't). */
   migrate?: boolean;
+  /** Replace the chat client (tests); default: Slack's Web API when SLACK_BOT_TOKEN is set. */
+  chatClient?: ChatClient;
+  notifier?: NotifierOptions;
 }
 
 /** Builds the object graph once: config → store → drivers → engine → http (STYLE.md). */
@@ -59,7 +74,26 @@ export async function createApp(options: AppOptions): Promise<App> {
     log.error({ err, event: event.type }, 'event listener failed'),
   );
   const engine = createEngine({ config, store, drivers, events, log, processId });
-  const http = createHttpServer({ engine, store, log, apiToken: settings.apiToken });
+  const routes: Route[] = [];
+  let socket: SlackSocket | null = null;
+  let chat: App['chat'] = null;
+  const slack = settings.slack;
+  if (slack) {
+    const chatLog = log.child({ component: 'chat' });
+    const client =
+      options.chatClient ?? createSlackClient({ token: slack.botToken, apiUrl: slack.apiUrl, log: chatLog });
+    const notifier = createNotifier({ events, store, chat: client, config, log: chatLog }, options.notifier);
+    const handle = (event: InboundEvent) => handleInbound(event, { engine, chat: client, config, log: chatLog });
+    const dedupe = createDedupe();
+    if (slack.appToken) {
+      socket = createSlackSocket({ appToken: slack.appToken, apiUrl: slack.apiUrl, onEvent: handle, dedupe, log: chatLog });
+    }
+    if (slack.signingSecret) {
+      routes.push(slackEventsRoute({ signingSecret: slack.signingSecret, onEvent: handle, dedupe, log: chatLog }));
+    }
+    chat = { client, notifier, handle };
+  }
+  const http = createHttpServer({ engine, store, log, apiToken: settings.apiToken, routes });
   let stopping: Promise<void> | null = null;
   return {
     config,
@@ -68,10 +102,19 @@ export async function createApp(options: AppOptions): Promise<App> {
     http,
     log,
     processId,
+    chat,
+    async start() {
+      chat?.notifier.start();
+      engine.start();
+      await socket?.start();
+    },
     stop() {
       stopping ??= (async () => {
         http.setDraining();
+        await socket?.stop();
         await engine.stop();
+        // After the engine: the final states of what it was running still reach chat.
+        await chat?.notifier.stop();
         await http.close();
         await store.close();
       })();

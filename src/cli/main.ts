@@ -78,7 +78,7 @@ async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const log = createLogger({ level: settings.logLevel ?? config.log.level });
   const app = await createApp({ config, settings, log, env });
   const port = await app.http.listen(settings.port);
-  app.engine.start();
+  await app.start();
   log.info(
     {
       port,

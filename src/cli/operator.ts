@@ -43,6 +43,8 @@ export async function runOperatorCommand(
   }
   const log = createLogger({ level: settings.logLevel ?? 'warn' }, process.stderr);
   const app = await createApp({ config, settings, log, env });
+  // Deployments from the terminal are announced in chat like any other (when Slack is set up).
+  app.chat?.notifier.start();
   try {
     const result = await executeCommand(app.engine, parsed.command, {
       actor: config.operator,

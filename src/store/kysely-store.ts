@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { addApproval, listApprovals } from './approvals.js';
+import { claimMessage, listMessages, saveMessage, setMessageTs } from './chat-messages.js';
 import type { StoreContext } from './context.js';
 import {
   createDeployment,
@@ -54,5 +55,10 @@ export function createKyselyStore(ctx: StoreContext): Store {
     acquireLock: (lock, force) => acquireLock(ctx, lock, force),
     releaseLock: (environment, service) => releaseLock(ctx, environment, service),
     listLocks: (environment, now) => listLocks(ctx, environment, now),
+
+    saveMessage: (message) => saveMessage(ctx, message),
+    claimMessage: (message, staleAfterMs) => claimMessage(ctx, message, staleAfterMs),
+    setMessageTs: (message) => setMessageTs(ctx, message),
+    listMessages: (id) => listMessages(ctx, id),
   };
 }

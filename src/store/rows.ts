@@ -8,8 +8,14 @@ import type {
   RequestSource,
   Transition,
 } from '../core/deployment.js';
-import type { ApprovalsTable, DeploymentsTable, LocksTable, TransitionsTable } from './tables.js';
-import type { DeploymentPatch, NewDeployment } from './types.js';
+import type {
+  ApprovalsTable,
+  ChatMessagesTable,
+  DeploymentsTable,
+  LocksTable,
+  TransitionsTable,
+} from './tables.js';
+import type { ChatMessageRecord, DeploymentPatch, NewDeployment } from './types.js';
 
 /** Postgres may hand BIGINT back as text; SQLite as a number. Both become a Date. */
 export function toDate(value: number | string): Date {
@@ -139,5 +145,16 @@ export function toLock(row: LocksTable): Lock {
     reason: row.reason,
     createdAt: toDate(row.created_at),
     expiresAt: toDateOrNull(row.expires_at),
+  };
+}
+
+export function toChatMessage(row: ChatMessagesTable): ChatMessageRecord {
+  return {
+    deploymentId: row.deployment_id,
+    purpose: row.purpose,
+    channel: row.channel,
+    ts: row.ts,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
   };
 }

@@ -61,9 +61,22 @@ export interface LocksTable {
   expires_at: number | null;
 }
 
+export interface ChatMessagesTable {
+  deployment_id: string;
+  /** `main`, `approver:<user>`, … (see ChatMessageRecord). */
+  purpose: string;
+  channel: string;
+  /** NULL while the row only reserves the message: it is being posted. */
+  ts: string | null;
+  created_at: number;
+  /** When the row was last claimed or completed: a reservation this old was abandoned. */
+  updated_at: number;
+}
+
 export interface Tables {
   deployments: DeploymentsTable;
   transitions: TransitionsTable;
   approvals: ApprovalsTable;
   locks: LocksTable;
+  chat_messages: ChatMessagesTable;
 }

@@ -56,6 +56,22 @@ export interface DeploymentFilter {
   limit?: number;
 }
 
+/**
+ * A chat message posted for a deployment, kept so that it is updated in place after a restart
+ * or from another replica. `purpose` says which one: `main` (the deployment's message in the
+ * service channel), `approver:<user>` (a direct message asking for a verdict), and so on.
+ */
+export interface ChatMessageRecord {
+  deploymentId: string;
+  purpose: string;
+  channel: string;
+  /** Null while the row only reserves the message: someone is posting it. */
+  ts: string | null;
+  createdAt: Date;
+  /** When the row was last claimed or completed. */
+  updatedAt: Date;
+}
+
 export type LockResult =
   | { ok: true; lock: Lock; replaced: Lock | null }
   | { ok: false; heldBy: Lock };
@@ -141,4 +157,39 @@ export interface Store {
   releaseLock(environment: string, service: string | null): Promise<Lock | null>;
   /** Unexpired locks, optionally for one environment. */
   listLocks(environment?: string, now?: Date): Promise<Lock[]>;
+
+  /**
+   * Records a posted message. When (deploymentId, purpose) is already recorded, keeps the
+   * existing row and returns it with `created: false`: the first message stands.
+   */
+  saveMessage(message: {
+    deploymentId: string;
+    purpose: string;
+    channel: string;
+    ts: string;
+    at?: Date;
+  }): Promise<{ created: boolean; message: ChatMessageRecord }>;
+  /**
+   * Reserves (deploymentId, purpose) before posting, so that of several processes exactly one
+   * posts: inserts a row without `ts` and returns `claimed: true`, or returns the existing row
+   * with `claimed: false`. With `staleAfterMs`, a reservation still without `ts` that old was
+   * abandoned (its process died while posting) and is taken over: `claimed: true`.
+   */
+  claimMessage(
+    message: { deploymentId: string; purpose: string; channel: string; at?: Date },
+    staleAfterMs?: number,
+  ): Promise<{ claimed: boolean; message: ChatMessageRecord }>;
+  /**
+   * Completes a reservation with the posted message's channel and ts. A row that already has a
+   * ts keeps it. Returns the row as stored, or null when there is none.
+   */
+  setMessageTs(message: {
+    deploymentId: string;
+    purpose: string;
+    channel: string;
+    ts: string;
+    at?: Date;
+  }): Promise<ChatMessageRecord | null>;
+  /** The messages of a deployment, oldest first. */
+  listMessages(deploymentId: string): Promise<ChatMessageRecord[]>;
 }

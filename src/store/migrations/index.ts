@@ -1,6 +1,7 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { StoreContext } from '../context.js';
 import * as initial from './001-initial.js';
+import * as chatMessages from './002-chat-messages.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -8,6 +9,7 @@ import * as initial from './001-initial.js';
  */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
+  '002-chat-messages': chatMessages,
 };
 
 const provider: MigrationProvider = {

@@ -4,6 +4,7 @@ import type { Store } from '../types.js';
 import { deploymentCases } from './deployment-cases.js';
 import type { StoreSuiteTarget, SuiteContext } from './fixtures.js';
 import { approvalAndLockCases } from './lock-cases.js';
+import { messageCases } from './message-cases.js';
 import { migrationCases } from './migration-cases.js';
 import { queryCases } from './query-cases.js';
 import { queueCases } from './queue-cases.js';
@@ -74,5 +75,6 @@ export function storeSuite(target: StoreSuiteTarget): void {
     queryCases(ctx);
     queueCases(ctx);
     approvalAndLockCases(ctx);
+    messageCases(ctx);
   });
 }

@@ -1,0 +1,234 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../../test/support/engine-harness.js';
+import type { Deployment } from '../core/deployment.js';
+import { createLogger } from '../core/logger.js';
+import { handleInbound } from './handler.js';
+import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
+import type { InboundEvent } from './types.js';
+
+const log = createLogger({ level: 'silent' });
+let h: Harness | null = null;
+let delivery = 0;
+
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+async function setup(options: { start?: boolean } = {}) {
+  h = await startHarness(options);
+  const chat = createRecordingChat();
+  const harness = h;
+  const deps = { engine: harness.app.engine, chat: chat.client, config: harness.app.config, log };
+  return { h: harness, chat, send: (event: InboundEvent) => handleInbound(event, deps) };
+}
+
+function slash(text: string, user = 'U-DEV1', extra: Partial<InboundEvent> = {}): InboundEvent {
+  return {
+    kind: 'command',
+    mode: 'slash',
+    text,
+    user,
+    channel: 'C-DEPLOYS',
+    threadTs: null,
+    responseUrl: 'https://hooks.slack.com/commands/T1/1/abc',
+    deliveryId: `trigger-${++delivery}`,
+    ...extra,
+  } as InboundEvent;
+}
+
+function click(actionId: string, value: string, user: string, channel = 'C-DEPLOYS'): InboundEvent {
+  return {
+    kind: 'action',
+    actionId,
+    value,
+    user,
+    channel,
+    messageTs: '1.1',
+    responseUrl: null,
+    deliveryId: `click-${++delivery}`,
+  };
+}
+
+/** What only the sender saw, and what the channel saw. */
+const privately = (chat: RecordingChat) =>
+  chat.calls
+    .filter((c) => c.method === 'respond' || c.method === 'postEphemeral')
+    .map((c) => c.view?.title ?? '');
+const publicly = (chat: RecordingChat) => chat.callsOf('post').map((c) => c.view?.title ?? '');
+
+/** Requests a deploy; waits for it to end unless it waits for people or the engine is stopped. */
+async function deployed(
+  harness: Harness,
+  version: string,
+  environment = 'staging',
+  wait = true,
+): Promise<Deployment> {
+  const r = await harness.app.engine.request({
+    actor: 'U-DEV1',
+    source: 'chat',
+    channel: 'C-DEPLOYS',
+    kind: 'deploy',
+    service: 'web',
+    environment,
+    version,
+  });
+  if (!r.ok) throw new Error(r.reason);
+  return r.deployment.state === 'awaiting_approval' || !wait
+    ? r.deployment
+    : harness.waitFinal(r.deployment.id);
+}
+
+describe('handleInbound: commands', () => {
+  it('answers a command it cannot read only to the sender, with a suggestion and the usage', async () => {
+    const { chat, send } = await setup({ start: false });
+    await send(slash('wbe 1.4.2 to staging'));
+    expect(publicly(chat)).toEqual([]);
+    const [answer] = chat.callsOf('respond');
+    expect(answer).toMatchObject({
+      url: 'https://hooks.slack.com/commands/T1/1/abc',
+      ephemeral: true,
+    });
+    expect(answer?.view?.title).toBe('Unknown service "wbe".');
+    expect(answer?.view?.body).toContain('Did you mean `web`?');
+    expect(answer?.view?.body).toContain('deploy &lt;service&gt;');
+  });
+
+  it('answers a policy refusal privately, by postEphemeral when there is no response_url', async () => {
+    const { chat, send, h } = await setup({ start: false });
+    await send({
+      ...slash('deploy web 1.4.2 to perf', 'U-QA2'),
+      mode: 'mention',
+      responseUrl: null,
+    } as InboundEvent);
+    expect(publicly(chat)).toEqual([]);
+    const [answer] = chat.callsOf('postEphemeral');
+    expect(answer).toMatchObject({
+      channel: 'C-DEPLOYS',
+      user: 'U-QA2',
+      view: { tone: 'failure' },
+    });
+    expect(answer?.view?.title).toMatch(/U-QA2 may not deploy/);
+    expect(await h.app.store.listDeployments()).toEqual([]);
+  });
+
+  it('announces an accepted deploy in the channel (in the thread it came from), once per delivery', async () => {
+    const { chat, send, h } = await setup({ start: false });
+    const event = {
+      ...slash('<@USLIPWAY> deploy web 1.4.2 to staging -- fixes <!channel>'),
+      mode: 'mention',
+      threadTs: '5.5',
+      responseUrl: null,
+    } as InboundEvent;
+    await send(event);
+    expect(publicly(chat)).toEqual(['<@U-DEV1> asked to deploy web 1.4.2 to staging']);
+    expect(chat.callsOf('post')[0]).toMatchObject({ channel: 'C-DEPLOYS', threadTs: '5.5' });
+    expect(chat.callsOf('post')[0]?.view?.body).toBe('Reason: fixes &lt;!channel&gt;');
+    // Slack delivers the same event again: nothing new is started or announced.
+    await send(event);
+    expect(publicly(chat)).toHaveLength(1);
+    expect(privately(chat)).toEqual(['Already requested by <@U-DEV1>']);
+    expect(await h.app.store.listDeployments()).toHaveLength(1);
+  });
+
+  it('answers status, history and help privately, and announces locks', async () => {
+    const { chat, send } = await setup({ start: false });
+    await send(slash('status web'));
+    await send(slash('history web'));
+    await send(slash('help lock'));
+    expect(privately(chat)).toEqual(['Status of web', 'History of web', 'Slipway commands']);
+    await send(slash('lock staging for 1h demo', 'U-DEV1'));
+    await send(slash('unlock staging', 'U-DEV1'));
+    expect(publicly(chat)).toEqual([
+      '🔒 staging locked by <@U-DEV1>',
+      '🔓 staging unlocked by <@U-DEV1>',
+    ]);
+  });
+});
+
+describe('handleInbound: failures', () => {
+  it('tells the sender when something breaks instead of staying silent', async () => {
+    const { h, chat } = await setup({ start: false });
+    const engine = {
+      ...h.app.engine,
+      status: async () => {
+        throw new Error('database is down');
+      },
+    };
+    await handleInbound(slash('status'), { engine, chat: chat.client, config: h.app.config, log });
+    expect(privately(chat)).toEqual([
+      'Slipway could not finish this because of an internal error. Check "status" before trying again.',
+    ]);
+  });
+});
+
+describe('handleInbound: buttons', () => {
+  it('records an approval once; a second click, a stranger and the requester each get a clear private answer', async () => {
+    const { chat, send, h } = await setup({ start: false });
+    const d = await deployed(h, '1.4.2', 'production');
+    expect(d.state).toBe('awaiting_approval');
+
+    await send(click('approve', d.id, 'U-DEV2', 'D-U-DEV2'));
+    await send(click('reject', d.id, 'U-DEV1'));
+    expect(privately(chat)).toEqual([
+      expect.stringMatching(
+        /U-DEV2 may not approve deployments of web to production: approvals come from/,
+      ),
+      expect.stringMatching(
+        /You requested this deployment of web to production; to withdraw it, cancel it instead/,
+      ),
+    ]);
+    expect(await h.app.store.listApprovals(d.id)).toEqual([]);
+
+    await send(click('approve', d.id, 'U-QA1', 'D-U-QA1'));
+    expect(privately(chat)).toHaveLength(2);
+    await send(click('approve', d.id, 'U-QA1', 'D-U-QA1'));
+    expect(privately(chat)[2]).toMatch(/^Nothing to approve: .* queued/);
+    expect(await h.app.store.listApprovals(d.id)).toHaveLength(1);
+    expect(publicly(chat)).toEqual([]);
+  });
+
+  it('says a superseded deployment cannot be approved any more', async () => {
+    const { chat, send, h } = await setup({ start: false });
+    const older = await deployed(h, '1.4.2', 'production');
+    await deployed(h, '1.4.3', 'production');
+    await send(click('approve', older.id, 'U-QA1', 'D-U-QA1'));
+    expect(privately(chat)).toEqual([expect.stringMatching(/^Nothing to approve: .*superseded/)]);
+    expect((await h.app.store.getDeployment(older.id))?.state).toBe('superseded');
+  });
+
+  it('rolls back from a succeeded deployment’s message once, however often it is clicked', async () => {
+    const { chat, send, h } = await setup();
+    const first = await deployed(h, '1.0.0');
+    const second = await deployed(h, '1.0.1');
+    expect(second.previousVersion).toBe('1.0.0');
+
+    await send(click('rollback', second.id, 'U-DEV2'));
+    await send(click('rollback', second.id, 'U-DEV1'));
+    expect(publicly(chat)).toEqual(['<@U-DEV2> asked to roll back web in staging to 1.0.0']);
+    expect(privately(chat)).toEqual(['Already requested by <@U-DEV2>']);
+    const rollbacks = await h.app.store.listDeployments({ kind: 'rollback' });
+    expect(rollbacks).toHaveLength(1);
+    expect((await h.waitFinal(rollbacks[0]?.id ?? '')).state).toBe('succeeded');
+
+    // The first deployment's button: that version is no longer what runs.
+    await send(click('rollback', first.id, 'U-DEV1'));
+    expect(privately(chat)[1]).toMatch(
+      /web in staging has moved on since this message: 1\.0\.0 is live there now/,
+    );
+    expect(await h.app.store.listDeployments({ kind: 'rollback' })).toHaveLength(1);
+  });
+
+  it('cancels a queued deployment, ignores link buttons and explains unknown ones', async () => {
+    const { chat, send, h } = await setup({ start: false });
+    const d = await deployed(h, '1.4.2', 'staging', false);
+    await send(click('cancel', d.id, 'U-DEV1'));
+    expect((await h.app.store.getDeployment(d.id))?.state).toBe('cancelled');
+    await send(click('cancel', d.id, 'U-DEV1'));
+    expect(privately(chat)).toEqual([expect.stringMatching(/has already started or ended/)]);
+    await send(click('link:0', '', 'U-DEV1'));
+    expect(chat.calls).toHaveLength(1);
+    await send(click('frobnicate', d.id, 'U-DEV1'));
+    expect(privately(chat)[1]).toMatch(/does not know this button \(frobnicate\)/);
+  });
+});

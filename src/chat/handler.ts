@@ -1,0 +1,220 @@
+import type { Logger } from 'pino';
+import { parseCommand, parseSlashDeploy } from '../commands/parse.js';
+import type { Command } from '../commands/types.js';
+import { usageFor } from '../commands/usage.js';
+import type { Config } from '../config/schema.js';
+import type { Deployment } from '../core/deployment.js';
+import { type CommandResult, executeCommand } from '../engine/execute.js';
+import type { Engine } from '../engine/index.js';
+import type { ChatClient, InboundEvent, MessageView } from './types.js';
+import {
+  acceptedView,
+  historyView,
+  lockView,
+  refusalView,
+  statusView,
+  usageView,
+} from './views/index.js';
+import { code, mention } from './views/text.js';
+
+export interface HandlerDeps {
+  engine: Engine;
+  chat: ChatClient;
+  config: Config;
+  log: Logger;
+}
+
+type CommandEvent = Extract<InboundEvent, { kind: 'command' }>;
+type ActionEvent = Extract<InboundEvent, { kind: 'action' }>;
+
+/**
+ * What a person did in chat, acted on through the engine (and so through policy) and answered:
+ * refusals, help and queries only to them; accepted changes to the channel, with who asked. The
+ * deployment's own message comes from the notifier. The transport has acknowledged already.
+ */
+export async function handleInbound(event: InboundEvent, deps: HandlerDeps): Promise<void> {
+  const log = deps.log.child({
+    component: 'chat-handler',
+    user: event.user,
+    delivery: event.deliveryId,
+  });
+  try {
+    if (event.kind === 'command') await handleCommand(event, deps);
+    else await handleAction(event, deps, log);
+  } catch (err) {
+    log.error({ err, kind: event.kind }, 'chat request failed');
+    const view = refusalView(
+      'Slipway could not finish this because of an internal error. Check "status" before trying again.',
+    );
+    await answerPrivately(event, view, deps).catch((answerErr: unknown) =>
+      log.error({ err: answerErr }, 'could not tell the user about the failure'),
+    );
+  }
+}
+
+async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> {
+  const grammar = {
+    services: deps.config.services.map((s) => s.name),
+    environments: deps.config.environments.map((env) => env.name),
+  };
+  const parsed =
+    e.mode === 'slash' ? parseSlashDeploy(e.text, grammar) : parseCommand(e.text, grammar);
+  if (!parsed.ok) {
+    return answerPrivately(e, refusalView(parsed.error, parsed.suggestion, parsed.usage), deps);
+  }
+  const result = await executeCommand(deps.engine, parsed.command, {
+    actor: e.user,
+    source: 'chat',
+    channel: e.channel,
+    idempotencyKey: e.deliveryId,
+  });
+  const answer = answerFor(parsed.command, result, e.user);
+  if (answer.public) await announce(e, answer.view, deps);
+  else await answerPrivately(e, answer.view, deps);
+}
+
+function answerFor(
+  command: Command,
+  result: CommandResult,
+  user: string,
+): { view: MessageView; public: boolean } {
+  switch (result.kind) {
+    case 'deploy':
+    case 'rollback': {
+      const r = result.result;
+      if (!r.ok) return { view: refusalView(r.reason, r.suggestion), public: false };
+      if (r.duplicate) return { view: alreadyRequested(r.deployment), public: false };
+      return { view: acceptedView(r.deployment, r.notes), public: true };
+    }
+    case 'lock': {
+      const r = result.result;
+      if (!r.ok) return { view: refusalView(r.reason, r.suggestion), public: false };
+      return { view: lockView(r.lock, { replaced: r.replaced }), public: true };
+    }
+    case 'unlock': {
+      const r = result.result;
+      if (!r.ok) return { view: refusalView(r.reason, r.suggestion), public: false };
+      return { view: lockView(r.released, { released: true, by: user }), public: true };
+    }
+    case 'status':
+      return {
+        view: statusView(result.targets, command.kind === 'status' ? command.service : null),
+        public: false,
+      };
+    case 'history': {
+      const filter =
+        command.kind === 'history'
+          ? { service: command.service, environment: command.environment }
+          : {};
+      return { view: historyView(result.deployments, filter), public: false };
+    }
+    case 'help':
+      return { view: usageView(usageFor(result.topic)), public: false };
+  }
+}
+
+async function handleAction(e: ActionEvent, deps: HandlerDeps, log: Logger): Promise<void> {
+  const caller = { actor: e.user, channel: e.channel, source: 'chat' as const };
+  switch (e.actionId) {
+    case 'approve':
+    case 'reject': {
+      const r = await deps.engine.verdict({
+        ...caller,
+        deploymentId: e.value,
+        verdict: e.actionId,
+      });
+      // Accepted: the notifier updates every message concerned.
+      if (!r.ok) await answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
+      return;
+    }
+    case 'cancel': {
+      const r = await deps.engine.cancel({ ...caller, deploymentId: e.value });
+      if (!r.ok) await answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
+      return;
+    }
+    case 'rollback':
+      return rollBackFrom(e, deps);
+    default:
+      // Link buttons also report clicks (docs.slack.dev/reference/block-kit/block-elements/button-element).
+      if (e.actionId.startsWith('link')) return;
+      log.warn({ actionId: e.actionId }, 'unknown button');
+      await answerPrivately(
+        e,
+        refusalView(
+          `Slipway does not know this button (${e.actionId}); it may come from an older message. Use /deploy instead.`,
+        ),
+        deps,
+      );
+  }
+}
+
+/**
+ * "Roll back" on a succeeded deployment's message: only while that deployment is what is live,
+ * and once per message (the idempotency key), however many times it is clicked.
+ */
+async function rollBackFrom(e: ActionEvent, deps: HandlerDeps): Promise<void> {
+  const details = await deps.engine.details(e.value);
+  if (!details) return answerPrivately(e, refusalView(`There is no deployment ${e.value}.`), deps);
+  const d = details.deployment;
+  const live = (await deps.engine.status(d.service)).find(
+    (s) => s.environment === d.environment,
+  )?.live;
+  if (!live || live.id !== d.id) {
+    const now = live
+      ? `${live.version} is live there now`
+      : 'nothing Slipway deployed is live there';
+    return answerPrivately(
+      e,
+      refusalView(
+        `${d.service} in ${d.environment} has moved on since this message: ${now}. To roll back what is live, type: rollback ${d.service} in ${d.environment}`,
+      ),
+      deps,
+    );
+  }
+  const r = await deps.engine.request({
+    actor: e.user,
+    source: 'chat',
+    channel: e.channel,
+    kind: 'rollback',
+    service: d.service,
+    environment: d.environment,
+    version: d.previousVersion,
+    idempotencyKey: `rollback-of:${d.id}`,
+  });
+  if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
+  if (r.duplicate) return answerPrivately(e, alreadyRequested(r.deployment), deps);
+  await announce(e, acceptedView(r.deployment, r.notes), deps);
+}
+
+function alreadyRequested(d: Deployment): MessageView {
+  return {
+    title: `Already requested by ${mention(d.requestedBy)}`,
+    tone: 'neutral',
+    body: `${code(d.id)} is ${d.state.replace('_', ' ')}; nothing new was started.`,
+  };
+}
+
+/** In the channel, in the thread the command came from, if any. */
+async function announce(e: InboundEvent, view: MessageView, deps: HandlerDeps): Promise<void> {
+  const threadTs = e.kind === 'command' ? e.threadTs : null;
+  try {
+    await deps.chat.post(e.channel, view, threadTs ? { threadTs } : {});
+  } catch (err) {
+    // The change happened; if the channel cannot be written to, at least the asker knows.
+    deps.log.warn({ err, channel: e.channel }, 'could not announce in the channel');
+    await answerPrivately(e, view, deps);
+  }
+}
+
+/** Only the person sees it: through the response_url when there is one. */
+async function answerPrivately(
+  e: InboundEvent,
+  view: MessageView,
+  deps: HandlerDeps,
+): Promise<void> {
+  if (e.responseUrl) {
+    await deps.chat.respond(e.responseUrl, view, { ephemeral: true, replaceOriginal: false });
+  } else {
+    await deps.chat.postEphemeral(e.channel, e.user, view);
+  }
+}

@@ -1,0 +1,199 @@
+import type { Logger } from 'pino';
+import { RetryableError, SlipwayError } from '../core/errors.js';
+import type { Store } from '../store/types.js';
+import type { ChatClient, MessageRef, MessageView } from './types.js';
+
+/** How a slot paces and retries its calls; see NotifierOptions. */
+export interface SlotTiming {
+  minIntervalMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  staleClaimMs: number;
+}
+
+export interface SlotDeps {
+  chat: ChatClient;
+  store: Pick<Store, 'claimMessage' | 'setMessageTs'>;
+  log: Logger;
+  timing: SlotTiming;
+}
+
+/** Renders the view to show now; `posted` says whether the message exists yet. Null: nothing. */
+export type Render = (posted: boolean) => Promise<MessageView | null>;
+
+export interface MessageSlot {
+  readonly purpose: string;
+  /** The latest render wins; it runs when the call is made, so it shows the latest data. */
+  show(render: Render): void;
+  /** A thread reply under this message, posted (in order) once the message exists. */
+  reply(view: MessageView): void;
+  ref(): MessageRef | null;
+  /** Whether anything is waiting or under way. */
+  busy(): boolean;
+  /** Delivers what is waiting now, without waiting out the interval (shutdown). */
+  flush(): Promise<void>;
+  close(): void;
+}
+
+/**
+ * One chat message of a deployment, kept up to date: posted once (the store row is reserved
+ * first, so neither a retry nor another replica posts a second one), then updated in place at
+ * most once per `minIntervalMs`, the latest view winning. Failed calls are retried with backoff.
+ */
+export function createMessageSlot(
+  deps: SlotDeps,
+  key: {
+    deploymentId: string;
+    purpose: string;
+    channel: () => Promise<string>;
+    known?: MessageRef;
+  },
+): MessageSlot {
+  const { chat, store, log, timing } = deps;
+  let ref: MessageRef | null = key.known ?? null;
+  let recorded = ref !== null;
+  let claimed = false;
+  let pending: Render | null = null;
+  const replies: MessageView[] = [];
+  let lastShown = '';
+  let nextAt = 0;
+  let attempts = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let closed = false;
+
+  const hasWork = () => pending !== null || (ref !== null && replies.length > 0);
+
+  function schedule(): void {
+    if (closed || running || timer || !hasWork()) return;
+    timer = setTimeout(run, Math.max(0, nextAt - Date.now()));
+  }
+
+  function run(): void {
+    timer = null;
+    running = step().finally(() => {
+      running = null;
+      schedule();
+    });
+  }
+
+  async function step(): Promise<void> {
+    const render = pending;
+    pending = null;
+    try {
+      if (render) {
+        const view = await render(ref !== null);
+        const text = view ? JSON.stringify(view) : lastShown;
+        if (view && text !== lastShown) {
+          await deliver(view);
+          lastShown = text;
+          nextAt = Date.now() + timing.minIntervalMs;
+        }
+      } else if (ref && replies[0]) {
+        await chat.post(ref.channel, replies[0], { threadTs: ref.ts });
+        replies.shift();
+        nextAt = Date.now() + timing.minIntervalMs;
+      }
+      attempts = 0;
+    } catch (err) {
+      failed(err, render);
+    }
+  }
+
+  function failed(err: unknown, render: Render | null): void {
+    attempts++;
+    const retryable = err instanceof RetryableError || !(err instanceof SlipwayError);
+    if (retryable && attempts < timing.maxAttempts) {
+      // A newer render replaces the failed one; otherwise the same one is tried again.
+      if (render && pending === null) pending = render;
+      const backoff = Math.min(timing.retryMaxMs, timing.retryBaseMs * 2 ** (attempts - 1));
+      const after = err instanceof RetryableError ? (err.retryAfterMs ?? 0) : 0;
+      nextAt = Date.now() + Math.max(backoff, after);
+      log.warn({ err, purpose: key.purpose, attempts }, 'chat message call failed; retrying');
+      return;
+    }
+    log.error({ err, purpose: key.purpose, attempts }, 'chat message call failed; giving up');
+    attempts = 0;
+    if (!render) replies.shift();
+  }
+
+  async function deliver(view: MessageView): Promise<void> {
+    if (!ref) {
+      const channel = await key.channel();
+      if (!claimed) {
+        const claim = await store.claimMessage(
+          { deploymentId: key.deploymentId, purpose: key.purpose, channel },
+          timing.staleClaimMs,
+        );
+        const { ts } = claim.message;
+        if (ts !== null) {
+          ref = { channel: claim.message.channel, ts };
+          recorded = true;
+        } else if (!claim.claimed) {
+          throw new RetryableError(`another process is posting the ${key.purpose} message`);
+        } else claimed = true;
+      }
+      if (!ref) {
+        ref = await chat.post(channel, view);
+        await record();
+        return;
+      }
+    }
+    if (!recorded) await record();
+    await chat.update(ref, view);
+  }
+
+  async function record(): Promise<void> {
+    if (!ref) return;
+    const row = await store.setMessageTs({
+      deploymentId: key.deploymentId,
+      purpose: key.purpose,
+      ...ref,
+    });
+    recorded = true;
+    if (row?.ts && row.ts !== ref.ts) {
+      // Our reservation was taken over while we posted: theirs is the message; ours is a stray.
+      log.warn(
+        { purpose: key.purpose, stray: ref, kept: row.ts },
+        'a second chat message was posted',
+      );
+      ref = { channel: row.channel, ts: row.ts };
+    }
+  }
+
+  return {
+    purpose: key.purpose,
+    show(render) {
+      pending = render;
+      schedule();
+    },
+    reply(view) {
+      replies.push(view);
+      schedule();
+    },
+    ref: () => ref,
+    busy: () => running !== null || timer !== null || hasWork(),
+    async flush() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running;
+      for (let tries = 0; hasWork() && tries < 3 * (replies.length + 1); tries++) {
+        const before = attempts;
+        running = step();
+        await running;
+        running = null;
+        if (attempts > before) await sleep(timing.retryBaseMs);
+      }
+    },
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

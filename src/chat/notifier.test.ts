@@ -1,0 +1,278 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../../test/support/engine-harness.js';
+import type { Config } from '../config/schema.js';
+import type { Deployment } from '../core/deployment.js';
+import { RetryableError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import { createNotifier, type Notifier, type NotifierOptions } from './notifier.js';
+import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
+
+const INTERVAL = 250;
+const log = createLogger({ level: 'silent' });
+let h: Harness | null = null;
+const notifiers: Notifier[] = [];
+
+afterEach(async () => {
+  await Promise.all(notifiers.splice(0).map((n) => n.stop()));
+  await h?.close();
+  h = null;
+});
+
+/** The scenario config, with web's messages going to #web (C-WEB). */
+function withChannel(config: Config): Config {
+  return {
+    ...config,
+    services: config.services.map((s) => (s.name === 'web' ? { ...s, channel: 'C-WEB' } : s)),
+  };
+}
+
+function notifier(harness: Harness, chat: RecordingChat, options: NotifierOptions = {}): Notifier {
+  const n = createNotifier(
+    {
+      events: harness.app.engine.events,
+      store: harness.app.store,
+      chat: chat.client,
+      config: withChannel(harness.app.config),
+      log,
+    },
+    { minUpdateIntervalMs: INTERVAL, retryBaseMs: 50, ...options },
+  );
+  n.start();
+  notifiers.push(n);
+  return n;
+}
+
+async function request(
+  harness: Harness,
+  environment: string,
+  version = '1.4.2',
+): Promise<Deployment> {
+  const r = await harness.app.engine.request({
+    actor: 'U-DEV1',
+    source: 'chat',
+    channel: environment === 'production' ? 'C-DEPLOYS' : 'C-WEB',
+    kind: 'deploy',
+    service: 'web',
+    environment,
+    version,
+  });
+  if (!r.ok) throw new Error(r.reason);
+  return r.deployment;
+}
+
+/** The calls made on one message: its post, then its updates. */
+function callsOn(chat: RecordingChat, ts: string) {
+  const post = chat.calls.find(
+    (c) =>
+      c.method === 'post' &&
+      c.threadTs === undefined &&
+      chat.messages.some((m) => m.ts === ts && m.versions[0] === c.view),
+  );
+  return [post, ...chat.calls.filter((c) => c.method === 'update' && c.ts === ts)].filter(
+    (c) => c !== undefined,
+  );
+}
+
+describe('notifier', () => {
+  it('keeps one message per deployment, updated at most once per interval, ending on the final state', async () => {
+    h = await startHarness({ ms: 900 });
+    const chat = createRecordingChat();
+    const n = notifier(h, chat);
+    const d = await request(h, 'staging');
+    expect((await h.waitFinal(d.id)).state).toBe('succeeded');
+    await n.idle();
+
+    const [main, ...others] = chat.inChannel('C-WEB');
+    expect(others).toEqual([]);
+    if (!main) throw new Error('no message in #web');
+    const final = chat.latest(main);
+    expect(final.title).toBe('web 1.4.2 → staging: deployed');
+    expect(final.tone).toBe('success');
+    expect(final.body).toContain('1.4.2 is live and healthy');
+
+    const calls = callsOn(chat, main.ts);
+    expect(calls[0]?.method).toBe('post');
+    for (let i = 1; i < calls.length; i++) {
+      expect((calls[i]?.at ?? 0) - (calls[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(INTERVAL - 5);
+    }
+    const span = (calls.at(-1)?.at ?? 0) - (calls[0]?.at ?? 0);
+    const updates = calls.length - 1;
+    expect(updates).toBeGreaterThanOrEqual(1);
+    expect(updates).toBeLessThanOrEqual(Math.floor(span / (INTERVAL - 5)));
+    // The views in between went through the lifecycle; none regressed after the final one.
+    expect(main.versions.map((v) => v.title)).toContain('web 1.4.2 → staging: deploying');
+
+    const thread = chat.thread(main);
+    expect(thread.map((m) => chat.latest(m).title)).toEqual([
+      expect.stringMatching(/^Deployed: 1\.4\.2 is live and healthy/),
+    ]);
+    expect(await h.app.store.listMessages(d.id)).toMatchObject([
+      { purpose: 'main', channel: 'C-WEB', ts: main.ts },
+    ]);
+  });
+
+  it('coalesces a burst of 50 progress events into a few updates, the latest winning', async () => {
+    h = await startHarness({ start: false });
+    const chat = createRecordingChat();
+    const n = notifier(h, chat);
+    const d = await request(h, 'staging');
+    const running = await h.app.store.transition(d.id, ['queued'], 'running', { actor: 'slipway' });
+    if (!running) throw new Error('could not start the deployment');
+    // Spread over about 1.5 intervals: without pacing, that would be dozens of updates.
+    const started = Date.now();
+    for (let i = 1; i <= 50; i++) {
+      const text = `ready ${i} of 50`;
+      await h.app.store.patchDeployment(d.id, { progress: text });
+      h.app.engine.events.emit({
+        type: 'progress',
+        deployment: { ...running, progress: text },
+        text,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 7));
+    }
+    expect(Date.now() - started).toBeGreaterThan(INTERVAL);
+    await n.idle();
+    const [main] = chat.inChannel('C-WEB');
+    if (!main) throw new Error('no message in #web');
+    expect(chat.inChannel('C-WEB')).toHaveLength(1);
+    expect(chat.callsOf('update').length).toBeLessThanOrEqual(3);
+    expect(chat.latest(main)).toMatchObject({
+      title: 'web 1.4.2 → staging: deploying',
+      body: 'ready 50 of 50',
+    });
+  });
+
+  it('retries a failed first post without ever posting a second main message', async () => {
+    h = await startHarness({ start: false });
+    const chat = createRecordingChat();
+    chat.failNext(
+      'post',
+      () => new RetryableError('Slack answered chat.postMessage with HTTP 503'),
+      2,
+    );
+    const n = notifier(h, chat);
+    const d = await request(h, 'staging');
+    // No further event comes: only the retry can deliver the message.
+    await n.idle();
+    const top = chat.inChannel('C-WEB');
+    expect(top).toHaveLength(1);
+    expect(chat.latest(top[0] as (typeof top)[number]).title).toBe('web 1.4.2 → staging: queued');
+    expect(chat.callsOf('post').filter((c) => c.channel === 'C-WEB' && !c.threadTs)).toHaveLength(
+      3,
+    );
+
+    h.app.engine.start();
+    await h.waitFinal(d.id);
+    await n.idle();
+    expect(chat.inChannel('C-WEB')).toHaveLength(1);
+    expect(chat.latest(top[0] as (typeof top)[number]).title).toBe('web 1.4.2 → staging: deployed');
+    expect(await h.app.store.listMessages(d.id)).toMatchObject([
+      { purpose: 'main', ts: top[0]?.ts },
+    ]);
+  });
+
+  it('posts one main message when two replicas share the store', async () => {
+    h = await startHarness();
+    // Slow answers, so one replica reserves the message while the other is still posting it.
+    const chat = createRecordingChat({ delayMs: 40 });
+    const a = notifier(h, chat);
+    const b = notifier(h, chat);
+    const d = await request(h, 'staging');
+    await h.waitFinal(d.id);
+    await Promise.all([a.idle(), b.idle()]);
+    const top = chat.inChannel('C-WEB');
+    expect(top).toHaveLength(1);
+    expect(chat.latest(top[0] as (typeof top)[number]).title).toBe('web 1.4.2 → staging: deployed');
+  });
+
+  it('asks each approver in a direct message and closes every request after the verdict, across a restart', async () => {
+    h = await startHarness();
+    const chat = createRecordingChat();
+    const first = notifier(h, chat);
+    const d = await request(h, 'production');
+    expect(d.state).toBe('awaiting_approval');
+    await first.idle();
+
+    expect(
+      chat
+        .callsOf('openDirect')
+        .map((c) => c.user)
+        .sort(),
+    ).toEqual(['U-QA1', 'U-QA2']);
+    for (const user of ['U-QA1', 'U-QA2']) {
+      const [dm, ...more] = chat.inChannel(`D-${user}`);
+      expect(more).toEqual([]);
+      expect(dm && chat.latest(dm).actions?.map((a) => [a.id, a.value])).toEqual([
+        ['approve', d.id],
+        ['reject', d.id],
+      ]);
+    }
+    const [main] = chat.inChannel('C-WEB');
+    if (!main) throw new Error('no message in #web');
+    expect(chat.latest(main).title).toBe('web 1.4.2 → production: waiting for approval');
+
+    // A restart: a new notifier knows the messages only from the store.
+    await first.stop();
+    const second = notifier(h, chat);
+    const verdict = await h.app.engine.verdict({
+      deploymentId: d.id,
+      actor: 'U-QA1',
+      channel: 'D-U-QA1',
+      source: 'chat',
+      verdict: 'approve',
+    });
+    expect(verdict.ok).toBe(true);
+    expect((await h.waitFinal(d.id)).state).toBe('succeeded');
+    await second.idle();
+
+    expect(chat.inChannel('C-WEB')).toHaveLength(1);
+    expect(chat.latest(main).title).toBe('web 1.4.2 → production: deployed');
+    for (const user of ['U-QA1', 'U-QA2']) {
+      const dms = chat.inChannel(`D-${user}`);
+      expect(dms).toHaveLength(1);
+      const latest = chat.latest(dms[0] as (typeof dms)[number]);
+      expect(latest.actions).toBeUndefined();
+      expect(latest.body).toContain('Approved by <@U-QA1>');
+    }
+    const replies = chat.thread(main).map((m) => chat.latest(m).title);
+    expect(replies).toContain('<@U-QA1> approved web 1.4.2 for production');
+    const purposes = (await h.app.store.listMessages(d.id)).map((m) => [m.purpose, m.ts !== null]);
+    expect(purposes.sort()).toEqual([
+      ['approver:U-QA1', true],
+      ['approver:U-QA2', true],
+      ['main', true],
+    ]);
+  });
+
+  it('replies with a failure’s output in the thread and skips services without a channel', async () => {
+    h = await startHarness();
+    const chat = createRecordingChat();
+    const n = notifier(h, chat);
+    const bad = await request(h, 'staging', '1.4.3-bad');
+    const api = await h.app.engine.request({
+      actor: 'U-DEV1',
+      source: 'chat',
+      channel: 'C-WEB',
+      kind: 'deploy',
+      service: 'api',
+      environment: 'staging',
+      version: '2.0.0',
+    });
+    if (!api.ok) throw new Error(api.reason);
+    const final = await h.waitFinal(bad.id);
+    await h.waitFinal(api.deployment.id);
+    await n.idle();
+    const [main] = chat.inChannel('C-WEB');
+    if (!main) throw new Error('no message in #web');
+    expect(chat.latest(main).title).toBe(
+      `web 1.4.3-bad → staging: ${final.state === 'rolled_back' ? 'rolled back' : 'failed'}`,
+    );
+    const thread = chat.thread(main).map((m) => chat.latest(m));
+    expect(thread.some((v) => `${v.title}\n${v.body ?? ''}`.includes('crashed on start'))).toBe(
+      true,
+    );
+    // api has no channel: nothing posted for it anywhere.
+    expect(chat.messages.filter((m) => chat.latest(m).title.startsWith('api '))).toEqual([]);
+    expect(await h.app.store.listMessages(api.deployment.id)).toEqual([]);
+  });
+});

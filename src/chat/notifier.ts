@@ -1,0 +1,211 @@
+import type { Logger } from 'pino';
+import { findService } from '../config/index.js';
+import type { Config } from '../config/schema.js';
+import { ACTIVE_STATES, type Deployment, isFinal } from '../core/deployment.js';
+import type { EngineEvent, EngineListener } from '../engine/events.js';
+import type { Store } from '../store/types.js';
+import {
+  createMessageSlot,
+  type MessageSlot,
+  type SlotDeps,
+  type SlotTiming,
+} from './message-slot.js';
+import {
+  type ApprovalDeps,
+  type ApproverSlots,
+  askApprovers,
+  recordVerdict,
+  settleApprovers,
+} from './notifier-approvals.js';
+import { BLOCK_LIMITS, splitForThread } from './slack/blocks.js';
+import type { ChatClient, MessageView } from './types.js';
+import { deploymentView, escapeText, stateLabel, toneOf, verdictView } from './views/index.js';
+
+export interface NotifierDeps {
+  /** The engine's event bus (`engine.events`). */
+  events: { on(listener: EngineListener): () => void };
+  store: Store;
+  chat: ChatClient;
+  config: Config;
+  log: Logger;
+}
+
+export interface NotifierOptions {
+  /** At most one call per message per this many ms (Slack: about one message a second). */
+  minUpdateIntervalMs?: number;
+  /** Tries per view or reply before giving up on it. */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** A reservation without a posted message this old was abandoned by a dead process. */
+  staleClaimMs?: number;
+  /** How long a finished deployment's messages are kept in memory for late events. */
+  forgetAfterMs?: number;
+}
+
+export interface Notifier {
+  start(): void;
+  /** Stops listening and delivers what is still waiting (the final states). */
+  stop(): Promise<void>;
+  /** Resolves once nothing is waiting or under way (for tests). */
+  idle(): Promise<void>;
+}
+
+interface Tracked {
+  main: MessageSlot | null;
+  approvers: ApproverSlots;
+  /** Events of one deployment are handled in order. */
+  queue: Promise<void>;
+  finishedAt: number | null;
+}
+
+/**
+ * Thread chunks fit Slack's section text (the strictest renderer so far), less the 6
+ * characters of the code fence around each.
+ */
+const CHUNK = BLOCK_LIMITS.sectionText - 6;
+
+/**
+ * Keeps one message per deployment in its service's channel, updated in place from engine
+ * events, with details as thread replies, and asks approvers in direct messages
+ * (ARCHITECTURE.md, "chat"; issue 3, items 3 and 4).
+ */
+export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}): Notifier {
+  const log = deps.log.child({ component: 'notifier' });
+  const timing: SlotTiming = {
+    minIntervalMs: options.minUpdateIntervalMs ?? 1_000,
+    maxAttempts: options.maxAttempts ?? 8,
+    retryBaseMs: options.retryBaseMs ?? 500,
+    retryMaxMs: options.retryMaxMs ?? 30_000,
+    staleClaimMs: options.staleClaimMs ?? 120_000,
+  };
+  const forgetAfterMs = options.forgetAfterMs ?? 600_000;
+  const slotDeps: SlotDeps = { chat: deps.chat, store: deps.store, log, timing };
+  const approvalDeps: ApprovalDeps = { ...deps, log, slotDeps };
+  const tracked = new Map<string, Tracked>();
+  let unsubscribe: (() => void) | null = null;
+
+  function track(d: Deployment): Tracked {
+    let t = tracked.get(d.id);
+    if (!t) {
+      const channel = findService(deps.config, d.service)?.channel;
+      t = {
+        main: channel ? mainSlot(d, channel) : null,
+        approvers: new Map(),
+        queue: Promise.resolve(),
+        finishedAt: null,
+      };
+      tracked.set(d.id, t);
+    }
+    return t;
+  }
+
+  function mainSlot(d: Deployment, channel: string): MessageSlot {
+    const slotLog = log.child({ deployment: d.id, correlationId: d.correlationId });
+    return createMessageSlot(
+      { ...slotDeps, log: slotLog },
+      { deploymentId: d.id, purpose: 'main', channel: async () => channel },
+    );
+  }
+
+  /** The store is the truth: a late or stale event still renders the latest state. */
+  async function renderMain(id: string): Promise<MessageView | null> {
+    const d = await deps.store.getDeployment(id);
+    if (!d) return null;
+    const [approvals, transitions, ahead] = await Promise.all([
+      d.approvalsRequired > 0 ? deps.store.listApprovals(id) : [],
+      deps.store.listTransitions(id),
+      d.state === 'queued'
+        ? deps.store.listDeployments({
+            service: d.service,
+            environment: d.environment,
+            states: [...ACTIVE_STATES],
+            limit: 1,
+          })
+        : [],
+    ]);
+    return deploymentView(d, { approvals, transitions, queuedBehind: ahead[0] ?? null });
+  }
+
+  async function handle(event: Exclude<EngineEvent, { type: 'lock' }>, t: Tracked): Promise<void> {
+    const d = event.deployment;
+    t.main?.show(() => renderMain(d.id));
+    if (event.type === 'approval') {
+      t.main?.reply(verdictView(d, event, 'reply'));
+      await recordVerdict(approvalDeps, d, event, t.approvers);
+      return;
+    }
+    if (event.type !== 'transition') return;
+    const { from, to, reason } = event.transition;
+    if (to === 'awaiting_approval') askApprovers(approvalDeps, d, t.approvers);
+    if (from === 'awaiting_approval' && to !== 'awaiting_approval') {
+      await settleApprovers(approvalDeps, d.id, t.approvers);
+    }
+    const detail = d.outcome ?? reason;
+    if ((isFinal(to) || to === 'rolling_back') && detail) {
+      for (const view of outcomeReplies(d, detail)) t.main?.reply(view);
+    }
+    if (isFinal(to)) t.finishedAt = Date.now();
+  }
+
+  function listener(event: EngineEvent): void {
+    if (event.type === 'lock') return;
+    const t = track(event.deployment);
+    t.queue = t.queue
+      .then(() => handle(event, t))
+      .catch((err: unknown) =>
+        log.error({ err, deployment: event.deployment.id }, 'could not notify'),
+      );
+    forgetFinished();
+  }
+
+  function forgetFinished(): void {
+    const now = Date.now();
+    for (const [id, t] of tracked) {
+      if (t.finishedAt === null || now - t.finishedAt < forgetAfterMs || busy(t)) continue;
+      for (const slot of slots(t)) slot.close();
+      tracked.delete(id);
+    }
+  }
+
+  const slots = (t: Tracked) => [...(t.main ? [t.main] : []), ...t.approvers.values()];
+  const busy = (t: Tracked) => slots(t).some((slot) => slot.busy());
+
+  return {
+    start() {
+      unsubscribe ??= deps.events.on(listener);
+    },
+    async stop() {
+      unsubscribe?.();
+      unsubscribe = null;
+      await Promise.all([...tracked.values()].map((t) => t.queue));
+      await Promise.all([...tracked.values()].flatMap(slots).map((slot) => slot.flush()));
+      for (const slot of [...tracked.values()].flatMap(slots)) slot.close();
+    },
+    async idle() {
+      for (;;) {
+        await Promise.all([...tracked.values()].map((t) => t.queue));
+        if (![...tracked.values()].some(busy)) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+  };
+}
+
+/** The outcome (a failure's output tail included) as thread replies, in chunks Slack accepts. */
+export function outcomeReplies(d: Deployment, text: string): MessageView[] {
+  const label = stateLabel(d.state);
+  const failing = d.state === 'rolling_back';
+  const heading = failing ? 'Failed; rolling back' : `${label[0]?.toUpperCase()}${label.slice(1)}`;
+  const tone = failing ? 'failure' : toneOf(d.state);
+  if (!text.includes('\n') && text.length <= 300) {
+    return [{ title: `${heading}: ${escapeText(text)}`, tone }];
+  }
+  // Three backticks in the output would end the code block early.
+  const chunks = splitForThread(escapeText(text.replace(/```/g, "'''")), CHUNK);
+  return chunks.map((chunk, i) => ({
+    title: chunks.length > 1 ? `${heading} (${i + 1}/${chunks.length})` : heading,
+    tone,
+    body: `\`\`\`${chunk}\`\`\``,
+  }));
+}

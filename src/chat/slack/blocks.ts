@@ -1,0 +1,153 @@
+import type {
+  ActionsBlock,
+  Button,
+  ConfirmationDialog,
+  ContextBlock,
+  KnownBlock,
+  SectionBlock,
+} from '@slack/web-api';
+import type { MessageView, ViewAction, ViewTone } from '../types.js';
+import { unescapeText } from '../views/text.js';
+import { BLOCK_LIMITS as L, TRUNCATION_NOTE, truncateMrkdwn, truncatePlain } from './limits.js';
+
+export { BLOCK_LIMITS, splitForThread, TRUNCATION_NOTE } from './limits.js';
+
+/** A glance at the emoji says how it went. */
+export const TONE_EMOJI: Readonly<Record<ViewTone, string>> = {
+  success: '✅',
+  failure: '❌',
+  waiting: '⏳',
+  progress: '🚀',
+  warning: '↩️',
+  neutral: '',
+};
+
+/**
+ * A view as Block Kit: title, body, fields, buttons, small print. Every limit Slack documents
+ * is respected (limits.ts): text is cut with a visible note, never sent over.
+ *
+ * View text is mrkdwn and already escaped by the views; labels and confirm dialogs are plain
+ * text. `text` is the fallback Slack shows in notifications and old clients.
+ */
+export function renderBlocks(view: MessageView): { text: string; blocks: KnownBlock[] } {
+  const emoji = TONE_EMOJI[view.tone];
+  const title = emoji ? `${emoji} ${view.title}` : view.title;
+  const blocks: KnownBlock[] = [titleBlock(title)];
+  if (view.body && view.body.trim() !== '') blocks.push(section(view.body, L.sectionText));
+  blocks.push(...fieldBlocks(view.fields ?? []));
+  const { blocks: actions, dropped } = actionBlocks(view);
+  blocks.push(...actions);
+  const context = [...(view.context ?? [])];
+  if (dropped > 0) context.push(`${dropped} button(s) left out: too long for Slack`);
+  if (context.length > 0) blocks.push(contextBlock(context));
+  return { text: truncateMrkdwn(title, L.fallbackText), blocks: capBlocks(blocks) };
+}
+
+/**
+ * A header where the title is plain and short; mrkdwn (mentions, dates) and long titles go in
+ * a bold section instead, since a header shows markup literally and stops at 150 characters.
+ */
+function titleBlock(title: string): KnownBlock {
+  // Slack refuses empty text objects.
+  if (title.trim() === '') return section('(no title)', L.sectionText);
+  const plain = unescapeText(title);
+  if (!title.includes('<') && plain.length <= L.headerText) {
+    return { type: 'header', text: { type: 'plain_text', text: plain, emoji: true } };
+  }
+  return section(`*${title.replace(/\n/g, ' ')}*`, L.sectionText);
+}
+
+function section(text: string, max: number): SectionBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(text, max) } };
+}
+
+function fieldBlocks(fields: readonly { label: string; value: string }[]): SectionBlock[] {
+  const blocks: SectionBlock[] = [];
+  for (let i = 0; i < fields.length; i += L.fields) {
+    blocks.push({
+      type: 'section',
+      fields: fields.slice(i, i + L.fields).map((f) => ({
+        type: 'mrkdwn',
+        text: truncateMrkdwn(`*${f.label}*\n${f.value || ' '}`, L.fieldText),
+      })),
+    });
+  }
+  return blocks;
+}
+
+function actionBlocks(view: MessageView): { blocks: ActionsBlock[]; dropped: number } {
+  const buttons: Button[] = [];
+  let dropped = 0;
+  for (const action of view.actions ?? []) {
+    // A reference cut short would point elsewhere: leave the button out instead.
+    if (action.value.length > L.buttonValue || action.id.length > L.actionId) dropped++;
+    else buttons.push(actionButton(action));
+  }
+  for (const [i, link] of (view.links ?? []).entries()) {
+    if (link.url.length > L.buttonUrl) dropped++;
+    else
+      buttons.push({
+        type: 'button',
+        action_id: `link:${i}`,
+        text: plain(link.label, L.buttonText),
+        url: link.url,
+      });
+  }
+  const blocks: ActionsBlock[] = [];
+  for (let i = 0; i < buttons.length; i += L.actionsElements) {
+    blocks.push({ type: 'actions', elements: buttons.slice(i, i + L.actionsElements) });
+  }
+  return { blocks, dropped };
+}
+
+function actionButton(action: ViewAction): Button {
+  const button: Button = {
+    type: 'button',
+    action_id: action.id,
+    text: plain(action.label, L.buttonText),
+    value: action.value,
+  };
+  if (action.style) button.style = action.style;
+  if (action.confirm) button.confirm = confirmDialog(action.confirm, action.style);
+  return button;
+}
+
+function confirmDialog(
+  c: NonNullable<ViewAction['confirm']>,
+  style: ViewAction['style'],
+): ConfirmationDialog {
+  return {
+    title: plain(c.title, L.confirmTitle),
+    text: plain(c.text, L.confirmText),
+    confirm: plain(c.confirm, L.confirmButton),
+    deny: plain(c.deny, L.confirmButton),
+    ...(style ? { style } : {}),
+  };
+}
+
+function plain(text: string, max: number) {
+  return { type: 'plain_text' as const, text: truncatePlain(text, max), emoji: true };
+}
+
+function contextBlock(items: readonly string[]): ContextBlock {
+  // More than 10 items: the rest share the last element.
+  const head = items.slice(0, L.contextElements - 1);
+  const rest = items.slice(L.contextElements - 1);
+  const elements = rest.length > 0 ? [...head, rest.join(' · ')] : head;
+  return {
+    type: 'context',
+    elements: elements.map((text) => ({
+      type: 'mrkdwn',
+      text: truncateMrkdwn(text || ' ', L.contextText),
+    })),
+  };
+}
+
+/** At most 50 blocks: the last one left says that something was cut. */
+function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
+  if (blocks.length <= L.blocks) return blocks;
+  return [
+    ...blocks.slice(0, L.blocks - 1),
+    { type: 'context', elements: [{ type: 'mrkdwn', text: TRUNCATION_NOTE }] },
+  ];
+}

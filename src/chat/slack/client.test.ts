@@ -1,0 +1,244 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, NotFoundError, RetryableError, ValidationError } from '../../core/errors.js';
+import type { ChatClient } from '../types.js';
+import { createSlackClient, type SlackCall, slackClientFromEnv } from './client.js';
+
+/**
+ * A tiny Web API in the test: each request takes the next scripted answer for its path, and
+ * every request is kept, so a test fails when a call it expects was not made.
+ */
+interface Seen {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+  at: number;
+}
+type Answer = (res: ServerResponse) => void | Promise<void>;
+
+let server: Server;
+let base: string;
+let seen: Seen[];
+let script: Map<string, Answer[]>;
+
+beforeEach(async () => {
+  seen = [];
+  script = new Map();
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += String(chunk);
+    });
+    req.on('end', async () => {
+      const path = req.url ?? '';
+      seen.push({ path, headers: req.headers, body, at: Date.now() });
+      const next = script.get(path)?.shift();
+      if (next) await next(res);
+      else json(res, 200, { ok: false, error: 'unknown_method' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function answer(path: string, ...answers: Answer[]): void {
+  script.set(path, [...(script.get(path) ?? []), ...answers]);
+}
+
+const posted = (res: ServerResponse) => json(res, 200, { ok: true, channel: 'C1', ts: '111.222' });
+const view = {
+  title: 'web 1.4.2 → staging: deploying',
+  tone: 'progress' as const,
+  body: 'ready 1 of 3',
+};
+
+function client(
+  calls: SlackCall[] = [],
+  extra: Partial<Parameters<typeof createSlackClient>[0]> = {},
+): ChatClient {
+  return createSlackClient({
+    token: 'xoxb-test',
+    apiUrl: `${base}/api`,
+    retryConfig: { retries: 2, factor: 1, minTimeout: 20, maxTimeout: 20, randomize: false },
+    timeoutMs: 2_000,
+    respond: { baseDelayMs: 20 },
+    onCall: (call) => calls.push(call),
+    ...extra,
+  });
+}
+
+describe('Slack client over @slack/web-api', () => {
+  it('posts blocks with the bot token and honours a 429 Retry-After before trying again', async () => {
+    answer(
+      '/api/chat.postMessage',
+      (res) => json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }),
+      posted,
+    );
+    const calls: SlackCall[] = [];
+    const started = Date.now();
+    expect(await client(calls).post('C1', view, { threadTs: '100.1' })).toEqual({
+      channel: 'C1',
+      ts: '111.222',
+    });
+    expect(seen).toHaveLength(2);
+    expect((seen[1]?.at ?? 0) - (seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(seen[1]?.headers.authorization).toBe('Bearer xoxb-test');
+    const form = new URLSearchParams(seen[1]?.body);
+    expect(form.get('channel')).toBe('C1');
+    expect(form.get('thread_ts')).toBe('100.1');
+    expect(form.get('text')).toBe('🚀 web 1.4.2 → staging: deploying');
+    expect(JSON.parse(form.get('blocks') ?? '[]')[0]).toMatchObject({ type: 'header' });
+    expect(calls).toEqual([{ method: 'chat.postMessage', ok: true, retriedAfterMs: 1000 }]);
+  });
+
+  it('retries a 5xx and succeeds', async () => {
+    answer(
+      '/api/chat.update',
+      (res) => json(res, 503, { ok: false }),
+      (res) => json(res, 200, { ok: true }),
+    );
+    await client().update({ channel: 'C1', ts: '1.1' }, view);
+    expect(seen.map((s) => s.path)).toEqual(['/api/chat.update', '/api/chat.update']);
+  });
+
+  it('retries a timeout and succeeds', async () => {
+    answer(
+      '/api/chat.update',
+      (res) => {
+        setTimeout(() => json(res, 200, { ok: true }), 400);
+      },
+      (res) => json(res, 200, { ok: true }),
+    );
+    await client([], { timeoutMs: 100 }).update({ channel: 'C1', ts: '1.1' }, view);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('turns lasting 5xx into a RetryableError after the configured retries', async () => {
+    answer(
+      '/api/chat.postMessage',
+      ...Array.from({ length: 3 }, () => (res: ServerResponse) => json(res, 500, {})),
+    );
+    const calls: SlackCall[] = [];
+    await expect(client(calls).post('C1', view)).rejects.toBeInstanceOf(RetryableError);
+    expect(seen).toHaveLength(3);
+    expect(calls).toEqual([
+      { method: 'chat.postMessage', ok: false, retriedAfterMs: 0, error: 'retryable' },
+    ]);
+  });
+
+  it('reports Slack refusals as coded errors that say what to do, without retrying', async () => {
+    answer('/api/chat.postMessage', (res) =>
+      json(res, 200, { ok: false, error: 'channel_not_found' }),
+    );
+    answer('/api/chat.postEphemeral', (res) =>
+      json(res, 200, { ok: false, error: 'not_in_channel' }),
+    );
+    const c = client();
+    const error = await c.post('C404', view).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message).toMatch(/channel_not_found; check the channel id/);
+    await expect(c.postEphemeral('C1', 'U1', view)).rejects.toThrow(/invite the Slipway app/);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('refuses an answer it cannot read', async () => {
+    answer('/api/chat.postMessage', (res) => json(res, 200, { ok: true, channel: 'C1' }));
+    await expect(client().post('C1', view)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('opens a direct message channel once per user', async () => {
+    answer('/api/conversations.open', (res) => json(res, 200, { ok: true, channel: { id: 'D1' } }));
+    const c = client();
+    expect(await c.openDirect('U1')).toBe('D1');
+    expect(await c.openDirect('U1')).toBe('D1');
+    expect(seen).toHaveLength(1);
+    expect(new URLSearchParams(seen[0]?.body).get('users')).toBe('U1');
+  });
+});
+
+describe('answering through a response_url', () => {
+  it('posts JSON and retries a 5xx', async () => {
+    answer(
+      '/respond/1',
+      (res) => json(res, 502, {}),
+      (res) => {
+        res.writeHead(200);
+        res.end('ok');
+      },
+    );
+    const calls: SlackCall[] = [];
+    await client(calls).respond(`${base}/respond/1`, view, { ephemeral: true });
+    expect(seen).toHaveLength(2);
+    expect(seen[1]?.headers['content-type']).toMatch(/application\/json/);
+    expect(JSON.parse(seen[1]?.body ?? '{}')).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: '🚀 web 1.4.2 → staging: deploying',
+    });
+    expect(calls).toEqual([{ method: 'response_url', ok: true, retriedAfterMs: 0 }]);
+  });
+
+  it('waits out a 429 and says when the URL has expired', async () => {
+    answer(
+      '/respond/2',
+      (res) => json(res, 429, {}, { 'retry-after': '0' }),
+      (res) => json(res, 200, { ok: true }),
+    );
+    await client().respond(`${base}/respond/2`, view, { ephemeral: false, replaceOriginal: true });
+    expect(JSON.parse(seen[1]?.body ?? '{}')).toMatchObject({
+      response_type: 'in_channel',
+      replace_original: true,
+    });
+    answer('/respond/3', (res) => json(res, 404, { ok: false, error: 'expired_url' }));
+    await expect(
+      client().respond(`${base}/respond/3`, view, { ephemeral: true }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('sends nothing to a URL that is not Slack’s when talking to the real Slack', async () => {
+    const real = createSlackClient({ token: 'xoxb-test' });
+    await expect(
+      real.respond(`${base}/respond/4`, view, { ephemeral: true }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(seen).toHaveLength(0);
+  });
+});
+
+describe('slackClientFromEnv', () => {
+  it('says how to fix a missing token or a bad URL', () => {
+    expect(() => slackClientFromEnv({})).toThrow(ConfigError);
+    expect(() => slackClientFromEnv({})).toThrow(
+      /SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token/,
+    );
+    expect(() =>
+      slackClientFromEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: 'ftp://x' }),
+    ).toThrow(/SLACK_API_URL/);
+  });
+
+  it('talks to SLACK_API_URL', async () => {
+    answer('/other/api/chat.postMessage', posted);
+    const c = slackClientFromEnv({
+      SLACK_BOT_TOKEN: 'xoxb-env',
+      SLACK_API_URL: `${base}/other/api/`,
+    });
+    await c.post('C1', view);
+    expect(seen[0]?.headers.authorization).toBe('Bearer xoxb-env');
+  });
+});

@@ -1,0 +1,261 @@
+import {
+  LogLevel,
+  type RetryOptions,
+  type Logger as SlackLogger,
+  WebClient,
+  WebClientEvent,
+} from '@slack/web-api';
+import type { Logger } from 'pino';
+import { type ZodType, z } from 'zod';
+import { ConfigError, SlipwayError, ValidationError } from '../../core/errors.js';
+import type { ChatClient, MessageRef } from '../types.js';
+import { renderBlocks } from './blocks.js';
+import { toChatError } from './errors.js';
+import { postToResponseUrl, type RespondOptions } from './respond.js';
+import { ConversationsOpenResult, PostMessageResult } from './web-api-schema.js';
+
+export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+
+/** Calls whose answer Slipway does not read beyond `ok` (checked by the Web API client). */
+const ANYTHING = z.unknown();
+
+/** One Web API call or response_url answer, for metrics. */
+export interface SlackCall {
+  method: string;
+  ok: boolean;
+  /** Time spent waiting out 429s (Retry-After) during this call. */
+  retriedAfterMs: number;
+  /** The coded error when not ok. */
+  error?: string;
+}
+
+export interface SlackClientOptions {
+  token: string;
+  /** Base URL of the Web API (`SLACK_API_URL`), ending in `/`. */
+  apiUrl?: string;
+  /**
+   * Retries for 5xx, network errors and timeouts (node-retry options). 429s are retried after
+   * their Retry-After by the Web API client itself and count as attempts too.
+   */
+  retryConfig?: RetryOptions;
+  /** Per-attempt timeout. Default 10 s. */
+  timeoutMs?: number;
+  respond?: RespondOptions;
+  onCall?: (call: SlackCall) => void;
+  log?: Logger;
+}
+
+// About a minute of retrying: long enough for a Slack blip, short enough to surface an outage.
+const DEFAULT_RETRY: RetryOptions = {
+  retries: 5,
+  factor: 2,
+  minTimeout: 500,
+  maxTimeout: 15_000,
+  randomize: true,
+};
+
+/** The ChatClient port over Slack's Web API (@slack/web-api). */
+export function createSlackClient(options: SlackClientOptions): ChatClient {
+  const apiUrl = normalizeApiUrl(options.apiUrl ?? DEFAULT_SLACK_API_URL);
+  const web = new WebClient(options.token, {
+    slackApiUrl: apiUrl,
+    // Let the client wait out Retry-After and try again (docs.slack.dev/apis/web-api/rate-limits).
+    rejectRateLimitedCalls: false,
+    retryConfig: options.retryConfig ?? DEFAULT_RETRY,
+    timeout: options.timeoutMs ?? 10_000,
+    logger: slackLogger(options.log),
+    logLevel: LogLevel.DEBUG,
+  });
+  const waits = trackRateLimits(web);
+  const directs = new Map<string, string>();
+
+  async function call<T>(
+    method: string,
+    args: Record<string, unknown>,
+    schema: ZodType<T>,
+  ): Promise<T> {
+    const waited = waits.start(method);
+    try {
+      const result = await web.apiCall(method, args);
+      const parsed = schema.safeParse(result);
+      if (!parsed.success) {
+        throw new ValidationError(
+          `Slack answered ${method} with an unexpected payload: ${parsed.error.message}`,
+        );
+      }
+      options.onCall?.({ method, ok: true, retriedAfterMs: waited.ms });
+      return parsed.data;
+    } catch (err) {
+      const error = toChatError(method, err);
+      options.onCall?.({ method, ok: false, retriedAfterMs: waited.ms, error: error.code });
+      throw error;
+    } finally {
+      waited.stop();
+    }
+  }
+
+  return {
+    async post(channel, view, postOptions = {}) {
+      const result = await call(
+        'chat.postMessage',
+        {
+          channel,
+          ...renderBlocks(view),
+          ...(postOptions.threadTs ? { thread_ts: postOptions.threadTs } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+        },
+        PostMessageResult,
+      );
+      return { channel: result.channel, ts: result.ts } satisfies MessageRef;
+    },
+    async update(ref, view) {
+      await call(
+        'chat.update',
+        { channel: ref.channel, ts: ref.ts, ...renderBlocks(view) },
+        ANYTHING,
+      );
+    },
+    async postEphemeral(channel, user, view) {
+      await call('chat.postEphemeral', { channel, user, ...renderBlocks(view) }, ANYTHING);
+    },
+    async respond(responseUrl, view, respondOptions) {
+      checkResponseUrl(responseUrl, apiUrl);
+      const body = {
+        ...renderBlocks(view),
+        response_type: respondOptions.ephemeral ? 'ephemeral' : 'in_channel',
+        replace_original: respondOptions.replaceOriginal ?? false,
+      };
+      try {
+        const { retriedAfterMs } = await postToResponseUrl(responseUrl, body, options.respond);
+        options.onCall?.({ method: 'response_url', ok: true, retriedAfterMs });
+      } catch (err) {
+        const error = err instanceof SlipwayError ? err : toChatError('response_url', err);
+        options.onCall?.({
+          method: 'response_url',
+          ok: false,
+          retriedAfterMs: 0,
+          error: error.code,
+        });
+        throw error;
+      }
+    },
+    async openDirect(user) {
+      // A user's direct-message channel never changes: ask Slack once per process.
+      const known = directs.get(user);
+      if (known) return known;
+      const result = await call('conversations.open', { users: user }, ConversationsOpenResult);
+      directs.set(user, result.channel.id);
+      return result.channel.id;
+    },
+  } satisfies ChatClient;
+}
+
+/**
+ * The client from the environment (ARCHITECTURE.md, "The external contract"): `SLACK_BOT_TOKEN`,
+ * and `SLACK_API_URL` to talk to another Slack (the local one in tests and `slipway dev`).
+ */
+export function slackClientFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  options: Omit<SlackClientOptions, 'token' | 'apiUrl'> = {},
+): ChatClient {
+  const token = env.SLACK_BOT_TOKEN?.trim();
+  if (!token) {
+    throw new ConfigError(
+      "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page",
+    );
+  }
+  return createSlackClient({
+    ...options,
+    token,
+    apiUrl: env.SLACK_API_URL || DEFAULT_SLACK_API_URL,
+  });
+}
+
+export function normalizeApiUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(
+      `SLACK_API_URL "${url}" is not a URL: write it like https://slack.com/api/`,
+    );
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(
+      `SLACK_API_URL "${url}" must start with https:// (or http:// for a local Slack)`,
+    );
+  }
+  // The Web API client appends the method name to this URL as it is.
+  return parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
+}
+
+/**
+ * Answers go only to Slack: against the real Slack, a response_url must be an https URL of
+ * slack.com. Against another Web API (a local Slack), any http(s) URL is accepted.
+ */
+function checkResponseUrl(responseUrl: string, apiUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(responseUrl);
+  } catch {
+    throw new ValidationError(`response_url "${responseUrl}" is not a URL`);
+  }
+  const realSlack = apiUrl === DEFAULT_SLACK_API_URL;
+  const ok = realSlack
+    ? url.protocol === 'https:' &&
+      (url.hostname === 'slack.com' || url.hostname.endsWith('.slack.com'))
+    : url.protocol === 'https:' || url.protocol === 'http:';
+  if (!ok)
+    throw new ValidationError(`response_url "${responseUrl}" is not a Slack URL; nothing was sent`);
+}
+
+/** Adds Retry-After waits reported by the Web API client to the calls in flight for a method. */
+function trackRateLimits(web: WebClient) {
+  const inFlight = new Map<string, { ms: number }[]>();
+  web.on(WebClientEvent.RATE_LIMITED, (retrySec: number, info: { url?: string }) => {
+    const method = info?.url?.split('/').pop() ?? '';
+    // Concurrent calls of one method cannot be told apart here: the oldest one takes the wait.
+    const first = inFlight.get(method)?.[0];
+    if (first) first.ms += retrySec * 1000;
+  });
+  return {
+    start(method: string) {
+      const entry = { ms: 0 };
+      const list = inFlight.get(method) ?? [];
+      list.push(entry);
+      inFlight.set(method, list);
+      return {
+        get ms() {
+          return entry.ms;
+        },
+        stop() {
+          const rest = (inFlight.get(method) ?? []).filter((e) => e !== entry);
+          if (rest.length > 0) inFlight.set(method, rest);
+          else inFlight.delete(method);
+        },
+      };
+    },
+  };
+}
+
+/** The Web API client's own log lines, through pino at debug (warnings at warn). */
+function slackLogger(log: Logger | undefined): SlackLogger {
+  const child = log?.child({ component: 'slack-web-api' });
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msg: unknown[]) =>
+      child?.[level === 'info' ? 'debug' : level](
+        { detail: msg.map(String).join(' ') },
+        'slack web api',
+      );
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    setLevel: () => {},
+    getLevel: () => LogLevel.DEBUG,
+    setName: () => {},
+  };
+}

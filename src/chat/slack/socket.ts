@@ -1,0 +1,95 @@
+import { SocketModeClient } from '@slack/socket-mode';
+import type { Logger } from 'pino';
+import type { InboundEvent } from '../types.js';
+import type { Dedupe } from './dedupe.js';
+import { normalizeSlack } from './normalize.js';
+
+export interface SlackSocketOptions {
+  /** The app-level token (`xapp-…`, scope connections:write). */
+  appToken: string;
+  /** Web API base URL (SLACK_API_URL), where apps.connections.open is called. */
+  apiUrl: string;
+  onEvent: (event: InboundEvent) => Promise<void> | void;
+  dedupe: Dedupe;
+  log: Logger;
+  slashCommand?: string;
+}
+
+export interface SlackSocket {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Socket Mode: Slack pushes the same payloads over a WebSocket, so no public URL is needed
+ * inside a cluster (api.slack.com/apis/socket-mode). Envelopes are acknowledged first and
+ * handled after, as over HTTP; a redelivered envelope is acknowledged and ignored.
+ */
+export function createSlackSocket(options: SlackSocketOptions): SlackSocket {
+  const log = options.log.child({ component: 'slack-socket' });
+  const client = new SocketModeClient({
+    appToken: options.appToken,
+    clientOptions: { slackApiUrl: options.apiUrl },
+    logger: pinoToSlackLogger(log),
+  });
+  client.on(
+    'slack_event',
+    async ({
+      ack,
+      body,
+      type,
+      retry_num,
+    }: {
+      ack: () => Promise<void>;
+      body: unknown;
+      type: string;
+      retry_num?: number;
+    }) => {
+      await ack();
+      const normalized = normalizeSlack(body, options.slashCommand);
+      if (normalized.kind !== 'event') {
+        if (normalized.kind === 'invalid')
+          log.warn({ type, why: normalized.why }, 'ignored an invalid Socket Mode payload');
+        return;
+      }
+      if (!options.dedupe.first(normalized.event.deliveryId)) {
+        log.info(
+          { deliveryId: normalized.event.deliveryId, retry: retry_num },
+          'ignored a repeated Slack delivery',
+        );
+        return;
+      }
+      Promise.resolve(options.onEvent(normalized.event)).catch((err: unknown) =>
+        log.error(
+          { err, deliveryId: normalized.event.deliveryId },
+          'handling a Slack event failed',
+        ),
+      );
+    },
+  );
+  return {
+    async start() {
+      await client.start();
+      log.info('connected to Slack in Socket Mode');
+    },
+    async stop() {
+      await client.disconnect();
+    },
+  };
+}
+
+/** @slack/socket-mode wants its own Logger shape; route it into pino. */
+function pinoToSlackLogger(log: Logger) {
+  let level = 'info';
+  return {
+    debug: (...msg: unknown[]) => log.debug({ sdk: true }, msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => log.debug({ sdk: true }, msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => log.warn({ sdk: true }, msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => log.error({ sdk: true }, msg.map(String).join(' ')),
+    setLevel: (next: string) => {
+      level = next;
+    },
+    getLevel: () => level as never,
+    setName: () => {},
+  };
+}

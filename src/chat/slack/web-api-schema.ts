@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/**
+ * The parts of Slack's Web API answers Slipway reads, checked before use (STYLE.md: every
+ * external payload goes through a schema). docs.slack.dev/reference/methods/*
+ */
+export const PostMessageResult = z.object({ channel: z.string().min(1), ts: z.string().min(1) });
+export type PostMessageResult = z.infer<typeof PostMessageResult>;
+
+export const ConversationsOpenResult = z.object({
+  channel: z.object({ id: z.string().min(1) }),
+});
+export type ConversationsOpenResult = z.infer<typeof ConversationsOpenResult>;
+
+/** A response_url answers `ok` as text or `{"ok":true}`; a refusal is `{"ok":false,…}`. */
+export const ResponseUrlResult = z.union([
+  z.object({ ok: z.literal(true) }),
+  z.object({ ok: z.literal(false), error: z.string().default('unknown_error') }),
+]);

@@ -1,0 +1,105 @@
+import { NotFoundError } from '../../core/errors.js';
+import type { ChatClient, MessageRef, MessageView } from '../types.js';
+
+export type ChatMethod = 'post' | 'update' | 'postEphemeral' | 'respond' | 'openDirect';
+
+export interface RecordedCall {
+  method: ChatMethod;
+  /** When the call was made (Date.now()). */
+  at: number;
+  channel?: string;
+  ts?: string;
+  threadTs?: string;
+  user?: string;
+  url?: string;
+  ephemeral?: boolean;
+  view?: MessageView;
+}
+
+export interface RecordedMessage {
+  channel: string;
+  ts: string;
+  threadTs: string | null;
+  /** Every version, oldest first; the last is what people see. */
+  versions: MessageView[];
+}
+
+/**
+ * A ChatClient that keeps what it was asked to do, like a tiny chat platform: messages by
+ * channel and ts, their versions, thread replies, ephemeral answers. `failNext` makes the next
+ * calls of a method throw, before anything is recorded as posted.
+ */
+export function createRecordingChat(options: { delayMs?: number } = {}) {
+  const calls: RecordedCall[] = [];
+  const messages: RecordedMessage[] = [];
+  const failures: { method: ChatMethod; error: () => Error }[] = [];
+  let clock = 1000;
+
+  /** Slack takes a while to answer: long enough for other work to interleave. */
+  async function maybeFail(method: ChatMethod): Promise<void> {
+    if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+    const i = failures.findIndex((f) => f.method === method);
+    if (i < 0) return;
+    const [failure] = failures.splice(i, 1);
+    if (failure) throw failure.error();
+  }
+
+  const client: ChatClient = {
+    async post(channel, view, options = {}) {
+      calls.push({
+        method: 'post',
+        at: Date.now(),
+        channel,
+        view,
+        ...(options.threadTs ? { threadTs: options.threadTs } : {}),
+      });
+      await maybeFail('post');
+      const ts = `${clock++}.000100`;
+      messages.push({ channel, ts, threadTs: options.threadTs ?? null, versions: [view] });
+      return { channel, ts };
+    },
+    async update(ref, view) {
+      calls.push({ method: 'update', at: Date.now(), channel: ref.channel, ts: ref.ts, view });
+      await maybeFail('update');
+      const message = find(ref);
+      if (!message) throw new NotFoundError(`no message ${ref.channel}/${ref.ts}`);
+      message.versions.push(view);
+    },
+    async postEphemeral(channel, user, view) {
+      calls.push({ method: 'postEphemeral', at: Date.now(), channel, user, view });
+      await maybeFail('postEphemeral');
+    },
+    async respond(url, view, options) {
+      calls.push({ method: 'respond', at: Date.now(), url, view, ephemeral: options.ephemeral });
+      await maybeFail('respond');
+    },
+    async openDirect(user) {
+      calls.push({ method: 'openDirect', at: Date.now(), user });
+      await maybeFail('openDirect');
+      return `D-${user}`;
+    },
+  };
+
+  function find(ref: MessageRef): RecordedMessage | undefined {
+    return messages.find((m) => m.channel === ref.channel && m.ts === ref.ts);
+  }
+
+  return {
+    client,
+    calls,
+    messages,
+    failNext(method: ChatMethod, error: () => Error, times = 1): void {
+      for (let i = 0; i < times; i++) failures.push({ method, error });
+    },
+    /** Top-level messages in a channel (not thread replies). */
+    inChannel: (channel: string) =>
+      messages.filter((m) => m.channel === channel && m.threadTs === null),
+    /** Replies in the thread of a message. */
+    thread: (ref: MessageRef) =>
+      messages.filter((m) => m.channel === ref.channel && m.threadTs === ref.ts),
+    latest: (m: RecordedMessage): MessageView => m.versions[m.versions.length - 1] as MessageView,
+    callsOf: (method: ChatMethod) => calls.filter((c) => c.method === method),
+  };
+}
+
+export type RecordingChat = ReturnType<typeof createRecordingChat>;

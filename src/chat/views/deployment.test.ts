@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { DEPLOYMENT_STATES, type DeploymentState } from '../../core/deployment.js';
+import { at, deployment } from '../test-support/deployments.js';
+import type { MessageView } from '../types.js';
+import {
+  acceptedView,
+  deploymentView,
+  lockView,
+  refusalView,
+  settledApprovalView,
+  usageView,
+  verdictView,
+} from './index.js';
+
+/** Every piece of text a renderer would show. */
+function allText(view: MessageView): string {
+  return [
+    view.title,
+    view.body ?? '',
+    ...(view.fields ?? []).flatMap((f) => [f.label, f.value]),
+    ...(view.context ?? []),
+  ].join('\n');
+}
+
+const EXPECTED: Record<
+  DeploymentState,
+  { title: string; tone: MessageView['tone']; actions: string[] }
+> = {
+  requested: { title: 'web 1.4.2 → staging: requested', tone: 'waiting', actions: ['cancel'] },
+  awaiting_approval: {
+    title: 'web 1.4.2 → staging: waiting for approval',
+    tone: 'waiting',
+    actions: ['approve', 'reject', 'cancel'],
+  },
+  queued: { title: 'web 1.4.2 → staging: queued', tone: 'waiting', actions: ['cancel'] },
+  running: { title: 'web 1.4.2 → staging: deploying', tone: 'progress', actions: [] },
+  verifying: { title: 'web 1.4.2 → staging: verifying', tone: 'progress', actions: [] },
+  succeeded: { title: 'web 1.4.2 → staging: deployed', tone: 'success', actions: ['rollback'] },
+  failed: { title: 'web 1.4.2 → staging: failed', tone: 'failure', actions: [] },
+  rolling_back: { title: 'web 1.4.2 → staging: rolling back', tone: 'progress', actions: [] },
+  rolled_back: { title: 'web 1.4.2 → staging: rolled back', tone: 'warning', actions: [] },
+  cancelled: { title: 'web 1.4.2 → staging: cancelled', tone: 'neutral', actions: [] },
+  superseded: { title: 'web 1.4.2 → staging: superseded', tone: 'neutral', actions: [] },
+};
+
+describe('deploymentView', () => {
+  it.each(DEPLOYMENT_STATES)('shows %s with its title, tone and buttons', (state) => {
+    const view = deploymentView(
+      deployment({ state, approvalsRequired: state === 'awaiting_approval' ? 1 : 0 }),
+    );
+    const expected = EXPECTED[state];
+    expect(view.title).toBe(expected.title);
+    expect(view.tone).toBe(expected.tone);
+    expect((view.actions ?? []).map((a) => a.id)).toEqual(expected.actions);
+    // Buttons carry only the deployment id: the state lives in the store.
+    for (const action of view.actions ?? []) expect(action.value).toBe('d-1a2b3c');
+    expect(view.context).toContain('`d-1a2b3c`');
+    expect(view.context).toContain('correlation `corr-1`');
+  });
+
+  it('lists the facts as fields, approvals included when needed', () => {
+    const view = deploymentView(deployment({ state: 'awaiting_approval', approvalsRequired: 2 }), {
+      approvals: [
+        { deploymentId: 'd-1a2b3c', approver: 'U-QA1', verdict: 'approve', comment: null, at },
+      ],
+    });
+    expect(view.fields).toEqual([
+      { label: 'Service', value: 'web' },
+      { label: 'Version', value: '1.4.2' },
+      { label: 'Environment', value: 'staging' },
+      { label: 'Requested by', value: '<@U-ALICE>' },
+      { label: 'Previous version', value: '1.4.1' },
+      { label: 'Approvals', value: '1 of 2' },
+    ]);
+    expect(view.body).toContain('Waiting for 1 more approval');
+    expect(view.body).toContain('<@U-QA1>');
+  });
+
+  it('shows the latest progress while running and the outcome once final', () => {
+    expect(deploymentView(deployment({ progress: 'ready 2 of 3' })).body).toBe('ready 2 of 3');
+    const failed = deploymentView(
+      deployment({
+        state: 'failed',
+        outcome: 'exit 3: line one\nline two',
+        startedAt: at,
+        finishedAt: new Date(at.getTime() + 42_000),
+      }),
+    );
+    expect(failed.body).toBe('exit 3: line one (details in the thread)');
+    expect(failed.context).toContain('took 42s');
+  });
+
+  it('says what a queued deployment waits for', () => {
+    const ahead = deployment({ id: 'd-ahead', version: '1.4.1', requestedBy: 'U-BOB' });
+    const view = deploymentView(deployment({ state: 'queued' }), { queuedBehind: ahead });
+    expect(view.body).toBe('Queued behind `d-ahead` (1.4.1, by <@U-BOB>).');
+  });
+
+  it('asks for confirmation before rolling back, and offers no rollback without a previous version', () => {
+    const view = deploymentView(deployment({ state: 'succeeded' }));
+    expect(view.actions?.[0]).toMatchObject({
+      id: 'rollback',
+      style: 'danger',
+      confirm: { confirm: 'Roll back', deny: 'Keep 1.4.2' },
+    });
+    expect(
+      deploymentView(deployment({ state: 'succeeded', previousVersion: null })).actions,
+    ).toBeUndefined();
+  });
+
+  it('names a rollback as such and passes links through', () => {
+    const view = deploymentView(deployment({ kind: 'rollback', version: '1.4.1' }), {
+      links: [{ label: 'Open run', url: 'https://ci.example/run/1' }],
+    });
+    expect(view.title).toBe('web rollback to 1.4.1 in staging: rolling back');
+    expect(view.links).toEqual([{ label: 'Open run', url: 'https://ci.example/run/1' }]);
+  });
+});
+
+describe('escaping what people and programs typed', () => {
+  const nasty = 'fix <!channel> & <@U-EVE> <https://evil.example|click>';
+
+  it('never lets a reason, an outcome or progress ping or link', () => {
+    const views = [
+      deploymentView(deployment({ reason: nasty, progress: nasty })),
+      deploymentView(deployment({ state: 'failed', outcome: nasty })),
+      acceptedView(deployment({ reason: nasty })),
+      refusalView(`Unknown service "${nasty}".`, `Did you mean \`${nasty}\`?`, nasty),
+      lockView({
+        environment: 'production',
+        service: null,
+        owner: 'U-ALICE',
+        reason: nasty,
+        createdAt: at,
+        expiresAt: null,
+      }),
+      verdictView(deployment(), { approver: 'U-QA1', verdict: 'reject', comment: nasty }, 'reply'),
+      settledApprovalView(deployment({ state: 'cancelled', outcome: nasty }), []),
+      usageView(nasty),
+    ];
+    for (const view of views) {
+      const text = allText(view);
+      expect(text).not.toContain('<!channel>');
+      expect(text).not.toContain('<@U-EVE>');
+      expect(text).not.toContain('<https://evil');
+      expect(text).toContain('&lt;!channel&gt; &amp; &lt;@U-EVE&gt;');
+    }
+  });
+
+  it('keeps mentions of real users and leaves non-chat identities as text', () => {
+    expect(acceptedView(deployment()).title).toBe(
+      '<@U-ALICE> asked to deploy web 1.4.2 to staging',
+    );
+    expect(
+      acceptedView(deployment({ requestedBy: 'operator', kind: 'rollback', version: '1.4.1' }))
+        .title,
+    ).toBe('operator asked to roll back web in staging to 1.4.1');
+  });
+});

@@ -1,0 +1,188 @@
+import type { Approval, Deployment, DeploymentState, Transition } from '../../core/deployment.js';
+import { formatDuration } from '../../core/duration.js';
+import type { MessageView, ViewAction, ViewTone } from '../types.js';
+import { code, escapeText, firstLine, mention, plural, when } from './text.js';
+
+export interface DeploymentViewOptions {
+  /** The audit trail: the latest one says who moved the deployment last, and when. */
+  transitions?: readonly Transition[];
+  approvals?: readonly Approval[];
+  /** The deployment holding the target while this one waits in the queue. */
+  queuedBehind?: Deployment | null;
+  links?: { label: string; url: string }[];
+}
+
+const TONES: Record<DeploymentState, ViewTone> = {
+  requested: 'waiting',
+  awaiting_approval: 'waiting',
+  queued: 'waiting',
+  running: 'progress',
+  verifying: 'progress',
+  rolling_back: 'progress',
+  succeeded: 'success',
+  failed: 'failure',
+  rolled_back: 'warning',
+  cancelled: 'neutral',
+  superseded: 'neutral',
+};
+
+const LABELS: Record<DeploymentState, string> = {
+  requested: 'requested',
+  awaiting_approval: 'waiting for approval',
+  queued: 'queued',
+  running: 'deploying',
+  verifying: 'verifying',
+  succeeded: 'deployed',
+  failed: 'failed',
+  rolling_back: 'rolling back',
+  rolled_back: 'rolled back',
+  cancelled: 'cancelled',
+  superseded: 'superseded',
+};
+
+export function toneOf(state: DeploymentState): ViewTone {
+  return TONES[state];
+}
+
+/** The state as people say it: "deploying", "waiting for approval". */
+export function stateLabel(state: DeploymentState): string {
+  return LABELS[state];
+}
+
+/** "web 1.4.2 → staging: deploying"; a rollback says so. */
+export function deploymentTitle(d: Deployment): string {
+  const label = d.kind === 'rollback' && d.state === 'running' ? 'rolling back' : LABELS[d.state];
+  const what =
+    d.kind === 'rollback'
+      ? `${d.service} rollback to ${d.version} in ${d.environment}`
+      : `${d.service} ${d.version} → ${d.environment}`;
+  return `${escapeText(what)}: ${label}`;
+}
+
+/**
+ * The one message of a deployment, as it stands now. Updated in place through its life; the
+ * buttons carry only the deployment id (the state lives in the store).
+ */
+export function deploymentView(d: Deployment, options: DeploymentViewOptions = {}): MessageView {
+  const view: MessageView = {
+    title: deploymentTitle(d),
+    tone: toneOf(d.state),
+    body: bodyOf(d, options),
+    fields: fieldsOf(d, options.approvals ?? []),
+    context: contextOf(d, options.transitions ?? []),
+  };
+  const actions = actionsOf(d);
+  if (actions.length > 0) view.actions = actions;
+  if (options.links && options.links.length > 0) view.links = options.links;
+  return view;
+}
+
+function bodyOf(d: Deployment, options: DeploymentViewOptions): string {
+  const lines = [stateLine(d, options)];
+  if (d.freezeOverride) lines.push('Deployed during a freeze window (`deploy!`).');
+  if (d.reason) lines.push(`Reason: ${escapeText(d.reason)}`);
+  return lines.join('\n');
+}
+
+function stateLine(d: Deployment, options: DeploymentViewOptions): string {
+  switch (d.state) {
+    case 'requested':
+      return `Requested by ${mention(d.requestedBy)}.`;
+    case 'awaiting_approval': {
+      const approvers = (options.approvals ?? []).filter((a) => a.verdict === 'approve');
+      const by =
+        approvers.length > 0
+          ? ` Approved so far by ${approvers.map((a) => mention(a.approver)).join(', ')}.`
+          : '';
+      const remaining = Math.max(0, d.approvalsRequired - approvers.length);
+      return `Waiting for ${plural(remaining, 'more approval', 'more approvals')} before it can run.${by}`;
+    }
+    case 'queued': {
+      const ahead = options.queuedBehind;
+      if (!ahead) return 'Queued: starts as soon as the target is free.';
+      return `Queued behind ${code(ahead.id)} (${escapeText(ahead.version)}, by ${mention(ahead.requestedBy)}).`;
+    }
+    case 'running':
+    case 'verifying':
+    case 'rolling_back': {
+      const progress = d.progress ? escapeText(firstLine(d.progress)) : null;
+      if (d.state === 'rolling_back') {
+        const why = d.outcome
+          ? `Rolling back after: ${escapeText(firstLine(d.outcome))}`
+          : 'Rolling back.';
+        return progress ? `${why}\n${progress}` : why;
+      }
+      return progress ?? (d.state === 'running' ? 'Starting…' : 'Checking that it is healthy…');
+    }
+    default: {
+      if (!d.outcome) return `${LABELS[d.state][0]?.toUpperCase()}${LABELS[d.state].slice(1)}.`;
+      const shown = firstLine(d.outcome);
+      const more = shown !== d.outcome ? ' (details in the thread)' : '';
+      return `${escapeText(shown)}${more}`;
+    }
+  }
+}
+
+function fieldsOf(
+  d: Deployment,
+  approvals: readonly Approval[],
+): { label: string; value: string }[] {
+  const fields = [
+    { label: 'Service', value: escapeText(d.service) },
+    { label: 'Version', value: escapeText(d.version) },
+    { label: 'Environment', value: escapeText(d.environment) },
+    { label: 'Requested by', value: mention(d.requestedBy) },
+  ];
+  if (d.previousVersion)
+    fields.push({ label: 'Previous version', value: escapeText(d.previousVersion) });
+  if (d.approvalsRequired > 0) {
+    const approved = approvals.filter((a) => a.verdict === 'approve').length;
+    fields.push({ label: 'Approvals', value: `${approved} of ${d.approvalsRequired}` });
+  }
+  return fields;
+}
+
+function contextOf(d: Deployment, transitions: readonly Transition[]): string[] {
+  const context = [code(d.id), `correlation ${code(d.correlationId)}`];
+  const last = transitions.at(-1);
+  const at = last?.at ?? d.updatedAt;
+  const by = last && last.actor !== 'slipway' ? ` by ${mention(last.actor)}` : '';
+  context.push(`${LABELS[d.state]} ${when(at)}${by}`);
+  if (d.startedAt && d.finishedAt) {
+    context.push(`took ${formatDuration(d.finishedAt.getTime() - d.startedAt.getTime())}`);
+  }
+  return context;
+}
+
+function actionsOf(d: Deployment): ViewAction[] {
+  const cancel: ViewAction = { id: 'cancel', label: 'Cancel', value: d.id };
+  switch (d.state) {
+    case 'awaiting_approval':
+      return [
+        { id: 'approve', label: 'Approve', value: d.id, style: 'primary' },
+        { id: 'reject', label: 'Reject', value: d.id, style: 'danger' },
+        cancel,
+      ];
+    case 'requested':
+    case 'queued':
+      return [cancel];
+    case 'succeeded':
+      if (!d.previousVersion) return [];
+      return [
+        {
+          id: 'rollback',
+          label: 'Roll back',
+          value: d.id,
+          style: 'danger',
+          confirm: {
+            title: `Roll back ${d.service} in ${d.environment}?`,
+            text: `This deploys ${d.previousVersion} to ${d.environment} again, replacing ${d.version}.`,
+            confirm: 'Roll back',
+            deny: `Keep ${d.version}`,
+          },
+        },
+      ];
+    default:
+      return [];
+  }
+}

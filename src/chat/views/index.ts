@@ -1,0 +1,23 @@
+/**
+ * Platform-neutral views: pure functions from core data to a MessageView. Text is Slack-style
+ * mrkdwn with everything typed by people escaped; labels and confirm dialogs are plain text.
+ */
+export { acceptedView, lockView, refusalView, usageView } from './answers.js';
+export {
+  type ApprovalRequest,
+  type ApprovalRole,
+  approvalRequestView,
+  ownerDecisionView,
+  settledApprovalView,
+  type Verdict,
+  verdictView,
+} from './approval.js';
+export {
+  type DeploymentViewOptions,
+  deploymentTitle,
+  deploymentView,
+  stateLabel,
+  toneOf,
+} from './deployment.js';
+export { historyView, statusView } from './reports.js';
+export { escapeText, mention, unescapeText } from './text.js';

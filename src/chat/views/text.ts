@@ -1,0 +1,58 @@
+/**
+ * Text helpers shared by the views. View text is Slack-flavoured markdown ("mrkdwn"): anything a
+ * person or a program typed is escaped here, so `<!channel>` in a reason can never ping anyone
+ * (docs.slack.dev/messaging/formatting-message-text#escaping).
+ */
+
+/** Escapes the three characters Slack's message markup gives meaning to. */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Undoes `escapeText`, for plain-text places (headers, button labels) Slack does not parse. */
+export function unescapeText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+// Slack member ids (U…, W…); test doubles use ids with dashes (U-DEV1).
+const USER_ID = /^[UW][A-Z0-9-]+$/;
+
+/**
+ * A person as a mention (`<@U012ABC>`), which Slack shows as their name. Identities that are no
+ * Slack member (the CLI `operator`, Slipway itself) stay plain text.
+ */
+export function mention(user: string): string {
+  if (USER_ID.test(user)) return `<@${user}>`;
+  return user === 'slipway' ? 'Slipway' : escapeText(user);
+}
+
+export function mentions(users: readonly string[]): string {
+  return users.length === 0 ? 'nobody' : users.map(mention).join(', ');
+}
+
+/** Inline code, escaped; backticks inside would end the span, so they become quotes. */
+export function code(text: string): string {
+  return `\`${escapeText(text.replace(/`/g, "'"))}\``;
+}
+
+/** A time each reader sees in their own time zone, with a UTC fallback for old clients. */
+export function when(date: Date): string {
+  const seconds = Math.floor(date.getTime() / 1000);
+  const fallback = date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `<!date^${seconds}^{date_short_pretty} {time_secs}|${fallback}>`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The first line of a longer text, cut to `max` characters (before escaping). */
+export function firstLine(text: string, max = 300): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** A link with a label; both escaped (a URL's `&` must be `&amp;` inside Slack markup). */
+export function link(url: string, label = url): string {
+  return `<${escapeText(url)}|${escapeText(label.replace(/\|/g, '/'))}>`;
+}
