@@ -1,12 +1,5 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Config } from './config/schema.js';
-import { newProcessId } from './core/ids.js';
-import { redactUrl } from './core/logger.js';
-import type { Settings } from './core/settings.js';
-import { createDrivers } from './drivers/index.js';
-import type { DeployDriver } from './drivers/types.js';
-import { createEngine, createEventBus, type Engine } from './engine/index.js';
 import { handleInbound } from './chat/handler.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
 import { createSlackClient } from './chat/slack/client.js';
@@ -14,8 +7,15 @@ import { createDedupe } from './chat/slack/dedupe.js';
 import { slackEventsRoute } from './chat/slack/receiver.js';
 import { createSlackSocket, type SlackSocket } from './chat/slack/socket.js';
 import type { ChatClient, InboundEvent } from './chat/types.js';
-import { createHttpServer, type HttpServer } from './http/server.js';
+import type { Config } from './config/schema.js';
+import { newProcessId } from './core/ids.js';
+import { redactUrl } from './core/logger.js';
+import type { Settings } from './core/settings.js';
+import { createDrivers } from './drivers/index.js';
+import type { DeployDriver } from './drivers/types.js';
+import { createEngine, createEventBus, type Engine } from './engine/index.js';
 import type { Route } from './http/router.js';
+import { createHttpServer, type HttpServer } from './http/server.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 
@@ -27,7 +27,11 @@ export interface App {
   log: Logger;
   processId: string;
   /** The chat side, when Slack is configured. */
-  chat: { client: ChatClient; notifier: Notifier; handle(event: InboundEvent): Promise<void> } | null;
+  chat: {
+    client: ChatClient;
+    notifier: Notifier;
+    handle(event: InboundEvent): Promise<void>;
+  } | null;
   /** Starts the engine's workers and the chat side (Socket Mode connects here). */
   start(): Promise<void>;
   /** Stops taking work, lets go of what is in hand, closes the server and the store. */
@@ -81,15 +85,33 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (slack) {
     const chatLog = log.child({ component: 'chat' });
     const client =
-      options.chatClient ?? createSlackClient({ token: slack.botToken, apiUrl: slack.apiUrl, log: chatLog });
-    const notifier = createNotifier({ events, store, chat: client, config, log: chatLog }, options.notifier);
-    const handle = (event: InboundEvent) => handleInbound(event, { engine, chat: client, config, log: chatLog });
+      options.chatClient ??
+      createSlackClient({ token: slack.botToken, apiUrl: slack.apiUrl, log: chatLog });
+    const notifier = createNotifier(
+      { events, store, chat: client, config, log: chatLog },
+      options.notifier,
+    );
+    const handle = (event: InboundEvent) =>
+      handleInbound(event, { engine, chat: client, config, log: chatLog });
     const dedupe = createDedupe();
     if (slack.appToken) {
-      socket = createSlackSocket({ appToken: slack.appToken, apiUrl: slack.apiUrl, onEvent: handle, dedupe, log: chatLog });
+      socket = createSlackSocket({
+        appToken: slack.appToken,
+        apiUrl: slack.apiUrl,
+        onEvent: handle,
+        dedupe,
+        log: chatLog,
+      });
     }
     if (slack.signingSecret) {
-      routes.push(slackEventsRoute({ signingSecret: slack.signingSecret, onEvent: handle, dedupe, log: chatLog }));
+      routes.push(
+        slackEventsRoute({
+          signingSecret: slack.signingSecret,
+          onEvent: handle,
+          dedupe,
+          log: chatLog,
+        }),
+      );
     }
     chat = { client, notifier, handle };
   }

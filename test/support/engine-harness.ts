@@ -81,6 +81,7 @@ export function scenarioConfigInput(
       {
         name: 'web',
         image: 'registry.test/web',
+        channel: 'C-WEB',
         owners: ['U-DEV1'],
         qa: ['@qa'],
         driver: binding,
@@ -89,6 +90,7 @@ export function scenarioConfigInput(
       {
         name: 'api',
         image: 'registry.test/api',
+        channel: 'C-API',
         owners: ['U-DEV2'],
         // No status command in staging: the deploy's exit status is the whole verdict there.
         environments: {

@@ -13,6 +13,8 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   'chat.getPermalink': null,
   'conversations.open': 'im:write',
   'users.info': 'users:read',
+  // Socket Mode: called with the app-level token, whose scope is connections:write.
+  'apps.connections.open': null,
 };
 
 const FEATURE_SCOPES = ['commands', 'app_mentions:read'];

@@ -1,0 +1,224 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { METHOD_SCOPES } from '../../src/chat/slack/manifest.js';
+import type { Message } from '../../src/local-slack/index.js';
+import { eventually, type SlackHarness, startSlackHarness } from '../support/slack-harness.js';
+
+/**
+ * Slipway end to end through the local Slack: signed requests in, Web API calls out, checked
+ * against what a person would see in the channel, their DMs and ephemeral answers.
+ */
+let h: SlackHarness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+function deploymentMessages(channel: string, title: string): Message[] {
+  return (h?.slack.history(channel) ?? []).filter((m) => m.text.includes(title));
+}
+
+function revisions(m: Message): string[] {
+  return [...m.history.map((r) => r.text), m.text];
+}
+
+describe.each(['http', 'socket'] as const)('Slack over %s', (mode) => {
+  it('deploys from a slash command and keeps one message updated until it is deployed', async () => {
+    h = await startSlackHarness({ mode });
+    const delivery = await h.slack.slashCommand({
+      user: 'U-DEV1',
+      channel: 'C-WEB',
+      text: 'web 1.4.2 to staging',
+    });
+    expect(delivery.timedOut).toBe(false);
+    expect(delivery.error).toBeUndefined();
+    if (mode === 'http') expect(delivery.status).toBe(200);
+
+    const d = await h.latest('web');
+    expect(d).toMatchObject({
+      version: '1.4.2',
+      environment: 'staging',
+      requestedBy: 'U-DEV1',
+      source: 'chat',
+      channel: 'C-WEB',
+    });
+    expect((await h.waitFinal(d.id)).state).toBe('succeeded');
+    await h.settled();
+
+    const main = deploymentMessages('C-WEB', 'web 1.4.2 → staging');
+    expect(main).toHaveLength(1);
+    const texts = revisions(main[0] as Message);
+    expect(texts.at(-1)).toContain('web 1.4.2 → staging: deployed');
+    expect(texts.some((t) => t.includes('deploying'))).toBe(true);
+    // The channel also sees who asked.
+    expect(
+      h.slack
+        .history('C-WEB')
+        .some((m) => m.text.includes('<@U-DEV1> asked to deploy web 1.4.2 to staging')),
+    ).toBe(true);
+    // Every Web API method Slipway used is covered by the manifest's scopes.
+    for (const call of h.slack.calls()) expect(Object.keys(METHOD_SCOPES)).toContain(call.method);
+  });
+
+  it('answers refusals and usage errors to the sender only', async () => {
+    h = await startSlackHarness({ mode });
+    await h.slack.slashCommand({
+      user: 'U-OUTSIDER',
+      channel: 'C-WEB',
+      text: 'web 1.0.0 to staging',
+    });
+    await h.slack.slashCommand({
+      user: 'U-DEV1',
+      channel: 'C-RANDOM',
+      text: 'web 1.0.0 to production',
+    });
+    await h.slack.slashCommand({ user: 'U-DEV1', channel: 'C-WEB', text: 'wbe 1.0.0 to staging' });
+    const outsider = await eventually(() => h?.slack.ephemerals('U-OUTSIDER').at(0));
+    expect(outsider.text.toLowerCase()).toContain('staging');
+    const dev = await eventually(() => {
+      const list = h?.slack.ephemerals('U-DEV1') ?? [];
+      return list.length >= 2 ? list : null;
+    });
+    const all = dev.map((e) => `${e.text} ${JSON.stringify(e.blocks ?? [])}`).join('\n');
+    expect(all).toContain('C-DEPLOYS');
+    expect(all).toContain('web');
+    expect(await h.app.engine.history({})).toEqual([]);
+    // Nothing was said in the channels.
+    expect(h.slack.history('C-WEB')).toEqual([]);
+    expect(h.slack.history('C-RANDOM')).toEqual([]);
+  });
+});
+
+describe('Slack safety and limits', () => {
+  it('refuses forged and stale requests with 401 and does nothing', async () => {
+    h = await startSlackHarness({ mode: 'http' });
+    const forged = await h.slack.slashCommand({
+      user: 'U-DEV1',
+      channel: 'C-WEB',
+      text: 'web 6.6.6 to staging',
+      forge: 'signature',
+    });
+    const stale = await h.slack.slashCommand({
+      user: 'U-DEV1',
+      channel: 'C-WEB',
+      text: 'web 6.6.6 to staging',
+      forge: 'stale',
+    });
+    expect(forged.status).toBe(401);
+    expect(stale.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await h.app.engine.history({})).toEqual([]);
+    expect(h.slack.calls().filter((c) => c.method.startsWith('chat.'))).toEqual([]);
+  });
+
+  it('acts once on a retried mention', async () => {
+    h = await startSlackHarness({ mode: 'http' });
+    const result = await h.slack.mention({
+      user: 'U-DEV1',
+      channel: 'C-WEB',
+      text: 'deploy web 2.0.0 to staging',
+      retry: { count: 2, reason: 'http_timeout' },
+    });
+    expect(result.eventId).toBeTruthy();
+    await eventually(
+      () => h?.slack.deliveries().filter((d) => d.kind === 'events_api').length === 3,
+    );
+    const d = await h.latest('web');
+    await h.waitFinal(d.id);
+    expect(await h.app.engine.history({ service: 'web' })).toHaveLength(1);
+  });
+
+  it('asks approvers by DM, and a double click approves once', async () => {
+    h = await startSlackHarness({ mode: 'http', ms: 300 });
+    await h.slack.slashCommand({
+      user: 'U-DEV1',
+      channel: 'C-DEPLOYS',
+      text: 'web 3.0.0 to production',
+    });
+    const d = await h.latest('web');
+    expect(d.state).toBe('awaiting_approval');
+    const ask = await eventually(() =>
+      h?.slack
+        .allMessages()
+        .find(
+          (m) =>
+            m.channel.startsWith('D') &&
+            m.channel === h?.slack.dmChannel('U-QA1') &&
+            JSON.stringify(m.blocks ?? []).includes('"approve"'),
+        ),
+    );
+    const dm = ask.channel;
+    // The requester is never asked to approve their own deployment.
+    const asked = await eventually(() => {
+      const list =
+        h?.slack
+          .allMessages()
+          .filter(
+            (m) =>
+              m.channel.startsWith('D') && JSON.stringify(m.blocks ?? []).includes('"approve"'),
+          ) ?? [];
+      return list.length >= 2 ? list : null;
+    });
+    expect(asked.map((m) => m.channel).sort()).toEqual(
+      [h.slack.dmChannel('U-QA1'), h.slack.dmChannel('U-QA2')].sort(),
+    );
+
+    const first = await h.slack.clickButton({
+      user: 'U-QA1',
+      channel: dm,
+      ts: ask.ts,
+      actionId: 'approve',
+    });
+    const second = await h.slack.clickButton({
+      user: 'U-QA1',
+      channel: dm,
+      ts: ask.ts,
+      actionId: 'approve',
+    });
+    expect(first.timedOut || second.timedOut).toBe(false);
+    expect((await h.waitFinal(d.id)).state).toBe('succeeded');
+    expect(await h.app.store.listApprovals(d.id)).toHaveLength(1);
+    // The second click is answered to the clicker alone, and changes nothing.
+    const answer = await eventually(() => h?.slack.ephemerals('U-QA1').at(0));
+    expect(`${answer.text} ${JSON.stringify(answer.blocks ?? [])}`).toMatch(
+      /already|Nothing to approve/,
+    );
+    expect(
+      h.slack.calls().filter((c) => c.method === 'chat.postMessage' && c.channel === 'C-DEPLOYS')
+        .length,
+    ).toBeGreaterThan(0);
+    await h.settled();
+    // The DM no longer offers buttons once the deployment moved on.
+    const closed = h.slack.message(dm, ask.ts);
+    expect(JSON.stringify(closed?.blocks ?? [])).not.toContain('"approve"');
+  });
+
+  it('delivers every final message exactly once through 30% injected 429s and 5xx', async () => {
+    h = await startSlackHarness({ mode: 'http', ms: 300 });
+    h.slack.faults.chaos({ rate: 0.3, seed: 42, statuses: [429, 500, 503], retryAfterSec: 1 });
+    const versions = ['7.0.0', '7.0.1', '7.0.2'];
+    for (const [i, version] of versions.entries()) {
+      const service = i === 1 ? 'api' : 'web';
+      const environment = i === 2 ? 'perf' : 'staging';
+      const channel = service === 'api' ? 'C-API' : 'C-WEB';
+      await h.slack.slashCommand({
+        user: service === 'api' ? 'U-DEV2' : 'U-DEV1',
+        channel,
+        text: `${service} ${version} to ${environment}`,
+      });
+    }
+    const deployments = await eventually(async () => {
+      const all = (await h?.app.engine.history({})) ?? [];
+      return all.length === 3 ? all : null;
+    });
+    for (const d of deployments) expect((await h.waitFinal(d.id, 60_000)).state).toBe('succeeded');
+    await eventually(async () => {
+      await h?.settled();
+      return deployments.every((d) => {
+        const channel = d.service === 'api' ? 'C-API' : 'C-WEB';
+        const main = deploymentMessages(channel, `${d.service} ${d.version} → ${d.environment}`);
+        return main.length === 1 && main[0]?.text.includes('deployed');
+      });
+    }, 60_000);
+    expect(Object.values(h.slack.faults.injected()).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  }, 120_000);
+});
