@@ -6,6 +6,7 @@ import { SlipwayError } from '../core/errors.js';
 import { createLogger, redactUrl } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
 import { createStore } from '../store/index.js';
+import { dev } from './dev.js';
 import { loadOrExplain } from './load.js';
 import { runOperatorCommand, runVerdict } from './operator.js';
 
@@ -13,6 +14,7 @@ const USAGE = `Usage: slipway <command> [options]
 
 Server
   serve                       start the server (PORT, SLIPWAY_DATABASE_URL, Slack and webhook secrets from the environment)
+  dev [--socket]              start Slipway against a local Slack with a web page to try it (no workspace needed)
   config check                validate slipway.yaml and report every problem with its line and a fix
   config schema               print the JSON Schema of slipway.yaml, for editors
   db migrate                  apply pending database migrations
@@ -46,6 +48,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return verb ? 0 : 2;
     }
     if (verb === 'serve') return await serve(rest, env);
+    if (verb === 'dev') return await dev(rest, env);
     if (verb === 'config') return await configCommand(rest, env);
     if (verb === 'db') return await dbCommand(rest, env);
     if (verb === 'slack') return slackCommand(rest);

@@ -43,7 +43,9 @@ export function snapshot(cfg: LocalSlackConfig, state: State, user: string | nul
 
 // The page's script: plain ES2017, no dependencies, no backticks (it lives in String.raw).
 const SCRIPT = String.raw`
-var S = { data: null, channel: null, user: null, last: '' };
+// ?user=U…&channel=C… opens the page as that person in that channel (links, screenshots).
+var Q = new URLSearchParams(typeof location === 'undefined' ? '' : location.search);
+var S = { data: null, channel: Q.get('channel'), user: Q.get('user'), last: '' };
 function esc(s) { return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'); }
 function name(id) {
   var d = S.data; if (!d) return id;
@@ -59,10 +61,14 @@ function mrkdwn(s) {
   h = h.replace(/&lt;(https?:[^&]+)&gt;/g, '<a href="$1" target="_blank">$1</a>');
   h = h.replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, function (_, id) { return '<b>@' + esc(name(id)) + '</b>'; });
   h = h.replace(/&lt;#[CG][A-Z0-9]+\|([^&]+)&gt;/g, '<b>#$1</b>');
+  h = h.replace(/&lt;!date\^[^|&]*\|([^&]*)&gt;/g, '$1');
   h = h.replace(/&lt;!(here|channel|everyone)&gt;/g, '<b>@$1</b>');
   h = h.replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<b>$2</b>');
   h = h.replace(/(^|[\s(])_([^_\n]+)_/g, '$1<i>$2</i>');
   h = h.replace(/(^|[\s(])~([^~\n]+)~/g, '$1<s>$2</s>');
+  // Text arrives Slack-escaped (&amp; &lt; &gt;, api.slack.com/reference/surfaces/formatting):
+  // after our own escaping those entities must show as the characters they stand for.
+  h = h.replace(/&amp;(amp|lt|gt);/g, '&$1;');
   return h.replace(/\n/g, '<br>');
 }
 function txt(t) { return !t ? '' : t.type === 'mrkdwn' ? mrkdwn(t.text) : esc(t.text); }

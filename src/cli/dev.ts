@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util';
+import { createApp } from '../app.js';
+import type { Config } from '../config/schema.js';
+import { createLogger } from '../core/logger.js';
+import { readSettings } from '../core/settings.js';
+import { createLocalSlack } from '../local-slack/index.js';
+import { loadOrExplain } from './load.js';
+
+/**
+ * `slipway dev`: Slipway against the local Slack, so a person can try the whole chat flow
+ * without a workspace. The local Slack's page shows the channels and DMs and lets you type
+ * /deploy commands and press the buttons as any user from the config.
+ */
+export async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      'slack-port': { type: 'string' },
+      socket: { type: 'boolean' },
+    },
+  });
+  const base = readSettings({
+    ...env,
+    ...(values.config ? { SLIPWAY_CONFIG: values.config } : {}),
+    ...(values.port ? { PORT: values.port } : {}),
+  });
+  const config = await loadOrExplain(base.configPath);
+  if (!config) return 1;
+  const log = createLogger({ level: base.logLevel ?? config.log.level });
+  const people = chatUsers(config);
+  const slack = createLocalSlack({
+    port: values['slack-port'] ? Number(values['slack-port']) : 3001,
+    channels: chatChannels(config).map((id) => ({
+      id,
+      name: id.replace(/^C0?/, '').toLowerCase(),
+    })),
+    users: people.map((id) => ({ id, name: id.toLowerCase() })),
+    logger: log.child({ component: 'local-slack' }),
+  });
+  const { url, apiUrl } = await slack.start();
+  const settings = {
+    ...base,
+    slack: {
+      botToken: slack.config.botToken,
+      signingSecret: values.socket ? undefined : slack.config.signingSecret,
+      appToken: values.socket ? slack.config.appToken : undefined,
+      apiUrl,
+    },
+  };
+  const app = await createApp({ config, settings, log, env });
+  const port = await app.http.listen(settings.port, '127.0.0.1');
+  slack.setDelivery(
+    values.socket
+      ? { mode: 'socket' }
+      : { mode: 'http', requestUrl: `http://127.0.0.1:${port}/slack/events` },
+  );
+  await app.start();
+  process.stdout.write(
+    [
+      '',
+      `  Local Slack:  ${url}   (open it: pick a user and a channel, type "/deploy web 1.2.3 to staging")`,
+      `  Slipway:      http://127.0.0.1:${port}   (${values.socket ? 'Socket Mode' : 'HTTP: /slack/events'})`,
+      `  People:       ${people.join(', ')}`,
+      '',
+      '',
+    ].join('\n'),
+  );
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      app
+        .stop()
+        .then(() => slack.stop())
+        .then(
+          () => resolve(0),
+          () => resolve(1),
+        );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** Every channel the config names: services' channels and environments' allowed channels. */
+export function chatChannels(config: Config): string[] {
+  const ids = new Set<string>();
+  for (const service of config.services) if (service.channel) ids.add(service.channel);
+  for (const environment of config.environments)
+    for (const channel of environment.channels) ids.add(channel);
+  ids.add('C0GENERAL');
+  return [...ids].filter((id) => /^[CG]/.test(id)).sort();
+}
+
+/** Every chat user id the config names (group members, owners, QA, admins, deployers). */
+export function chatUsers(config: Config): string[] {
+  const ids = new Set<string>();
+  const add = (list: readonly string[]) => {
+    for (const id of list) if (/^[UW][A-Z0-9-]+$/.test(id)) ids.add(id);
+  };
+  for (const members of Object.values(config.groups)) add(members);
+  add(config.admins);
+  for (const s of config.services) {
+    add(s.owners);
+    add(s.qa);
+  }
+  for (const e of config.environments) {
+    add(e.deployers);
+    add(e.approvals.from);
+    add(e.freezeOverride);
+  }
+  return [...ids].sort();
+}
