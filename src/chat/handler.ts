@@ -6,6 +6,8 @@ import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
 import { type CommandResult, executeCommand } from '../engine/execute.js';
 import type { Engine } from '../engine/index.js';
+import { handleReviewAction, isReviewAction } from './handler-review.js';
+import { announce, answerPrivately } from './replies.js';
 import type { ChatClient, InboundEvent, MessageView } from './types.js';
 import {
   acceptedView,
@@ -135,6 +137,7 @@ async function handleAction(e: ActionEvent, deps: HandlerDeps, log: Logger): Pro
     case 'rollback':
       return rollBackFrom(e, deps);
     default:
+      if (isReviewAction(e.actionId)) return handleReviewAction(e, deps);
       // Link buttons also report clicks (docs.slack.dev/reference/block-kit/block-elements/button-element).
       if (e.actionId.startsWith('link')) return;
       log.warn({ actionId: e.actionId }, 'unknown button');
@@ -192,29 +195,4 @@ function alreadyRequested(d: Deployment): MessageView {
     tone: 'neutral',
     body: `${code(d.id)} is ${d.state.replace('_', ' ')}; nothing new was started.`,
   };
-}
-
-/** In the channel, in the thread the command came from, if any. */
-async function announce(e: InboundEvent, view: MessageView, deps: HandlerDeps): Promise<void> {
-  const threadTs = e.kind === 'command' ? e.threadTs : null;
-  try {
-    await deps.chat.post(e.channel, view, threadTs ? { threadTs } : {});
-  } catch (err) {
-    // The change happened; if the channel cannot be written to, at least the asker knows.
-    deps.log.warn({ err, channel: e.channel }, 'could not announce in the channel');
-    await answerPrivately(e, view, deps);
-  }
-}
-
-/** Only the person sees it: through the response_url when there is one. */
-async function answerPrivately(
-  e: InboundEvent,
-  view: MessageView,
-  deps: HandlerDeps,
-): Promise<void> {
-  if (e.responseUrl) {
-    await deps.chat.respond(e.responseUrl, view, { ephemeral: true, replaceOriginal: false });
-  } else {
-    await deps.chat.postEphemeral(e.channel, e.user, view);
-  }
 }

@@ -3,6 +3,7 @@ import { findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import { ACTIVE_STATES, type Deployment, isFinal } from '../core/deployment.js';
 import type { EngineEvent, EngineListener } from '../engine/events.js';
+import { reviewTarget } from '../engine/review-state.js';
 import type { Store } from '../store/types.js';
 import {
   createMessageSlot,
@@ -17,6 +18,7 @@ import {
   recordVerdict,
   settleApprovers,
 } from './notifier-approvals.js';
+import { askReviewers, type ReviewSlots, refreshReview } from './notifier-review.js';
 import { BLOCK_LIMITS, splitForThread } from './slack/blocks.js';
 import type { ChatClient, MessageView } from './types.js';
 import { deploymentView, escapeText, stateLabel, toneOf, verdictView } from './views/index.js';
@@ -54,6 +56,8 @@ export interface Notifier {
 interface Tracked {
   main: MessageSlot | null;
   approvers: ApproverSlots;
+  /** The QA and owners' messages when the deployment is a build under review (seeds/001). */
+  review: ReviewSlots;
   /** Events of one deployment are handled in order. */
   queue: Promise<void>;
   finishedAt: number | null;
@@ -92,8 +96,10 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
       t = {
         main: channel ? mainSlot(d, channel) : null,
         approvers: new Map(),
+        review: new Map(),
         queue: Promise.resolve(),
-        finishedAt: null,
+        // Reviews go on long after the deployment ended: such an entry is forgotten again.
+        finishedAt: isFinal(d.state) ? Date.now() : null,
       };
       tracked.set(d.id, t);
     }
@@ -129,6 +135,13 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
 
   async function handle(event: Exclude<EngineEvent, { type: 'lock' }>, t: Tracked): Promise<void> {
     const d = event.deployment;
+    if (event.type === 'review') {
+      const verdict = { approver: event.reviewer, verdict: event.verdict, comment: event.comment };
+      return refreshReview(approvalDeps, d, t.review, verdict);
+    }
+    if (event.type === 'promotion' || event.type === 'review_closed') {
+      return refreshReview(approvalDeps, d, t.review);
+    }
     t.main?.show(() => renderMain(d.id));
     if (event.type === 'approval') {
       t.main?.reply(verdictView(d, event, 'reply'));
@@ -145,7 +158,29 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     if ((isFinal(to) || to === 'rolling_back') && detail) {
       for (const view of outcomeReplies(d, detail)) t.main?.reply(view);
     }
+    if (to === 'succeeded') {
+      askReviewers(approvalDeps, d, t.review);
+      await retireReviewBefore(d);
+    }
     if (isFinal(to)) t.finishedAt = Date.now();
+  }
+
+  /** What was live before `d` on its target is no longer up for review: its messages say so. */
+  async function retireReviewBefore(d: Deployment): Promise<void> {
+    const live = await deps.store.listDeployments({
+      service: d.service,
+      environment: d.environment,
+      states: ['succeeded'],
+      limit: 3,
+    });
+    const previous = live.find((other) => other.id !== d.id);
+    if (!previous || !reviewTarget(deps.config, previous)) return;
+    const t = track(previous);
+    t.queue = t.queue
+      .then(() => refreshReview(approvalDeps, previous, t.review))
+      .catch((err: unknown) =>
+        log.error({ err, deployment: previous.id }, 'could not retire an earlier review'),
+      );
   }
 
   function listener(event: EngineEvent): void {
@@ -168,7 +203,11 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     }
   }
 
-  const slots = (t: Tracked) => [...(t.main ? [t.main] : []), ...t.approvers.values()];
+  const slots = (t: Tracked) => [
+    ...(t.main ? [t.main] : []),
+    ...t.approvers.values(),
+    ...t.review.values(),
+  ];
   const busy = (t: Tracked) => slots(t).some((slot) => slot.busy());
 
   return {

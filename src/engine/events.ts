@@ -18,6 +18,18 @@ export type EngineEvent =
       verdict: 'approve' | 'reject';
       count: number;
     }
+  /** A QA verdict on a build that is on a pre-production environment (seeds/001). */
+  | {
+      type: 'review';
+      deployment: Deployment;
+      reviewer: string;
+      verdict: 'approve' | 'reject';
+      comment: string | null;
+    }
+  /** An owner promoted the reviewed build: `promoted` deploys it to the next environment. */
+  | { type: 'promotion'; deployment: Deployment; promoted: Deployment; actor: string }
+  /** An owner closed the review: the build goes no further. */
+  | { type: 'review_closed'; deployment: Deployment; actor: string }
   | { type: 'lock'; environment: string; service: string | null; owner: string; released: boolean };
 
 export type EngineListener = (event: EngineEvent) => void | Promise<void>;

@@ -6,6 +6,7 @@ import type { EngineDeps } from './context.js';
 import { lockTarget, unlockTarget } from './locks.js';
 import { detailsOf, historyOf, statusOf } from './queries.js';
 import { requestDeployment } from './requests.js';
+import { closeReview, promote, reviewBuild } from './review.js';
 import { createWorker, type Worker } from './worker.js';
 
 export type { EngineDeps, Refusal } from './context.js';
@@ -14,6 +15,13 @@ export type { EngineEvent, EngineListener } from './events.js';
 export { createEventBus } from './events.js';
 export { describeLock } from './locks.js';
 export type { DeployRequest } from './requests.js';
+export type {
+  CloseAccepted,
+  PromoteAccepted,
+  ReviewAccepted,
+  ReviewCaller,
+} from './review.js';
+export { previewUrl, promotionKey, reviewTarget } from './review-state.js';
 
 /**
  * The engine: the one entry point for chat, CLI, API and webhooks. Every request goes through
@@ -36,6 +44,13 @@ export function createEngine(deps: EngineDeps, options: { concurrency?: number }
     verdict: async (request: Parameters<typeof recordVerdict>[1]) =>
       wakeAfter(await recordVerdict(deps, request)),
     cancel: (request: Parameters<typeof cancelDeployment>[1]) => cancelDeployment(deps, request),
+    /** A QA verdict on a build under review (seeds/001). */
+    review: (request: Parameters<typeof reviewBuild>[1]) => reviewBuild(deps, request),
+    /** An owner deploys a reviewed build to the next environment. */
+    promote: async (request: Parameters<typeof promote>[1]) =>
+      wakeAfter(await promote(deps, request)),
+    /** An owner ends a review without promoting the build. */
+    closeReview: (request: Parameters<typeof closeReview>[1]) => closeReview(deps, request),
     lock: (request: Parameters<typeof lockTarget>[1]) => lockTarget(deps, request),
     unlock: (request: Parameters<typeof unlockTarget>[1]) => unlockTarget(deps, request),
     status: (service: string | null) => statusOf(deps, service),

@@ -12,8 +12,11 @@ import type {
 import type { EngineDeps } from './context.js';
 import { emitTransition } from './requests.js';
 
-/** Handles of the work started for a deployment, one per phase; stored as `driverRef`. */
-type Handles = { deploy?: DriverHandle; rollback?: DriverHandle };
+/**
+ * Handles of the work started for a deployment, one per phase; stored as `driverRef`. `url` is
+ * where the deployed version can be tried, when the driver said so (see `previewUrl`).
+ */
+type Handles = { deploy?: DriverHandle; rollback?: DriverHandle; url?: string };
 
 interface Run {
   deps: EngineDeps;
@@ -103,9 +106,9 @@ async function runPhase(
 ): Promise<Deployment | null> {
   const { deps, driver, ctx } = run;
   const handles = (d.driverRef ?? {}) as Handles;
+  let handle = handles[phase];
   let outcome: DriverOutcome;
   try {
-    let handle = handles[phase];
     if (!handle) {
       ctx.deployment = d;
       if (phase === 'deploy') handle = await driver.deploy(ctx);
@@ -127,6 +130,7 @@ async function runPhase(
   if (outcome.ok) {
     return move(deps, d, ['running'], 'verifying', `${driver.id}: ${outcome.summary}`, {
       progress: outcome.summary,
+      ...(outcome.url ? { driverRef: { ...handles, [phase]: handle, url: outcome.url } } : {}),
     });
   }
   return fail(run, d, ['running'], outcome.reason, outcome.changed);

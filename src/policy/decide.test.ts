@@ -439,6 +439,63 @@ const ROWS: Row[] = [
     code: 'not_requester',
     reason: ['Only the requester (UREL), the owners of web (@web-team) or an admin may cancel'],
   },
+  // Reviews of a build on a pre-production environment (seeds/001)
+  {
+    name: 'QA reviews a build on staging',
+    request: { actor: 'UQA1', action: 'review', environment: 'staging', requestedBy: 'UREL' },
+    notes: [],
+  },
+  {
+    name: 'QA reviews a build they deployed themselves',
+    request: { actor: 'UQA1', action: 'review', environment: 'staging', requestedBy: 'UQA1' },
+    code: 'self_approval',
+    reason: ['You deployed this build of web to staging', 'someone else from QA', '@qa'],
+  },
+  {
+    name: 'an owner reviews a build (reviews are for QA)',
+    request: { actor: 'UWEB1', action: 'review', environment: 'staging', requestedBy: 'UREL' },
+    code: 'not_qa',
+    reason: ['UWEB1 may not review builds of web: reviews come from its QA (@qa)'],
+  },
+  {
+    name: 'a build of a service without QA',
+    request: {
+      actor: 'UQA1',
+      action: 'review',
+      service: 'api',
+      environment: 'staging',
+      requestedBy: 'UREL',
+    },
+    code: 'not_qa',
+    reason: ['api has no QA listed', 'services → api → qa'],
+  },
+  {
+    name: 'a review without knowing who deployed the build',
+    request: { actor: 'UQA1', action: 'review', environment: 'staging' },
+    code: 'incomplete_request',
+  },
+  {
+    name: 'an owner promotes a build, even one they deployed',
+    request: { actor: 'UWEB2', action: 'promote', environment: 'staging', requestedBy: 'UWEB2' },
+    notes: [],
+  },
+  {
+    name: 'an admin closes a build',
+    request: { actor: 'UADMIN', action: 'close', environment: 'staging' },
+    notes: [],
+  },
+  {
+    name: 'QA promotes a build',
+    request: { actor: 'UQA1', action: 'promote', environment: 'staging' },
+    code: 'not_owner',
+    reason: ['UQA1 may not promote builds of web: only the owners of web (@web-team) or an admin'],
+  },
+  {
+    name: 'a stranger closes a build',
+    request: { actor: 'USOMEONE', action: 'close', environment: 'staging' },
+    code: 'not_owner',
+    reason: ['USOMEONE may not close builds of web'],
+  },
   // Reading
   {
     name: 'anyone reads status anywhere',
@@ -495,6 +552,8 @@ describe('decide', () => {
       self_approval: true,
       not_approver: true,
       not_requester: true,
+      not_qa: true,
+      not_owner: true,
     };
     expect(new Set(ROWS.map((r) => r.code).filter(Boolean))).toEqual(new Set(Object.keys(codes)));
   });
@@ -524,6 +583,9 @@ describe('decide', () => {
         'approve',
         'reject',
         'cancel',
+        'review',
+        'promote',
+        'close',
         'status',
         'history',
       ),

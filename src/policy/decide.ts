@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { didYouMean } from '../config/suggest.js';
 import { decideChange, decideLock } from './change.js';
 import { isAdmin, isMember, isOwner } from './principals.js';
+import { decideOwnerDecision, decideReview } from './review.js';
 import { describePrincipals } from './text.js';
 import {
   type Action,
@@ -39,6 +40,11 @@ export function decide(config: Config, request: PolicyRequest): Decision {
       return decideVerdict(config, target);
     case 'cancel':
       return decideCancel(config, target);
+    case 'review':
+      return decideReview(config, target);
+    case 'promote':
+    case 'close':
+      return decideOwnerDecision(config, target);
   }
 }
 
@@ -51,6 +57,10 @@ const NEEDS: Record<Action, { service: boolean; environment: boolean }> = {
   approve: { service: true, environment: true },
   reject: { service: true, environment: true },
   cancel: { service: true, environment: true },
+  // The environment the build is on; a promotion's target is checked as a deploy.
+  review: { service: true, environment: true },
+  promote: { service: true, environment: true },
+  close: { service: true, environment: true },
   status: { service: false, environment: false },
   history: { service: false, environment: false },
 };

@@ -11,6 +11,9 @@ export type Action =
   | 'approve'
   | 'reject'
   | 'cancel'
+  | 'review'
+  | 'promote'
+  | 'close'
   | 'status'
   | 'history';
 
@@ -24,7 +27,7 @@ export interface PolicyRequest {
   environment: string | null;
   /** `deploy!` (override a freeze) or `lock!` / `unlock!` (take over someone else's lock). */
   force?: boolean;
-  /** For approve/reject/cancel: who requested the deployment. */
+  /** For approve/reject/cancel/review: who requested the deployment. */
   requestedBy?: string;
   /** Unexpired locks on this environment, from the store. */
   locks?: Lock[];
@@ -45,7 +48,9 @@ export type RefusalCode =
   | 'lock_override_denied'
   | 'self_approval'
   | 'not_approver'
-  | 'not_requester';
+  | 'not_requester'
+  | 'not_qa'
+  | 'not_owner';
 
 export type Decision =
   | { allowed: true; notes: string[] }

@@ -15,6 +15,7 @@ import {
 import { acquireLock, listLocks, releaseLock } from './locks.js';
 import { migrate, pendingMigrations } from './migrations/index.js';
 import { claimNextQueued, releaseLeases, renewLeases, takeExpiredLeases } from './queue.js';
+import { getReviewDecision, recordReviewDecision } from './review-decisions.js';
 import type { Store } from './types.js';
 
 /** The one implementation of the Store port; the dialect only changes `ctx.dialect`. */
@@ -51,6 +52,8 @@ export function createKyselyStore(ctx: StoreContext): Store {
 
     addApproval: (approval) => addApproval(ctx, approval),
     listApprovals: (id) => listApprovals(ctx, id),
+    recordReviewDecision: (decision) => recordReviewDecision(ctx, decision),
+    getReviewDecision: (id) => getReviewDecision(ctx, id),
 
     acquireLock: (lock, force) => acquireLock(ctx, lock, force),
     releaseLock: (environment, service) => releaseLock(ctx, environment, service),

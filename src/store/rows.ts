@@ -13,9 +13,10 @@ import type {
   ChatMessagesTable,
   DeploymentsTable,
   LocksTable,
+  ReviewDecisionsTable,
   TransitionsTable,
 } from './tables.js';
-import type { ChatMessageRecord, DeploymentPatch, NewDeployment } from './types.js';
+import type { ChatMessageRecord, DeploymentPatch, NewDeployment, ReviewDecision } from './types.js';
 
 /** Postgres may hand BIGINT back as text; SQLite as a number. Both become a Date. */
 export function toDate(value: number | string): Date {
@@ -156,5 +157,14 @@ export function toChatMessage(row: ChatMessagesTable): ChatMessageRecord {
     ts: row.ts,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
+  };
+}
+
+export function toReviewDecision(row: ReviewDecisionsTable): ReviewDecision {
+  return {
+    deploymentId: row.deployment_id,
+    decision: row.decision as ReviewDecision['decision'],
+    actor: row.actor,
+    at: toDate(row.at),
   };
 }

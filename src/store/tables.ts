@@ -73,10 +73,19 @@ export interface ChatMessagesTable {
   updated_at: number;
 }
 
+export interface ReviewDecisionsTable {
+  deployment_id: string;
+  /** `promoted` or `closed` (see ReviewDecision). */
+  decision: string;
+  actor: string;
+  at: number;
+}
+
 export interface Tables {
   deployments: DeploymentsTable;
   transitions: TransitionsTable;
   approvals: ApprovalsTable;
   locks: LocksTable;
   chat_messages: ChatMessagesTable;
+  review_decisions: ReviewDecisionsTable;
 }

@@ -72,6 +72,17 @@ export interface ChatMessageRecord {
   updatedAt: Date;
 }
 
+/**
+ * How the review of a build on a pre-production environment ended (seeds/001): an owner
+ * `promoted` it to the next environment, or `closed` it. The first decision stands.
+ */
+export interface ReviewDecision {
+  deploymentId: string;
+  decision: 'promoted' | 'closed';
+  actor: string;
+  at: Date;
+}
+
 export type LockResult =
   | { ok: true; lock: Lock; replaced: Lock | null }
   | { ok: false; heldBy: Lock };
@@ -144,6 +155,15 @@ export interface Store {
   /** Records a verdict; a second verdict by the same approver returns `created: false`. */
   addApproval(approval: Omit<Approval, 'at'> & { at?: Date }): Promise<{ created: boolean }>;
   listApprovals(deploymentId: string): Promise<Approval[]>;
+
+  /**
+   * Records how a build's review ended. When the deployment already has a decision, keeps it
+   * and returns it with `created: false`: of a promotion and a close, the first one wins.
+   */
+  recordReviewDecision(
+    decision: Omit<ReviewDecision, 'at'> & { at?: Date },
+  ): Promise<{ created: boolean; decision: ReviewDecision }>;
+  getReviewDecision(deploymentId: string): Promise<ReviewDecision | null>;
 
   /**
    * Takes a lock on (environment, service|null). If another owner holds an unexpired lock on

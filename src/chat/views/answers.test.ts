@@ -5,8 +5,11 @@ import {
   approvalRequestView,
   historyView,
   lockView,
-  ownerDecisionView,
+  promotionView,
   refusalView,
+  reviewClosedView,
+  reviewSettledView,
+  reviewVerdictView,
   settledApprovalView,
   statusView,
   verdictView,
@@ -39,7 +42,10 @@ describe('approval views (seeds/001)', () => {
     expect(view.body).toBe(
       '*web* 1.4.2 is on *preview* at <https://pr-12.preview.example/?a=1&amp;b=2|https://pr-12.preview.example/?a=1&amp;b=2>: try it, then approve or reject it.',
     );
-    expect(view.actions?.map((a) => a.label)).toEqual(['Approve', 'Reject']);
+    expect(view.actions?.map((a) => [a.id, a.label])).toEqual([
+      ['review_approve', 'Approve'],
+      ['review_reject', 'Reject'],
+    ]);
     expect(view.links).toEqual([
       { label: 'Open preview', url: 'https://pr-12.preview.example/?a=1&b=2' },
     ]);
@@ -73,17 +79,69 @@ describe('approval views (seeds/001)', () => {
     expect(message.actions).toBeUndefined();
   });
 
-  it('closes the owners’ messages with who promoted or closed the build', () => {
-    expect(
-      ownerDecisionView(preview, { by: 'U-DEV1', action: 'promote', next: 'production' }),
-    ).toMatchObject({
+  it('shows a QA verdict on a build as a reply under the owners’ messages and as the reviewer’s own message', () => {
+    const verdict = { approver: 'U-QA1', verdict: 'approve' as const, comment: 'works <b>' };
+    expect(reviewVerdictView(preview, verdict, 'reply')).toEqual({
+      title: '<@U-QA1> approved web 1.4.2 on preview',
+      tone: 'success',
+      body: 'works &lt;b&gt;',
+    });
+    const own = reviewVerdictView(preview, verdict, 'message', 'production');
+    expect(own).toMatchObject({
+      title: 'web 1.4.2 on preview: approved',
+      body: 'Approved by <@U-QA1>: works &lt;b&gt;.\nThe owners decide whether it goes to *production*.',
+    });
+    expect(own.actions).toBeUndefined();
+  });
+
+  it('closes the QA and owner messages with who promoted or closed the build, or what replaced it', () => {
+    const approvals = [
+      {
+        deploymentId: 'd-1a2b3c',
+        approver: 'U-QA2',
+        verdict: 'approve' as const,
+        comment: null,
+        at,
+      },
+    ];
+    const promoted = reviewSettledView(
+      preview,
+      { kind: 'promoted', by: 'U-DEV1', next: 'production' },
+      approvals,
+    );
+    expect(promoted).toMatchObject({
       title: 'web 1.4.2 on preview: promoted to production',
       tone: 'success',
-      body: 'Deployment to *production* requested by <@U-DEV1>.',
+      body: 'Promoted to *production* by <@U-DEV1>.\nApproved by <@U-QA2>.',
     });
-    expect(ownerDecisionView(preview, { by: 'U-DEV2', action: 'close' }).body).toBe(
-      'Closed by <@U-DEV2>.',
-    );
+    expect(promoted.actions).toBeUndefined();
+    expect(
+      reviewSettledView(preview, { kind: 'closed', by: 'U-DEV2', next: 'production' }).body,
+    ).toBe('Closed by <@U-DEV2>; it will not go to *production*.');
+    const newer = deployment({ id: 'd-newer', version: '1.4.3', state: 'succeeded' });
+    expect(reviewSettledView(preview, { kind: 'superseded', newer })).toMatchObject({
+      title: 'web 1.4.2 on preview: replaced by 1.4.3',
+      body: '1.4.3 (`d-newer`) replaced it on *preview*; nothing to decide here any more.',
+    });
+  });
+
+  it('announces a promotion and a close in the channel', () => {
+    const target = deployment({
+      id: 'd-prod',
+      environment: 'production',
+      state: 'queued',
+      requestedBy: 'U-DEV1',
+    });
+    expect(promotionView(preview, target, 'U-DEV1', { carried: ['U-QA1'] })).toEqual({
+      title: '<@U-DEV1> promoted web 1.4.2 from preview to production',
+      tone: 'progress',
+      body: 'QA approval by <@U-QA1> counts toward production.',
+      context: ['`d-prod`'],
+    });
+    expect(reviewClosedView(preview, 'U-DEV2', 'production')).toMatchObject({
+      title: '<@U-DEV2> closed the review of web 1.4.2 on preview',
+      body: 'It will not be promoted to production.',
+    });
   });
 
   it('closes an approval request with who decided and where it went', () => {

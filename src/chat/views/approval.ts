@@ -1,11 +1,13 @@
 import type { Approval, ApprovalVerdict, Deployment } from '../../core/deployment.js';
 import type { MessageView, ViewAction } from '../types.js';
+import { verdictLine } from './review.js';
 import { code, escapeText, firstLine, link, mention, mentions, plural } from './text.js';
 
 /**
  * Who a direct message asks (seeds/001): `approver`, someone in an environment's
  * `approvals.from` while the deployment waits; `qa`, the service's QA once a build is on a
- * preview; `owner`, the service's owners, who promote it or close it.
+ * preview; `owner`, the service's owners, who promote it or close it (views/review.ts shows
+ * what follows).
  */
 export type ApprovalRole = 'approver' | 'qa' | 'owner';
 
@@ -49,12 +51,17 @@ export function approvalRequestView(d: Deployment, request: ApprovalRequest): Me
   const title = `${escapeText(`${d.service} ${d.version}`)} is on ${escapeText(d.environment)}`;
   const links = request.url ? [{ label: `Open ${d.environment}`, url: request.url }] : undefined;
   if (request.role === 'qa') {
+    // Others' verdicts so far; the buttons stay, so each QA member can still give their own.
+    const verdicts = (request.approvals ?? []).map(verdictLine);
     return {
       title,
       tone: 'waiting',
-      body: `${what} is on *${escapeText(d.environment)}*${where}: try it, then approve or reject it.`,
+      body: [
+        `${what} is on *${escapeText(d.environment)}*${where}: try it, then approve or reject it.`,
+        ...verdicts,
+      ].join('\n'),
       context,
-      actions: verdictButtons(d),
+      actions: verdictButtons(d, 'review_'),
       ...(links ? { links } : {}),
     };
   }
@@ -121,10 +128,7 @@ export function verdictView(
 export function settledApprovalView(d: Deployment, approvals: readonly Approval[]): MessageView {
   const rejected = approvals.some((a) => a.verdict === 'reject');
   const approved = approvals.some((a) => a.verdict === 'approve');
-  const lines = approvals.map(
-    (a) =>
-      `${a.verdict === 'approve' ? 'Approved' : 'Rejected'} by ${mention(a.approver)}${a.comment ? `: ${escapeText(a.comment)}` : ''}.`,
-  );
+  const lines = approvals.map(verdictLine);
   lines.push(settledLine(d));
   return {
     title: `${escapeText(`${d.service} ${d.version} → ${d.environment}`)}: ${rejected ? 'rejected' : approved ? 'approved' : 'no longer waiting'}`,
@@ -150,27 +154,13 @@ function settledLine(d: Deployment): string {
   }
 }
 
-/** The owners' message once one of them promoted the build or closed it (seeds/001). */
-export function ownerDecisionView(
-  d: Deployment,
-  decision: { by: string; action: 'promote' | 'close'; next?: string | null },
-): MessageView {
-  const next = decision.next ?? 'production';
-  const done =
-    decision.action === 'promote'
-      ? `Deployment to *${escapeText(next)}* requested by ${mention(decision.by)}.`
-      : `Closed by ${mention(decision.by)}.`;
-  return {
-    title: `${escapeText(`${d.service} ${d.version}`)} on ${escapeText(d.environment)}: ${decision.action === 'promote' ? `promoted to ${escapeText(next)}` : 'closed'}`,
-    tone: decision.action === 'promote' ? 'success' : 'neutral',
-    body: done,
-    context: [code(d.id)],
-  };
-}
-
-function verdictButtons(d: Deployment): ViewAction[] {
+/**
+ * Approve / Reject. A build's review uses `review_approve` / `review_reject`: a verdict on a
+ * build already deployed, not an approval a waiting deployment needs.
+ */
+function verdictButtons(d: Deployment, prefix: '' | 'review_' = ''): ViewAction[] {
   return [
-    { id: 'approve', label: 'Approve', value: d.id, style: 'primary' },
-    { id: 'reject', label: 'Reject', value: d.id, style: 'danger' },
+    { id: `${prefix}approve`, label: 'Approve', value: d.id, style: 'primary' },
+    { id: `${prefix}reject`, label: 'Reject', value: d.id, style: 'danger' },
   ];
 }

@@ -6,7 +6,10 @@ import {
   acceptedView,
   deploymentView,
   lockView,
+  promotionView,
   refusalView,
+  reviewSettledView,
+  reviewVerdictView,
   settledApprovalView,
   usageView,
   verdictView,
@@ -137,6 +140,17 @@ describe('escaping what people and programs typed', () => {
       verdictView(deployment(), { approver: 'U-QA1', verdict: 'reject', comment: nasty }, 'reply'),
       settledApprovalView(deployment({ state: 'cancelled', outcome: nasty }), []),
       usageView(nasty),
+      reviewVerdictView(
+        deployment(),
+        { approver: 'U-QA1', verdict: 'reject', comment: nasty },
+        'reply',
+      ),
+      reviewSettledView(deployment(), { kind: 'closed', by: 'U-DEV1', next: 'production' }, [
+        { deploymentId: 'd-1a2b3c', approver: 'U-QA1', verdict: 'reject', comment: nasty, at },
+      ]),
+      promotionView(deployment(), deployment({ environment: 'production' }), 'U-DEV1', {
+        notes: [nasty],
+      }),
     ];
     for (const view of views) {
       const text = allText(view);

@@ -7,7 +7,6 @@ export {
   type ApprovalRequest,
   type ApprovalRole,
   approvalRequestView,
-  ownerDecisionView,
   settledApprovalView,
   type Verdict,
   verdictView,
@@ -20,4 +19,12 @@ export {
   toneOf,
 } from './deployment.js';
 export { historyView, statusView } from './reports.js';
+export {
+  promotionView,
+  type ReviewOutcome,
+  reviewClosedView,
+  reviewSettledView,
+  reviewVerdictView,
+  verdictLine,
+} from './review.js';
 export { escapeText, mention, unescapeText } from './text.js';

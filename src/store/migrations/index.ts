@@ -2,6 +2,7 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { StoreContext } from '../context.js';
 import * as initial from './001-initial.js';
 import * as chatMessages from './002-chat-messages.js';
+import * as reviewDecisions from './003-review-decisions.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -10,6 +11,7 @@ import * as chatMessages from './002-chat-messages.js';
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
   '002-chat-messages': chatMessages,
+  '003-review-decisions': reviewDecisions,
 };
 
 const provider: MigrationProvider = {

@@ -8,6 +8,7 @@ import { messageCases } from './message-cases.js';
 import { migrationCases } from './migration-cases.js';
 import { queryCases } from './query-cases.js';
 import { queueCases } from './queue-cases.js';
+import { reviewCases } from './review-cases.js';
 
 export type { StoreSuiteTarget } from './fixtures.js';
 
@@ -76,5 +77,6 @@ export function storeSuite(target: StoreSuiteTarget): void {
     queueCases(ctx);
     approvalAndLockCases(ctx);
     messageCases(ctx);
+    reviewCases(ctx);
   });
 }

@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../../test/support/engine-harness.js';
+import type { Deployment } from '../core/deployment.js';
+import { createLogger } from '../core/logger.js';
+import { handleInbound } from './handler.js';
+import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
+
+const log = createLogger({ level: 'silent' });
+let h: Harness | null = null;
+let delivery = 0;
+
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+async function setup() {
+  h = await startHarness({ ms: 150 });
+  const harness = h;
+  const chat = createRecordingChat();
+  const deps = { engine: harness.app.engine, chat: chat.client, config: harness.app.config, log };
+  /** A click in the clicker's direct message; Slack sent no response_url with it. */
+  const click = (actionId: string, value: string, user: string) =>
+    handleInbound(
+      {
+        kind: 'action',
+        actionId,
+        value,
+        user,
+        channel: `D-${user}`,
+        messageTs: '1.1',
+        responseUrl: null,
+        deliveryId: `click-${++delivery}`,
+      },
+      deps,
+    );
+  return { h: harness, chat, click };
+}
+
+async function build(harness: Harness, environment: string, actor = 'U-DEV1'): Promise<Deployment> {
+  const r = await harness.app.engine.request({
+    actor,
+    source: 'chat',
+    channel: 'C-WEB',
+    kind: 'deploy',
+    service: 'web',
+    environment,
+    version: '1.4.2',
+  });
+  if (!r.ok) throw new Error(r.reason);
+  return harness.waitFinal(r.deployment.id);
+}
+
+const privately = (chat: RecordingChat) =>
+  chat.callsOf('postEphemeral').map((c) => [c.channel, c.user, c.view?.title ?? '']);
+const publicly = (chat: RecordingChat) =>
+  chat.callsOf('post').map((c) => [c.channel, c.view?.title ?? '']);
+
+describe('handleInbound: review buttons', () => {
+  it('answers a click by someone not allowed only to them, and records nothing', async () => {
+    const { h, chat, click } = await setup();
+    const d = await build(h, 'staging', 'U-QA1');
+    await click('review_approve', d.id, 'U-QA1');
+    await click('review_reject', d.id, 'U-DEV2');
+    await click('promote', d.id, 'U-QA2');
+    await click('close', d.id, 'U-DEV2');
+    expect(privately(chat)).toEqual([
+      ['D-U-QA1', 'U-QA1', expect.stringContaining('someone else from QA must review it')],
+      ['D-U-DEV2', 'U-DEV2', expect.stringContaining('U-DEV2 may not review builds of web')],
+      ['D-U-QA2', 'U-QA2', expect.stringContaining('U-QA2 may not promote builds of web')],
+      ['D-U-DEV2', 'U-DEV2', expect.stringContaining('U-DEV2 may not close builds of web')],
+    ]);
+    expect(publicly(chat)).toEqual([]);
+    expect(await h.app.store.listApprovals(d.id)).toEqual([]);
+    expect(await h.app.store.getReviewDecision(d.id)).toBeNull();
+  });
+
+  it('promotes to production from a direct message as a request from the deploy channel, announced there and in the service channel', async () => {
+    const { h, chat, click } = await setup();
+    const d = await build(h, 'perf');
+    await click('promote', d.id, 'U-DEV1');
+    expect(privately(chat)).toEqual([
+      [
+        'D-U-DEV1',
+        'U-DEV1',
+        'QA has not approved 1.4.2 yet: web 1.4.2 goes to production once someone from its QA approves it on perf.',
+      ],
+    ]);
+    await click('review_approve', d.id, 'U-QA1');
+    await click('review_approve', d.id, 'U-QA1');
+    expect(privately(chat)[1]).toEqual([
+      'D-U-QA1',
+      'U-QA1',
+      'You already approved web 1.4.2 on perf; your verdict stands.',
+    ]);
+    await click('promote', d.id, 'U-DEV1');
+    const title = '<@U-DEV1> promoted web 1.4.2 from perf to production';
+    expect(publicly(chat)).toEqual([
+      ['C-WEB', title],
+      ['C-DEPLOYS', title],
+    ]);
+    const [promoted] = await h.app.store.listDeployments({ environment: 'production' });
+    expect(promoted).toMatchObject({ channel: 'C-DEPLOYS', requestedBy: 'U-DEV1' });
+    expect(chat.callsOf('post')[0]?.view?.body).toBe(
+      'QA approval by <@U-QA1> counts toward production.',
+    );
+    expect((await h.waitFinal(promoted?.id ?? '')).state).toBe('succeeded');
+  });
+});

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import { findService } from '../config/index.js';
+import type { Config } from '../config/schema.js';
+import type { Engine } from '../engine/index.js';
+import { announceIn, answerPrivately } from './replies.js';
+import type { ChatClient, InboundEvent } from './types.js';
+import { promotionView, refusalView, reviewClosedView } from './views/index.js';
+import { code, mention } from './views/text.js';
+
+type ActionEvent = Extract<InboundEvent, { kind: 'action' }>;
+
+interface ReviewHandlerDeps {
+  engine: Engine;
+  chat: ChatClient;
+  config: Config;
+  log: Logger;
+}
+
+/** The buttons of a build's review (seeds/001); the notifier updates its messages. */
+export const REVIEW_ACTIONS = ['review_approve', 'review_reject', 'promote', 'close'] as const;
+
+export function isReviewAction(id: string): id is (typeof REVIEW_ACTIONS)[number] {
+  return (REVIEW_ACTIONS as readonly string[]).includes(id);
+}
+
+/**
+ * A click on a review button, through the engine (and so policy). Every refusal — not allowed,
+ * a second click, a build replaced by a newer one, a review already closed — goes only to the
+ * clicker and changes nothing. A promotion or a close is announced in the service's channel.
+ */
+export async function handleReviewAction(e: ActionEvent, deps: ReviewHandlerDeps): Promise<void> {
+  const caller = {
+    actor: e.user,
+    channel: e.channel,
+    source: 'chat' as const,
+    deploymentId: e.value,
+  };
+  switch (e.actionId) {
+    case 'review_approve':
+    case 'review_reject': {
+      const verdict = e.actionId === 'review_approve' ? 'approve' : 'reject';
+      const r = await deps.engine.review({ ...caller, verdict });
+      if (!r.ok) await answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
+      return;
+    }
+    case 'promote': {
+      const r = await deps.engine.promote(caller);
+      if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
+      const p = r.promoted;
+      if (r.duplicate) {
+        return answerPrivately(
+          e,
+          {
+            title: `Already promoted by ${mention(p.requestedBy)}`,
+            tone: 'neutral',
+            body: `${code(p.id)} (${p.environment}) is ${p.state.replace('_', ' ')}; nothing new was started.`,
+          },
+          deps,
+        );
+      }
+      const view = promotionView(r.deployment, p, e.user, { carried: r.carried, notes: r.notes });
+      // The service's channel, and the channel the promotion counted as coming from (the
+      // target's deploy channel when it has one): see `promotionChannel` in the engine.
+      const service = findService(deps.config, r.deployment.service);
+      return announceIn(e, [service?.channel, p.channel], view, deps);
+    }
+    case 'close': {
+      const r = await deps.engine.closeReview(caller);
+      if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
+      const service = findService(deps.config, r.deployment.service);
+      const view = reviewClosedView(r.deployment, e.user, r.next);
+      return announceIn(e, [service?.channel], view, deps);
+    }
+  }
+}

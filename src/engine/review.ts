@@ -1,0 +1,194 @@
+import type { Approval, ApprovalVerdict, Deployment, RequestSource } from '../core/deployment.js';
+import { decide } from '../policy/decide.js';
+import { type EngineDeps, type Refusal, refuse } from './context.js';
+import { requestDeployment } from './requests.js';
+import { carryApprovals, promotionChannel, qaProblem, withdraw } from './review-promotion.js';
+import { buildName, loadReview, promotionKey, reviewOver } from './review-state.js';
+import { tearDown } from './teardown.js';
+
+/** Who clicked, and where: a button in a direct message, the CLI or the API. */
+export interface ReviewCaller {
+  deploymentId: string;
+  actor: string;
+  channel: string | null;
+  source: RequestSource;
+}
+
+export type ReviewAccepted = { ok: true; deployment: Deployment; approvals: Approval[] };
+
+/**
+ * A QA verdict on a build that is on a pre-production environment, recorded as an approval on
+ * its deployment. Safe to repeat: the first verdict of each person stands.
+ */
+export async function reviewBuild(
+  deps: EngineDeps,
+  request: ReviewCaller & { verdict: ApprovalVerdict; comment?: string | null },
+): Promise<ReviewAccepted | Refusal> {
+  const state = await loadReview(deps, request.deploymentId, 'review');
+  if (!state.ok) return state;
+  const d = state.deployment;
+  const denied = decideFor(deps, request, 'review', d);
+  if (denied) return denied;
+  const over = reviewOver(state, 'review');
+  if (over) return over;
+  const comment = request.comment ?? null;
+  const { created } = await deps.store.addApproval({
+    deploymentId: d.id,
+    approver: request.actor,
+    verdict: request.verdict,
+    comment,
+  });
+  const approvals = await deps.store.listApprovals(d.id);
+  if (!created) {
+    const mine = approvals.find((a) => a.approver === request.actor);
+    const word = mine?.verdict === 'reject' ? 'rejected' : 'approved';
+    return refuse(
+      'already_reviewed',
+      `You already ${word} ${buildName(d)} on ${d.environment}; your verdict stands.`,
+    );
+  }
+  deps.events.emit({
+    type: 'review',
+    deployment: d,
+    reviewer: request.actor,
+    verdict: request.verdict,
+    comment,
+  });
+  return { ok: true, deployment: d, approvals };
+}
+
+export type PromoteAccepted = {
+  ok: true;
+  /** The reviewed build. */
+  deployment: Deployment;
+  /** The deploy of the same version to the next environment. */
+  promoted: Deployment;
+  /** True when the build had been promoted already: nothing new was requested. */
+  duplicate: boolean;
+  /** QA approvers whose approval counts toward the next environment's required approvals. */
+  carried: string[];
+  notes: string[];
+};
+
+/**
+ * An owner deploys the reviewed build to the next environment, through the normal request path
+ * (policy, locks, freezes, queue). The QA approvals of the build count toward that environment's
+ * required approvals when their givers may approve there, the promoter excepted (four-eyes).
+ */
+export async function promote(
+  deps: EngineDeps,
+  request: ReviewCaller,
+): Promise<PromoteAccepted | Refusal> {
+  const state = await loadReview(deps, request.deploymentId, 'promote');
+  if (!state.ok) return state;
+  const d = state.deployment;
+  const denied = decideFor(deps, request, 'promote', d);
+  if (denied) return denied;
+  if (state.promoted && state.decision?.decision !== 'closed') {
+    // A second click, or a retry after a crash: finish what the first one started.
+    const actor = state.promoted.requestedBy;
+    const decided = await deps.store.recordReviewDecision({
+      deploymentId: d.id,
+      decision: 'promoted',
+      actor,
+    });
+    const carried = await carryApprovals(deps, state, state.promoted);
+    const promoted = (await deps.store.getDeployment(state.promoted.id)) ?? state.promoted;
+    if (decided.created) deps.events.emit({ type: 'promotion', deployment: d, promoted, actor });
+    return { ok: true, deployment: d, promoted, duplicate: true, carried, notes: [] };
+  }
+  const over = reviewOver(state, 'promote');
+  if (over) return over;
+  const unapproved = qaProblem(deps.config, state);
+  if (unapproved) return unapproved;
+
+  const r = await requestDeployment(deps, {
+    actor: request.actor,
+    source: request.source,
+    channel: promotionChannel(deps.config, state, request),
+    service: d.service,
+    environment: state.next.name,
+    version: d.version,
+    kind: 'deploy',
+    reason: `promoted from ${d.environment} (${d.id})`,
+    idempotencyKey: promotionKey(d.id),
+  });
+  if (!r.ok) return r;
+  const decided = await deps.store.recordReviewDecision({
+    deploymentId: d.id,
+    decision: 'promoted',
+    actor: request.actor,
+  });
+  if (decided.decision.decision === 'closed') {
+    // A close won the race on another replica: the request it did not see is withdrawn.
+    await withdraw(deps, r.deployment, decided.decision.actor);
+    return (
+      reviewOver({ ...state, decision: decided.decision }, 'promote') ??
+      refuse('review_closed', `The review of ${buildName(d)} was closed meanwhile.`)
+    );
+  }
+  const carried = await carryApprovals(deps, state, r.deployment);
+  const promoted = (await deps.store.getDeployment(r.deployment.id)) ?? r.deployment;
+  // Whoever records the decision tells the world, once, however many clicks raced.
+  if (decided.created)
+    deps.events.emit({ type: 'promotion', deployment: d, promoted, actor: request.actor });
+  return { ok: true, deployment: d, promoted, duplicate: r.duplicate, carried, notes: r.notes };
+}
+
+export type CloseAccepted = {
+  ok: true;
+  deployment: Deployment;
+  /** Where the build would have gone. */
+  next: string;
+};
+
+/**
+ * An owner ends the review without promoting the build. The driver's `teardown`, when it has
+ * one, removes what the build left on its environment (a preview), best effort.
+ */
+export async function closeReview(
+  deps: EngineDeps,
+  request: ReviewCaller,
+): Promise<CloseAccepted | Refusal> {
+  const state = await loadReview(deps, request.deploymentId, 'close');
+  if (!state.ok) return state;
+  const d = state.deployment;
+  const denied = decideFor(deps, request, 'close', d);
+  if (denied) return denied;
+  const over = reviewOver(state, 'close');
+  if (over) return over;
+  const decided = await deps.store.recordReviewDecision({
+    deploymentId: d.id,
+    decision: 'closed',
+    actor: request.actor,
+  });
+  if (!decided.created) {
+    const promoted = await deps.store.findByIdempotencyKey(promotionKey(d.id));
+    return (
+      reviewOver({ ...state, decision: decided.decision, promoted }, 'close') ??
+      refuse('already_decided', `The review of ${buildName(d)} was decided meanwhile.`)
+    );
+  }
+  deps.events.emit({ type: 'review_closed', deployment: d, actor: request.actor });
+  await tearDown(deps, d);
+  return { ok: true, deployment: d, next: state.next.name };
+}
+
+function decideFor(
+  deps: EngineDeps,
+  request: ReviewCaller,
+  action: 'review' | 'promote' | 'close',
+  d: Deployment,
+): Refusal | null {
+  const decision = decide(deps.config, {
+    actor: request.actor,
+    channel: request.channel,
+    source: request.source,
+    action,
+    service: d.service,
+    environment: d.environment,
+    requestedBy: d.requestedBy,
+    now: deps.now?.() ?? new Date(),
+  });
+  return decision.allowed ? null : refuse(decision.code, decision.reason);
+}
