@@ -20,7 +20,7 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) 
 });
 
 describe('slipway dev', () => {
-  const cleanups: (() => void | Promise<unknown>)[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
@@ -29,7 +29,7 @@ describe('slipway dev', () => {
     // .ci/run installs Chromium; a machine without it fails here rather than skipping.
     expect(CHROMIUM, 'Chromium is needed for page tests: apt-get install chromium').toBeDefined();
     const dataDir = mkdtempSync(join(tmpdir(), 'slipway-dev-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const child = spawn(
       process.execPath,
       [

@@ -19,6 +19,12 @@ async function accepted(promise: Promise<{ ok: boolean }>): Promise<Deployment> 
   return result.deployment;
 }
 
+/** A deploy request from U-DEV1 in #web, the common case of these scenarios. */
+function deploy(service: string, environment: string, version: string) {
+  if (!h) throw new Error('no harness');
+  return h.app.engine.request({ ...dev, kind: 'deploy', service, environment, version });
+}
+
 function states(transitions: { to: string }[]): string[] {
   return transitions.map((t) => t.to);
 }
@@ -26,15 +32,7 @@ function states(transitions: { to: string }[]): string[] {
 describe('engine scenarios (command driver, SQLite)', () => {
   it('runs a deployment through its lifecycle and records every transition', async () => {
     h = await startHarness();
-    const d = await accepted(
-      h.app.engine.request({
-        ...dev,
-        kind: 'deploy',
-        service: 'web',
-        environment: 'staging',
-        version: '1.4.2',
-      }),
-    );
+    const d = await accepted(deploy('web', 'staging', '1.4.2'));
     const final = await h.waitFinal(d.id);
     expect(final.state).toBe('succeeded');
     expect(final.outcome).toContain('1.4.2');
@@ -54,34 +52,10 @@ describe('engine scenarios (command driver, SQLite)', () => {
 
   it('queues requests for a busy target, supersedes stale ones, and never overlaps runs', async () => {
     h = await startHarness({ ms: 600 });
-    const first = await accepted(
-      h.app.engine.request({
-        ...dev,
-        kind: 'deploy',
-        service: 'web',
-        environment: 'staging',
-        version: '1.0.0',
-      }),
-    );
+    const first = await accepted(deploy('web', 'staging', '1.0.0'));
     await waitState(h, first.id, 'running');
-    const second = await accepted(
-      h.app.engine.request({
-        ...dev,
-        kind: 'deploy',
-        service: 'web',
-        environment: 'staging',
-        version: '1.0.1',
-      }),
-    );
-    const third = await accepted(
-      h.app.engine.request({
-        ...dev,
-        kind: 'deploy',
-        service: 'web',
-        environment: 'staging',
-        version: '1.0.2',
-      }),
-    );
+    const second = await accepted(deploy('web', 'staging', '1.0.1'));
+    const third = await accepted(deploy('web', 'staging', '1.0.2'));
     expect(second.state).toBe('queued');
     // Another target is not blocked by the busy one.
     const other = await accepted(
@@ -124,32 +98,12 @@ describe('engine scenarios (command driver, SQLite)', () => {
 
   it('refuses a request for a busy target when the environment says reject', async () => {
     h = await startHarness({ ms: 800 });
-    const first = await accepted(
-      h.app.engine.request({
-        ...dev,
-        kind: 'deploy',
-        service: 'web',
-        environment: 'perf',
-        version: '2.0.0',
-      }),
-    );
-    const refused = await h.app.engine.request({
-      ...dev,
-      kind: 'deploy',
-      service: 'web',
-      environment: 'perf',
-      version: '2.0.1',
-    });
+    const first = await accepted(deploy('web', 'perf', '2.0.0'));
+    const refused = await deploy('web', 'perf', '2.0.1');
     expect(refused).toMatchObject({ ok: false, code: 'busy' });
     expect(!refused.ok && refused.reason).toContain(first.id);
     expect((await h.waitFinal(first.id)).state).toBe('succeeded');
-    const after = await h.app.engine.request({
-      ...dev,
-      kind: 'deploy',
-      service: 'web',
-      environment: 'perf',
-      version: '2.0.1',
-    });
+    const after = await deploy('web', 'perf', '2.0.1');
     expect(after.ok).toBe(true);
   });
 
@@ -165,13 +119,7 @@ describe('engine scenarios (command driver, SQLite)', () => {
       force: false,
     });
     expect(lock.ok).toBe(true);
-    const blocked = await h.app.engine.request({
-      ...dev,
-      kind: 'deploy',
-      service: 'web',
-      environment: 'staging',
-      version: '1.0.0',
-    });
+    const blocked = await deploy('web', 'staging', '1.0.0');
     expect(blocked.ok).toBe(false);
     expect(!blocked.ok && blocked.reason).toContain('U-DEV2');
     expect(!blocked.ok && blocked.reason).toContain('testing the migration');
@@ -228,13 +176,7 @@ describe('engine scenarios (command driver, SQLite)', () => {
         })
       ).ok,
     ).toBe(true);
-    const free = await h.app.engine.request({
-      ...dev,
-      kind: 'deploy',
-      service: 'web',
-      environment: 'staging',
-      version: '1.0.2',
-    });
+    const free = await deploy('web', 'staging', '1.0.2');
     expect(free.ok).toBe(true);
   });
 
@@ -319,13 +261,7 @@ describe('engine scenarios (command driver, SQLite)', () => {
 
   it('refuses a deploy during a freeze and records an allowed override', async () => {
     h = await startHarness();
-    const frozen = await h.app.engine.request({
-      ...dev,
-      kind: 'deploy',
-      service: 'web',
-      environment: 'frozen',
-      version: '4.0.0',
-    });
+    const frozen = await deploy('web', 'frozen', '4.0.0');
     expect(frozen).toMatchObject({ ok: false });
     expect(!frozen.ok && frozen.reason).toContain('release freeze');
     const notAllowed = await h.app.engine.request({
@@ -388,25 +324,9 @@ describe('engine scenarios (command driver, SQLite)', () => {
 
   it('rolls back automatically when a new version fails, and on request', async () => {
     h = await startHarness();
-    const good = await accepted(
-      h.app.engine.request({
-        ...dev,
-        kind: 'deploy',
-        service: 'web',
-        environment: 'staging',
-        version: '1.0.0',
-      }),
-    );
+    const good = await accepted(deploy('web', 'staging', '1.0.0'));
     expect((await h.waitFinal(good.id)).state).toBe('succeeded');
-    const bad = await accepted(
-      h.app.engine.request({
-        ...dev,
-        kind: 'deploy',
-        service: 'web',
-        environment: 'staging',
-        version: '1.1.0-bad',
-      }),
-    );
+    const bad = await accepted(deploy('web', 'staging', '1.1.0-bad'));
     const failed = await h.waitFinal(bad.id);
     expect(failed.state).toBe('rolled_back');
     expect(failed.outcome).toContain('1.0.0');
@@ -420,15 +340,7 @@ describe('engine scenarios (command driver, SQLite)', () => {
       'rolled_back',
     ]);
 
-    const next = await accepted(
-      h.app.engine.request({
-        ...dev,
-        kind: 'deploy',
-        service: 'web',
-        environment: 'staging',
-        version: '1.2.0',
-      }),
-    );
+    const next = await accepted(deploy('web', 'staging', '1.2.0'));
     expect((await h.waitFinal(next.id)).state).toBe('succeeded');
     const manual = await accepted(
       h.app.engine.request({
@@ -447,15 +359,7 @@ describe('engine scenarios (command driver, SQLite)', () => {
 
   it('records a failure without rollback when no earlier version is known', async () => {
     h = await startHarness();
-    const first = await accepted(
-      h.app.engine.request({
-        ...dev,
-        kind: 'deploy',
-        service: 'web',
-        environment: 'staging',
-        version: '0.1.0-bad',
-      }),
-    );
+    const first = await accepted(deploy('web', 'staging', '0.1.0-bad'));
     const final = await h.waitFinal(first.id);
     expect(final.state).toBe('failed');
     expect(final.outcome).toContain('exit 3');
@@ -482,38 +386,14 @@ describe('engine scenarios (command driver, SQLite)', () => {
 
   it('answers unknown names with a suggestion and bad versions with a reason', async () => {
     h = await startHarness({ start: false });
-    const unknown = await h.app.engine.request({
-      ...dev,
-      kind: 'deploy',
-      service: 'wbe',
-      environment: 'staging',
-      version: '1.0.0',
-    });
+    const unknown = await deploy('wbe', 'staging', '1.0.0');
     expect(unknown).toMatchObject({ ok: false, code: 'unknown_service' });
     expect(!unknown.ok && unknown.suggestion).toContain('web');
-    const env = await h.app.engine.request({
-      ...dev,
-      kind: 'deploy',
-      service: 'web',
-      environment: 'stagin',
-      version: '1.0.0',
-    });
+    const env = await deploy('web', 'stagin', '1.0.0');
     expect(!env.ok && env.suggestion).toContain('staging');
-    const injected = await h.app.engine.request({
-      ...dev,
-      kind: 'deploy',
-      service: 'web',
-      environment: 'staging',
-      version: '1.0;rm -rf /',
-    });
+    const injected = await deploy('web', 'staging', '1.0;rm -rf /');
     expect(injected).toMatchObject({ ok: false, code: 'invalid_version' });
-    const notBound = await h.app.engine.request({
-      ...dev,
-      kind: 'deploy',
-      service: 'api',
-      environment: 'perf',
-      version: '1.0.0',
-    });
+    const notBound = await deploy('api', 'perf', '1.0.0');
     expect(notBound).toMatchObject({ ok: false, code: 'not_deployable_here' });
     expect(await h.app.engine.history({})).toEqual([]);
   });
