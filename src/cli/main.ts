@@ -53,6 +53,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (verb === 'db') return await dbCommand(rest, env);
     if (verb === 'slack') return slackCommand(rest);
     if (OPERATOR_VERBS.has(verb)) return await runOperatorCommand(verb, rest, env);
+    // `deploy!` as in chat (refusals suggest it): the same as --force.
+    if (verb.endsWith('!') && OPERATOR_VERBS.has(verb.slice(0, -1))) {
+      return await runOperatorCommand(verb.slice(0, -1), [...rest, '--force'], env);
+    }
     if (VERDICT_VERBS.has(verb))
       return await runVerdict(verb as 'approve' | 'reject' | 'cancel', rest, env);
     process.stderr.write(`Unknown command "${verb}".\n\n${USAGE}`);
