@@ -37,11 +37,19 @@ export type DeploymentKind = 'deploy' | 'rollback';
 /** Where a request came from. */
 export type RequestSource = 'chat' | 'cli' | 'api' | 'webhook';
 
+/** The branch or tag a build came from (CI reports it); previews are named after it. */
+export interface BuildRef {
+  type: 'branch' | 'tag';
+  name: string;
+}
+
 export interface Deployment {
   id: string;
   service: string;
   environment: string;
   version: string;
+  /** The branch or tag the version was built from, when known. */
+  ref: BuildRef | null;
   /** The version that was live on the target when this deployment started, if known. */
   previousVersion: string | null;
   kind: DeploymentKind;

@@ -5,7 +5,7 @@ import {
   findEnvironment,
   findService,
 } from '../config/index.js';
-import type { Deployment, DeploymentKind, RequestSource } from '../core/deployment.js';
+import type { BuildRef, Deployment, DeploymentKind, RequestSource } from '../core/deployment.js';
 import { ACTIVE_STATES } from '../core/deployment.js';
 import { newCorrelationId, newDeploymentId } from '../core/ids.js';
 import { suggest } from '../core/suggest.js';
@@ -24,6 +24,8 @@ export interface DeployRequest {
   environment: string | null;
   /** Null for a rollback: the version before the one live now. */
   version: string | null;
+  /** The branch or tag the version was built from, when CI said (previews are named after it). */
+  ref?: BuildRef | null;
   kind: DeploymentKind;
   /** `deploy!`: override a freeze window. */
   force?: boolean;
@@ -103,6 +105,9 @@ export async function requestDeployment(
 
   const version = await resolveVersion(deps, request, service.name, environment.name);
   if (typeof version !== 'string') return version;
+  const refProblem = request.ref ? validateVersion(request.ref.name) : null;
+  if (refProblem)
+    return refuse('invalid_ref', `The ${request.ref?.type} name is refused. ${refProblem}`);
 
   if (environment.whenBusy === 'reject') {
     const busy = await store.listDeployments({
@@ -129,6 +134,7 @@ export async function requestDeployment(
       environment: environment.name,
       version,
       previousVersion: live?.version ?? null,
+      ref: request.ref ?? null,
       kind: request.kind,
       requestedBy: request.actor,
       source: request.source,

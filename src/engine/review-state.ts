@@ -69,10 +69,27 @@ export async function loadReview(
     store.listApprovals(deployment.id),
     store.getReviewDecision(deployment.id),
     store.findByIdempotencyKey(promotionKey(deployment.id)),
-    store.lastSucceeded(deployment.service, deployment.environment),
+    latestOfItsLine(store, deployment),
   ]);
   const newer = live && live.id !== deployment.id ? live : null;
   return { ok: true, deployment, next, approvals, decision, promoted, newer };
+}
+
+/**
+ * The latest build that would replace `d` for its reviewers: on its environment, and, when the
+ * build came from a branch or tag, from the same one (previews of other branches live side by
+ * side, each with its own review).
+ */
+async function latestOfItsLine(store: Store, d: Deployment): Promise<Deployment | null> {
+  if (!d.ref) return store.lastSucceeded(d.service, d.environment);
+  const ref = d.ref;
+  const succeeded = await store.listDeployments({
+    service: d.service,
+    environment: d.environment,
+    states: ['succeeded'],
+    limit: 500,
+  });
+  return succeeded.find((o) => o.ref?.type === ref.type && o.ref.name === ref.name) ?? null;
 }
 
 /** Verdicts given by the service's QA as it stands now (config may have changed since). */

@@ -109,6 +109,7 @@ export async function promote(
     service: d.service,
     environment: state.next.name,
     version: d.version,
+    ref: d.ref,
     kind: 'deploy',
     reason: `promoted from ${d.environment} (${d.id})`,
     idempotencyKey: promotionKey(d.id),

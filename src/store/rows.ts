@@ -1,6 +1,7 @@
 import type {
   Approval,
   ApprovalVerdict,
+  BuildRef,
   Deployment,
   DeploymentKind,
   DeploymentState,
@@ -42,6 +43,10 @@ export function toDeployment(row: DeploymentsTable): Deployment {
     environment: row.environment,
     version: row.version,
     previousVersion: row.previous_version,
+    ref:
+      row.ref_type && row.ref_name
+        ? { type: row.ref_type as BuildRef['type'], name: row.ref_name }
+        : null,
     kind: row.kind as DeploymentKind,
     state: row.state as DeploymentState,
     requestedBy: row.requested_by,
@@ -76,6 +81,8 @@ export function newDeploymentRow(
     environment: d.environment,
     version: d.version,
     previous_version: d.previousVersion,
+    ref_type: d.ref?.type ?? null,
+    ref_name: d.ref?.name ?? null,
     kind: d.kind,
     state,
     requested_by: d.requestedBy,

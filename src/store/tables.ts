@@ -8,6 +8,9 @@ export interface DeploymentsTable {
   environment: string;
   version: string;
   previous_version: string | null;
+  /** 'branch' or 'tag', with ref_name; both NULL when the build's ref is unknown. */
+  ref_type: string | null;
+  ref_name: string | null;
   kind: string;
   state: string;
   requested_by: string;

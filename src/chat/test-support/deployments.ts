@@ -11,6 +11,7 @@ export function deployment(overrides: Partial<Deployment> = {}): Deployment {
     environment: 'staging',
     version: '1.4.2',
     previousVersion: '1.4.1',
+    ref: null,
     kind: 'deploy',
     state: 'running',
     requestedBy: 'U-ALICE',

@@ -3,6 +3,7 @@ import type { StoreContext } from '../context.js';
 import * as initial from './001-initial.js';
 import * as chatMessages from './002-chat-messages.js';
 import * as reviewDecisions from './003-review-decisions.js';
+import * as buildRefs from './004-build-refs.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -12,6 +13,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
   '002-chat-messages': chatMessages,
   '003-review-decisions': reviewDecisions,
+  '004-build-refs': buildRefs,
 };
 
 const provider: MigrationProvider = {

@@ -41,6 +41,7 @@ export function newDeployment(overrides: Partial<NewDeployment> = {}): NewDeploy
     environment: 'staging',
     version: '1.0.0',
     previousVersion: null,
+    ref: null,
     kind: 'deploy',
     requestedBy: 'U-DEV1',
     source: 'chat',

@@ -20,6 +20,7 @@ export function makeDeployment(overrides: Partial<Deployment> = {}): Deployment 
     environment: 'staging',
     version: '1.2.3',
     previousVersion: '1.2.2',
+    ref: null,
     kind: 'deploy',
     state: 'running',
     requestedBy: 'U1',
