@@ -281,9 +281,12 @@ export const Config = z
         pollInterval: Duration.default('1s').describe(
           'How often idle workers look for queued work.',
         ),
+        sweepInterval: Duration.default('5m').describe(
+          'How often expired previews are looked for and torn down.',
+        ),
       })
       .strict()
-      .default({ lease: '30s', pollInterval: '1s' }),
+      .default({ lease: '30s', pollInterval: '1s', sweepInterval: '5m' }),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

@@ -71,8 +71,22 @@ export interface DeployDriver<Options = unknown> {
   capabilities?(options: Options): DriverCapabilities;
   /** Stops work in progress, best effort. */
   cancel?(ctx: DriverContext<Options>, handle: DriverHandle): Promise<void>;
-  preview?(ctx: DriverContext<Options>, target: string): Promise<DriverHandle>;
-  teardown?(ctx: DriverContext<Options>, target: string): Promise<void>;
+  /**
+   * Removes what `deployment` left on its environment when that is the driver's to remove (a
+   * preview of the deployment's build), once its review is closed. Idempotent.
+   */
+  teardown?(ctx: DriverContext<Options>): Promise<void>;
+  /** Removes what outlived its time to live (expired previews); returns what it removed. */
+  expire?(ctx: SweepContext<Options>): Promise<string[]>;
+}
+
+/** A driver's view of one service/environment, outside any deployment (periodic upkeep). */
+export interface SweepContext<Options> {
+  service: string;
+  environment: string;
+  options: Options;
+  log: Logger;
+  signal: AbortSignal;
 }
 
 /** Builds a driver from process-wide settings (where runs are kept, credentials from env). */

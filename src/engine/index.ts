@@ -7,6 +7,7 @@ import { lockTarget, unlockTarget } from './locks.js';
 import { detailsOf, historyOf, statusOf } from './queries.js';
 import { requestDeployment } from './requests.js';
 import { closeReview, promote, reviewBuild } from './review.js';
+import { createSweeper } from './sweeper.js';
 import { createWorker, type Worker } from './worker.js';
 
 export type { EngineDeps, Refusal } from './context.js';
@@ -33,6 +34,7 @@ export function createEngine(deps: EngineDeps, options: { concurrency?: number }
     pollMs: parseDuration(deps.config.engine.pollInterval) ?? 1_000,
     concurrency: options.concurrency ?? 16,
   });
+  const sweeper = createSweeper(deps, parseDuration(deps.config.engine.sweepInterval) ?? 300_000);
   const wakeAfter = <T extends { ok: boolean }>(result: T): T => {
     if (result.ok) worker.wake();
     return result;
@@ -57,8 +59,16 @@ export function createEngine(deps: EngineDeps, options: { concurrency?: number }
     history: (filter: Parameters<typeof historyOf>[1]) => historyOf(deps, filter),
     details: (id: string) => detailsOf(deps, id),
     /** Starts running queued work and resuming deployments whose process died. */
-    start: () => worker.start(),
-    stop: () => worker.stop(),
+    start: () => {
+      worker.start();
+      sweeper.start();
+    },
+    stop: async () => {
+      await sweeper.stop();
+      await worker.stop();
+    },
+    /** Removes what outlived its time to live now (expired previews), instead of at the next sweep. */
+    sweep: () => sweeper.sweep(),
     inFlight: () => worker.inFlight(),
     /**
      * Resolves when the deployment is final or waits on people (approval). Reads the store,

@@ -162,8 +162,8 @@ describe('review of a build (seeds/001)', () => {
     await reviewBuild(deps(harness), { ...dm('U-QA1'), deploymentId: d.id, verdict: 'approve' });
     const torn: string[] = [];
     const withTeardown = deps(harness, {
-      teardown: async (ctx, target) => {
-        torn.push(`${ctx.deployment.id} ${target}`);
+      teardown: async (ctx) => {
+        torn.push(`${ctx.deployment.id} ${ctx.deployment.environment}`);
       },
     });
     const seen = events(harness);

@@ -33,7 +33,7 @@ export async function tearDown(deps: EngineDeps, d: Deployment): Promise<void> {
     progress: () => {},
   };
   try {
-    await Promise.race([driver.teardown(ctx, d.environment), timeout]);
+    await Promise.race([driver.teardown(ctx), timeout]);
     log.info({ environment: d.environment }, 'torn down after the review was closed');
   } catch (err) {
     log.warn({ err }, 'teardown failed; the review is closed all the same');
