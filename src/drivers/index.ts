@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import * as command from './command/index.js';
+import * as kubernetes from './kubernetes/index.js';
 import type { DeployDriver, DriverFactory, DriverFactoryContext } from './types.js';
 
 /**
@@ -8,11 +9,13 @@ import type { DeployDriver, DriverFactory, DriverFactoryContext } from './types.
  */
 export const drivers: ReadonlyMap<string, DriverFactory> = new Map<string, DriverFactory>([
   ['command', command.createCommandDriver],
+  ['kubernetes', (ctx) => kubernetes.createKubernetesDriver(ctx) as DeployDriver<unknown>],
 ]);
 
 /** Option schemas by driver id, reachable without building drivers (config validation). */
 const optionSchemas: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
   ['command', command.optionsSchema],
+  ['kubernetes', kubernetes.optionsSchema],
 ]);
 
 export function createDrivers(ctx: DriverFactoryContext): Map<string, DeployDriver<unknown>> {

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { parseDuration } from '../../core/duration.js';
+
+/** Options of the `kubernetes` driver (README.md in this folder is the user-facing reference). */
+
+const Duration = z.string().refine((text) => parseDuration(text) !== null, {
+  message: 'write a duration like "30s", "10m" or "1h"',
+});
+
+// RFC 1123 label / subdomain, as Kubernetes validates object and namespace names.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const Label = z.string().regex(DNS_LABEL, 'use lowercase letters, digits and "-" (at most 63)');
+const Subdomain = z
+  .string()
+  .max(253)
+  .regex(DNS_SUBDOMAIN, 'use lowercase letters, digits, "-" and "."');
+
+/** One Deployment whose containers get the new image. */
+const Target = z
+  .object({
+    name: Subdomain.describe('Deployment name.'),
+    containers: z
+      .array(Label)
+      .min(1)
+      .optional()
+      .describe('Containers whose image is set; default: the container named like the service.'),
+  })
+  .strict();
+
+const Quantity = z.union([z.string().min(1), z.number()]);
+const Resources = z
+  .object({
+    requests: z.record(z.string(), Quantity).optional(),
+    limits: z.record(z.string(), Quantity).optional(),
+  })
+  .strict();
+
+/** How previews are built: one Deployment, Service and Ingress per service/ref. */
+export const PreviewOptions = z
+  .object({
+    baseDomain: Subdomain.describe(
+      'Previews are reachable at <target>.<type>.<baseDomain>, e.g. fix-login.branch.preview.example.com.',
+    ),
+    port: z.number().int().min(1).max(65535).describe('Port the container listens on.'),
+    servicePort: z.number().int().min(1).max(65535).default(80),
+    replicas: z.number().int().min(0).max(50).default(1),
+    resources: Resources.optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+    ttl: Duration.default('72h').describe('A preview not redeployed for this long is torn down.'),
+    ingressClassName: Label.optional(),
+    tlsSecret: Subdomain.optional().describe(
+      'TLS secret for the Ingress (a wildcard certificate for *.<type>.<baseDomain>); URLs are https when set.',
+    ),
+  })
+  .strict();
+export type PreviewOptions = z.infer<typeof PreviewOptions>;
+
+export const optionsSchema = z
+  .object({
+    kubeconfig: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Path of a kubeconfig file; default: $KUBECONFIG, else in-cluster, else ~/.kube/config.',
+      ),
+    context: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Context in the kubeconfig; default: its current one.'),
+    inCluster: z
+      .boolean()
+      .optional()
+      .describe(
+        "Use the pod's service account (default when running in a cluster without $KUBECONFIG).",
+      ),
+    namespace: Label.describe('Namespace of the Deployments (and of the previews).'),
+    mode: z.enum(['update', 'preview']).default('update'),
+    deployments: z
+      .array(z.union([Subdomain.transform((name) => ({ name })), Target]))
+      .min(1)
+      .optional()
+      .describe(
+        'Update mode: the Deployments to change (names, or {name, containers}); default: the one named like the service. Ignored in preview mode, which names its own.',
+      ),
+    timeout: Duration.default('10m').describe(
+      "A rollout not complete after this long fails (and is rolled back); Kubernetes' own progress deadline fails it sooner when shorter.",
+    ),
+    preview: PreviewOptions.optional(),
+  })
+  .strict()
+  .superRefine((options, ctx) => {
+    if (options.mode === 'preview' && !options.preview) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['preview'],
+        message: 'preview mode needs preview settings: at least baseDomain and port',
+      });
+    }
+    if (options.inCluster && (options.kubeconfig || options.context)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inCluster'],
+        message: 'inCluster uses the service account; remove kubeconfig and context, or inCluster',
+      });
+    }
+  });
+export type KubernetesOptions = z.infer<typeof optionsSchema>;
+
+export function durationMs(text: string): number {
+  return parseDuration(text) ?? 0;
+}

@@ -1,0 +1,195 @@
+import { type V1Deployment, Watch } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { KubeClients } from './client.js';
+import { explain, KubernetesError } from './errors.js';
+
+/** What a subscriber hears: the Deployment as it is now (null: it does not exist), or trouble. */
+export type WatchNews =
+  | { kind: 'object'; deployment: V1Deployment | null }
+  | { kind: 'trouble'; error: KubernetesError };
+
+type Listener = (news: WatchNews) => void;
+
+export interface WatcherTuning {
+  /** Longest pause between reconnects. */
+  maxBackoffMs: number;
+  /** Asked of the API server, which ends the watch after it: a half-open connection heals. */
+  watchSeconds: number;
+}
+const DEFAULT_TUNING: WatcherTuning = { maxBackoffMs: 5_000, watchSeconds: 240 };
+
+/**
+ * One list+watch of the Deployments of a namespace, shared by every rollout followed there, so
+ * 200 rollouts in flight cost one connection, not 200 polling loops. Like client-go's reflector:
+ * list, then watch from the list's resourceVersion; on 410 Gone (the version expired) or a
+ * dropped connection, list again and resume, telling subscribers the current state each time.
+ */
+export class NamespaceWatcher {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly objects = new Map<string, V1Deployment>();
+  private running = false;
+  private current: AbortController | null = null;
+  private failures = 0;
+  private epoch = 0;
+
+  constructor(
+    private readonly clients: KubeClients,
+    private readonly namespace: string,
+    private readonly log: Logger,
+    private readonly tuning: WatcherTuning = DEFAULT_TUNING,
+    private readonly onIdle: () => void = () => {},
+  ) {}
+
+  /** Calls `listener` with every change to Deployment `name`; returns the unsubscribe. */
+  subscribe(name: string, listener: Listener): () => void {
+    const set = this.listeners.get(name) ?? new Set<Listener>();
+    this.listeners.set(name, set);
+    set.add(listener);
+    if (this.running) listener({ kind: 'object', deployment: this.objects.get(name) ?? null });
+    else this.start();
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(name);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  private start(): void {
+    this.running = true;
+    // A loop left from before a stop exits at its next step: only the newest one runs.
+    this.epoch += 1;
+    void this.loop(this.epoch);
+  }
+
+  private stop(): void {
+    this.running = false;
+    this.current?.abort();
+    this.current = null;
+    this.objects.clear();
+    this.onIdle();
+  }
+
+  private async loop(epoch: number): Promise<void> {
+    while (this.running && epoch === this.epoch) {
+      try {
+        const resourceVersion = await this.list();
+        this.failures = 0;
+        await this.watch(resourceVersion);
+      } catch (err) {
+        if (!this.running || epoch !== this.epoch) return;
+        if (err instanceof RelistNeeded) continue;
+        const error = explain(err, this.attempt('list'));
+        this.failures += 1;
+        this.log.warn(
+          { err: error.message, failures: this.failures },
+          'deployment watch interrupted',
+        );
+        this.broadcast({ kind: 'trouble', error });
+        const pause = Math.min(this.tuning.maxBackoffMs, 200 * 2 ** Math.min(this.failures, 8));
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
+  private async list(): Promise<string> {
+    const list = await this.clients.apps.listNamespacedDeployment({ namespace: this.namespace });
+    this.objects.clear();
+    for (const item of list.items) {
+      const name = item.metadata?.name;
+      if (name) this.objects.set(name, item);
+    }
+    for (const [name, set] of this.listeners) {
+      const news: WatchNews = { kind: 'object', deployment: this.objects.get(name) ?? null };
+      for (const listener of set) listener(news);
+    }
+    return list.metadata?.resourceVersion ?? '';
+  }
+
+  /** Resolves when the watch ends normally (server timeout): the loop lists and watches again. */
+  private watch(resourceVersion: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        this.current?.abort();
+        if (err) reject(err);
+        else resolve();
+      };
+      // A connection that went quiet past the server's own deadline is dead, not idle.
+      const guard = setTimeout(() => finish(null), (this.tuning.watchSeconds + 30) * 1_000);
+      const path = `/apis/apps/v1/namespaces/${encodeURIComponent(this.namespace)}/deployments`;
+      new Watch(this.clients.config)
+        .watch(
+          path,
+          { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.tuning.watchSeconds },
+          (type: string, object: unknown) => {
+            const failure = this.onEvent(type, object);
+            if (failure) finish(failure);
+          },
+          (err: unknown) => finish(this.running ? watchError(err, this.namespace) : null),
+        )
+        .then((controller) => {
+          if (settled || !this.running) controller.abort();
+          else this.current = controller;
+        }, finish);
+    });
+  }
+
+  /** Applies one watch event; returns an error when the watch must restart from a new list. */
+  private onEvent(type: string, object: unknown): Error | null {
+    if (type === 'ERROR') {
+      const status = object as { code?: number; message?: string };
+      // 410 Gone: our resourceVersion is older than etcd keeps. Not trouble: relist.
+      return new RelistNeeded(status.message ?? `watch error ${status.code ?? ''}`);
+    }
+    if (type === 'BOOKMARK') return null;
+    const deployment = object as V1Deployment;
+    const name = deployment.metadata?.name;
+    if (!name) return null;
+    if (type === 'DELETED') this.objects.delete(name);
+    else this.objects.set(name, deployment);
+    const set = this.listeners.get(name);
+    if (set) {
+      const news: WatchNews = {
+        kind: 'object',
+        deployment: type === 'DELETED' ? null : deployment,
+      };
+      for (const listener of set) listener(news);
+    }
+    return null;
+  }
+
+  private broadcast(news: WatchNews): void {
+    for (const set of this.listeners.values()) for (const listener of set) listener(news);
+  }
+
+  private attempt(verb: 'list' | 'watch') {
+    return {
+      verb,
+      resource: 'deployments',
+      group: 'apps',
+      namespace: this.namespace,
+      server: this.clients.server,
+    } as const;
+  }
+}
+
+class RelistNeeded extends KubernetesError {
+  constructor(message: string) {
+    super(message, 410, true);
+  }
+}
+
+function watchError(err: unknown, namespace: string): unknown {
+  if (!err) return null;
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status === 403)
+    return new KubernetesError(
+      `Slipway may not watch deployments in namespace ${namespace}: add "watch" on "deployments" (apiGroups: ["apps"]) to its Role, as in deploy/kubernetes/rbac.yaml.`,
+      403,
+      false,
+    );
+  return err;
+}
