@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newDeployment, type SuiteContext } from './fixtures.js';
 
-const ALL = ['001-initial', '002-chat-messages', '003-review-decisions'];
+const ALL = ['001-initial', '002-chat-messages', '003-review-decisions', '004-build-refs'];
 
 export function migrationCases(ctx: SuiteContext): void {
   describe('migrations', () => {
