@@ -72,7 +72,7 @@ describe('configJsonSchema', () => {
     );
     expect(
       written,
-      'examples/slipway.schema.json is out of date: run `npx tsx src/cli/index.ts config schema > examples/slipway.schema.json`',
+      'examples/slipway.schema.json is out of date: run `npx tsx src/cli/index.ts config schema > examples/slipway.schema.json && npx biome format --write examples/slipway.schema.json`',
     ).toEqual(schema);
   });
 });

@@ -273,6 +273,35 @@ export const Config = z
     environments: z.array(Environment).min(1),
     services: z.array(Service).min(1),
     autoDeploy: z.array(AutoDeployRule).default([]),
+    builds: z
+      .object({
+        actor: z
+          .string()
+          .min(1)
+          .default('ci')
+          .describe(
+            'Identity that builds reported to /hooks/build act as; give it rights through groups like anyone else.',
+          ),
+      })
+      .strict()
+      .default({ actor: 'ci' }),
+    alerts: z
+      .object({
+        recentDeploy: Duration.default('30m').describe(
+          'An alert for a service deployed this recently is tied to that deployment, with a Roll back button.',
+        ),
+        autoRollback: z
+          .boolean()
+          .default(false)
+          .describe('Roll that deployment back at once instead of offering the button.'),
+        channel: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Channel for alerts whose service has no channel of its own.'),
+      })
+      .strict()
+      .default({ recentDeploy: '30m', autoRollback: false }),
     engine: z
       .object({
         lease: Duration.default('30s').describe(

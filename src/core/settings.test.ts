@@ -15,6 +15,30 @@ describe('settings from the environment', () => {
     });
   });
 
+  it("reads the integrations' credentials, each from its variable or a file", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-settings-'));
+    writeFileSync(join(dir, 'argocd'), 'argo-token\n');
+    const s = readSettings({
+      SLIPWAY_WEBHOOK_SECRET: 'hook',
+      GITHUB_TOKEN: 'ghp_x',
+      GITHUB_API_URL: 'https://ghe.example.com/api/v3/',
+      ARGOCD_SERVER: 'https://argocd.example.com/',
+      ARGOCD_TOKEN_FILE: join(dir, 'argocd'),
+    });
+    expect(s.integrations).toEqual({
+      webhookSecret: 'hook',
+      alertmanagerToken: undefined,
+      githubToken: 'ghp_x',
+      githubApiUrl: 'https://ghe.example.com/api/v3',
+      githubWebhookSecret: undefined,
+      argocdServer: 'https://argocd.example.com',
+      argocdToken: 'argo-token',
+    });
+    expect(() => readSettings({ ARGOCD_SERVER: 'argocd.example.com' })).toThrow(
+      /give the URL of the Argo CD API server/,
+    );
+  });
+
   it('says how to fix a bad port or database URL', () => {
     expect(() => readSettings({ PORT: 'eighty' })).toThrow(/PORT is "eighty"/);
     expect(() => readSettings({ SLIPWAY_DATABASE_URL: 'mysql://x' })).toThrow(/postgres:\/\//);

@@ -15,6 +15,26 @@ export interface Settings {
   apiToken: string | undefined;
   logLevel: string | undefined;
   slack: SlackSettings | null;
+  /** Credentials of the webhooks and of the drivers that call other services. */
+  integrations: IntegrationSettings;
+}
+
+/** Each is read from `NAME` or from the file named by `NAME_FILE`; unset means "not used". */
+export interface IntegrationSettings {
+  /** SLIPWAY_WEBHOOK_SECRET: HMAC key of `X-Slipway-Signature` on /hooks/build, or its bearer token. */
+  webhookSecret: string | undefined;
+  /** SLIPWAY_ALERTMANAGER_TOKEN: bearer token Alertmanager sends to /hooks/alertmanager. */
+  alertmanagerToken: string | undefined;
+  /** GITHUB_TOKEN: for the github-actions driver. */
+  githubToken: string | undefined;
+  /** GITHUB_API_URL: GitHub's REST API (GitHub Enterprise: https://host/api/v3). */
+  githubApiUrl: string;
+  /** GITHUB_WEBHOOK_SECRET: verifies `X-Hub-Signature-256` on /hooks/github. */
+  githubWebhookSecret: string | undefined;
+  /** ARGOCD_SERVER: https://argocd.example.com */
+  argocdServer: string | undefined;
+  /** ARGOCD_TOKEN: an Argo CD API token (account or project role). */
+  argocdToken: string | undefined;
 }
 
 /** Slack is on when a bot token is set; it then needs a way to receive (HTTP or Socket Mode). */
@@ -47,6 +67,25 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     apiToken: secretFrom(env, 'SLIPWAY_API_TOKEN'),
     logLevel: env.SLIPWAY_LOG_LEVEL || undefined,
     slack: readSlackSettings(env),
+    integrations: readIntegrationSettings(env),
+  };
+}
+
+function readIntegrationSettings(env: NodeJS.ProcessEnv): IntegrationSettings {
+  const argocdServer = env.ARGOCD_SERVER || undefined;
+  if (argocdServer && !/^https?:\/\//.test(argocdServer)) {
+    throw new ConfigError(
+      `ARGOCD_SERVER is "${argocdServer}": give the URL of the Argo CD API server, e.g. https://argocd.example.com.`,
+    );
+  }
+  return {
+    webhookSecret: secretFrom(env, 'SLIPWAY_WEBHOOK_SECRET'),
+    alertmanagerToken: secretFrom(env, 'SLIPWAY_ALERTMANAGER_TOKEN'),
+    githubToken: secretFrom(env, 'GITHUB_TOKEN'),
+    githubApiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    githubWebhookSecret: secretFrom(env, 'GITHUB_WEBHOOK_SECRET'),
+    argocdServer: argocdServer?.replace(/\/+$/, ''),
+    argocdToken: secretFrom(env, 'ARGOCD_TOKEN'),
   };
 }
 

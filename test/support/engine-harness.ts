@@ -128,6 +128,15 @@ export function settingsFor(dir: string, databaseUrl?: string): Settings {
     apiToken: undefined,
     logLevel: 'silent',
     slack: null,
+    integrations: {
+      webhookSecret: undefined,
+      alertmanagerToken: undefined,
+      githubToken: undefined,
+      githubApiUrl: 'https://api.github.com',
+      githubWebhookSecret: undefined,
+      argocdServer: undefined,
+      argocdToken: undefined,
+    },
   };
 }
 
