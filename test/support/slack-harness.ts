@@ -86,7 +86,9 @@ export async function startSlackHarness(options: {
     async close() {
       await app.stop();
       await slack.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // A deployment still running when the test ends has a detached command supervisor that
+      // may write its last output meanwhile: retry instead of failing on ENOTEMPTY.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     },
   };
 }
