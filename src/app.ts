@@ -18,6 +18,7 @@ import type { Route } from './http/router.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
+import { buildHookRoute } from './webhooks/build/index.js';
 
 export interface App {
   config: Config;
@@ -115,6 +116,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     chat = { client, notifier, handle };
   }
+  // Always mounted: without SLIPWAY_WEBHOOK_SECRET it answers 503 saying so, not 404.
+  routes.push(
+    buildHookRoute({ engine, config, secret: settings.integrations.webhookSecret, log }),
+  );
   const http = createHttpServer({ engine, store, log, apiToken: settings.apiToken, routes });
   let stopping: Promise<void> | null = null;
   return {

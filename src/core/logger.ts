@@ -17,6 +17,8 @@ export const REDACT_PATHS = [
   'headers.authorization',
   'headers.cookie',
   'headers["x-slack-signature"]',
+  'headers["x-slipway-signature"]',
+  'headers["x-hub-signature-256"]',
   'req.headers.authorization',
   'env.SLACK_SIGNING_SECRET',
   'env.SLACK_BOT_TOKEN',
