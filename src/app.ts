@@ -11,6 +11,8 @@ import type { Config } from './config/schema.js';
 import { newProcessId } from './core/ids.js';
 import { redactUrl } from './core/logger.js';
 import type { Settings } from './core/settings.js';
+import { workflowRunReceiver } from './drivers/github-actions/index.js';
+import { githubWebhookRoute } from './drivers/github-actions/webhook.js';
 import { createDrivers } from './drivers/index.js';
 import type { DeployDriver } from './drivers/types.js';
 import { createEngine, createEventBus, type Engine } from './engine/index.js';
@@ -116,10 +118,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     chat = { client, notifier, handle };
   }
-  // Always mounted: without SLIPWAY_WEBHOOK_SECRET it answers 503 saying so, not 404.
+  // Always mounted: without GITHUB_WEBHOOK_SECRET it refuses deliveries saying so, not 404.
   routes.push(
-    buildHookRoute({ engine, config, secret: settings.integrations.webhookSecret, log }),
+    githubWebhookRoute({
+      secret: settings.integrations.githubWebhookSecret,
+      onWorkflowRun: workflowRunReceiver(drivers),
+      log: log.child({ component: 'github' }),
+    }),
   );
+  // Always mounted: without SLIPWAY_WEBHOOK_SECRET it answers 503 saying so, not 404.
+  routes.push(buildHookRoute({ engine, config, secret: settings.integrations.webhookSecret, log }));
   const http = createHttpServer({ engine, store, log, apiToken: settings.apiToken, routes });
   let stopping: Promise<void> | null = null;
   return {

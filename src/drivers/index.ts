@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import * as argocd from './argocd/index.js';
 import * as command from './command/index.js';
+import * as githubActions from './github-actions/index.js';
 import * as kubernetes from './kubernetes/index.js';
 import type { DeployDriver, DriverFactory, DriverFactoryContext } from './types.js';
 
@@ -8,13 +10,20 @@ import type { DeployDriver, DriverFactory, DriverFactoryContext } from './types.
  * is a visible one-line change; registry.test.ts fails when a driver folder is missing here.
  */
 export const drivers: ReadonlyMap<string, DriverFactory> = new Map<string, DriverFactory>([
+  ['argocd', (ctx) => argocd.createArgoCdDriver(ctx) as DeployDriver<unknown>],
   ['command', command.createCommandDriver],
+  [
+    'github-actions',
+    (ctx) => githubActions.createGitHubActionsDriver(ctx) as DeployDriver<unknown>,
+  ],
   ['kubernetes', (ctx) => kubernetes.createKubernetesDriver(ctx) as DeployDriver<unknown>],
 ]);
 
 /** Option schemas by driver id, reachable without building drivers (config validation). */
 const optionSchemas: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
+  ['argocd', argocd.optionsSchema],
   ['command', command.optionsSchema],
+  ['github-actions', githubActions.optionsSchema],
   ['kubernetes', kubernetes.optionsSchema],
 ]);
 

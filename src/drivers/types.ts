@@ -26,12 +26,24 @@ export interface DriverContext<Options> {
 export type DriverHandle = Record<string, unknown>;
 
 export type DriverOutcome =
-  | { ok: true; summary: string; url?: string }
+  | {
+      ok: true;
+      summary: string;
+      /** Where the deployed version can be tried (a preview): offered to its reviewers. */
+      url?: string;
+      /** A page about the work itself (the CI run, the GitOps application): linked in chat. */
+      link?: DriverLink;
+    }
   | {
       ok: false;
       reason: string /** Worth rolling back: the target may be half changed. */;
       changed: boolean;
     };
+
+export interface DriverLink {
+  label: string;
+  url: string;
+}
 
 /** What is live on the target, as far as the driver can tell. */
 export interface TargetStatus {

@@ -7,6 +7,7 @@ import type {
   DriverCapabilities,
   DriverContext,
   DriverHandle,
+  DriverLink,
   DriverOutcome,
 } from '../drivers/types.js';
 import type { EngineDeps } from './context.js';
@@ -16,7 +17,12 @@ import { emitTransition } from './requests.js';
  * Handles of the work started for a deployment, one per phase; stored as `driverRef`. `url` is
  * where the deployed version can be tried, when the driver said so (see `previewUrl`).
  */
-type Handles = { deploy?: DriverHandle; rollback?: DriverHandle; url?: string };
+type Handles = {
+  deploy?: DriverHandle;
+  rollback?: DriverHandle;
+  url?: string;
+  link?: DriverLink;
+};
 
 interface Run {
   deps: EngineDeps;
@@ -128,9 +134,15 @@ async function runPhase(
   }
   if (ctx.signal.aborted) return null;
   if (outcome.ok) {
+    const found = {
+      ...(outcome.url ? { url: outcome.url } : {}),
+      ...(outcome.link ? { link: outcome.link } : {}),
+    };
     return move(deps, d, ['running'], 'verifying', `${driver.id}: ${outcome.summary}`, {
       progress: outcome.summary,
-      ...(outcome.url ? { driverRef: { ...handles, [phase]: handle, url: outcome.url } } : {}),
+      ...(outcome.url || outcome.link
+        ? { driverRef: { ...handles, [phase]: handle, ...found } }
+        : {}),
     });
   }
   return fail(run, d, ['running'], outcome.reason, outcome.changed);

@@ -1,0 +1,151 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeployDriver } from '../types.js';
+import { workflowRunReceiver } from './index.js';
+import type { WorkflowRunEvent } from './schema.js';
+import { githubWebhookRoute, signatureMatches, signBody } from './webhook.js';
+
+const SECRET = "It's a Secret to Everybody";
+
+const event = {
+  action: 'completed',
+  workflow_run: {
+    id: 30433642,
+    name: 'Deploy',
+    display_title: 'deploy 1.2.3 to staging [c-1]',
+    run_number: 7,
+    event: 'workflow_dispatch',
+    head_branch: 'main',
+    status: 'completed',
+    conclusion: 'success',
+    html_url: 'https://github.com/acme/web/actions/runs/30433642',
+    created_at: '2026-03-01T10:00:00Z',
+  },
+  repository: { full_name: 'acme/web' },
+};
+
+describe('GitHub webhook signature', () => {
+  it('matches the example in GitHub’s documentation', () => {
+    // docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
+    expect(signBody(SECRET, 'Hello, World!')).toBe(
+      'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+    );
+  });
+
+  it('refuses a missing, truncated, other-algorithm or wrong signature', () => {
+    const body = Buffer.from('{}');
+    const good = signBody(SECRET, body);
+    expect(signatureMatches(SECRET, body, good)).toBe(true);
+    expect(signatureMatches(SECRET, body, undefined)).toBe(false);
+    expect(signatureMatches(SECRET, body, good.slice(0, -1))).toBe(false);
+    expect(signatureMatches(SECRET, body, `sha1=${good.slice(7)}`)).toBe(false);
+    expect(signatureMatches('other', body, good)).toBe(false);
+  });
+});
+
+describe('POST /hooks/github', () => {
+  let server: Server;
+  let url: string;
+  let received: WorkflowRunEvent[];
+
+  async function start(secret: string | undefined) {
+    received = [];
+    const route = githubWebhookRoute({
+      secret,
+      onWorkflowRun: (e) => received.push(e),
+      log: pino({ level: 'silent' }),
+    });
+    server = createServer((req, res) => {
+      void route.handler(req, res, {}, new URL(req.url ?? '/', 'http://x'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/github`;
+  }
+  beforeEach(() => start(SECRET));
+  afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  function deliver(
+    body: string,
+    headers: Record<string, string> = {},
+    options: { event?: string; delivery?: string; key?: string } = {},
+  ) {
+    return fetch(url, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': options.event ?? 'workflow_run',
+        'x-github-delivery': options.delivery ?? crypto.randomUUID(),
+        'x-hub-signature-256': `sha256=${createHmac('sha256', options.key ?? SECRET)
+          .update(body)
+          .digest('hex')}`,
+        ...headers,
+      },
+    });
+  }
+
+  it('hands a verified workflow_run to the driver, once per delivery id', async () => {
+    const body = JSON.stringify(event);
+    const first = await deliver(body, {}, { delivery: 'd-1' });
+    expect(first.status).toBe(200);
+    expect((await deliver(body, {}, { delivery: 'd-1' })).status).toBe(200);
+    expect(received).toEqual([expect.objectContaining({ action: 'completed' })]);
+    expect(received[0]?.workflow_run).toMatchObject({ id: 30433642, conclusion: 'success' });
+  });
+
+  it('refuses a delivery signed with another secret, or not signed', async () => {
+    const body = JSON.stringify(event);
+    const wrong = await deliver(body, {}, { key: 'guess' });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { message: string }).message).toMatch(/X-Hub-Signature-256/);
+    const tampered = await deliver(body.replace('success', 'failure'), {
+      'x-hub-signature-256': signBody(SECRET, body),
+    });
+    expect(tampered.status).toBe(401);
+    expect(received).toEqual([]);
+  });
+
+  it('refuses everything while no secret is configured', async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await start(undefined);
+    const answer = await deliver(JSON.stringify(event));
+    expect(answer.status).toBe(401);
+    expect(((await answer.json()) as { message: string }).message).toMatch(/GITHUB_WEBHOOK_SECRET/);
+    expect(received).toEqual([]);
+  });
+
+  it('answers ping, acknowledges other events, and refuses a malformed workflow_run', async () => {
+    const ping = await deliver(
+      JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 }),
+      {},
+      { event: 'ping' },
+    );
+    expect(ping.status).toBe(200);
+    expect(await ping.json()).toEqual({ message: 'pong' });
+    expect((await deliver('{}', {}, { event: 'push' })).status).toBe(202);
+    const bad = await deliver(JSON.stringify({ action: 'completed', workflow_run: { id: 'x' } }));
+    expect(bad.status).toBe(400);
+    expect(received).toEqual([]);
+  });
+
+  it('accepts the form-encoded content type GitHub can be set to', async () => {
+    const body = new URLSearchParams({ payload: JSON.stringify(event) }).toString();
+    const answer = await deliver(body, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(answer.status).toBe(200);
+    expect(received).toHaveLength(1);
+  });
+});
+
+describe('workflowRunReceiver', () => {
+  it('delivers to the github-actions driver among the drivers, and to nothing without one', () => {
+    const seen: WorkflowRunEvent[] = [];
+    const driver = { id: 'github-actions', workflowRun: (e: WorkflowRunEvent) => seen.push(e) };
+    const drivers = new Map([['github-actions', driver as unknown as DeployDriver<unknown>]]);
+    workflowRunReceiver(drivers)(event);
+    expect(seen).toEqual([event]);
+    expect(() => workflowRunReceiver(new Map())(event)).not.toThrow();
+  });
+});

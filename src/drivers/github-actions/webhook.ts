@@ -1,0 +1,129 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import { type Route, readBody, sendJson } from '../../http/router.js';
+import { WorkflowRunEvent } from './schema.js';
+
+export interface GitHubWebhookDeps {
+  /** GITHUB_WEBHOOK_SECRET; without it every delivery is refused (none can be verified). */
+  secret: string | undefined;
+  /** Called with each verified, first-seen `workflow_run` delivery, after it is answered. */
+  onWorkflowRun(event: WorkflowRunEvent): void;
+  log: Logger;
+  /** Delivery ids remembered to drop redeliveries. */
+  dedupeSize?: number;
+}
+
+// "Payloads are capped at 25 MB" (docs.github.com/webhooks/webhook-events-and-payloads).
+const MAX_BODY = 25 * 1024 * 1024;
+
+/**
+ * `POST /hooks/github`: GitHub's webhooks. Verifies `X-Hub-Signature-256` (`sha256=` and the hex
+ * HMAC-SHA256 of the raw body under the webhook's secret, compared in constant time:
+ * docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries), answers `ping`, drops a
+ * `X-GitHub-Delivery` already seen (a redelivery), and hands `workflow_run` events on. Other
+ * events are acknowledged and ignored, so a webhook subscribed to more does not show failures.
+ */
+export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
+  const log = deps.log.child({ component: 'github-webhook' });
+  const seen = deliveryMemory(deps.dedupeSize ?? 10_000);
+  return {
+    method: 'POST',
+    path: '/hooks/github',
+    async handler(req, res) {
+      const raw = await readBody(req, MAX_BODY);
+      const event = header(req, 'x-github-event');
+      const delivery = header(req, 'x-github-delivery');
+      if (!deps.secret) {
+        log.warn({ event, delivery }, 'refused a GitHub delivery: no webhook secret is set');
+        sendJson(res, 401, {
+          error: 'not_configured',
+          message:
+            "Slipway has no GITHUB_WEBHOOK_SECRET, so it cannot verify GitHub's deliveries: set it to the webhook's secret.",
+        });
+        return;
+      }
+      if (!signatureMatches(deps.secret, raw, header(req, 'x-hub-signature-256'))) {
+        log.warn({ event, delivery }, 'refused a GitHub delivery that failed verification');
+        sendJson(res, 401, {
+          error: 'invalid_signature',
+          message:
+            "X-Hub-Signature-256 is missing or does not match: the webhook's secret must equal GITHUB_WEBHOOK_SECRET.",
+        });
+        return;
+      }
+      if (event === 'ping') {
+        sendJson(res, 200, { message: 'pong' });
+        return;
+      }
+      if (event !== 'workflow_run') {
+        sendJson(res, 202, { message: `ignored: Slipway acts on workflow_run, not ${event}` });
+        return;
+      }
+      const parsed = WorkflowRunEvent.safeParse(parseJson(req, raw));
+      if (!parsed.success) {
+        sendJson(res, 400, {
+          error: 'invalid_payload',
+          message: `Not a workflow_run payload: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+        });
+        return;
+      }
+      if (delivery && !seen.first(delivery)) {
+        sendJson(res, 200, { message: 'already received' });
+        return;
+      }
+      sendJson(res, 200, { message: 'received' });
+      const run = parsed.data.workflow_run;
+      log.debug({ delivery, action: parsed.data.action, runId: run.id }, 'workflow_run received');
+      try {
+        deps.onWorkflowRun(parsed.data);
+      } catch (err) {
+        log.error({ err, delivery }, 'handling a workflow_run delivery failed');
+      }
+    },
+  };
+}
+
+/** `sha256=<hex>` as GitHub computes it; false for anything else, in constant time for the digest. */
+export function signatureMatches(secret: string, body: Buffer, given: string | undefined): boolean {
+  if (!given?.startsWith('sha256=')) return false;
+  const expected = Buffer.from(signBody(secret, body), 'utf8');
+  const actual = Buffer.from(given, 'utf8');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** The X-Hub-Signature-256 value GitHub sends for `body`. */
+export function signBody(secret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** GitHub sends JSON, or a form with the JSON in `payload` when the webhook says so. */
+function parseJson(req: IncomingMessage, raw: Buffer): unknown {
+  const text = raw.toString('utf8');
+  try {
+    if ((header(req, 'content-type') ?? '').includes('application/x-www-form-urlencoded')) {
+      return JSON.parse(new URLSearchParams(text).get('payload') ?? '');
+    }
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The last `size` delivery ids, oldest forgotten first. */
+function deliveryMemory(size: number) {
+  const ids = new Set<string>();
+  return {
+    first(id: string): boolean {
+      if (ids.has(id)) return false;
+      ids.add(id);
+      if (ids.size > size) ids.delete(ids.values().next().value as string);
+      return true;
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Json } from './argocd-controller.js';
+import { type ArgoCdDouble, startArgoCdDouble } from './argocd-double.js';
+
+let double: ArgoCdDouble;
+
+beforeEach(async () => {
+  double = await startArgoCdDouble();
+  double.add({ name: 'web', image: 'registry.test/web', version: '1.0.0' });
+});
+afterEach(() => double.close());
+
+async function api(method: string, path: string, body?: unknown, token = double.token) {
+  const response = await fetch(`${double.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: (await response.json()) as Json };
+}
+
+async function until(check: () => boolean, ms = 3_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const setVersion = (version: string) =>
+  api('PATCH', '/api/v1/applications/web', {
+    name: 'web',
+    patchType: 'merge',
+    patch: JSON.stringify({
+      spec: { source: { kustomize: { images: [`registry.test/web:${version}`] } } },
+    }),
+  });
+
+describe('Argo CD double', () => {
+  it('refuses requests without the token, with the gateway error shape, and records them', async () => {
+    const wrong = await api('GET', '/api/v1/applications/web', undefined, 'nope');
+    expect(wrong).toEqual({
+      status: 401,
+      json: {
+        error: expect.stringMatching(/invalid session/),
+        code: 16,
+        message: expect.any(String),
+      },
+    });
+    expect(double.expectCalled('GET', /applications\/web$/)[0]?.status).toBe(401);
+  });
+
+  it('answers 403 for a missing application unless a project is named, as Argo CD does', async () => {
+    expect((await api('GET', '/api/v1/applications/nope')).status).toBe(403);
+    expect((await api('GET', '/api/v1/applications/nope?projects=default')).status).toBe(404);
+    double.deny('sync');
+    const denied = await api('POST', '/api/v1/applications/web/sync', { name: 'web' });
+    expect(denied.json.message).toMatch(/^permission denied: applications, sync, default\/web/);
+  });
+
+  it('runs a sync: Running, then Succeeded with a history entry, then Progressing and Healthy', async () => {
+    await setVersion('1.1.0');
+    expect(double.app('web').status.sync.status).toBe('OutOfSync');
+    const sync = await api('POST', '/api/v1/applications/web/sync', {
+      name: 'web',
+      prune: false,
+      infos: [{ name: 'who', value: 'test' }],
+    });
+    expect(sync.json.operation.info).toEqual([{ name: 'who', value: 'test' }]);
+    const again = await api('POST', '/api/v1/applications/web/sync', { name: 'web' });
+    expect(again).toMatchObject({ status: 400, json: { code: 9 } });
+    expect(again.json.message).toBe('another operation is already in progress');
+    await until(() => double.app('web').status.operationState?.phase === 'Succeeded');
+    const done = double.app('web');
+    expect(done.operation).toBeUndefined();
+    expect(done.status.history.map((h: Json) => h.id)).toEqual([0, 1]);
+    expect(done.status.history[1].deployStartedAt).toBe(done.status.operationState.startedAt);
+    expect(done.status.sync.status).toBe('Synced');
+    await until(() => double.app('web').status.health.status === 'Healthy');
+    expect(double.app('web').status.summary.images).toEqual(['registry.test/web:1.1.0']);
+  });
+
+  it('degrades or fails the versions it is told to', async () => {
+    double.behave('2.0.0', 'fail');
+    await setVersion('2.0.0');
+    await api('POST', '/api/v1/applications/web/sync', { name: 'web' });
+    await until(() => double.app('web').status.operationState?.phase === 'Failed');
+    expect(double.app('web').status.operationState.message).toMatch(/failed to apply/);
+    expect(double.app('web').status.history).toHaveLength(1);
+
+    double.behave('3.0.0', 'degrade');
+    await setVersion('3.0.0');
+    await api('POST', '/api/v1/applications/web/sync', { name: 'web' });
+    await until(() => double.app('web').status.health.status === 'Degraded');
+    expect(double.app('web').status.health.message).toMatch(/progress deadline/);
+  });
+
+  it('rolls back to a history entry, and refuses to under automated sync', async () => {
+    double.setAutomated('web', true);
+    const refused = await api('POST', '/api/v1/applications/web/rollback', { name: 'web', id: 0 });
+    expect(refused.json.message).toBe('rollback cannot be initiated when auto-sync is enabled');
+    double.setAutomated('web', false);
+    const missing = await api('POST', '/api/v1/applications/web/rollback', { name: 'web', id: 7 });
+    expect(missing.json.message).toBe('application web does not have deployment with id 7');
+    const asText = await api('POST', '/api/v1/applications/web/rollback', { name: 'web', id: '0' });
+    expect(asText.status).toBe(400);
+    const rolled = await api('POST', '/api/v1/applications/web/rollback', { name: 'web', id: 0 });
+    expect(rolled.json.operation.sync.source.kustomize.images).toEqual(['registry.test/web:1.0.0']);
+  });
+
+  it('injects 5xx answers, before or after handling the request', async () => {
+    double.fail({ method: 'GET', path: /web$/, status: 503, times: 2 });
+    expect((await api('GET', '/api/v1/applications/web')).status).toBe(503);
+    expect((await api('GET', '/api/v1/applications/web')).status).toBe(503);
+    expect((await api('GET', '/api/v1/applications/web')).status).toBe(200);
+    double.fail({ method: 'POST', path: /sync$/, status: 502, afterHandling: true });
+    await setVersion('1.2.0');
+    expect((await api('POST', '/api/v1/applications/web/sync', { name: 'web' })).status).toBe(502);
+    expect(double.app('web').operation).toBeDefined();
+  });
+
+  it('refuses unknown fields, so a typo in the driver shows', async () => {
+    const typo = await api('POST', '/api/v1/applications/web/sync', { name: 'web', purne: true });
+    expect(typo).toMatchObject({ status: 400, json: { code: 3 } });
+    expect(typo.json.message).toMatch(/unknown field "purne"/);
+  });
+
+  it('streams the application as server-sent events', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${double.url}/api/v1/stream/applications?name=web`, {
+      headers: { authorization: `Bearer ${double.token}`, accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    const read = async () => {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+    };
+    await read();
+    expect(text).toMatch(/^data: \{"result":\{"type":"ADDED","application":\{/);
+    await setVersion('1.3.0');
+    while (!text.includes('"MODIFIED"')) await read();
+    controller.abort();
+  });
+});

@@ -1,0 +1,439 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createActionsState,
+  createdFilter,
+  type DoubleWorkflow,
+  type Run,
+  type RunPlan,
+} from './github-double-runs.js';
+
+export type { DoubleWorkflow, JobPlan, RunPlan } from './github-double-runs.js';
+
+/**
+ * A local stand-in for GitHub's Actions REST API and its `workflow_run` webhooks, for the
+ * github-actions driver. It follows the documented shapes and status codes of the endpoints the
+ * driver uses (docs.github.com/rest/actions/workflows, …/workflow-runs, …/workflow-jobs),
+ * refuses what GitHub refuses (credentials, unknown workflow or ref, undeclared or missing
+ * inputs, more than 25 inputs), runs each dispatch through queued → in_progress → completed,
+ * signs webhooks as GitHub does, records every call, and injects GitHub's failure modes.
+ *
+ * Stricter than GitHub on purpose: input values must be strings (the driver only sends strings)
+ * and a malformed `created` filter is a 422 rather than ignored.
+ */
+
+export interface Dispatch {
+  workflow: DoubleWorkflow;
+  ref: string;
+  inputs: Record<string, string>;
+}
+
+/** An answer forced on the next matching request(s), instead of the normal one. */
+export interface Fault {
+  method?: string;
+  path?: RegExp;
+  status: number;
+  /** Seconds, sent as Retry-After. */
+  retryAfter?: number;
+  /** Primary rate limit: x-ratelimit-remaining 0 and a reset this many seconds away. */
+  resetIn?: number;
+  message?: string;
+  times?: number;
+  /** The request is carried out before the fault is answered (the 5xx came after the work). */
+  processed?: boolean;
+}
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  /** Scheme of the Authorization header ("bearer", "token"), never the token. */
+  auth: string | null;
+  status: number;
+}
+
+export interface Delivery {
+  event: string;
+  action: string | undefined;
+  runId: number | undefined;
+  status: number | 'unreachable';
+}
+
+export interface DoubleOptions {
+  owner: string;
+  repo: string;
+  token: string;
+  /** Tokens that may read but not write Actions (403 on dispatch and cancel). */
+  readOnlyTokens?: string[];
+  branches?: string[];
+  workflows: DoubleWorkflow[];
+  webhook?: { url: string; secret: string };
+}
+
+export interface GitHubDouble {
+  /** API root to give the driver as GITHUB_API_URL. */
+  url: string;
+  calls: RecordedCall[];
+  deliveries: Delivery[];
+  runs(): Record<string, unknown>[];
+  called(method: string, path: RegExp): RecordedCall[];
+  /** How the next dispatches' runs behave, in order; then the default (one job, success). */
+  planNext(...plans: RunPlan[]): void;
+  inject(fault: Fault): void;
+  /** Injected faults no request has met yet: a test that expected them to be hit fails. */
+  unusedFaults(): Fault[];
+  setWebhook(webhook: { url: string; secret: string } | null): void;
+  /** Sends a ping, as GitHub does when a webhook is created. */
+  ping(): Promise<Delivery>;
+  /** Adds a run nobody dispatched through the double (someone else's, from the UI). */
+  addForeignRun(title: string, workflowId?: number): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+/** The run-name the github-actions driver's README asks for. */
+export const SLIPWAY_RUN_NAME =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not a JS template
+  'deploy ${{ inputs.version }} to ${{ inputs.environment }} [${{ inputs.correlation_id }}]';
+
+/** A deploy workflow as the driver's README describes it, with the inputs Slipway sends. */
+export function slipwayWorkflow(overrides: Partial<DoubleWorkflow> = {}): DoubleWorkflow {
+  return {
+    id: 161335,
+    file: 'deploy.yml',
+    name: 'Deploy',
+    inputs: {
+      version: { required: true },
+      environment: { required: true },
+      correlation_id: { required: true },
+    },
+    runName: SLIPWAY_RUN_NAME,
+    ...overrides,
+  };
+}
+
+// GitHub's error bodies carry a documentation_url and, since 2023, the status as a string.
+const DOCS = 'https://docs.github.com/rest/actions';
+const MAX_INPUTS = 25;
+
+export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubDouble> {
+  const branches = options.branches ?? ['main'];
+  const calls: RecordedCall[] = [];
+  const deliveries: Delivery[] = [];
+  const plans: RunPlan[] = [];
+  const faults: (Fault & { left: number })[] = [];
+  let webhook = options.webhook ?? null;
+  let deliveryChain: Promise<unknown> = Promise.resolve();
+  let baseUrl = '';
+  const fullName = `${options.owner}/${options.repo}`;
+  const repository = {
+    id: 1296269,
+    name: options.repo,
+    full_name: fullName,
+    owner: { login: options.owner },
+  };
+
+  const actions = createActionsState({ repository, apiUrl: () => baseUrl, onRunEvent: runEvent });
+  const runs = actions.runs;
+
+  function send(res: Sink, status: number, body?: unknown, headers = {}) {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, {
+      ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': '4999',
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+      'x-ratelimit-resource': 'core',
+      'x-github-api-version-selected': '2022-11-28',
+      ...headers,
+    });
+    res.end(text);
+  }
+  const refuse = (res: Sink, status: number, message: string, headers = {}) =>
+    send(res, status, { message, documentation_url: DOCS, status: String(status) }, headers);
+
+  function workflowOf(ref: string): DoubleWorkflow | undefined {
+    return options.workflows.find((w) => w.file === ref || String(w.id) === ref);
+  }
+
+  function deliver(event: string, payload: Record<string, unknown>, run?: Run): Promise<Delivery> {
+    const hook = webhook;
+    const record: Delivery = {
+      event,
+      action: payload.action as string | undefined,
+      runId: run?.id,
+      status: 'unreachable',
+    };
+    const sent = deliveryChain.then(async () => {
+      if (!hook) return record;
+      const body = JSON.stringify(payload);
+      try {
+        const answer = await fetch(hook.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'GitHub-Hookshot/double',
+            'x-github-event': event,
+            'x-github-delivery': randomUUID(),
+            'x-github-hook-id': '4242',
+            'x-github-hook-installation-target-type': 'repository',
+            'x-github-hook-installation-target-id': String(repository.id),
+            'x-hub-signature': `sha1=${createHmac('sha1', hook.secret).update(body).digest('hex')}`,
+            'x-hub-signature-256': `sha256=${createHmac('sha256', hook.secret).update(body).digest('hex')}`,
+          },
+          body,
+          // GitHub gives up on a delivery after 10 s and does not retry it by itself.
+          signal: AbortSignal.timeout(10_000),
+        });
+        await answer.arrayBuffer();
+        record.status = answer.status;
+      } catch {
+        record.status = 'unreachable';
+      }
+      deliveries.push(record);
+      return record;
+    });
+    deliveryChain = sent;
+    return sent;
+  }
+
+  function runEvent(action: string, run: Run, plan: RunPlan) {
+    if (plan.withholdWebhooks || !webhook) return;
+    const workflow = options.workflows.find((w) => w.id === run.workflow_id);
+    void deliver(
+      'workflow_run',
+      {
+        action,
+        workflow_run: { ...run },
+        workflow: { id: workflow?.id, name: workflow?.name, path: run.path, state: 'active' },
+        repository,
+        sender: { login: 'slipway-bot', type: 'User' },
+      },
+      run,
+    );
+  }
+
+  function dispatch(req: Parsed, res: Sink, workflow: DoubleWorkflow) {
+    const body = req.body as { ref?: unknown; inputs?: unknown } | undefined;
+    if (body === undefined) return refuse(res, 400, 'Problems parsing JSON');
+    if (body.ref === undefined)
+      return refuse(res, 422, 'Invalid request.\n\n"ref" wasn\'t supplied.');
+    if (typeof body.ref !== 'string')
+      return refuse(
+        res,
+        422,
+        `Invalid request.\n\nFor 'properties/ref', ${JSON.stringify(body.ref)} is not a string.`,
+      );
+    const given = body.inputs ?? {};
+    if (typeof given !== 'object' || given === null || Array.isArray(given))
+      return refuse(
+        res,
+        422,
+        `Invalid request.\n\nFor 'properties/inputs', ${JSON.stringify(given)} is not an object.`,
+      );
+    const inputs = given as Record<string, unknown>;
+    if (Object.keys(inputs).length > MAX_INPUTS)
+      return refuse(
+        res,
+        422,
+        `Invalid request.\n\nFor 'properties/inputs', the maximum number of properties is ${MAX_INPUTS}.`,
+      );
+    for (const [name, value] of Object.entries(inputs)) {
+      if (typeof value !== 'string')
+        return refuse(
+          res,
+          422,
+          `Invalid request.\n\nFor 'properties/${name}', ${JSON.stringify(value)} is not a string.`,
+        );
+    }
+    const ref = body.ref.replace(/^refs\/(heads|tags)\//, '');
+    if (!branches.includes(ref)) return refuse(res, 422, `No ref found for: ${body.ref}`);
+    if (!workflow.inputs)
+      return refuse(res, 422, "Workflow does not have 'workflow_dispatch' trigger");
+    const declared = workflow.inputs;
+    const unexpected = Object.keys(inputs).filter((name) => !(name in declared));
+    if (unexpected.length > 0)
+      return refuse(res, 422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
+    const values: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(declared)) {
+      const value = (inputs[name] as string | undefined) ?? spec.default;
+      if (value === undefined && spec.required)
+        return refuse(res, 422, `Required input '${name}' not provided`);
+      values[name] = value ?? '';
+    }
+    const plan = plans.shift() ?? {};
+    send(res, 204);
+    if (!plan.neverStarts) actions.start(workflow, ref, values, plan);
+  }
+
+  function listRuns(req: Parsed, res: Sink, workflow: DoubleWorkflow) {
+    const q = req.query;
+    const created = q.created ? createdFilter(q.created) : () => true;
+    if (!created) return refuse(res, 422, `Invalid created filter: ${q.created}`);
+    const perPage = Math.min(100, Number(q.per_page ?? 30));
+    const page = Math.max(1, Number(q.page ?? 1));
+    const matching = runs
+      .filter((r) => r.workflow_id === workflow.id)
+      .filter((r) => !q.event || r.event === q.event)
+      .filter((r) => !q.branch || r.head_branch === q.branch)
+      .filter((r) => !q.status || r.status === q.status || r.conclusion === q.status)
+      .filter((r) => created(String(r.created_at)))
+      .sort((a, b) => b.id - a.id);
+    send(res, 200, {
+      total_count: matching.length,
+      workflow_runs: matching.slice((page - 1) * perPage, page * perPage),
+    });
+  }
+
+  function cancel(res: Sink, run: Run) {
+    if (run.status === 'completed')
+      return refuse(res, 409, 'Cannot cancel a workflow run that is completed.');
+    send(res, 202, {});
+    actions.cancel(run);
+  }
+
+  function route(req: Parsed, res: Sink) {
+    const m =
+      /^\/repos\/([^/]+)\/([^/]+)\/actions\/(workflows\/([^/]+)\/(dispatches|runs)|runs\/(\d+)(\/jobs|\/cancel)?)$/.exec(
+        req.path,
+      );
+    if (!m || `${m[1]}/${m[2]}`.toLowerCase() !== fullName.toLowerCase())
+      return refuse(res, 404, 'Not Found');
+    const write = req.method === 'POST';
+    if (write && options.readOnlyTokens?.includes(req.token ?? ''))
+      return refuse(res, 403, 'Resource not accessible by personal access token');
+    if (m[4] !== undefined) {
+      const workflow = workflowOf(decodeURIComponent(m[4]));
+      if (!workflow) return refuse(res, 404, 'Not Found');
+      if (m[5] === 'dispatches' && req.method === 'POST') return dispatch(req, res, workflow);
+      if (m[5] === 'runs' && req.method === 'GET') return listRuns(req, res, workflow);
+      return refuse(res, 404, 'Not Found');
+    }
+    const run = runs.find((r) => r.id === Number(m[6]));
+    if (!run) return refuse(res, 404, 'Not Found');
+    if (!m[7] && req.method === 'GET') return send(res, 200, run);
+    if (m[7] === '/jobs' && req.method === 'GET') {
+      const list = actions.jobsOf(run.id);
+      return send(res, 200, { total_count: list.length, jobs: list });
+    }
+    if (m[7] === '/cancel' && req.method === 'POST') return cancel(res, run);
+    return refuse(res, 404, 'Not Found');
+  }
+
+  const server = createServer((incoming, res) => {
+    void parse(incoming).then((req) => {
+      const call: RecordedCall = {
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        body: req.body,
+        auth: req.scheme,
+        status: 0,
+      };
+      calls.push(call);
+      res.on('finish', () => {
+        call.status = res.statusCode;
+      });
+      if (!req.scheme) return refuse(res, 401, 'Requires authentication');
+      if (req.token !== options.token && !options.readOnlyTokens?.includes(req.token ?? ''))
+        return refuse(res, 401, 'Bad credentials');
+      const fault = faults.find(
+        (f) =>
+          f.left > 0 &&
+          (!f.method || f.method === req.method) &&
+          (!f.path || f.path.test(req.path)),
+      );
+      if (fault) {
+        fault.left--;
+        // A 5xx from a proxy in front of GitHub can come after the work was done.
+        if (fault.processed) route(req, discard);
+        return injected(res, fault);
+      }
+      route(req, res);
+    });
+  });
+
+  function injected(res: ServerResponse, fault: Fault) {
+    const headers: Record<string, string> = {};
+    if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+    if (fault.resetIn !== undefined) {
+      headers['x-ratelimit-remaining'] = '0';
+      headers['x-ratelimit-reset'] = String(Math.ceil(Date.now() / 1000) + fault.resetIn);
+    }
+    const message =
+      fault.message ??
+      (fault.status === 429 || fault.resetIn !== undefined
+        ? 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
+        : 'Server Error');
+    if (fault.status >= 500 && !fault.message) return send(res, fault.status, undefined, headers);
+    refuse(res, fault.status, message, headers);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: baseUrl,
+    calls,
+    deliveries,
+    runs: () => runs.map((run) => ({ ...run })),
+    called: (method, path) => calls.filter((c) => c.method === method && path.test(c.path)),
+    planNext: (...next) => plans.push(...next),
+    inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
+    unusedFaults: () => faults.filter((f) => f.left > 0),
+    setWebhook(next) {
+      webhook = next;
+    },
+    ping: () => deliver('ping', { zen: 'Design for failure.', hook_id: 4242, repository }),
+    addForeignRun(title, workflowId) {
+      const workflow = options.workflows.find((w) => w.id === workflowId) ?? options.workflows[0];
+      if (!workflow) throw new Error('the double has no workflow');
+      return actions.foreign(workflow, branches[0] ?? 'main', title);
+    },
+    async close() {
+      actions.stop();
+      await deliveryChain.catch(() => undefined);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Where an answer is written: a response, or nowhere (`discard`). */
+type Sink = Pick<ServerResponse, 'writeHead' | 'end'>;
+const discard: Sink = {
+  writeHead: () => discard as ServerResponse,
+  end: () => discard as ServerResponse,
+};
+
+interface Parsed {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  scheme: string | null;
+  token: string | null;
+}
+
+async function parse(req: IncomingMessage): Promise<Parsed> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : req.method === 'POST' ? {} : undefined;
+  } catch {
+    body = undefined;
+  }
+  const url = new URL(req.url ?? '/', 'http://double');
+  const auth = /^(bearer|token)\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    body,
+    scheme: auth?.[1]?.toLowerCase() ?? null,
+    token: auth?.[2] ?? null,
+  };
+}
