@@ -20,6 +20,7 @@ import type { Route } from './http/router.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
+import { createAlertmanagerWebhook } from './webhooks/alertmanager/index.js';
 import { buildHookRoute } from './webhooks/build/index.js';
 
 export interface App {
@@ -126,6 +127,16 @@ export async function createApp(options: AppOptions): Promise<App> {
       log: log.child({ component: 'github' }),
     }),
   );
+  // Always mounted: without SLIPWAY_ALERTMANAGER_TOKEN it answers 503 saying so, not 404.
+  const alertmanager = createAlertmanagerWebhook({
+    token: settings.integrations.alertmanagerToken,
+    config,
+    store,
+    engine,
+    chat: chat?.client ?? null,
+    log,
+  });
+  routes.push(alertmanager.route);
   // Always mounted: without SLIPWAY_WEBHOOK_SECRET it answers 503 saying so, not 404.
   routes.push(buildHookRoute({ engine, config, secret: settings.integrations.webhookSecret, log }));
   const http = createHttpServer({ engine, store, log, apiToken: settings.apiToken, routes });
@@ -140,6 +151,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     chat,
     async start() {
       chat?.notifier.start();
+      alertmanager.start();
       engine.start();
       await socket?.start();
     },
@@ -150,6 +162,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         await engine.stop();
         // After the engine: the final states of what it was running still reach chat.
         await chat?.notifier.stop();
+        // After the engine too: the final state of a rollback an alert asked for reaches it.
+        await alertmanager.stop();
         await http.close();
         await store.close();
       })();

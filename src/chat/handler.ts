@@ -182,11 +182,19 @@ async function rollBackFrom(e: ActionEvent, deps: HandlerDeps): Promise<void> {
     service: d.service,
     environment: d.environment,
     version: d.previousVersion,
-    idempotencyKey: `rollback-of:${d.id}`,
+    idempotencyKey: rollbackKey(d.id),
   });
   if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
   if (r.duplicate) return answerPrivately(e, alreadyRequested(r.deployment), deps);
   await announce(e, acceptedView(r.deployment, r.notes), deps);
+}
+
+/**
+ * The idempotency key of "roll back this deployment": one rollback per deployment, whether it
+ * comes from its message's button, an alert's button, or an automatic rollback on an alert.
+ */
+export function rollbackKey(deploymentId: string): string {
+  return `rollback-of:${deploymentId}`;
 }
 
 function alreadyRequested(d: Deployment): MessageView {

@@ -1,4 +1,11 @@
 import { sql } from 'kysely';
+import {
+  claimAlertMessage,
+  latestAlertMessage,
+  listAlertMessages,
+  saveAlertGroup,
+  setAlertMessageTs,
+} from './alert-messages.js';
 import { addApproval, listApprovals } from './approvals.js';
 import { claimMessage, listMessages, saveMessage, setMessageTs } from './chat-messages.js';
 import type { StoreContext } from './context.js';
@@ -63,5 +70,11 @@ export function createKyselyStore(ctx: StoreContext): Store {
     claimMessage: (message, staleAfterMs) => claimMessage(ctx, message, staleAfterMs),
     setMessageTs: (message) => setMessageTs(ctx, message),
     listMessages: (id) => listMessages(ctx, id),
+
+    latestAlertMessage: (groupId) => latestAlertMessage(ctx, groupId),
+    saveAlertGroup: (group) => saveAlertGroup(ctx, group),
+    claimAlertMessage: (key, staleAfterMs) => claimAlertMessage(ctx, key, staleAfterMs),
+    setAlertMessageTs: (key) => setAlertMessageTs(ctx, key),
+    listAlertMessages: (filter) => listAlertMessages(ctx, filter),
   };
 }

@@ -10,6 +10,7 @@ import type {
   Transition,
 } from '../core/deployment.js';
 import type {
+  AlertMessagesTable,
   ApprovalsTable,
   ChatMessagesTable,
   DeploymentsTable,
@@ -17,7 +18,13 @@ import type {
   ReviewDecisionsTable,
   TransitionsTable,
 } from './tables.js';
-import type { ChatMessageRecord, DeploymentPatch, NewDeployment, ReviewDecision } from './types.js';
+import type {
+  AlertMessageRecord,
+  ChatMessageRecord,
+  DeploymentPatch,
+  NewDeployment,
+  ReviewDecision,
+} from './types.js';
 
 /** Postgres may hand BIGINT back as text; SQLite as a number. Both become a Date. */
 export function toDate(value: number | string): Date {
@@ -173,5 +180,21 @@ export function toReviewDecision(row: ReviewDecisionsTable): ReviewDecision {
     decision: row.decision as ReviewDecision['decision'],
     actor: row.actor,
     at: toDate(row.at),
+  };
+}
+
+export function toAlertMessage(row: AlertMessagesTable): AlertMessageRecord {
+  return {
+    groupId: row.group_id,
+    episode: Number(row.episode),
+    groupKey: row.group_key,
+    state: JSON.parse(row.state),
+    revision: Number(row.revision),
+    deploymentId: row.deployment_id,
+    channel: row.channel,
+    ts: row.ts,
+    claimedAt: toDateOrNull(row.claimed_at),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
   };
 }

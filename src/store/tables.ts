@@ -84,6 +84,25 @@ export interface ReviewDecisionsTable {
   at: number;
 }
 
+export interface AlertMessagesTable {
+  /** A hash of Alertmanager's groupKey (see AlertMessageRecord). */
+  group_id: string;
+  episode: number;
+  group_key: string;
+  /** JSON text of the merged group. */
+  state: string;
+  revision: number;
+  deployment_id: string | null;
+  /** NULL until a process reserves the message. */
+  channel: string | null;
+  /** NULL while the message is not posted yet. */
+  ts: string | null;
+  /** When the message was last reserved: a reservation this old without `ts` was abandoned. */
+  claimed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Tables {
   deployments: DeploymentsTable;
   transitions: TransitionsTable;
@@ -91,4 +110,5 @@ export interface Tables {
   locks: LocksTable;
   chat_messages: ChatMessagesTable;
   review_decisions: ReviewDecisionsTable;
+  alert_messages: AlertMessagesTable;
 }

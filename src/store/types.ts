@@ -83,6 +83,30 @@ export interface ReviewDecision {
   at: Date;
 }
 
+/**
+ * The chat message of an Alertmanager alert group (POST /hooks/alertmanager). `groupId` is a hash
+ * of Alertmanager's `groupKey`; `episode` counts how often the group fired anew after it was
+ * resolved (each episode gets its own message). `state` is the group as the webhook merged it:
+ * JSON the store keeps without reading. `revision` grows with every save (compare-and-set).
+ */
+export interface AlertMessageRecord {
+  groupId: string;
+  episode: number;
+  groupKey: string;
+  state: unknown;
+  revision: number;
+  /** The recent deployment the alerts were tied to, if any. */
+  deploymentId: string | null;
+  /** Null until a process reserves the message. */
+  channel: string | null;
+  /** Null while the message is not posted yet. */
+  ts: string | null;
+  /** When the message was last reserved. */
+  claimedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export type LockResult =
   | { ok: true; lock: Lock; replaced: Lock | null }
   | { ok: false; heldBy: Lock };
@@ -212,4 +236,41 @@ export interface Store {
   }): Promise<ChatMessageRecord | null>;
   /** The messages of a deployment, oldest first. */
   listMessages(deploymentId: string): Promise<ChatMessageRecord[]>;
+
+  /** The newest episode of an alert group, or null when the group was never seen. */
+  latestAlertMessage(groupId: string): Promise<AlertMessageRecord | null>;
+  /**
+   * Compare-and-set on an alert group. With `revision` 0, inserts the episode (revision 1) and
+   * returns null when it exists already. Otherwise updates `state` and `deploymentId` when the
+   * stored revision is still `revision`, adding one to it, and returns null when another process
+   * saved first. Throws NotFoundError when `deploymentId` names no deployment.
+   */
+  saveAlertGroup(group: {
+    groupId: string;
+    episode: number;
+    groupKey: string;
+    state: unknown;
+    deploymentId: string | null;
+    revision: number;
+    at?: Date;
+  }): Promise<AlertMessageRecord | null>;
+  /**
+   * Reserves the message of an alert group's episode before posting it, as `claimMessage` does:
+   * `claimed: true` for exactly one caller, unless a message is posted already or reserved by
+   * someone else less than `staleAfterMs` ago. Throws NotFoundError when the episode is unknown.
+   */
+  claimAlertMessage(
+    key: { groupId: string; episode: number; channel: string; at?: Date },
+    staleAfterMs?: number,
+  ): Promise<{ claimed: boolean; message: AlertMessageRecord }>;
+  /** Completes a reservation; a message already recorded stays. Returns the row, or null. */
+  setAlertMessageTs(key: {
+    groupId: string;
+    episode: number;
+    channel: string;
+    ts: string;
+    at?: Date;
+  }): Promise<AlertMessageRecord | null>;
+  /** Alert groups tied to a deployment, oldest first. */
+  listAlertMessages(filter: { deploymentId: string }): Promise<AlertMessageRecord[]>;
 }

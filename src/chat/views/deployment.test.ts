@@ -93,6 +93,28 @@ describe('deploymentView', () => {
     expect(failed.context).toContain('took 42s');
   });
 
+  it('links what the driver reported: the preview to try and the page of the run', () => {
+    const view = deploymentView(
+      deployment({
+        state: 'succeeded',
+        driverRef: {
+          deploy: { runId: 7 },
+          url: 'http://fix-login.branch.preview.example.com',
+          link: { label: 'GitHub run', url: 'https://github.com/acme/web/actions/runs/7' },
+        },
+      }),
+    );
+    expect(view.links).toEqual([
+      { label: 'Open staging', url: 'http://fix-login.branch.preview.example.com' },
+      { label: 'GitHub run', url: 'https://github.com/acme/web/actions/runs/7' },
+    ]);
+    // Only web links become buttons: a driver's handle is not trusted to be one.
+    const odd = deploymentView(
+      deployment({ driverRef: { link: { label: 'x', url: 'javascript:1' } } }),
+    );
+    expect(odd.links).toBeUndefined();
+  });
+
   it('says what a queued deployment waits for', () => {
     const ahead = deployment({ id: 'd-ahead', version: '1.4.1', requestedBy: 'U-BOB' });
     const view = deploymentView(deployment({ state: 'queued' }), { queuedBehind: ahead });

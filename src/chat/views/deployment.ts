@@ -73,8 +73,19 @@ export function deploymentView(d: Deployment, options: DeploymentViewOptions = {
   };
   const actions = actionsOf(d);
   if (actions.length > 0) view.actions = actions;
-  if (options.links && options.links.length > 0) view.links = options.links;
+  const links = [...driverLinks(d), ...(options.links ?? [])];
+  if (links.length > 0) view.links = links;
   return view;
+}
+
+/** What the driver reported: where the version can be tried, and its page about the work. */
+function driverLinks(d: Deployment): { label: string; url: string }[] {
+  const ref = (d.driverRef ?? {}) as { url?: unknown; link?: { label?: unknown; url?: unknown } };
+  const links: { label: string; url: string }[] = [];
+  if (typeof ref.url === 'string') links.push({ label: `Open ${d.environment}`, url: ref.url });
+  if (typeof ref.link?.url === 'string' && typeof ref.link.label === 'string')
+    links.push({ label: ref.link.label, url: ref.link.url });
+  return links.filter((l) => /^https?:\/\//.test(l.url));
 }
 
 function bodyOf(d: Deployment, options: DeploymentViewOptions): string {
@@ -166,23 +177,32 @@ function actionsOf(d: Deployment): ViewAction[] {
     case 'requested':
     case 'queued':
       return [cancel];
-    case 'succeeded':
-      if (!d.previousVersion) return [];
-      return [
-        {
-          id: 'rollback',
-          label: 'Roll back',
-          value: d.id,
-          style: 'danger',
-          confirm: {
-            title: `Roll back ${d.service} in ${d.environment}?`,
-            text: `This deploys ${d.previousVersion} to ${d.environment} again, replacing ${d.version}.`,
-            confirm: 'Roll back',
-            deny: `Keep ${d.version}`,
-          },
-        },
-      ];
+    case 'succeeded': {
+      const rollback = rollbackAction(d);
+      return rollback ? [rollback] : [];
+    }
     default:
       return [];
   }
+}
+
+/**
+ * "Roll back" for a deployment that went live, on its own message and on an alert's about it: the
+ * same action and value, so the handler starts one rollback whichever is clicked. None without
+ * a version to go back to.
+ */
+export function rollbackAction(d: Deployment): ViewAction | null {
+  if (!d.previousVersion) return null;
+  return {
+    id: 'rollback',
+    label: 'Roll back',
+    value: d.id,
+    style: 'danger',
+    confirm: {
+      title: `Roll back ${d.service} in ${d.environment}?`,
+      text: `This deploys ${d.previousVersion} to ${d.environment} again, replacing ${d.version}.`,
+      confirm: 'Roll back',
+      deny: `Keep ${d.version}`,
+    },
+  };
 }

@@ -15,6 +15,7 @@ export {
   type DeploymentViewOptions,
   deploymentTitle,
   deploymentView,
+  rollbackAction,
   stateLabel,
   toneOf,
 } from './deployment.js';

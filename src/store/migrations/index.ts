@@ -4,6 +4,7 @@ import * as initial from './001-initial.js';
 import * as chatMessages from './002-chat-messages.js';
 import * as reviewDecisions from './003-review-decisions.js';
 import * as buildRefs from './004-build-refs.js';
+import * as alertMessages from './005-alert-messages.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -14,6 +15,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '002-chat-messages': chatMessages,
   '003-review-decisions': reviewDecisions,
   '004-build-refs': buildRefs,
+  '005-alert-messages': alertMessages,
 };
 
 const provider: MigrationProvider = {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { newDeployment, type SuiteContext } from './fixtures.js';
 
-const ALL = ['001-initial', '002-chat-messages', '003-review-decisions', '004-build-refs'];
+const ALL = [
+  '001-initial',
+  '002-chat-messages',
+  '003-review-decisions',
+  '004-build-refs',
+  '005-alert-messages',
+];
 
 export function migrationCases(ctx: SuiteContext): void {
   describe('migrations', () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { createStore } from '../index.js';
 import type { Store } from '../types.js';
+import { alertCases } from './alert-cases.js';
 import { deploymentCases } from './deployment-cases.js';
 import type { StoreSuiteTarget, SuiteContext } from './fixtures.js';
 import { approvalAndLockCases } from './lock-cases.js';
@@ -78,5 +79,6 @@ export function storeSuite(target: StoreSuiteTarget): void {
     approvalAndLockCases(ctx);
     messageCases(ctx);
     reviewCases(ctx);
+    alertCases(ctx);
   });
 }
