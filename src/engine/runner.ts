@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { driverBinding, findEnvironment, findService } from '../config/index.js';
 import type { Deployment, DeploymentState } from '../core/deployment.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
+import { sleep } from '../core/sleep.js';
 import type {
   DeployDriver,
   DriverCapabilities,
@@ -335,16 +336,4 @@ function capabilitiesOf(run: Run): DriverCapabilities {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

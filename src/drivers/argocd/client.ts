@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { RetryableError } from '../../core/errors.js';
+import { sleep } from '../../core/sleep.js';
 import { ArgoCdError, type Attempt, explain, HttpFailure } from './errors.js';
 import { Application, StreamMessage } from './schema.js';
 import { sseMessages } from './sse.js';
@@ -227,17 +228,4 @@ function retryAfterMs(header: string | null): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

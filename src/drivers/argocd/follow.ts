@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { RetryableError } from '../../core/errors.js';
-import { type AppRef, type ArgoCdClient, sleep } from './client.js';
+import { sleep } from '../../core/sleep.js';
+import type { AppRef, ArgoCdClient } from './client.js';
 import type { Application } from './schema.js';
 
 export interface FollowRequest {

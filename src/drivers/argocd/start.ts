@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { type AppRef, type ArgoCdClient, type SyncRequest, sleep } from './client.js';
+import { sleep } from '../../core/sleep.js';
+import type { AppRef, ArgoCdClient, SyncRequest } from './client.js';
 import { ArgoCdError } from './errors.js';
 import { describeApp, RUNNING, TAG_INFO, tagged } from './judge.js';
 import { fingerprint, type Override, versionIn } from './override.js';
