@@ -10,9 +10,10 @@
 #   scripts/k8s-testenv.sh status                print the pids and whether they run
 #   scripts/k8s-testenv.sh bin-dir               print the binary cache directory
 #
-# Binaries come from Go modules only (see scripts/k8s-testenv/{kube,kwok,etcd}/go.mod):
-# kube-apiserver, kube-controller-manager and kube-scheduler from k8s.io/kubernetes,
-# kwok from sigs.k8s.io/kwok and etcd from go.etcd.io/etcd/server/v3. They are cached in
+# Binaries come from Go modules only (see scripts/k8s-testenv/{kube,kwok,etcd,helm}/go.mod):
+# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from k8s.io/kubernetes,
+# kwok from sigs.k8s.io/kwok, etcd from go.etcd.io/etcd/server/v3 and helm (for the chart in
+# deploy/helm) from helm.sh/helm/v4. They are cached in
 #   ${SLIPWAY_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}/k8s-<k8s>-kwok-<kwok>-etcd-<etcd>/bin
 # Nothing else is downloaded.
 #
@@ -29,6 +30,7 @@ MODS="$HERE/k8s-testenv"
 K8S_VERSION="v1.36.3"
 KWOK_VERSION="v0.8.0"
 ETCD_VERSION="v3.6.16"
+HELM_VERSION="v4.3.2"
 CACHE_ROOT="${SLIPWAY_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}"
 BIN="$CACHE_ROOT/k8s-$K8S_VERSION-kwok-$KWOK_VERSION-etcd-$ETCD_VERSION/bin"
 STATE="${SLIPWAY_K8S_STATE:-${TMPDIR:-/tmp}/slipway-k8s-testenv}"
@@ -62,13 +64,18 @@ cmd_build() {
   kv+=" -X k8s.io/component-base/version.gitTreeState=clean"
   kv+=" -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
   local c
-  for c in kube-apiserver kube-controller-manager kube-scheduler; do
+  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
     [[ -x "$BIN/$c" ]] || go_build "$MODS/kube" "k8s.io/kubernetes/cmd/$c" "$BIN/$c" "$kv"
   done
   [[ -x "$BIN/kwok" ]] || go_build "$MODS/kwok" sigs.k8s.io/kwok/cmd/kwok "$BIN/kwok" \
     "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
   if [[ -z "${SLIPWAY_ETCD:-}" && ! -x "$BIN/etcd" ]]; then
     go_build "$MODS/etcd" go.etcd.io/etcd/server/v3 "$BIN/etcd"
+  fi
+  # helm is not part of the directory's name: rebuild it when its version moves.
+  if [[ ! -x "$BIN/helm" || "$("$BIN/helm" version --template '{{.Version}}' 2>/dev/null)" != "$HELM_VERSION" ]]; then
+    go_build "$MODS/helm" helm.sh/helm/v4/cmd/helm "$BIN/helm" \
+      "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
   fi
   log "binaries in $BIN"
 }
