@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+
+/** What a run measures and for how long; every figure can be changed by flag or environment. */
+export interface BenchOptions {
+  /** Measured seconds of each ack measurement, after `warmup` seconds not counted. */
+  duration: number;
+  warmup: number;
+  /** Keep-alive connections of the load generator in (a) and (b). */
+  concurrency: number;
+  /** Commands fired at once in (c). */
+  burst: number;
+  /** Deployments held in flight in (b). */
+  inflight: number;
+  /** Deployments run to success in (e). */
+  deployments: number;
+  /** /deploy commands and kubectl runs each, in (d). */
+  k8sIterations: number;
+  /** Sections to run, of a b c d e. */
+  sections: Set<string>;
+  /** The /deploy text sent in (a), (b) and (c). */
+  text: string;
+  /** Where latest.json and the dated copy go. */
+  out: string;
+}
+
+const FLAGS = {
+  duration: { env: 'BENCH_DURATION', default: '10' },
+  warmup: { env: 'BENCH_WARMUP', default: '3' },
+  concurrency: { env: 'BENCH_CONCURRENCY', default: '16' },
+  burst: { env: 'BENCH_BURST', default: '1000' },
+  inflight: { env: 'BENCH_INFLIGHT', default: '200' },
+  deployments: { env: 'BENCH_DEPLOYMENTS', default: '20' },
+  'k8s-iterations': { env: 'BENCH_K8S_ITERATIONS', default: '10' },
+  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e' },
+  text: { env: 'BENCH_TEXT', default: 'deploy web 1.2.3 to production' },
+  out: { env: 'BENCH_OUT', default: 'bench/results' },
+} as const;
+
+export const USAGE = `npm run bench [-- --duration s] [--warmup s] [--concurrency n] [--burst n]
+  [--inflight n] [--deployments n] [--k8s-iterations n] [--sections a,b,c,d,e] [--text "..."]
+  [--out dir]
+Each flag also reads ${Object.values(FLAGS)
+  .map((f) => f.env)
+  .join(', ')}.`;
+
+export function readOptions(
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(
+      [...Object.keys(FLAGS), 'help'].map((k) => [
+        k,
+        { type: k === 'help' ? ('boolean' as const) : ('string' as const) },
+      ]),
+    ),
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const get = (key: keyof typeof FLAGS): string => {
+    const given = values[key];
+    return typeof given === 'string' ? given : (env[FLAGS[key].env] ?? FLAGS[key].default);
+  };
+  const num = (key: keyof typeof FLAGS, min: number): number => {
+    const n = Number(get(key));
+    if (!Number.isFinite(n) || n < min)
+      throw new Error(`--${key} / ${FLAGS[key].env} is "${get(key)}": give a number ≥ ${min}.`);
+    return n;
+  };
+  const sections = new Set(
+    get('sections')
+      .split(',')
+      .map((s) => s.trim().toLowerCase()),
+  );
+  for (const s of sections)
+    if (!'abcde'.includes(s) || s.length !== 1)
+      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e.`);
+  return {
+    duration: num('duration', 1),
+    warmup: num('warmup', 0),
+    concurrency: Math.floor(num('concurrency', 1)),
+    burst: Math.floor(num('burst', 1)),
+    inflight: Math.floor(num('inflight', 1)),
+    deployments: Math.floor(num('deployments', 1)),
+    k8sIterations: Math.floor(num('k8s-iterations', 1)),
+    sections,
+    text: get('text'),
+    out: get('out'),
+  };
+}

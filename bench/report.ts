@@ -1,0 +1,207 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ROOT } from './load-spec.js';
+import type { MachineInfo } from './machine.js';
+import type { BenchOptions } from './options.js';
+import type { AckFigure } from './sections/ack.js';
+import type { ChatCallsFigure } from './sections/chat-calls.js';
+import type { InFlightFigure } from './sections/inflight.js';
+import type { KubernetesFigure } from './sections/kubernetes.js';
+import type { LatencySummary } from './stats.js';
+
+export type Skipped = { skipped: string };
+
+export interface BenchResults {
+  machine: MachineInfo;
+  options: Omit<BenchOptions, 'sections' | 'out'> & { sections: string[] };
+  command: string;
+  a: { slipway: AckFigure; bolt: AckFigure; bare: AckFigure; transportOnly: AckFigure } | Skipped;
+  b: InFlightFigure | Skipped;
+  c: { slipway: AckFigure; bolt: AckFigure; bare: AckFigure; transportOnly: AckFigure } | Skipped;
+  d: KubernetesFigure;
+  e: { calls: ChatCallsFigure | Skipped; memory: InFlightFigure['memory'] | Skipped };
+  goals: Goal[];
+  notes: string[];
+  durationSeconds: number;
+}
+
+export interface Goal {
+  goal: string;
+  value: string;
+  status: 'met' | 'missed' | 'not measured';
+}
+
+const has = <T extends object>(x: T | Skipped): x is T => !('skipped' in x);
+
+export function goalsOf(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): Goal[] {
+  const p99 = (name: string, fig: AckFigure | null): Goal =>
+    fig
+      ? {
+          goal: `ack p99 < 50 ms in ${name}`,
+          value: `${fig.latency.p99} ms`,
+          status: fig.latency.p99 < 50 && fig.missed === 0 ? 'met' : 'missed',
+        }
+      : { goal: `ack p99 < 50 ms in ${name}`, value: '—', status: 'not measured' };
+  return [
+    p99('(a)', has(r.a) ? r.a.slipway : null),
+    p99('(b)', has(r.b) ? r.b.ack : null),
+    has(r.c)
+      ? {
+          goal: 'zero missed deadlines in (c)',
+          value: `${r.c.slipway.missed} of ${r.c.slipway.measured}`,
+          status: r.c.slipway.missed === 0 ? 'met' : 'missed',
+        }
+      : { goal: 'zero missed deadlines in (c)', value: '—', status: 'not measured' },
+    has(r.a)
+      ? {
+          goal: "Slipway req/s ≥ Bolt's in (a)",
+          value: `${r.a.slipway.rps} vs ${r.a.bolt.rps}`,
+          status: r.a.slipway.rps >= r.a.bolt.rps ? 'met' : 'missed',
+        }
+      : { goal: "Slipway req/s ≥ Bolt's in (a)", value: '—', status: 'not measured' },
+  ];
+}
+
+function row(cells: Array<string | number>, widths: number[]): string {
+  return cells
+    .map((c, i) =>
+      i === 0 ? String(c).padEnd(widths[i] ?? 0) : String(c).padStart(widths[i] ?? 0),
+    )
+    .join('  ');
+}
+
+const ACK_W = [34, 7, 8, 8, 8, 7, 22];
+function ackRow(label: string, f: AckFigure): string {
+  const answered = f.answered
+    ? `${f.answered.count}/${f.sent} p50 ${Math.round(f.answered.latency.p50)} ms`
+    : '—';
+  const failed =
+    f.missed > 0 ? `  (${f.missed} failed: ${JSON.stringify({ ...f.statuses, ...f.errors })})` : '';
+  return (
+    row(
+      [label, f.rps, f.latency.p50, f.latency.p99, f.latency.max, f.serverCpu ?? '?', answered],
+      ACK_W,
+    ) + failed
+  );
+}
+const ACK_HEAD = row(
+  ['  target', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'CPU', 'answered (response_url)'],
+  ACK_W,
+);
+
+const BURST_W = [34, 12, 8, 8, 8, 8, 12];
+function burstRow(label: string, f: AckFigure): string {
+  const errors = Object.keys(f.errors).length > 0 ? `  errors ${JSON.stringify(f.errors)}` : '';
+  return (
+    row(
+      [
+        label,
+        `${f.missed}/${f.measured}`,
+        f.latency.p50,
+        f.latency.p99,
+        f.latency.max,
+        f.serverCpu ?? '?',
+        f.listenOverflows ?? '?',
+      ],
+      BURST_W,
+    ) + errors
+  );
+}
+
+/** The table printed at the end of a run. */
+export function renderTable(r: BenchResults): string {
+  const m = r.machine;
+  const o = r.options;
+  const lines = [
+    `Slipway benchmark, ${m.date}: ${m.cpuModel} × ${m.cores}, ${m.memoryGiB} GiB, Node ${m.node}, load average ${m.loadAverage.start} → ${m.loadAverage.end}, ${m.busyBefore === null ? '?' : Math.round(m.busyBefore * 100)}% of the cores busy just before`,
+    `Command in (a)-(c): /deploy ${r.command}`,
+    '',
+    `(a) ack of a signed /deploy, ${o.concurrency} keep-alive connections, ${o.warmup} s warm-up + ${o.duration} s (CPU: server's share of one core)`,
+  ];
+  if (has(r.a)) {
+    lines.push(
+      ACK_HEAD,
+      ackRow('  slipway serve', r.a.slipway),
+      ackRow('  bolt App, handler acks only', r.a.bolt),
+      ackRow('  bare node http', r.a.bare),
+    );
+    lines.push(ackRow('  (diag.) slipway, ignored command', r.a.transportOnly));
+  } else lines.push(`  SKIPPED: ${r.a.skipped}`);
+  lines.push('');
+  if (has(r.b)) {
+    lines.push(
+      `(b) the same with ${r.b.requested} deployments in flight: ${JSON.stringify(r.b.before.byState)} (${r.b.driver}); after: ${JSON.stringify(r.b.after.byState)}`,
+    );
+    lines.push(ACK_HEAD, ackRow('  slipway serve', r.b.ack));
+    if (has(r.a)) lines.push(ackRow('  yardstick: slipway idle, from (a)', r.a.slipway));
+  } else lines.push(`(b) SKIPPED: ${r.b.skipped}`);
+  lines.push('');
+  lines.push(
+    `(c) burst of ${o.burst} commands at once, one connection each (latency from send to answer)`,
+  );
+  if (has(r.c)) {
+    lines.push(
+      row(['  target', 'after 3 s', 'p50 ms', 'p99 ms', 'max ms', 'CPU', 'SYN drops'], BURST_W),
+    );
+    lines.push(
+      burstRow('  slipway serve', r.c.slipway),
+      burstRow('  bolt App, handler acks only', r.c.bolt),
+      burstRow('  bare node http', r.c.bare),
+      burstRow('  (diag.) slipway, ignored command', r.c.transportOnly),
+    );
+  } else lines.push(`  SKIPPED: ${r.c.skipped}`);
+  lines.push('');
+  lines.push(
+    "(d) kubernetes: command sent → new image in the Deployment's pod template (seen by a watch)",
+  );
+  if (has(r.d)) {
+    const W = [34, 4, 8, 8, 8, 9];
+    const fig = (f: LatencySummary & { first: number }) => [f.count, f.p50, f.p99, f.max, f.first];
+    lines.push(row(['  path', 'n', 'p50 ms', 'p99 ms', 'max ms', 'first ms'], W));
+    lines.push(row(['  slipway: signed /deploy', ...fig(r.d.slipway)], W));
+    if (has(r.d.kubectl))
+      lines.push(
+        `${row(['  kubectl set image (subprocess)', ...fig(r.d.kubectl)], W)}  (kubectl exits after ${r.d.kubectl.exitP50} ms p50)`,
+      );
+    else lines.push(`  kubectl yardstick SKIPPED: ${r.d.kubectl.skipped}`);
+  } else if (r.d.skipped.startsWith('not selected')) lines.push(`  SKIPPED: ${r.d.skipped}`);
+  else lines.push(`  !!! SKIPPED: ${r.d.skipped}`);
+  lines.push('');
+  lines.push('(e) cost per deployment');
+  if (has(r.e.calls)) {
+    const c = r.e.calls;
+    lines.push(
+      `  chat API calls: ${c.perDeployment} per deployment (${c.calls} for ${c.deployments} run to success, ${c.rateLimited} of them answered 429; ${JSON.stringify(c.byMethod)}; plus ${c.responseUrlAnswers} response_url answers)`,
+    );
+    lines.push(`    yardstick: ${c.yardstick.perDeployment} (${c.yardstick.what})`);
+  } else lines.push(`  chat API calls SKIPPED: ${r.e.calls.skipped}`);
+  if (has(r.e.memory)) {
+    const mem = r.e.memory;
+    lines.push(
+      `  memory: RSS ${mem.idleMiB} MiB idle, ${mem.inFlightMiB} MiB in flight → ${mem.perDeploymentKiB} KiB per in-flight deployment`,
+      `    V8 heap used (GET /metrics): ${mem.heapIdleMiB ?? '?'} → ${mem.heapInFlightMiB ?? '?'} MiB, ${mem.heapPerDeploymentKiB ?? '?'} KiB per deployment`,
+      `    outside Slipway, the command driver's processes: ${mem.driverProcesses.processes}, ${mem.driverProcesses.mib} MiB RSS`,
+    );
+    if (has(r.a))
+      lines.push(
+        `    yardsticks, RSS right after (a): bare node http ${r.a.bare.rssMiB} MiB, Bolt app ${r.a.bolt.rssMiB} MiB, slipway ${r.a.slipway.rssMiB} MiB`,
+      );
+  } else lines.push(`  memory SKIPPED: ${r.e.memory.skipped}`);
+  lines.push('', 'Goals');
+  for (const g of r.goals)
+    lines.push(row([`  ${g.goal}`, g.value, g.status.toUpperCase()], [34, 16, 12]));
+  if (r.notes.length > 0) lines.push('', 'Notes', ...r.notes.map((n) => `  - ${n}`));
+  lines.push('', `Took ${r.durationSeconds} s.`);
+  return lines.join('\n');
+}
+
+/** Writes latest.json and a dated copy; returns their paths. */
+export function writeResults(r: BenchResults, out: string): string[] {
+  const dir = resolve(ROOT, out);
+  mkdirSync(dir, { recursive: true });
+  const text = `${JSON.stringify(r, null, 2)}\n`;
+  const dated = join(dir, `${r.machine.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(join(dir, 'latest.json'), text);
+  writeFileSync(dated, text);
+  return [join(dir, 'latest.json'), dated];
+}

@@ -1,0 +1,98 @@
+import type { AckTarget, BenchContext } from '../context.js';
+import { type LoadResult, type LoadSpec, runLoad } from '../load-spec.js';
+import { cpuMs, listenOverflows, rssMiB } from '../processes.js';
+import { COMMAND_CHANNEL, DEV, SIGNING_SECRET } from '../slipway.js';
+import type { LatencySummary } from '../stats.js';
+
+/** One server's acknowledgements under load, and (for Slipway) the answers that followed. */
+export interface AckFigure {
+  target: string;
+  mode: 'closed' | 'burst';
+  concurrency: number;
+  rps: number;
+  latency: LatencySummary;
+  measured: number;
+  sent: number;
+  missed: number;
+  statuses: Record<string, number>;
+  errors: Record<string, number>;
+  /** CPU used in the measured window, as a share of one core. */
+  serverCpu: number | null;
+  loadCpu: number;
+  /** SYNs the kernel dropped for a full listen queue during the run (machine-wide counter). */
+  listenOverflows: number | null;
+  /** The server's resident memory right after the measurement. */
+  rssMiB: number | null;
+  /** Answers that reached the response_url, of `sent`, and when (after the command was sent). */
+  answered: { count: number; latency: LatencySummary } | null;
+}
+
+let phases = 0;
+
+/** Loads `target` with signed /deploy commands (closed loop or burst) from a separate process. */
+export async function measureAck(
+  ctx: BenchContext,
+  target: AckTarget,
+  mode: 'closed' | 'burst',
+  override: Partial<Pick<LoadSpec, 'warmupMs' | 'durationMs' | 'command'>> = {},
+): Promise<AckFigure> {
+  const { options } = ctx;
+  phases += 1;
+  const phase = `${mode}-${target.name}-${phases}`;
+  let cpuStart: [number | null, number] = [null, 0];
+  let serverCpu: number | null = null;
+  const overflowsBefore = listenOverflows();
+  const result: LoadResult = await runLoad(
+    {
+      mode,
+      url: target.url,
+      secret: SIGNING_SECRET,
+      text: options.text,
+      user: DEV,
+      channel: COMMAND_CHANNEL,
+      responseUrl: `${ctx.sink.url}/r/${phase}`,
+      triggerPrefix: `${phase}-${Date.now()}`,
+      concurrency: mode === 'burst' ? options.burst : options.concurrency,
+      warmupMs: options.warmup * 1000,
+      durationMs: options.duration * 1000,
+      count: options.burst,
+      deadlineMs: 3000,
+      timeoutMs: mode === 'burst' ? 30_000 : 10_000,
+      ...override,
+    },
+    (mark) => {
+      if (mark === 'window-start') cpuStart = [cpuMs(target.pid), performance.now()];
+      if (mark === 'window-end') {
+        const [before, t0] = cpuStart;
+        const after = cpuMs(target.pid);
+        if (before !== null && after !== null)
+          serverCpu = Math.round(((after - before) / (performance.now() - t0)) * 100) / 100;
+      }
+    },
+  );
+  const rss = rssMiB(target.pid);
+  const overflowsAfter = listenOverflows();
+  let answered: AckFigure['answered'] = null;
+  if (target.answers) {
+    await ctx.sink.settle(phase);
+    answered = ctx.sink.answers(phase);
+  }
+  return {
+    target: target.name,
+    mode,
+    concurrency: mode === 'burst' ? options.burst : options.concurrency,
+    rps: result.rps,
+    latency: result.latency,
+    measured: result.measured,
+    sent: result.sent,
+    missed: result.missed,
+    statuses: result.statuses,
+    errors: result.errors,
+    serverCpu,
+    loadCpu: result.cpuShare,
+    listenOverflows:
+      overflowsBefore === null || overflowsAfter === null ? null : overflowsAfter - overflowsBefore,
+    rssMiB: rss,
+    answered,
+  };
+}
