@@ -9,8 +9,10 @@ import { createSlackSocket, type SlackSocket } from './chat/slack/socket.js';
 import type { ChatClient, InboundEvent } from './chat/types.js';
 import type { Config } from './config/schema.js';
 import { newProcessId } from './core/ids.js';
+import { createInflight } from './core/inflight.js';
 import { redactUrl } from './core/logger.js';
 import type { Settings } from './core/settings.js';
+import { sleep } from './core/sleep.js';
 import { workflowRunReceiver } from './drivers/github-actions/index.js';
 import { githubWebhookRoute } from './drivers/github-actions/webhook.js';
 import { createDrivers } from './drivers/index.js';
@@ -18,7 +20,11 @@ import type { DeployDriver } from './drivers/types.js';
 import { createEngine, createEventBus, type Engine } from './engine/index.js';
 import type { Route } from './http/router.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
-import { createStore } from './store/index.js';
+import { type AppMetrics, chatCallRecorder, createMetrics } from './observability/metrics.js';
+import { tracedChat } from './observability/traced-chat.js';
+import type { Tracing } from './observability/tracing.js';
+import { createStore, parseDatabaseUrl } from './store/index.js';
+import { acquireServerLock, type ServerLock } from './store/sqlite/server-lock.js';
 import type { Store } from './store/types.js';
 import { createAlertmanagerWebhook } from './webhooks/alertmanager/index.js';
 import { buildHookRoute } from './webhooks/build/index.js';
@@ -30,6 +36,8 @@ export interface App {
   http: HttpServer;
   log: Logger;
   processId: string;
+  /** This app's Prometheus registry, served at GET /metrics. */
+  metrics: AppMetrics;
   /** The chat side, when Slack is configured. */
   chat: {
     client: ChatClient;
@@ -38,8 +46,13 @@ export interface App {
   } | null;
   /** Starts the engine's workers and the chat side (Socket Mode connects here). */
   start(): Promise<void>;
-  /** Stops taking work, lets go of what is in hand, closes the server and the store. */
-  stop(): Promise<void>;
+  /**
+   * Graceful shutdown: /readyz goes unready and no new work is claimed; after `drainMs` (time
+   * for load balancers to notice) the server stops accepting, answers what is in flight,
+   * finishes handling acknowledged chat requests, hands the leases of running deployments
+   * back (another replica resumes them at once), delivers the last chat updates and closes.
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 export interface AppOptions {
@@ -54,6 +67,13 @@ export interface AppOptions {
   /** Replace the chat client (tests); default: Slack's Web API when SLACK_BOT_TOKEN is set. */
   chatClient?: ChatClient;
   notifier?: NotifierOptions;
+  /** Tracing as `serve` started it (src/observability/tracing.ts); `stop()` flushes it last. */
+  tracing?: Tracing;
+  /**
+   * This app is a server (`serve`, `dev`): on SQLite it takes the file's server lock, so a
+   * second server on the same file is refused. Operator commands and tests leave it off.
+   */
+  server?: boolean;
 }
 
 /** Builds the object graph once: config → store → drivers → engine → http (STYLE.md). */
@@ -61,7 +81,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config, settings, log } = options;
   const processId = newProcessId(hostname());
   const store = await createStore(settings.databaseUrl, { log: log.child({ component: 'store' }) });
+  let serverLock: ServerLock | null = null;
   try {
+    const location = parseDatabaseUrl(settings.databaseUrl);
+    if (options.server && location.kind === 'sqlite' && location.path !== ':memory:')
+      serverLock = acquireServerLock(location.path, { processId });
     if (options.migrate ?? true) {
       const applied = await store.migrate();
       if (applied.length > 0)
@@ -69,6 +93,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
   } catch (err) {
     await store.close();
+    serverLock?.release();
     throw err;
   }
   const drivers =
@@ -82,21 +107,37 @@ export async function createApp(options: AppOptions): Promise<App> {
     log.error({ err, event: event.type }, 'event listener failed'),
   );
   const engine = createEngine({ config, store, drivers, events, log, processId });
+  // One registry per app (README.md, "Observability"): several apps share a test process.
+  const metrics = createMetrics({
+    config,
+    store,
+    events,
+    inFlight: () => engine.inFlight().length,
+    log: log.child({ component: 'metrics' }),
+  });
   const routes: Route[] = [];
+  // Chat requests are acknowledged before they are handled: shutdown waits for the handling.
+  const inbound = createInflight();
   let socket: SlackSocket | null = null;
   let chat: App['chat'] = null;
   const slack = settings.slack;
   if (slack) {
     const chatLog = log.child({ component: 'chat' });
-    const client =
+    const client = tracedChat(
       options.chatClient ??
-      createSlackClient({ token: slack.botToken, apiUrl: slack.apiUrl, log: chatLog });
+        createSlackClient({
+          token: slack.botToken,
+          apiUrl: slack.apiUrl,
+          log: chatLog,
+          onCall: chatCallRecorder(metrics),
+        }),
+    );
     const notifier = createNotifier(
       { events, store, chat: client, config, log: chatLog },
       options.notifier,
     );
     const handle = (event: InboundEvent) =>
-      handleInbound(event, { engine, chat: client, config, log: chatLog });
+      inbound.track(handleInbound(event, { engine, chat: client, config, log: chatLog }));
     const dedupe = createDedupe();
     if (slack.appToken) {
       socket = createSlackSocket({
@@ -139,7 +180,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   routes.push(alertmanager.route);
   // Always mounted: without SLIPWAY_WEBHOOK_SECRET it answers 503 saying so, not 404.
   routes.push(buildHookRoute({ engine, config, secret: settings.integrations.webhookSecret, log }));
-  const http = createHttpServer({ engine, store, log, apiToken: settings.apiToken, routes });
+  const http = createHttpServer({
+    engine,
+    store,
+    log,
+    apiToken: settings.apiToken,
+    routes,
+    metrics,
+  });
   let stopping: Promise<void> | null = null;
   return {
     config,
@@ -148,6 +196,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     http,
     log,
     processId,
+    metrics,
     chat,
     async start() {
       chat?.notifier.start();
@@ -155,17 +204,24 @@ export async function createApp(options: AppOptions): Promise<App> {
       engine.start();
       await socket?.start();
     },
-    stop() {
+    stop(stopOptions = {}) {
       stopping ??= (async () => {
         http.setDraining();
+        engine.pause();
+        if (stopOptions.drainMs) await sleep(stopOptions.drainMs);
         await socket?.stop();
+        await http.close();
+        await inbound.settle();
         await engine.stop();
         // After the engine: the final states of what it was running still reach chat.
         await chat?.notifier.stop();
         // After the engine too: the final state of a rollback an alert asked for reaches it.
         await alertmanager.stop();
-        await http.close();
         await store.close();
+        // Last, so the spans of the shutdown itself are exported too.
+        metrics.close();
+        await options.tracing?.shutdown();
+        serverLock?.release();
       })();
       return stopping;
     },

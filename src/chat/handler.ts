@@ -1,3 +1,4 @@
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { parseCommand, parseSlashDeploy } from '../commands/parse.js';
 import type { Command } from '../commands/types.js';
@@ -6,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
 import { type CommandResult, executeCommand } from '../engine/execute.js';
 import type { Engine } from '../engine/index.js';
+import { deploymentAttributes, inSpan, withDeployment } from '../observability/tracing.js';
 import { handleReviewAction, isReviewAction } from './handler-review.js';
 import { announce, answerPrivately } from './replies.js';
 import type { ChatClient, InboundEvent, MessageView } from './types.js';
@@ -40,9 +42,19 @@ export async function handleInbound(event: InboundEvent, deps: HandlerDeps): Pro
     user: event.user,
     delivery: event.deliveryId,
   });
+  // A trace starts here for each command or click: a deployment's trace is the command's.
+  const attributes = {
+    'enduser.id': event.user,
+    'slipway.chat.channel': event.channel,
+    'slipway.chat.delivery_id': event.deliveryId,
+    ...(event.kind === 'command'
+      ? { 'slipway.chat.mode': event.mode }
+      : { 'slipway.chat.action': event.actionId }),
+  };
   try {
-    if (event.kind === 'command') await handleCommand(event, deps);
-    else await handleAction(event, deps, log);
+    await inSpan(`chat.${event.kind}`, { kind: SpanKind.CONSUMER, attributes }, () =>
+      event.kind === 'command' ? handleCommand(event, deps) : handleAction(event, deps, log),
+    );
   } catch (err) {
     log.error({ err, kind: event.kind }, 'chat request failed');
     const view = refusalView(
@@ -70,9 +82,18 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
     channel: e.channel,
     idempotencyKey: e.deliveryId,
   });
+  trace.getActiveSpan()?.setAttribute('slipway.command', parsed.command.kind);
+  let scope = context.active();
+  if ((result.kind === 'deploy' || result.kind === 'rollback') && result.result.ok) {
+    const d = result.result.deployment;
+    trace.getActiveSpan()?.setAttributes(deploymentAttributes(d));
+    // The answer's chat call is tagged with the deployment it announces.
+    scope = withDeployment(scope, d);
+  }
   const answer = answerFor(parsed.command, result, e.user);
-  if (answer.public) await announce(e, answer.view, deps);
-  else await answerPrivately(e, answer.view, deps);
+  await context.with(scope, () =>
+    answer.public ? announce(e, answer.view, deps) : answerPrivately(e, answer.view, deps),
+  );
 }
 
 function answerFor(

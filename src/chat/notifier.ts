@@ -1,9 +1,11 @@
+import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import { ACTIVE_STATES, type Deployment, isFinal } from '../core/deployment.js';
 import type { EngineEvent, EngineListener } from '../engine/events.js';
 import { reviewTarget } from '../engine/review-state.js';
+import { deploymentContext } from '../observability/tracing.js';
 import type { Store } from '../store/types.js';
 import {
   createMessageSlot,
@@ -186,11 +188,14 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
   function listener(event: EngineEvent): void {
     if (event.type === 'lock') return;
     const t = track(event.deployment);
+    // Its chat calls (and the timers that pace them) belong in the deployment's trace.
+    const origin = deploymentContext(event.deployment);
     t.queue = t.queue
-      .then(() => handle(event, t))
-      .catch((err: unknown) =>
-        log.error({ err, deployment: event.deployment.id }, 'could not notify'),
-      );
+      .then(() => context.with(origin, () => handle(event, t)))
+      .catch((err: unknown) => {
+        const { id, correlationId } = event.deployment;
+        log.error({ err, deployment: id, correlationId }, 'could not notify');
+      });
     forgetFinished();
   }
 

@@ -49,7 +49,7 @@ export async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<numbe
       apiUrl,
     },
   };
-  const app = await createApp({ config, settings, log, env });
+  const app = await createApp({ config, settings, log, env, server: true });
   const port = await app.http.listen(settings.port, '127.0.0.1');
   slack.setDelivery(
     values.socket

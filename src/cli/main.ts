@@ -5,6 +5,7 @@ import { configJsonSchema } from '../config/json-schema.js';
 import { SlipwayError } from '../core/errors.js';
 import { createLogger, redactUrl } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
+import { startTracing } from '../observability/tracing.js';
 import { createStore } from '../store/index.js';
 import { dev } from './dev.js';
 import { loadOrExplain } from './load.js';
@@ -83,7 +84,9 @@ async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const config = await loadOrExplain(settings.configPath);
   if (!config) return 1;
   const log = createLogger({ level: settings.logLevel ?? config.log.level });
-  const app = await createApp({ config, settings, log, env });
+  // OTEL_* variables (README.md, "Observability"); app.stop() flushes the spans.
+  const tracing = startTracing(env, { log });
+  const app = await createApp({ config, settings, log, env, server: true, tracing });
   const port = await app.http.listen(settings.port);
   await app.start();
   log.info(
@@ -106,7 +109,9 @@ async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
         return;
       }
       log.info({ signal }, 'shutting down: finishing requests and handing back deployments');
-      app.stop().then(
+      // Ctrl-C at a terminal stops at once; SIGTERM (Kubernetes, systemd) drains first.
+      const drainMs = signal === 'SIGTERM' ? (settings.shutdownDelayMs ?? 0) : 0;
+      app.stop({ drainMs }).then(
         () => resolve(0),
         (err: unknown) => {
           log.error({ err }, 'shutdown failed');

@@ -80,6 +80,11 @@ export interface Deployment {
   updatedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /**
+   * W3C `traceparent` of the request that created the deployment, when tracing was on: the
+   * run continues that trace wherever and whenever it happens (src/observability/tracing.ts).
+   */
+  traceParent?: string | null;
 }
 
 export interface Transition {

@@ -1,3 +1,4 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { type DestinationStream, type Logger, pino } from 'pino';
 
 /**
@@ -41,9 +42,27 @@ export function createLogger(
       name: options.name ?? 'slipway',
       level: options.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      mixin: traceFields,
     },
     destination,
   );
+}
+
+/**
+ * `trace_id` and `span_id` of the active span on every line logged inside one, so a log line
+ * leads to its trace (field names of the OpenTelemetry log data model). Nothing when tracing is
+ * off: the API's no-op context has no span.
+ */
+export function traceFields(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const sc = span.spanContext();
+  if (!isSpanContextValid(sc)) return {};
+  return {
+    trace_id: sc.traceId,
+    span_id: sc.spanId,
+    trace_flags: sc.traceFlags.toString(16).padStart(2, '0'),
+  };
 }
 
 /** `postgres://user:pass@host/db` → `postgres://user:***@host/db`, for log lines and errors. */

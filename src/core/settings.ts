@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import { secretFrom } from './secrets.js';
 
@@ -14,6 +15,11 @@ export interface Settings {
   dataDir: string;
   apiToken: string | undefined;
   logLevel: string | undefined;
+  /**
+   * SLIPWAY_SHUTDOWN_DELAY (default 5s): after SIGTERM, how long the server keeps answering with
+   * /readyz unready before it stops, so load balancers take it out of rotation first.
+   */
+  shutdownDelayMs?: number;
   slack: SlackSettings | null;
   /** Credentials of the webhooks and of the drivers that call other services. */
   integrations: IntegrationSettings;
@@ -59,6 +65,15 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
       'SLIPWAY_DATABASE_URL must be postgres://user@host/db for Postgres, or sqlite:///path/to/file.db (the default is a SQLite file under ./.slipway/).',
     );
   }
+  const delay = env.SLIPWAY_SHUTDOWN_DELAY || '5s';
+  const shutdownDelayMs = /^0+(ms|s|m)?$/.test(delay.trim())
+    ? 0
+    : parseDuration(/^\d+$/.test(delay.trim()) ? `${delay.trim()}s` : delay);
+  if (shutdownDelayMs === null) {
+    throw new ConfigError(
+      `SLIPWAY_SHUTDOWN_DELAY is "${delay}": give a duration such as 5s or 0 (seconds when no unit).`,
+    );
+  }
   return {
     port,
     configPath: resolve(cwd, env.SLIPWAY_CONFIG || 'slipway.yaml'),
@@ -66,6 +81,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     dataDir,
     apiToken: secretFrom(env, 'SLIPWAY_API_TOKEN'),
     logLevel: env.SLIPWAY_LOG_LEVEL || undefined,
+    shutdownDelayMs,
     slack: readSlackSettings(env),
     integrations: readIntegrationSettings(env),
   };

@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Deployment } from '../core/deployment.js';
 import { isFinal } from '../core/deployment.js';
 import { parseDuration } from '../core/duration.js';
@@ -36,7 +37,9 @@ export function createEngine(deps: EngineDeps, options: { concurrency?: number }
   });
   const sweeper = createSweeper(deps, parseDuration(deps.config.engine.sweepInterval) ?? 300_000);
   const wakeAfter = <T extends { ok: boolean }>(result: T): T => {
-    if (result.ok) worker.wake();
+    // The worker's loop belongs to no request: woken inside one, its claims, log lines and the
+    // deployments it starts would otherwise run in that request's trace context.
+    if (result.ok) context.with(ROOT_CONTEXT, () => worker.wake());
     return result;
   };
   return {
@@ -63,6 +66,8 @@ export function createEngine(deps: EngineDeps, options: { concurrency?: number }
       worker.start();
       sweeper.start();
     },
+    /** Stops taking new work; what is in hand goes on (graceful shutdown, step one). */
+    pause: () => worker.pause(),
     stop: async () => {
       await sweeper.stop();
       await worker.stop();

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import { validateVersion } from '../commands/version.js';
 import {
   driverBinding,
@@ -9,6 +10,7 @@ import type { BuildRef, Deployment, DeploymentKind, RequestSource } from '../cor
 import { ACTIVE_STATES } from '../core/deployment.js';
 import { newCorrelationId, newDeploymentId } from '../core/ids.js';
 import { suggest } from '../core/suggest.js';
+import { deploymentAttributes, inSpan, traceParentOf } from '../observability/tracing.js';
 import { decide } from '../policy/decide.js';
 import { activeFreeze } from '../policy/freeze.js';
 import { type EngineDeps, type Refusal, refuse } from './context.js';
@@ -43,8 +45,34 @@ export type DeployAccepted = {
   notes: string[];
 };
 
-/** Checks a request (names, policy, busy target), records it and puts it in the queue. */
-export async function requestDeployment(
+/**
+ * Checks a request (names, policy, busy target), records it and puts it in the queue. The
+ * `engine.request` span's context is stored with the deployment, so its run joins this trace.
+ */
+export function requestDeployment(
+  deps: EngineDeps,
+  request: DeployRequest,
+): Promise<DeployAccepted | Refusal> {
+  const attributes = {
+    'slipway.service': request.service,
+    'slipway.environment': request.environment ?? '',
+    'slipway.kind': request.kind,
+    'slipway.source': request.source,
+    'enduser.id': request.actor,
+  };
+  return inSpan('engine.request', { attributes }, async (span: Span) => {
+    const result = await checkAndRecord(deps, request);
+    if (result.ok)
+      span.setAttributes({
+        ...deploymentAttributes(result.deployment),
+        'slipway.duplicate': result.duplicate,
+      });
+    else span.setAttribute('slipway.refusal', result.code);
+    return result;
+  });
+}
+
+async function checkAndRecord(
   deps: EngineDeps,
   request: DeployRequest,
 ): Promise<DeployAccepted | Refusal> {
@@ -90,17 +118,26 @@ export async function requestDeployment(
   }
   const now = deps.now?.() ?? new Date();
   const locks = await store.listLocks(environment.name, now);
-  const decision = decide(config, {
-    actor: request.actor,
-    channel: request.channel,
-    source: request.source,
-    action: request.kind,
-    service: service.name,
-    environment: environment.name,
-    force: request.force ?? false,
-    locks,
-    now,
-  });
+  const decision = inSpan(
+    'policy.decide',
+    { attributes: { 'slipway.action': request.kind } },
+    (span) => {
+      const decided = decide(config, {
+        actor: request.actor,
+        channel: request.channel,
+        source: request.source,
+        action: request.kind,
+        service: service.name,
+        environment: environment.name,
+        force: request.force ?? false,
+        locks,
+        now,
+      });
+      span.setAttribute('slipway.policy.allowed', decided.allowed);
+      if (!decided.allowed) span.setAttribute('slipway.policy.code', decided.code);
+      return decided;
+    },
+  );
   if (!decision.allowed) return refuse(decision.code, decision.reason);
 
   const version = await resolveVersion(deps, request, service.name, environment.name);
@@ -145,6 +182,7 @@ export async function requestDeployment(
       freezeOverride: (request.force ?? false) && activeFreeze(environment, now) !== null,
       approvalsRequired,
       driver: binding.driver,
+      traceParent: traceParentOf(),
     },
     'requested',
     { actor: request.actor, reason: request.reason ?? null, at: now },

@@ -1,3 +1,4 @@
+import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { driverBinding, findEnvironment, findService } from '../config/index.js';
 import type { Deployment, DeploymentState } from '../core/deployment.js';
@@ -11,6 +12,12 @@ import type {
   DriverLink,
   DriverOutcome,
 } from '../drivers/types.js';
+import {
+  contextOfTraceParent,
+  deploymentAttributes,
+  inSpan,
+  withDeployment,
+} from '../observability/tracing.js';
 import type { EngineDeps } from './context.js';
 import { emitTransition } from './requests.js';
 
@@ -40,8 +47,33 @@ interface Run {
  * final state. Called again after a restart, it re-attaches to the driver's work (drivers start
  * idempotently per deployment and phase), so nothing runs twice. Returns without a transition
  * only when `signal` aborts: the deployment then stays active for whoever holds it next.
+ *
+ * The run is a span in the trace of the request that created the deployment (its stored
+ * traceparent), whichever process claims it and however long after: one trace per deployment.
  */
-export async function runDeployment(
+export function runDeployment(
+  deps: EngineDeps,
+  claimed: Deployment,
+  signal: AbortSignal,
+): Promise<Deployment | null> {
+  const parent = withDeployment(contextOfTraceParent(claimed.traceParent), claimed);
+  const attributes = {
+    ...deploymentAttributes(claimed),
+    'slipway.driver': claimed.driver,
+    'slipway.process_id': deps.processId,
+    // `running` when just claimed; a later state when resumed after its process stopped.
+    'slipway.resumed_from': claimed.state,
+  };
+  return inSpan('deployment.run', { parent, attributes }, async (span) => {
+    const final = await runClaimed(deps, claimed, signal);
+    span.setAttribute('slipway.outcome', final?.state ?? 'handed_back');
+    if (final?.state === 'failed' || final?.state === 'rolled_back')
+      span.setStatus({ code: SpanStatusCode.ERROR, message: final.outcome ?? final.state });
+    return final;
+  });
+}
+
+async function runClaimed(
   deps: EngineDeps,
   claimed: Deployment,
   signal: AbortSignal,
@@ -118,12 +150,13 @@ async function runPhase(
   try {
     if (!handle) {
       ctx.deployment = d;
-      if (phase === 'deploy') handle = await driver.deploy(ctx);
-      else if (driver.rollback) handle = await driver.rollback(ctx, d.version);
-      else handle = await driver.deploy(ctx);
+      const rollback = driver.rollback?.bind(driver);
+      if (phase === 'rollback' && rollback)
+        handle = await driverCall(run, 'rollback', () => rollback(ctx, d.version));
+      else handle = await driverCall(run, 'deploy', () => driver.deploy(ctx));
       await deps.store.patchDeployment(d.id, { driverRef: { ...handles, [phase]: handle } });
     }
-    outcome = await driver.watch(ctx, handle);
+    outcome = await watch(run, handle);
   } catch (err) {
     if (ctx.signal.aborted) return null;
     run.log.error({ err }, 'driver failed');
@@ -161,13 +194,21 @@ async function verify(run: Run, d: Deployment): Promise<Deployment | null> {
       d.progress ?? `${driver.id} reported success`,
     );
   }
+  const statusOf = driver.status.bind(driver);
   const deadline = Date.now() + run.verifyWindowMs;
   const pause = Math.max(200, Math.min(2_000, run.verifyWindowMs / 10));
   let last = 'no status yet';
   for (;;) {
     if (ctx.signal.aborted) return null;
     try {
-      const status = await driver.status(ctx);
+      const status = await driverCall(run, 'status', async (span) => {
+        const found = await statusOf(ctx);
+        span.setAttributes({
+          'slipway.healthy': found.healthy,
+          'slipway.live_version': found.version ?? '',
+        });
+        return found;
+      });
       last = status.detail;
       const expected = d.version;
       if (status.healthy && (status.version === null || status.version === expected)) {
@@ -233,10 +274,11 @@ async function rollBack(run: Run, d: Deployment): Promise<Deployment | null> {
       if (!driver.rollback)
         throw new Error('this driver cannot roll back; restore the previous version by hand');
       ctx.deployment = d;
-      handle = await driver.rollback(ctx, d.previousVersion);
+      const rollback = driver.rollback.bind(driver);
+      handle = await driverCall(run, 'rollback', () => rollback(ctx, d.previousVersion));
       await deps.store.patchDeployment(d.id, { driverRef: { ...handles, rollback: handle } });
     }
-    outcome = await driver.watch(ctx, handle);
+    outcome = await watch(run, handle);
   } catch (err) {
     if (ctx.signal.aborted) return null;
     outcome = { ok: false, reason: errorText(err), changed: true };
@@ -278,9 +320,17 @@ async function move(
     },
   );
   if (!moved) {
-    deps.log.warn({ deployment: d.id, to }, 'deployment moved elsewhere; leaving it');
+    deps.log.warn(
+      { deployment: d.id, correlationId: d.correlationId, to },
+      'deployment moved elsewhere; leaving it',
+    );
     return null;
   }
+  trace.getActiveSpan()?.addEvent('transition', {
+    'slipway.from': d.state,
+    'slipway.to': to,
+    'slipway.reason': reason,
+  });
   emitTransition(deps, moved, d.state, 'slipway', reason);
   return moved;
 }
@@ -323,6 +373,26 @@ function throttledProgress(deps: EngineDeps, d: Deployment, log: Logger) {
       await write();
     },
   };
+}
+
+/** One call to the driver, as a span of the run (`driver.deploy`, `driver.status`, …). */
+function driverCall<T>(
+  run: Run,
+  call: 'deploy' | 'watch' | 'status' | 'rollback',
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const attributes = { 'slipway.driver': run.driver.id };
+  return inSpan(`driver.${call}`, { kind: SpanKind.CLIENT, attributes }, fn);
+}
+
+/** Waits for the outcome of the driver's work; a failed outcome marks its span failed. */
+function watch(run: Run, handle: DriverHandle): Promise<DriverOutcome> {
+  return driverCall(run, 'watch', async (span) => {
+    const outcome = await run.driver.watch(run.ctx, handle);
+    span.setAttribute('slipway.ok', outcome.ok);
+    if (!outcome.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.reason });
+    return outcome;
+  });
 }
 
 function capabilitiesOf(run: Run): DriverCapabilities {

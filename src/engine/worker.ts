@@ -14,6 +14,11 @@ export interface Worker {
   start(): void;
   /** Look for work now instead of at the next poll. */
   wake(): void;
+  /**
+   * Stop taking new work (queued or orphaned) but keep running, and renewing the leases of,
+   * what is in hand: the first step of a graceful shutdown, while other replicas take over.
+   */
+  pause(): void;
   /** Stop taking work, let go of what is in hand (it stays resumable) and hand leases back. */
   stop(): Promise<void>;
   /** Deployment ids this process is running now. */
@@ -32,6 +37,7 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
   let ticking: Promise<void> | null = null;
   let again = false;
   let stopped = true;
+  let paused = false;
   const log = deps.log.child({ component: 'worker', processId: deps.processId });
 
   function launch(deployment: Deployment, resumed: boolean): void {
@@ -54,12 +60,12 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
   }
 
   async function tick(): Promise<void> {
-    if (stopped) return;
+    if (stopped || paused) return;
     try {
       for (const orphan of await deps.store.takeExpiredLeases(deps.processId, options.leaseMs)) {
         if (!running.has(orphan.id)) launch(orphan, true);
       }
-      while (!stopped && running.size < options.concurrency) {
+      while (!stopped && !paused && running.size < options.concurrency) {
         const claimed = await deps.store.claimNextQueued(deps.processId, options.leaseMs, {
           actor: 'slipway',
           reason: `started by ${deps.processId}`,
@@ -114,6 +120,9 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
       wake();
     },
     wake,
+    pause() {
+      paused = true;
+    },
     async stop() {
       stopped = true;
       if (pollTimer) clearInterval(pollTimer);

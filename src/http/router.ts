@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebhookName } from '../observability/metrics.js';
 
 export type Handler = (
   req: IncomingMessage,
@@ -12,6 +13,8 @@ export interface Route {
   /** `/api/deployments/:id` style: `:name` matches one path segment. */
   path: string;
   handler: Handler;
+  /** A webhook names itself so its requests are counted by answer (`slipway_webhook_requests_total`). */
+  hook?: WebhookName;
 }
 
 interface Compiled extends Route {

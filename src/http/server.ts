@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import { toSlipwayError } from '../core/errors.js';
 import type { Engine } from '../engine/index.js';
+import type { AppMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/types.js';
 import { createRouter, type Route, sendJson } from './router.js';
 import { DeploymentsQuery } from './schema.js';
@@ -15,6 +16,8 @@ export interface HttpDeps {
   apiToken?: string | undefined;
   /** Routes other adapters add (Slack, webhooks). */
   routes?: Route[];
+  /** Served at `GET /metrics`, and told how each webhook request was answered. */
+  metrics?: AppMetrics;
 }
 
 export interface HttpServer {
@@ -96,6 +99,23 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       else sendJson(res, 200, details);
     },
   });
+  const metrics = deps.metrics;
+  if (metrics) {
+    // Unauthenticated, like /healthz: Prometheus scrapes from inside the cluster, and the
+    // numbers name services and environments, never secrets (README.md, "Observability").
+    router.add({
+      method: 'GET',
+      path: '/metrics',
+      handler: async (_req, res) => {
+        const text = await metrics.scrape();
+        res.writeHead(200, {
+          'content-type': metrics.contentType,
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(text);
+      },
+    });
+  }
   for (const route of deps.routes ?? []) router.add(route);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -110,6 +130,9 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         message: `Use ${found.allowed.join(' or ')} for ${url.pathname}.`,
       });
     }
+    const hook = found.route.hook;
+    // On finish, so that answers from the error handler below are counted too.
+    if (hook && metrics) res.once('finish', () => metrics.webhook(hook, res.statusCode));
     if (url.pathname.startsWith('/api/') && deps.apiToken && !bearerMatches(req, deps.apiToken)) {
       return sendJson(res, 401, {
         error: 'unauthorized',
@@ -152,7 +175,15 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     },
     close() {
       return new Promise((resolve) => {
-        server.close(() => resolve());
+        // Requests under way are answered; a kept-alive connection is closed as soon as it is
+        // idle, and whatever still hangs on after 10 s is cut.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        const cut = setTimeout(() => server.closeAllConnections(), 10_000);
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       });
     },

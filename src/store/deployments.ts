@@ -11,7 +11,13 @@ import { ConflictError } from '../core/errors.js';
 import { lockRows, type StoreContext } from './context.js';
 import { newDeploymentRow, patchColumns, toDeployment, toTransition } from './rows.js';
 import type { DeploymentsTable, Tables } from './tables.js';
-import type { DeploymentFilter, DeploymentPatch, NewDeployment, TransitionMeta } from './types.js';
+import type {
+  DeploymentCount,
+  DeploymentFilter,
+  DeploymentPatch,
+  NewDeployment,
+  TransitionMeta,
+} from './types.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -119,6 +125,27 @@ export async function listDeployments(
     .limit(limit)
     .execute();
   return rows.map(toDeployment);
+}
+
+export async function countDeployments(
+  ctx: StoreContext,
+  states: readonly DeploymentState[],
+): Promise<DeploymentCount[]> {
+  if (states.length === 0) return [];
+  const rows = await ctx.db
+    .selectFrom('deployments')
+    .select(['service', 'environment', 'state'])
+    // Postgres answers COUNT(*) as a BIGINT string, SQLite as a number.
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('state', 'in', states)
+    .groupBy(['service', 'environment', 'state'])
+    .execute();
+  return rows.map((row) => ({
+    service: row.service,
+    environment: row.environment,
+    state: row.state as DeploymentState,
+    count: Number(row.count),
+  }));
 }
 
 export async function transition(

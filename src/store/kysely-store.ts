@@ -10,6 +10,7 @@ import { addApproval, listApprovals } from './approvals.js';
 import { claimMessage, listMessages, saveMessage, setMessageTs } from './chat-messages.js';
 import type { StoreContext } from './context.js';
 import {
+  countDeployments,
   createDeployment,
   findByIdempotencyKey,
   getDeployment,
@@ -49,6 +50,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     transition: (id, from, to, meta, patch) => transition(ctx, id, from, to, meta, patch),
     patchDeployment: (id, patch) => patchDeployment(ctx, id, patch),
     listTransitions: (id) => listTransitions(ctx, id),
+    countDeployments: (states) => countDeployments(ctx, states),
 
     claimNextQueued: (owner, leaseMs, meta) => claimNextQueued(ctx, owner, leaseMs, meta),
     renewLeases: (owner, ids, leaseMs) => renewLeases(ctx, owner, ids, leaseMs),

@@ -74,6 +74,7 @@ export function toDeployment(row: DeploymentsTable): Deployment {
     updatedAt: toDate(row.updated_at),
     startedAt: toDateOrNull(row.started_at),
     finishedAt: toDateOrNull(row.finished_at),
+    traceParent: row.trace_parent ?? null,
   };
 }
 
@@ -110,6 +111,7 @@ export function newDeploymentRow(
     updated_at: at.getTime(),
     started_at: null,
     finished_at: null,
+    trace_parent: d.traceParent ?? null,
   };
 }
 

@@ -33,6 +33,8 @@ export interface DeploymentsTable {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** W3C traceparent of the request that created the deployment; NULL when tracing was off. */
+  trace_parent: string | null;
 }
 
 export interface TransitionsTable {

@@ -107,6 +107,14 @@ export interface AlertMessageRecord {
   updatedAt: Date;
 }
 
+/** How many deployments of one target are in one state (`countDeployments`). */
+export interface DeploymentCount {
+  service: string;
+  environment: string;
+  state: DeploymentState;
+  count: number;
+}
+
 export type LockResult =
   | { ok: true; lock: Lock; replaced: Lock | null }
   | { ok: false; heldBy: Lock };
@@ -156,6 +164,11 @@ export interface Store {
   /** Updates non-state fields (progress, driverRef) without a transition row. */
   patchDeployment(id: string, patch: DeploymentPatch): Promise<void>;
   listTransitions(deploymentId: string): Promise<Transition[]>;
+  /**
+   * How many deployments are in each of `states`, per target; targets with none are left out.
+   * One grouped query, cheap enough to run on every metrics scrape.
+   */
+  countDeployments(states: readonly DeploymentState[]): Promise<DeploymentCount[]>;
 
   /**
    * Claims the oldest `queued` deployment whose target (service, environment) has no active

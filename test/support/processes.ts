@@ -19,7 +19,14 @@ export async function startServer(
     ['--import', 'tsx', resolve(ROOT, 'src/cli/index.ts'), 'serve'],
     {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', SLIPWAY_LOG_LEVEL: 'info', ...env },
+      env: {
+        ...process.env,
+        PORT: '0',
+        SLIPWAY_LOG_LEVEL: 'info',
+        // Tests stop servers at once unless they test the drain.
+        SLIPWAY_SHUTDOWN_DELAY: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -29,6 +29,7 @@ export function slackEventsRoute(options: SlackHttpOptions): Route {
   return {
     method: 'POST',
     path: '/slack/events',
+    hook: 'slack',
     async handler(req, res) {
       const raw = (await readBody(req, 1024 * 1024)).toString('utf8');
       const problem = verify(req, raw, options);

@@ -30,6 +30,7 @@ export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
   return {
     method: 'POST',
     path: '/hooks/github',
+    hook: 'github',
     async handler(req, res) {
       const raw = await readBody(req, MAX_BODY);
       const event = header(req, 'x-github-event');

@@ -5,6 +5,7 @@ import * as chatMessages from './002-chat-messages.js';
 import * as reviewDecisions from './003-review-decisions.js';
 import * as buildRefs from './004-build-refs.js';
 import * as alertMessages from './005-alert-messages.js';
+import * as traceContext from './006-trace-context.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -16,6 +17,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '003-review-decisions': reviewDecisions,
   '004-build-refs': buildRefs,
   '005-alert-messages': alertMessages,
+  '006-trace-context': traceContext,
 };
 
 const provider: MigrationProvider = {

@@ -15,6 +15,7 @@ export function deploymentCases(ctx: SuiteContext): void {
         idempotencyKey: 'key-1',
         freezeOverride: true,
         approvalsRequired: 2,
+        traceParent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
       });
       const { deployment, created } = await ctx
         .store()

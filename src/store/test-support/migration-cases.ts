@@ -7,6 +7,7 @@ const ALL = [
   '003-review-decisions',
   '004-build-refs',
   '005-alert-messages',
+  '006-trace-context',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {

@@ -103,4 +103,47 @@ export function queryCases(ctx: SuiteContext): void {
       expect(await store.lastSucceeded('web', 'perf')).toBeNull();
     });
   });
+  describe('countDeployments', () => {
+    it('counts deployments per target in the states asked for, and only those', async () => {
+      const store = ctx.store();
+      const rows: Array<[string, string, Deployment['state']]> = [
+        ['web', 'staging', 'queued'],
+        ['web', 'staging', 'queued'],
+        ['web', 'production', 'awaiting_approval'],
+        ['api', 'staging', 'queued'],
+        ['api', 'staging', 'succeeded'],
+      ];
+      for (const [service, environment, state] of rows) {
+        await store.createDeployment(newDeployment({ service, environment }), state, {
+          actor: 'a',
+        });
+      }
+      const counts = await store.countDeployments(['queued', 'awaiting_approval']);
+      const key = (c: { service: string; environment: string; state: string }) =>
+        `${c.service}/${c.environment}/${c.state}`;
+      expect(Object.fromEntries(counts.map((c) => [key(c), c.count]))).toEqual({
+        'web/staging/queued': 2,
+        'web/production/awaiting_approval': 1,
+        'api/staging/queued': 1,
+      });
+      expect(await store.countDeployments(['running'])).toEqual([]);
+      expect(await store.countDeployments([])).toEqual([]);
+    });
+  });
+
+  describe('trace context', () => {
+    it('keeps the traceparent a deployment was created with, and null without one', async () => {
+      const store = ctx.store();
+      const traceParent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const { deployment } = await store.createDeployment(
+        newDeployment({ traceParent }),
+        'queued',
+        { actor: 'a' },
+      );
+      expect(deployment.traceParent).toBe(traceParent);
+      expect((await store.getDeployment(deployment.id))?.traceParent).toBe(traceParent);
+      const plain = await store.createDeployment(newDeployment(), 'queued', { actor: 'a' });
+      expect((await store.getDeployment(plain.deployment.id))?.traceParent).toBeNull();
+    });
+  });
 }

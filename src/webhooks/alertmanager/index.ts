@@ -111,6 +111,7 @@ export function createAlertmanagerWebhook(
   const route: Route = {
     method: 'POST',
     path: PATH,
+    hook: 'alertmanager',
     async handler(req, res) {
       if (!deps.token) {
         sendJson(res, 503, {

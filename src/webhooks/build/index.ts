@@ -35,6 +35,7 @@ export function buildHookRoute(deps: BuildHookDeps): Route {
   return {
     method: 'POST',
     path: '/hooks/build',
+    hook: 'build',
     async handler(req, res) {
       const secret = deps.secret;
       if (!secret) {

@@ -1,0 +1,163 @@
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deploymentTitle } from '../../src/chat/views/deployment.js';
+import { type Deployment, isFinal } from '../../src/core/deployment.js';
+import { commandBinding, readRuns, tempDir } from '../support/engine-harness.js';
+import { type TestSchemas, testDatabaseUrl, testSchemas } from '../support/postgres.js';
+import { type Replicas, startReplicas } from '../support/replicas.js';
+import { eventually } from '../support/slack-harness.js';
+
+/**
+ * Three `slipway serve` processes on one Postgres (issue 6): any replica takes any command,
+ * the database decides which one runs each deployment, and targets stay serialized across
+ * replicas. The SIGKILL takeover of a Kubernetes rollout is in replicas-kubernetes.test.ts.
+ */
+const SERVICES = Array.from({ length: 10 }, (_, i) => `svc${i}`);
+const ENVIRONMENTS = ['staging', 'perf'];
+const CHANNELS = SERVICES.map((_, i) => `C-S${i}`);
+const USERS = ['U-DEV1', 'U-DEV2', 'U-DEV3'];
+
+let schemas: TestSchemas;
+let replicas: Replicas | null = null;
+beforeAll(async () => {
+  schemas = testSchemas(await testDatabaseUrl(), 'slipway_replicas');
+});
+afterEach(async () => {
+  await replicas?.close();
+  replicas = null;
+});
+afterAll(async () => {
+  await schemas.dropAll();
+});
+
+function configInput(stateDir: string) {
+  return {
+    operator: 'operator',
+    groups: { devs: USERS },
+    environments: ENVIRONMENTS.map((name, i) => ({ name, order: i + 1, deployers: ['@devs'] })),
+    services: SERVICES.map((name, i) => ({
+      name,
+      channel: CHANNELS[i],
+      owners: ['U-DEV1'],
+      driver: commandBinding(stateDir, 1_200),
+      environments: Object.fromEntries(ENVIRONMENTS.map((e) => [e, {}])),
+    })),
+    engine: { lease: '3s', pollInterval: '200ms' },
+  };
+}
+
+describe('three replicas on one Postgres', () => {
+  it('runs each of 100 concurrent commands once, never two at a time on a target', async () => {
+    const dir = tempDir('slipway-replicas-');
+    const stateDir = join(dir, 'targets');
+    replicas = await startReplicas({
+      count: 3,
+      dir,
+      databaseUrl: schemas.next(),
+      config: configInput(stateDir),
+      channels: CHANNELS,
+      users: USERS,
+    });
+    const r = replicas;
+
+    // 100 commands at once over 20 targets: five for each, so the queue and supersession work
+    // across replicas.
+    const commands = Array.from({ length: 100 }, (_, i) => ({
+      service: SERVICES[i % SERVICES.length] as string,
+      environment: ENVIRONMENTS[Math.floor(i / SERVICES.length) % 2] as string,
+      version: `1.0.${i}`,
+      user: USERS[i % USERS.length] as string,
+    }));
+    const answers = await Promise.all(
+      commands.map((c, i) =>
+        r.slack.slashCommand({
+          user: c.user,
+          channel: CHANNELS[i % SERVICES.length] as string,
+          text: `${c.service} ${c.version} to ${c.environment}`,
+        }),
+      ),
+    );
+    const slowest = answers
+      .map((a) => Math.round(a.ms))
+      .sort((a, b) => b - a)
+      .slice(0, 5);
+    expect(r.slack.timeouts().slash_commands, `slowest acks (ms): ${slowest}`).toBe(0);
+    for (const answer of answers) expect(answer.status, JSON.stringify(answer)).toBe(200);
+    // Every replica took commands.
+    expect(r.served().every((n) => n >= 30)).toBe(true);
+
+    const deployments = await eventually(async () => {
+      const all = await r.store.listDeployments({ limit: 500 });
+      return all.length === 100 && all.every((d) => isFinal(d.state)) ? all : null;
+    }, 120_000);
+    expect(new Set(deployments.map((d) => d.version)).size).toBe(100);
+
+    const runs = readRuns(stateDir);
+    const runners = new Set<string>();
+    for (const d of deployments) {
+      const starts = runs.filter((line) => line.startsWith(`start ${d.id} deploy `));
+      const transitions = await r.store.listTransitions(d.id);
+      const started = transitions.filter((t) => t.to === 'running');
+      if (d.state === 'superseded') {
+        expect(starts, `${d.id} was superseded: it never ran`).toHaveLength(0);
+        expect(started).toHaveLength(0);
+        continue;
+      }
+      expect(d.state, `${d.id}: ${d.outcome}`).toBe('succeeded');
+      expect(starts, `${d.id} ran once`).toHaveLength(1);
+      expect(started, `${d.id} was started once`).toHaveLength(1);
+      runners.add(started[0]?.reason?.replace('started by ', '') ?? '');
+    }
+    // The last command for each target always runs; the database spread the work.
+    for (const service of SERVICES) {
+      for (const environment of ENVIRONMENTS) {
+        const newest = commands.filter(
+          (c) => c.service === service && c.environment === environment,
+        )[4];
+        const d = deployments.find((x) => x.version === newest?.version);
+        expect(d?.state, `${service} ${environment}`).toBe('succeeded');
+      }
+    }
+    expect(runners.size, `deployments were run by ${[...runners].join(', ')}`).toBe(3);
+
+    // No two deployments of one target ever overlapped, whichever replica ran them.
+    for (const service of SERVICES) {
+      for (const environment of ENVIRONMENTS) {
+        const spans = deployments
+          .filter((d) => d.service === service && d.environment === environment)
+          .map((d) => runSpan(runs, d))
+          .filter((span): span is [number, number] => span !== null)
+          .sort((a, b) => a[0] - b[0]);
+        for (let i = 1; i < spans.length; i++) {
+          expect(
+            spans[i]?.[0],
+            `${service}/${environment} run ${i} starts after run ${i - 1} ends`,
+          ).toBeGreaterThanOrEqual(spans[i - 1]?.[1] ?? Number.POSITIVE_INFINITY);
+        }
+      }
+    }
+
+    // One chat message per deployment, in its service's channel, showing its final state.
+    await eventually(async () => {
+      for (const d of deployments) {
+        const [main] = (await r.store.listMessages(d.id)).filter((m) => m.purpose === 'main');
+        if (!main?.ts) return null;
+        const message = r.slack.message(main.channel, main.ts);
+        if (!message?.text.includes(deploymentTitle(d))) return null;
+      }
+      return true;
+    }, 90_000);
+    for (const [i, channel] of CHANNELS.entries()) {
+      const top = r.slack.history(channel).filter((m) => m.user === r.slack.config.botUserId);
+      const ofService = deployments.filter((d) => d.service === SERVICES[i]);
+      expect(top.filter((m) => !m.threadTs).length, channel).toBe(ofService.length);
+    }
+  }, 240_000);
+});
+
+function runSpan(runs: string[], d: Deployment): [number, number] | null {
+  const start = runs.find((line) => line.startsWith(`start ${d.id} deploy `));
+  const done = runs.find((line) => line.startsWith(`done ${d.id} `));
+  if (!start || !done) return null;
+  return [Number(start.split(' ').at(-1)), Number(done.split(' ').at(-1))];
+}
