@@ -14,6 +14,8 @@ interface Seen {
   headers: IncomingMessage['headers'];
   body: string;
   at: number;
+  /** The client's port: the same port means the same connection. */
+  port: number | undefined;
 }
 type Answer = (res: ServerResponse) => void | Promise<void>;
 
@@ -32,7 +34,7 @@ beforeEach(async () => {
     });
     req.on('end', async () => {
       const path = req.url ?? '';
-      seen.push({ path, headers: req.headers, body, at: Date.now() });
+      seen.push({ path, headers: req.headers, body, at: Date.now(), port: req.socket.remotePort });
       const next = script.get(path)?.shift();
       if (next) await next(res);
       else json(res, 200, { ok: false, error: 'unknown_method' });
@@ -210,6 +212,24 @@ describe('answering through a response_url', () => {
     await expect(
       client().respond(`${base}/respond/3`, view, { ephemeral: true }),
     ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('keeps the connection for the next answer and gives up on one that never comes', async () => {
+    const ok = (res: ServerResponse) => {
+      res.writeHead(200);
+      res.end('ok');
+    };
+    answer('/respond/5', ok, ok, ok);
+    const c = client();
+    for (let i = 0; i < 3; i++) await c.respond(`${base}/respond/5`, view, { ephemeral: true });
+    expect(seen.map((s) => s.port)).toEqual([seen[0]?.port, seen[0]?.port, seen[0]?.port]);
+
+    answer('/respond/6', () => {}, () => {});
+    const impatient = client([], { respond: { baseDelayMs: 10, attempts: 2, timeoutMs: 100 } });
+    await expect(
+      impatient.respond(`${base}/respond/6`, view, { ephemeral: true }),
+    ).rejects.toThrow(/after 2 attempts: no answer within 100 ms/);
+    expect(seen.filter((s) => s.path === '/respond/6')).toHaveLength(2);
   });
 
   it('sends nothing to a URL that is not Slack’s when talking to the real Slack', async () => {
