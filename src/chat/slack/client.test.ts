@@ -224,11 +224,15 @@ describe('answering through a response_url', () => {
     for (let i = 0; i < 3; i++) await c.respond(`${base}/respond/5`, view, { ephemeral: true });
     expect(seen.map((s) => s.port)).toEqual([seen[0]?.port, seen[0]?.port, seen[0]?.port]);
 
-    answer('/respond/6', () => {}, () => {});
+    answer(
+      '/respond/6',
+      () => {},
+      () => {},
+    );
     const impatient = client([], { respond: { baseDelayMs: 10, attempts: 2, timeoutMs: 100 } });
-    await expect(
-      impatient.respond(`${base}/respond/6`, view, { ephemeral: true }),
-    ).rejects.toThrow(/after 2 attempts: no answer within 100 ms/);
+    await expect(impatient.respond(`${base}/respond/6`, view, { ephemeral: true })).rejects.toThrow(
+      /after 2 attempts: no answer within 100 ms/,
+    );
     expect(seen.filter((s) => s.path === '/respond/6')).toHaveLength(2);
   });
 
