@@ -62,7 +62,13 @@ process.once('SIGINT', () => {
 // Deployments held in flight must outlast the run; they are stopped at the end regardless.
 const HELD_SECONDS = 3600;
 const mainShape = { held: 0, heldSeconds: 0, fast: options.deployments };
-const heldShape = { held: options.inflight, heldSeconds: HELD_SECONDS, fast: 0 };
+// Every held deployment runs at once: (b) measures acks beside that many rollouts, not a queue.
+const heldShape = {
+  held: options.inflight,
+  heldSeconds: HELD_SECONDS,
+  fast: 0,
+  concurrency: options.inflight,
+};
 const slack = createLocalSlack({
   channels: [...new Set([...channelsOf(mainShape), ...channelsOf(heldShape)])].map((id) => ({
     id,
@@ -162,7 +168,7 @@ try {
       const running = b.before.byState.running ?? 0;
       if (running < b.requested)
         results.notes.push(
-          `(b) ${b.before.total} deployments were in flight but only ${running} ran at once: the engine runs a bounded number per process (16 when this benchmark was written: createEngine's concurrency, not settable in slipway.yaml), the rest were queued. Memory per in-flight deployment averages over both.`,
+          `(b) ${b.before.total} deployments were in flight but only ${running} ran at once: the engine runs at most engine.concurrency per process (set to ${options.inflight} here), the rest were queued. Memory per in-flight deployment averages over both.`,
         );
     });
   if (want('d')) {

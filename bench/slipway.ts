@@ -24,6 +24,8 @@ export interface ConfigShape {
   heldSeconds: number;
   /** Services whose deploy exits at once: they run to success. */
   fast: number;
+  /** engine.concurrency: deployments run at once (Slipway's default 16 when absent). */
+  concurrency?: number;
   /** A service `k8sweb` on the kubernetes driver, when given. */
   kubernetes?: { namespace: string; deployment: string };
 }
@@ -43,6 +45,7 @@ export function benchConfig(shape: ConfigShape): Record<string, unknown> {
     operator: 'operator',
     admins: ['operator'],
     groups: { devs: [DEV] },
+    ...(shape.concurrency ? { engine: { concurrency: shape.concurrency } } : {}),
     environments: [
       { name: 'bench', order: 1, deployers: ['@devs'], autoRollback: false, verifyWindow: '1s' },
       // Protected: only the service's owners deploy here, so DEV's request is refused by policy.

@@ -313,9 +313,18 @@ export const Config = z
         sweepInterval: Duration.default('5m').describe(
           'How often expired previews are looked for and torn down.',
         ),
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(16)
+          .describe(
+            'How many deployments one process runs at once; more wait in the queue. Each holds a lease and, with the command driver, a child process.',
+          ),
       })
       .strict()
-      .default({ lease: '30s', pollInterval: '1s', sweepInterval: '5m' }),
+      .default({ lease: '30s', pollInterval: '1s', sweepInterval: '5m', concurrency: 16 }),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

@@ -29,11 +29,11 @@ export { previewUrl, promotionKey, reviewTarget } from './review-state.js';
  * The engine: the one entry point for chat, CLI, API and webhooks. Every request goes through
  * policy and lands in the store before anything external happens.
  */
-export function createEngine(deps: EngineDeps, options: { concurrency?: number } = {}) {
+export function createEngine(deps: EngineDeps) {
   const worker: Worker = createWorker(deps, {
     leaseMs: parseDuration(deps.config.engine.lease) ?? 30_000,
     pollMs: parseDuration(deps.config.engine.pollInterval) ?? 1_000,
-    concurrency: options.concurrency ?? 16,
+    concurrency: deps.config.engine.concurrency,
   });
   const sweeper = createSweeper(deps, parseDuration(deps.config.engine.sweepInterval) ?? 300_000);
   const wakeAfter = <T extends { ok: boolean }>(result: T): T => {

@@ -96,6 +96,33 @@ describe('engine scenarios (command driver, SQLite)', () => {
     expect(spans[1]?.[0]).toBeGreaterThanOrEqual(spans[0]?.[1] ?? Number.NaN);
   });
 
+  it('runs no more deployments at once than engine.concurrency, queueing the rest', async () => {
+    h = await startHarness({ ms: 500, concurrency: 1 });
+    const web = await accepted(deploy('web', 'staging', '2.0.0'));
+    const api = await accepted(
+      h.app.engine.request({
+        ...dev,
+        kind: 'deploy',
+        service: 'api',
+        environment: 'staging',
+        version: '2.0.0',
+      }),
+    );
+    expect((await h.waitFinal(web.id)).state).toBe('succeeded');
+    expect((await h.waitFinal(api.id)).state).toBe('succeeded');
+    const at = (event: string, id: string) =>
+      Number(
+        h
+          .runs()
+          .find((r) => r.startsWith(`${event} ${id}`))
+          ?.split(' ')
+          .at(-1),
+      );
+    const [first, second] = at('start', web.id) < at('start', api.id) ? [web, api] : [api, web];
+    // Different targets, so only the concurrency bound kept the second from starting at once.
+    expect(at('start', second.id)).toBeGreaterThanOrEqual(at('done', first.id));
+  });
+
   it('refuses a request for a busy target when the environment says reject', async () => {
     h = await startHarness({ ms: 800 });
     const first = await accepted(deploy('web', 'perf', '2.0.0'));

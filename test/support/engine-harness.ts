@@ -39,15 +39,19 @@ export function commandBinding(stateDir: string, ms = 300) {
  * A config exercising every rule: staging queues, perf refuses when busy, production is
  * protected with four-eyes approval from QA and a channel rule, frozen is always frozen.
  */
-export function scenarioConfig(stateDir: string, options: { ms?: number; lease?: string } = {}) {
+export interface ScenarioOptions {
+  ms?: number;
+  lease?: string;
+  /** engine.concurrency; Slipway's default when absent. */
+  concurrency?: number;
+}
+
+export function scenarioConfig(stateDir: string, options: ScenarioOptions = {}) {
   return Config.parse(scenarioConfigInput(stateDir, options));
 }
 
 /** The same config as written in slipway.yaml (JSON is YAML), for tests that start `slipway serve`. */
-export function scenarioConfigInput(
-  stateDir: string,
-  options: { ms?: number; lease?: string } = {},
-) {
+export function scenarioConfigInput(stateDir: string, options: ScenarioOptions = {}) {
   const binding = commandBinding(stateDir, options.ms);
   return {
     operator: 'operator',
@@ -102,7 +106,11 @@ export function scenarioConfigInput(
         },
       },
     ],
-    engine: { lease: options.lease ?? '2s', pollInterval: '100ms' },
+    engine: {
+      lease: options.lease ?? '2s',
+      pollInterval: '100ms',
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    },
   };
 }
 
@@ -141,7 +149,7 @@ export function settingsFor(dir: string, databaseUrl?: string): Settings {
 }
 
 export async function startHarness(
-  options: { ms?: number; databaseUrl?: string; start?: boolean } = {},
+  options: ScenarioOptions & { databaseUrl?: string; start?: boolean } = {},
 ): Promise<Harness> {
   const dir = tempDir();
   const stateDir = join(dir, 'targets');
