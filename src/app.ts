@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { handleInbound } from './chat/handler.js';
+import {
+  busyRefusal,
+  createHandlingQueue,
+  type HandlingQueueOptions,
+} from './chat/handling-queue.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
 import { createSlackClient } from './chat/slack/client.js';
 import { createDedupe } from './chat/slack/dedupe.js';
@@ -67,6 +72,8 @@ export interface AppOptions {
   /** Replace the chat client (tests); default: Slack's Web API when SLACK_BOT_TOKEN is set. */
   chatClient?: ChatClient;
   notifier?: NotifierOptions;
+  /** How many chat events are handled at once and how many commands may wait (handling-queue.ts). */
+  handling?: HandlingQueueOptions;
   /** Tracing as `serve` started it (src/observability/tracing.ts); `stop()` flushes it last. */
   tracing?: Tracing;
   /**
@@ -107,12 +114,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     log.error({ err, event: event.type }, 'event listener failed'),
   );
   const engine = createEngine({ config, store, drivers, events, log, processId });
+  const handling = createHandlingQueue(options.handling);
   // One registry per app (README.md, "Observability"): several apps share a test process.
   const metrics = createMetrics({
     config,
     store,
     events,
     inFlight: () => engine.inFlight().length,
+    chatWaiting: () => handling.waiting(),
     log: log.child({ component: 'metrics' }),
   });
   const routes: Route[] = [];
@@ -137,13 +146,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       options.notifier,
     );
     const handle = (event: InboundEvent) =>
-      inbound.track(handleInbound(event, { engine, chat: client, config, log: chatLog }));
+      inbound.track(
+        handling.run(() => handleInbound(event, { engine, chat: client, config, log: chatLog })),
+      );
+    const refuse = busyRefusal(handling, metrics.chatRefusedBusy, chatLog);
     const dedupe = createDedupe();
     if (slack.appToken) {
       socket = createSlackSocket({
         appToken: slack.appToken,
         apiUrl: slack.apiUrl,
         onEvent: handle,
+        refuse,
         dedupe,
         log: chatLog,
       });
@@ -153,6 +166,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         slackEventsRoute({
           signingSecret: slack.signingSecret,
           onEvent: handle,
+          refuse,
           dedupe,
           log: chatLog,
         }),

@@ -21,12 +21,15 @@ export interface Metrics {
   chatRateLimited(method: string, waitedMs: number): void;
   /** One answered webhook request, by its HTTP status code. */
   webhook(hook: WebhookName, status: number): void;
+  /** A slash command refused because too many chat events were waiting to be handled. */
+  chatRefusedBusy(): void;
 }
 
 export const noMetrics: Metrics = {
   chatCall() {},
   chatRateLimited() {},
   webhook() {},
+  chatRefusedBusy() {},
 };
 
 /** An app's registry, as `GET /metrics` serves it (Prometheus text exposition format). */
@@ -46,6 +49,8 @@ export interface MetricsSources {
   events: { on(listener: (event: EngineEvent) => void): () => void };
   /** Deployments this process is running now. */
   inFlight: () => number;
+  /** Chat events acknowledged by this process and waiting to be handled. */
+  chatWaiting?: () => number;
   log: Logger;
 }
 
@@ -121,6 +126,19 @@ export function createMetrics(sources: MetricsSources): AppMetrics {
     labelNames: ['method'],
     registers,
   });
+  new Gauge({
+    name: 'slipway_chat_events_waiting',
+    help: 'Chat events (commands, clicks, mentions) this process has acknowledged and not yet begun to handle.',
+    registers,
+    collect() {
+      this.set(sources.chatWaiting?.() ?? 0);
+    },
+  });
+  const refusedBusy = new Counter({
+    name: 'slipway_chat_commands_refused_busy_total',
+    help: 'Slash commands refused in their acknowledgement because too many chat events were waiting.',
+    registers,
+  });
   const webhooks = new Counter({
     name: 'slipway_webhook_requests_total',
     help: 'Inbound webhook requests (build, github, alertmanager, slack), by HTTP status code.',
@@ -151,6 +169,7 @@ export function createMetrics(sources: MetricsSources): AppMetrics {
       rateLimitWait.inc({ method }, waitedMs / 1000);
     },
     webhook: (hook, status) => webhooks.inc({ hook, code: String(status) }),
+    chatRefusedBusy: () => refusedBusy.inc(),
   };
 }
 

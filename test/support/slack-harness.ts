@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type App, createApp } from '../../src/app.js';
+import type { HandlingQueueOptions } from '../../src/chat/handling-queue.js';
 import { Config } from '../../src/config/schema.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -29,6 +30,7 @@ export interface SlackHarness {
 export async function startSlackHarness(options: {
   mode: 'http' | 'socket';
   ms?: number;
+  handling?: HandlingQueueOptions;
 }): Promise<SlackHarness> {
   const dir = tempDir('slipway-slack-');
   const stateDir = join(dir, 'targets');
@@ -53,6 +55,7 @@ export async function startSlackHarness(options: {
     config: Config.parse(scenarioConfigInput(stateDir, { ms: options.ms ?? 1_500 })),
     settings,
     log: createLogger({ level: 'silent' }),
+    handling: options.handling,
   });
   const port = await app.http.listen(0, '127.0.0.1');
   if (options.mode === 'http')

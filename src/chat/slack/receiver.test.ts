@@ -13,13 +13,14 @@ afterEach(() => {
   server = null;
 });
 
-async function start() {
+async function start(refuse?: (event: InboundEvent) => string | null) {
   const events: InboundEvent[] = [];
   const route = slackEventsRoute({
     signingSecret: SECRET,
     onEvent: (event) => {
       events.push(event);
     },
+    refuse,
     dedupe: createDedupe(),
     log: createLogger({ level: 'silent' }),
   });
@@ -165,6 +166,26 @@ describe('Slack HTTP transport', () => {
         messageTs: '2.000002',
       }),
     ]);
+  });
+
+  it('refuses a command in its acknowledgement when told to, and takes it when sent again', async () => {
+    let busy = true;
+    const { url, events } = await start((event) =>
+      busy && event.kind === 'command' ? 'Slipway is busy: send it again.' : null,
+    );
+    const body = slashBody('web 1.4.2 to staging', 'T-busy');
+    const refused = await post(url, body, sign(body));
+    expect(refused.status).toBe(200);
+    expect(JSON.parse(refused.text)).toEqual({
+      response_type: 'ephemeral',
+      text: 'Slipway is busy: send it again.',
+    });
+    await settle();
+    expect(events).toEqual([]);
+    busy = false;
+    expect(await post(url, body, sign(body))).toEqual({ status: 200, text: '' });
+    await settle();
+    expect(events).toEqual([expect.objectContaining({ deliveryId: 'slack:trigger:T-busy' })]);
   });
 
   it('answers a malformed payload with 400 and the reason', async () => {

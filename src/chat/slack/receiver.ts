@@ -11,6 +11,11 @@ export interface SlackHttpOptions {
   signingSecret: string;
   /** Called after the request is acknowledged; its errors are logged, never sent to Slack. */
   onEvent: (event: InboundEvent) => Promise<void> | void;
+  /**
+   * Asked before acknowledging: a sentence refuses the event in its acknowledgement (only
+   * slash commands can show one), null takes it. Default: take everything.
+   */
+  refuse?: (event: InboundEvent) => string | null;
   dedupe: Dedupe;
   log: Logger;
   slashCommand?: string;
@@ -58,6 +63,12 @@ export function slackEventsRoute(options: SlackHttpOptions): Route {
           ack(res);
           return;
         case 'event': {
+          const refusal = options.refuse?.(normalized.event) ?? null;
+          if (refusal !== null) {
+            // Not marked as seen: the same command sent again is handled when there is room.
+            sendJson(res, 200, { response_type: 'ephemeral', text: refusal });
+            return;
+          }
           ack(res);
           const retry = req.headers['x-slack-retry-num'];
           if (!options.dedupe.first(normalized.event.deliveryId)) {

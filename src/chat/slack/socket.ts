@@ -10,6 +10,8 @@ export interface SlackSocketOptions {
   /** Web API base URL (SLACK_API_URL), where apps.connections.open is called. */
   apiUrl: string;
   onEvent: (event: InboundEvent) => Promise<void> | void;
+  /** As over HTTP (receiver.ts): a sentence refuses the event in its acknowledgement. */
+  refuse?: (event: InboundEvent) => string | null;
   dedupe: Dedupe;
   log: Logger;
   slashCommand?: string;
@@ -40,18 +42,22 @@ export function createSlackSocket(options: SlackSocketOptions): SlackSocket {
       type,
       retry_num,
     }: {
-      ack: () => Promise<void>;
+      ack: (payload?: Record<string, unknown>) => Promise<void>;
       body: unknown;
       type: string;
       retry_num?: number;
     }) => {
-      await ack();
       const normalized = normalizeSlack(body, options.slashCommand);
       if (normalized.kind !== 'event') {
+        await ack();
         if (normalized.kind === 'invalid')
           log.warn({ type, why: normalized.why }, 'ignored an invalid Socket Mode payload');
         return;
       }
+      const refusal = options.refuse?.(normalized.event) ?? null;
+      // A slash command's envelope acknowledgement may carry its answer (api.slack.com/apis/socket-mode).
+      await ack(refusal === null ? undefined : { response_type: 'ephemeral', text: refusal });
+      if (refusal !== null) return;
       if (!options.dedupe.first(normalized.event.deliveryId)) {
         log.info(
           { deliveryId: normalized.event.deliveryId, retry: retry_num },

@@ -1,0 +1,123 @@
+import type { Logger } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { busyRefusal, createHandlingQueue } from './handling-queue.js';
+
+function deferred() {
+  let resolve: () => void = () => {};
+  let reject: (err: Error) => void = () => {};
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('handling queue', () => {
+  it('runs at most `concurrency` at once, the rest in arrival order', async () => {
+    const q = createHandlingQueue({ concurrency: 2, backlog: 10 });
+    const gates = Array.from({ length: 5 }, deferred);
+    const started: number[] = [];
+    const done = gates.map((gate, i) =>
+      q.run(async () => {
+        started.push(i);
+        await gate.promise;
+      }),
+    );
+    await tick();
+    expect(started).toEqual([0, 1]);
+    expect([q.running(), q.waiting()]).toEqual([2, 3]);
+    gates[1]?.resolve();
+    await tick();
+    expect(started).toEqual([0, 1, 2]);
+    gates[0]?.resolve();
+    gates[2]?.resolve();
+    await tick();
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    gates[3]?.resolve();
+    gates[4]?.resolve();
+    await Promise.all(done);
+    expect([q.running(), q.waiting()]).toEqual([0, 0]);
+  });
+
+  it('frees the slot of work that failed and passes the error on', async () => {
+    const q = createHandlingQueue({ concurrency: 1, backlog: 10 });
+    const failing = q.run(async () => {
+      throw new Error('boom');
+    });
+    const after = q.run(async () => {});
+    await expect(failing).rejects.toThrow('boom');
+    await expect(after).resolves.toBeUndefined();
+    expect(q.running()).toBe(0);
+  });
+
+  it('is full once `backlog` wait, and has room again as they start', async () => {
+    const q = createHandlingQueue({ concurrency: 1, backlog: 2 });
+    const gate = deferred();
+    const runs = [q.run(() => gate.promise), q.run(async () => {})];
+    expect(q.full()).toBe(false);
+    runs.push(q.run(async () => {}));
+    expect(q.full()).toBe(true);
+    gate.resolve();
+    await Promise.all(runs);
+    expect(q.full()).toBe(false);
+  });
+});
+
+describe('busy refusal', () => {
+  const slash = {
+    kind: 'command' as const,
+    mode: 'slash' as const,
+    text: 'web 1.4.2 to staging',
+    user: 'U1',
+    channel: 'C1',
+    threadTs: null,
+    responseUrl: 'https://hooks.slack.com/commands/1',
+    deliveryId: 'd1',
+  };
+  const click = {
+    kind: 'action' as const,
+    actionId: 'approve',
+    value: 'd-1',
+    user: 'U2',
+    channel: 'C1',
+    messageTs: '1.1',
+    responseUrl: null,
+    deliveryId: 'd2',
+  };
+
+  it('refuses only slash commands, only while the backlog is full, logging once per burst', async () => {
+    const q = createHandlingQueue({ concurrency: 1, backlog: 1 });
+    const warnings: unknown[] = [];
+    const log = { warn: (fields: unknown) => warnings.push(fields) } as unknown as Logger;
+    let refused = 0;
+    let clock = 0;
+    const refuse = busyRefusal(
+      q,
+      () => refused++,
+      log,
+      () => clock,
+    );
+    const gate = deferred();
+    const runs = [q.run(() => gate.promise)];
+    expect(refuse(slash)).toBeNull();
+    runs.push(q.run(async () => {}));
+    expect(refuse(slash)).toMatch(
+      /^Slipway is busy: 1 request is waiting ahead of yours\. Nothing was done with `web 1\.4\.2 to staging`/,
+    );
+    expect(refuse({ ...slash, mode: 'mention' })).toBeNull();
+    expect(refuse(click)).toBeNull();
+    expect(refuse(slash)).not.toBeNull();
+    clock = 10_000;
+    expect(refuse(slash)).not.toBeNull();
+    expect(refused).toBe(3);
+    expect(warnings).toEqual([
+      { refused: 1, waiting: 1 },
+      { refused: 2, waiting: 1 },
+    ]);
+    gate.resolve();
+    await Promise.all(runs);
+    expect(refuse(slash)).toBeNull();
+  });
+});

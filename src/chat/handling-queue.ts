@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import type { InboundEvent } from './types.js';
+
+/**
+ * Chat events are acknowledged at once and handled after (Slack's 3-second deadline), on the
+ * same event loop as the acknowledgements. Handled all at once, a burst of a thousand commands
+ * would run its store work back to back and starve the acknowledgements of later ones: the
+ * benchmark saw up to 421 of 1,000 miss the deadline that way. So a few events are handled at
+ * a time, first come first served, and the rest wait here.
+ *
+ * The wait is bounded: when `backlog` commands already wait, a new slash command is refused
+ * in its acknowledgement ("busy, nothing was done, send it again") rather than answered
+ * minutes later. Button clicks and mentions are always queued: they cannot carry an answer
+ * in their acknowledgement, and a click lost to a flood of commands would be worse.
+ */
+export interface HandlingQueue {
+  /** Runs `work` once a slot is free; settles when it has run (its errors pass through). */
+  run(work: () => Promise<void>): Promise<void>;
+  /** True when a new slash command should be refused instead of queued. */
+  full(): boolean;
+  /** Events waiting for a slot. */
+  waiting(): number;
+  /** Events being handled now. */
+  running(): number;
+}
+
+export interface HandlingQueueOptions {
+  /** Events handled at once. Default 16. */
+  concurrency?: number;
+  /** Commands allowed to wait before new ones are refused. Default 2,000. */
+  backlog?: number;
+}
+
+export const DEFAULT_HANDLING = { concurrency: 16, backlog: 2_000 } as const;
+
+export function createHandlingQueue(options: HandlingQueueOptions = {}): HandlingQueue {
+  const concurrency = options.concurrency ?? DEFAULT_HANDLING.concurrency;
+  const backlog = options.backlog ?? DEFAULT_HANDLING.backlog;
+  if (concurrency < 1 || backlog < 0)
+    throw new RangeError('handling queue: concurrency must be at least 1, backlog at least 0');
+  const queue: (() => void)[] = [];
+  let active = 0;
+
+  const next = () => {
+    active--;
+    queue.shift()?.();
+  };
+
+  return {
+    run(work) {
+      // Counted when a slot is taken, synchronously: calls made in one tick cannot all see room.
+      const slot = new Promise<void>((resolve) => {
+        const take = () => {
+          active++;
+          resolve();
+        };
+        if (active < concurrency) take();
+        else queue.push(take);
+      });
+      return slot.then(work).finally(next);
+    },
+    full: () => queue.length >= backlog,
+    waiting: () => queue.length,
+    running: () => active,
+  };
+}
+
+/**
+ * The receivers' `refuse`: a slash command arriving while the backlog is full is answered, in
+ * its acknowledgement, with a sentence saying nothing was done. One warning per burst in the
+ * log (not one per command), with how many were refused.
+ */
+export function busyRefusal(
+  queue: HandlingQueue,
+  onRefused: () => void,
+  log: Logger,
+  now: () => number = Date.now,
+): (event: InboundEvent) => string | null {
+  let refusedSinceLog = 0;
+  let loggedAt = Number.NEGATIVE_INFINITY;
+  return (event) => {
+    if (event.kind !== 'command' || event.mode !== 'slash' || !queue.full()) return null;
+    onRefused();
+    refusedSinceLog++;
+    if (now() - loggedAt >= 10_000) {
+      log.warn(
+        { refused: refusedSinceLog, waiting: queue.waiting() },
+        'refused slash commands: too many chat events are waiting to be handled',
+      );
+      loggedAt = now();
+      refusedSinceLog = 0;
+    }
+    const waiting = queue.waiting();
+    const ahead = waiting === 1 ? '1 request is' : `${waiting} requests are`;
+    return `Slipway is busy: ${ahead} waiting ahead of yours. Nothing was done with \`${event.text}\`; send it again in a few seconds.`;
+  };
+}
