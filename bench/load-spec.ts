@@ -35,14 +35,16 @@ export interface LoadResult {
   sent: number;
   /** Requests in the measured window (closed) or in the burst. */
   measured: number;
-  /** Measured requests answered 200 per second of the measured window. */
+  /** Measured requests answered 200 and taken (not refused as busy) per second of the window. */
   rps: number;
   windowMs: number;
   latency: LatencySummary;
   statuses: Record<string, number>;
   errors: Record<string, number>;
-  /** Burst: answered after `deadlineMs`, or not answered at all. */
+  /** Burst: answered after `deadlineMs`, or not answered at all. Closed: not answered 200. */
   missed: number;
+  /** Answered in time with Slipway's "busy, nothing was done": refused, not taken. */
+  refused: number;
   /** CPU the generator itself used in the window, as a share of one core. */
   cpuShare: number;
 }

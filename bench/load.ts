@@ -9,7 +9,11 @@ interface Outcome {
   status: number | null;
   error: string | null;
   ms: number;
+  /** Acknowledged with Slipway's "busy, nothing was done" answer: refused, not taken. */
+  refused: boolean;
 }
+
+const BUSY = 'Slipway is busy';
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
 const target = new URL(spec.url);
@@ -40,9 +44,18 @@ function send(signed: SignedRequest, agent: Agent | false): Promise<Outcome> {
         timeout: spec.timeoutMs,
       },
       (res) => {
-        res.resume();
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, error: null, ms: performance.now() - t0 }),
+          resolve({
+            status: res.statusCode ?? 0,
+            error: null,
+            ms: performance.now() - t0,
+            refused: body.includes(BUSY),
+          }),
         );
         res.on('error', (err) => resolve(failed(err, t0)));
       },
@@ -60,7 +73,7 @@ function mark(name: 'window-start' | 'window-end'): void {
 
 function failed(err: Error, t0: number): Outcome {
   const code = (err as NodeJS.ErrnoException).code ?? err.message;
-  return { status: null, error: code, ms: performance.now() - t0 };
+  return { status: null, error: code, ms: performance.now() - t0, refused: false };
 }
 
 function tally(outcomes: Outcome[]) {
@@ -104,16 +117,19 @@ async function closedLoop(): Promise<LoadResult> {
   const cpu = process.cpuUsage(cpuAtWindow ?? undefined);
   agent.destroy();
   const windowMs = lastEnd - measureFrom;
-  const ok = measured.filter((o) => o.status === 200);
+  const answered = measured.filter((o) => o.status === 200);
+  // Throughput counts commands taken: a "busy" refusal is an answer, not work done.
+  const taken = answered.filter((o) => !o.refused);
   return {
     mode: 'closed',
     sent,
     measured: measured.length,
-    rps: Math.round((ok.length / windowMs) * 1000),
+    rps: Math.round((taken.length / windowMs) * 1000),
     windowMs: Math.round(windowMs),
-    latency: summarize(ok.map((o) => o.ms)),
+    latency: summarize(answered.map((o) => o.ms)),
     ...tally(measured),
-    missed: measured.length - ok.length,
+    missed: measured.length - answered.length,
+    refused: answered.length - taken.length,
     cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 100) / 100,
   };
 }
@@ -133,12 +149,13 @@ async function burst(): Promise<LoadResult> {
     mode: 'burst',
     sent: outcomes.length,
     measured: outcomes.length,
-    rps: Math.round((ok.length / windowMs) * 1000),
+    rps: Math.round((ok.filter((o) => !o.refused).length / windowMs) * 1000),
     windowMs: Math.round(windowMs),
     // Every request counts here, failures at the time they failed: a lost answer is a miss.
     latency: summarize(outcomes.map((o) => o.ms)),
     ...tally(outcomes),
     missed: outcomes.filter((o) => o.status !== 200 || o.ms > spec.deadlineMs).length,
+    refused: ok.filter((o) => o.refused).length,
     cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 100) / 100,
   };
 }

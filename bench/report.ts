@@ -48,8 +48,8 @@ export function goalsOf(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): Goa
     has(r.c)
       ? {
           goal: 'zero missed deadlines in (c)',
-          value: `${r.c.slipway.missed} of ${r.c.slipway.measured}`,
-          status: r.c.slipway.missed === 0 ? 'met' : 'missed',
+          value: `${r.c.slipway.missed} of ${r.c.slipway.measured}${r.c.slipway.refused ? `, ${r.c.slipway.refused} refused busy` : ''}`,
+          status: r.c.slipway.missed === 0 && r.c.slipway.refused === 0 ? 'met' : 'missed',
         }
       : { goal: 'zero missed deadlines in (c)', value: '—', status: 'not measured' },
     has(r.a)
@@ -76,7 +76,9 @@ function ackRow(label: string, f: AckFigure): string {
     ? `${f.answered.count}/${f.sent} p50 ${Math.round(f.answered.latency.p50)} ms`
     : '—';
   const failed =
-    f.missed > 0 ? `  (${f.missed} failed: ${JSON.stringify({ ...f.statuses, ...f.errors })})` : '';
+    (f.missed > 0
+      ? `  (${f.missed} failed: ${JSON.stringify({ ...f.statuses, ...f.errors })})`
+      : '') + (f.refused > 0 ? `  (${f.refused} refused busy, not in req/s)` : '');
   return (
     row(
       [label, f.rps, f.latency.p50, f.latency.p99, f.latency.max, f.serverCpu ?? '?', answered],
@@ -91,7 +93,9 @@ const ACK_HEAD = row(
 
 const BURST_W = [34, 12, 8, 8, 8, 8, 12];
 function burstRow(label: string, f: AckFigure): string {
-  const errors = Object.keys(f.errors).length > 0 ? `  errors ${JSON.stringify(f.errors)}` : '';
+  const errors =
+    (Object.keys(f.errors).length > 0 ? `  errors ${JSON.stringify(f.errors)}` : '') +
+    (f.refused > 0 ? `  ${f.refused} refused busy` : '');
   return (
     row(
       [

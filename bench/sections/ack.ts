@@ -14,6 +14,8 @@ export interface AckFigure {
   measured: number;
   sent: number;
   missed: number;
+  /** Acknowledged with "busy, nothing was done" (Slipway's backlog was full). */
+  refused: number;
   statuses: Record<string, number>;
   errors: Record<string, number>;
   /** CPU used in the measured window, as a share of one core. */
@@ -86,6 +88,7 @@ export async function measureAck(
     measured: result.measured,
     sent: result.sent,
     missed: result.missed,
+    refused: result.refused ?? 0,
     statuses: result.statuses,
     errors: result.errors,
     serverCpu,
