@@ -9,6 +9,7 @@ import {
 } from '../core/deployment.js';
 import { ConflictError } from '../core/errors.js';
 import { lockRows, type StoreContext } from './context.js';
+import { preparedQuery } from './prepared.js';
 import { newDeploymentRow, patchColumns, toDeployment, toTransition } from './rows.js';
 import type { DeploymentsTable, Tables } from './tables.js';
 import type {
@@ -93,13 +94,14 @@ export async function findByIdempotencyKey(
   ctx: StoreContext,
   key: string,
 ): Promise<Deployment | null> {
-  const row = await ctx.db
-    .selectFrom('deployments')
-    .selectAll()
-    .where('idempotency_key', '=', key)
-    .executeTakeFirst();
+  const [row] = await byIdempotencyKey(ctx.db, key);
   return row ? toDeployment(row) : null;
 }
+
+// Every chat command looks its delivery up here first.
+const byIdempotencyKey = preparedQuery((db, key: string) =>
+  db.selectFrom('deployments').selectAll().where('idempotency_key', '=', key),
+);
 
 export async function listDeployments(
   ctx: StoreContext,

@@ -1,5 +1,6 @@
 import type { Lock } from '../core/deployment.js';
 import { lockRows, type StoreContext } from './context.js';
+import { preparedQuery } from './prepared.js';
 import { toLock, toMillisOrNull } from './rows.js';
 import type { LocksTable } from './tables.js';
 import type { LockResult } from './types.js';
@@ -97,11 +98,28 @@ export async function listLocks(
   environment?: string,
   now: Date = ctx.now(),
 ): Promise<Lock[]> {
-  let query = ctx.db
-    .selectFrom('locks')
-    .selectAll()
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.getTime())]));
-  if (environment !== undefined) query = query.where('environment', '=', environment);
-  const rows = await query.orderBy('environment').orderBy('service').execute();
+  const rows =
+    environment === undefined
+      ? await liveLocks(ctx.db, now.getTime())
+      : await liveLocksIn(ctx.db, now.getTime(), environment);
   return rows.map(toLock);
 }
+
+// Policy reads the environment's locks for every deploy request.
+const liveLocks = preparedQuery((db, now: number) =>
+  db
+    .selectFrom('locks')
+    .selectAll()
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .orderBy('environment')
+    .orderBy('service'),
+);
+const liveLocksIn = preparedQuery((db, now: number, environment: string) =>
+  db
+    .selectFrom('locks')
+    .selectAll()
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .where('environment', '=', environment)
+    .orderBy('environment')
+    .orderBy('service'),
+);
