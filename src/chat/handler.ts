@@ -37,11 +37,14 @@ type ActionEvent = Extract<InboundEvent, { kind: 'action' }>;
  * deployment's own message comes from the notifier. The transport has acknowledged already.
  */
 export async function handleInbound(event: InboundEvent, deps: HandlerDeps): Promise<void> {
-  const log = deps.log.child({
-    component: 'chat-handler',
-    user: event.user,
-    delivery: event.deliveryId,
-  });
+  // Made when first needed: most commands log nothing, and a pino child costs a serialization.
+  let child: Logger | undefined;
+  const log = () =>
+    (child ??= deps.log.child({
+      component: 'chat-handler',
+      user: event.user,
+      delivery: event.deliveryId,
+    }));
   // A trace starts here for each command or click: a deployment's trace is the command's.
   const attributes = {
     'enduser.id': event.user,
@@ -56,12 +59,12 @@ export async function handleInbound(event: InboundEvent, deps: HandlerDeps): Pro
       event.kind === 'command' ? handleCommand(event, deps) : handleAction(event, deps, log),
     );
   } catch (err) {
-    log.error({ err, kind: event.kind }, 'chat request failed');
+    log().error({ err, kind: event.kind }, 'chat request failed');
     const view = refusalView(
       'Slipway could not finish this because of an internal error. Check "status" before trying again.',
     );
     await answerPrivately(event, view, deps).catch((answerErr: unknown) =>
-      log.error({ err: answerErr }, 'could not tell the user about the failure'),
+      log().error({ err: answerErr }, 'could not tell the user about the failure'),
     );
   }
 }
@@ -136,7 +139,7 @@ function answerFor(
   }
 }
 
-async function handleAction(e: ActionEvent, deps: HandlerDeps, log: Logger): Promise<void> {
+async function handleAction(e: ActionEvent, deps: HandlerDeps, log: () => Logger): Promise<void> {
   const caller = { actor: e.user, channel: e.channel, source: 'chat' as const };
   switch (e.actionId) {
     case 'approve':
@@ -161,7 +164,7 @@ async function handleAction(e: ActionEvent, deps: HandlerDeps, log: Logger): Pro
       if (isReviewAction(e.actionId)) return handleReviewAction(e, deps);
       // Link buttons also report clicks (docs.slack.dev/reference/block-kit/block-elements/button-element).
       if (e.actionId.startsWith('link')) return;
-      log.warn({ actionId: e.actionId }, 'unknown button');
+      log().warn({ actionId: e.actionId }, 'unknown button');
       await answerPrivately(
         e,
         refusalView(
