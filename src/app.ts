@@ -7,6 +7,7 @@ import {
   type HandlingQueueOptions,
 } from './chat/handling-queue.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
+import { type AckAnswer, ANSWER_WITHIN_MS, answeringInAck } from './chat/slack/ack-answer.js';
 import { createSlackClient } from './chat/slack/client.js';
 import { createDedupe } from './chat/slack/dedupe.js';
 import { slackEventsRoute } from './chat/slack/receiver.js';
@@ -74,6 +75,8 @@ export interface AppOptions {
   notifier?: NotifierOptions;
   /** How many chat events are handled at once and how many commands may wait (handling-queue.ts). */
   handling?: HandlingQueueOptions;
+  /** How long a slash command's acknowledgement waits to carry its answer; 0 never waits. */
+  answerWithinMs?: number;
   /** Tracing as `serve` started it (src/observability/tracing.ts); `stop()` flushes it last. */
   tracing?: Tracing;
   /**
@@ -145,10 +148,21 @@ export async function createApp(options: AppOptions): Promise<App> {
       { events, store, chat: client, config, log: chatLog },
       options.notifier,
     );
-    const handle = (event: InboundEvent) =>
+    const handle = (event: InboundEvent, answer?: AckAnswer) =>
       inbound.track(
-        handling.run(() => handleInbound(event, { engine, chat: client, config, log: chatLog })),
+        handling.run(() =>
+          handleInbound(event, {
+            engine,
+            chat: answeringInAck(client, event, answer),
+            config,
+            log: chatLog,
+          }),
+        ),
       );
+    // Wait for a command's answer only when it can start at once: behind a queue it would not
+    // come in time, and the acknowledgement would be late for nothing.
+    const answerWithinMs = () =>
+      handling.idle() ? (options.answerWithinMs ?? ANSWER_WITHIN_MS) : 0;
     const refuse = busyRefusal(handling, metrics.chatRefusedBusy, chatLog);
     const dedupe = createDedupe();
     if (slack.appToken) {
@@ -156,6 +170,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         appToken: slack.appToken,
         apiUrl: slack.apiUrl,
         onEvent: handle,
+        answerWithinMs,
         refuse,
         dedupe,
         log: chatLog,
@@ -166,6 +181,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         slackEventsRoute({
           signingSecret: slack.signingSecret,
           onEvent: handle,
+          answerWithinMs,
           refuse,
           dedupe,
           log: chatLog,

@@ -22,6 +22,8 @@ export interface HandlingQueue {
   waiting(): number;
   /** Events being handled now. */
   running(): number;
+  /** True when an event handed over now would start at once. */
+  idle(): boolean;
 }
 
 export interface HandlingQueueOptions {
@@ -62,6 +64,7 @@ export function createHandlingQueue(options: HandlingQueueOptions = {}): Handlin
     full: () => queue.length >= backlog,
     waiting: () => queue.length,
     running: () => active,
+    idle: () => active < concurrency && queue.length === 0,
   };
 }
 

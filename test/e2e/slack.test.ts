@@ -125,6 +125,23 @@ describe.each(['http', 'socket'] as const)('Slack over %s', (mode) => {
     expect(h.slack.history('C-WEB')).toEqual([]);
     expect(h.slack.history('C-RANDOM')).toEqual([]);
   });
+
+  it('answers a command in its acknowledgement when it can, else through the response_url', async () => {
+    h = await startSlackHarness({ mode });
+    const usage = { user: 'U-DEV1', channel: 'C-WEB', text: 'web' };
+    await h.slack.slashCommand(usage);
+    const first = await eventually(() => h?.slack.ephemerals('U-DEV1').at(0));
+    expect(first.source).toBe('command_response');
+    expect(first.text).toMatch(/usage|version/i);
+    await h.close();
+
+    // Never waiting, the acknowledgement goes out empty and the same answer follows.
+    h = await startSlackHarness({ mode, answerWithinMs: 0 });
+    await h.slack.slashCommand(usage);
+    const later = await eventually(() => h?.slack.ephemerals('U-DEV1').at(0));
+    expect(later.source).toBe('response_url');
+    expect(later.text).toBe(first.text);
+  });
 });
 
 describe('Slack safety and limits', () => {

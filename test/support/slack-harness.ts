@@ -31,6 +31,7 @@ export async function startSlackHarness(options: {
   mode: 'http' | 'socket';
   ms?: number;
   handling?: HandlingQueueOptions;
+  answerWithinMs?: number;
 }): Promise<SlackHarness> {
   const dir = tempDir('slipway-slack-');
   const stateDir = join(dir, 'targets');
@@ -56,6 +57,7 @@ export async function startSlackHarness(options: {
     settings,
     log: createLogger({ level: 'silent' }),
     handling: options.handling,
+    ...(options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs }),
   });
   const port = await app.http.listen(0, '127.0.0.1');
   if (options.mode === 'http')

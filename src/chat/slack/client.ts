@@ -8,7 +8,7 @@ import {
 import type { Logger } from 'pino';
 import { type ZodType, z } from 'zod';
 import { ConfigError, SlipwayError, ValidationError } from '../../core/errors.js';
-import type { ChatClient, MessageRef } from '../types.js';
+import type { ChatClient, MessageRef, MessageView } from '../types.js';
 import { renderBlocks } from './blocks.js';
 import { toChatError } from './errors.js';
 import { postToResponseUrl, type RespondOptions } from './respond.js';
@@ -121,11 +121,7 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
     },
     async respond(responseUrl, view, respondOptions) {
       checkResponseUrl(responseUrl, apiUrl);
-      const body = {
-        ...renderBlocks(view),
-        response_type: respondOptions.ephemeral ? 'ephemeral' : 'in_channel',
-        replace_original: respondOptions.replaceOriginal ?? false,
-      };
+      const body = responseBody(view, respondOptions);
       try {
         const { retriedAfterMs } = await postToResponseUrl(responseUrl, body, options.respond);
         options.onCall?.({ method: 'response_url', ok: true, retriedAfterMs });
@@ -149,6 +145,18 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
       return result.channel.id;
     },
   } satisfies ChatClient;
+}
+
+/** A response_url answer, or a slash command's answer in its acknowledgement. */
+export function responseBody(
+  view: MessageView,
+  options: { ephemeral: boolean; replaceOriginal?: boolean },
+): Record<string, unknown> {
+  return {
+    ...renderBlocks(view),
+    response_type: options.ephemeral ? 'ephemeral' : 'in_channel',
+    replace_original: options.replaceOriginal ?? false,
+  };
 }
 
 /**

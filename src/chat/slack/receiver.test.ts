@@ -13,13 +13,22 @@ afterEach(() => {
   server = null;
 });
 
-async function start(refuse?: (event: InboundEvent) => string | null) {
+async function start(
+  refuse?: (event: InboundEvent) => string | null,
+  answering?: { withinMs: number; afterMs: number; offered: boolean[] },
+) {
   const events: InboundEvent[] = [];
   const route = slackEventsRoute({
     signingSecret: SECRET,
-    onEvent: (event) => {
+    onEvent: (event, answer) => {
       events.push(event);
+      if (answering && answer)
+        setTimeout(
+          () => answering.offered.push(answer.offer({ response_type: 'ephemeral', text: 'hi' })),
+          answering.afterMs,
+        );
     },
+    answerWithinMs: () => answering?.withinMs ?? 0,
     refuse,
     dedupe: createDedupe(),
     log: createLogger({ level: 'silent' }),
@@ -186,6 +195,25 @@ describe('Slack HTTP transport', () => {
     expect(await post(url, body, sign(body))).toEqual({ status: 200, text: '' });
     await settle();
     expect(events).toEqual([expect.objectContaining({ deliveryId: 'slack:trigger:T-busy' })]);
+  });
+
+  it('carries an answer given within the window in the acknowledgement, not one given later', async () => {
+    const quick = { withinMs: 200, afterMs: 10, offered: [] as boolean[] };
+    const one = await start(undefined, quick);
+    const body = slashBody('web', 'T-quick');
+    const answered = await post(one.url, body, sign(body));
+    expect(answered.status).toBe(200);
+    expect(JSON.parse(answered.text)).toEqual({ response_type: 'ephemeral', text: 'hi' });
+    expect(quick.offered).toEqual([true]);
+    server?.close();
+
+    const slow = { withinMs: 20, afterMs: 100, offered: [] as boolean[] };
+    const two = await start(undefined, slow);
+    const empty = await post(two.url, body, sign(body));
+    expect(empty).toEqual({ status: 200, text: '' });
+    expect(slow.offered).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(slow.offered).toEqual([false]);
   });
 
   it('answers a malformed payload with 400 and the reason', async () => {

@@ -1,6 +1,7 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from 'pino';
 import type { InboundEvent } from '../types.js';
+import { type AckAnswer, openAckWindow } from './ack-answer.js';
 import type { Dedupe } from './dedupe.js';
 import { normalizeSlack } from './normalize.js';
 
@@ -9,7 +10,9 @@ export interface SlackSocketOptions {
   appToken: string;
   /** Web API base URL (SLACK_API_URL), where apps.connections.open is called. */
   apiUrl: string;
-  onEvent: (event: InboundEvent) => Promise<void> | void;
+  /** As over HTTP (receiver.ts): a slash command comes with an `answer` for its ack. */
+  onEvent: (event: InboundEvent, answer?: AckAnswer) => Promise<void> | void;
+  answerWithinMs?: () => number;
   /** As over HTTP (receiver.ts): a sentence refuses the event in its acknowledgement. */
   refuse?: (event: InboundEvent) => string | null;
   dedupe: Dedupe;
@@ -54,22 +57,25 @@ export function createSlackSocket(options: SlackSocketOptions): SlackSocket {
           log.warn({ type, why: normalized.why }, 'ignored an invalid Socket Mode payload');
         return;
       }
-      const refusal = options.refuse?.(normalized.event) ?? null;
+      const { event } = normalized;
+      const refusal = options.refuse?.(event) ?? null;
       // A slash command's envelope acknowledgement may carry its answer (api.slack.com/apis/socket-mode).
-      await ack(refusal === null ? undefined : { response_type: 'ephemeral', text: refusal });
-      if (refusal !== null) return;
-      if (!options.dedupe.first(normalized.event.deliveryId)) {
+      if (refusal !== null) return ack({ response_type: 'ephemeral', text: refusal });
+      if (!options.dedupe.first(event.deliveryId)) {
+        await ack();
         log.info(
-          { deliveryId: normalized.event.deliveryId, retry: retry_num },
+          { deliveryId: event.deliveryId, retry: retry_num },
           'ignored a repeated Slack delivery',
         );
         return;
       }
-      Promise.resolve(options.onEvent(normalized.event)).catch((err: unknown) =>
-        log.error(
-          { err, deliveryId: normalized.event.deliveryId },
-          'handling a Slack event failed',
-        ),
+      const answer = openAckWindow(event, options.answerWithinMs?.() ?? 0, (payload) => {
+        ack(payload).catch((err: unknown) =>
+          log.warn({ err, deliveryId: event.deliveryId }, 'could not acknowledge a Slack envelope'),
+        );
+      });
+      Promise.resolve(options.onEvent(event, answer)).catch((err: unknown) =>
+        log.error({ err, deliveryId: event.deliveryId }, 'handling a Slack event failed'),
       );
     },
   );

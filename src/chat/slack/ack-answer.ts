@@ -1,0 +1,67 @@
+import type { ChatClient, InboundEvent } from '../types.js';
+import { responseBody } from './client.js';
+
+/**
+ * A slash command's answer may ride in its acknowledgement: Slack shows a JSON body sent with
+ * the 200 (or with a Socket Mode envelope's ack) as the command's response
+ * (docs.slack.dev/interactivity/implementing-slash-commands#responding_to_commands). When the
+ * handler answers within a short window, that saves a response_url round trip and the answer
+ * arrives with the acknowledgement; when it does not, the acknowledgement goes out empty at the
+ * end of the window and the answer follows through the response_url as before.
+ */
+export interface AckAnswer {
+  /** Sends `body` as the acknowledgement if it has not gone out yet; false when too late. */
+  offer(body: Record<string, unknown>): boolean;
+}
+
+/** Default window: well inside the 3 s deadline and the benchmark's 50 ms ack goal. */
+export const ANSWER_WITHIN_MS = 25;
+
+/**
+ * Opens the window for `event`, or acknowledges at once (returning undefined) when it is not a
+ * slash command or `withinMs` is 0. `send` is called exactly once, with the answer or nothing.
+ */
+export function openAckWindow(
+  event: InboundEvent,
+  withinMs: number,
+  send: (body?: Record<string, unknown>) => void,
+): AckAnswer | undefined {
+  if (withinMs <= 0 || event.kind !== 'command' || event.mode !== 'slash') {
+    send();
+    return undefined;
+  }
+  let open = true;
+  const timer = setTimeout(() => {
+    open = false;
+    send();
+  }, withinMs);
+  return {
+    offer(body) {
+      if (!open) return false;
+      open = false;
+      clearTimeout(timer);
+      send(body);
+      return true;
+    },
+  };
+}
+
+/**
+ * The chat client for handling one event: its first answer through the event's own
+ * response_url goes into the acknowledgement while the window is open; everything else, and
+ * that answer when the window has closed, goes to Slack as usual.
+ */
+export function answeringInAck(
+  chat: ChatClient,
+  event: InboundEvent,
+  answer: AckAnswer | undefined,
+): ChatClient {
+  if (!answer || !event.responseUrl) return chat;
+  return {
+    ...chat,
+    async respond(responseUrl, view, options) {
+      if (responseUrl === event.responseUrl && answer.offer(responseBody(view, options))) return;
+      await chat.respond(responseUrl, view, options);
+    },
+  };
+}
