@@ -45,6 +45,8 @@ export interface LoadResult {
   missed: number;
   /** Answered in time with Slipway's "busy, nothing was done": refused, not taken. */
   refused: number;
+  /** Requests (of `sent`) whose acknowledgement carried the command's answer. */
+  answeredInAck: number;
   /** CPU the generator itself used in the window, as a share of one core. */
   cpuShare: number;
 }

@@ -11,6 +11,8 @@ interface Outcome {
   ms: number;
   /** Acknowledged with Slipway's "busy, nothing was done" answer: refused, not taken. */
   refused: boolean;
+  /** Acknowledged with the command's answer in the body (not a refusal). */
+  answered: boolean;
 }
 
 const BUSY = 'Slipway is busy';
@@ -55,6 +57,7 @@ function send(signed: SignedRequest, agent: Agent | false): Promise<Outcome> {
             error: null,
             ms: performance.now() - t0,
             refused: body.includes(BUSY),
+            answered: body.length > 0 && !body.includes(BUSY),
           }),
         );
         res.on('error', (err) => resolve(failed(err, t0)));
@@ -73,7 +76,7 @@ function mark(name: 'window-start' | 'window-end'): void {
 
 function failed(err: Error, t0: number): Outcome {
   const code = (err as NodeJS.ErrnoException).code ?? err.message;
-  return { status: null, error: code, ms: performance.now() - t0, refused: false };
+  return { status: null, error: code, ms: performance.now() - t0, refused: false, answered: false };
 }
 
 function tally(outcomes: Outcome[]) {
@@ -94,6 +97,7 @@ async function closedLoop(): Promise<LoadResult> {
   const stopAt = measureFrom + spec.durationMs;
   const measured: Outcome[] = [];
   let sent = 0;
+  let answeredInAck = 0;
   let lastEnd = measureFrom;
   let cpuAtWindow: NodeJS.CpuUsage | null = null;
   const worker = async () => {
@@ -106,6 +110,7 @@ async function closedLoop(): Promise<LoadResult> {
       }
       const signed = build(sent++);
       const outcome = await send(signed, agent);
+      if (outcome.answered) answeredInAck++;
       if (now >= measureFrom) {
         measured.push(outcome);
         lastEnd = Math.max(lastEnd, performance.now());
@@ -130,6 +135,7 @@ async function closedLoop(): Promise<LoadResult> {
     ...tally(measured),
     missed: measured.length - answered.length,
     refused: answered.length - taken.length,
+    answeredInAck,
     cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 100) / 100,
   };
 }
@@ -156,6 +162,7 @@ async function burst(): Promise<LoadResult> {
     ...tally(outcomes),
     missed: outcomes.filter((o) => o.status !== 200 || o.ms > spec.deadlineMs).length,
     refused: ok.filter((o) => o.refused).length,
+    answeredInAck: ok.filter((o) => o.answered).length,
     cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 100) / 100,
   };
 }

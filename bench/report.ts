@@ -72,9 +72,12 @@ function row(cells: Array<string | number>, widths: number[]): string {
 
 const ACK_W = [34, 7, 8, 8, 8, 7, 22];
 function ackRow(label: string, f: AckFigure): string {
-  const answered = f.answered
-    ? `${f.answered.count}/${f.sent} p50 ${Math.round(f.answered.latency.p50)} ms`
-    : '—';
+  const a = f.answered;
+  const answered = !a
+    ? '—'
+    : a.count === 0
+      ? `${a.inAck}/${f.sent} in the ack`
+      : `${a.inAck} in ack + ${a.count}/${f.sent} p50 ${Math.round(a.latency.p50)} ms`;
   const failed =
     (f.missed > 0
       ? `  (${f.missed} failed: ${JSON.stringify({ ...f.statuses, ...f.errors })})`
@@ -87,7 +90,7 @@ function ackRow(label: string, f: AckFigure): string {
   );
 }
 const ACK_HEAD = row(
-  ['  target', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'CPU', 'answered (response_url)'],
+  ['  target', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'CPU', 'answered (ack + response_url)'],
   ACK_W,
 );
 

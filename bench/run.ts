@@ -103,7 +103,7 @@ const results: Omit<BenchResults, 'goals' | 'durationSeconds'> = {
 
 function describeCommand(text: string): string {
   return text === 'deploy web 1.2.3 to production'
-    ? `from ${DEV}, who may not deploy to production: parsed, checked by policy against the store (idempotency key, locks), refused, answered privately through the response_url; creates no work`
+    ? `from ${DEV}, who may not deploy to production: parsed, checked by policy against the store (idempotency key, locks), refused, answered privately (in the acknowledgement when ready within 25 ms, else through the response_url); creates no work`
     : 'set by --text';
 }
 
@@ -207,12 +207,13 @@ function diagnose(r: typeof results): string[] {
     ['(a)', 'skipped' in r.a ? null : r.a.slipway],
     ['(b)', 'skipped' in r.b ? null : r.b.ack],
   ] as const) {
-    if (fig?.answered && fig.answered.latency.p50 > 1_000)
+    if (fig?.answered && fig.answered.count > 0 && fig.answered.latency.p50 > 1_000)
       notes.push(
         `${name} Slipway acknowledged faster than it handled: answers arrived ${fig.answered.latency.p50} ms (p50) after the command, so req/s there is not what it can sustain.`,
       );
-    if (fig?.answered && fig.answered.count < fig.sent)
-      notes.push(`${name} only ${fig.answered.count} of ${fig.sent} commands were answered.`);
+    const answers = fig?.answered ? fig.answered.count + fig.answered.inAck : 0;
+    if (fig?.answered && answers < fig.sent)
+      notes.push(`${name} only ${answers} of ${fig.sent} commands were answered.`);
   }
   if (!('skipped' in r.c) && r.c.slipway.missed > 0 && r.c.transportOnly.missed === 0)
     notes.push(

@@ -25,8 +25,11 @@ export interface AckFigure {
   listenOverflows: number | null;
   /** The server's resident memory right after the measurement. */
   rssMiB: number | null;
-  /** Answers that reached the response_url, of `sent`, and when (after the command was sent). */
-  answered: { count: number; latency: LatencySummary } | null;
+  /**
+   * Answers, of `sent`: those in the acknowledgement, and those that reached the
+   * response_url, with when (after the command was sent).
+   */
+  answered: { inAck: number; count: number; latency: LatencySummary } | null;
 }
 
 let phases = 0;
@@ -77,7 +80,7 @@ export async function measureAck(
   let answered: AckFigure['answered'] = null;
   if (target.answers) {
     await ctx.sink.settle(phase);
-    answered = ctx.sink.answers(phase);
+    answered = { inAck: result.answeredInAck ?? 0, ...ctx.sink.answers(phase) };
   }
   return {
     target: target.name,
