@@ -138,6 +138,10 @@ describe('GET /metrics', () => {
     // The two slash commands, delivered by the local Slack and acknowledged.
     expect(hook('slack', '200')).toBe(2);
 
+    // Everything acknowledged has been handled, and nothing was refused as busy.
+    expect(sampleValue(samples, 'slipway_chat_events_waiting')).toBe(0);
+    expect(sampleValue(samples, 'slipway_chat_commands_refused_busy_total')).toBe(0);
+
     // Node's process metrics are there too.
     expect(sampleValue(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
