@@ -150,14 +150,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
     const handle = (event: InboundEvent, answer?: AckAnswer) =>
       inbound.track(
-        handling.run(() =>
-          handleInbound(event, {
-            engine,
-            chat: answeringInAck(client, event, answer),
-            config,
-            log: chatLog,
-          }),
-        ),
+        handling
+          .run(() =>
+            handleInbound(event, {
+              engine,
+              chat: answeringInAck(client, event, answer),
+              config,
+              log: chatLog,
+            }),
+          )
+          // Handled without a private answer (an accepted deploy is announced in the channel):
+          // the acknowledgement need not wait out the window.
+          .finally(() => answer?.close()),
       );
     // Wait for a command's answer only when it can start at once: behind a queue it would not
     // come in time, and the acknowledgement would be late for nothing.

@@ -12,6 +12,8 @@ import { responseBody } from './client.js';
 export interface AckAnswer {
   /** Sends `body` as the acknowledgement if it has not gone out yet; false when too late. */
   offer(body: Record<string, unknown>): boolean;
+  /** Nothing more will be offered: acknowledges now if the window is still open. */
+  close(): void;
 }
 
 /** Default window: well inside the 3 s deadline and the benchmark's 50 ms ack goal. */
@@ -31,19 +33,15 @@ export function openAckWindow(
     return undefined;
   }
   let open = true;
-  const timer = setTimeout(() => {
+  const finish = (body?: Record<string, unknown>) => {
+    if (!open) return false;
     open = false;
-    send();
-  }, withinMs);
-  return {
-    offer(body) {
-      if (!open) return false;
-      open = false;
-      clearTimeout(timer);
-      send(body);
-      return true;
-    },
+    clearTimeout(timer);
+    send(body);
+    return true;
   };
+  const timer = setTimeout(finish, withinMs);
+  return { offer: (body) => finish(body), close: () => void finish() };
 }
 
 /**
