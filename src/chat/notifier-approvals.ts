@@ -45,7 +45,7 @@ export function approversOf(config: Config, d: Deployment, log: Logger): string[
 /** A deployment entered awaiting_approval: ask each approver in a direct message. */
 export function askApprovers(deps: ApprovalDeps, d: Deployment, slots: ApproverSlots): void {
   for (const user of approversOf(deps.config, d, deps.log)) {
-    slotFor(deps, d.id, user, slots).show(async () => {
+    slotFor(deps, d, user, slots).show(async () => {
       const current = await deps.store.getDeployment(d.id);
       // Settled before the message went out: nothing to ask any more.
       if (current?.state !== 'awaiting_approval') return null;
@@ -66,7 +66,7 @@ export async function recordVerdict(
   verdict: { approver: string; verdict: ApprovalVerdict },
   slots: ApproverSlots,
 ): Promise<void> {
-  await loadSlots(deps, d.id, slots);
+  await loadSlots(deps, d, slots);
   slots
     .get(verdict.approver)
     ?.show(async (posted) => (posted ? verdictView(d, verdict, 'message') : null));
@@ -84,10 +84,11 @@ export async function recordVerdict(
 /** The deployment left awaiting_approval: every request shows who decided, without buttons. */
 export async function settleApprovers(
   deps: ApprovalDeps,
-  id: string,
+  d: Deployment,
   slots: ApproverSlots,
 ): Promise<void> {
-  await loadSlots(deps, id, slots);
+  const { id } = d;
+  await loadSlots(deps, d, slots);
   for (const slot of slots.values()) {
     slot.show(async (posted) => {
       const current = await deps.store.getDeployment(id);
@@ -99,20 +100,25 @@ export async function settleApprovers(
 }
 
 /** After a restart, the direct messages sent before it, from the store. */
-async function loadSlots(deps: ApprovalDeps, id: string, slots: ApproverSlots): Promise<void> {
-  for (const message of await deps.store.listMessages(id)) {
+async function loadSlots(deps: ApprovalDeps, d: Deployment, slots: ApproverSlots): Promise<void> {
+  for (const message of await deps.store.listMessages(d.id)) {
     if (!message.purpose.startsWith(PREFIX) || message.ts === null) continue;
     const user = message.purpose.slice(PREFIX.length);
     if (!slots.has(user)) {
-      slots.set(user, newSlot(deps, id, user, { channel: message.channel, ts: message.ts }));
+      slots.set(user, newSlot(deps, d, user, { channel: message.channel, ts: message.ts }));
     }
   }
 }
 
-function slotFor(deps: ApprovalDeps, id: string, user: string, slots: ApproverSlots): MessageSlot {
+function slotFor(
+  deps: ApprovalDeps,
+  d: Deployment,
+  user: string,
+  slots: ApproverSlots,
+): MessageSlot {
   let slot = slots.get(user);
   if (!slot) {
-    slot = newSlot(deps, id, user);
+    slot = newSlot(deps, d, user);
     slots.set(user, slot);
   }
   return slot;
@@ -120,14 +126,19 @@ function slotFor(deps: ApprovalDeps, id: string, user: string, slots: ApproverSl
 
 function newSlot(
   deps: ApprovalDeps,
-  id: string,
+  d: Deployment,
   user: string,
   known?: { channel: string; ts: string },
 ): MessageSlot {
-  return createMessageSlot(deps.slotDeps, {
-    deploymentId: id,
-    purpose: `${PREFIX}${user}`,
-    channel: () => deps.chat.openDirect(user),
-    ...(known ? { known } : {}),
-  });
+  // Log lines about an approver's message carry the deployment's ids, as its main message's do.
+  const log = deps.slotDeps.log.child({ deployment: d.id, correlationId: d.correlationId });
+  return createMessageSlot(
+    { ...deps.slotDeps, log },
+    {
+      deploymentId: d.id,
+      purpose: `${PREFIX}${user}`,
+      channel: () => deps.chat.openDirect(user),
+      ...(known ? { known } : {}),
+    },
+  );
 }

@@ -35,14 +35,19 @@ async function mainRecords(harness: Harness, id: string) {
   return (await harness.app.store.listMessages(id)).filter((m) => m.purpose === 'main');
 }
 
-function notifier(harness: Harness, chat: RecordingChat, options: NotifierOptions = {}): Notifier {
+function notifier(
+  harness: Harness,
+  chat: RecordingChat,
+  options: NotifierOptions = {},
+  logger = log,
+): Notifier {
   const n = createNotifier(
     {
       events: harness.app.engine.events,
       store: harness.app.store,
       chat: chat.client,
       config: withChannel(harness.app.config),
-      log,
+      log: logger,
     },
     { minUpdateIntervalMs: INTERVAL, retryBaseMs: 50, ...options },
   );
@@ -176,6 +181,29 @@ describe('notifier', () => {
     expect(chat.inChannel('C-WEB')).toHaveLength(1);
     expect(chat.latest(top[0] as (typeof top)[number]).title).toBe('web 1.4.2 → staging: deployed');
     expect(await mainRecords(h, d.id)).toMatchObject([{ purpose: 'main', ts: top[0]?.ts }]);
+  });
+
+  it('logs trouble with an approver’s message under the deployment’s ids', async () => {
+    h = await startHarness();
+    const chat = createRecordingChat();
+    chat.failNext(
+      'openDirect',
+      () => new RetryableError('Slack answered conversations.open with HTTP 503'),
+      1,
+    );
+    const lines: Record<string, unknown>[] = [];
+    const captured = createLogger(
+      { level: 'warn' },
+      { write: (line: string) => void lines.push(JSON.parse(line)) },
+    );
+    const n = notifier(h, chat, {}, captured);
+    const d = await request(h, 'production');
+    await n.idle();
+    const failed = lines.filter((l) => l.msg === 'chat message call failed; retrying');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ deployment: d.id, correlationId: d.correlationId });
+    // Retried: both approvers were asked in the end.
+    expect(chat.inChannel('D-U-QA1').length + chat.inChannel('D-U-QA2').length).toBe(2);
   });
 
   it('posts one main message when two replicas share the store', async () => {

@@ -154,7 +154,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     const { from, to, reason } = event.transition;
     if (to === 'awaiting_approval') askApprovers(approvalDeps, d, t.approvers);
     if (from === 'awaiting_approval' && to !== 'awaiting_approval') {
-      await settleApprovers(approvalDeps, d.id, t.approvers);
+      await settleApprovers(approvalDeps, d, t.approvers);
     }
     const detail = d.outcome ?? reason;
     if ((isFinal(to) || to === 'rolling_back') && detail) {
