@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { createLogger } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
 import { createLocalSlack } from '../local-slack/index.js';
+import { startTracing } from '../observability/tracing.js';
 import { loadOrExplain } from './load.js';
 
 /**
@@ -49,7 +50,9 @@ export async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<numbe
       apiUrl,
     },
   };
-  const app = await createApp({ config, settings, log, env, server: true });
+  // The same OTEL_* variables as serve: try a trace exporter against the local Slack too.
+  const tracing = startTracing(env, { log });
+  const app = await createApp({ config, settings, log, env, server: true, tracing });
   const port = await app.http.listen(settings.port, '127.0.0.1');
   slack.setDelivery(
     values.socket
