@@ -4,6 +4,7 @@ import { handleInbound } from './chat/handler.js';
 import {
   busyRefusal,
   createHandlingQueue,
+  type HandlingQueue,
   type HandlingQueueOptions,
 } from './chat/handling-queue.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
@@ -75,6 +76,8 @@ export interface AppOptions {
   notifier?: NotifierOptions;
   /** How many chat events are handled at once and how many commands may wait (handling-queue.ts). */
   handling?: HandlingQueueOptions;
+  /** The queue itself, instead of `handling` (tests hold its slots to fill it). */
+  handlingQueue?: HandlingQueue;
   /** How long a slash command's acknowledgement waits to carry its answer; 0 never waits. */
   answerWithinMs?: number;
   /** Tracing as `serve` started it (src/observability/tracing.ts); `stop()` flushes it last. */
@@ -117,7 +120,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     log.error({ err, event: event.type }, 'event listener failed'),
   );
   const engine = createEngine({ config, store, drivers, events, log, processId });
-  const handling = createHandlingQueue(options.handling);
+  const handling = options.handlingQueue ?? createHandlingQueue(options.handling);
   // One registry per app (README.md, "Observability"): several apps share a test process.
   const metrics = createMetrics({
     config,
@@ -151,12 +154,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     const handle = (event: InboundEvent, answer?: AckAnswer) =>
       inbound.track(
         handling
-          .run(() =>
+          .run((release) =>
             handleInbound(event, {
               engine,
               chat: answeringInAck(client, event, answer),
               config,
               log: chatLog,
+              release,
             }),
           )
           // Handled without a private answer (an accepted deploy is announced in the channel):

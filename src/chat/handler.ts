@@ -26,6 +26,8 @@ export interface HandlerDeps {
   chat: ChatClient;
   config: Config;
   log: Logger;
+  /** Called when what is left is only the answer's chat call (handling-queue.ts). */
+  release?: () => void;
 }
 
 type CommandEvent = Extract<InboundEvent, { kind: 'command' }>;
@@ -77,6 +79,7 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
   const parsed =
     e.mode === 'slash' ? parseSlashDeploy(e.text, grammar) : parseCommand(e.text, grammar);
   if (!parsed.ok) {
+    deps.release?.();
     return answerPrivately(e, refusalView(parsed.error, parsed.suggestion, parsed.usage), deps);
   }
   const result = await executeCommand(deps.engine, parsed.command, {
@@ -94,6 +97,7 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
     scope = withDeployment(scope, d);
   }
   const answer = answerFor(parsed.command, result, e.user);
+  deps.release?.();
   await context.with(scope, () =>
     answer.public ? announce(e, answer.view, deps) : answerPrivately(e, answer.view, deps),
   );
@@ -210,6 +214,7 @@ async function rollBackFrom(e: ActionEvent, deps: HandlerDeps): Promise<void> {
   });
   if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
   if (r.duplicate) return answerPrivately(e, alreadyRequested(r.deployment), deps);
+  deps.release?.();
   await announce(e, acceptedView(r.deployment, r.notes), deps);
 }
 

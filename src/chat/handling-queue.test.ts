@@ -52,6 +52,27 @@ describe('handling queue', () => {
     expect(q.running()).toBe(0);
   });
 
+  it('lets the next start when a handler releases its slot, and counts the slot once', async () => {
+    const q = createHandlingQueue({ concurrency: 1, backlog: 10 });
+    const gate = deferred();
+    const order: string[] = [];
+    const first = q.run(async (release) => {
+      order.push('first: work');
+      release();
+      release();
+      await gate.promise;
+      order.push('first: chat call done');
+    });
+    const second = q.run(async () => {
+      order.push('second');
+    });
+    await second;
+    expect(order).toEqual(['first: work', 'second']);
+    gate.resolve();
+    await first;
+    expect([q.running(), q.waiting(), q.idle()]).toEqual([0, 0, true]);
+  });
+
   it('is full once `backlog` wait, and has room again as they start', async () => {
     const q = createHandlingQueue({ concurrency: 1, backlog: 2 });
     const gate = deferred();

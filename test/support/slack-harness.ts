@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type App, createApp } from '../../src/app.js';
-import type { HandlingQueueOptions } from '../../src/chat/handling-queue.js';
+import type { HandlingQueue } from '../../src/chat/handling-queue.js';
 import { Config } from '../../src/config/schema.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -30,7 +30,7 @@ export interface SlackHarness {
 export async function startSlackHarness(options: {
   mode: 'http' | 'socket';
   ms?: number;
-  handling?: HandlingQueueOptions;
+  handlingQueue?: HandlingQueue;
   answerWithinMs?: number;
 }): Promise<SlackHarness> {
   const dir = tempDir('slipway-slack-');
@@ -56,7 +56,7 @@ export async function startSlackHarness(options: {
     config: Config.parse(scenarioConfigInput(stateDir, { ms: options.ms ?? 1_500 })),
     settings,
     log: createLogger({ level: 'silent' }),
-    handling: options.handling,
+    ...(options.handlingQueue ? { handlingQueue: options.handlingQueue } : {}),
     ...(options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs }),
   });
   const port = await app.http.listen(0, '127.0.0.1');
