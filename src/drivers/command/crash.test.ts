@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DriverHandle } from '../types.js';
 import { supervisorCommand } from './launch.js';
+import { identify } from './processes.js';
 import { ChildRecord, Claim, type RunSpec, writeFileAtomic } from './run-dir.js';
 import {
   eventually,
@@ -156,6 +157,37 @@ describe('command driver: crash safety', () => {
     expect(stderr).toContain('is already claimed; not running it again');
     expect(await runCount()).toBe(0);
     expect(existsSync(join(runDir, 'result.json'))).toBe(false);
+  });
+
+  it('waits past the grace for a supervisor still starting, and gives up once it is gone', async () => {
+    const script = await world.script('deploy.sh', COUNTING);
+    // Slipway launched a supervisor that has not claimed the run yet (booting on a busy
+    // machine): a sleeping process stands in for it.
+    const runDir = join(world.dataDir, 'runs', 'dep1-deploy');
+    await mkdir(runDir, { recursive: true });
+    const booting = spawn('sleep', ['60'], { stdio: 'ignore' });
+    if (booting.pid === undefined) throw new Error('sleep did not start');
+    await writeFileAtomic(join(runDir, 'launched.json'), JSON.stringify(identify(booting.pid)));
+    const driver = world.driver({ launchGraceMs: 200 });
+    const ctx = world.context({ deploy: [script] });
+    const handle = await driver.deploy(ctx);
+    let settled = false;
+    const watching = driver.watch(ctx, handle).finally(() => {
+      settled = true;
+    });
+    // Five times the grace: without the launched supervisor it would have given up long ago.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(settled).toBe(false);
+    expect(existsSync(join(runDir, 'supervisor.json'))).toBe(false);
+
+    booting.kill('SIGKILL');
+    expect(await watching).toEqual({
+      ok: false,
+      changed: false,
+      reason:
+        'the command never started: no supervisor claimed the run within 200ms (Slipway probably stopped while starting it)',
+    });
+    expect(await runCount()).toBe(0);
   });
 
   it('cancels a running command: the supervisor stops its whole process group and records it', async () => {

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { spawned } from './processes.js';
+import { identify, spawned } from './processes.js';
 import { abandonRun, RUN_FILES, type RunSpec, runDirOf, writeFileAtomic } from './run-dir.js';
 
 /**
@@ -47,6 +47,13 @@ async function launchSupervisor(
     });
     const error = await spawned(child);
     child.unref();
+    // Booting node takes a while on a busy machine: watchers wait for a supervisor they can
+    // see starting instead of declaring the run never started.
+    if (!error && child.pid !== undefined)
+      await writeFileAtomic(
+        join(runDir, RUN_FILES.launched),
+        `${JSON.stringify(identify(child.pid))}\n`,
+      );
     return error;
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));

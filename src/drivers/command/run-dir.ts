@@ -16,6 +16,8 @@ export const RUN_FILES = {
   claim: 'supervisor.json',
   /** The supervisor's own stderr (crash diagnostics only). */
   supervisorLog: 'supervisor.log',
+  /** The supervisor process as launched, before it claims the run (it may be slow to boot). */
+  launched: 'launched.json',
   child: 'child.json',
   output: 'output.log',
   /** Older half of the output while the command runs; merged into output.log at the end. */
@@ -40,7 +42,7 @@ export function runDirOf(dataDir: string, runId: string): string {
   return join(dataDir, 'runs', RunId.parse(runId));
 }
 
-const Identity = z.object({
+export const Identity = z.object({
   pid: z.number().int().positive(),
   bootId: z.string().nullable(),
   startTicks: z.string().nullable(),
@@ -91,7 +93,7 @@ export type RunState =
   /** No run directory: the data directory was lost or the handle is foreign. */
   | { kind: 'missing' }
   /** Created, but no supervisor has claimed it yet; `since` is when it was created (ms). */
-  | { kind: 'pending'; since: number }
+  | { kind: 'pending'; since: number; launcherAlive: boolean }
   | { kind: 'abandoned'; reason: string }
   | { kind: 'running'; supervisor: ProcessIdentity }
   /** The supervisor is gone without a result; the command may outlive it. */
@@ -171,7 +173,9 @@ export async function readRunState(
   const claim = await readJson(join(runDir, RUN_FILES.claim), Claim);
   if (!claim) {
     const since = await createdAt(runDir);
-    return since === null ? { kind: 'missing' } : { kind: 'pending', since };
+    if (since === null) return { kind: 'missing' };
+    const launched = await readJson(join(runDir, RUN_FILES.launched), Identity);
+    return { kind: 'pending', since, launcherAlive: launched !== null && alive(launched) };
   }
   if (claim.kind === 'abandoned') return { kind: 'abandoned', reason: claim.reason };
   if (alive(claim.process)) return { kind: 'running', supervisor: claim.process };

@@ -70,6 +70,9 @@ function dirWaker(
   };
 }
 
+/** How long a launched supervisor that is still alive may take to claim its run. */
+export const LAUNCH_LIMIT_MS = 10 * 60_000;
+
 /**
  * Waits until a run has ended, from its files alone (any process may call this, any number of
  * times). Reports the newest output line as progress. Gives up on a run no supervisor claimed
@@ -89,10 +92,18 @@ export async function waitForRun(runDir: string, options: WaitOptions): Promise<
         return state;
       }
       if (state.kind === 'lost' && !state.childAlive) return state;
-      if (state.kind === 'pending' && Date.now() - state.since > options.launchGraceMs) {
+      const waited = state.kind === 'pending' ? Date.now() - state.since : 0;
+      // A supervisor still booting (hundreds started at once on two cores take minutes) is
+      // waited for up to LAUNCH_LIMIT_MS; one that is gone, or never launched, only the grace.
+      if (
+        state.kind === 'pending' &&
+        waited > options.launchGraceMs &&
+        (!state.launcherAlive || waited > Math.max(LAUNCH_LIMIT_MS, options.launchGraceMs))
+      ) {
         // Claiming the run ourselves settles it: a supervisor that starts later finds it taken.
-        const grace = formatDuration(options.launchGraceMs);
-        const reason = `no supervisor claimed the run within ${grace} (Slipway probably stopped while starting it)`;
+        const reason = state.launcherAlive
+          ? `its supervisor started but did not take the run within ${formatDuration(waited)}`
+          : `no supervisor claimed the run within ${formatDuration(options.launchGraceMs)} (Slipway probably stopped while starting it)`;
         if (await abandonRun(runDir, reason)) {
           options.log.warn({ runDir }, 'abandoned unclaimed command run');
         }
