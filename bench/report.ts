@@ -137,7 +137,7 @@ export function renderTable(r: BenchResults): string {
   lines.push('');
   if (has(r.b)) {
     lines.push(
-      `(b) the same with ${r.b.requested} deployments in flight: ${JSON.stringify(r.b.before.byState)} (${r.b.driver}); after: ${JSON.stringify(r.b.after.byState)}`,
+      `(b) the same with ${r.b.requested} deployments in flight: ${JSON.stringify(r.b.before.byState)} (${r.b.driver}); after: ${JSON.stringify(r.b.after.byState)}; measured ${r.b.settledAfterSeconds} s after they were in flight, cores ${Math.round((r.b.machineBusyBefore ?? 0) * 100)}% busy`,
     );
     lines.push(ACK_HEAD, ackRow('  slipway serve', r.b.ack));
     if (has(r.a)) lines.push(ackRow('  yardstick: slipway idle, from (a)', r.a.slipway));

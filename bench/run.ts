@@ -166,6 +166,24 @@ try {
       if (want('b')) results.b = b;
       results.e.memory = b.memory;
       const running = b.before.byState.running ?? 0;
+      if ((b.machineBusyBefore ?? 0) > 0.25)
+        results.notes.push(
+          `(b) the held deployments' processes still kept ${Math.round((b.machineBusyBefore ?? 0) * 100)}% of the cores busy after ${b.settledAfterSeconds} s: (b) was measured beside them.`,
+        );
+      if ((b.after.byState.running ?? 0) < running) {
+        const ended = await slipway.deployments([
+          'succeeded',
+          'failed',
+          'rolled_back',
+          'cancelled',
+        ]);
+        const states: Record<string, number> = {};
+        for (const d of ended) states[d.state] = (states[d.state] ?? 0) + 1;
+        const first = ended[0] as { outcome?: string } | undefined;
+        results.notes.push(
+          `(b) ${running - (b.after.byState.running ?? 0)} of the held deployments stopped running during the measurement, ended as ${JSON.stringify(states)}${first?.outcome ? `; the first: "${first.outcome}"` : ''}.`,
+        );
+      }
       if (running < b.requested)
         results.notes.push(
           `(b) ${b.before.total} deployments were in flight but only ${running} ran at once: the engine runs at most engine.concurrency per process (set to ${options.inflight} here), the rest were queued. Memory per in-flight deployment averages over both.`,

@@ -1,5 +1,6 @@
 import type { BenchContext } from '../context.js';
 import { runProcessesRss } from '../held-runs.js';
+import { busyShare } from '../machine.js';
 import { rssMiB, sleep } from '../processes.js';
 import { sendCommand, until } from '../send.js';
 import { channelOf, heldName, IN_FLIGHT, type Slipway } from '../slipway.js';
@@ -11,12 +12,19 @@ export interface InFlightCount {
 }
 
 /** (b) acks while deployments are in flight, and (e) what they cost in Slipway's memory. */
+/** The machine counts as settled below this share of its cores busy. */
+const QUIET = 0.25;
+
 export interface InFlightFigure {
   requested: number;
   driver: string;
   before: InFlightCount;
   after: InFlightCount;
   ack: AckFigure;
+  /** Share of all cores busy just before measuring, once the held deployments' processes settled. */
+  machineBusyBefore: number | null;
+  /** How long they took to settle (below 25% busy), at most 180 s. */
+  settledAfterSeconds: number;
   memory: {
     idleMiB: number | null;
     inFlightMiB: number | null;
@@ -105,6 +113,15 @@ export async function measureInFlight(
     },
     120_000,
   );
+  // The deployments' supervisors are processes of their own; two hundred of them starting take
+  // the cores for a minute or more. Measure Slipway beside them once they have settled, not
+  // while they compete with it for the CPU.
+  const quietStart = performance.now();
+  let busy = await busyShare();
+  while (busy !== null && busy > QUIET && performance.now() - quietStart < 180_000)
+    busy = await busyShare();
+  const settledAfterSeconds = Math.round((performance.now() - quietStart) / 1000);
+  ctx.log(`  cores ${Math.round((busy ?? 0) * 100)}% busy after ${settledAfterSeconds} s`);
   const inFlightMiB = await steadyRss(slipway.pid);
   const heapInFlightMiB = await slipway.heapUsedMiB();
   const driverProcesses = runProcessesRss(slipway.dataDir);
@@ -119,6 +136,8 @@ export async function measureInFlight(
     before,
     after,
     ack,
+    machineBusyBefore: busy,
+    settledAfterSeconds,
     memory: {
       idleMiB,
       inFlightMiB,
