@@ -25,6 +25,16 @@ function deploy(service: string, environment: string, version: string) {
   return h.app.engine.request({ ...dev, kind: 'deploy', service, environment, version });
 }
 
+/** When the fake deploy program recorded `event` for deployment `id` (ms), from runs.log. */
+function runAt(runs: string[], event: 'start' | 'done', id: string): number {
+  return Number(
+    runs
+      .find((r) => r.startsWith(`${event} ${id}`))
+      ?.split(' ')
+      .at(-1),
+  );
+}
+
 function states(transitions: { to: string }[]): string[] {
   return transitions.map((t) => t.to);
 }
@@ -78,22 +88,7 @@ describe('engine scenarios (command driver, SQLite)', () => {
 
     const runs = h.runs();
     expect(runs.some((r) => r.includes(second.id))).toBe(false);
-    const spans = [first.id, third.id].map((id) => {
-      const start = Number(
-        runs
-          .find((r) => r.startsWith(`start ${id}`))
-          ?.split(' ')
-          .at(-1),
-      );
-      const end = Number(
-        runs
-          .find((r) => r.startsWith(`done ${id}`))
-          ?.split(' ')
-          .at(-1),
-      );
-      return [start, end] as const;
-    });
-    expect(spans[1]?.[0]).toBeGreaterThanOrEqual(spans[0]?.[1] ?? Number.NaN);
+    expect(runAt(runs, 'start', third.id)).toBeGreaterThanOrEqual(runAt(runs, 'done', first.id));
   });
 
   it('runs no more deployments at once than engine.concurrency, queueing the rest', async () => {
@@ -110,14 +105,7 @@ describe('engine scenarios (command driver, SQLite)', () => {
     );
     expect((await h.waitFinal(web.id)).state).toBe('succeeded');
     expect((await h.waitFinal(api.id)).state).toBe('succeeded');
-    const at = (event: string, id: string) =>
-      Number(
-        h
-          .runs()
-          .find((r) => r.startsWith(`${event} ${id}`))
-          ?.split(' ')
-          .at(-1),
-      );
+    const at = (event: 'start' | 'done', id: string) => runAt(h.runs(), event, id);
     const [first, second] = at('start', web.id) < at('start', api.id) ? [web, api] : [api, web];
     // Different targets, so only the concurrency bound kept the second from starting at once.
     expect(at('start', second.id)).toBeGreaterThanOrEqual(at('done', first.id));
