@@ -135,16 +135,21 @@ describe('three replicas on one Postgres', () => {
       }
     }
 
-    // One chat message per deployment, in its service's channel, showing its final state.
+    // One chat message per deployment, in its service's channel, showing its final state. The
+    // last updates wait out the local Slack's chat.update limit, slower still on a loaded CI
+    // machine: the wait is long, and says which message was behind if it runs out.
     await eventually(async () => {
       for (const d of deployments) {
         const [main] = (await r.store.listMessages(d.id)).filter((m) => m.purpose === 'main');
-        if (!main?.ts) return null;
+        if (!main?.ts) throw new Error(`${d.id} (${d.state}) has no main message yet`);
         const message = r.slack.message(main.channel, main.ts);
-        if (!message?.text.includes(deploymentTitle(d))) return null;
+        if (!message?.text.includes(deploymentTitle(d)))
+          throw new Error(
+            `${d.id}'s message shows "${message?.text}", not "${deploymentTitle(d)}"`,
+          );
       }
       return true;
-    }, 90_000);
+    }, 180_000);
     // Distinct messages, and no second deployment message posted by another replica.
     const mains = new Set<string>();
     for (const d of deployments) {
@@ -160,7 +165,7 @@ describe('three replicas on one Postgres', () => {
         .map((m) => m.text),
     );
     expect(strays).toEqual([]);
-  }, 240_000);
+  }, 360_000);
 });
 
 function runSpan(runs: string[], d: Deployment): [number, number] | null {
