@@ -94,15 +94,7 @@ describe('engine scenarios (command driver, SQLite)', () => {
   it('runs no more deployments at once than engine.concurrency, queueing the rest', async () => {
     h = await startHarness({ ms: 500, concurrency: 1 });
     const web = await accepted(deploy('web', 'staging', '2.0.0'));
-    const api = await accepted(
-      h.app.engine.request({
-        ...dev,
-        kind: 'deploy',
-        service: 'api',
-        environment: 'staging',
-        version: '2.0.0',
-      }),
-    );
+    const api = await accepted(deploy('api', 'staging', '2.0.0'));
     expect((await h.waitFinal(web.id)).state).toBe('succeeded');
     expect((await h.waitFinal(api.id)).state).toBe('succeeded');
     const at = (event: 'start' | 'done', id: string) => runAt(h.runs(), event, id);
