@@ -1,5 +1,7 @@
+import type { Logger } from 'pino';
 import type { ChatClient, InboundEvent } from '../types.js';
 import { responseBody } from './client.js';
+import type { Dedupe } from './dedupe.js';
 
 /**
  * A slash command's answer may ride in its acknowledgement: Slack shows a JSON body sent with
@@ -62,4 +64,41 @@ export function answeringInAck(
       await chat.respond(responseUrl, view, options);
     },
   };
+}
+
+/** What both transports (HTTP, Socket Mode) are told about taking an event. */
+export interface AdmitOptions {
+  onEvent: (event: InboundEvent, answer?: AckAnswer) => Promise<void> | void;
+  answerWithinMs?: () => number;
+  refuse?: (event: InboundEvent) => string | null;
+  dedupe: Dedupe;
+  log: Logger;
+}
+
+/**
+ * A verified, normalized event, as both transports take it: refused in its acknowledgement
+ * when the handling backlog is full (not marked as seen, so the same command sent again is
+ * handled when there is room), acknowledged and dropped when it is a repeated delivery, else
+ * acknowledged (at once, or with its answer) and handed over on a later tick, so an
+ * acknowledgement sent at once is written first.
+ */
+export function admitEvent(
+  event: InboundEvent,
+  options: AdmitOptions,
+  send: (body?: Record<string, unknown>) => void,
+  retry?: unknown,
+): void {
+  const refusal = options.refuse?.(event) ?? null;
+  if (refusal !== null) return send({ response_type: 'ephemeral', text: refusal });
+  if (!options.dedupe.first(event.deliveryId)) {
+    send();
+    options.log.info({ deliveryId: event.deliveryId, retry }, 'ignored a repeated Slack delivery');
+    return;
+  }
+  const answer = openAckWindow(event, options.answerWithinMs?.() ?? 0, send);
+  setImmediate(() => {
+    Promise.resolve(options.onEvent(event, answer)).catch((err: unknown) =>
+      options.log.error({ err, deliveryId: event.deliveryId }, 'handling a Slack event failed'),
+    );
+  });
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Route } from '../../http/router.js';
 import { readBody, sendJson } from '../../http/router.js';
 import type { InboundEvent } from '../types.js';
-import { type AckAnswer, openAckWindow } from './ack-answer.js';
+import { type AckAnswer, admitEvent } from './ack-answer.js';
 import type { Dedupe } from './dedupe.js';
 import { normalizeSlack } from './normalize.js';
 import { verifySlackSignature } from './verify.js';
@@ -70,30 +70,13 @@ export function slackEventsRoute(options: SlackHttpOptions): Route {
         case 'ignore':
           ack(res);
           return;
-        case 'event': {
-          const refusal = options.refuse?.(normalized.event) ?? null;
-          if (refusal !== null) {
-            // Not marked as seen: the same command sent again is handled when there is room.
-            sendJson(res, 200, { response_type: 'ephemeral', text: refusal });
-            return;
-          }
-          const { event } = normalized;
-          if (!options.dedupe.first(event.deliveryId)) {
-            ack(res);
-            const retry = req.headers['x-slack-retry-num'];
-            log.info({ deliveryId: event.deliveryId, retry }, 'ignored a repeated Slack delivery');
-            return;
-          }
-          const answer = openAckWindow(event, options.answerWithinMs?.() ?? 0, (body) =>
-            body ? sendJson(res, 200, body) : ack(res),
+        case 'event':
+          admitEvent(
+            normalized.event,
+            { ...options, log },
+            (body) => (body ? sendJson(res, 200, body) : ack(res)),
+            req.headers['x-slack-retry-num'],
           );
-          // After this tick, so an acknowledgement sent at once is written first.
-          setImmediate(() => {
-            Promise.resolve(options.onEvent(event, answer)).catch((err: unknown) =>
-              log.error({ err, deliveryId: event.deliveryId }, 'handling a Slack event failed'),
-            );
-          });
-        }
       }
     },
   };

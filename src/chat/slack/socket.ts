@@ -1,7 +1,7 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from 'pino';
 import type { InboundEvent } from '../types.js';
-import { type AckAnswer, openAckWindow } from './ack-answer.js';
+import { type AckAnswer, admitEvent } from './ack-answer.js';
 import type { Dedupe } from './dedupe.js';
 import { normalizeSlack } from './normalize.js';
 
@@ -58,24 +58,19 @@ export function createSlackSocket(options: SlackSocketOptions): SlackSocket {
         return;
       }
       const { event } = normalized;
-      const refusal = options.refuse?.(event) ?? null;
-      // A slash command's envelope acknowledgement may carry its answer (api.slack.com/apis/socket-mode).
-      if (refusal !== null) return ack({ response_type: 'ephemeral', text: refusal });
-      if (!options.dedupe.first(event.deliveryId)) {
-        await ack();
-        log.info(
-          { deliveryId: event.deliveryId, retry: retry_num },
-          'ignored a repeated Slack delivery',
-        );
-        return;
-      }
-      const answer = openAckWindow(event, options.answerWithinMs?.() ?? 0, (payload) => {
-        ack(payload).catch((err: unknown) =>
-          log.warn({ err, deliveryId: event.deliveryId }, 'could not acknowledge a Slack envelope'),
-        );
-      });
-      Promise.resolve(options.onEvent(event, answer)).catch((err: unknown) =>
-        log.error({ err, deliveryId: event.deliveryId }, 'handling a Slack event failed'),
+      admitEvent(
+        event,
+        { ...options, log },
+        // A slash command's envelope acknowledgement may carry its answer (api.slack.com/apis/socket-mode).
+        (payload) => {
+          ack(payload).catch((err: unknown) =>
+            log.warn(
+              { err, deliveryId: event.deliveryId },
+              'could not acknowledge a Slack envelope',
+            ),
+          );
+        },
+        retry_num,
       );
     },
   );
