@@ -89,7 +89,10 @@ export function admitEvent(
   retry?: unknown,
 ): void {
   const refusal = options.refuse?.(event) ?? null;
-  if (refusal !== null) return send({ response_type: 'ephemeral', text: refusal });
+  if (refusal !== null) {
+    send({ response_type: 'ephemeral', text: refusal });
+    return;
+  }
   if (!options.dedupe.first(event.deliveryId)) {
     send();
     options.log.info({ deliveryId: event.deliveryId, retry }, 'ignored a repeated Slack delivery');
