@@ -36,10 +36,19 @@ export interface MessageSlot {
   close(): void;
 }
 
+/** Another process reserved the message and has not recorded it yet: wait for it to. */
+class PostedElsewhere extends RetryableError {}
+
 /**
  * One chat message of a deployment, kept up to date: posted once (the store row is reserved
  * first, so neither a retry nor another replica posts a second one), then updated in place at
  * most once per `minIntervalMs`, the latest view winning. Failed calls are retried with backoff.
+ *
+ * Replicas keep the same message from their own events, and an update can wait out a rate
+ * limit after its view was rendered: a view rendered before another replica's change could
+ * land after it. So each delivered view is rendered once more an interval later, and sent again
+ * if the store moved on meanwhile; the last call to land is always followed by a look that
+ * found nothing newer.
  */
 export function createMessageSlot(
   deps: SlotDeps,
@@ -89,6 +98,7 @@ export function createMessageSlot(
           await deliver(view);
           lastShown = text;
           nextAt = Date.now() + timing.minIntervalMs;
+          pending ??= render;
         }
       } else if (ref && replies[0]) {
         await chat.post(ref.channel, replies[0], { threadTs: ref.ts });
@@ -102,6 +112,13 @@ export function createMessageSlot(
   }
 
   function failed(err: unknown, render: Render | null): void {
+    if (err instanceof PostedElsewhere) {
+      // Not a failure: it ends when they record their message, or when their reservation goes
+      // stale (staleClaimMs) and ours is granted.
+      if (render && pending === null) pending = render;
+      nextAt = Date.now() + Math.min(timing.retryMaxMs, timing.retryBaseMs * 4);
+      return;
+    }
     attempts++;
     const retryable = err instanceof RetryableError || !(err instanceof SlipwayError);
     if (retryable && attempts < timing.maxAttempts) {
@@ -131,7 +148,7 @@ export function createMessageSlot(
           ref = { channel: claim.message.channel, ts };
           recorded = true;
         } else if (!claim.claimed) {
-          throw new RetryableError(`another process is posting the ${key.purpose} message`);
+          throw new PostedElsewhere(`another process is posting the ${key.purpose} message`);
         } else claimed = true;
       }
       if (!ref) {

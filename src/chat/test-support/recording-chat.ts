@@ -33,11 +33,14 @@ export function createRecordingChat(options: { delayMs?: number } = {}) {
   const calls: RecordedCall[] = [];
   const messages: RecordedMessage[] = [];
   const failures: { method: ChatMethod; error: () => Error }[] = [];
+  const holds: { method: ChatMethod; until: Promise<void> }[] = [];
   let clock = 1000;
 
   /** Slack takes a while to answer: long enough for other work to interleave. */
   async function maybeFail(method: ChatMethod): Promise<void> {
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+    const h = holds.findIndex((hold) => hold.method === method);
+    if (h >= 0) await holds.splice(h, 1)[0]?.until;
     const i = failures.findIndex((f) => f.method === method);
     if (i < 0) return;
     const [failure] = failures.splice(i, 1);
@@ -90,6 +93,15 @@ export function createRecordingChat(options: { delayMs?: number } = {}) {
     messages,
     failNext(method: ChatMethod, error: () => Error, times = 1): void {
       for (let i = 0; i < times; i++) failures.push({ method, error });
+    },
+    /**
+     * Holds the next call of a method after it was made and before it takes effect, as a call
+     * waiting out a rate limit does, until the returned function is called.
+     */
+    holdNext(method: ChatMethod): () => void {
+      let release = () => {};
+      holds.push({ method, until: new Promise<void>((resolve) => (release = resolve)) });
+      return () => release();
     },
     /** Top-level messages in a channel (not thread replies). */
     inChannel: (channel: string) =>
