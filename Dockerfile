@@ -42,9 +42,15 @@ RUN npm run build \
 # ------------------------------------------------------------------------------- runtime
 FROM ${NODE_IMAGE} AS runtime
 
+# tini runs as PID 1: it passes signals on to Slipway and reaps orphans. A process that a
+# command-driver deploy leaves running (a script's `cmd &`, a CLI's helper) is reparented to
+# PID 1 when its parent ends, and node as PID 1 never waits for it: each would stay a zombie.
 # A fixed numeric user, so Kubernetes can check runAsNonRoot without reading /etc/passwd; the
 # passwd entry is there for tools that look the user up.
-RUN groupadd --gid 10001 slipway \
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends tini \
+  && rm -rf /var/lib/apt/lists/* \
+  && groupadd --gid 10001 slipway \
   && useradd --uid 10001 --gid slipway --home-dir /app --no-create-home \
     --shell /usr/sbin/nologin slipway \
   && mkdir -p /var/lib/slipway \
@@ -74,6 +80,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT||3000}/healthz`).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # Slipway handles SIGTERM itself (drains /readyz, finishes requests, hands back its
-# deployments), so node runs as PID 1 without a shell in between.
-ENTRYPOINT ["node", "bin/slipway.js"]
+# deployments): tini forwards it with no shell in between, and exits with Slipway's status.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/slipway.js"]
 CMD ["serve"]

@@ -6,6 +6,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -13,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -62,11 +63,18 @@ describe('the Dockerfile', () => {
     ]);
   });
 
-  it('runs `node bin/slipway.js serve` as a numeric non-root user, on port 3000', () => {
+  it('runs `node bin/slipway.js serve` under tini as a numeric non-root user, on port 3000', () => {
     const { uid, gid } = userOf(runtime);
     expect(uid).toBeGreaterThan(0);
     expect(gid).toBeGreaterThan(0);
-    expect(execForm(runtime, 'ENTRYPOINT')).toEqual(['node', 'bin/slipway.js']);
+    expect(execForm(runtime, 'ENTRYPOINT')).toEqual([
+      '/usr/bin/tini',
+      '--',
+      'node',
+      'bin/slipway.js',
+    ]);
+    // Debian's tini, installed in the runtime stage itself.
+    expect(all(runtime, 'RUN').some((r) => /apt-get install [^&]*\btini\b/.test(r))).toBe(true);
     expect(execForm(runtime, 'CMD')).toEqual(['serve']);
     expect(all(runtime, 'EXPOSE')).toEqual(['3000']);
     expect(all(runtime, 'WORKDIR')).toEqual(['/app']);
@@ -156,7 +164,12 @@ describe('the runtime stage, rehearsed without Docker', () => {
         'environments: [{ name: staging, order: 1 }]',
         'services:',
         '  - name: web',
-        '    driver: { driver: command, options: { deploy: ["true"] } }',
+        // The deploy command leaves a process behind that outlives it: an orphan, which the
+        // image's PID 1 must reap when it ends.
+        '    driver:',
+        '      driver: command',
+        '      options: { deploy: ["sh", "-c", "sleep 1 >/dev/null 2>&1 &"] }',
+        'autoDeploy: [{ type: branch, pattern: main, environment: staging }]',
         '',
       ].join('\n'),
     );
@@ -189,7 +202,7 @@ describe('the runtime stage, rehearsed without Docker', () => {
     expect(existsSync(join(app, addon))).toBe(true);
   });
 
-  it('serves /healthz and /readyz as the image user from a read-only /app, and stops on SIGTERM', async () => {
+  it('serves /healthz and /readyz as the image user from a read-only /app, reaps orphans as PID 1, and stops on SIGTERM', async () => {
     if (!asRoot)
       console.warn(`not root: the rehearsal runs as uid ${process.getuid?.()}, not ${uid}`);
     // The image's environment, paths moved under the rehearsal's root, and nothing else
@@ -203,11 +216,21 @@ describe('the runtime stage, rehearsed without Docker', () => {
     }
     env.PORT = '0';
     env.HOME = at('/app');
+    // As `docker run -e SLIPWAY_WEBHOOK_SECRET`: a build is how this test starts a deployment.
+    const secret = 'rehearsal-webhook-secret';
+    env.SLIPWAY_WEBHOOK_SECRET = secret;
     const argv = [...execForm(runtime, 'ENTRYPOINT'), ...execForm(runtime, 'CMD')];
-    const [file, args] = asRoot
-      ? ['setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', ...argv]]
-      : [argv[0] ?? 'node', argv.slice(1)];
-    server = spawn(file, args, { cwd: at('/app'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const asUser = asRoot
+      ? ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', ...argv]
+      : argv;
+    // A PID namespace of its own, as in a container: the ENTRYPOINT's first process is PID 1,
+    // and orphans are reparented to it (without root, in a user namespace of its own too).
+    const ns = ['--pid', '--fork', '--mount-proc', ...(asRoot ? [] : ['--map-root-user'])];
+    server = spawn('unshare', [...ns, ...asUser], {
+      cwd: at('/app'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     server.stdout?.on('data', (chunk) => {
       output += String(chunk);
@@ -231,7 +254,36 @@ describe('the runtime stage, rehearsed without Docker', () => {
     const database = at('/var/lib/slipway/slipway.db');
     expect(statSync(database).uid).toBe(asRoot ? uid : process.getuid?.());
 
-    server.kill('SIGTERM');
+    // A build of main deploys web to staging; its command's orphan ends a second later.
+    const hook = await fetch(`http://127.0.0.1:${port}/hooks/build`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'web', version: '1.0.0', type: 'branch', target: 'main' }),
+    });
+    expect(hook.status, await hook.text()).toBe(202);
+    let states: string[] = [];
+    for (const deadline = Date.now() + 30_000; !states.includes('succeeded'); ) {
+      if (Date.now() > deadline) throw new Error(`web is ${states.join(', ')} after 30 s`);
+      await new Promise((resolveLater) => setTimeout(resolveLater, 200));
+      const list = await fetch(`http://127.0.0.1:${port}/api/deployments?service=web`);
+      const body = (await list.json()) as { deployments: { state: string }[] };
+      states = body.deployments.map((d) => d.state);
+    }
+    const init = childrenOf(server.pid ?? 0)[0] ?? 0;
+    expect(processName(init), 'PID 1 in the namespace').toBe(basename(argv[0] ?? ''));
+    const orphans = () => descendantsOf(init).filter((pid) => processName(pid) === 'sleep');
+    await waitFor(() => (orphans().length > 0 ? 'orphaned' : undefined), {
+      what: 'the orphaned sleep',
+      output: () => output,
+      exited,
+    });
+    await new Promise((resolveLater) => setTimeout(resolveLater, 2_500));
+    const zombies = descendantsOf(init).filter((pid) => processState(pid) === 'Z');
+    expect(zombies.map((pid) => `${pid} ${processName(pid)}`)).toEqual([]);
+    expect(orphans()).toEqual([]);
+
+    // SIGTERM reaches the image's PID 1, as `docker stop` sends it.
+    process.kill(init, 'SIGTERM');
     const code = await Promise.race([
       exited,
       new Promise((resolveLater) => setTimeout(() => resolveLater('still running'), 30_000)),
@@ -239,6 +291,47 @@ describe('the runtime stage, rehearsed without Docker', () => {
     expect(code, output).toBe(0);
   }, 60_000);
 });
+
+/** The pids a process started that are still its children (zombies included). */
+function childrenOf(pid: number): number[] {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number),
+  );
+}
+
+function descendantsOf(pid: number): number[] {
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0; ) {
+    const next = queue.shift() as number;
+    const children = existsSync(`/proc/${next}`) ? childrenOf(next) : [];
+    found.push(...children);
+    queue.push(...children);
+  }
+  return found;
+}
+
+/** The state letter of /proc/<pid>/stat, after the parenthesized command name: Z, a zombie. */
+function processState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
 
 /** npm in the rehearsal: no .npmrc from the checkout, so name the Node headers here. */
 function npmEnv(): NodeJS.ProcessEnv {
