@@ -129,7 +129,10 @@ describe('busy refusal', () => {
     );
     expect(refuse({ ...slash, mode: 'mention' })).toBeNull();
     expect(refuse(click)).toBeNull();
-    expect(refuse(slash)).not.toBeNull();
+    // What the user typed is quoted as code, escaped: it cannot ping a channel or end the span.
+    expect(refuse({ ...slash, text: 'web `1.4.2` <!channel>' })).toMatch(
+      /Nothing was done with `web '1\.4\.2' &lt;!channel&gt;`;/,
+    );
     clock = 10_000;
     expect(refuse(slash)).not.toBeNull();
     expect(refused).toBe(3);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { InboundEvent } from './types.js';
+import { code } from './views/text.js';
 
 /**
  * Chat events are acknowledged at once and handled after (Slack's 3-second deadline), on the
@@ -110,6 +111,6 @@ export function busyRefusal(
     }
     const waiting = queue.waiting();
     const ahead = waiting === 1 ? '1 request is' : `${waiting} requests are`;
-    return `Slipway is busy: ${ahead} waiting ahead of yours. Nothing was done with \`${event.text}\`; send it again in a few seconds.`;
+    return `Slipway is busy: ${ahead} waiting ahead of yours. Nothing was done with ${code(event.text)}; send it again in a few seconds.`;
   };
 }
