@@ -67,10 +67,21 @@ export function answeringInAck(
 }
 
 /** What both transports (HTTP, Socket Mode) are told about taking an event. */
+/** How either Slack transport takes events in (receiver.ts over HTTP, socket.ts over Socket Mode). */
 export interface AdmitOptions {
+  /**
+   * Hands over an event; its errors are logged, never sent to Slack. A slash command comes with
+   * an `answer` that may carry its first response in the acknowledgement.
+   */
   onEvent: (event: InboundEvent, answer?: AckAnswer) => Promise<void> | void;
+  /** How long a slash command's acknowledgement may wait for its answer; 0 acks at once. */
   answerWithinMs?: () => number;
+  /**
+   * Asked before acknowledging: a sentence refuses the event in its acknowledgement (only
+   * slash commands can show one), null takes it. Default: take everything.
+   */
   refuse?: (event: InboundEvent) => string | null;
+  /** Repeated deliveries (Slack's retries) are acknowledged and dropped. */
   dedupe: Dedupe;
   log: Logger;
 }

@@ -1,30 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import type { Logger } from 'pino';
 import type { Route } from '../../http/router.js';
 import { readBody, sendJson } from '../../http/router.js';
-import type { InboundEvent } from '../types.js';
-import { type AckAnswer, admitEvent } from './ack-answer.js';
-import type { Dedupe } from './dedupe.js';
+import { type AdmitOptions, admitEvent } from './ack-answer.js';
 import { normalizeSlack } from './normalize.js';
 import { verifySlackSignature } from './verify.js';
 
-export interface SlackHttpOptions {
+export interface SlackHttpOptions extends AdmitOptions {
   signingSecret: string;
-  /**
-   * Hands over an event; its errors are logged, never sent to Slack. A slash command comes with
-   * an `answer` that may carry its first response in the acknowledgement (ack-answer.ts).
-   */
-  onEvent: (event: InboundEvent, answer?: AckAnswer) => Promise<void> | void;
-  /** How long a slash command's acknowledgement may wait for its answer; 0 acks at once. */
-  answerWithinMs?: () => number;
-  /**
-   * Asked before acknowledging: a sentence refuses the event in its acknowledgement (only
-   * slash commands can show one), null takes it. Default: take everything.
-   */
-  refuse?: (event: InboundEvent) => string | null;
-  dedupe: Dedupe;
-  log: Logger;
   slashCommand?: string;
   now?: () => number;
 }

@@ -1,22 +1,13 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from 'pino';
-import type { InboundEvent } from '../types.js';
-import { type AckAnswer, admitEvent } from './ack-answer.js';
-import type { Dedupe } from './dedupe.js';
+import { type AdmitOptions, admitEvent } from './ack-answer.js';
 import { normalizeSlack } from './normalize.js';
 
-export interface SlackSocketOptions {
+export interface SlackSocketOptions extends AdmitOptions {
   /** The app-level token (`xapp-…`, scope connections:write). */
   appToken: string;
   /** Web API base URL (SLACK_API_URL), where apps.connections.open is called. */
   apiUrl: string;
-  /** As over HTTP (receiver.ts): a slash command comes with an `answer` for its ack. */
-  onEvent: (event: InboundEvent, answer?: AckAnswer) => Promise<void> | void;
-  answerWithinMs?: () => number;
-  /** As over HTTP (receiver.ts): a sentence refuses the event in its acknowledgement. */
-  refuse?: (event: InboundEvent) => string | null;
-  dedupe: Dedupe;
-  log: Logger;
   slashCommand?: string;
 }
 
