@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DriverHandle } from '../types.js';
 import { supervisorCommand } from './launch.js';
 import { identify } from './processes.js';
-import { ChildRecord, Claim, type RunSpec, writeFileAtomic } from './run-dir.js';
+import { ChildRecordSchema, ClaimSchema, type RunSpec, writeFileAtomic } from './run-dir.js';
 import {
   eventually,
   makeWorld,
@@ -93,10 +93,10 @@ describe('command driver: crash safety', () => {
     const ctx = world.context({ deploy: [script] });
     const handle = await driver.deploy(ctx);
     const runDir = runDirOfHandle(world, handle);
-    const claim = Claim.parse(
+    const claim = ClaimSchema.parse(
       await eventually(() => readJsonFile(join(runDir, 'supervisor.json'))),
     );
-    const child = ChildRecord.parse(
+    const child = ChildRecordSchema.parse(
       await eventually(() => readJsonFile(join(runDir, 'child.json'))),
     );
     if (claim.kind !== 'supervisor') throw new Error('expected a supervisor claim');

@@ -19,9 +19,7 @@ import {
   abandonRun,
   RUN_FILES,
   RunId,
-  RunPhase,
-  RunSpec,
-  readJson,
+  readRunSpec,
   readRunState,
   runDirOf,
   runIdFor,
@@ -35,7 +33,7 @@ export { type CommandOptions, optionsSchema } from './schema.js';
 export const id = 'command';
 
 /** What `watch`/`cancel` need to find a run again, in any process: stored by the engine. */
-export const CommandHandle = z.object({ runId: RunId, phase: RunPhase });
+export const CommandHandle = z.object({ runId: RunId, phase: z.enum(['deploy', 'rollback']) });
 export type CommandHandle = z.infer<typeof CommandHandle>;
 
 /** Timings tests shorten; production uses the defaults. */
@@ -153,7 +151,7 @@ export function createCommandDriver(
         log: run.log,
         ...settings,
       });
-      const spec = await readJson(join(runDir, RUN_FILES.spec), RunSpec).catch(() => null);
+      const spec = await readRunSpec(runDir).catch(() => null);
       const outcome = outcomeOf(state, {
         output: await readOutputTail(runDir),
         logFile: join(runDir, RUN_FILES.output),

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RUN_FILES } from './run-dir.js';
+import { RUN_FILES } from './run-files.js';
 
 /**
  * The output of a run, capped at `limit` bytes on disk at every moment, keeping the LAST bytes

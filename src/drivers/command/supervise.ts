@@ -8,10 +8,10 @@ import {
   createExclusive,
   RUN_FILES,
   type RunResult,
-  RunSpec,
-  readJson,
+  type RunSpec,
+  readRunSpec,
   writeFileAtomic,
-} from './run-dir.js';
+} from './run-files.js';
 
 type Outcome = Pick<
   RunResult,
@@ -122,7 +122,7 @@ export async function supervise(runDir: string): Promise<number> {
       stop.onStop?.();
     });
   }
-  const spec = await readJson(join(runDir, RUN_FILES.spec), RunSpec);
+  const spec = await readRunSpec(runDir);
   if (!spec) {
     console.error(`slipway supervisor: ${runDir} has no ${RUN_FILES.spec}; nothing to run`);
     return 66;

@@ -1,19 +1,11 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { formatDuration } from '../../core/duration.js';
 import type { FinalRunState } from './outcome.js';
 import { clip, lastLines, readOutputTail } from './output-log.js';
 import { signalGroup } from './processes.js';
-import {
-  abandonRun,
-  RUN_FILES,
-  type RunSpec,
-  RunSpec as RunSpecSchema,
-  readJson,
-  readRunState,
-} from './run-dir.js';
+import { abandonRun, type RunSpec, readRunSpec, readRunState } from './run-dir.js';
 
 export interface WaitOptions {
   signal: AbortSignal;
@@ -111,7 +103,7 @@ export async function waitForRun(runDir: string, options: WaitOptions): Promise<
       }
       if (state.kind === 'lost' && state.child) {
         const pid = state.child.process.pid;
-        spec ??= await readJson(join(runDir, RUN_FILES.spec), RunSpecSchema);
+        spec ??= await readRunSpec(runDir);
         const deadline = spec
           ? Date.parse(state.child.startedAt) + spec.timeoutMs + spec.killGraceMs
           : Number.POSITIVE_INFINITY;
