@@ -183,6 +183,10 @@ export function createMessageSlot(
     purpose: key.purpose,
     show(render) {
       pending = render;
+      // A waiting timer was set from an earlier cause (a look again after the last update): set
+      // it anew, at the same time, so the call runs in this cause's context (its trace).
+      if (timer) clearTimeout(timer);
+      timer = null;
       schedule();
     },
     reply(view) {
