@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
@@ -7,7 +6,13 @@ import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createLocalSlack, type LocalSlack, type Message } from '../../src/local-slack/index.js';
 import { type AlertmanagerProcess, startAlertmanager } from '../support/alertmanager.js';
-import { readRuns, scenarioConfigInput, settingsFor, tempDir } from '../support/engine-harness.js';
+import {
+  readRuns,
+  removeTestDir,
+  scenarioConfigInput,
+  settingsFor,
+  tempDir,
+} from '../support/engine-harness.js';
 import { CHANNELS, eventually, USERS } from '../support/slack-harness.js';
 
 /**
@@ -95,7 +100,7 @@ async function start(options: { autoRollback?: boolean; amToken?: string } = {})
       await am.stop();
       await app.stop();
       await slack.stop();
-      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+      await removeTestDir(dir);
     },
   };
 }

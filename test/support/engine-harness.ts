@@ -1,11 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type App, createApp } from '../../src/app.js';
 import { Config } from '../../src/config/schema.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { Settings } from '../../src/core/settings.js';
+import { isAlive, type ProcessIdentity } from '../../src/drivers/command/processes.js';
+import { RUN_FILES } from '../../src/drivers/command/run-files.js';
 
 export const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 
@@ -127,6 +130,35 @@ export function tempDir(prefix = 'slipway-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * Removes a test's data directory. A deployment still running when the test ends has a
+ * detached command supervisor writing into it: each is stopped first (SIGTERM cancels its run;
+ * SIGKILL after 10 s), so nothing writes there while it is removed.
+ */
+export async function removeTestDir(dir: string): Promise<void> {
+  const runs = join(dir, 'runs');
+  const supervisors: ProcessIdentity[] = [];
+  for (const run of existsSync(runs) ? readdirSync(runs) : []) {
+    for (const file of [RUN_FILES.launched, RUN_FILES.claim]) {
+      try {
+        const record = JSON.parse(readFileSync(join(runs, run, file), 'utf8'));
+        const id: unknown = file === RUN_FILES.claim ? record.process : record;
+        if (id && typeof id === 'object' && 'pid' in id) supervisors.push(id as ProcessIdentity);
+      } catch {
+        // Not written (yet): nothing to stop.
+      }
+    }
+  }
+  const signal = (id: ProcessIdentity, name: NodeJS.Signals) => {
+    if (isAlive(id)) process.kill(id.pid, name);
+  };
+  for (const id of supervisors) signal(id, 'SIGTERM');
+  for (const deadline = Date.now() + 10_000; supervisors.some(isAlive); await sleep(50)) {
+    if (Date.now() > deadline) for (const id of supervisors) signal(id, 'SIGKILL');
+  }
+  rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+}
+
 export function settingsFor(dir: string, databaseUrl?: string): Settings {
   return {
     port: 0,
@@ -173,9 +205,7 @@ export async function startHarness(
     },
     async close() {
       await app.stop();
-      // A deployment still running when the test ends has a detached command supervisor that
-      // may write its last output meanwhile: retry instead of failing on ENOTEMPTY.
-      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+      await removeTestDir(dir);
     },
   };
 }

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type App, createApp } from '../../src/app.js';
 import type { HandlingQueue } from '../../src/chat/handling-queue.js';
@@ -6,7 +5,7 @@ import { Config } from '../../src/config/schema.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
-import { scenarioConfigInput, settingsFor, tempDir } from './engine-harness.js';
+import { removeTestDir, scenarioConfigInput, settingsFor, tempDir } from './engine-harness.js';
 
 export const USERS = ['U-DEV1', 'U-DEV2', 'U-QA1', 'U-QA2', 'U-SRE', 'U-OUTSIDER'];
 export const CHANNELS = ['C-WEB', 'C-API', 'C-DEPLOYS', 'C-RANDOM'];
@@ -91,9 +90,7 @@ export async function startSlackHarness(options: {
     async close() {
       await app.stop();
       await slack.stop();
-      // A deployment still running when the test ends has a detached command supervisor that
-      // may write its last output meanwhile: retry instead of failing on ENOTEMPTY.
-      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+      await removeTestDir(dir);
     },
   };
 }

@@ -1,7 +1,6 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { settingsFor, tempDir } from '../../../test/support/engine-harness.js';
+import { removeTestDir, settingsFor, tempDir } from '../../../test/support/engine-harness.js';
 import { type App, createApp } from '../../app.js';
 import { createLogger } from '../../core/logger.js';
 import { signBody } from './signature.js';
@@ -12,7 +11,7 @@ let dir = '';
 afterEach(async () => {
   await app?.stop();
   app = null;
-  rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+  await removeTestDir(dir);
 });
 
 /** src/app.ts mounts the hook on the server it builds, keyed by SLIPWAY_WEBHOOK_SECRET. */
