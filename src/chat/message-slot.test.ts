@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../test/support/engine-harness.js';
+import { type Harness, startHarness, webRequest } from '../../test/support/engine-harness.js';
 import { createLogger } from '../core/logger.js';
 import { createMessageSlot, type MessageSlot, type SlotTiming } from './message-slot.js';
 import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
@@ -25,15 +25,7 @@ afterEach(async () => {
 /** A deployment to hang messages on, and a slot for its main message as one replica keeps it. */
 async function setUp() {
   h = await startHarness({ start: false });
-  const r = await h.app.engine.request({
-    actor: 'U-DEV1',
-    source: 'chat',
-    channel: 'C-WEB',
-    kind: 'deploy',
-    service: 'web',
-    environment: 'staging',
-    version: '1.4.2',
-  });
+  const r = await h.app.engine.request(webRequest());
   if (!r.ok) throw new Error(r.reason);
   const store = h.app.store;
   const deploymentId = r.deployment.id;

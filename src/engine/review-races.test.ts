@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../test/support/engine-harness.js';
+import { type Harness, startHarness, webRequest } from '../../test/support/engine-harness.js';
 import type { Store } from '../store/types.js';
 import { promote, reviewBuild } from './review.js';
 import { promotionKey } from './review-state.js';
@@ -67,15 +67,7 @@ describe('review decisions across processes', () => {
 
 /** A deploy of web 1.4.2 to staging, moved to succeeded by hand (no driver runs). */
 async function succeededWithoutRunning(harness: Harness) {
-  const r = await harness.app.engine.request({
-    actor: 'U-DEV1',
-    source: 'chat',
-    channel: 'C-WEB',
-    kind: 'deploy',
-    service: 'web',
-    environment: 'staging',
-    version: '1.4.2',
-  });
+  const r = await harness.app.engine.request(webRequest());
   if (!r.ok) throw new Error(r.reason);
   let d = r.deployment;
   for (const [from, to] of [

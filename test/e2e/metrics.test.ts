@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deployment } from '../../src/core/deployment.js';
+import { webRequest } from '../support/engine-harness.js';
 import { parseSamples, type Sample, sampleValue } from '../support/prometheus.js';
 import { eventually, type SlackHarness, startSlackHarness } from '../support/slack-harness.js';
 
@@ -46,25 +47,11 @@ describe('GET /metrics', () => {
     const first = await deploymentOf(h, 'web', '1.4.2');
     await waitState(h, first, 'running');
     // Behind the running one, on the same target: it waits in the queue.
-    const queued = await h.app.engine.request({
-      actor: 'U-DEV1',
-      source: 'chat',
-      channel: 'C-WEB',
-      kind: 'deploy',
-      service: 'web',
-      environment: 'staging',
-      version: '1.4.3',
-    });
+    const queued = await h.app.engine.request(webRequest({ version: '1.4.3' }));
     expect(queued.ok && queued.deployment.state).toBe('queued');
-    const waiting = await h.app.engine.request({
-      actor: 'U-DEV1',
-      source: 'chat',
-      channel: 'C-DEPLOYS',
-      kind: 'deploy',
-      service: 'web',
-      environment: 'production',
-      version: '1.4.2',
-    });
+    const waiting = await h.app.engine.request(
+      webRequest({ channel: 'C-DEPLOYS', environment: 'production' }),
+    );
     expect(waiting.ok && waiting.deployment.state).toBe('awaiting_approval');
 
     const during = await scrape(h);

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/core/logger.js';
 import type { Settings } from '../../src/core/settings.js';
 import { isAlive, type ProcessIdentity } from '../../src/drivers/command/processes.js';
 import { RUN_FILES } from '../../src/drivers/command/run-files.js';
+import type { DeployRequest } from '../../src/engine/requests.js';
 
 export const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 
@@ -124,6 +125,20 @@ export interface Harness {
   runs(): string[];
   waitFinal(id: string, timeoutMs?: number): Promise<Deployment>;
   close(): Promise<void>;
+}
+
+/** A developer's chat request in #web to deploy web 1.4.2 to staging, or what `changes` say. */
+export function webRequest(changes: Partial<DeployRequest> = {}): DeployRequest {
+  return {
+    actor: 'U-DEV1',
+    source: 'chat',
+    channel: 'C-WEB',
+    kind: 'deploy',
+    service: 'web',
+    environment: 'staging',
+    version: '1.4.2',
+    ...changes,
+  };
 }
 
 export function tempDir(prefix = 'slipway-test-'): string {
