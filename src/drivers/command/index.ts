@@ -18,6 +18,7 @@ import { signalGroup, signalProcess } from './processes.js';
 import {
   abandonRun,
   RUN_FILES,
+  RUN_PHASES,
   RunId,
   readRunSpec,
   readRunState,
@@ -33,7 +34,7 @@ export { type CommandOptions, optionsSchema } from './schema.js';
 export const id = 'command';
 
 /** What `watch`/`cancel` need to find a run again, in any process: stored by the engine. */
-export const CommandHandle = z.object({ runId: RunId, phase: z.enum(['deploy', 'rollback']) });
+export const CommandHandle = z.object({ runId: RunId, phase: z.enum(RUN_PHASES) });
 export type CommandHandle = z.infer<typeof CommandHandle>;
 
 /** Timings tests shorten; production uses the defaults. */

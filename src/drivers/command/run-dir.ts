@@ -23,6 +23,7 @@ export {
   type Claim,
   createExclusive,
   RUN_FILES,
+  RUN_PHASES,
   type RunPhase,
   type RunResult,
   type RunSpec,

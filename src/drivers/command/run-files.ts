@@ -29,7 +29,8 @@ export const RUN_FILES = {
   result: 'result.json',
 } as const;
 
-export type RunPhase = 'deploy' | 'rollback';
+export const RUN_PHASES = ['deploy', 'rollback'] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
 
 /** What to run: written by the driver, read by the supervisor. */
 export interface RunSpec {
@@ -87,7 +88,7 @@ export function runSpecProblems(value: unknown): string[] {
   const positiveInt = (x: unknown) => Number.isSafeInteger(x) && (x as number) > 0;
   check(v.format === 1, 'format must be 1');
   check(typeof v.runId === 'string' && RUN_ID.test(v.runId), 'runId is not a run id');
-  check(v.phase === 'deploy' || v.phase === 'rollback', 'phase must be deploy or rollback');
+  check(RUN_PHASES.includes(v.phase as RunPhase), 'phase must be deploy or rollback');
   check(
     Array.isArray(v.argv) && v.argv.length > 0 && v.argv.every((a) => typeof a === 'string'),
     'argv must be a non-empty list of strings',
