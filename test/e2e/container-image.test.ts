@@ -178,6 +178,12 @@ describe('the runtime stage, rehearsed without Docker', () => {
   }, SETUP_MS);
 
   afterAll(() => {
+    // After a failure: the namespace's PID 1 outlives a killed `unshare`; killing it ends
+    // everything in the namespace.
+    const pid = server?.pid;
+    if (pid !== undefined && existsSync(`/proc/${pid}`)) {
+      for (const init of childrenOf(pid)) process.kill(init, 'SIGKILL');
+    }
     server?.kill('SIGKILL');
     if (fsRoot) rmSync(fsRoot, { recursive: true, force: true });
   });
