@@ -7,7 +7,12 @@ import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
 import { type CommandResult, executeCommand } from '../engine/execute.js';
 import type { Engine } from '../engine/index.js';
-import { deploymentAttributes, inSpan, withDeployment } from '../observability/tracing.js';
+import {
+  deploymentAttributes,
+  deploymentContext,
+  inSpan,
+  withDeployment,
+} from '../observability/tracing.js';
 import { handleReviewAction, isReviewAction } from './handler-review.js';
 import { announce, answerPrivately } from './replies.js';
 import type { ChatClient, InboundEvent, MessageView } from './types.js';
@@ -47,7 +52,9 @@ export async function handleInbound(event: InboundEvent, deps: HandlerDeps): Pro
       user: event.user,
       delivery: event.deliveryId,
     }));
-  // A trace starts here for each command or click: a deployment's trace is the command's.
+  // A trace starts here for each command: a deployment's trace is the command's. A click on a
+  // deployment's button (approve, reject, cancel, roll back, a review's) joins that trace, so
+  // the deployment's whole story, people's decisions included, is one trace.
   const attributes = {
     'enduser.id': event.user,
     'slipway.chat.channel': event.channel,
@@ -57,7 +64,9 @@ export async function handleInbound(event: InboundEvent, deps: HandlerDeps): Pro
       : { 'slipway.chat.action': event.actionId }),
   };
   try {
-    await inSpan(`chat.${event.kind}`, { kind: SpanKind.CONSUMER, attributes }, () =>
+    const clicked = event.kind === 'action' ? await deps.engine.get(event.value) : null;
+    const parent = clicked ? deploymentContext(clicked) : undefined;
+    await inSpan(`chat.${event.kind}`, { kind: SpanKind.CONSUMER, attributes, parent }, () =>
       event.kind === 'command' ? handleCommand(event, deps) : handleAction(event, deps, log),
     );
   } catch (err) {

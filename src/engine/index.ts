@@ -61,6 +61,8 @@ export function createEngine(deps: EngineDeps) {
     status: (service: string | null) => statusOf(deps, service),
     history: (filter: Parameters<typeof historyOf>[1]) => historyOf(deps, filter),
     details: (id: string) => detailsOf(deps, id),
+    /** One deployment as stored, or null. */
+    get: (id: string) => deps.store.getDeployment(id),
     /** Starts running queued work and resuming deployments whose process died. */
     start: () => {
       worker.start();

@@ -119,6 +119,55 @@ describe('tracing', () => {
     expect(ofDeployment.every((s) => traceOf(s) === traceId)).toBe(true);
   });
 
+  it('puts an approver’s click in the deployment’s trace', async () => {
+    h = await startSlackHarness({ mode: 'http', ms: 300 });
+    await h.slack.slashCommand({
+      user: 'U-DEV1',
+      channel: 'C-DEPLOYS',
+      text: 'web 3.0.0 to production',
+    });
+    const d = await h.latest('web');
+    expect(d.state).toBe('awaiting_approval');
+    const ask = await eventually(() =>
+      h?.slack
+        .allMessages()
+        .find(
+          (m) =>
+            m.channel === h?.slack.dmChannel('U-QA1') &&
+            JSON.stringify(m.blocks ?? []).includes('"approve"'),
+        ),
+    );
+    await h.slack.clickButton({
+      user: 'U-QA1',
+      channel: ask.channel,
+      ts: ask.ts,
+      actionId: 'approve',
+    });
+    expect((await h.waitFinal(d.id)).state).toBe('succeeded');
+    await h.settled();
+    const spans = await eventually(() => {
+      const all = exporter.getFinishedSpans();
+      return all.some((s) => s.name === 'deployment.run') ? all : null;
+    });
+
+    const traceId = traceOf(only(spans, 'chat.command'));
+    const click = only(spans, 'chat.action');
+    expect(traceOf(click)).toBe(traceId);
+    // Under the request that made the deployment, tagged with it and with who clicked.
+    expect(parentOf(click)).toBe(idOf(only(spans, 'engine.request')));
+    expect(click.attributes).toMatchObject({
+      'enduser.id': 'U-QA1',
+      'slipway.chat.action': 'approve',
+      [ATTR_DEPLOYMENT_ID]: d.id,
+      [ATTR_CORRELATION_ID]: d.correlationId,
+    });
+    // The updates the approval caused (its DM closed, the channel message) are under the click.
+    const underClick = spans.filter((s) => parentOf(s) === idOf(click));
+    expect(underClick.some((s) => s.name === 'chat.update')).toBe(true);
+    const ofDeployment = spans.filter((s) => s.attributes[ATTR_DEPLOYMENT_ID] === d.id);
+    expect(ofDeployment.every((s) => traceOf(s) === traceId)).toBe(true);
+  });
+
   it('puts trace_id and span_id on log lines written inside a span, and only there', () => {
     const lines: string[] = [];
     const log = createLogger(
