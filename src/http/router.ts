@@ -74,15 +74,32 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Reads a request body up to `limit` bytes; larger bodies are refused, not truncated. */
-export async function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit)
-      throw Object.assign(new Error(`request body is larger than ${limit} bytes`), { status: 413 });
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * Reads a request body up to `limit` bytes; larger bodies are refused, not truncated (the
+ * request is destroyed: nothing more of it is read). Listens for events rather than iterating
+ * the stream: an async iterator per request was a measurable share of a slash command's cost.
+ */
+export function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (err: Error | null) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (err) reject(err);
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      settle(
+        Object.assign(new Error(`request body is larger than ${limit} bytes`), { status: 413 }),
+      );
+      req.destroy();
+    };
+    const onEnd = () => settle(null);
+    const onError = (err: Error) => settle(err);
+    const onClose = () => settle(new Error('the request closed before its body ended'));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
