@@ -7,6 +7,8 @@ export interface BenchOptions {
   warmup: number;
   /** Keep-alive connections of the load generator in (a) and (b). */
   concurrency: number;
+  /** Alternating Slipway/Bolt rounds after (a)'s figures, for the throughput comparison. */
+  pairs: number;
   /** Commands fired at once in (c). */
   burst: number;
   /** Deployments held in flight in (b). */
@@ -27,6 +29,7 @@ const FLAGS = {
   duration: { env: 'BENCH_DURATION', default: '10' },
   warmup: { env: 'BENCH_WARMUP', default: '3' },
   concurrency: { env: 'BENCH_CONCURRENCY', default: '16' },
+  pairs: { env: 'BENCH_PAIRS', default: '4' },
   burst: { env: 'BENCH_BURST', default: '1000' },
   inflight: { env: 'BENCH_INFLIGHT', default: '200' },
   deployments: { env: 'BENCH_DEPLOYMENTS', default: '20' },
@@ -36,7 +39,7 @@ const FLAGS = {
   out: { env: 'BENCH_OUT', default: 'bench/results' },
 } as const;
 
-export const USAGE = `npm run bench [-- --duration s] [--warmup s] [--concurrency n] [--burst n]
+export const USAGE = `npm run bench [-- --duration s] [--warmup s] [--concurrency n] [--pairs n] [--burst n]
   [--inflight n] [--deployments n] [--k8s-iterations n] [--sections a,b,c,d,e] [--text "..."]
   [--out dir]
 Each flag also reads ${Object.values(FLAGS)
@@ -82,6 +85,7 @@ export function readOptions(
     duration: num('duration', 1),
     warmup: num('warmup', 0),
     concurrency: Math.floor(num('concurrency', 1)),
+    pairs: Math.floor(num('pairs', 0)),
     burst: Math.floor(num('burst', 1)),
     inflight: Math.floor(num('inflight', 1)),
     deployments: Math.floor(num('deployments', 1)),

@@ -8,7 +8,7 @@ import { machineInfo, round1 } from './machine.js';
 import { readOptions } from './options.js';
 import { sleep } from './processes.js';
 import { type BenchResults, goalsOf, renderTable, writeResults } from './report.js';
-import { measureAck } from './sections/ack.js';
+import { measureAck, measurePairs } from './sections/ack.js';
 import { measureChatCalls } from './sections/chat-calls.js';
 import { measureInFlight } from './sections/inflight.js';
 import { measureKubernetes } from './sections/kubernetes.js';
@@ -132,6 +132,10 @@ try {
           transportOnly: await measureAck(ctx, { ...targets.slipway, answers: false }, 'closed', {
             command: '/not-slipway',
           }),
+          pairs:
+            options.pairs > 0
+              ? await measurePairs(ctx, targets.slipway, targets.bolt, options.pairs)
+              : null,
         };
       }
       if (want('c')) {

@@ -102,3 +102,54 @@ export async function measureAck(
     answered,
   };
 }
+
+/** One round of the alternating comparison: both servers, one after the other. */
+export interface PairRound {
+  first: 'slipway' | 'bolt';
+  slipway: number;
+  bolt: number;
+}
+
+export interface PairsFigure {
+  /** Seconds measured of each server in each round (after 1 s not counted). */
+  seconds: number;
+  rounds: PairRound[];
+  /** Slipway's requests over Bolt's, all rounds together (equal windows). */
+  ratio: number;
+}
+
+/**
+ * Slipway and Bolt in short rounds, taking turns at going first: on a machine whose speed
+ * drifts by a tenth from one minute to the next, two figures measured 15 s apart compare the
+ * drift as much as the servers. Equal windows, so the ratio of the summed rates is the ratio
+ * of requests answered.
+ */
+export async function measurePairs(
+  ctx: BenchContext,
+  slipway: AckTarget,
+  bolt: AckTarget,
+  pairs: number,
+  seconds = 3,
+): Promise<PairsFigure> {
+  const rounds: PairRound[] = [];
+  const once = async (target: AckTarget) =>
+    (await measureAck(ctx, target, 'closed', { warmupMs: 1000, durationMs: seconds * 1000 })).rps;
+  for (let i = 0; i < pairs; i++) {
+    const first = i % 2 === 0 ? 'slipway' : 'bolt';
+    const round: PairRound = { first, slipway: 0, bolt: 0 };
+    if (first === 'slipway') {
+      round.slipway = await once(slipway);
+      round.bolt = await once(bolt);
+    } else {
+      round.bolt = await once(bolt);
+      round.slipway = await once(slipway);
+    }
+    rounds.push(round);
+  }
+  const sum = (k: 'slipway' | 'bolt') => rounds.reduce((n, r) => n + r[k], 0);
+  return {
+    seconds,
+    rounds,
+    ratio: Math.round((sum('slipway') / Math.max(sum('bolt'), 1)) * 1000) / 1000,
+  };
+}
