@@ -66,7 +66,6 @@ export function answeringInAck(
   };
 }
 
-/** What both transports (HTTP, Socket Mode) are told about taking an event. */
 /** How either Slack transport takes events in (receiver.ts over HTTP, socket.ts over Socket Mode). */
 export interface AdmitOptions {
   /**
