@@ -111,8 +111,16 @@ async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
       log.info({ signal }, 'shutting down: finishing requests and handing back deployments');
       // Ctrl-C at a terminal stops at once; SIGTERM (Kubernetes, systemd) drains first.
       const drainMs = signal === 'SIGTERM' ? (settings.shutdownDelayMs ?? 0) : 0;
+      const started = Date.now();
       app.stop({ drainMs }).then(
-        () => resolve(0),
+        () => {
+          // The last line of a clean stop, so an operator can tell it from a killed process.
+          log.info(
+            { signal, ms: Date.now() - started },
+            'stopped: requests answered, deployments handed back',
+          );
+          resolve(0);
+        },
         (err: unknown) => {
           log.error({ err }, 'shutdown failed');
           resolve(1);

@@ -67,6 +67,7 @@ describe('graceful shutdown', () => {
     const drained = Date.now() - stoppedAt;
     expect(drained).toBeGreaterThanOrEqual(3_000);
     expect(server.output()).toContain('shutting down');
+    expect(server.output()).toContain('stopped: requests answered, deployments handed back');
 
     const handedBack = await r.store.getDeployment(web.id);
     expect(handedBack?.state).toBe('running');
