@@ -134,16 +134,12 @@ export async function measurePairs(
   const rounds: PairRound[] = [];
   const once = async (target: AckTarget) =>
     (await measureAck(ctx, target, 'closed', { warmupMs: 1000, durationMs: seconds * 1000 })).rps;
+  const servers = { slipway, bolt };
   for (let i = 0; i < pairs; i++) {
-    const first = i % 2 === 0 ? 'slipway' : 'bolt';
-    const round: PairRound = { first, slipway: 0, bolt: 0 };
-    if (first === 'slipway') {
-      round.slipway = await once(slipway);
-      round.bolt = await once(bolt);
-    } else {
-      round.bolt = await once(bolt);
-      round.slipway = await once(slipway);
-    }
+    const round: PairRound = { first: i % 2 === 0 ? 'slipway' : 'bolt', slipway: 0, bolt: 0 };
+    const order =
+      round.first === 'slipway' ? (['slipway', 'bolt'] as const) : (['bolt', 'slipway'] as const);
+    for (const who of order) round[who] = await once(servers[who]);
     rounds.push(round);
   }
   const sum = (k: 'slipway' | 'bolt') => rounds.reduce((n, r) => n + r[k], 0);
