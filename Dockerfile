@@ -11,7 +11,7 @@
 # test/e2e/container-image.test.ts rebuilds the runtime stage's contents from this file on a
 # machine without Docker and starts them as that user.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ------------------------------------------------------------------------------- build
 FROM ${NODE_IMAGE} AS build
