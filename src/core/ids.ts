@@ -5,6 +5,11 @@ export function newDeploymentId(): string {
   return `d-${randomBytes(6).toString('hex')}`;
 }
 
+/** Same shape as a deployment id, told apart by its prefix: `r-1a2b3c4d5e6f`. */
+export function newRefusalId(): string {
+  return `r-${randomBytes(6).toString('hex')}`;
+}
+
 export function newCorrelationId(): string {
   return randomUUID();
 }

@@ -23,6 +23,11 @@ import type {
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 
+/** How many rows a list returns: 50 unless asked, at least 1, at most 500. */
+export function pageLimit(limit: number | undefined): number {
+  return Math.min(Math.max(Math.floor(limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+}
+
 export async function createDeployment(
   ctx: StoreContext,
   deployment: NewDeployment,
@@ -108,7 +113,7 @@ export async function listDeployments(
   filter: DeploymentFilter = {},
 ): Promise<Deployment[]> {
   if (filter.states?.length === 0) return [];
-  const limit = Math.min(Math.max(Math.floor(filter.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+  const limit = pageLimit(filter.limit);
   let query = ctx.db.selectFrom('deployments').selectAll();
   if (filter.service !== undefined) query = query.where('service', '=', filter.service);
   if (filter.environment !== undefined) {

@@ -23,6 +23,7 @@ import {
 import { acquireLock, listLocks, releaseLock } from './locks.js';
 import { migrate, pendingMigrations } from './migrations/index.js';
 import { claimNextQueued, releaseLeases, renewLeases, takeExpiredLeases } from './queue.js';
+import { listRefusals, recordRefusal } from './refusals.js';
 import { getReviewDecision, recordReviewDecision } from './review-decisions.js';
 import type { Store } from './types.js';
 
@@ -78,5 +79,8 @@ export function createKyselyStore(ctx: StoreContext): Store {
     claimAlertMessage: (key, staleAfterMs) => claimAlertMessage(ctx, key, staleAfterMs),
     setAlertMessageTs: (key) => setAlertMessageTs(ctx, key),
     listAlertMessages: (filter) => listAlertMessages(ctx, filter),
+
+    recordRefusal: (refusal) => recordRefusal(ctx, refusal),
+    listRefusals: (filter) => listRefusals(ctx, filter),
   };
 }

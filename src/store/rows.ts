@@ -15,6 +15,7 @@ import type {
   ChatMessagesTable,
   DeploymentsTable,
   LocksTable,
+  RefusalsTable,
   ReviewDecisionsTable,
   TransitionsTable,
 } from './tables.js';
@@ -23,6 +24,7 @@ import type {
   ChatMessageRecord,
   DeploymentPatch,
   NewDeployment,
+  RefusalRecord,
   ReviewDecision,
 } from './types.js';
 
@@ -182,6 +184,42 @@ export function toReviewDecision(row: ReviewDecisionsTable): ReviewDecision {
     decision: row.decision as ReviewDecision['decision'],
     actor: row.actor,
     at: toDate(row.at),
+  };
+}
+
+export function refusalRow(r: RefusalRecord): RefusalsTable {
+  return {
+    id: r.id,
+    at: r.at.getTime(),
+    actor: r.actor,
+    source: r.source,
+    channel: r.channel,
+    action: r.action,
+    service: r.service,
+    environment: r.environment,
+    version: r.version,
+    deployment_id: r.deploymentId,
+    code: r.code,
+    reason: r.reason,
+    correlation_id: r.correlationId,
+  };
+}
+
+export function toRefusal(row: RefusalsTable): RefusalRecord {
+  return {
+    id: row.id,
+    at: toDate(row.at),
+    actor: row.actor,
+    source: row.source as RequestSource,
+    channel: row.channel,
+    action: row.action,
+    service: row.service,
+    environment: row.environment,
+    version: row.version,
+    deploymentId: row.deployment_id,
+    code: row.code,
+    reason: row.reason,
+    correlationId: row.correlation_id,
   };
 }
 

@@ -105,6 +105,25 @@ export interface AlertMessagesTable {
   updated_at: number;
 }
 
+export interface RefusalsTable {
+  /** Made by the caller (`r-…`), so a retried record keeps one row. */
+  id: string;
+  at: number;
+  actor: string;
+  source: string;
+  channel: string | null;
+  /** The policy action refused: `deploy`, `deploy!`, `approve`, `lock`, … */
+  action: string;
+  service: string | null;
+  environment: string | null;
+  version: string | null;
+  /** The deployment the request named, if any; not a foreign key (it may not exist). */
+  deployment_id: string | null;
+  code: string;
+  reason: string;
+  correlation_id: string | null;
+}
+
 export interface Tables {
   deployments: DeploymentsTable;
   transitions: TransitionsTable;
@@ -113,4 +132,5 @@ export interface Tables {
   chat_messages: ChatMessagesTable;
   review_decisions: ReviewDecisionsTable;
   alert_messages: AlertMessagesTable;
+  refusals: RefusalsTable;
 }

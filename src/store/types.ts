@@ -3,6 +3,7 @@ import type {
   Deployment,
   DeploymentState,
   Lock,
+  RequestSource,
   Transition,
 } from '../core/deployment.js';
 
@@ -105,6 +106,41 @@ export interface AlertMessageRecord {
   claimedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A request Slipway refused: kept so the audit trail shows what was attempted, not only what ran. */
+export interface RefusalRecord {
+  /** Made by the caller with `newRefusalId()` (src/core/ids.ts). */
+  id: string;
+  at: Date;
+  actor: string;
+  source: RequestSource;
+  channel: string | null;
+  /** The policy action: deploy, deploy!, rollback, lock, unlock, approve, cancel, promote, … */
+  action: string;
+  service: string | null;
+  environment: string | null;
+  version: string | null;
+  /** When the request named an existing deployment (a button, approve/cancel). */
+  deploymentId: string | null;
+  /** The refusal code. */
+  code: string;
+  /** The sentence the person was shown. */
+  reason: string;
+  correlationId: string | null;
+}
+
+export interface RefusalFilter {
+  service?: string;
+  environment?: string;
+  actor?: string;
+  /** Only refusals of requests that named this deployment. */
+  deploymentId?: string;
+  /** Only refusals strictly before this time (paging backwards). */
+  before?: Date;
+  since?: Date;
+  /** Newest first; default 50, at most 500. */
+  limit?: number;
 }
 
 /** How many deployments of one target are in one state (`countDeployments`). */
@@ -286,4 +322,9 @@ export interface Store {
   }): Promise<AlertMessageRecord | null>;
   /** Alert groups tied to a deployment, oldest first. */
   listAlertMessages(filter: { deploymentId: string }): Promise<AlertMessageRecord[]>;
+
+  /** Keeps a refused request in the audit trail. Recording an id again changes nothing. */
+  recordRefusal(refusal: RefusalRecord): Promise<void>;
+  /** Refused requests, newest first (ties by id). */
+  listRefusals(filter?: RefusalFilter): Promise<RefusalRecord[]>;
 }

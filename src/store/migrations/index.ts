@@ -6,6 +6,7 @@ import * as reviewDecisions from './003-review-decisions.js';
 import * as buildRefs from './004-build-refs.js';
 import * as alertMessages from './005-alert-messages.js';
 import * as traceContext from './006-trace-context.js';
+import * as refusals from './007-refusals.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -18,6 +19,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '004-build-refs': buildRefs,
   '005-alert-messages': alertMessages,
   '006-trace-context': traceContext,
+  '007-refusals': refusals,
 };
 
 const provider: MigrationProvider = {

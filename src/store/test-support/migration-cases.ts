@@ -8,6 +8,7 @@ const ALL = [
   '004-build-refs',
   '005-alert-messages',
   '006-trace-context',
+  '007-refusals',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {

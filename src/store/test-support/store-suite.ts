@@ -9,6 +9,7 @@ import { messageCases } from './message-cases.js';
 import { migrationCases } from './migration-cases.js';
 import { queryCases } from './query-cases.js';
 import { queueCases } from './queue-cases.js';
+import { refusalCases } from './refusal-cases.js';
 import { reviewCases } from './review-cases.js';
 
 export type { StoreSuiteTarget } from './fixtures.js';
@@ -80,5 +81,6 @@ export function storeSuite(target: StoreSuiteTarget): void {
     messageCases(ctx);
     reviewCases(ctx);
     alertCases(ctx);
+    refusalCases(ctx);
   });
 }

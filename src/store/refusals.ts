@@ -1,0 +1,36 @@
+import type { StoreContext } from './context.js';
+import { pageLimit } from './deployments.js';
+import { refusalRow, toRefusal } from './rows.js';
+import type { RefusalFilter, RefusalRecord } from './types.js';
+
+export async function recordRefusal(ctx: StoreContext, refusal: RefusalRecord): Promise<void> {
+  await ctx.db
+    .insertInto('refusals')
+    .values(refusalRow(refusal))
+    // The caller made the id: recording the same refusal again (a retried request) keeps one row.
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
+export async function listRefusals(
+  ctx: StoreContext,
+  filter: RefusalFilter = {},
+): Promise<RefusalRecord[]> {
+  let query = ctx.db.selectFrom('refusals').selectAll();
+  if (filter.service !== undefined) query = query.where('service', '=', filter.service);
+  if (filter.environment !== undefined) {
+    query = query.where('environment', '=', filter.environment);
+  }
+  if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
+  if (filter.deploymentId !== undefined) {
+    query = query.where('deployment_id', '=', filter.deploymentId);
+  }
+  if (filter.before !== undefined) query = query.where('at', '<', filter.before.getTime());
+  if (filter.since !== undefined) query = query.where('at', '>=', filter.since.getTime());
+  const rows = await query
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(pageLimit(filter.limit))
+    .execute();
+  return rows.map(toRefusal);
+}
