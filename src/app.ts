@@ -10,7 +10,7 @@ import {
 import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
 import { type AckAnswer, ANSWER_WITHIN_MS, answeringInAck } from './chat/slack/ack-answer.js';
 import { createSlackClient } from './chat/slack/client.js';
-import { createDedupe } from './chat/slack/dedupe.js';
+import { createDedupe, durableDedupe } from './chat/slack/dedupe.js';
 import { slackEventsRoute } from './chat/slack/receiver.js';
 import { createSlackSocket, type SlackSocket } from './chat/slack/socket.js';
 import type { ChatClient, InboundEvent } from './chat/types.js';
@@ -192,6 +192,9 @@ export async function createApp(options: AppOptions): Promise<App> {
           answerWithinMs,
           refuse,
           dedupe,
+          // Signed requests can be replayed for minutes, also after a restart: remember them
+          // in the store. Socket Mode envelopes come over our own authenticated connection.
+          durable: durableDedupe(store),
           log: chatLog,
         }),
       );

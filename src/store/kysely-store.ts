@@ -9,6 +9,7 @@ import {
 import { addApproval, listApprovals } from './approvals.js';
 import { claimMessage, listMessages, saveMessage, setMessageTs } from './chat-messages.js';
 import type { StoreContext } from './context.js';
+import { createDeliveryLedger } from './deliveries.js';
 import {
   countDeployments,
   createDeployment,
@@ -30,6 +31,7 @@ import type { Store } from './types.js';
 /** The one implementation of the Store port; the dialect only changes `ctx.dialect`. */
 export function createKyselyStore(ctx: StoreContext): Store {
   let closing: Promise<void> | undefined;
+  const deliveries = createDeliveryLedger(ctx);
   return {
     kind: ctx.dialect.kind,
     migrate: () => migrate(ctx),
@@ -82,5 +84,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
 
     recordRefusal: (refusal) => recordRefusal(ctx, refusal),
     listRefusals: (filter) => listRefusals(ctx, filter),
+
+    markDelivered: (key, expiresAt) => deliveries.markDelivered(key, expiresAt),
   };
 }

@@ -105,6 +105,13 @@ export interface AlertMessagesTable {
   updated_at: number;
 }
 
+export interface SeenDeliveriesTable {
+  /** A delivery's id as the transport computes it (`slack:trigger:…`, `slack:event:…`). */
+  key: string;
+  /** Once past, the delivery can no longer pass verification: the row may go. */
+  expires_at: number;
+}
+
 export interface RefusalsTable {
   /** Made by the caller (`r-…`), so a retried record keeps one row. */
   id: string;
@@ -133,4 +140,5 @@ export interface Tables {
   review_decisions: ReviewDecisionsTable;
   alert_messages: AlertMessagesTable;
   refusals: RefusalsTable;
+  seen_deliveries: SeenDeliveriesTable;
 }

@@ -327,4 +327,11 @@ export interface Store {
   recordRefusal(refusal: RefusalRecord): Promise<void>;
   /** Refused requests, newest first (ties by id). */
   listRefusals(filter?: RefusalFilter): Promise<RefusalRecord[]>;
+
+  /**
+   * Records that a signed delivery was acted on, until `expiresAt`: true the first time, false
+   * while an earlier record of `key` is unexpired (a replay or a retry, across restarts and
+   * replicas). One insert; expired records are pruned along the way.
+   */
+  markDelivered(key: string, expiresAt: Date): Promise<boolean>;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChatClient, InboundEvent } from '../types.js';
 import { responseBody } from './client.js';
-import type { Dedupe } from './dedupe.js';
+import type { Dedupe, DurableDedupe } from './dedupe.js';
 
 /**
  * A slash command's answer may ride in its acknowledgement: Slack shows a JSON body sent with
@@ -82,6 +82,11 @@ export interface AdmitOptions {
   refuse?: (event: InboundEvent) => string | null;
   /** Repeated deliveries (Slack's retries) are acknowledged and dropped. */
   dedupe: Dedupe;
+  /**
+   * Asked after `dedupe` says first: a delivery this record has seen already (a signed request
+   * replayed after a restart, or sent to another replica) is dropped in the same way.
+   */
+  durable?: DurableDedupe;
   log: Logger;
 }
 
@@ -90,7 +95,8 @@ export interface AdmitOptions {
  * when the handling backlog is full (not marked as seen, so the same command sent again is
  * handled when there is room), acknowledged and dropped when it is a repeated delivery, else
  * acknowledged (at once, or with its answer) and handed over on a later tick, so an
- * acknowledgement sent at once is written first.
+ * acknowledgement sent at once is written first; a delivery the durable record has seen is
+ * dropped there instead.
  */
 export function admitEvent(
   event: InboundEvent,
@@ -110,8 +116,36 @@ export function admitEvent(
   }
   const answer = openAckWindow(event, options.answerWithinMs?.() ?? 0, send);
   setImmediate(() => {
-    Promise.resolve(options.onEvent(event, answer)).catch((err: unknown) =>
+    handOver(event, answer, options).catch((err: unknown) =>
       options.log.error({ err, deliveryId: event.deliveryId }, 'handling a Slack event failed'),
     );
   });
+}
+
+/**
+ * The durable check runs while the acknowledgement window is open, not before it: an event
+ * that is acknowledged at once does not wait for the database, and a slash command's
+ * acknowledgement waits for its answer anyway.
+ */
+async function handOver(
+  event: InboundEvent,
+  answer: AckAnswer | undefined,
+  options: AdmitOptions,
+): Promise<void> {
+  if (options.durable && !(await firstDurably(event, options))) {
+    answer?.close();
+    options.log.info({ deliveryId: event.deliveryId }, 'ignored a replayed Slack delivery');
+    return;
+  }
+  await options.onEvent(event, answer);
+}
+
+/** A database that cannot answer does not stop chat: the in-memory check has already passed. */
+async function firstDurably(event: InboundEvent, options: AdmitOptions): Promise<boolean> {
+  try {
+    return (await options.durable?.first(event.deliveryId)) ?? true;
+  } catch (err) {
+    options.log.warn({ err, deliveryId: event.deliveryId }, 'could not record a Slack delivery');
+    return true;
+  }
 }

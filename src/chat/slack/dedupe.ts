@@ -1,8 +1,10 @@
+import { MAX_SKEW_SECONDS } from './verify.js';
+
 /**
  * Remembers recent delivery ids so a retried Events API delivery (X-Slack-Retry-Num) or a
- * redelivered Socket Mode envelope is acknowledged but not acted on twice. Deploy requests are
- * also protected durably by idempotency keys in the store; this covers everything else within
- * one process.
+ * redelivered Socket Mode envelope is acknowledged but not acted on twice. It is the first,
+ * cheap check, within one process; `durableDedupe` carries the same answer across restarts
+ * and replicas for signed HTTP deliveries.
  */
 export interface Dedupe {
   /** True the first time `id` is seen within the window. */
@@ -46,4 +48,24 @@ export function createDedupe(
       return true;
     },
   };
+}
+
+/** The same question as `Dedupe`, answered by a record every process shares (the store). */
+export interface DurableDedupe {
+  first(id: string): Promise<boolean>;
+}
+
+/**
+ * A signed request verifies while its timestamp is within 5 minutes of the receiver's clock
+ * either way (verify.ts), so one accepted now can be replayed for at most twice that; Slack's
+ * own retries of an event (after 1 and 5 minutes) fall inside it too.
+ */
+export const REPLAY_WINDOW_MS = 2 * MAX_SKEW_SECONDS * 1000;
+
+export function durableDedupe(
+  store: { markDelivered(key: string, expiresAt: Date): Promise<boolean> },
+  ttlMs = REPLAY_WINDOW_MS,
+  now: () => number = Date.now,
+): DurableDedupe {
+  return { first: (id) => store.markDelivered(id, new Date(now() + ttlMs)) };
 }

@@ -2,8 +2,9 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.js';
+import { createStore } from '../../store/index.js';
 import type { InboundEvent } from '../types.js';
-import { createDedupe } from './dedupe.js';
+import { createDedupe, type DurableDedupe, durableDedupe } from './dedupe.js';
 import { slackEventsRoute } from './receiver.js';
 
 const SECRET = 'test-signing-secret';
@@ -16,6 +17,7 @@ afterEach(() => {
 async function start(
   refuse?: (event: InboundEvent) => string | null,
   answering?: { withinMs: number; afterMs: number; offered: boolean[] },
+  durable?: DurableDedupe,
 ) {
   const events: InboundEvent[] = [];
   const route = slackEventsRoute({
@@ -31,6 +33,7 @@ async function start(
     answerWithinMs: () => answering?.withinMs ?? 0,
     refuse,
     dedupe: createDedupe(),
+    durable,
     log: createLogger({ level: 'silent' }),
   });
   server = createServer(
@@ -175,6 +178,54 @@ describe('Slack HTTP transport', () => {
         messageTs: '2.000002',
       }),
     ]);
+  });
+
+  it('answers a signed command replayed after a restart as a repeat, doing nothing', async () => {
+    const store = createStore(':memory:');
+    await store.migrate();
+    try {
+      const body = slashBody('lock staging api', 'T-replay');
+      const headers = sign(body);
+      const before = await start(undefined, undefined, durableDedupe(store));
+      expect((await post(before.url, body, headers)).status).toBe(200);
+      await settle();
+      expect(before.events).toHaveLength(1);
+      server?.close();
+      // A new process: its in-memory dedupe is empty, the store is the one it had.
+      const after = await start(undefined, undefined, durableDedupe(store));
+      expect(await post(after.url, body, headers)).toEqual({ status: 200, text: '' });
+      await settle();
+      expect(after.events).toEqual([]);
+      const other = slashBody('unlock staging api', 'T-other');
+      await post(after.url, other, sign(other));
+      await settle();
+      expect(after.events).toEqual([
+        expect.objectContaining({ deliveryId: 'slack:trigger:T-other' }),
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('answers a slash command replay at once even while its answer window is open', async () => {
+    const store = createStore(':memory:');
+    await store.migrate();
+    try {
+      const body = slashBody('lock staging api', 'T-window');
+      await store.markDelivered('slack:trigger:T-window', new Date(Date.now() + 60_000));
+      const offered: boolean[] = [];
+      const { url, events } = await start(
+        undefined,
+        { withinMs: 2_000, afterMs: 0, offered },
+        durableDedupe(store),
+      );
+      const started = Date.now();
+      expect(await post(url, body, sign(body))).toEqual({ status: 200, text: '' });
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(events).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses a command in its acknowledgement when told to, and takes it when sent again', async () => {

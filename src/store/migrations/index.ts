@@ -7,6 +7,7 @@ import * as buildRefs from './004-build-refs.js';
 import * as alertMessages from './005-alert-messages.js';
 import * as traceContext from './006-trace-context.js';
 import * as refusals from './007-refusals.js';
+import * as seenDeliveries from './008-seen-deliveries.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -20,6 +21,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '005-alert-messages': alertMessages,
   '006-trace-context': traceContext,
   '007-refusals': refusals,
+  '008-seen-deliveries': seenDeliveries,
 };
 
 const provider: MigrationProvider = {

@@ -64,6 +64,28 @@ describe('SQLite setup', () => {
     }
   });
 
+  // The prune is one query for both dialects; the row count is easiest to read here.
+  it('prunes expired deliveries on the way through a later write', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const t = Date.now();
+    const store = createStore(path);
+    const later = createStore(path, { now: () => new Date(t + 5_000) });
+    const raw = new Sqlite(path);
+    try {
+      await store.migrate();
+      for (let i = 0; i < 5; i++) await store.markDelivered(`old-${i}`, new Date(t + 1_000));
+      await store.markDelivered('live', new Date(t + 60_000));
+      const count = () => raw.prepare('select count(*) as n from seen_deliveries').get();
+      expect(count()).toEqual({ n: 6 });
+      expect(await later.markDelivered('new', new Date(t + 60_000))).toBe(true);
+      expect(count()).toEqual({ n: 2 });
+    } finally {
+      raw.close();
+      await store.close();
+      await later.close();
+    }
+  });
+
   it('waits for a writer in another connection instead of failing', async () => {
     const path = join(dir, `${randomUUID()}.db`);
     const store = createStore(path);

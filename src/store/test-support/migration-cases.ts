@@ -9,6 +9,7 @@ const ALL = [
   '005-alert-messages',
   '006-trace-context',
   '007-refusals',
+  '008-seen-deliveries',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {

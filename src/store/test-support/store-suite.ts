@@ -2,6 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { createStore } from '../index.js';
 import type { Store } from '../types.js';
 import { alertCases } from './alert-cases.js';
+import { deliveryCases } from './delivery-cases.js';
 import { deploymentCases } from './deployment-cases.js';
 import type { StoreSuiteTarget, SuiteContext } from './fixtures.js';
 import { approvalAndLockCases } from './lock-cases.js';
@@ -82,5 +83,6 @@ export function storeSuite(target: StoreSuiteTarget): void {
     reviewCases(ctx);
     alertCases(ctx);
     refusalCases(ctx);
+    deliveryCases(ctx);
   });
 }
