@@ -32,3 +32,16 @@ export const DeploymentsQuery = z
   })
   .strict();
 export type DeploymentsQuery = z.infer<typeof DeploymentsQuery>;
+
+/** Query of `GET /api/refusals`: the same filters and paging as deployments, by actor. */
+export const RefusalsQuery = z
+  .object({
+    service: z.string().min(1).optional(),
+    environment: z.string().min(1).optional(),
+    actor: z.string().min(1).optional(),
+    before: date.optional(),
+    since: date.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict();
+export type RefusalsQuery = z.infer<typeof RefusalsQuery>;

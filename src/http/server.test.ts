@@ -8,6 +8,8 @@ import {
 } from '../../test/support/engine-harness.js';
 import { createApp } from '../app.js';
 import { createLogger } from '../core/logger.js';
+import { newDeployment, timeline } from '../store/test-support/fixtures.js';
+import { newRefusal } from '../store/test-support/refusal-cases.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -61,6 +63,75 @@ describe('http server', () => {
     expect(details.status).toBe(200);
     expect((details.body.transitions as unknown[]).length).toBeGreaterThanOrEqual(5);
     expect((await get(port, '/api/deployments/d-nope')).status).toBe(404);
+  });
+
+  it('serves refused requests, filtered and paged, and beside the deployment they named', async () => {
+    h = await startHarness({ start: false });
+    const port = await h.app.http.listen(0, '127.0.0.1');
+    const store = h.app.store;
+    const { deployment } = await store.createDeployment(
+      newDeployment({ service: 'web', environment: 'production' }),
+      'awaiting_approval',
+      { actor: 'U-DEV1' },
+    );
+    const at = timeline();
+    const frozen = newRefusal({
+      at: at(0),
+      actor: 'U-DEV1',
+      service: 'web',
+      environment: 'frozen',
+    });
+    const notDeployer = newRefusal({
+      at: at(1000),
+      actor: 'U-QA2',
+      service: 'api',
+      environment: 'perf',
+      code: 'not_deployer',
+    });
+    const selfApproval = newRefusal({
+      at: at(2000),
+      actor: 'U-DEV1',
+      action: 'approve',
+      service: 'web',
+      environment: 'production',
+      deploymentId: deployment.id,
+      code: 'self_approval',
+      reason: 'You requested this deployment: someone else must approve it.',
+    });
+    for (const r of [frozen, notDeployer, selfApproval]) await store.recordRefusal(r);
+    const ids = (body: Record<string, unknown>) =>
+      (body.refusals as { id: string }[]).map((r) => r.id);
+
+    const all = await get(port, '/api/refusals');
+    expect(all.status).toBe(200);
+    expect(ids(all.body)).toEqual([selfApproval.id, notDeployer.id, frozen.id]);
+    expect((all.body.refusals as unknown[])[0]).toEqual({
+      ...selfApproval,
+      at: selfApproval.at.toISOString(),
+    });
+    expect(all.body.next).toBeNull();
+    expect(ids((await get(port, '/api/refusals?service=web')).body)).toEqual([
+      selfApproval.id,
+      frozen.id,
+    ]);
+    expect(ids((await get(port, '/api/refusals?environment=perf')).body)).toEqual([notDeployer.id]);
+    expect(ids((await get(port, '/api/refusals?actor=U-DEV1&service=web')).body)).toEqual([
+      selfApproval.id,
+      frozen.id,
+    ]);
+    const first = await get(port, '/api/refusals?limit=2');
+    expect(ids(first.body)).toEqual([selfApproval.id, notDeployer.id]);
+    expect(first.body.next).toBe(`before=${encodeURIComponent(notDeployer.at.toISOString())}`);
+    expect(ids((await get(port, `/api/refusals?limit=2&${first.body.next}`)).body)).toEqual([
+      frozen.id,
+    ]);
+
+    const details = await get(port, `/api/deployments/${deployment.id}`);
+    expect(details.status).toBe(200);
+    expect(ids(details.body)).toEqual([selfApproval.id]);
+    const bad = await get(port, '/api/refusals?who=me&before=yesterday');
+    expect(bad.status).toBe(400);
+    expect(String(bad.body.message)).toContain('before');
   });
 
   it('explains a bad query instead of guessing', async () => {

@@ -1,12 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { toSlipwayError } from '../core/errors.js';
 import type { Engine } from '../engine/index.js';
 import type { AppMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/types.js';
 import { createRouter, type Route, sendJson } from './router.js';
-import { DeploymentsQuery } from './schema.js';
+import { DeploymentsQuery, RefusalsQuery } from './schema.js';
 
 export interface HttpDeps {
   engine: Engine;
@@ -64,28 +65,16 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     method: 'GET',
     path: '/api/deployments',
     handler: async (_req, res, _params, url) => {
-      const parsed = DeploymentsQuery.safeParse(Object.fromEntries(url.searchParams));
-      if (!parsed.success) {
-        sendJson(res, 400, {
-          error: 'invalid_query',
-          message: parsed.error.issues
-            .map((i) => `${i.path.join('.') || 'query'}: ${i.message}`)
-            .join('; '),
-        });
-        return;
-      }
-      const { state, ...rest } = parsed.data;
+      const query = parseQuery(DeploymentsQuery, url, res);
+      if (!query) return;
+      const { state, ...rest } = query;
       const deployments = await deps.engine.history({
         ...rest,
         ...(state ? { states: state } : {}),
       });
-      const last = deployments.at(-1);
       sendJson(res, 200, {
         deployments,
-        next:
-          deployments.length === parsed.data.limit && last
-            ? `before=${encodeURIComponent(last.createdAt.toISOString())}`
-            : null,
+        next: nextPage(deployments, query.limit, (d) => d.createdAt),
       });
     },
   });
@@ -93,10 +82,27 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     method: 'GET',
     path: '/api/deployments/:id',
     handler: async (_req, res, params) => {
-      const details = await deps.engine.details(params.id ?? '');
+      const id = params.id ?? '';
+      const details = await deps.engine.details(id);
       if (!details)
         sendJson(res, 404, { error: 'not_found', message: `There is no deployment ${params.id}.` });
-      else sendJson(res, 200, details);
+      // Refused requests that named it (a self-approval, a cancel by someone else): what was
+      // attempted belongs beside what happened.
+      else
+        sendJson(res, 200, {
+          ...details,
+          refusals: await deps.store.listRefusals({ deploymentId: id }),
+        });
+    },
+  });
+  router.add({
+    method: 'GET',
+    path: '/api/refusals',
+    handler: async (_req, res, _params, url) => {
+      const query = parseQuery(RefusalsQuery, url, res);
+      if (!query) return;
+      const refusals = await deps.store.listRefusals(query);
+      sendJson(res, 200, { refusals, next: nextPage(refusals, query.limit, (r) => r.at) });
     },
   });
   const metrics = deps.metrics;
@@ -188,6 +194,27 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       });
     },
   };
+}
+
+/** The query string as `schema` reads it, or null after answering 400 with every problem. */
+function parseQuery<T>(schema: z.ZodType<T>, url: URL, res: ServerResponse): T | null {
+  const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
+  if (parsed.success) return parsed.data;
+  sendJson(res, 400, {
+    error: 'invalid_query',
+    message: parsed.error.issues
+      .map((i) => `${i.path.join('.') || 'query'}: ${i.message}`)
+      .join('; '),
+  });
+  return null;
+}
+
+/** The query of the next (older) page, or null when this page was the last one. */
+function nextPage<T>(page: T[], limit: number, timeOf: (item: T) => Date): string | null {
+  const last = page.at(-1);
+  return page.length === limit && last
+    ? `before=${encodeURIComponent(timeOf(last).toISOString())}`
+    : null;
 }
 
 function bearerMatches(req: IncomingMessage, token: string): boolean {
