@@ -7,7 +7,9 @@ import { createLogger, redactUrl } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
 import { startTracing } from '../observability/tracing.js';
 import { createStore } from '../store/index.js';
+import { DEFAULT_DB_WAIT_MS, waitForDatabase } from '../store/wait.js';
 import { dev } from './dev.js';
+import { runHistory } from './history.js';
 import { loadOrExplain } from './load.js';
 import { runOperatorCommand, runVerdict } from './operator.js';
 
@@ -29,6 +31,7 @@ Operator commands (the chat grammar, as the configured operator identity; for wh
   unlock <env> [<service>] [--force]
   status [<service>]
   history <service> [--in <env>] [<n>]
+  history --all [<service>] [--in <env>] [<n>]   the audit trail: deployments and refused requests
   approve <deployment-id> [--reason <text>]     reject <deployment-id> [--reason <text>]
   cancel <deployment-id> [--reason <text>]
 
@@ -53,6 +56,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (verb === 'config') return await configCommand(rest, env);
     if (verb === 'db') return await dbCommand(rest, env);
     if (verb === 'slack') return slackCommand(rest);
+    if (verb === 'history') return await runHistory(rest, env);
     if (OPERATOR_VERBS.has(verb)) return await runOperatorCommand(verb, rest, env);
     // `deploy!` as in chat (refusals suggest it): the same as --force.
     if (verb.endsWith('!') && OPERATOR_VERBS.has(verb.slice(0, -1))) {
@@ -195,6 +199,10 @@ async function dbCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number
   const settings = readSettings(env);
   const store = await createStore(settings.databaseUrl);
   try {
+    await waitForDatabase(store, {
+      waitMs: settings.dbWaitMs ?? DEFAULT_DB_WAIT_MS,
+      log: createLogger({ level: settings.logLevel ?? 'info' }),
+    });
     const applied = await store.migrate();
     process.stdout.write(
       applied.length > 0

@@ -1,6 +1,8 @@
 import type { Deployment, Transition } from '../core/deployment.js';
 import type { CommandResult } from '../engine/execute.js';
 import { describeLock } from '../engine/index.js';
+import type { RefusalRecord } from '../store/types.js';
+import type { AuditEntry } from './history.js';
 
 /** Plain-text rendering of command results for a terminal. */
 export function renderResult(result: CommandResult): string {
@@ -39,22 +41,63 @@ export function renderResult(result: CommandResult): string {
       );
     case 'history':
       if (result.deployments.length === 0) return 'No deployments yet.';
-      return table(
-        ['ID', 'WHEN', 'SERVICE', 'VERSION', 'ENV', 'STATE', 'BY', 'OUTCOME'],
-        result.deployments.map((d) => [
-          d.id,
-          d.createdAt.toISOString().replace('T', ' ').slice(0, 19),
-          d.service,
-          `${d.kind === 'rollback' ? '↩ ' : ''}${d.version}`,
-          d.environment,
-          d.state,
-          d.requestedBy,
-          (d.outcome ?? d.progress ?? '').slice(0, 80),
-        ]),
-      );
+      return table(HISTORY_HEADER, result.deployments.map(deploymentRow));
     case 'help':
       return '';
   }
+}
+
+const HISTORY_HEADER = ['ID', 'WHEN', 'SERVICE', 'VERSION', 'ENV', 'STATE', 'BY', 'OUTCOME'];
+// Keeps a history row on one terminal line.
+const OUTCOME_WIDTH = 80;
+
+/** `slipway history --all`: deployments and refused requests in one table, as given. */
+export function renderAuditTrail(entries: AuditEntry[]): string {
+  if (entries.length === 0) return 'Nothing yet: no deployments, no refused requests.';
+  return table(
+    HISTORY_HEADER,
+    entries.map((e) =>
+      e.type === 'deployment' ? deploymentRow(e.deployment) : refusalRow(e.refusal),
+    ),
+  );
+}
+
+function deploymentRow(d: Deployment): string[] {
+  return [
+    d.id,
+    when(d.createdAt),
+    d.service,
+    `${d.kind === 'rollback' ? '↩ ' : ''}${d.version}`,
+    d.environment,
+    d.state,
+    d.requestedBy,
+    (d.outcome ?? d.progress ?? '').slice(0, OUTCOME_WIDTH),
+  ];
+}
+
+/** What was asked (`approve d-…`) and why not, in the OUTCOME column. */
+function refusalRow(r: RefusalRecord): string[] {
+  const asked = r.deploymentId ? `${r.action} ${r.deploymentId}` : r.action;
+  return [
+    r.id,
+    when(r.at),
+    r.service ?? '-',
+    r.version ?? '-',
+    r.environment ?? '-',
+    'refused',
+    r.actor,
+    oneLine(`${asked}: ${r.reason}`, OUTCOME_WIDTH),
+  ];
+}
+
+function when(at: Date): string {
+  return at.toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** `text` on one line of at most `max` characters, an ellipsis marking a cut. */
+export function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
 }
 
 export function refusalText(r: {
