@@ -159,6 +159,27 @@ const EnvironmentFields = z
         'Chat channel ids that may deploy here; empty means any channel. The CLI and API are not channels.',
       ),
     freeze: z.array(FreezeWindow).default([]),
+    rollback: z
+      .object({
+        approvals: z
+          .number()
+          .int()
+          .min(0)
+          .max(10)
+          .default(0)
+          .describe(
+            'Approvals a rollback to the previous version needs. A rollback to any other version follows the rules for a deploy.',
+          ),
+        duringFreeze: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Whether a rollback to the previous version may run during a freeze without "deploy!". Undoing a bad release is how a freeze stays safe.',
+          ),
+      })
+      .strict()
+      .default({ approvals: 0, duringFreeze: true })
+      .describe('The rule for rolling back to the previous version.'),
     freezeOverride: Principals.default([]).describe(
       'Who may override a freeze with "deploy!" (admins always may).',
     ),

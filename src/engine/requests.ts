@@ -5,16 +5,18 @@ import {
   environmentsInOrder,
   findEnvironment,
   findService,
-} from '../config/index.js';
+} from '../config/lookup.js';
+import type { Environment } from '../config/schema.js';
 import type { BuildRef, Deployment, DeploymentKind, RequestSource } from '../core/deployment.js';
 import { ACTIVE_STATES } from '../core/deployment.js';
 import { newCorrelationId, newDeploymentId } from '../core/ids.js';
-import { suggest } from '../core/suggest.js';
 import { deploymentAttributes, inSpan, traceParentOf } from '../observability/tracing.js';
+import { approvalsFor } from '../policy/change.js';
 import { decide } from '../policy/decide.js';
 import { activeFreeze } from '../policy/freeze.js';
 import { type EngineDeps, type Refusal, refuse } from './context.js';
 import { describeDeployment } from './describe.js';
+import { type RefusalSubject, refuseAndRecord } from './refusals.js';
 import { PENDING_STATES } from './state-machine.js';
 
 export interface DeployRequest {
@@ -29,6 +31,8 @@ export interface DeployRequest {
   /** The branch or tag the version was built from, when CI said (previews are named after it). */
   ref?: BuildRef | null;
   kind: DeploymentKind;
+  /** A deploy that repeats a failed one; decided as a deploy, recorded as its own action. */
+  retryOf?: string | null;
   /** `deploy!`: override a freeze window. */
   force?: boolean;
   reason?: string | null;
@@ -46,8 +50,27 @@ export type DeployAccepted = {
 };
 
 /**
- * Checks a request (names, policy, busy target), records it and puts it in the queue. The
- * `engine.request` span's context is stored with the deployment, so its run joins this trace.
+ * A request with its names and version worked out: what the driver will do (`kind`) and which
+ * policy rule judges it (`action`). A rollback to a version other than the previous one puts
+ * on the target something that was not just there, so it is judged as a deploy, and one to a
+ * version never live there is a deploy outright.
+ */
+interface Resolved {
+  ok: true;
+  request: DeployRequest;
+  service: string;
+  environment: string | null;
+  version: string | null;
+  kind: DeploymentKind;
+  action: 'deploy' | 'rollback' | 'retry';
+  notes: string[];
+}
+
+/**
+ * The one pipeline for every change to a target, from every entry point: resolve (names,
+ * versions, what is live now) → decide (policy) → busy → record. A refusal at any step is
+ * written to the audit trail. The `engine.request` span's context is stored with the
+ * deployment, so its run joins this trace.
  */
 export function requestDeployment(
   deps: EngineDeps,
@@ -61,7 +84,7 @@ export function requestDeployment(
     'enduser.id': request.actor,
   };
   return inSpan('engine.request', { attributes }, async (span: Span) => {
-    const result = await checkAndRecord(deps, request);
+    const result = await pipeline(deps, request);
     if (result.ok)
       span.setAttributes({
         ...deploymentAttributes(result.deployment),
@@ -72,130 +95,220 @@ export function requestDeployment(
   });
 }
 
-async function checkAndRecord(
+async function pipeline(
   deps: EngineDeps,
   request: DeployRequest,
 ): Promise<DeployAccepted | Refusal> {
-  const { config, store } = deps;
   if (request.idempotencyKey) {
-    const existing = await store.findByIdempotencyKey(request.idempotencyKey);
+    const existing = await deps.store.findByIdempotencyKey(request.idempotencyKey);
     if (existing) return { ok: true, deployment: existing, duplicate: true, notes: [] };
   }
-  const service = findService(config, request.service);
-  if (!service) {
-    const names = config.services.map((s) => s.name);
-    const near = suggest(request.service, names);
-    return refuse(
-      'unknown_service',
-      `There is no service called "${request.service}". Known services: ${names.join(', ')}.`,
-      near ? `Did you mean ${near}?` : null,
-    );
-  }
-  const environmentName =
-    request.environment ?? defaultEnvironment(deps, service.name, request.kind);
-  if (!environmentName) {
-    return refuse(
-      'environment_required',
-      `Say which environment: ${request.kind} ${service.name} ${request.kind === 'rollback' ? 'in' : 'to'} <environment>.`,
-    );
-  }
-  const environment = findEnvironment(config, environmentName);
-  if (!environment) {
-    const names = config.environments.map((e) => e.name);
-    const near = suggest(environmentName, names);
-    return refuse(
-      'unknown_environment',
-      `There is no environment called "${environmentName}". Known environments: ${names.join(', ')}.`,
-      near ? `Did you mean ${near}?` : null,
-    );
-  }
-  const binding = driverBinding(config, service.name, environment.name);
-  if (!binding) {
-    return refuse(
-      'not_deployable_here',
-      `${service.name} is not set up to deploy to ${environment.name}: add it under services → ${service.name} → environments in slipway.yaml.`,
-    );
-  }
   const now = deps.now?.() ?? new Date();
-  const locks = await store.listLocks(environment.name, now);
-  const decision = inSpan(
-    'policy.decide',
-    { attributes: { 'slipway.action': request.kind } },
-    (span) => {
-      const decided = decide(config, {
-        actor: request.actor,
-        channel: request.channel,
-        source: request.source,
-        action: request.kind,
-        service: service.name,
-        environment: environment.name,
-        force: request.force ?? false,
-        locks,
-        now,
-      });
-      span.setAttribute('slipway.policy.allowed', decided.allowed);
-      if (!decided.allowed) span.setAttribute('slipway.policy.code', decided.code);
-      return decided;
-    },
-  );
-  if (!decision.allowed) return refuse(decision.code, decision.reason);
+  const resolved = await resolveRequest(deps, request);
+  const audit = auditOf(request, resolved);
+  if (!resolved.ok) return refuseAndRecord(deps, audit, resolved, now);
+  const decision = await decideRequest(deps, resolved, now);
+  if (!decision.allowed)
+    return refuseAndRecord(
+      deps,
+      audit,
+      refuse(decision.code, decision.reason, decision.suggestion),
+      now,
+    );
+  const environment = findEnvironment(deps.config, resolved.environment ?? '');
+  const binding = driverBinding(deps.config, resolved.service, resolved.environment ?? '');
+  if (!environment || !binding || resolved.version === null)
+    throw new Error(`policy allowed an unresolved request for ${resolved.service}`);
+  const checked = checkVersionAndRef(resolved) ?? (await checkBusy(deps, resolved, environment));
+  if (checked) return refuseAndRecord(deps, audit, checked, now);
+  return record(deps, resolved, {
+    environment,
+    driver: binding.driver,
+    notes: [...resolved.notes, ...decision.notes],
+    now,
+  });
+}
 
-  const version = await resolveVersion(deps, request, service.name, environment.name);
-  if (typeof version !== 'string') return version;
+/** Fills in what the request left to Slipway: the environment, and a rollback's version. */
+async function resolveRequest(
+  deps: EngineDeps,
+  request: DeployRequest,
+): Promise<Resolved | Refusal> {
+  const service = findService(deps.config, request.service);
+  const environment =
+    request.environment ?? (service ? defaultEnvironment(deps, service.name, request.kind) : null);
+  const base: Resolved = {
+    ok: true,
+    request,
+    service: request.service,
+    environment,
+    version: request.version,
+    kind: request.kind,
+    action: request.retryOf ? 'retry' : request.kind,
+    notes: [],
+  };
+  // Unknown names are policy's to refuse, with the names it knows.
+  const known = service && environment && findEnvironment(deps.config, environment);
+  if (!known || request.kind !== 'rollback') return base;
+  return resolveRollback(deps, base, service.name, environment);
+}
+
+/**
+ * What a rollback puts back, read from the environment's history now: the previous version
+ * (the one live before the live one), unless a version was named. Only the previous version
+ * is a rollback under the environment's rollback rule.
+ */
+async function resolveRollback(
+  deps: EngineDeps,
+  base: Resolved,
+  service: string,
+  environment: string,
+): Promise<Resolved | Refusal> {
+  const succeeded = await deps.store.listDeployments({
+    service,
+    environment,
+    states: ['succeeded'],
+    limit: 500,
+  });
+  const live = succeeded[0] ?? null;
+  const previous = succeeded.find((d) => live && d.version !== live.version) ?? null;
+  const named = base.version;
+  if (named === null) {
+    if (!previous) {
+      return refuse(
+        'nothing_to_roll_back',
+        `There is no earlier version of ${service} in ${environment} to roll back to. Name one: rollback ${service} in ${environment} to <version>.`,
+      );
+    }
+    return { ...base, version: previous.version };
+  }
+  if (previous && named === previous.version) return base;
+  if (succeeded.some((d) => d.version === named)) {
+    const why = live
+      ? `${named} is not the version before ${live.version}`
+      : `${named} is not the previous version`;
+    return {
+      ...base,
+      action: 'deploy',
+      notes: [`${why}, so going back to it follows the rules for a deploy.`],
+    };
+  }
+  return {
+    ...base,
+    kind: 'deploy',
+    action: 'deploy',
+    notes: [`${named} was never live in ${environment}, so this is a deploy of it.`],
+  };
+}
+
+/** Policy, with the locks and the time it needs brought from the store. */
+async function decideRequest(deps: EngineDeps, resolved: Resolved, now: Date) {
+  const { request } = resolved;
+  const locks = resolved.environment
+    ? await deps.store.listLocks(resolved.environment, now).catch(() => [])
+    : [];
+  return inSpan('policy.decide', { attributes: { 'slipway.action': resolved.action } }, (span) => {
+    const decided = decide(deps.config, {
+      actor: request.actor,
+      channel: request.channel,
+      source: request.source,
+      action: resolved.action,
+      service: resolved.service,
+      environment: resolved.environment,
+      version: resolved.version,
+      force: request.force ?? false,
+      locks,
+      now,
+    });
+    span.setAttribute('slipway.policy.allowed', decided.allowed);
+    if (!decided.allowed) span.setAttribute('slipway.policy.code', decided.code);
+    return decided;
+  });
+}
+
+function checkVersionAndRef({ request, version, service, environment }: Resolved): Refusal | null {
+  if (version === null) {
+    return refuse(
+      'version_required',
+      `Say which version to deploy: deploy ${service} <version> to ${environment}.`,
+    );
+  }
+  const problem = validateVersion(version);
+  if (problem) return refuse('invalid_version', problem);
   const refProblem = request.ref ? validateVersion(request.ref.name) : null;
   if (refProblem)
     return refuse('invalid_ref', `The ${request.ref?.type} name is refused. ${refProblem}`);
+  return null;
+}
 
-  if (environment.whenBusy === 'reject') {
-    const busy = await store.listDeployments({
-      service: service.name,
-      environment: environment.name,
-      states: [...ACTIVE_STATES, ...PENDING_STATES],
-      limit: 1,
-    });
-    const first = busy[0];
-    if (first) {
-      return refuse(
-        'busy',
-        `${service.name} in ${environment.name} is busy: ${describeDeployment(first)}. ${environment.name} refuses requests while busy; try again when it is done.`,
-      );
-    }
-  }
+async function checkBusy(
+  deps: EngineDeps,
+  { service }: Resolved,
+  environment: Environment,
+): Promise<Refusal | null> {
+  if (environment.whenBusy !== 'reject') return null;
+  const busy = await deps.store.listDeployments({
+    service,
+    environment: environment.name,
+    states: [...ACTIVE_STATES, ...PENDING_STATES],
+    limit: 1,
+  });
+  const first = busy[0];
+  if (!first) return null;
+  return refuse(
+    'busy',
+    `${service} in ${environment.name} is busy: ${describeDeployment(first)}. ${environment.name} refuses requests while busy; try again when it is done.`,
+  );
+}
 
-  const live = await store.lastSucceeded(service.name, environment.name);
-  const approvalsRequired = request.kind === 'deploy' ? environment.approvals.required : 0;
-  const { deployment, created } = await store.createDeployment(
+/** Writes the accepted request and moves it on: to approval, or to the queue. */
+async function record(
+  deps: EngineDeps,
+  resolved: Resolved,
+  decided: { environment: Environment; driver: string; notes: string[]; now: Date },
+): Promise<DeployAccepted> {
+  const { request } = resolved;
+  const { environment, now } = decided;
+  const approvalsRequired = approvalsFor(
+    environment,
+    resolved.action === 'rollback' ? 'rollback' : 'deploy',
+  );
+  // The live version is read again when the deployment starts running: what is live then is
+  // what a failure goes back to. This one is what the people approving it see meanwhile.
+  const live = await deps.store.lastSucceeded(resolved.service, environment.name);
+  const reason = request.reason ?? null;
+  const { deployment, created } = await deps.store.createDeployment(
     {
       id: newDeploymentId(),
-      service: service.name,
+      service: resolved.service,
       environment: environment.name,
-      version,
+      version: resolved.version as string,
       previousVersion: live?.version ?? null,
       ref: request.ref ?? null,
-      kind: request.kind,
+      kind: resolved.kind,
       requestedBy: request.actor,
       source: request.source,
       channel: request.channel,
-      reason: request.reason ?? null,
+      reason,
       correlationId: request.correlationId ?? newCorrelationId(),
       idempotencyKey: request.idempotencyKey ?? null,
       freezeOverride: (request.force ?? false) && activeFreeze(environment, now) !== null,
       approvalsRequired,
-      driver: binding.driver,
+      driver: decided.driver,
       traceParent: traceParentOf(),
     },
     'requested',
-    { actor: request.actor, reason: request.reason ?? null, at: now },
+    { actor: request.actor, reason, at: now },
   );
   if (!created) return { ok: true, deployment, duplicate: true, notes: [] };
-  emitTransition(deps, deployment, null, request.actor, request.reason ?? null);
+  emitTransition(deps, deployment, null, request.actor, reason);
 
   const next = approvalsRequired > 0 ? 'awaiting_approval' : 'queued';
   const why =
     next === 'awaiting_approval'
       ? `needs ${approvalsRequired} approval${approvalsRequired > 1 ? 's' : ''}`
-      : [...decision.notes].join('; ') || null;
-  const moved = await store.transition(deployment.id, ['requested'], next, {
+      : decided.notes.join('; ') || null;
+  const moved = await deps.store.transition(deployment.id, ['requested'], next, {
     actor: 'slipway',
     reason: why,
   });
@@ -203,7 +316,23 @@ async function checkAndRecord(
     throw new Error(`deployment ${deployment.id} changed state while it was being queued`);
   emitTransition(deps, moved, 'requested', 'slipway', why);
   await supersedeOlder(deps, moved);
-  return { ok: true, deployment: moved, duplicate: false, notes: decision.notes };
+  return { ok: true, deployment: moved, duplicate: false, notes: decided.notes };
+}
+
+function auditOf(request: DeployRequest, resolved: Resolved | Refusal): RefusalSubject {
+  const r = resolved.ok ? resolved : null;
+  const action = r?.action ?? (request.retryOf ? 'retry' : request.kind);
+  return {
+    actor: request.actor,
+    source: request.source,
+    channel: request.channel,
+    action: request.force ? `${action}!` : action,
+    service: request.service,
+    environment: r?.environment ?? request.environment,
+    version: r?.version ?? request.version,
+    deploymentId: request.retryOf ?? null,
+    correlationId: request.correlationId ?? null,
+  };
 }
 
 /** A newer request for a target makes older ones that have not started moot. */
@@ -245,39 +374,6 @@ function defaultEnvironment(
   // A rollback without a named environment is only unambiguous when there is one.
   if (kind === 'rollback') return deployable.length === 1 ? (deployable[0]?.name ?? null) : null;
   return deployable[0]?.name ?? null;
-}
-
-async function resolveVersion(
-  deps: EngineDeps,
-  request: DeployRequest,
-  service: string,
-  environment: string,
-): Promise<string | Refusal> {
-  if (request.version !== null) {
-    const problem = validateVersion(request.version);
-    return problem ? refuse('invalid_version', problem) : request.version;
-  }
-  if (request.kind === 'deploy') {
-    return refuse(
-      'version_required',
-      `Say which version to deploy: deploy ${service} <version> to ${environment}.`,
-    );
-  }
-  const succeeded = await deps.store.listDeployments({
-    service,
-    environment,
-    states: ['succeeded'],
-    limit: 100,
-  });
-  const live = succeeded[0];
-  const earlier = succeeded.find((d) => live && d.version !== live.version);
-  if (!live || !earlier) {
-    return refuse(
-      'nothing_to_roll_back',
-      `There is no earlier version of ${service} in ${environment} to roll back to. Name one: rollback ${service} in ${environment} to <version>.`,
-    );
-  }
-  return earlier.version;
 }
 
 export function emitTransition(

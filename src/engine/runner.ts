@@ -140,15 +140,17 @@ function prepare(deps: EngineDeps, d: Deployment, signal: AbortSignal, log: Logg
 /** Starts (or re-attaches to) the deploy or rollback work and waits for its outcome. */
 async function runPhase(
   run: Run,
-  d: Deployment,
+  claimed: Deployment,
   phase: 'deploy' | 'rollback',
 ): Promise<Deployment | null> {
   const { deps, driver, ctx } = run;
+  let d = claimed;
   const handles = (d.driverRef ?? {}) as Handles;
   let handle = handles[phase];
   let outcome: DriverOutcome;
   try {
     if (!handle) {
+      d = await readLiveVersion(deps, d);
       ctx.deployment = d;
       const rollback = driver.rollback?.bind(driver);
       if (phase === 'rollback' && rollback)
@@ -180,6 +182,19 @@ async function runPhase(
     });
   }
   return fail(run, d, ['running'], outcome.reason, outcome.changed);
+}
+
+/**
+ * What is live on the target just before this deployment changes it, which is what a failure
+ * rolls back to. Read now rather than at request time: a deployment that waited in the queue
+ * or for approval must not undo the releases that ran meanwhile.
+ */
+async function readLiveVersion(deps: EngineDeps, d: Deployment): Promise<Deployment> {
+  const live = await deps.store.lastSucceeded(d.service, d.environment);
+  const version = live?.version ?? null;
+  if (version === d.previousVersion) return d;
+  await deps.store.patchDeployment(d.id, { previousVersion: version });
+  return { ...d, previousVersion: version };
 }
 
 /** Waits until the driver says the target is healthy on the new version, or the window ends. */

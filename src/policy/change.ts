@@ -16,7 +16,11 @@ import {
 } from './text.js';
 import { allow, type Decision, refuse, type Target } from './types.js';
 
-/** deploy and rollback: rights, then channel, then freeze, then locks. */
+/**
+ * deploy, retry and rollback: rights, then channel, then freeze, then locks. `rollback` here is
+ * a rollback to the previous version; the engine asks about a rollback to any other version as
+ * a deploy, since it puts something on the target that was not just there.
+ */
 export function decideChange(config: Config, target: Target): Decision {
   const { request, service, environment } = target;
   if (!service || !environment)
@@ -32,17 +36,19 @@ export function decideChange(config: Config, target: Target): Decision {
   if (freeze) {
     const until = formatTime(freeze.endsAt, freeze.window.timezone);
     const label = `"${freeze.window.reason}"`;
-    if (action === 'rollback') {
-      // Rolling back is how a freeze is kept safe, so it is never frozen itself.
+    if (action === 'rollback' && environment.rollback.duringFreeze) {
+      // Undoing a bad release is how a freeze is kept safe; the environment's rollback rule
+      // says so (a rollback to any other version reaches policy as a deploy).
       notes.push(`Rollback during freeze ${label} (until ${until}).`);
     } else if (!request.force || request.source === 'webhook') {
       const self = mayOverrideFreeze(config, request.actor, environment, service);
+      const override = `deploy! ${service.name} ${request.version ?? '<version>'} to ${environment.name}`;
       return refuse(
         'frozen',
         `${environment.name} is frozen until ${until} (${freeze.window.reason}). ` +
           (self
-            ? `If this cannot wait, override the freeze with deploy! ${service.name} to ${environment.name}.`
-            : `Wait until then, or, if this cannot wait, ask ${whoMayOverrideFreeze(config, environment, service)} to deploy it with deploy! ${service.name} to ${environment.name}.`),
+            ? `If this cannot wait, override the freeze with ${override}.`
+            : `Wait until then, or, if this cannot wait, ask ${whoMayOverrideFreeze(config, environment, service)} to deploy it with ${override}.`),
       );
     } else if (!mayOverrideFreeze(config, request.actor, environment, service)) {
       return refuse(
@@ -174,4 +180,12 @@ function lockBreakers(lock: Lock): string {
 /** The store is asked for this environment's locks; anything else passed in does not apply. */
 function locksHere({ request, environment }: Target): Lock[] {
   return (request.locks ?? []).filter((lock) => lock.environment === environment?.name);
+}
+
+/**
+ * Approvals a change needs before it runs: the environment's rollback rule for a rollback to
+ * the previous version, its approvals for anything else that changes the target.
+ */
+export function approvalsFor(environment: Environment, action: 'deploy' | 'rollback'): number {
+  return action === 'rollback' ? environment.rollback.approvals : environment.approvals.required;
 }

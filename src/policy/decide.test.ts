@@ -28,7 +28,11 @@ environments:
       - { cron: '0 16 * * 5', duration: 64h, timezone: Europe/Berlin, reason: weekend }
     freezeOverride: ['service:owners']
   # Protected without deployers: owners and admins only.
-  - { name: lab, order: 3, protected: true }
+  - name: lab
+    order: 3
+    protected: true
+    freeze: [{ cron: "0 16 * * 5", duration: 64h, timezone: Europe/Berlin, reason: weekend }]
+    rollback: { duringFreeze: false }
 services:
   - name: web
     owners: ['@web-team']
@@ -84,6 +88,7 @@ interface Row {
   /** Refused with this code, the reason containing each text. */
   code?: RefusalCode;
   reason?: string[];
+  suggestion?: string;
 }
 
 const ROWS: Row[] = [
@@ -92,13 +97,15 @@ const ROWS: Row[] = [
     name: 'unknown service',
     request: { service: 'wbe' },
     code: 'unknown_service',
-    reason: ['no service called "wbe"', 'did you mean "web"?', 'Known services: web, api'],
+    reason: ['no service called "wbe"', 'Known services: web, api'],
+    suggestion: 'Did you mean web?',
   },
   {
     name: 'unknown environment',
     request: { environment: 'prod' },
     code: 'unknown_environment',
-    reason: ['no environment called "prod"', 'did you mean "production"?'],
+    reason: ['no environment called "prod"'],
+    suggestion: 'Did you mean production?',
   },
   {
     name: 'a service in an environment it has no driver for',
@@ -208,11 +215,12 @@ const ROWS: Row[] = [
   // Freeze
   {
     name: 'a deploy during the freeze, by someone who could override',
-    request: { now: FRIDAY_EVENING },
+    request: { now: FRIDAY_EVENING, version: '1.4.2' },
     code: 'frozen',
     reason: [
       'production is frozen until Mon 11 Mar 08:00 Europe/Berlin (weekend)',
-      'override the freeze with deploy! web to production',
+      // The suggestion is a command that works as typed: it names the version.
+      'override the freeze with deploy! web 1.4.2 to production.',
     ],
   },
   {
@@ -221,7 +229,7 @@ const ROWS: Row[] = [
     code: 'frozen',
     reason: [
       'frozen until Mon 11 Mar 08:00 Europe/Berlin',
-      'ask the owners of web (@web-team) or an admin (@admins) to deploy it with deploy! web to production.',
+      'ask the owners of web (@web-team) or an admin (@admins) to deploy it with deploy! web <version> to production.',
     ],
   },
   {
@@ -247,6 +255,17 @@ const ROWS: Row[] = [
     name: 'a rollback during the freeze goes ahead, with a note',
     request: { actor: 'UREL', action: 'rollback', now: FRIDAY_EVENING },
     notes: ['Rollback during freeze "weekend" (until Mon 11 Mar 08:00 Europe/Berlin)'],
+  },
+  {
+    name: 'a rollback during the freeze where the rollback rule forbids it',
+    request: { action: 'rollback', environment: 'lab', now: FRIDAY_EVENING },
+    code: 'frozen',
+    reason: ['lab is frozen until', 'deploy! web <version> to lab'],
+  },
+  {
+    name: 'a retry during the freeze is a deploy',
+    request: { action: 'retry', now: FRIDAY_EVENING },
+    code: 'frozen',
   },
   { name: 'deploy! outside a freeze is a plain deploy', request: { force: true }, notes: [] },
   // Locks and deploys
@@ -521,10 +540,11 @@ const ROWS: Row[] = [
 ];
 
 describe('decide', () => {
-  it.each(ROWS)('$name', ({ request, notes, code, reason }) => {
+  it.each(ROWS)('$name', ({ request, notes, code, reason, suggestion }) => {
     const decision = decide(CONFIG, { ...BASE, ...request });
     if (code) {
       expect(decision).toMatchObject({ allowed: false, code });
+      if (suggestion) expect(decision).toMatchObject({ suggestion });
       for (const text of reason ?? [])
         expect(decision.allowed ? '' : decision.reason).toContain(text);
     } else {

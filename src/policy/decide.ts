@@ -1,6 +1,6 @@
 import { bindingOf, findEnvironment, findService, serviceEnvironments } from '../config/lookup.js';
 import type { Config } from '../config/schema.js';
-import { didYouMean } from '../config/suggest.js';
+import { closest } from '../config/suggest.js';
 import { decideChange, decideLock } from './change.js';
 import { isAdmin, isMember, isOwner } from './principals.js';
 import { decideOwnerDecision, decideReview } from './review.js';
@@ -30,6 +30,7 @@ export function decide(config: Config, request: PolicyRequest): Decision {
     case 'history':
       return allow();
     case 'deploy':
+    case 'retry':
     case 'rollback':
       return decideChange(config, target);
     case 'lock':
@@ -57,6 +58,7 @@ const NEEDS: Record<Action, { service: boolean; environment: boolean }> = {
   approve: { service: true, environment: true },
   reject: { service: true, environment: true },
   cancel: { service: true, environment: true },
+  retry: { service: true, environment: true },
   // The environment the build is on; a promotion's target is checked as a deploy.
   review: { service: true, environment: true },
   promote: { service: true, environment: true },
@@ -77,18 +79,22 @@ function resolve(config: Config, request: PolicyRequest): Target | Decision {
   const service = request.service === null ? null : findService(config, request.service);
   if (request.service !== null && !service) {
     const names = config.services.map((s) => s.name);
+    const near = closest(request.service, names);
     return refuse(
       'unknown_service',
-      `There is no service called "${request.service}"${didYouMean(request.service, names)}. Known services: ${names.join(', ')}.`,
+      `There is no service called "${request.service}". Known services: ${names.join(', ')}.`,
+      near ? `Did you mean ${near}?` : null,
     );
   }
   const environment =
     request.environment === null ? null : findEnvironment(config, request.environment);
   if (request.environment !== null && !environment) {
     const names = config.environments.map((e) => e.name);
+    const near = closest(request.environment, names);
     return refuse(
       'unknown_environment',
-      `There is no environment called "${request.environment}"${didYouMean(request.environment, names)}. Known environments: ${names.join(', ')}.`,
+      `There is no environment called "${request.environment}". Known environments: ${names.join(', ')}.`,
+      near ? `Did you mean ${near}?` : null,
     );
   }
   const needs = NEEDS[request.action];
@@ -100,7 +106,7 @@ function resolve(config: Config, request: PolicyRequest): Target | Decision {
     .join(' and ');
   if (missing !== '')
     return refuse('incomplete_request', `Say which: ${request.action} needs ${missing}.`);
-  const changes = ['deploy', 'rollback', 'lock', 'unlock'].includes(request.action);
+  const changes = ['deploy', 'retry', 'rollback', 'lock', 'unlock'].includes(request.action);
   if (changes && service && environment && bindingOf(service, environment.name) === null) {
     const where = serviceEnvironments(config, service);
     return refuse(

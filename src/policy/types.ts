@@ -11,6 +11,7 @@ export type Action =
   | 'approve'
   | 'reject'
   | 'cancel'
+  | 'retry'
   | 'review'
   | 'promote'
   | 'close'
@@ -25,6 +26,8 @@ export interface PolicyRequest {
   action: Action;
   service: string | null;
   environment: string | null;
+  /** The version a change puts on the target, for sentences that suggest a command. */
+  version?: string | null;
   /** `deploy!` (override a freeze) or `lock!` / `unlock!` (take over someone else's lock). */
   force?: boolean;
   /** For approve/reject/cancel/review: who requested the deployment. */
@@ -54,7 +57,7 @@ export type RefusalCode =
 
 export type Decision =
   | { allowed: true; notes: string[] }
-  | { allowed: false; code: RefusalCode; reason: string };
+  | { allowed: false; code: RefusalCode; reason: string; suggestion?: string | null };
 
 /** A resolved request: names checked, objects found. */
 export interface Target {
@@ -67,6 +70,8 @@ export function allow(notes: string[] = []): Decision {
   return { allowed: true, notes };
 }
 
-export function refuse(code: RefusalCode, reason: string): Decision {
-  return { allowed: false, code, reason };
+export function refuse(code: RefusalCode, reason: string, suggestion?: string | null): Decision {
+  return suggestion
+    ? { allowed: false, code, reason, suggestion }
+    : { allowed: false, code, reason };
 }
