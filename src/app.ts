@@ -11,7 +11,7 @@ import { createNotifier, type Notifier, type NotifierOptions } from './chat/noti
 import { type AckAnswer, ANSWER_WITHIN_MS, answeringInAck } from './chat/slack/ack-answer.js';
 import { createSlackClient } from './chat/slack/client.js';
 import { createDedupe, durableDedupe } from './chat/slack/dedupe.js';
-import { slackEventsRoute } from './chat/slack/receiver.js';
+import { slackEventsRoute, slackEventsUnconfigured } from './chat/slack/receiver.js';
 import { createSlackSocket, type SlackSocket } from './chat/slack/socket.js';
 import type { ChatClient, InboundEvent } from './chat/types.js';
 import type { Config } from './config/schema.js';
@@ -33,6 +33,7 @@ import type { Tracing } from './observability/tracing.js';
 import { createStore, parseDatabaseUrl } from './store/index.js';
 import { acquireServerLock, type ServerLock } from './store/sqlite/server-lock.js';
 import type { Store } from './store/types.js';
+import { DEFAULT_DB_WAIT_MS, waitForDatabase } from './store/wait.js';
 import { createAlertmanagerWebhook } from './webhooks/alertmanager/index.js';
 import { buildHookRoute } from './webhooks/build/index.js';
 
@@ -96,6 +97,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   const store = await createStore(settings.databaseUrl, { log: log.child({ component: 'store' }) });
   let serverLock: ServerLock | null = null;
   try {
+    await waitForDatabase(store, {
+      waitMs: settings.dbWaitMs ?? DEFAULT_DB_WAIT_MS,
+      log: log.child({ component: 'store', database: redactUrl(settings.databaseUrl) }),
+    });
     const location = parseDatabaseUrl(settings.databaseUrl);
     if (options.server && location.kind === 'sqlite' && location.path !== ':memory:')
       serverLock = acquireServerLock(location.path, { processId });
@@ -201,6 +206,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     chat = { client, notifier, handle };
   }
+  // Without a signing secret it answers 503 saying which to set, not 404.
+  if (!slack?.signingSecret) routes.push(slackEventsUnconfigured());
   // Always mounted: without GITHUB_WEBHOOK_SECRET it refuses deliveries saying so, not 404.
   routes.push(
     githubWebhookRoute({

@@ -7,6 +7,7 @@ import { createLogger, redactUrl } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
 import { startTracing } from '../observability/tracing.js';
 import { createStore } from '../store/index.js';
+import { DEFAULT_DB_WAIT_MS, waitForDatabase } from '../store/wait.js';
 import { dev } from './dev.js';
 import { runHistory } from './history.js';
 import { loadOrExplain } from './load.js';
@@ -198,6 +199,10 @@ async function dbCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number
   const settings = readSettings(env);
   const store = await createStore(settings.databaseUrl);
   try {
+    await waitForDatabase(store, {
+      waitMs: settings.dbWaitMs ?? DEFAULT_DB_WAIT_MS,
+      log: createLogger({ level: settings.logLevel ?? 'info' }),
+    });
     const applied = await store.migrate();
     process.stdout.write(
       applied.length > 0

@@ -15,6 +15,16 @@ describe('settings from the environment', () => {
     });
   });
 
+  it('waits 60 s for the database by default; SLIPWAY_DB_WAIT takes a duration or seconds', () => {
+    expect(readSettings({}).dbWaitMs).toBe(60_000);
+    expect(readSettings({ SLIPWAY_DB_WAIT: '2m' }).dbWaitMs).toBe(120_000);
+    expect(readSettings({ SLIPWAY_DB_WAIT: '90' }).dbWaitMs).toBe(90_000);
+    expect(readSettings({ SLIPWAY_DB_WAIT: '0' }).dbWaitMs).toBe(0);
+    expect(() => readSettings({ SLIPWAY_DB_WAIT: 'a while' })).toThrow(
+      'SLIPWAY_DB_WAIT is "a while": give a duration such as 60s, 2m or 0 (seconds when no unit).',
+    );
+  });
+
   it("reads the integrations' credentials, each from its variable or a file", () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-settings-'));
     writeFileSync(join(dir, 'argocd'), 'argo-token\n');

@@ -20,6 +20,11 @@ export interface Settings {
    * /readyz unready before it stops, so load balancers take it out of rotation first.
    */
   shutdownDelayMs?: number;
+  /**
+   * SLIPWAY_DB_WAIT (default 60s): how long start keeps trying a database server that is not
+   * reachable yet, e.g. one started alongside Slipway.
+   */
+  dbWaitMs?: number;
   slack: SlackSettings | null;
   /** Credentials of the webhooks and of the drivers that call other services. */
   integrations: IntegrationSettings;
@@ -66,12 +71,17 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     );
   }
   const delay = env.SLIPWAY_SHUTDOWN_DELAY || '5s';
-  const shutdownDelayMs = /^0+(ms|s|m)?$/.test(delay.trim())
-    ? 0
-    : parseDuration(/^\d+$/.test(delay.trim()) ? `${delay.trim()}s` : delay);
+  const shutdownDelayMs = secondsOrDuration(delay);
   if (shutdownDelayMs === null) {
     throw new ConfigError(
       `SLIPWAY_SHUTDOWN_DELAY is "${delay}": give a duration such as 5s or 0 (seconds when no unit).`,
+    );
+  }
+  const dbWait = env.SLIPWAY_DB_WAIT || '60s';
+  const dbWaitMs = secondsOrDuration(dbWait);
+  if (dbWaitMs === null) {
+    throw new ConfigError(
+      `SLIPWAY_DB_WAIT is "${dbWait}": give a duration such as 60s, 2m or 0 (seconds when no unit).`,
     );
   }
   return {
@@ -82,9 +92,17 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     apiToken: secretFrom(env, 'SLIPWAY_API_TOKEN'),
     logLevel: env.SLIPWAY_LOG_LEVEL || undefined,
     shutdownDelayMs,
+    dbWaitMs,
     slack: readSlackSettings(env),
     integrations: readIntegrationSettings(env),
   };
+}
+
+/** `90s`, `2m`, `0`, or a plain number of seconds; null when it is none of these. */
+function secondsOrDuration(text: string): number | null {
+  const trimmed = text.trim();
+  if (/^0+(ms|s|m)?$/.test(trimmed)) return 0;
+  return parseDuration(/^\d+$/.test(trimmed) ? `${trimmed}s` : trimmed);
 }
 
 function readIntegrationSettings(env: NodeJS.ProcessEnv): IntegrationSettings {

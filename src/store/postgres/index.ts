@@ -5,6 +5,7 @@ import type { DialectSupport } from '../context.js';
 import { createKyselyStore } from '../kysely-store.js';
 import type { Tables } from '../tables.js';
 import type { Store } from '../types.js';
+import { explainPostgresError } from './errors.js';
 
 export interface PostgresStoreOptions {
   /** A libpq-style URL without Slipway's own parameters (`schema`). */
@@ -66,7 +67,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   });
   // Without a listener, an idle connection dropped by the server crashes the process.
   pool.on('error', (err) => log?.warn({ err }, 'idle Postgres connection failed'));
-  return createKyselyStore({
+  const store = createKyselyStore({
     db: new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }),
     dialect: {
       ...postgresSupport,
@@ -75,6 +76,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     now: options.now ?? (() => new Date()),
     log,
   });
+  return {
+    ...store,
+    // The first round trip at start (waitForDatabase): a failure to connect says where and why.
+    ping: () =>
+      store.ping().catch((err: unknown) => {
+        throw explainPostgresError(err, options.connectionString) ?? err;
+      }),
+  };
 }
 
 /**

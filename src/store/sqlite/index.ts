@@ -8,6 +8,7 @@ import { createKyselyStore } from '../kysely-store.js';
 import type { Tables } from '../tables.js';
 import type { Store } from '../types.js';
 import { createSqliteDialect } from './driver.js';
+import { explainSqliteOpenError } from './errors.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a private database that disappears on close. */
@@ -35,7 +36,7 @@ const sqliteSupport: DialectSupport = {
 
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
-  const database = openDatabase(options.path, busyTimeoutMs);
+  const database = openExplained(options.path, busyTimeoutMs);
   const log = options.log?.child({ store: 'sqlite' });
   log?.debug({ path: database.name }, 'opened SQLite database');
   return createKyselyStore({
@@ -44,6 +45,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     now: options.now ?? (() => new Date()),
     log,
   });
+}
+
+/** Opening is where a bad path or a damaged file shows: say which, and the fix. */
+function openExplained(path: string, busyTimeoutMs: number): Sqlite.Database {
+  try {
+    return openDatabase(path, busyTimeoutMs);
+  } catch (err) {
+    throw explainSqliteOpenError(err, path) ?? err;
+  }
 }
 
 function openDatabase(path: string, busyTimeoutMs: number): Sqlite.Database {

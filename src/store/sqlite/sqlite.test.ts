@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DatabaseUnavailableError } from '../errors.js';
 import { createStore } from '../index.js';
 import { newDeployment, queue, timeline } from '../test-support/fixtures.js';
 import { storeSuite } from '../test-support/store-suite.js';
@@ -174,3 +175,49 @@ async function runClaimWorkers(url: string, owners: string[]): Promise<WorkerRep
   for (const w of workers) w.child.stdin.end('go\n');
   return Promise.all(workers.map((w) => w.report));
 }
+
+describe('SQLite files that cannot be used', () => {
+  async function refusal(path: string) {
+    let err: unknown;
+    try {
+      const store = createStore(path);
+      await store.close();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DatabaseUnavailableError);
+    return err as DatabaseUnavailableError;
+  }
+
+  // Tests run as root, for whom a chmod'ed directory is still writable: these paths cannot be
+  // created by anyone.
+  it('names the path and the fix when the directory cannot be created', async () => {
+    const err = await refusal('/dev/null/x/slipway.db');
+    expect(err.message).toBe(
+      'cannot create the SQLite database /dev/null/x/slipway.db: /dev/null/x or a folder above it is a file, not a directory; set SLIPWAY_DATABASE_URL (or SLIPWAY_DATA_DIR) to a file in a writable directory.',
+    );
+    const file = join(dir, `${randomUUID()}.txt`);
+    writeFileSync(file, 'not a directory');
+    expect((await refusal(join(file, 'slipway.db'))).message).toContain(
+      `cannot create the SQLite database ${join(file, 'slipway.db')}: ${file} or a folder above it is a file`,
+    );
+  });
+
+  it('says a damaged file is not a database, and how to get going again', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    writeFileSync(path, 'these bytes were never a SQLite database '.repeat(100));
+    const err = await refusal(path);
+    expect(err.retryable).toBe(false);
+    expect(err.message).toBe(
+      `${path} is not a SQLite database or is damaged (file is not a database): restore it from a backup, or move it away to start with an empty database, or point SLIPWAY_DATABASE_URL at the right file.`,
+    );
+  });
+
+  it('says when the database path is a directory', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    mkdirSync(path);
+    expect((await refusal(path)).message).toBe(
+      `cannot open the SQLite database ${path} (unable to open database file): check that it is a file, not a directory, and that its directory is writable, or set SLIPWAY_DATABASE_URL (or SLIPWAY_DATA_DIR) to a file in a writable directory.`,
+    );
+  });
+});
