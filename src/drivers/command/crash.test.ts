@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,6 +30,22 @@ const COUNTING = 'echo "run $$" >> runs.txt\nsleep 1\necho "deployed $SLIPWAY_VE
 async function runCount(): Promise<number> {
   const text = await world.read('runs.txt').catch(() => '');
   return text.split('\n').filter(Boolean).length;
+}
+
+/** The spec Slipway writes before launching, for a run left on disk by a test. */
+function specFor(script: string): RunSpec {
+  return {
+    format: 1,
+    runId: 'dep1-deploy',
+    phase: 'deploy',
+    argv: [script],
+    cwd: world.root,
+    env: { PATH: process.env.PATH ?? '', SLIPWAY_VERSION: '1.2.3' },
+    timeoutMs: 10_000,
+    killGraceMs: 1_000,
+    outputLimitBytes: 4096,
+    createdAt: new Date(Date.now() - 1_000).toISOString(),
+  };
 }
 
 async function readJsonFile(file: string): Promise<unknown> {
@@ -116,37 +132,25 @@ describe('command driver: crash safety', () => {
     ).toBe(true);
   });
 
-  it('declares a run no supervisor ever claimed as never started, and no late supervisor runs it', async () => {
+  it('starts a run that Slipway died before launching, once, however many processes take it over', async () => {
     const script = await world.script('deploy.sh', COUNTING);
     // Slipway died right after creating the run directory, before starting anything.
-    await mkdir(join(world.dataDir, 'runs', 'dep1-deploy'), { recursive: true });
-    const driver = world.driver({ launchGraceMs: 300 });
+    const runDir = join(world.dataDir, 'runs', 'dep1-deploy');
+    await mkdir(runDir, { recursive: true });
     const ctx = world.context({ deploy: [script] });
-    const handle = await driver.deploy(ctx);
-    const outcome = await driver.watch(ctx, handle);
+    const drivers = [world.driver(), world.driver(), world.driver()];
+    const handles = await Promise.all(drivers.map((driver) => driver.deploy(ctx)));
+    const outcomes = await Promise.all(
+      drivers.map((driver, i) => driver.watch(ctx, handles[i] as DriverHandle)),
+    );
 
-    expect(outcome).toEqual({
-      ok: false,
-      changed: false,
-      reason:
-        'the command never started: no supervisor claimed the run within 300ms (Slipway probably stopped while starting it)',
-    });
+    for (const outcome of outcomes)
+      expect(outcome).toEqual({ ok: true, summary: 'deployed 1.2.3' });
+    expect(await runCount()).toBe(1);
+    expect(existsSync(join(runDir, 'relaunch-1.json'))).toBe(true);
+    expect(existsSync(join(runDir, 'relaunch-2.json'))).toBe(false);
 
-    // Even with everything it needs, a supervisor that starts now finds the run claimed.
-    const runDir = runDirOfHandle(world, handle);
-    const spec: RunSpec = {
-      format: 1,
-      runId: 'dep1-deploy',
-      phase: 'deploy',
-      argv: [script],
-      cwd: world.root,
-      env: { PATH: process.env.PATH ?? '' },
-      timeoutMs: 10_000,
-      killGraceMs: 1_000,
-      outputLimitBytes: 4096,
-      createdAt: new Date().toISOString(),
-    };
-    await writeFileAtomic(join(runDir, 'spec.json'), JSON.stringify(spec));
+    // A supervisor launched before the crash that wakes up only now finds the run claimed.
     const { file, args } = supervisorCommand();
     const late = spawn(file, [...args, runDir], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -155,37 +159,73 @@ describe('command driver: crash safety', () => {
     });
     expect(await new Promise((resolve) => late.once('exit', resolve))).toBe(0);
     expect(stderr).toContain('is already claimed; not running it again');
-    expect(await runCount()).toBe(0);
-    expect(existsSync(join(runDir, 'result.json'))).toBe(false);
+    expect(await runCount()).toBe(1);
   });
 
-  it('waits past the grace for a supervisor still starting, and gives up once it is gone', async () => {
+  it('starts an old unstarted run in deploy itself when taking a deployment over', async () => {
+    const script = await world.script('deploy.sh', COUNTING);
+    const runDir = join(world.dataDir, 'runs', 'dep1-deploy');
+    await mkdir(runDir, { recursive: true });
+    const longAgo = new Date(Date.now() - 60_000);
+    await utimes(runDir, longAgo, longAgo);
+    const driver = world.driver({ relaunchAfterMs: 60 * 60_000 });
+    const ctx = world.context({ deploy: [script] });
+    const handle = await driver.deploy(ctx);
+    // Launched before deploy returned, not left to the watcher (which would wait an hour here).
+    expect(existsSync(join(runDir, 'launched.json'))).toBe(true);
+    expect(await driver.watch(ctx, handle)).toEqual({ ok: true, summary: 'deployed 1.2.3' });
+    expect(await runCount()).toBe(1);
+  });
+
+  it('waits past the grace for a supervisor still starting; once it is gone unclaimed, starts the run', async () => {
     const script = await world.script('deploy.sh', COUNTING);
     // Slipway launched a supervisor that has not claimed the run yet (booting on a busy
     // machine): a sleeping process stands in for it.
     const runDir = join(world.dataDir, 'runs', 'dep1-deploy');
     await mkdir(runDir, { recursive: true });
+    await writeFileAtomic(join(runDir, 'spec.json'), JSON.stringify(specFor(script)));
     const booting = spawn('sleep', ['60'], { stdio: 'ignore' });
     if (booting.pid === undefined) throw new Error('sleep did not start');
     await writeFileAtomic(join(runDir, 'launched.json'), JSON.stringify(identify(booting.pid)));
-    const driver = world.driver({ launchGraceMs: 200 });
+    const driver = world.driver({ launchGraceMs: 200, relaunchAfterMs: 200 });
     const ctx = world.context({ deploy: [script] });
     const handle = await driver.deploy(ctx);
     let settled = false;
     const watching = driver.watch(ctx, handle).finally(() => {
       settled = true;
     });
-    // Five times the grace: without the launched supervisor it would have given up long ago.
+    // Five times the grace: a supervisor that is alive is waited for, not replaced.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(settled).toBe(false);
     expect(existsSync(join(runDir, 'supervisor.json'))).toBe(false);
 
     booting.kill('SIGKILL');
-    expect(await watching).toEqual({
+    expect(await watching).toEqual({ ok: true, summary: 'deployed 1.2.3' });
+    expect(await runCount()).toBe(1);
+  });
+
+  it('gives a run up as never started once it was launched again too often', async () => {
+    const script = await world.script('deploy.sh', COUNTING);
+    const runDir = join(world.dataDir, 'runs', 'dep1-deploy');
+    await mkdir(runDir, { recursive: true });
+    await writeFileAtomic(join(runDir, 'spec.json'), JSON.stringify(specFor(script)));
+    // Three relaunches by a process long gone, each of whose supervisors died before claiming.
+    const gone = spawn('true', { stdio: 'ignore' });
+    await new Promise((resolve) => gone.once('exit', resolve));
+    const marker = JSON.stringify({
+      process: { pid: gone.pid, bootId: null, startTicks: null },
+      at: new Date(Date.now() - 60_000).toISOString(),
+    });
+    for (const n of [1, 2, 3]) await writeFileAtomic(join(runDir, `relaunch-${n}.json`), marker);
+    const driver = world.driver({ launchGraceMs: 300, relaunchAfterMs: 100 });
+    const ctx = world.context({ deploy: [script] });
+    const handle = await driver.deploy(ctx);
+
+    expect(await driver.watch(ctx, handle)).toEqual({
       ok: false,
       changed: false,
       reason:
-        'the command never started: no supervisor claimed the run within 200ms (Slipway probably stopped while starting it)',
+        'the command never started: no supervisor claimed the run within 300ms (Slipway probably stopped while starting it)',
     });
     expect(await runCount()).toBe(0);
   });

@@ -10,7 +10,7 @@ import type {
   DriverPhase,
 } from '../types.js';
 import { type CommandPhase, commandEnvironment, inheritedEnvironment } from './environment.js';
-import { startRun } from './launch.js';
+import { RELAUNCH_AFTER_MS, relaunchUnclaimed, startRun } from './launch.js';
 import { outcomeOf } from './outcome.js';
 import { readOutputTail } from './output-log.js';
 import { expandArgv, type PlaceholderValues, usesPlaceholder } from './placeholders.js';
@@ -43,8 +43,14 @@ export interface CommandDriverTuning {
   pollMs: number;
   /** A run no supervisor claimed after this long is declared never started. */
   launchGraceMs: number;
+  /** An unclaimed run this old with no supervisor alive is started by whoever watches it. */
+  relaunchAfterMs: number;
 }
-const DEFAULT_TUNING: CommandDriverTuning = { pollMs: 1_000, launchGraceMs: 30_000 };
+const DEFAULT_TUNING: CommandDriverTuning = {
+  pollMs: 1_000,
+  launchGraceMs: 30_000,
+  relaunchAfterMs: RELAUNCH_AFTER_MS,
+};
 
 /**
  * What this driver can do for a given service's options. `status` exists on every command
@@ -150,6 +156,8 @@ export function createCommandDriver(
         signal: run.signal,
         progress: (text) => run.progress(text),
         log: run.log,
+        relaunch: () =>
+          relaunchUnclaimed(runDir, inheritedEnvironment(factory.env), settings.relaunchAfterMs),
         ...settings,
       });
       const spec = await readRunSpec(runDir).catch(() => null);

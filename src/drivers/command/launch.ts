@@ -1,11 +1,23 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { identify, spawned } from './processes.js';
-import { abandonRun, RUN_FILES, type RunSpec, runDirOf, writeFileAtomic } from './run-dir.js';
+import { z } from 'zod';
+import { identify, isAlive, spawned } from './processes.js';
+import {
+  abandonRun,
+  createExclusive,
+  Identity,
+  RUN_FILES,
+  type RunSpec,
+  readJson,
+  readRunSpec,
+  readRunState,
+  runDirOf,
+  writeFileAtomic,
+} from './run-dir.js';
 
 /**
  * How to start the supervisor: the sibling file of this module. Built, that is
@@ -77,16 +89,102 @@ export async function startRun(
   supervisorEnv: Record<string, string>,
 ): Promise<{ runDir: string; attached: boolean }> {
   const runDir = runDirOf(dataDir, runId);
+  const full: RunSpec = { format: 1, runId, ...spec, createdAt: new Date().toISOString() };
   await mkdir(dirname(runDir), { recursive: true, mode: 0o700 });
   try {
     await mkdir(runDir, { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { runDir, attached: true };
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    await completeSpec(runDir, full);
+    // Taking over from a process that died while starting this run: start it now.
+    const relaunched = await relaunchUnclaimed(runDir, supervisorEnv, RELAUNCH_AFTER_MS);
+    return { runDir, attached: !relaunched };
   }
-  const full: RunSpec = { format: 1, runId, ...spec, createdAt: new Date().toISOString() };
   await writeFileAtomic(join(runDir, RUN_FILES.spec), `${JSON.stringify(full, null, 2)}\n`);
+  await launch(runDir, supervisorEnv);
+  return { runDir, attached: false };
+}
+
+/**
+ * A run directory without a spec was left by a process that died right after creating it: give
+ * it this one, dated when the directory was made, so that whoever watches the run can start it.
+ * Exclusive, so a spec already written (by a process still starting the run) stands.
+ */
+async function completeSpec(runDir: string, spec: RunSpec): Promise<void> {
+  if (await readRunSpec(runDir)) return;
+  const createdAt = new Date((await stat(runDir)).mtimeMs).toISOString();
+  await createExclusive(
+    join(runDir, RUN_FILES.spec),
+    `${JSON.stringify({ ...spec, createdAt }, null, 2)}\n`,
+  );
+}
+
+async function launch(runDir: string, supervisorEnv: Record<string, string>): Promise<void> {
   const error = await launchSupervisor(runDir, supervisorEnv);
   if (error) await abandonRun(runDir, `its supervisor could not be started (${error.message})`);
-  return { runDir, attached: false };
+}
+
+/**
+ * A run this much older than its directory, still unclaimed and with no supervisor alive, was
+ * left by a process that died while starting it: starting takes milliseconds (mkdir, spec,
+ * spawn), so waiting this long keeps a relaunch from racing a process that is merely slow.
+ */
+export const RELAUNCH_AFTER_MS = 2_000;
+/**
+ * Launches after the first, at most. A supervisor that dies before claiming every time (a
+ * broken install) is then given up after the launch grace, instead of started forever.
+ */
+export const MAX_RELAUNCHES = 3;
+/** A relaunch marker this recent, made by a process still alive, is a launch under way. */
+const LAUNCH_UNDER_WAY_MS = 15_000;
+const RELAUNCH_MARKER = /^relaunch-(\d+)\.json$/;
+const Marker = z.object({ process: Identity, at: z.iso.datetime() });
+
+/**
+ * Starts a run again that provably never ran: nobody claimed it (the supervisor's exclusive claim
+ * of supervisor.json comes before the command, so no claim means no command) and no supervisor
+ * that could still claim it is alive. Of the processes that may try at once, only the one that
+ * creates the next `relaunch-<n>.json` exclusively launches; and should a supervisor launched
+ * earlier wake up after all, the claim lets exactly one of them run the command. Needs the spec
+ * on disk. Returns whether this call launched a supervisor.
+ */
+export async function relaunchUnclaimed(
+  runDir: string,
+  supervisorEnv: Record<string, string>,
+  minAgeMs: number,
+): Promise<boolean> {
+  const state = await readRunState(runDir);
+  if (state.kind !== 'pending' || state.launcherAlive) return false;
+  if (Date.now() - state.since < minAgeMs || !(await readRunSpec(runDir))) return false;
+  if (!(await takeRelaunchMarker(runDir))) return false;
+  await launch(runDir, supervisorEnv);
+  return true;
+}
+
+/** Whether another process is relaunching this run right now (the launch grace waits for it). */
+export async function relaunchUnderWay(runDir: string): Promise<boolean> {
+  const last = await lastRelaunch(runDir);
+  if (last === 0) return false;
+  const marker = await readJson(join(runDir, `relaunch-${last}.json`), Marker).catch(() => null);
+  return (
+    marker !== null &&
+    Date.now() - Date.parse(marker.at) < LAUNCH_UNDER_WAY_MS &&
+    isAlive(marker.process)
+  );
+}
+
+async function takeRelaunchMarker(runDir: string): Promise<boolean> {
+  const last = await lastRelaunch(runDir);
+  if (last >= MAX_RELAUNCHES || (await relaunchUnderWay(runDir))) return false;
+  const marker = { process: identify(process.pid), at: new Date().toISOString() };
+  return createExclusive(join(runDir, `relaunch-${last + 1}.json`), JSON.stringify(marker));
+}
+
+async function lastRelaunch(runDir: string): Promise<number> {
+  let last = 0;
+  for (const name of await readdir(runDir).catch(() => [])) {
+    const n = Number(RELAUNCH_MARKER.exec(name)?.[1] ?? 0);
+    if (n > last) last = n;
+  }
+  return last;
 }

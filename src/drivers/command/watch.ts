@@ -2,6 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { formatDuration } from '../../core/duration.js';
+import { relaunchUnderWay } from './launch.js';
 import type { FinalRunState } from './outcome.js';
 import { clip, lastLines, readOutputTail } from './output-log.js';
 import { signalGroup } from './processes.js';
@@ -15,6 +16,11 @@ export interface WaitOptions {
   pollMs: number;
   /** How long a run may stay unclaimed before it is declared never started. */
   launchGraceMs: number;
+  /**
+   * Starts the run when it provably never started (unclaimed, no supervisor alive) and is old
+   * enough that its launcher must have died; true when it launched a supervisor.
+   */
+  relaunch?: () => Promise<boolean>;
 }
 
 const PROGRESS_CHARS = 200;
@@ -67,8 +73,9 @@ export const LAUNCH_LIMIT_MS = 10 * 60_000;
 
 /**
  * Waits until a run has ended, from its files alone (any process may call this, any number of
- * times). Reports the newest output line as progress. Gives up on a run no supervisor claimed
- * within the launch grace (it claims the run itself so none ever will). When the supervisor died
+ * times). Reports the newest output line as progress. Starts a run that its launcher left
+ * unstarted (`relaunch`); gives up on a run no supervisor claimed within the launch grace and
+ * that cannot be started again (it claims the run itself so none ever will). When the supervisor died
  * but the command still runs, waits for the command, enforcing the run's timeout in its place.
  */
 export async function waitForRun(runDir: string, options: WaitOptions): Promise<FinalRunState> {
@@ -85,12 +92,17 @@ export async function waitForRun(runDir: string, options: WaitOptions): Promise<
       }
       if (state.kind === 'lost' && !state.childAlive) return state;
       const waited = state.kind === 'pending' ? Date.now() - state.since : 0;
+      if (state.kind === 'pending' && !state.launcherAlive && (await options.relaunch?.())) {
+        options.log.warn({ runDir }, 'started a command run that its launcher left unstarted');
+        continue;
+      }
       // A supervisor still booting (hundreds started at once on two cores take minutes) is
       // waited for up to LAUNCH_LIMIT_MS; one that is gone, or never launched, only the grace.
       if (
         state.kind === 'pending' &&
         waited > options.launchGraceMs &&
-        (!state.launcherAlive || waited > Math.max(LAUNCH_LIMIT_MS, options.launchGraceMs))
+        (!state.launcherAlive || waited > Math.max(LAUNCH_LIMIT_MS, options.launchGraceMs)) &&
+        !(await relaunchUnderWay(runDir))
       ) {
         // Claiming the run ourselves settles it: a supervisor that starts later finds it taken.
         const reason = state.launcherAlive

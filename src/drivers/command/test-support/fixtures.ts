@@ -10,7 +10,11 @@ import { type CommandOptions, optionsSchema } from '../schema.js';
 export const silent = pino({ level: 'silent' });
 
 /** Short timings so tests of the launch grace and polling do not wait for production values. */
-export const FAST: CommandDriverTuning = { pollMs: 200, launchGraceMs: 5_000 };
+export const FAST: CommandDriverTuning = {
+  pollMs: 200,
+  launchGraceMs: 5_000,
+  relaunchAfterMs: 300,
+};
 
 export function makeDeployment(overrides: Partial<Deployment> = {}): Deployment {
   const now = new Date();
