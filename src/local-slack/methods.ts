@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { checkContent, parseBlocksArg } from './blocks.js';
 import {
+  ConversationsHistoryArgs,
   ConversationsOpenArgs,
   type LocalSlackConfig,
   PermalinkArgs,
@@ -10,7 +11,7 @@ import {
   UsersInfoArgs,
 } from './schema.js';
 import type { State } from './state.js';
-import type { Block, Clock, Message } from './types.js';
+import type { Block, Clock, Message, MessageMetadata } from './types.js';
 
 export type Body = Record<string, unknown> & { ok: boolean };
 
@@ -57,8 +58,56 @@ function content(text: string | undefined, raw: unknown): { blocks: Block[] | un
   return problem ? fail(problem.error, { ...problem }) : { blocks: parsed.blocks };
 }
 
+/**
+ * chat.postMessage's `metadata`: an object with an `event_type` string and an `event_payload`
+ * object (docs.slack.dev/messaging/message-metadata), sent as JSON or, in a form body, as a
+ * JSON string.
+ */
+function parseMetadata(raw: unknown): { metadata: MessageMetadata | undefined } | Body {
+  if (raw === undefined || raw === null || raw === '') return { metadata: undefined };
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return fail('invalid_metadata_format');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('invalid_metadata_format');
+  }
+  const { event_type, event_payload } = value as Record<string, unknown>;
+  const payloadIsObject =
+    typeof event_payload === 'object' && event_payload !== null && !Array.isArray(event_payload);
+  if (typeof event_type !== 'string' || event_type === '' || !payloadIsObject) {
+    return fail('invalid_metadata_schema');
+  }
+  return { metadata: { event_type, event_payload: event_payload as Record<string, unknown> } };
+}
+
+/**
+ * A ts ("1733443200.123456", or a bare "1733443200") in microseconds: exact, where a float
+ * would round the last digits of a ts away. Unreadable input counts as 0.
+ */
+function micros(ts: string): bigint {
+  const m = /^(\d+)(?:\.(\d{0,6}))?/.exec(ts.trim());
+  if (!m) return 0n;
+  return BigInt(m[1] ?? '0') * 1_000_000n + BigInt((m[2] ?? '').padEnd(6, '0'));
+}
+
+/** Slack's pagination cursors are opaque; the double's is the ts to continue before. */
+const cursorFor = (ts: string) => Buffer.from(`next_ts:${ts}`).toString('base64');
+function tsOfCursor(cursor: string): string | null {
+  const text = Buffer.from(cursor, 'base64').toString('utf8');
+  return /^next_ts:\d+\.\d+$/.test(text) ? text.slice('next_ts:'.length) : null;
+}
+
 /** A message as Slack returns it from chat.postMessage / chat.update. */
-export function wireMessage(m: Message, cfg: LocalSlackConfig): Record<string, unknown> {
+export function wireMessage(
+  m: Message,
+  cfg: LocalSlackConfig,
+  withMetadata = false,
+): Record<string, unknown> {
   return {
     type: 'message',
     text: m.text,
@@ -75,6 +124,7 @@ export function wireMessage(m: Message, cfg: LocalSlackConfig): Record<string, u
     ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
     ...(m.blocks ? { blocks: m.blocks } : {}),
     ...(m.history.length > 0 ? { edited: { user: m.user, ts: m.ts } } : {}),
+    ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
   };
 }
 
@@ -104,6 +154,8 @@ export const METHODS: Record<string, MethodSpec> = {
       if (!channel) return fail('channel_not_found');
       const c = content(a.text, a.blocks);
       if (isFailure(c)) return c;
+      const meta = parseMetadata(a.metadata);
+      if (isFailure(meta)) return meta;
       const m = state.post({
         channel: channel.id,
         text: a.text ?? '',
@@ -112,6 +164,7 @@ export const METHODS: Record<string, MethodSpec> = {
         user: cfg.botUserId,
         botId: cfg.botId,
         source: 'api',
+        metadata: meta.metadata,
       });
       return { ok: true, channel: channel.id, ts: m.ts, message: wireMessage(m, cfg) };
     },
@@ -202,6 +255,44 @@ export const METHODS: Record<string, MethodSpec> = {
         ? { id: channel.id, is_im: true, user: user.id, created: Math.floor(clock() / 1000) }
         : { id: channel.id };
       return { ok: true, ...(created ? {} : { no_op: true, already_open: true }), channel: im };
+    },
+  },
+
+  // Newest first, top-level messages only (replies are read with conversations.replies);
+  // metadata only with include_all_metadata (docs.slack.dev/reference/methods/conversations.history).
+  'conversations.history': {
+    token: 'bot',
+    scopes: ['channels:history', 'groups:history', 'im:history', 'mpim:history'],
+    run(args, { cfg, state }) {
+      const a = parse(ConversationsHistoryArgs, args);
+      if (isFailure(a)) return a;
+      const channel = state.resolveChannel(a.channel);
+      if (!channel) return fail('channel_not_found');
+      const before = a.cursor === undefined ? undefined : tsOfCursor(a.cursor);
+      if (before === null) return fail('invalid_cursor');
+      // `inclusive` applies to oldest and latest; a cursor continues strictly before its ts.
+      const oldest = micros(a.oldest ?? '0');
+      const latest = before ?? a.latest;
+      const upper = latest === undefined ? null : micros(latest);
+      const upperIncluded = a.inclusive === true && before === undefined;
+      const inside = (ts: bigint) =>
+        (a.inclusive ? ts >= oldest : ts > oldest) &&
+        (upper === null || (upperIncluded ? ts <= upper : ts < upper));
+      const limit = Math.min(Math.max(a.limit ?? 100, 1), 999);
+      const matching = state
+        .history(channel.id)
+        .filter((m) => inside(micros(m.ts)))
+        .reverse();
+      const page = matching.slice(0, limit);
+      const last = page.at(-1);
+      const hasMore = matching.length > page.length && last !== undefined;
+      return {
+        ok: true,
+        messages: page.map((m) => wireMessage(m, cfg, a.include_all_metadata === true)),
+        has_more: hasMore,
+        pin_count: 0,
+        ...(hasMore ? { response_metadata: { next_cursor: cursorFor(last.ts) } } : {}),
+      };
     },
   },
 

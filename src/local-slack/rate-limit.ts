@@ -17,6 +17,9 @@ export const DEFAULT_RATE_RULES: Readonly<Record<string, RateRule>> = {
   'chat.update': TIER_3,
   'chat.postEphemeral': TIER_4,
   'conversations.open': TIER_3,
+  // Tier 3 for apps built for one workspace, as Slipway is; apps distributed outside the
+  // Marketplace get far less (docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps).
+  'conversations.history': TIER_3,
   'users.info': TIER_4,
   // auth.test and chat.getPermalink are "special"; Slack lets them run at least at Tier 4.
   'auth.test': TIER_4,

@@ -87,8 +87,21 @@ export const PostMessageArgs = z.object({
   blocks: z.unknown().optional(),
   thread_ts: z.string().optional(),
   reply_broadcast: FormBool.optional(),
+  /** JSON, or a JSON string in a form body (checked by methods.ts). */
+  metadata: z.unknown().optional(),
 });
 export type PostMessageArgs = z.infer<typeof PostMessageArgs>;
+
+/** docs.slack.dev/reference/methods/conversations.history */
+export const ConversationsHistoryArgs = z.object({
+  channel: z.string().default(''),
+  cursor: z.string().optional(),
+  include_all_metadata: FormBool.optional(),
+  inclusive: FormBool.optional(),
+  latest: z.string().optional(),
+  oldest: z.string().optional(),
+  limit: z.coerce.number().int().optional(),
+});
 
 export const UpdateArgs = z.object({
   channel: z.string().default(''),

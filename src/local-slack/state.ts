@@ -9,6 +9,7 @@ export interface PostInput {
   user: string;
   botId?: string | undefined;
   source: Message['source'];
+  metadata?: Message['metadata'];
 }
 
 export interface EphemeralInput {
@@ -115,6 +116,7 @@ export function createState(cfg: LocalSlackConfig, clock: Clock) {
       user: input.user,
       botId: input.botId,
       source: input.source,
+      ...(input.metadata ? { metadata: input.metadata } : {}),
       postedAt: clock(),
       history: [],
       deleted: false,

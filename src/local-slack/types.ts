@@ -30,6 +30,11 @@ export interface MessageRevision {
   replacedAt: number;
 }
 
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
 export interface Message {
   channel: string;
   ts: string;
@@ -41,6 +46,8 @@ export interface Message {
   botId?: string | undefined;
   /** How it got here: the Web API, a response_url, or a simulated person. */
   source: 'api' | 'response_url' | 'user';
+  /** What the app attached with chat.postMessage's `metadata` (docs.slack.dev/messaging/message-metadata). */
+  metadata?: MessageMetadata | undefined;
   postedAt: number;
   /** Older versions, oldest first; empty if never updated. */
   history: MessageRevision[];

@@ -225,3 +225,75 @@ describe('the Web API through @slack/web-api', () => {
     expect(slack.callCounts()).toEqual({ 'auth.test': 1, 'chat.postMessage': 1 });
   });
 });
+
+describe('message metadata and conversations.history', () => {
+  const metadata = { event_type: 'slipway_message', event_payload: { deployment_id: 'd-1' } };
+
+  it('keeps chat.postMessage metadata and returns it from history only when asked', async () => {
+    const first = await client.chat.postMessage({ channel: 'C0DEPLOYS', text: 'one', metadata });
+    await client.chat.postMessage({ channel: 'C0DEPLOYS', text: 'two' });
+    await client.chat.postMessage({ channel: 'C0DEPLOYS', thread_ts: first.ts, text: 'reply' });
+
+    const plain = await client.conversations.history({ channel: 'C0DEPLOYS' });
+    expect(plain.messages?.map((m) => m.text)).toEqual(['two', 'one']);
+    expect(plain.messages?.some((m) => 'metadata' in m)).toBe(false);
+
+    const withMeta = await client.conversations.history({
+      channel: 'C0DEPLOYS',
+      include_all_metadata: true,
+    });
+    expect(withMeta.messages?.[1]).toMatchObject({ text: 'one', ts: first.ts, metadata });
+    expect(withMeta.messages?.[0]).not.toHaveProperty('metadata');
+  });
+
+  it('refuses malformed metadata as Slack does', async () => {
+    const form = (metadata: string) =>
+      fetch(`${slack.url}/api/chat.postMessage`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${slack.config.botToken}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ channel: 'C0DEPLOYS', text: 'x', metadata }),
+      }).then((r) => r.json());
+    expect(await form('{not json')).toMatchObject({ ok: false, error: 'invalid_metadata_format' });
+    expect(await form('{"event_type":"x"}')).toMatchObject({
+      ok: false,
+      error: 'invalid_metadata_schema',
+    });
+    expect(await form(JSON.stringify(metadata))).toMatchObject({ ok: true });
+  });
+
+  it('pages history newest first within oldest/latest, by cursor', async () => {
+    const ts: string[] = [];
+    for (const text of ['a', 'b', 'c', 'd', 'e']) {
+      ts.push((await client.chat.postMessage({ channel: 'C0DEPLOYS', text })).ts as string);
+    }
+    const page1 = await client.conversations.history({
+      channel: 'C0DEPLOYS',
+      oldest: ts[1],
+      inclusive: true,
+      limit: 2,
+    });
+    expect(page1.messages?.map((m) => m.text)).toEqual(['e', 'd']);
+    expect(page1.has_more).toBe(true);
+    const page2 = await client.conversations.history({
+      channel: 'C0DEPLOYS',
+      oldest: ts[1],
+      inclusive: true,
+      limit: 2,
+      cursor: page1.response_metadata?.next_cursor,
+    });
+    expect(page2.messages?.map((m) => m.text)).toEqual(['c', 'b']);
+    expect(page2.has_more).toBe(false);
+    const exclusive = await client.conversations.history({
+      channel: 'C0DEPLOYS',
+      oldest: ts[1],
+      latest: ts[4],
+    });
+    expect(exclusive.messages?.map((m) => m.text)).toEqual(['d', 'c']);
+    expect(await slackError(client.conversations.history({ channel: 'C0NOPE' }))).toMatchObject({
+      error: 'channel_not_found',
+    });
+  });
+});
