@@ -172,7 +172,8 @@ async function handleAction(e: ActionEvent, deps: HandlerDeps, log: () => Logger
       return;
     }
     case 'rollback':
-      return rollBackFrom(e, deps);
+    case 'retry':
+      return followUp(e, deps, e.actionId);
     default:
       if (isReviewAction(e.actionId)) return handleReviewAction(e, deps);
       // Link buttons also report clicks (docs.slack.dev/reference/block-kit/block-elements/button-element).
@@ -189,50 +190,27 @@ async function handleAction(e: ActionEvent, deps: HandlerDeps, log: () => Logger
 }
 
 /**
- * "Roll back" on a succeeded deployment's message: only while that deployment is what is live,
- * and once per message (the idempotency key), however many times it is clicked.
+ * "Roll back" on a succeeded deployment's message, and "Retry" on a failed one: the engine
+ * checks the deployment and asks policy for its real target, whatever message the click came
+ * from; the idempotency key makes repeated clicks one request.
  */
-async function rollBackFrom(e: ActionEvent, deps: HandlerDeps): Promise<void> {
-  const details = await deps.engine.details(e.value);
-  if (!details) return answerPrivately(e, refusalView(`There is no deployment ${e.value}.`), deps);
-  const d = details.deployment;
-  const live = (await deps.engine.status(d.service)).find(
-    (s) => s.environment === d.environment,
-  )?.live;
-  if (!live || live.id !== d.id) {
-    const now = live
-      ? `${live.version} is live there now`
-      : 'nothing Slipway deployed is live there';
-    return answerPrivately(
-      e,
-      refusalView(
-        `${d.service} in ${d.environment} has moved on since this message: ${now}. To roll back what is live, type: rollback ${d.service} in ${d.environment}`,
-      ),
-      deps,
-    );
-  }
-  const r = await deps.engine.request({
+async function followUp(
+  e: ActionEvent,
+  deps: HandlerDeps,
+  kind: 'rollback' | 'retry',
+): Promise<void> {
+  const caller = {
     actor: e.user,
-    source: 'chat',
+    source: 'chat' as const,
     channel: e.channel,
-    kind: 'rollback',
-    service: d.service,
-    environment: d.environment,
-    version: d.previousVersion,
-    idempotencyKey: rollbackKey(d.id),
-  });
+    deploymentId: e.value,
+  };
+  const r =
+    kind === 'rollback' ? await deps.engine.rollBack(caller) : await deps.engine.retry(caller);
   if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
   if (r.duplicate) return answerPrivately(e, alreadyRequested(r.deployment), deps);
   deps.release?.();
   await announce(e, acceptedView(r.deployment, r.notes), deps);
-}
-
-/**
- * The idempotency key of "roll back this deployment": one rollback per deployment, whether it
- * comes from its message's button, an alert's button, or an automatic rollback on an alert.
- */
-export function rollbackKey(deploymentId: string): string {
-  return `rollback-of:${deploymentId}`;
 }
 
 function alreadyRequested(d: Deployment): MessageView {

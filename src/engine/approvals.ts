@@ -1,7 +1,8 @@
-import type { ApprovalVerdict, Deployment } from '../core/deployment.js';
+import type { ApprovalVerdict, Deployment, DeploymentState } from '../core/deployment.js';
 import { decide } from '../policy/decide.js';
 import { type EngineDeps, type Refusal, refuse } from './context.js';
 import { describeDeployment } from './describe.js';
+import { refuseAndRecord } from './refusals.js';
 import { emitTransition } from './requests.js';
 import { PENDING_STATES } from './state-machine.js';
 
@@ -32,11 +33,16 @@ export async function recordVerdict(
 ): Promise<VerdictAccepted | Refusal> {
   const { store } = deps;
   const deployment = await store.getDeployment(request.deploymentId);
-  if (!deployment) return refuse('not_found', `There is no deployment ${request.deploymentId}.`);
+  const refused = (refusal: Refusal) =>
+    refuseAndRecord(deps, verdictAudit(request, request.verdict, deployment), refusal);
+  if (!deployment)
+    return refused(refuse('not_found', `There is no deployment ${request.deploymentId}.`));
   if (deployment.state !== 'awaiting_approval') {
-    return refuse(
-      'not_awaiting_approval',
-      `Nothing to ${request.verdict}: ${describeDeployment(deployment)}${deployment.outcome ? ` — ${deployment.outcome}` : ''}.`,
+    return refused(
+      refuse(
+        'not_awaiting_approval',
+        `Nothing to ${request.verdict}: ${describeDeployment(deployment)}${deployment.outcome ? ` — ${deployment.outcome}` : ''}.`,
+      ),
     );
   }
   const decision = decide(deps.config, {
@@ -49,7 +55,7 @@ export async function recordVerdict(
     requestedBy: deployment.requestedBy,
     now: deps.now?.() ?? new Date(),
   });
-  if (!decision.allowed) return refuse(decision.code, decision.reason);
+  if (!decision.allowed) return refused(refuse(decision.code, decision.reason));
 
   const { created } = await store.addApproval({
     deploymentId: deployment.id,
@@ -109,25 +115,29 @@ export async function recordVerdict(
   };
 }
 
-/** Cancels a deployment that has not started. One that is running is rolled back instead. */
+export interface CancelRequest {
+  deploymentId: string;
+  actor: string;
+  channel: string | null;
+  source: Deployment['source'];
+  reason?: string | null;
+}
+
+/**
+ * Cancels a deployment. One that has not started ends `cancelled`. One that is running or
+ * verifying is moved to `rolling_back` here, before anything is stopped: the process running it
+ * then stops the driver's work and rolls the target back to what was live before.
+ */
 export async function cancelDeployment(
   deps: EngineDeps,
-  request: {
-    deploymentId: string;
-    actor: string;
-    channel: string | null;
-    source: Deployment['source'];
-    reason?: string | null;
-  },
+  request: CancelRequest,
 ): Promise<{ ok: true; deployment: Deployment } | Refusal> {
+  const now = deps.now?.() ?? new Date();
   const deployment = await deps.store.getDeployment(request.deploymentId);
-  if (!deployment) return refuse('not_found', `There is no deployment ${request.deploymentId}.`);
-  if (!PENDING_STATES.includes(deployment.state)) {
-    return refuse(
-      'not_cancellable',
-      `${describeDeployment(deployment)} has already started or ended; roll it back instead: rollback ${deployment.service} in ${deployment.environment}.`,
-    );
-  }
+  const refused = (refusal: Refusal) =>
+    refuseAndRecord(deps, verdictAudit(request, 'cancel', deployment), refusal, now);
+  if (!deployment)
+    return refused(refuse('not_found', `There is no deployment ${request.deploymentId}.`));
   const decision = decide(deps.config, {
     actor: request.actor,
     channel: request.channel,
@@ -136,19 +146,55 @@ export async function cancelDeployment(
     service: deployment.service,
     environment: deployment.environment,
     requestedBy: deployment.requestedBy,
-    now: deps.now?.() ?? new Date(),
+    now,
   });
-  if (!decision.allowed) return refuse(decision.code, decision.reason);
+  if (!decision.allowed) return refused(refuse(decision.code, decision.reason));
+  const cancellable: DeploymentState[] =
+    deployment.kind === 'rollback' ? [...PENDING_STATES] : [...PENDING_STATES, ...RUNNING];
+  if (!cancellable.includes(deployment.state)) {
+    const why =
+      deployment.kind === 'rollback' && RUNNING.includes(deployment.state)
+        ? `${describeDeployment(deployment)}: a running rollback is not stopped halfway; when it ends, deploy the version you want.`
+        : `${describeDeployment(deployment)} has already ended${deployment.state === 'rolling_back' ? ' its run and is rolling back' : ''}; to undo it: rollback ${deployment.service} in ${deployment.environment}.`;
+    return refused(refuse('not_cancellable', why));
+  }
   const reason = `cancelled by ${request.actor}${request.reason ? `: ${request.reason}` : ''}`;
+  const running = RUNNING.includes(deployment.state);
   const moved = await deps.store.transition(
     deployment.id,
-    PENDING_STATES,
-    'cancelled',
+    running ? RUNNING : PENDING_STATES,
+    running ? 'rolling_back' : 'cancelled',
     { actor: request.actor, reason },
-    { outcome: reason, finishedAt: new Date() },
+    running ? { outcome: reason } : { outcome: reason, finishedAt: new Date() },
   );
   if (!moved)
-    return refuse('not_cancellable', `${deployment.id} started before it could be cancelled.`);
+    return refused(
+      refuse(
+        'not_cancellable',
+        `${deployment.id} moved on before it could be cancelled; check its message.`,
+      ),
+    );
   emitTransition(deps, moved, deployment.state, request.actor, reason);
   return { ok: true, deployment: moved };
+}
+
+/** States in which the driver is working on the target. */
+const RUNNING: DeploymentState[] = ['running', 'verifying'];
+
+function verdictAudit(
+  request: { actor: string; channel: string | null; source: Deployment['source'] },
+  action: string,
+  deployment: Deployment | null,
+) {
+  return {
+    actor: request.actor,
+    source: request.source,
+    channel: request.channel,
+    action,
+    service: deployment?.service ?? null,
+    environment: deployment?.environment ?? null,
+    version: deployment?.version ?? null,
+    deploymentId: deployment?.id ?? null,
+    correlationId: deployment?.correlationId ?? null,
+  };
 }

@@ -4,6 +4,7 @@ import { isFinal } from '../core/deployment.js';
 import { parseDuration } from '../core/duration.js';
 import { cancelDeployment, recordVerdict } from './approvals.js';
 import type { EngineDeps } from './context.js';
+import { retryDeployment, rollBackDeployment } from './follow-ups.js';
 import { lockTarget, unlockTarget } from './locks.js';
 import { detailsOf, historyOf, statusOf } from './queries.js';
 import { requestDeployment } from './requests.js';
@@ -15,6 +16,7 @@ export type { EngineDeps, Refusal } from './context.js';
 export { describeDeployment } from './describe.js';
 export type { EngineEvent, EngineListener } from './events.js';
 export { createEventBus } from './events.js';
+export { type FollowUpCaller, retryKey, rollbackKey } from './follow-ups.js';
 export { describeLock } from './locks.js';
 export type { DeployRequest } from './requests.js';
 export type {
@@ -48,7 +50,14 @@ export function createEngine(deps: EngineDeps) {
       wakeAfter(await requestDeployment(deps, request)),
     verdict: async (request: Parameters<typeof recordVerdict>[1]) =>
       wakeAfter(await recordVerdict(deps, request)),
+    /** Cancels a deployment; one that is running stops and rolls back. */
     cancel: (request: Parameters<typeof cancelDeployment>[1]) => cancelDeployment(deps, request),
+    /** Rolls back a deployment that is live, to the version live before it. */
+    rollBack: async (request: Parameters<typeof rollBackDeployment>[1]) =>
+      wakeAfter(await rollBackDeployment(deps, request)),
+    /** Deploys a failed deployment's version again. */
+    retry: async (request: Parameters<typeof retryDeployment>[1]) =>
+      wakeAfter(await retryDeployment(deps, request)),
     /** A QA verdict on a build under review (seeds/001). */
     review: (request: Parameters<typeof reviewBuild>[1]) => reviewBuild(deps, request),
     /** An owner deploys a reviewed build to the next environment. */

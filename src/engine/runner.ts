@@ -34,6 +34,10 @@ type Handles = {
 
 interface Run {
   deps: EngineDeps;
+  /** Aborted when this process lets the deployment go (lease lost, shutdown). */
+  lease: AbortSignal;
+  /** Aborted when someone cancels the deployment while it runs. */
+  cancelled: AbortSignal;
   driver: DeployDriver<unknown>;
   ctx: DriverContext<unknown>;
   log: Logger;
@@ -55,6 +59,7 @@ export function runDeployment(
   deps: EngineDeps,
   claimed: Deployment,
   signal: AbortSignal,
+  cancelled: AbortSignal = new AbortController().signal,
 ): Promise<Deployment | null> {
   const parent = withDeployment(contextOfTraceParent(claimed.traceParent), claimed);
   const attributes = {
@@ -65,7 +70,7 @@ export function runDeployment(
     'slipway.resumed_from': claimed.state,
   };
   return inSpan('deployment.run', { parent, attributes }, async (span) => {
-    const final = await runClaimed(deps, claimed, signal);
+    const final = await runClaimed(deps, claimed, signal, cancelled);
     span.setAttribute('slipway.outcome', final?.state ?? 'handed_back');
     if (final?.state === 'failed' || final?.state === 'rolled_back')
       span.setStatus({ code: SpanStatusCode.ERROR, message: final.outcome ?? final.state });
@@ -77,9 +82,10 @@ async function runClaimed(
   deps: EngineDeps,
   claimed: Deployment,
   signal: AbortSignal,
+  cancelled: AbortSignal,
 ): Promise<Deployment | null> {
   const log = deps.log.child({ deployment: claimed.id, correlationId: claimed.correlationId });
-  const prepared = prepare(deps, claimed, signal, log);
+  const prepared = prepare(deps, claimed, { lease: signal, cancelled }, log);
   if (typeof prepared === 'string') return finish(deps, claimed, 'failed', prepared);
   try {
     let current = claimed;
@@ -108,7 +114,12 @@ async function runClaimed(
   }
 }
 
-function prepare(deps: EngineDeps, d: Deployment, signal: AbortSignal, log: Logger): Run | string {
+function prepare(
+  deps: EngineDeps,
+  d: Deployment,
+  signals: { lease: AbortSignal; cancelled: AbortSignal },
+  log: Logger,
+): Run | string {
   const binding = driverBinding(deps.config, d.service, d.environment);
   const environment = findEnvironment(deps.config, d.environment);
   const driver = deps.drivers.get(d.driver);
@@ -119,8 +130,15 @@ function prepare(deps: EngineDeps, d: Deployment, signal: AbortSignal, log: Logg
   if (!options.success)
     return `The ${d.driver} options for ${d.service} in ${d.environment} are invalid: ${options.error.message}`;
   const progress = throttledProgress(deps, d, log);
+  // Until a deployment is rolling back, a cancel stops what the driver is doing; the rollback
+  // itself runs to its end.
+  const signal =
+    d.state === 'rolling_back'
+      ? signals.lease
+      : AbortSignal.any([signals.lease, signals.cancelled]);
   return {
     deps,
+    ...signals,
     driver,
     log,
     verifyWindowMs: parseDuration(environment.verifyWindow) ?? 30_000,
@@ -160,7 +178,7 @@ async function runPhase(
     }
     outcome = await watch(run, handle);
   } catch (err) {
-    if (ctx.signal.aborted) return null;
+    if (ctx.signal.aborted) return stopped(run, d, handle);
     run.log.error({ err }, 'driver failed');
     outcome = {
       ok: false,
@@ -168,7 +186,7 @@ async function runPhase(
       changed: handles[phase] !== undefined,
     };
   }
-  if (ctx.signal.aborted) return null;
+  if (ctx.signal.aborted) return stopped(run, d, handle);
   if (outcome.ok) {
     const found = {
       ...(outcome.url ? { url: outcome.url } : {}),
@@ -214,7 +232,7 @@ async function verify(run: Run, d: Deployment): Promise<Deployment | null> {
   const pause = Math.max(200, Math.min(2_000, run.verifyWindowMs / 10));
   let last = 'no status yet';
   for (;;) {
-    if (ctx.signal.aborted) return null;
+    if (ctx.signal.aborted) return stopped(run, d, undefined);
     try {
       const status = await driverCall(run, 'status', async (span) => {
         const found = await statusOf(ctx);
@@ -243,6 +261,7 @@ async function verify(run: Run, d: Deployment): Promise<Deployment | null> {
     if (Date.now() >= deadline) break;
     await sleep(pause, ctx.signal);
   }
+  if (ctx.signal.aborted) return stopped(run, d, undefined);
   return fail(
     run,
     d,
@@ -250,6 +269,32 @@ async function verify(run: Run, d: Deployment): Promise<Deployment | null> {
     `not healthy within ${formatDuration(run.verifyWindowMs)}: ${last}`,
     true,
   );
+}
+
+/**
+ * The run's signal fired. Lost lease or shutdown: leave the deployment to whoever holds it
+ * next. Cancelled: whoever cancelled it has moved it to rolling_back already (written before
+ * anything is stopped); stop the driver's work, and go on with the rollback.
+ */
+async function stopped(
+  run: Run,
+  d: Deployment,
+  handle: DriverHandle | undefined,
+): Promise<Deployment | null> {
+  if (run.lease.aborted || !run.cancelled.aborted) return null;
+  run.ctx.signal = run.lease;
+  const cancel = run.driver.cancel?.bind(run.driver);
+  if (handle && cancel) {
+    try {
+      await cancel(run.ctx, handle);
+    } catch (err) {
+      run.log.warn({ err }, 'driver could not cancel; rolling back anyway');
+    }
+  }
+  const now = await run.deps.store.getDeployment(d.id);
+  if (now?.state !== 'rolling_back') return null;
+  run.log.info({ reason: now.outcome }, 'deployment cancelled while running; rolling back');
+  return now;
 }
 
 /** A failure rolls back when it may have changed the target and rolling back is possible. */

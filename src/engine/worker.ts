@@ -31,7 +31,10 @@ export interface Worker {
  * guarantees one active deployment per target.
  */
 export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
-  const running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  const running = new Map<
+    string,
+    { abort: AbortController; cancel: AbortController; done: Promise<void> }
+  >();
   let pollTimer: NodeJS.Timeout | null = null;
   let renewTimer: NodeJS.Timeout | null = null;
   let ticking: Promise<void> | null = null;
@@ -42,12 +45,13 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
 
   function launch(deployment: Deployment, resumed: boolean): void {
     const abort = new AbortController();
+    const cancel = new AbortController();
     if (resumed)
       log.info(
         { deployment: deployment.id, state: deployment.state },
         'resuming deployment left by a stopped process',
       );
-    const done = runDeployment(deps, deployment, abort.signal)
+    const done = runDeployment(deps, deployment, abort.signal, cancel.signal)
       .then(() => undefined)
       .catch((err: unknown) =>
         log.error({ err, deployment: deployment.id }, 'deployment run crashed'),
@@ -56,14 +60,37 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
         running.delete(deployment.id);
         wake();
       });
-    running.set(deployment.id, { abort, done });
+    running.set(deployment.id, { abort, cancel, done });
+  }
+
+  // A cancel is written to the store by whichever process received it. Here, it is heard at
+  // once; from another replica, at the next lease renewal (below).
+  let unsubscribe = () => {};
+  function listenForCancels(): void {
+    unsubscribe = deps.events.on((event) => {
+      if (event.type !== 'transition' || !isCancel(event.deployment, event.transition.actor))
+        return;
+      running.get(event.deployment.id)?.cancel.abort();
+    });
+  }
+
+  async function noticeCancels(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const run = running.get(id);
+      if (!run || run.cancel.signal.aborted) continue;
+      const d = await deps.store.getDeployment(id);
+      if (d && d.state === 'rolling_back' && d.outcome?.startsWith('cancelled by '))
+        run.cancel.abort();
+    }
   }
 
   async function tick(): Promise<void> {
     if (stopped || paused) return;
     try {
       for (const orphan of await deps.store.takeExpiredLeases(deps.processId, options.leaseMs)) {
-        if (!running.has(orphan.id)) launch(orphan, true);
+        if (running.has(orphan.id)) continue;
+        await recordTakeover(orphan);
+        launch(orphan, true);
       }
       while (!stopped && !paused && running.size < options.concurrency) {
         const claimed = await deps.store.claimNextQueued(deps.processId, options.leaseMs, {
@@ -77,6 +104,17 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     } catch (err) {
       log.error({ err }, 'could not look for work; will retry');
     }
+  }
+
+  /**
+   * A takeover is part of the deployment's story: the history shows which process went on
+   * with it, and that the one before stopped (crashed, or was stopped without handing back).
+   */
+  async function recordTakeover(orphan: Deployment): Promise<void> {
+    await deps.store.transition(orphan.id, [orphan.state], orphan.state, {
+      actor: 'slipway',
+      reason: `resumed by ${deps.processId}: the process running it stopped or handed it back`,
+    });
   }
 
   function wake(): void {
@@ -99,6 +137,7 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     if (ids.length === 0) return;
     try {
       const held = new Set(await deps.store.renewLeases(deps.processId, ids, options.leaseMs));
+      await noticeCancels([...held]);
       for (const id of ids) {
         if (held.has(id)) continue;
         // Another process took this deployment over (we were too slow to renew): stop
@@ -115,6 +154,7 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     start() {
       if (!stopped) return;
       stopped = false;
+      listenForCancels();
       pollTimer = setInterval(wake, options.pollMs);
       renewTimer = setInterval(() => void renew(), Math.max(100, Math.floor(options.leaseMs / 3)));
       wake();
@@ -125,6 +165,7 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     },
     async stop() {
       stopped = true;
+      unsubscribe();
       if (pollTimer) clearInterval(pollTimer);
       if (renewTimer) clearInterval(renewTimer);
       await ticking;
@@ -135,4 +176,9 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     },
     inFlight: () => [...running.keys()],
   };
+}
+
+/** A person's cancel of a running deployment: it moved to rolling_back, not by Slipway. */
+function isCancel(d: Deployment, actor: string): boolean {
+  return d.state === 'rolling_back' && actor !== 'slipway';
 }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { rollbackKey } from '../../chat/handler.js';
+import { rollbackKey } from '../../engine/follow-ups.js';
 import type { ChatClient } from '../../chat/types.js';
 import type { Config } from '../../config/schema.js';
 import type { Engine, EngineEvent } from '../../engine/index.js';
@@ -19,7 +19,7 @@ export interface AlertmanagerDeps {
   token: string | undefined;
   config: Config;
   store: Store;
-  engine: Pick<Engine, 'request' | 'events'>;
+  engine: Pick<Engine, 'request' | 'rollBack' | 'events'>;
   /** Null when Slack is off: groups are still recorded, and rolled back when configured. */
   chat: ChatClient | null;
   log: Logger;

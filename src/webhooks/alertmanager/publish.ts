@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { rollbackKey } from '../../chat/handler.js';
+import { rollbackKey } from '../../engine/follow-ups.js';
 import type { ChatClient, MessageRef, MessageView } from '../../chat/types.js';
 import type { Config } from '../../config/schema.js';
 import { NotFoundError, RetryableError } from '../../core/errors.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { rollbackKey } from '../../chat/handler.js';
 import type { Config } from '../../config/schema.js';
 import { RetryableError } from '../../core/errors.js';
+import { rollbackKey } from '../../engine/follow-ups.js';
 import type { Engine } from '../../engine/index.js';
 import type { AlertMessageRecord, Store } from '../../store/types.js';
 import { applyNotification, firing, firstStart, isResolved } from './group.js';
@@ -12,7 +12,7 @@ import { ALERT_ACTOR } from './view.js';
 export interface RecordDeps {
   config: Config;
   store: Store;
-  engine: Pick<Engine, 'request'>;
+  engine: Pick<Engine, 'rollBack'>;
   log: Logger;
   now: () => Date;
 }
@@ -75,41 +75,26 @@ export async function autoRollBack(
   if (state.autoRollback || isResolved(state)) return row;
   const d = await deps.store.getDeployment(row.deploymentId);
   if (!d) return row;
-  const live = await deps.store.lastSucceeded(d.service, d.environment);
   const names = [...new Set(firing(state).map((a) => a.labels.alertname ?? 'alert'))];
-  let outcome: GroupState['autoRollback'];
-  if (live?.id !== d.id) {
-    const now = live
-      ? `${live.version} is live there now`
-      : 'nothing Slipway deployed is live there';
-    outcome = {
-      deploymentId: null,
-      refused: `${d.service} in ${d.environment} has moved on: ${now}.`,
-    };
-  } else {
-    const r = await deps.engine.request({
-      actor: ALERT_ACTOR,
-      source: 'webhook',
-      channel: null,
-      kind: 'rollback',
-      service: d.service,
-      environment: d.environment,
-      version: d.previousVersion,
-      reason: `Alertmanager: ${names.join(', ')} firing after ${d.version} was deployed`,
-      idempotencyKey: rollbackKey(d.id),
-    });
-    outcome = r.ok
-      ? { deploymentId: r.deployment.id, refused: null }
-      : { deploymentId: null, refused: r.reason };
-    deps.log.info(
-      {
-        deployment: d.id,
-        rollback: r.ok ? r.deployment.id : null,
-        refused: r.ok ? null : r.reason,
-      },
-      'automatic rollback on an alert',
-    );
-  }
+  // The engine checks that d is still what is live and asks policy, as for a button click.
+  const r = await deps.engine.rollBack({
+    actor: ALERT_ACTOR,
+    source: 'webhook',
+    channel: null,
+    deploymentId: d.id,
+    reason: `Alertmanager: ${names.join(', ')} firing after ${d.version} was deployed`,
+  });
+  const outcome: GroupState['autoRollback'] = r.ok
+    ? { deploymentId: r.deployment.id, refused: null }
+    : { deploymentId: null, refused: r.reason };
+  deps.log.info(
+    {
+      deployment: d.id,
+      rollback: r.ok ? r.deployment.id : null,
+      refused: r.ok ? null : r.reason,
+    },
+    'automatic rollback on an alert',
+  );
   return saveOutcome(row, outcome, deps);
 }
 
