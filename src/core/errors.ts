@@ -38,6 +38,10 @@ export class UnauthorizedError extends SlipwayError {
   override readonly code = 'unauthorized';
   override readonly status = 401;
 }
+export class PayloadTooLargeError extends SlipwayError {
+  override readonly code = 'too_large';
+  override readonly status = 413;
+}
 export class RetryableError extends SlipwayError {
   override readonly code = 'retryable';
   override readonly status = 503;

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ValidationError } from '../core/errors.js';
 import type { WebhookName } from '../observability/metrics.js';
+import { answerBeforeBody, bodyStillArriving } from './body.js';
 
 export type Handler = (
   req: IncomingMessage,
@@ -56,7 +58,7 @@ export function createRouter(): Router {
         }
         const params: Record<string, string> = {};
         route.names.forEach((name, i) => {
-          params[name] = decodeURIComponent(m[i + 1] ?? '');
+          params[name] = decodeSegment(m[i + 1] ?? '');
         });
         return { route, params };
       }
@@ -65,41 +67,31 @@ export function createRouter(): Router {
   };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+/** A path segment as sent, %-escapes decoded; a malformed escape is the client's mistake (400). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ValidationError(
+      `The path segment "${segment}" has a malformed %-escape: escape each byte as % and two hex digits, in UTF-8.`,
+    );
+  }
 }
 
 /**
- * Reads a request body up to `limit` bytes; larger bodies are refused, not truncated (the
- * request is destroyed: nothing more of it is read). Listens for events rather than iterating
- * the stream: an async iterator per request was a measurable share of a slash command's cost.
+ * Answers with JSON. When the request's body is still arriving (refused before it was read, or
+ * over its limit), the connection is drained and closed after the answer (body.ts).
  */
-export function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
-  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const settle = (err: Error | null) => {
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      if (err) reject(err);
-      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      settle(
-        Object.assign(new Error(`request body is larger than ${limit} bytes`), { status: 413 }),
-      );
-      req.destroy();
-    };
-    const onEnd = () => settle(null);
-    const onError = (err: Error) => settle(err);
-    const onClose = () => settle(new Error('the request closed before its body ended'));
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-  });
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  const headers = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  };
+  if (bodyStillArriving(res.req)) {
+    answerBeforeBody(res, status, headers, text);
+    return;
+  }
+  res.writeHead(status, headers);
+  res.end(text);
 }

@@ -8,6 +8,7 @@ import {
 } from '../../test/support/engine-harness.js';
 import { createApp } from '../app.js';
 import { createLogger } from '../core/logger.js';
+import { sleep } from '../core/sleep.js';
 import { newDeployment, timeline } from '../store/test-support/fixtures.js';
 import { newRefusal } from '../store/test-support/refusal-cases.js';
 
@@ -186,6 +187,8 @@ describe('http server', () => {
       expect(before.status).toBe(503);
       expect(JSON.stringify(before.body.checks)).toContain('slipway db migrate');
       await app.store.migrate();
+      // Readiness is looked up at most once a second (readiness.ts).
+      await sleep(1_100);
       expect((await get(port, '/readyz')).status).toBe(200);
     } finally {
       await app.stop();

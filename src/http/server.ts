@@ -1,11 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { toSlipwayError } from '../core/errors.js';
+import { toSlipwayError, ValidationError } from '../core/errors.js';
 import type { Engine } from '../engine/index.js';
 import type { AppMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/types.js';
+import { apiRefusal } from './api-access.js';
+import { createReadiness } from './readiness.js';
 import { createRouter, type Route, sendJson } from './router.js';
 import { DeploymentsQuery, RefusalsQuery } from './schema.js';
 
@@ -13,7 +14,7 @@ export interface HttpDeps {
   engine: Engine;
   store: Store;
   log: Logger;
-  /** When set, `/api/*` requires `Authorization: Bearer <token>`. */
+  /** When set, `/api/*` requires `Authorization: Bearer <token>`; unset, it answers loopback only. */
   apiToken?: string | undefined;
   /** Routes other adapters add (Slack, webhooks). */
   routes?: Route[];
@@ -34,6 +35,9 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   const router = createRouter();
   let draining = false;
   const log = deps.log.child({ component: 'http' });
+  const readiness = createReadiness({ store: deps.store, log });
+  if (!deps.apiToken)
+    log.warn('SLIPWAY_API_TOKEN is not set: /api answers only clients on this machine (loopback)');
 
   router.add({
     method: 'GET',
@@ -44,20 +48,9 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     method: 'GET',
     path: '/readyz',
     handler: async (_req, res) => {
-      const checks: Record<string, string> = {};
-      let ready = !draining;
-      checks.shutdown = draining ? 'draining' : 'ok';
-      try {
-        await deps.store.ping();
-        checks.store = 'ok';
-        const pending = await deps.store.pendingMigrations();
-        checks.migrations =
-          pending.length === 0 ? 'ok' : `pending: ${pending.join(', ')} (run slipway db migrate)`;
-        ready &&= pending.length === 0;
-      } catch (err) {
-        ready = false;
-        checks.store = `unreachable: ${toSlipwayError(err).message}`;
-      }
+      const store = await readiness.check();
+      const ready = !draining && store.ready;
+      const checks = { shutdown: draining ? 'draining' : 'ok', ...store.checks };
       sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
     },
   });
@@ -125,7 +118,14 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   for (const route of deps.routes ?? []) router.add(route);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://slipway.local');
+    const url = parseUrl(req.url);
+    // Before the path is decoded, so that no answer about it reaches a caller without access.
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+      const refusal = apiRefusal(req, deps.apiToken);
+      if (refusal) {
+        return sendJson(res, refusal.status, { error: refusal.error, message: refusal.message });
+      }
+    }
     const found = router.match(req.method ?? 'GET', url.pathname);
     if (!found)
       return sendJson(res, 404, { error: 'not_found', message: `Nothing at ${url.pathname}.` });
@@ -139,12 +139,6 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     const hook = found.route.hook;
     // On finish, so that answers from the error handler below are counted too.
     if (hook && metrics) res.once('finish', () => metrics.webhook(hook, res.statusCode));
-    if (url.pathname.startsWith('/api/') && deps.apiToken && !bearerMatches(req, deps.apiToken)) {
-      return sendJson(res, 401, {
-        error: 'unauthorized',
-        message: 'Send Authorization: Bearer <SLIPWAY_API_TOKEN>.',
-      });
-    }
     await found.route.handler(req, res, found.params, url);
   }
 
@@ -153,6 +147,8 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       const error = toSlipwayError(err);
       const status = (err as { status?: number }).status ?? error.status;
       if (status >= 500) log.error({ err, path: req.url }, 'request failed');
+      // The client's mistake, not the server's: no stack, and not above debug.
+      else log.debug({ path: req.url, status, error: error.code }, 'request refused');
       if (!res.headersSent)
         sendJson(res, status, {
           error: error.code,
@@ -217,9 +213,11 @@ function nextPage<T>(page: T[], limit: number, timeOf: (item: T) => Date): strin
     : null;
 }
 
-function bearerMatches(req: IncomingMessage, token: string): boolean {
-  const header = req.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** The request target as a URL; Node's parser lets through targets that URL cannot read. */
+function parseUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://slipway.local');
+  } catch {
+    throw new ValidationError('The request target is not a path Slipway can read.');
+  }
 }

@@ -39,6 +39,13 @@ export function createKyselyStore(ctx: StoreContext): Store {
     ping: async () => {
       await sql`select 1`.execute(ctx.db);
     },
+    // SQLite's transactions begin IMMEDIATE, which takes the write lock (and fails on a
+    // read-only file); Postgres refuses an UPDATE in a read-only transaction or without the
+    // privilege when the statement starts, even one that matches no row.
+    probeWrite: () =>
+      ctx.db.transaction().execute(async (trx) => {
+        await sql`update deployments set id = id where 1 = 0`.execute(trx);
+      }),
     // Closing twice is harmless (shutdown paths often overlap); pg's pool throws otherwise.
     close: () => {
       closing ??= ctx.db.destroy();

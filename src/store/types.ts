@@ -167,6 +167,11 @@ export interface Store {
   pendingMigrations(): Promise<string[]>;
   /** Cheap round trip to the database; throws when unreachable. */
   ping(): Promise<void>;
+  /**
+   * Begins a write and changes nothing; throws when the store cannot write (a read-only SQLite
+   * file, a Postgres standby or read-only default, a role without the privilege). For /readyz.
+   */
+  probeWrite(): Promise<void>;
   close(): Promise<void>;
 
   /**

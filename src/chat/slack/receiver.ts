@@ -1,16 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import { readBody } from '../../http/body.js';
 import type { Route } from '../../http/router.js';
-import { readBody, sendJson } from '../../http/router.js';
+import { sendJson } from '../../http/router.js';
 import { type AdmitOptions, admitEvent } from './ack-answer.js';
 import { normalizeSlack } from './normalize.js';
-import { verifySlackSignature } from './verify.js';
+import { checkSignatureHeaders, verifySlackSignature } from './verify.js';
 
 export interface SlackHttpOptions extends AdmitOptions {
   signingSecret: string;
   slashCommand?: string;
   now?: () => number;
 }
+
+/** Slack's payloads are a few KiB; a view submission with many inputs stays well under this. */
+const BODY_LIMIT = 1024 * 1024;
+
+const PATH = '/slack/events';
 
 /**
  * `POST /slack/events`: commands, interactivity and events in one endpoint, as Slack's SDKs
@@ -24,10 +30,21 @@ export function slackEventsRoute(options: SlackHttpOptions): Route {
   const log = options.log.child({ component: 'slack-http' });
   return {
     method: 'POST',
-    path: '/slack/events',
+    path: PATH,
     hook: 'slack',
     async handler(req, res) {
-      const raw = (await readBody(req, 1024 * 1024)).toString('utf8');
+      // The signature covers the body, so only its headers can be judged before reading it.
+      const early = checkSignatureHeaders({
+        signature: header(req, 'x-slack-signature'),
+        timestamp: header(req, 'x-slack-request-timestamp'),
+        nowMs: options.now?.() ?? Date.now(),
+      });
+      if (early) {
+        log.warn({ problem: early }, 'refused a Slack request that failed verification');
+        sendJson(res, 401, { error: 'invalid_request', message: early });
+        return;
+      }
+      const raw = (await readBody(req, BODY_LIMIT)).toString('utf8');
       const problem = verify(req, raw, options);
       if (problem) {
         log.warn({ problem }, 'refused a Slack request that failed verification');
@@ -61,6 +78,25 @@ export function slackEventsRoute(options: SlackHttpOptions): Route {
             req.headers['x-slack-retry-num'],
           );
       }
+    },
+  };
+}
+
+/**
+ * `POST /slack/events` while Slipway has no signing secret (Slack off, or Socket Mode only):
+ * mounted anyway, so that a Slack app pointed here learns what to set instead of a 404.
+ */
+export function slackEventsUnconfigured(): Route {
+  return {
+    method: 'POST',
+    path: PATH,
+    hook: 'slack',
+    handler(_req, res) {
+      sendJson(res, 503, {
+        error: 'not_configured',
+        message:
+          "Slipway takes no Slack requests over HTTP: set SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN) from your Slack app's Basic Information page.",
+      });
     },
   };
 }

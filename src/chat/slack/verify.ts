@@ -21,12 +21,9 @@ export function verifySlackSignature(input: {
   timestamp: string | undefined;
   nowMs: number;
 }): string | null {
-  const { signature, timestamp } = input;
-  if (!signature || !timestamp) return 'Missing X-Slack-Signature or X-Slack-Request-Timestamp.';
-  if (!/^\d{1,12}$/.test(timestamp)) return 'X-Slack-Request-Timestamp is not a number of seconds.';
-  if (Math.abs(Math.floor(input.nowMs / 1000) - Number(timestamp)) > MAX_SKEW_SECONDS)
-    return 'X-Slack-Request-Timestamp is more than 5 minutes from now: the request is stale (or a clock is wrong).';
-  if (!signature.startsWith('v0=')) return 'Unknown signature version: only v0 is accepted.';
+  const problem = checkSignatureHeaders(input);
+  if (problem) return problem;
+  const { signature, timestamp } = input as { signature: string; timestamp: string };
   const given = Buffer.from(signature.slice(3), 'hex');
   const expected = createHmac('sha256', input.signingSecret)
     .update(`v0:${timestamp}:${input.body}`)
@@ -34,5 +31,25 @@ export function verifySlackSignature(input: {
   // A malformed hex string decodes short; lengths are not secret, contents are.
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     return 'Signature mismatch: the request was not signed with this app’s signing secret.';
+  return null;
+}
+
+/**
+ * What the headers alone can refuse, before the body is read: both present, the timestamp
+ * fresh, the signature `v0=` and 64 hex digits. A request that fails here costs no memory.
+ */
+export function checkSignatureHeaders(input: {
+  signature: string | undefined;
+  timestamp: string | undefined;
+  nowMs: number;
+}): string | null {
+  const { signature, timestamp } = input;
+  if (!signature || !timestamp) return 'Missing X-Slack-Signature or X-Slack-Request-Timestamp.';
+  if (!/^\d{1,12}$/.test(timestamp)) return 'X-Slack-Request-Timestamp is not a number of seconds.';
+  if (Math.abs(Math.floor(input.nowMs / 1000) - Number(timestamp)) > MAX_SKEW_SECONDS)
+    return 'X-Slack-Request-Timestamp is more than 5 minutes from now: the request is stale (or a clock is wrong).';
+  if (!signature.startsWith('v0=')) return 'Unknown signature version: only v0 is accepted.';
+  if (!/^v0=[0-9a-f]{64}$/i.test(signature))
+    return 'X-Slack-Signature must be v0= followed by 64 hex digits.';
   return null;
 }

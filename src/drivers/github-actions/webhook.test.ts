@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sendJson } from '../../http/router.js';
 import type { DeployDriver } from '../types.js';
 import { workflowRunReceiver } from './index.js';
 import type { WorkflowRunEvent } from './schema.js';
@@ -59,7 +60,11 @@ describe('POST /hooks/github', () => {
       log: pino({ level: 'silent' }),
     });
     server = createServer((req, res) => {
-      void route.handler(req, res, {}, new URL(req.url ?? '/', 'http://x'));
+      // As the server answers a route's error (server.ts): a refused body is a 413.
+      Promise.resolve(route.handler(req, res, {}, new URL(req.url ?? '/', 'http://x'))).catch(
+        (err: { status?: number; message: string }) =>
+          sendJson(res, err.status ?? 500, { message: err.message }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/github`;
@@ -108,13 +113,33 @@ describe('POST /hooks/github', () => {
     expect(received).toEqual([]);
   });
 
-  it('refuses everything while no secret is configured', async () => {
+  it('refuses everything with 503 while no secret is configured, reading no body', async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await start(undefined);
     const answer = await deliver(JSON.stringify(event));
-    expect(answer.status).toBe(401);
+    expect(answer.status).toBe(503);
     expect(((await answer.json()) as { message: string }).message).toMatch(/GITHUB_WEBHOOK_SECRET/);
+    // Answered from the headers alone: the client is still sending when the answer comes.
+    expect(await answerWhileSending(url, { 'x-github-event': 'workflow_run' })).toBe(503);
     expect(received).toEqual([]);
+  });
+
+  it('refuses an unsigned or malformed signature before reading the body', async () => {
+    expect(await answerWhileSending(url, { 'x-github-event': 'workflow_run' })).toBe(401);
+    const short = { 'x-github-event': 'workflow_run', 'x-hub-signature-256': 'sha256=abc' };
+    expect(await answerWhileSending(url, short)).toBe(401);
+    // An event Slipway ignores is acknowledged from the headers too.
+    const push = { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` };
+    expect(await answerWhileSending(url, push)).toBe(202);
+  });
+
+  it('refuses a signed-looking body over 1 MiB with 413', async () => {
+    const big = JSON.stringify({ ...event, padding: 'x'.repeat(1024 * 1024) });
+    const answer = await deliver(big);
+    expect(answer.status).toBe(413);
+    expect(((await answer.json()) as { message: string }).message).toBe(
+      'The body is larger than 1 MiB, the most POST /hooks/github accepts.',
+    );
   });
 
   it('answers ping, acknowledges other events, and refuses a malformed workflow_run', async () => {
@@ -138,6 +163,27 @@ describe('POST /hooks/github', () => {
     expect(received).toHaveLength(1);
   });
 });
+
+/**
+ * Sends headers and the first bytes of a body declared as 24 MB, then waits: only a route that
+ * answers before reading the body answers at all.
+ */
+function answerWhileSending(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': 24 << 20 },
+    });
+    const timer = setTimeout(() => reject(new Error('no answer before the body')), 2_000);
+    req.on('response', (res) => {
+      clearTimeout(timer);
+      resolve(res.statusCode ?? 0);
+      req.destroy();
+    });
+    req.on('error', () => undefined);
+    req.write(Buffer.alloc(1024));
+  });
+}
 
 describe('workflowRunReceiver', () => {
   it('delivers to the github-actions driver among the drivers, and to nothing without one', () => {

@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { type Route, readBody, sendJson } from '../../http/router.js';
+import { readBody } from '../../http/body.js';
+import { type Route, sendJson } from '../../http/router.js';
 import { WorkflowRunEvent } from './schema.js';
 
 export interface GitHubWebhookDeps {
@@ -14,15 +15,23 @@ export interface GitHubWebhookDeps {
   dedupeSize?: number;
 }
 
-// "Payloads are capped at 25 MB" (docs.github.com/webhooks/webhook-events-and-payloads).
-const MAX_BODY = 25 * 1024 * 1024;
+// GitHub caps payloads at 25 MB (docs.github.com/webhooks/webhook-events-and-payloads), for
+// pushes of many commits. A workflow_run delivery carries one run and its repository, tens of
+// KiB; reading 25 MB for any caller with a plausible header let 40 requests take 900 MB.
+const MAX_BODY = 1024 * 1024;
+
+/** The events Slipway reads; others are acknowledged without reading their bodies. */
+const READ_EVENTS = new Set(['workflow_run', 'ping']);
 
 /**
  * `POST /hooks/github`: GitHub's webhooks. Verifies `X-Hub-Signature-256` (`sha256=` and the hex
  * HMAC-SHA256 of the raw body under the webhook's secret, compared in constant time:
  * docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries), answers `ping`, drops a
  * `X-GitHub-Delivery` already seen (a redelivery), and hands `workflow_run` events on. Other
- * events are acknowledged and ignored, so a webhook subscribed to more does not show failures.
+ * events are acknowledged and ignored, so a webhook subscribed to more does not show failures;
+ * their bodies are not read, since nothing in them is acted on. Everything that the headers
+ * can refuse (no secret configured: 503; no well-formed signature: 401) is refused before the
+ * body is read.
  */
 export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
   const log = deps.log.child({ component: 'github-webhook' });
@@ -32,33 +41,43 @@ export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
     path: '/hooks/github',
     hook: 'github',
     async handler(req, res) {
-      const raw = await readBody(req, MAX_BODY);
       const event = header(req, 'x-github-event');
       const delivery = header(req, 'x-github-delivery');
       if (!deps.secret) {
         log.warn({ event, delivery }, 'refused a GitHub delivery: no webhook secret is set');
-        sendJson(res, 401, {
+        sendJson(res, 503, {
           error: 'not_configured',
           message:
             "Slipway has no GITHUB_WEBHOOK_SECRET, so it cannot verify GitHub's deliveries: set it to the webhook's secret.",
         });
         return;
       }
-      if (!signatureMatches(deps.secret, raw, header(req, 'x-hub-signature-256'))) {
+      const signature = header(req, 'x-hub-signature-256');
+      if (!SIGNATURE_FORMAT.test(signature ?? '')) {
+        log.warn({ event, delivery }, 'refused an unsigned GitHub delivery');
+        sendJson(res, 401, {
+          error: 'invalid_signature',
+          message:
+            'X-Hub-Signature-256 is missing or is not sha256= and 64 hex digits: give the webhook a secret equal to GITHUB_WEBHOOK_SECRET.',
+        });
+        return;
+      }
+      if (!READ_EVENTS.has(event ?? '')) {
+        sendJson(res, 202, { message: `ignored: Slipway acts on workflow_run, not ${event}.` });
+        return;
+      }
+      const raw = await readBody(req, MAX_BODY);
+      if (!signatureMatches(deps.secret, raw, signature)) {
         log.warn({ event, delivery }, 'refused a GitHub delivery that failed verification');
         sendJson(res, 401, {
           error: 'invalid_signature',
           message:
-            "X-Hub-Signature-256 is missing or does not match: the webhook's secret must equal GITHUB_WEBHOOK_SECRET.",
+            "X-Hub-Signature-256 does not match the body: the webhook's secret must equal GITHUB_WEBHOOK_SECRET.",
         });
         return;
       }
       if (event === 'ping') {
         sendJson(res, 200, { message: 'pong' });
-        return;
-      }
-      if (event !== 'workflow_run') {
-        sendJson(res, 202, { message: `ignored: Slipway acts on workflow_run, not ${event}` });
         return;
       }
       const parsed = WorkflowRunEvent.safeParse(parseJson(req, raw));
@@ -84,6 +103,8 @@ export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
     },
   };
 }
+
+const SIGNATURE_FORMAT = /^sha256=[0-9a-f]{64}$/;
 
 /** `sha256=<hex>` as GitHub computes it; false for anything else, in constant time for the digest. */
 export function signatureMatches(secret: string, body: Buffer, given: string | undefined): boolean {

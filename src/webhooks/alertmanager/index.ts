@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { rollbackKey } from '../../engine/follow-ups.js';
 import type { ChatClient } from '../../chat/types.js';
 import type { Config } from '../../config/schema.js';
+import { rollbackKey } from '../../engine/follow-ups.js';
 import type { Engine, EngineEvent } from '../../engine/index.js';
-import { type Route, readBody, sendJson } from '../../http/router.js';
+import { readBody } from '../../http/body.js';
+import { type Route, sendJson } from '../../http/router.js';
 import type { Store } from '../../store/types.js';
 import { groupIdOf } from './group.js';
 import { createPublisher, type Published } from './publish.js';

@@ -81,7 +81,11 @@ describe('POST /hooks/build: refusals', () => {
     const res = await fetch(s.url, {
       method: 'POST',
       body: stream,
-      headers: { 'content-type': 'application/json', 'x-slipway-signature': 'sha256=00' },
+      // Well-formed, so that only the body's size can refuse it before the body is read.
+      headers: {
+        'content-type': 'application/json',
+        'x-slipway-signature': `sha256=${'0'.repeat(64)}`,
+      },
       duplex: 'half',
     } as RequestInit);
     expect(res.status).toBe(413);

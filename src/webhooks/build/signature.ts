@@ -15,6 +15,23 @@ export function signBody(body: string | Buffer, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/**
+ * What the headers alone decide, before the body is read: a bearer token is checked in full, a
+ * signature for its form (its HMAC needs the body: `authenticate`). Null when the request may be
+ * read; otherwise why not.
+ */
+export function checkCredentialHeaders(
+  headers: IncomingHttpHeaders,
+  secret: string,
+): string | null {
+  const signature = headers[SIGNATURE_HEADER];
+  if (signature !== undefined)
+    return SIGNATURE_FORMAT.test(String(signature).trim()) ? null : MALFORMED;
+  const authorization = headers.authorization;
+  if (authorization !== undefined) return checkBearer(authorization, secret);
+  return UNSIGNED;
+}
+
 /** Null when the request carries a valid signature or bearer token; otherwise why not. */
 export function authenticate(
   headers: IncomingHttpHeaders,
@@ -25,17 +42,21 @@ export function authenticate(
   if (signature !== undefined) return checkSignature(String(signature), body, secret);
   const authorization = headers.authorization;
   if (authorization !== undefined) return checkBearer(authorization, secret);
-  return (
-    'The request is not signed: send X-Slipway-Signature: sha256=<hex HMAC-SHA256 of the body keyed by ' +
-    'SLIPWAY_WEBHOOK_SECRET>, or Authorization: Bearer <SLIPWAY_WEBHOOK_SECRET>.'
-  );
+  return UNSIGNED;
 }
 
+const SIGNATURE_FORMAT = /^sha256=([0-9a-fA-F]{64})$/;
+
+const UNSIGNED =
+  'The request is not signed: send X-Slipway-Signature: sha256=<hex HMAC-SHA256 of the body keyed by ' +
+  'SLIPWAY_WEBHOOK_SECRET>, or Authorization: Bearer <SLIPWAY_WEBHOOK_SECRET>.';
+
+const MALFORMED =
+  'X-Slipway-Signature must be "sha256=" followed by 64 hex digits (the HMAC-SHA256 of the body).';
+
 function checkSignature(value: string, body: Buffer, secret: string): string | null {
-  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(value.trim());
-  if (!match?.[1]) {
-    return 'X-Slipway-Signature must be "sha256=" followed by 64 hex digits (the HMAC-SHA256 of the body).';
-  }
+  const match = SIGNATURE_FORMAT.exec(value.trim());
+  if (!match?.[1]) return MALFORMED;
   const given = Buffer.from(match[1], 'hex');
   const expected = createHmac('sha256', secret).update(body).digest();
   if (timingSafeEqual(given, expected)) return null;
