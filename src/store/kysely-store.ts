@@ -39,9 +39,9 @@ export function createKyselyStore(ctx: StoreContext): Store {
     ping: async () => {
       await sql`select 1`.execute(ctx.db);
     },
-    // SQLite's transactions begin IMMEDIATE, which takes the write lock (and fails on a
-    // read-only file); Postgres refuses an UPDATE in a read-only transaction or without the
-    // privilege when the statement starts, even one that matches no row.
+    // An UPDATE that matches no row changes nothing, yet both databases refuse it when they
+    // cannot write: SQLite on a read-only file (where BEGIN IMMEDIATE still succeeds in WAL
+    // mode), Postgres in a read-only transaction or without the privilege.
     probeWrite: () =>
       ctx.db.transaction().execute(async (trx) => {
         await sql`update deployments set id = id where 1 = 0`.execute(trx);

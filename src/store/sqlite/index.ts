@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely } from 'kysely';
@@ -56,9 +56,25 @@ function openExplained(path: string, busyTimeoutMs: number): Sqlite.Database {
   }
 }
 
+/**
+ * The database holds who asked for what and why, and Slack trigger ids: a file Slipway creates
+ * is for its own user only (0600), and so are the -wal and -shm SQLite creates beside it, which
+ * take the database file's permissions. So is a directory Slipway creates for it (0700); an
+ * existing file or directory is left as it is.
+ */
+function createPrivately(path: string): void {
+  const file = resolve(path);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 function openDatabase(path: string, busyTimeoutMs: number): Sqlite.Database {
   const memory = path === ':memory:';
-  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (!memory) createPrivately(path);
   // SQLite's own busy wait is used only while opening, which is synchronous anyway.
   const database = new Sqlite(path, { timeout: busyTimeoutMs });
   // WAL lets readers run while one process writes; it is a property of the file.
