@@ -9,27 +9,36 @@ export interface ServerProcess {
   output: () => string;
 }
 
-/** Starts `slipway serve` from source in a child process and waits until it listens. */
+/**
+ * Starts `slipway serve` from source in a child process and waits until it listens. `launcher`
+ * is a command that runs node, with its arguments first (setpriv, to take from root the
+ * capability to write through file modes).
+ */
 export async function startServer(
   env: NodeJS.ProcessEnv,
   timeoutMs = 20_000,
+  launcher: string[] = [],
 ): Promise<ServerProcess> {
-  const child = spawn(
+  const [command, ...args] = [
+    ...launcher,
     process.execPath,
-    ['--import', 'tsx', resolve(ROOT, 'src/cli/index.ts'), 'serve'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: '0',
-        SLIPWAY_LOG_LEVEL: 'info',
-        // Tests stop servers at once unless they test the drain.
-        SLIPWAY_SHUTDOWN_DELAY: '0',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    '--import',
+    'tsx',
+    resolve(ROOT, 'src/cli/index.ts'),
+    'serve',
+  ] as [string, ...string[]];
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      SLIPWAY_LOG_LEVEL: 'info',
+      // Tests stop servers at once unless they test the drain.
+      SLIPWAY_SHUTDOWN_DELAY: '0',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += String(chunk);
