@@ -57,7 +57,10 @@ export async function rollBackDeployment(
   });
 }
 
-/** "Retry" on a failed deployment: the same version again, decided as a deploy. */
+/**
+ * "Retry" on a failed deployment: the same version again. Decided as a deploy: whatever was
+ * live has been restored meanwhile, so this changes the target like any deploy.
+ */
 export async function retryDeployment(
   deps: EngineDeps,
   caller: FollowUpCaller & { deploymentId: string },
@@ -75,7 +78,8 @@ export async function retryDeployment(
   }
   return requestDeployment(deps, {
     ...request(caller, d),
-    kind: 'deploy',
+    // A failed rollback is tried again as a rollback, to the same version.
+    kind: d.kind,
     version: d.version,
     ref: d.ref,
     retryOf: d.id,

@@ -36,12 +36,13 @@ const EXPECTED: Record<
     actions: ['approve', 'reject', 'cancel'],
   },
   queued: { title: 'web 1.4.2 → staging: queued', tone: 'waiting', actions: ['cancel'] },
-  running: { title: 'web 1.4.2 → staging: deploying', tone: 'progress', actions: [] },
-  verifying: { title: 'web 1.4.2 → staging: verifying', tone: 'progress', actions: [] },
+  // Cancel stops the driver and rolls back, so it asks first.
+  running: { title: 'web 1.4.2 → staging: deploying', tone: 'progress', actions: ['cancel'] },
+  verifying: { title: 'web 1.4.2 → staging: verifying', tone: 'progress', actions: ['cancel'] },
   succeeded: { title: 'web 1.4.2 → staging: deployed', tone: 'success', actions: ['rollback'] },
-  failed: { title: 'web 1.4.2 → staging: failed', tone: 'failure', actions: [] },
+  failed: { title: 'web 1.4.2 → staging: failed', tone: 'failure', actions: ['retry'] },
   rolling_back: { title: 'web 1.4.2 → staging: rolling back', tone: 'progress', actions: [] },
-  rolled_back: { title: 'web 1.4.2 → staging: rolled back', tone: 'warning', actions: [] },
+  rolled_back: { title: 'web 1.4.2 → staging: rolled back', tone: 'warning', actions: ['retry'] },
   cancelled: { title: 'web 1.4.2 → staging: cancelled', tone: 'neutral', actions: [] },
   superseded: { title: 'web 1.4.2 → staging: superseded', tone: 'neutral', actions: [] },
 };

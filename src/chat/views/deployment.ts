@@ -177,13 +177,39 @@ function actionsOf(d: Deployment): ViewAction[] {
     case 'requested':
     case 'queued':
       return [cancel];
+    case 'running':
+    case 'verifying':
+      // A running rollback is not stopped halfway (the engine refuses it), so no button.
+      return d.kind === 'rollback' ? [] : [stopAction(d)];
     case 'succeeded': {
       const rollback = rollbackAction(d);
       return rollback ? [rollback] : [];
     }
+    case 'failed':
+    case 'rolled_back':
+      return [{ id: 'retry', label: 'Retry', value: d.id }];
     default:
       return [];
   }
+}
+
+/** Cancel while the driver works: it stops and rolls back, so the button asks first. */
+function stopAction(d: Deployment): ViewAction {
+  const back = d.previousVersion
+    ? `rolls ${d.environment} back to ${d.previousVersion}`
+    : `rolls ${d.environment} back`;
+  return {
+    id: 'cancel',
+    label: 'Cancel',
+    value: d.id,
+    style: 'danger',
+    confirm: {
+      title: `Cancel ${d.service} ${d.version}?`,
+      text: `This stops the deployment to ${d.environment} and ${back}.`,
+      confirm: 'Stop and roll back',
+      deny: 'Let it finish',
+    },
+  };
 }
 
 /**
