@@ -16,7 +16,7 @@ import { runOperatorCommand, runVerdict } from './operator.js';
 const USAGE = `Usage: slipway <command> [options]
 
 Server
-  serve                       start the server (PORT, SLIPWAY_DATABASE_URL, Slack and webhook secrets from the environment)
+  serve [--host <addr>]       start the server (PORT, SLIPWAY_DATABASE_URL, Slack and webhook secrets from the environment)
   dev [--socket]              start Slipway against a local Slack with a web page to try it (no workspace needed)
   config check                validate slipway.yaml and report every problem with its line and a fix
   config schema               print the JSON Schema of slipway.yaml, for editors
@@ -33,15 +33,19 @@ Operator commands (the chat grammar, as the configured operator identity; for wh
   history <service> [--in <env>] [<n>]
   history --all [<service>] [--in <env>] [<n>]   the audit trail: deployments and refused requests
   approve <deployment-id> [--reason <text>]     reject <deployment-id> [--reason <text>]
-  cancel <deployment-id> [--reason <text>]
+  cancel <deployment-id> [--reason <text>]      a running one stops and rolls back
+  retry <deployment-id> [--reason <text>]       deploy a failed deployment's version again
 
 Common options
   --config, -c <file>   slipway.yaml to use (default: $SLIPWAY_CONFIG or ./slipway.yaml)
   --json                machine-readable output
 `;
 
+/** Every IPv4 interface, as before --host existed: a container's port is reached from outside it. */
+const DEFAULT_HOST = '0.0.0.0';
+
 const OPERATOR_VERBS = new Set(['deploy', 'rollback', 'lock', 'unlock', 'status', 'history']);
-const VERDICT_VERBS = new Set(['approve', 'reject', 'cancel']);
+const VERDICT_VERBS = new Set(['approve', 'reject', 'cancel', 'retry']);
 
 /** Runs the CLI; returns the exit code (0 ok, 1 refused or failed, 2 usage). */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -63,7 +67,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return await runOperatorCommand(verb.slice(0, -1), [...rest, '--force'], env);
     }
     if (VERDICT_VERBS.has(verb))
-      return await runVerdict(verb as 'approve' | 'reject' | 'cancel', rest, env);
+      return await runVerdict(verb as 'approve' | 'reject' | 'cancel' | 'retry', rest, env);
     process.stderr.write(`Unknown command "${verb}".\n\n${USAGE}`);
     return 2;
   } catch (err) {
@@ -75,11 +79,32 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
+const SERVE_USAGE = `Usage: slipway serve [options]
+
+Starts the server: Slack, webhooks, /metrics, /healthz, /readyz and /api on one port.
+
+Options
+  --host <addr>         address to listen on (default ${DEFAULT_HOST}: every IPv4 interface;
+                        127.0.0.1 for this machine only, :: for IPv6 too)
+  --port, -p <port>     port to listen on (default: $PORT, or 3000)
+  --config, -c <file>   slipway.yaml to use (default: $SLIPWAY_CONFIG or ./slipway.yaml)
+  --help, -h            this text
+`;
+
 async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
+  if (values.help) {
+    process.stdout.write(SERVE_USAGE);
+    return 0;
+  }
   const settings = readSettings({
     ...env,
     ...(values.config ? { SLIPWAY_CONFIG: values.config } : {}),
@@ -91,10 +116,12 @@ async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // OTEL_* variables (README.md, "Observability"); app.stop() flushes the spans.
   const tracing = startTracing(env, { log });
   const app = await createApp({ config, settings, log, env, server: true, tracing });
-  const port = await app.http.listen(settings.port);
+  const host = values.host ?? DEFAULT_HOST;
+  const port = await app.http.listen(settings.port, host);
   await app.start();
   log.info(
     {
+      host,
       port,
       config: settings.configPath,
       database: redactUrl(settings.databaseUrl),

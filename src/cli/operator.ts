@@ -115,7 +115,7 @@ async function follow(app: App, deployment: Deployment, quiet: boolean): Promise
 }
 
 export async function runVerdict(
-  verb: 'approve' | 'reject' | 'cancel',
+  verb: 'approve' | 'reject' | 'cancel' | 'retry',
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
@@ -147,15 +147,18 @@ export async function runVerdict(
   });
   try {
     const caller = { actor: config.operator, source: 'cli' as const, channel: null };
+    const reason = values.reason ?? null;
     const result =
       verb === 'cancel'
-        ? await app.engine.cancel({ ...caller, deploymentId: id, reason: values.reason ?? null })
-        : await app.engine.verdict({
-            ...caller,
-            deploymentId: id,
-            verdict: verb,
-            comment: values.reason ?? null,
-          });
+        ? await app.engine.cancel({ ...caller, deploymentId: id, reason })
+        : verb === 'retry'
+          ? await app.engine.retry({ ...caller, deploymentId: id, reason })
+          : await app.engine.verdict({
+              ...caller,
+              deploymentId: id,
+              verdict: verb,
+              comment: values.reason ?? null,
+            });
     if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (!result.ok) process.stdout.write(`${refusalText(result)}\n`);
     else process.stdout.write(`${result.deployment.id}: ${stateText(result.deployment)}\n`);
