@@ -40,7 +40,7 @@ describe('a read-only SQLite file', () => {
         SLIPWAY_DATA_DIR: dir,
       },
       20_000,
-      process.getuid?.() === 0 ? WITHOUT_OVERRIDE : [],
+      { launcher: process.getuid?.() === 0 ? WITHOUT_OVERRIDE : [] },
     );
     const base = `http://127.0.0.1:${server.port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);

@@ -10,24 +10,25 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `slipway serve` from source in a child process and waits until it listens. `launcher`
- * is a command that runs node, with its arguments first (setpriv, to take from root the
- * capability to write through file modes).
+ * Starts `slipway serve` from source in a child process and waits until it listens. `args` go
+ * after `serve`; `launcher` is a command that runs node, with its arguments first (setpriv, to
+ * take from root the capability to write through file modes).
  */
 export async function startServer(
   env: NodeJS.ProcessEnv,
   timeoutMs = 20_000,
-  launcher: string[] = [],
+  options: { args?: string[]; launcher?: string[] } = {},
 ): Promise<ServerProcess> {
-  const [command, ...args] = [
-    ...launcher,
+  const argv = [
+    ...(options.launcher ?? []),
     process.execPath,
     '--import',
     'tsx',
     resolve(ROOT, 'src/cli/index.ts'),
     'serve',
-  ] as [string, ...string[]];
-  const child = spawn(command, args, {
+    ...(options.args ?? []),
+  ];
+  const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: ROOT,
     env: {
       ...process.env,
