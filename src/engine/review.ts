@@ -1,6 +1,7 @@
 import type { Approval, ApprovalVerdict, Deployment, RequestSource } from '../core/deployment.js';
 import { decide } from '../policy/decide.js';
 import { type EngineDeps, type Refusal, refuse } from './context.js';
+import { refuseAndRecord } from './refusals.js';
 import { requestDeployment } from './requests.js';
 import { carryApprovals, promotionChannel, qaProblem, withdraw } from './review-promotion.js';
 import { buildName, loadReview, promotionKey, reviewOver } from './review-state.js';
@@ -25,12 +26,10 @@ export async function reviewBuild(
   request: ReviewCaller & { verdict: ApprovalVerdict; comment?: string | null },
 ): Promise<ReviewAccepted | Refusal> {
   const state = await loadReview(deps, request.deploymentId, 'review');
-  if (!state.ok) return state;
+  if (!state.ok) return recorded(deps, request, 'review', null, state);
   const d = state.deployment;
-  const denied = decideFor(deps, request, 'review', d);
-  if (denied) return denied;
-  const over = reviewOver(state, 'review');
-  if (over) return over;
+  const denied = decideFor(deps, request, 'review', d) ?? reviewOver(state, 'review');
+  if (denied) return recorded(deps, request, 'review', d, denied);
   const comment = request.comment ?? null;
   const { created } = await deps.store.addApproval({
     deploymentId: d.id,
@@ -42,9 +41,15 @@ export async function reviewBuild(
   if (!created) {
     const mine = approvals.find((a) => a.approver === request.actor);
     const word = mine?.verdict === 'reject' ? 'rejected' : 'approved';
-    return refuse(
-      'already_reviewed',
-      `You already ${word} ${buildName(d)} on ${d.environment}; your verdict stands.`,
+    return recorded(
+      deps,
+      request,
+      'review',
+      d,
+      refuse(
+        'already_reviewed',
+        `You already ${word} ${buildName(d)} on ${d.environment}; your verdict stands.`,
+      ),
     );
   }
   deps.events.emit({
@@ -80,10 +85,10 @@ export async function promote(
   request: ReviewCaller,
 ): Promise<PromoteAccepted | Refusal> {
   const state = await loadReview(deps, request.deploymentId, 'promote');
-  if (!state.ok) return state;
+  if (!state.ok) return recorded(deps, request, 'promote', null, state);
   const d = state.deployment;
   const denied = decideFor(deps, request, 'promote', d);
-  if (denied) return denied;
+  if (denied) return recorded(deps, request, 'promote', d, denied);
   if (state.promoted && state.decision?.decision !== 'closed') {
     // A second click, or a retry after a crash: finish what the first one started.
     const actor = state.promoted.requestedBy;
@@ -97,10 +102,8 @@ export async function promote(
     if (decided.created) deps.events.emit({ type: 'promotion', deployment: d, promoted, actor });
     return { ok: true, deployment: d, promoted, duplicate: true, carried, notes: [] };
   }
-  const over = reviewOver(state, 'promote');
-  if (over) return over;
-  const unapproved = qaProblem(deps.config, state);
-  if (unapproved) return unapproved;
+  const over = reviewOver(state, 'promote') ?? qaProblem(deps.config, state);
+  if (over) return recorded(deps, request, 'promote', d, over);
 
   const r = await requestDeployment(deps, {
     actor: request.actor,
@@ -152,12 +155,10 @@ export async function closeReview(
   request: ReviewCaller,
 ): Promise<CloseAccepted | Refusal> {
   const state = await loadReview(deps, request.deploymentId, 'close');
-  if (!state.ok) return state;
+  if (!state.ok) return recorded(deps, request, 'close', null, state);
   const d = state.deployment;
-  const denied = decideFor(deps, request, 'close', d);
-  if (denied) return denied;
-  const over = reviewOver(state, 'close');
-  if (over) return over;
+  const denied = decideFor(deps, request, 'close', d) ?? reviewOver(state, 'close');
+  if (denied) return recorded(deps, request, 'close', d, denied);
   const decided = await deps.store.recordReviewDecision({
     deploymentId: d.id,
     decision: 'closed',
@@ -192,4 +193,29 @@ function decideFor(
     now: deps.now?.() ?? new Date(),
   });
   return decision.allowed ? null : refuse(decision.code, decision.reason);
+}
+
+/** A refused review, promotion or close, written to the audit trail. */
+function recorded(
+  deps: EngineDeps,
+  request: ReviewCaller,
+  action: 'review' | 'promote' | 'close',
+  d: Deployment | null,
+  refusal: Refusal,
+): Promise<Refusal> {
+  return refuseAndRecord(
+    deps,
+    {
+      actor: request.actor,
+      source: request.source,
+      channel: request.channel,
+      action,
+      service: d?.service ?? null,
+      environment: d?.environment ?? null,
+      version: d?.version ?? null,
+      deploymentId: request.deploymentId,
+      correlationId: d?.correlationId ?? null,
+    },
+    refusal,
+  );
 }
