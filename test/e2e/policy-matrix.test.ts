@@ -505,6 +505,8 @@ describe('policy matrix over signed Slack requests', () => {
             const watched = row.watches?.(env) ?? [env];
             const before = await h().snapshot(service, watched);
             const known = new Set((await h().deploymentsIn(service, watched)).map((d) => d.id));
+            const audited = (await h().app.store.listRefusals({ actor: t.user, limit: 500 }))
+              .length;
             try {
               const { outcome, answer } = await h().send(() => row.act(t));
               result.outcome = outcome;
@@ -513,6 +515,11 @@ describe('policy matrix over signed Slack requests', () => {
                   before,
                   after: () => h().snapshot(service, watched),
                 });
+                // Every refusal is in the audit trail, with who and why.
+                const trail = await h().app.store.listRefusals({ actor: t.user, limit: 500 });
+                expect(trail.length, 'refusals recorded').toBe(audited + 1);
+                expect(trail[0]).toMatchObject({ actor: t.user, reason: outcome.reason });
+                if (outcome.code) expect(trail[0]?.code).toBe(outcome.code);
               } else {
                 expect(outcome.ok, `refused (${outcome.code}): ${outcome.reason}`).toBe(true);
                 const created = (await h().deploymentsIn(service, [env])).filter(
