@@ -99,8 +99,10 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
   });
   trace.getActiveSpan()?.setAttribute('slipway.command', parsed.command.kind);
   let scope = context.active();
+  let announced: string | undefined;
   if ((result.kind === 'deploy' || result.kind === 'rollback') && result.result.ok) {
     const d = result.result.deployment;
+    announced = d.id;
     trace.getActiveSpan()?.setAttributes(deploymentAttributes(d));
     // The answer's chat call is tagged with the deployment it announces.
     scope = withDeployment(scope, d);
@@ -108,7 +110,9 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
   const answer = answerFor(parsed.command, result, e.user);
   deps.release?.();
   await context.with(scope, () =>
-    answer.public ? announce(e, answer.view, deps) : answerPrivately(e, answer.view, deps),
+    answer.public
+      ? announce(e, answer.view, deps, announced)
+      : answerPrivately(e, answer.view, deps),
   );
 }
 
@@ -210,7 +214,7 @@ async function followUp(
   if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
   if (r.duplicate) return answerPrivately(e, alreadyRequested(r.deployment), deps);
   deps.release?.();
-  await announce(e, acceptedView(r.deployment, r.notes), deps);
+  await announce(e, acceptedView(r.deployment, r.notes), deps, r.deployment.id);
 }
 
 function alreadyRequested(d: Deployment): MessageView {

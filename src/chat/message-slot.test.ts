@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness, webRequest } from '../../test/support/engine-harness.js';
+import { RetryableError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { createMessageSlot, type MessageSlot, type SlotTiming } from './message-slot.js';
 import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
@@ -15,6 +16,7 @@ const TIMING: SlotTiming = {
 };
 
 let h: Harness | null = null;
+let lastDeploymentId = '';
 const open: MessageSlot[] = [];
 afterEach(async () => {
   for (const slot of open.splice(0)) slot.close();
@@ -29,6 +31,7 @@ async function setUp() {
   if (!r.ok) throw new Error(r.reason);
   const store = h.app.store;
   const deploymentId = r.deployment.id;
+  lastDeploymentId = deploymentId;
   return (chat: RecordingChat, timing: Partial<SlotTiming> = {}) => {
     const slot = createMessageSlot(
       { chat: chat.client, store, log, timing: { ...TIMING, ...timing } },
@@ -124,5 +127,41 @@ describe('message slot', () => {
     const [message, ...others] = chat.inChannel('C-WEB');
     expect(others).toEqual([]);
     expect(message && chat.latest(message).title).toBe('web 1.4.2 → staging: superseded');
+  });
+
+  it('keys its post, and looks for it first after a post whose outcome was unknown', async () => {
+    const slotOn = await setUp();
+    const chat = createRecordingChat();
+    chat.failNext('post', () => new RetryableError('Slack could not be reached (timeout)'), 1);
+    const slot = slotOn(chat);
+    const before = new Date();
+    slot.show(render);
+    await settled(slot);
+    const posts = chat.callsOf('post');
+    expect(posts).toHaveLength(2);
+    const key = { deploymentId: lastDeploymentId, purpose: 'main' };
+    expect(posts[0]).toMatchObject({ key });
+    expect(posts[0]?.mayExistSince).toBeUndefined();
+    expect(posts[1]).toMatchObject({ key });
+    expect(posts[1]?.mayExistSince?.getTime()).toBeGreaterThanOrEqual(before.getTime());
+    expect(posts[1]?.mayExistSince?.getTime()).toBeLessThanOrEqual(posts[1]?.at ?? 0);
+  });
+
+  it('looks first when it takes over a reservation whose process died while posting', async () => {
+    const slotOn = await setUp();
+    const claimedAt = new Date(Date.now() - 120_000);
+    await h?.app.store.claimMessage({
+      deploymentId: lastDeploymentId,
+      purpose: 'main',
+      channel: 'C-WEB',
+      at: claimedAt,
+    });
+    const chat = createRecordingChat();
+    const slot = slotOn(chat);
+    slot.show(render);
+    await settled(slot);
+    const posts = chat.callsOf('post');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.mayExistSince).toEqual(claimedAt);
   });
 });

@@ -63,6 +63,9 @@ export function createMessageSlot(
   let ref: MessageRef | null = key.known ?? null;
   let recorded = ref !== null;
   let claimed = false;
+  // Since when a post of this message may have landed unseen: a call of ours whose outcome was
+  // unknown, or the process whose abandoned reservation we took over. The next post looks first.
+  let mayExistSince: Date | null = null;
   let pending: Render | null = null;
   const replies: MessageView[] = [];
   let lastShown = '';
@@ -149,10 +152,18 @@ export function createMessageSlot(
           recorded = true;
         } else if (!claim.claimed) {
           throw new PostedElsewhere(`another process is posting the ${key.purpose} message`);
-        } else claimed = true;
+        } else {
+          claimed = true;
+          if (takenOver(claim.message)) mayExistSince = claim.message.createdAt;
+        }
       }
       if (!ref) {
-        ref = await chat.post(channel, view);
+        const since = mayExistSince;
+        mayExistSince ??= new Date();
+        ref = await chat.post(channel, view, {
+          key: { deploymentId: key.deploymentId, purpose: key.purpose },
+          ...(since ? { mayExistSince: since } : {}),
+        });
         await record();
         return;
       }
@@ -213,6 +224,11 @@ export function createMessageSlot(
       timer = null;
     },
   };
+}
+
+/** A reservation re-granted after it went stale carries its first claim time still. */
+function takenOver(row: { createdAt: Date; updatedAt: Date }): boolean {
+  return row.createdAt.getTime() !== row.updatedAt.getTime();
 }
 
 function sleep(ms: number): Promise<void> {

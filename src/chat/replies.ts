@@ -8,11 +8,22 @@ interface ReplyDeps {
   log: Logger;
 }
 
-/** In the channel, in the thread the command came from, if any. */
-export async function announce(e: InboundEvent, view: MessageView, deps: ReplyDeps): Promise<void> {
+/**
+ * In the channel, in the thread the command came from, if any. The announcement of a deployment
+ * is keyed by it, so a post that timed out after Slack stored it is not posted twice.
+ */
+export async function announce(
+  e: InboundEvent,
+  view: MessageView,
+  deps: ReplyDeps,
+  deploymentId?: string,
+): Promise<void> {
   const threadTs = e.kind === 'command' ? e.threadTs : null;
   try {
-    await deps.chat.post(e.channel, view, threadTs ? { threadTs } : {});
+    await deps.chat.post(e.channel, view, {
+      ...(threadTs ? { threadTs } : {}),
+      ...(deploymentId ? { key: { deploymentId, purpose: 'announcement' } } : {}),
+    });
   } catch (err) {
     // The change happened; if the channel cannot be written to, at least the asker knows.
     deps.log.warn({ err, channel: e.channel }, 'could not announce in the channel');

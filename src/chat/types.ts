@@ -68,11 +68,32 @@ export interface MessageRef {
 }
 
 /**
+ * What a posted message is about: a deployment's message, its announcement. The platform keeps
+ * it with the message (Slack: message metadata), so that a post whose outcome is unknown (the
+ * platform applied it but answered after the client gave up) is found and adopted instead of
+ * being posted a second time.
+ */
+export interface MessageKey {
+  deploymentId: string;
+  purpose: string;
+}
+
+export interface PostOptions {
+  threadTs?: string;
+  key?: MessageKey;
+  /**
+   * An earlier call may have posted this keyed message since then, its outcome unknown: look
+   * for it before posting.
+   */
+  mayExistSince?: Date;
+}
+
+/**
  * The outgoing half of a chat platform, as the notifier and command handler need it.
  * Implemented for Slack over @slack/web-api; tests use the local Slack.
  */
 export interface ChatClient {
-  post(channel: string, view: MessageView, options?: { threadTs?: string }): Promise<MessageRef>;
+  post(channel: string, view: MessageView, options?: PostOptions): Promise<MessageRef>;
   update(ref: MessageRef, view: MessageView): Promise<void>;
   /** Only `user` sees it. */
   postEphemeral(channel: string, user: string, view: MessageView): Promise<void>;

@@ -258,6 +258,27 @@ describe('Slack safety and limits', () => {
     expect(JSON.stringify(closed?.blocks ?? [])).not.toContain('"approve"');
   });
 
+  it('posts the announcement and the deployment message once when Slack answers after the timeout', async () => {
+    h = await startSlackHarness({ mode: 'http', chatTimeoutMs: 300 });
+    // Slack stores each of the first two posts but answers after Slipway gave up on them.
+    h.slack.faults.delay('chat.postMessage', 900, { when: 'after', times: 2 });
+    await h.slack.slashCommand({ user: 'U-DEV1', channel: 'C-WEB', text: 'web 1.4.2 to staging' });
+    const d = await h.latest('web');
+    expect((await h.waitFinal(d.id)).state).toBe('succeeded');
+    await h.settled();
+
+    const asked = h.slack
+      .history('C-WEB')
+      .filter((m) => m.text.includes('<@U-DEV1> asked to deploy web 1.4.2 to staging'));
+    expect(asked).toHaveLength(1);
+    const main = deploymentMessages('C-WEB', 'web 1.4.2 → staging');
+    expect(main).toHaveLength(1);
+    expect(main[0]?.text).toContain('web 1.4.2 → staging: deployed');
+    const [record] = (await h.app.store.listMessages(d.id)).filter((m) => m.purpose === 'main');
+    expect(record?.ts).toBe(main[0]?.ts);
+    expect(h.slack.calls('conversations.history').length).toBeGreaterThan(0);
+  }, 60_000);
+
   it('delivers every final message exactly once through 30% injected 429s and 5xx', async () => {
     h = await startSlackHarness({ mode: 'http', ms: 300 });
     h.slack.faults.chaos({ rate: 0.3, seed: 42, statuses: [429, 500, 503], retryAfterSec: 1 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type App, createApp } from '../../src/app.js';
 import type { HandlingQueue } from '../../src/chat/handling-queue.js';
+import { createSlackClient } from '../../src/chat/slack/client.js';
 import { Config } from '../../src/config/schema.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -31,6 +32,8 @@ export async function startSlackHarness(options: {
   ms?: number;
   handlingQueue?: HandlingQueue;
   answerWithinMs?: number;
+  /** Slipway's Web API timeout, short so a test can make Slack answer after it. */
+  chatTimeoutMs?: number;
 }): Promise<SlackHarness> {
   const dir = tempDir('slipway-slack-');
   const stateDir = join(dir, 'targets');
@@ -57,6 +60,16 @@ export async function startSlackHarness(options: {
     log: createLogger({ level: 'silent' }),
     ...(options.handlingQueue ? { handlingQueue: options.handlingQueue } : {}),
     ...(options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs }),
+    ...(options.chatTimeoutMs === undefined
+      ? {}
+      : {
+          chatClient: createSlackClient({
+            token: slack.config.botToken,
+            apiUrl,
+            timeoutMs: options.chatTimeoutMs,
+            retryConfig: { retries: 3, factor: 1, minTimeout: 50, maxTimeout: 50 },
+          }),
+        }),
   });
   const port = await app.http.listen(0, '127.0.0.1');
   if (options.mode === 'http')

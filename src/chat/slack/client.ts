@@ -11,8 +11,9 @@ import { ConfigError, SlipwayError, ValidationError } from '../../core/errors.js
 import type { ChatClient, MessageRef, MessageView } from '../types.js';
 import { renderBlocks } from './blocks.js';
 import { toChatError } from './errors.js';
+import { HISTORY_PAGE_SIZE, messageMetadata, postByKey } from './keyed-post.js';
 import { postToResponseUrl, type RespondOptions } from './respond.js';
-import { ConversationsOpenResult, PostMessageResult } from './web-api-schema.js';
+import { ConversationsOpenResult, HistoryPage, PostMessageResult } from './web-api-schema.js';
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
@@ -57,26 +58,33 @@ const DEFAULT_RETRY: RetryOptions = {
 /** The ChatClient port over Slack's Web API (@slack/web-api). */
 export function createSlackClient(options: SlackClientOptions): ChatClient {
   const apiUrl = normalizeApiUrl(options.apiUrl ?? DEFAULT_SLACK_API_URL);
-  const web = new WebClient(options.token, {
-    slackApiUrl: apiUrl,
-    // Let the client wait out Retry-After and try again (docs.slack.dev/apis/web-api/rate-limits).
-    rejectRateLimitedCalls: false,
-    retryConfig: options.retryConfig ?? DEFAULT_RETRY,
-    timeout: options.timeoutMs ?? 10_000,
-    logger: slackLogger(options.log),
-    logLevel: LogLevel.DEBUG,
-  });
-  const waits = trackRateLimits(web);
+  const retry = options.retryConfig ?? DEFAULT_RETRY;
+  const webClient = (retryConfig: RetryOptions) =>
+    new WebClient(options.token, {
+      slackApiUrl: apiUrl,
+      // Let the client wait out Retry-After and try again (docs.slack.dev/apis/web-api/rate-limits).
+      rejectRateLimitedCalls: false,
+      retryConfig,
+      timeout: options.timeoutMs ?? 10_000,
+      logger: slackLogger(options.log),
+      logLevel: LogLevel.DEBUG,
+    });
+  const web = webClient(retry);
+  // For keyed posts: after a timeout the message may exist, so they are retried by
+  // postByKey, which looks before posting again, never blindly by the Web API client.
+  const once = webClient({ retries: 0 });
+  const waits = trackRateLimits([web, once]);
   const directs = new Map<string, string>();
 
   async function call<T>(
     method: string,
     args: Record<string, unknown>,
     schema: ZodType<T>,
+    via: WebClient = web,
   ): Promise<T> {
     const waited = waits.start(method);
     try {
-      const result = await web.apiCall(method, args);
+      const result = await via.apiCall(method, args);
       const parsed = schema.safeParse(result);
       if (!parsed.success) {
         throw new ValidationError(
@@ -96,18 +104,43 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
 
   return {
     async post(channel, view, postOptions = {}) {
-      const result = await call(
-        'chat.postMessage',
+      const { threadTs, key, mayExistSince } = postOptions;
+      const args = {
+        channel,
+        ...renderBlocks(view),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(key ? { metadata: messageMetadata(key) } : {}),
+        unfurl_links: false,
+        unfurl_media: false,
+      };
+      const postVia = async (via: WebClient): Promise<MessageRef> => {
+        const result = await call('chat.postMessage', args, PostMessageResult, via);
+        return { channel: result.channel, ts: result.ts };
+      };
+      // Thread replies are not looked up (that is conversations.replies): retried as before.
+      if (!key || threadTs) return postVia(web);
+      return postByKey(
         {
-          channel,
-          ...renderBlocks(view),
-          ...(postOptions.threadTs ? { thread_ts: postOptions.threadTs } : {}),
-          unfurl_links: false,
-          unfurl_media: false,
+          postOnce: () => postVia(once),
+          history: (page) =>
+            call(
+              'conversations.history',
+              {
+                channel,
+                include_all_metadata: true,
+                inclusive: true,
+                limit: HISTORY_PAGE_SIZE,
+                ...page,
+              },
+              HistoryPage,
+            ),
+          retry,
+          ...(options.log ? { log: options.log.child({ component: 'slack-post' }) } : {}),
         },
-        PostMessageResult,
+        channel,
+        key,
+        mayExistSince,
       );
-      return { channel: result.channel, ts: result.ts } satisfies MessageRef;
     },
     async update(ref, view) {
       await call(
@@ -218,15 +251,17 @@ function checkResponseUrl(responseUrl: string, apiUrl: string): void {
     throw new ValidationError(`response_url "${responseUrl}" is not a Slack URL; nothing was sent`);
 }
 
-/** Adds Retry-After waits reported by the Web API client to the calls in flight for a method. */
-function trackRateLimits(web: WebClient) {
+/** Adds Retry-After waits reported by the Web API clients to the calls in flight for a method. */
+function trackRateLimits(clients: WebClient[]) {
   const inFlight = new Map<string, { ms: number }[]>();
-  web.on(WebClientEvent.RATE_LIMITED, (retrySec: number, info: { url?: string }) => {
-    const method = info?.url?.split('/').pop() ?? '';
-    // Concurrent calls of one method cannot be told apart here: the oldest one takes the wait.
-    const first = inFlight.get(method)?.[0];
-    if (first) first.ms += retrySec * 1000;
-  });
+  for (const web of clients) {
+    web.on(WebClientEvent.RATE_LIMITED, (retrySec: number, info: { url?: string }) => {
+      const method = info?.url?.split('/').pop() ?? '';
+      // Concurrent calls of one method cannot be told apart here: the oldest one takes the wait.
+      const first = inFlight.get(method)?.[0];
+      if (first) first.ms += retrySec * 1000;
+    });
+  }
   return {
     start(method: string) {
       const entry = { ms: 0 };

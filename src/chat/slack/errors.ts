@@ -79,19 +79,20 @@ export function toChatError(method: string, err: unknown): SlipwayError {
       return wrap(new RetryableError(`${message}; it will be retried`), err);
     return wrap(new SlipwayError(message, { status }), err);
   }
-  if (code === ErrorCode.RequestError) {
-    return wrap(
-      new RetryableError(`Slack could not be reached for ${method} (network error or timeout)`),
-      err,
-    );
-  }
-  // The Web API client gives up on a rate limit with a plain Error naming the wait.
+  // The Web API client gives up on a rate limit it waited out with an Error naming the wait,
+  // wrapped as a request error: Slack refused the call, so it did nothing.
   const text = err instanceof Error ? err.message : String(err);
   const limited = /rate limit was exceeded.*retry-after: (\d+)/i.exec(text);
   if (limited) {
     const seconds = Number(limited[1]);
     return wrap(
       new RetryableError(`Slack rate-limited ${method}; retry in ${seconds}s`, seconds * 1000),
+      err,
+    );
+  }
+  if (code === ErrorCode.RequestError) {
+    return wrap(
+      new RetryableError(`Slack could not be reached for ${method} (network error or timeout)`),
       err,
     );
   }

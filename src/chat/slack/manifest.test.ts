@@ -32,8 +32,11 @@ describe('Slack app manifest', () => {
   it('asks for the scopes Slipway uses and nothing more', () => {
     expect(botScopes()).toEqual([
       'app_mentions:read',
+      'channels:history',
       'chat:write',
       'commands',
+      'groups:history',
+      'im:history',
       'im:write',
       'users:read',
     ]);

@@ -13,11 +13,17 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   'chat.getPermalink': null,
   'conversations.open': 'im:write',
   'users.info': 'users:read',
+  // Finding a message whose post timed out after Slack stored it, in a public channel.
+  'conversations.history': 'channels:history',
   // Socket Mode: called with the app-level token, whose scope is connections:write.
   'apps.connections.open': null,
 };
 
-const FEATURE_SCOPES = ['commands', 'app_mentions:read'];
+/**
+ * conversations.history needs the history scope of the conversation's kind: private channels
+ * and the direct messages that ask approvers, too.
+ */
+const FEATURE_SCOPES = ['commands', 'app_mentions:read', 'groups:history', 'im:history'];
 
 export function botScopes(): string[] {
   const scopes = new Set<string>(FEATURE_SCOPES);

@@ -7,6 +7,23 @@ import { z } from 'zod';
 export const PostMessageResult = z.object({ channel: z.string().min(1), ts: z.string().min(1) });
 export type PostMessageResult = z.infer<typeof PostMessageResult>;
 
+/** One page of conversations.history, with each message's metadata when asked for. */
+export const HistoryPage = z.object({
+  messages: z
+    .array(
+      z.object({
+        ts: z.string(),
+        metadata: z
+          .object({ event_type: z.string(), event_payload: z.record(z.string(), z.unknown()) })
+          .optional(),
+      }),
+    )
+    .default([]),
+  has_more: z.boolean().optional(),
+  response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
+});
+export type HistoryPage = z.infer<typeof HistoryPage>;
+
 export const ConversationsOpenResult = z.object({
   channel: z.object({ id: z.string().min(1) }),
 });

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../core/errors.js';
-import type { ChatClient, MessageRef, MessageView } from '../types.js';
+import type { ChatClient, MessageKey, MessageRef, MessageView } from '../types.js';
 
 export type ChatMethod = 'post' | 'update' | 'postEphemeral' | 'respond' | 'openDirect';
 
@@ -14,6 +14,9 @@ export interface RecordedCall {
   url?: string;
   ephemeral?: boolean;
   view?: MessageView;
+  /** A post's key and `mayExistSince`, as the caller passed them. */
+  key?: MessageKey;
+  mayExistSince?: Date;
 }
 
 export interface RecordedMessage {
@@ -55,6 +58,8 @@ export function createRecordingChat(options: { delayMs?: number } = {}) {
         channel,
         view,
         ...(options.threadTs ? { threadTs: options.threadTs } : {}),
+        ...(options.key ? { key: options.key } : {}),
+        ...(options.mayExistSince ? { mayExistSince: options.mayExistSince } : {}),
       });
       await maybeFail('post');
       const ts = `${clock++}.000100`;

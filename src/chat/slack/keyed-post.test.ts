@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLocalSlack, type LocalSlack } from '../../local-slack/index.js';
+import type { ChatClient, MessageKey } from '../types.js';
+import { createSlackClient } from './client.js';
+
+/**
+ * Keyed posts against the local Slack, whose faults can answer a call after the client's
+ * timeout while still applying it: the ambiguous outcome a blind retry turns into a duplicate.
+ */
+let slack: LocalSlack;
+let chat: ChatClient;
+const TIMEOUT_MS = 200;
+const key: MessageKey = { deploymentId: 'd-42', purpose: 'main' };
+const view = { title: 'web 1.4.2 → staging: queued', tone: 'waiting' as const };
+
+beforeEach(async () => {
+  slack = createLocalSlack({
+    channels: [{ id: 'C0WEB', name: 'web' }],
+    users: [{ id: 'U0DEV', name: 'dev' }],
+  });
+  const { apiUrl } = await slack.start();
+  chat = createSlackClient({
+    token: slack.config.botToken,
+    apiUrl,
+    timeoutMs: TIMEOUT_MS,
+    retryConfig: { retries: 3, factor: 1, minTimeout: 20, maxTimeout: 20, randomize: false },
+  });
+});
+afterEach(() => slack.stop());
+
+const posts = () => slack.history('C0WEB');
+
+describe('keyed chat posts', () => {
+  it('adopts the message Slack stored although it answered after the client gave up', async () => {
+    slack.faults.delay('chat.postMessage', TIMEOUT_MS * 3, { when: 'after' });
+    const ref = await chat.post('C0WEB', view, { key });
+    expect(posts()).toHaveLength(1);
+    expect(ref).toEqual({ channel: 'C0WEB', ts: posts()[0]?.ts });
+    expect(posts()[0]?.metadata).toEqual({
+      event_type: 'slipway_message',
+      event_payload: { deployment_id: 'd-42', purpose: 'main' },
+    });
+    expect(slack.calls('chat.postMessage')).toHaveLength(1);
+    expect(slack.calls('conversations.history')).toHaveLength(1);
+    // The adopted message is the one that gets updated.
+    await chat.update(ref, { ...view, title: 'web 1.4.2 → staging: deployed' });
+    expect(posts()[0]?.text).toContain('deployed');
+  });
+
+  it('posts again when the call that timed out never reached Slack', async () => {
+    slack.faults.delay('chat.postMessage', TIMEOUT_MS * 3);
+    const ref = await chat.post('C0WEB', view, { key });
+    expect(posts().map((m) => m.ts)).toEqual([ref.ts]);
+    expect(slack.calls('conversations.history')).toHaveLength(1);
+  });
+
+  it('does not take another message of the same deployment for this one', async () => {
+    await chat.post('C0WEB', view, { key: { ...key, purpose: 'announcement' } });
+    slack.faults.delay('chat.postMessage', TIMEOUT_MS * 3);
+    const ref = await chat.post('C0WEB', view, { key });
+    expect(posts()).toHaveLength(2);
+    expect(posts()[1]?.ts).toBe(ref.ts);
+  });
+
+  it('looks first when an earlier call may have posted it, and posts nothing more', async () => {
+    const since = new Date();
+    const first = await chat.post('C0WEB', view, { key });
+    const again = await chat.post('C0WEB', view, { key, mayExistSince: since });
+    expect(again).toEqual(first);
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('retries a rate limit without looking: Slack refused it, nothing was posted', async () => {
+    slack.faults.next('chat.postMessage', { status: 429, retryAfterSec: 1 });
+    await chat.post('C0WEB', view, { key });
+    expect(posts()).toHaveLength(1);
+    expect(slack.calls('conversations.history')).toHaveLength(0);
+  });
+});
