@@ -1,6 +1,6 @@
 import type { ApprovalVerdict, Deployment, DeploymentState } from '../core/deployment.js';
 import { decide } from '../policy/decide.js';
-import { type EngineDeps, type Refusal, refuse } from './context.js';
+import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
 import { describeDeployment } from './describe.js';
 import { refuseAndRecord } from './refusals.js';
 import { emitTransition } from './requests.js';
@@ -53,7 +53,7 @@ export async function recordVerdict(
     service: deployment.service,
     environment: deployment.environment,
     requestedBy: deployment.requestedBy,
-    now: deps.now?.() ?? new Date(),
+    now: clockOf(deps),
   });
   if (!decision.allowed) return refused(refuse(decision.code, decision.reason));
 
@@ -83,7 +83,7 @@ export async function recordVerdict(
       ['awaiting_approval'],
       'cancelled',
       { actor: request.actor, reason },
-      { outcome: reason, finishedAt: new Date() },
+      { outcome: reason, finishedAt: clockOf(deps) },
     );
     if (moved) emitTransition(deps, moved, 'awaiting_approval', request.actor, reason);
     return {
@@ -132,7 +132,7 @@ export async function cancelDeployment(
   deps: EngineDeps,
   request: CancelRequest,
 ): Promise<{ ok: true; deployment: Deployment } | Refusal> {
-  const now = deps.now?.() ?? new Date();
+  const now = clockOf(deps);
   const deployment = await deps.store.getDeployment(request.deploymentId);
   const refused = (refusal: Refusal) =>
     refuseAndRecord(deps, verdictAudit(request, 'cancel', deployment), refusal, now);
@@ -165,7 +165,7 @@ export async function cancelDeployment(
     running ? RUNNING : PENDING_STATES,
     running ? 'rolling_back' : 'cancelled',
     { actor: request.actor, reason },
-    running ? { outcome: reason } : { outcome: reason, finishedAt: new Date() },
+    running ? { outcome: reason } : { outcome: reason, finishedAt: clockOf(deps) },
   );
   if (!moved)
     return refused(

@@ -13,7 +13,13 @@ export interface EngineDeps {
   log: Logger;
   /** Identity of this process as a lease holder. */
   processId: string;
+  /** The clock every recorded time comes from; tests pass their own. */
   now?: () => Date;
+}
+
+/** The time now, by the engine's clock. */
+export function clockOf(deps: { now?: () => Date }): Date {
+  return deps.now?.() ?? new Date();
 }
 
 /** A refusal a person reads: `code` for machines, `reason` for people. */

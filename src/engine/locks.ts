@@ -1,7 +1,7 @@
 import type { Lock, RequestSource } from '../core/deployment.js';
 import { formatDuration } from '../core/duration.js';
 import { decide } from '../policy/decide.js';
-import { type EngineDeps, type Refusal, refuse } from './context.js';
+import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
 import { refuseAndRecord } from './refusals.js';
 
 export interface LockRequest {
@@ -20,7 +20,7 @@ export async function lockTarget(
   deps: EngineDeps,
   request: LockRequest,
 ): Promise<{ ok: true; lock: Lock; replaced: Lock | null } | Refusal> {
-  const now = deps.now?.() ?? new Date();
+  const now = clockOf(deps);
   const refused = (refusal: Refusal) =>
     refuseAndRecord(deps, auditOf(request, 'lock'), refusal, now);
   const locks = await listLocks(deps, request.environment, now);
@@ -59,7 +59,7 @@ export async function unlockTarget(
   deps: EngineDeps,
   request: Omit<LockRequest, 'durationMs' | 'reason'>,
 ): Promise<{ ok: true; released: Lock } | Refusal> {
-  const now = deps.now?.() ?? new Date();
+  const now = clockOf(deps);
   const refused = (refusal: Refusal) =>
     refuseAndRecord(deps, auditOf(request, 'unlock'), refusal, now);
   const locks = await listLocks(deps, request.environment, now);

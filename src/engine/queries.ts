@@ -1,8 +1,8 @@
-import { driverBinding, environmentsInOrder } from '../config/index.js';
+import { driverBinding, environmentsInOrder } from '../config/lookup.js';
 import type { Deployment, Lock, Transition } from '../core/deployment.js';
 import { ACTIVE_STATES } from '../core/deployment.js';
 import type { DeploymentFilter } from '../store/types.js';
-import type { EngineDeps } from './context.js';
+import { clockOf, type EngineDeps } from './context.js';
 import { PENDING_STATES } from './state-machine.js';
 
 export interface TargetStatus {
@@ -18,7 +18,7 @@ export interface TargetStatus {
 /** What is live where, what is moving, and what is locked; for one service or all. */
 export async function statusOf(deps: EngineDeps, service: string | null): Promise<TargetStatus[]> {
   const { config, store } = deps;
-  const now = deps.now?.() ?? new Date();
+  const now = clockOf(deps);
   const services = config.services.filter((s) => service === null || s.name === service);
   const locks = await store.listLocks(undefined, now);
   const moving = await store.listDeployments({

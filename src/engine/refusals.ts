@@ -1,6 +1,6 @@
 import { newRefusalId } from '../core/ids.js';
 import type { RefusalRecord } from '../store/types.js';
-import type { EngineDeps, Refusal } from './context.js';
+import { clockOf, type EngineDeps, type Refusal } from './context.js';
 
 /** What a refused request was about, for the audit trail: everything but the outcome. */
 export type RefusalSubject = Omit<RefusalRecord, 'id' | 'at' | 'code' | 'reason'>;
@@ -13,7 +13,7 @@ export async function refuseAndRecord(
   deps: EngineDeps,
   subject: RefusalSubject,
   refusal: Refusal,
-  at: Date = deps.now?.() ?? new Date(),
+  at: Date = clockOf(deps),
 ): Promise<Refusal> {
   try {
     await deps.store.recordRefusal({

@@ -14,7 +14,7 @@ import { deploymentAttributes, inSpan, traceParentOf } from '../observability/tr
 import { approvalsFor } from '../policy/change.js';
 import { decide } from '../policy/decide.js';
 import { activeFreeze } from '../policy/freeze.js';
-import { type EngineDeps, type Refusal, refuse } from './context.js';
+import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
 import { describeDeployment } from './describe.js';
 import { type RefusalSubject, refuseAndRecord } from './refusals.js';
 import { PENDING_STATES } from './state-machine.js';
@@ -103,7 +103,7 @@ async function pipeline(
     const existing = await deps.store.findByIdempotencyKey(request.idempotencyKey);
     if (existing) return { ok: true, deployment: existing, duplicate: true, notes: [] };
   }
-  const now = deps.now?.() ?? new Date();
+  const now = clockOf(deps);
   const resolved = await resolveRequest(deps, request);
   const audit = auditOf(request, resolved);
   if (!resolved.ok) return refuseAndRecord(deps, audit, resolved, now);
@@ -357,7 +357,7 @@ async function supersedeOlder(deps: EngineDeps, newer: Deployment): Promise<void
         actor: 'slipway',
         reason,
       },
-      { outcome: reason, finishedAt: new Date() },
+      { outcome: reason, finishedAt: clockOf(deps) },
     );
     if (moved) emitTransition(deps, moved, older.state, 'slipway', reason);
   }

@@ -1,9 +1,9 @@
-import { findEnvironment, findService } from '../config/index.js';
+import { findEnvironment, findService } from '../config/lookup.js';
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
 import { isMember } from '../policy/principals.js';
 import { recordVerdict } from './approvals.js';
-import { type EngineDeps, type Refusal, refuse } from './context.js';
+import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
 import { emitTransition } from './requests.js';
 import { buildName, qaVerdicts, type ReviewState } from './review-state.js';
 import { PENDING_STATES } from './state-machine.js';
@@ -93,7 +93,7 @@ export async function withdraw(deps: EngineDeps, d: Deployment, closedBy: string
     PENDING_STATES,
     'cancelled',
     { actor: 'slipway', reason },
-    { outcome: reason, finishedAt: new Date() },
+    { outcome: reason, finishedAt: clockOf(deps) },
   );
   if (moved) {
     emitTransition(deps, moved, d.state, 'slipway', reason);

@@ -1,4 +1,4 @@
-import { findEnvironment, findService, nextEnvironment } from '../config/index.js';
+import { findEnvironment, findService, nextEnvironment } from '../config/lookup.js';
 import type { Config, Environment } from '../config/schema.js';
 import type { Approval, Deployment } from '../core/deployment.js';
 import { isMember } from '../policy/principals.js';

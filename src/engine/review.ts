@@ -1,6 +1,6 @@
 import type { Approval, ApprovalVerdict, Deployment, RequestSource } from '../core/deployment.js';
 import { decide } from '../policy/decide.js';
-import { type EngineDeps, type Refusal, refuse } from './context.js';
+import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
 import { refuseAndRecord } from './refusals.js';
 import { requestDeployment } from './requests.js';
 import { carryApprovals, promotionChannel, qaProblem, withdraw } from './review-promotion.js';
@@ -190,7 +190,7 @@ function decideFor(
     service: d.service,
     environment: d.environment,
     requestedBy: d.requestedBy,
-    now: deps.now?.() ?? new Date(),
+    now: clockOf(deps),
   });
   return decision.allowed ? null : refuse(decision.code, decision.reason);
 }

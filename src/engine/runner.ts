@@ -1,6 +1,6 @@
 import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { driverBinding, findEnvironment, findService } from '../config/index.js';
+import { driverBinding, findEnvironment, findService } from '../config/lookup.js';
 import type { Deployment, DeploymentState } from '../core/deployment.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { sleep } from '../core/sleep.js';
@@ -18,7 +18,7 @@ import {
   inSpan,
   withDeployment,
 } from '../observability/tracing.js';
-import type { EngineDeps } from './context.js';
+import { clockOf, type EngineDeps } from './context.js';
 import { emitTransition } from './requests.js';
 
 /**
@@ -375,7 +375,7 @@ async function move(
     {
       ...patch,
       ...(final
-        ? { outcome: reason, finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null }
+        ? { outcome: reason, finishedAt: clockOf(deps), leaseOwner: null, leaseExpiresAt: null }
         : {}),
     },
   );

@@ -1,4 +1,4 @@
-import { driverBinding, serviceEnvironments } from '../config/index.js';
+import { driverBinding, serviceEnvironments } from '../config/lookup.js';
 import type { EngineDeps } from './context.js';
 
 const SWEEP_TIMEOUT_MS = 60_000;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { driverBinding, findService } from '../config/index.js';
+import { driverBinding, findService } from '../config/lookup.js';
 import type { Deployment } from '../core/deployment.js';
 import type { EngineDeps } from './context.js';
 
