@@ -1,5 +1,5 @@
 import { bindingOf, findEnvironment, findService, serviceEnvironments } from '../config/lookup.js';
-import type { Config } from '../config/schema.js';
+import type { Config, Service } from '../config/schema.js';
 import { closest } from '../config/suggest.js';
 import { decideChange, decideLock } from './change.js';
 import { isAdmin, isMember, isOwner } from './principals.js';
@@ -76,16 +76,8 @@ function resolve(config: Config, request: PolicyRequest): Target | Decision {
       `Slipway could not tell who sent this ${request.action} request, so it was not done; send it again from chat or the CLI.`,
     );
   }
-  const service = request.service === null ? null : findService(config, request.service);
-  if (request.service !== null && !service) {
-    const names = config.services.map((s) => s.name);
-    const near = closest(request.service, names);
-    return refuse(
-      'unknown_service',
-      `There is no service called "${request.service}". Known services: ${names.join(', ')}.`,
-      near ? `Did you mean ${near}?` : null,
-    );
-  }
+  const service = request.service === null ? null : resolveService(config, request.service);
+  if (service && 'allowed' in service) return service;
   const environment =
     request.environment === null ? null : findEnvironment(config, request.environment);
   if (request.environment !== null && !environment) {
@@ -117,6 +109,22 @@ function resolve(config: Config, request: PolicyRequest): Target | Decision {
     );
   }
   return { request, service, environment };
+}
+
+/**
+ * A service named in a request, or the refusal that names the known ones. Every entry point
+ * (chat, CLI, API, the build hook) finds services through here, so the answer is the same.
+ */
+export function resolveService(config: Config, name: string): Service | Decision {
+  const service = findService(config, name);
+  if (service) return service;
+  const names = config.services.map((s) => s.name);
+  const near = closest(name, names);
+  return refuse(
+    'unknown_service',
+    `There is no service called "${name}". Known services: ${names.join(', ')}.`,
+    near ? `Did you mean ${near}?` : null,
+  );
 }
 
 /** Four-eyes: whoever requested a deployment never approves it, admins included. */

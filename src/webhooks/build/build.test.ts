@@ -100,7 +100,7 @@ describe('resolving a build', () => {
       status: 404,
       error: 'unknown_service',
       message:
-        'There is no service called "wbe" (did you mean "web"?). Known services: web, payments-api, docs.',
+        'There is no service called "wbe". Known services: web, payments-api, docs.',
       suggestion: 'Did you mean web?',
     });
     const far = resolve({ ...good, service: 'zzzzzz' });

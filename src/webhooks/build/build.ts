@@ -1,7 +1,6 @@
 import { validateVersion } from '../../commands/version.js';
-import { findService } from '../../config/index.js';
 import type { Config, Service } from '../../config/schema.js';
-import { suggest } from '../../core/suggest.js';
+import { resolveService } from '../../policy/decide.js';
 import { checkFreshness } from './freshness.js';
 import { parseImage, sameRepository } from './image.js';
 import { BuildPayload } from './schema.js';
@@ -27,9 +26,11 @@ export function resolveBuild(
     const stale = checkFreshness(payload.timestamp, now);
     if (stale) return stale;
   }
-  const name = payload.service ?? payload.project ?? '';
-  const service = findService(config, name);
-  if (!service) return unknownService(config, name);
+  const service = resolveService(config, payload.service ?? payload.project ?? '');
+  if ('allowed' in service) {
+    const refusal = service.allowed ? null : service;
+    return hookRefusal(404, 'unknown_service', refusal?.reason ?? '', refusal?.suggestion ?? null);
+  }
 
   const version = versionOf(payload, service);
   if (typeof version !== 'string') return version;
@@ -49,17 +50,6 @@ export function resolveBuild(
     commit: payload.commit?.toLowerCase() ?? null,
     url: payload.url ?? null,
   };
-}
-
-function unknownService(config: Config, name: string): HookRefusal {
-  const names = config.services.map((s) => s.name);
-  const near = suggest(name, names);
-  return hookRefusal(
-    404,
-    'unknown_service',
-    `There is no service called "${name}"${near ? ` (did you mean "${near}"?)` : ''}. Known services: ${names.join(', ')}.`,
-    near ? `Did you mean ${near}?` : null,
-  );
 }
 
 /** The tag of `image`, or `version`; when both are given they must agree. */
