@@ -39,12 +39,23 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const database = openExplained(options.path, busyTimeoutMs);
   const log = options.log?.child({ store: 'sqlite' });
   log?.debug({ path: database.name }, 'opened SQLite database');
-  return createKyselyStore({
+  const store = createKyselyStore({
     db: new Kysely<Tables>({ dialect: createSqliteDialect(database, busyTimeoutMs) }),
     dialect: sqliteSupport,
     now: options.now ?? (() => new Date()),
     log,
   });
+  return {
+    ...store,
+    // Damage inside a file whose header is intact shows only when pages are read: at start,
+    // that is the migration.
+    migrate: () =>
+      store.migrate().catch((err: unknown) => {
+        throw (
+          explainSqliteOpenError((err as { cause?: unknown }).cause ?? err, options.path) ?? err
+        );
+      }),
+  };
 }
 
 /** Opening is where a bad path or a damaged file shows: say which, and the fix. */

@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -211,6 +220,29 @@ describe('SQLite files that cannot be used', () => {
     expect(err.message).toBe(
       `${path} is not a SQLite database or is damaged (file is not a database): restore it from a backup, or move it away to start with an empty database, or point SLIPWAY_DATABASE_URL at the right file.`,
     );
+  });
+
+  it('says a file damaged inside is not usable when migrating it', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const healthy = createStore(path);
+    await healthy.migrate();
+    await healthy.close();
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0x41), 0, 4096, 4096);
+    closeSync(fd);
+    const damaged = createStore(path);
+    try {
+      const err = await damaged.migrate().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DatabaseUnavailableError);
+      expect((err as Error).message).toBe(
+        `${path} is not a SQLite database or is damaged (database disk image is malformed): restore it from a backup, or move it away to start with an empty database, or point SLIPWAY_DATABASE_URL at the right file.`,
+      );
+    } finally {
+      await damaged.close();
+    }
   });
 
   it('says when the database path is a directory', async () => {
