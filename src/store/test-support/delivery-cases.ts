@@ -33,5 +33,18 @@ export function deliveryCases(ctx: SuiteContext): void {
       );
       expect(results.filter((first) => first === true)).toHaveLength(1);
     });
+
+    it('answers each of many deliveries marked at once, in batches', async () => {
+      const store = ctx.store();
+      const expiresAt = new Date(Date.now() + 60_000);
+      const keys = Array.from({ length: 1_200 }, (_, i) => `slack:event:Ev${i}`);
+      expect(await Promise.all(keys.map((k) => store.markDelivered(k, expiresAt)))).toEqual(
+        keys.map(() => true),
+      );
+      const again = await Promise.all(
+        [...keys.slice(0, 10), 'slack:event:new'].map((k) => store.markDelivered(k, expiresAt)),
+      );
+      expect(again).toEqual([...keys.slice(0, 10).map(() => false), true]);
+    });
   });
 }
