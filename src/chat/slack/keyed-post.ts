@@ -1,6 +1,7 @@
 import type { RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { RetryableError } from '../../core/errors.js';
+import { sleep as realSleep } from '../../core/sleep.js';
 import type { MessageKey, MessageRef } from '../types.js';
 import type { HistoryPage } from './web-api-schema.js';
 
@@ -48,7 +49,7 @@ export async function postByKey(
   key: MessageKey,
   mayExistSince?: Date,
 ): Promise<MessageRef> {
-  const sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const sleep = deps.sleep ?? realSleep;
   const retries = deps.retry.retries ?? 0;
   let since = mayExistSince;
   for (let attempt = 0; ; attempt++) {
