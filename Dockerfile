@@ -24,8 +24,8 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 
 # node-gyp would otherwise download Node's headers; the official node images ship them
-# under /usr/local/include/node. The repository's .npmrc (nodedir=/usr, for the developers'
-# machines) is deliberately not copied: an environment variable also outranks it.
+# under /usr/local/include/node (scripts/node.sh does the same on the developers' machines).
+# The repository's .npmrc is deliberately not copied: an environment variable also outranks it.
 ENV npm_config_nodedir=/usr/local
 
 WORKDIR /src

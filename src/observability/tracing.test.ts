@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import {
   contextOfTraceParent,
@@ -48,6 +49,26 @@ describe('startTracing', () => {
       await tracing.shutdown();
       inSpan('after', {}, (span) => expect(span.isRecording()).toBe(false));
     }
+  });
+
+  it('samples as the env it is given says, and follows spans across awaits', async () => {
+    const none = new InMemorySpanExporter();
+    const off = startTracing({ OTEL_TRACES_SAMPLER: 'always_off' }, { exporter: none });
+    inSpan('unsampled', {}, (span) => expect(span.isRecording()).toBe(false));
+    expect(none.getFinishedSpans()).toEqual([]);
+    await off.shutdown();
+
+    // Shutting a provider down shuts its exporter: a fresh one for the second SDK.
+    const exporter = new InMemorySpanExporter();
+    const on = startTracing({}, { exporter });
+    await inSpan('parent', {}, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inSpan('child', {}, () => {});
+    });
+    const [child, parent] = exporter.getFinishedSpans();
+    expect([child?.name, parent?.name]).toEqual(['child', 'parent']);
+    expect(child?.parentSpanContext?.spanId).toBe(parent?.spanContext().spanId);
+    await on.shutdown();
   });
 });
 

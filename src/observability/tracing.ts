@@ -13,18 +13,24 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
-  NodeTracerProvider,
   SimpleSpanProcessor,
   type SpanExporter,
-} from '@opentelemetry/sdk-trace-node';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import type { Deployment } from '../core/deployment.js';
+import { batchOptionsFromEnv, samplerFromEnv, spanLimitsFromEnv } from './tracing-env.js';
 
 /** Span attributes every span of a deployment carries (README.md, "Observability"). */
 export const ATTR_DEPLOYMENT_ID = 'slipway.deployment_id';
@@ -51,9 +57,10 @@ const OFF: Tracing = { enabled: false, shutdown: async () => {} };
  * Registers the OpenTelemetry SDK when the standard variables ask for it
  * (opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables): on when
  * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set, unless
- * `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. The OTLP (http/protobuf) exporter
- * reads the rest of its settings (headers, timeout, certificates) from the process environment
- * itself. Otherwise nothing is registered and every span below is the API's no-op.
+ * `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. The sampler, span limits and batch
+ * settings come from `env` (tracing-env.ts); the OTLP (http/protobuf) exporter reads the rest of
+ * its settings (headers, timeout, certificates) from the process environment itself. Otherwise
+ * nothing is registered and every span below is the API's no-op.
  */
 export function startTracing(
   env: NodeJS.ProcessEnv = process.env,
@@ -72,14 +79,17 @@ export function startTracing(
     exporter = new OTLPTraceExporter();
     log?.info({ endpoint }, 'tracing on: exporting spans over OTLP');
   }
-  const provider = new NodeTracerProvider({
+  const provider = new TracerProvider({
     resource: defaultResource().merge(resourceFromAttributes(resourceAttributes(env, log))),
+    sampler: samplerFromEnv(env, log),
+    spanLimits: spanLimitsFromEnv(env, log),
     spanProcessors: [
-      options.exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter),
+      options.exporter
+        ? new SimpleSpanProcessor({ exporter })
+        : new BatchSpanProcessor({ exporter, ...batchOptionsFromEnv(env, log) }),
     ],
   });
-  // Sets the global tracer provider, the AsyncLocalStorage context manager and W3C propagation.
-  provider.register();
+  register(provider);
   // Export failures are otherwise silent.
   if (log) diag.setLogger(diagLogger(log), DiagLogLevel.WARN);
   let stopping: Promise<void> | null = null;
@@ -98,6 +108,21 @@ export function startTracing(
       return stopping;
     },
   };
+}
+
+/**
+ * What the SDK 2 `NodeTracerProvider.register()` did, which SDK 3 leaves to the caller: the
+ * global tracer provider, AsyncLocalStorage as the context manager (spans follow async calls),
+ * and W3C Trace Context and Baggage as the propagators.
+ */
+function register(provider: TracerProvider): void {
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  );
 }
 
 /** `OTEL_SERVICE_NAME` (default `slipway`) and `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`, percent-encoded). */

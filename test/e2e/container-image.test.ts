@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
+  copyFileSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -56,10 +57,10 @@ function userOf(stage: Stage): { uid: number; gid: number } {
 }
 
 describe('the Dockerfile', () => {
-  it('builds on node:20-bookworm-slim and runs there too', () => {
+  it('builds on node:24-bookworm-slim and runs there too', () => {
     expect(dockerfile.stages.map((s) => s.from)).toEqual([
-      'node:20-bookworm-slim',
-      'node:20-bookworm-slim',
+      'node:24-bookworm-slim',
+      'node:24-bookworm-slim',
     ]);
   });
 
@@ -173,8 +174,16 @@ describe('the runtime stage, rehearsed without Docker', () => {
         '',
       ].join('\n'),
     );
+    // The node images keep Node in /usr/local/bin. This machine's Node may sit where the
+    // image's user cannot reach it: scripts/node.sh caches Node 24 under the home directory.
+    const node = at('/usr/local/bin/node');
+    mkdirSync(dirname(node), { recursive: true });
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
     // Every directory on the way must be readable by the image's user, as in an image.
-    for (let d = workdir; d !== fsRoot; d = dirname(d)) chmodSync(d, 0o755);
+    for (const top of [workdir, dirname(node)]) {
+      for (let d = top; d !== fsRoot; d = dirname(d)) chmodSync(d, 0o755);
+    }
   }, SETUP_MS);
 
   afterAll(() => {
@@ -213,7 +222,7 @@ describe('the runtime stage, rehearsed without Docker', () => {
       console.warn(`not root: the rehearsal runs as uid ${process.getuid?.()}, not ${uid}`);
     // The image's environment, paths moved under the rehearsal's root, and nothing else
     // from this process (no NODE_OPTIONS, no tsx loader).
-    const env: Record<string, string> = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin` };
+    const env: Record<string, string> = { PATH: `${at('/usr/local/bin')}:/usr/bin:/bin` };
     for (const [key, value] of Object.entries(envOf(runtime))) {
       env[key] = value.replace(
         /^(sqlite:\/\/)?(\/.*)$/,

@@ -126,6 +126,25 @@ describeWithCluster('kubernetes driver against a real control plane', () => {
     expect(done.outcome).toContain('1.1.0 is live and healthy');
   });
 
+  it('follows a rollout that stays quiet for longer than 30 s without calling it trouble', async () => {
+    // client-node closes a watch that has said nothing for 30 s, and the API server sends a
+    // bookmark only about once a minute: waiting for a slow pod is such a silence.
+    const { k } = await setUp(
+      'quiet',
+      appDeployment('web', `${REPO}:1.0.0`, { replicas: 1, readyDelay: '40s' }),
+    );
+    const events = recordEvents(k);
+    const d = await deploy(k, '1.1.0');
+    const done = await k.waitFinal(d.id, 90_000);
+
+    expect(done.state).toBe('succeeded');
+    const progress = events.flatMap((e) =>
+      e.type === 'progress' && e.deployment.id === d.id ? [e.text] : [],
+    );
+    expect(progress.filter((t) => t.startsWith('waiting for the Kubernetes API'))).toEqual([]);
+    expect(done.outcome).toContain('1.1.0 is live and healthy');
+  }, 120_000);
+
   it('fails a rollout whose pods never become ready and rolls back to the previous version', async () => {
     const { namespace, k } = await setUp(
       'bad',

@@ -76,6 +76,13 @@ describe('explain', () => {
     expect(explain(new Error('x'), patch).message).toContain(
       'Cannot reach the Kubernetes API at https://10.0.0.1:6443',
     );
+    // What undici's fetch throws: the socket's error is the cause.
+    const refused = new TypeError('fetch failed', {
+      cause: new Error('connect ECONNREFUSED 10.0.0.1:6443'),
+    });
+    expect(explain(refused, patch).message).toBe(
+      'Cannot reach the Kubernetes API at https://10.0.0.1:6443 (fetch failed: connect ECONNREFUSED 10.0.0.1:6443); check that the cluster is up and the kubeconfig points at it.',
+    );
     expect(explain(apiError(429, {}), patch).retryable).toBe(true);
     expect(explain(apiError(503, { message: 'etcd leader changed' }), patch)).toMatchObject({
       retryable: true,

@@ -41,7 +41,7 @@ export function explain(err: unknown, attempt: Attempt): KubernetesError {
   const where = `namespace ${attempt.namespace}`;
   const object = `${singular(attempt.resource)}${attempt.name ? ` ${attempt.name}` : ''}`;
   if (!(err instanceof ApiException)) {
-    const text = err instanceof Error ? err.message : String(err);
+    const text = err instanceof Error ? withCause(err) : String(err);
     return new KubernetesError(
       `Cannot reach the Kubernetes API at ${attempt.server} (${text}); check that the cluster is up and the kubeconfig points at it.`,
       0,
@@ -110,6 +110,13 @@ export function explain(err: unknown, attempt: Attempt): KubernetesError {
         err.code >= 500,
       );
   }
+}
+
+// client-node 2 calls the API through undici's fetch, which says only "fetch failed" and puts
+// what happened ("connect ECONNREFUSED 10.0.0.1:6443") in `cause`.
+function withCause(err: Error): string {
+  const cause = (err as Error & { cause?: unknown }).cause;
+  return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
 }
 
 function parseStatus(body: unknown): Status {

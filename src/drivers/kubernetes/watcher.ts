@@ -21,8 +21,9 @@ const DEFAULT_TUNING: WatcherTuning = { maxBackoffMs: 5_000, watchSeconds: 240 }
 /**
  * One list+watch of the Deployments of a namespace, shared by every rollout followed there, so
  * 200 rollouts in flight cost one connection, not 200 polling loops. Like client-go's reflector:
- * list, then watch from the list's resourceVersion; on 410 Gone (the version expired) or a
- * dropped connection, list again and resume, telling subscribers the current state each time.
+ * list, then watch from the list's resourceVersion, and again from the newest version seen when
+ * a watch ends; on 410 Gone (the version expired) or a dropped connection, list again and
+ * resume, telling subscribers the current state each time.
  */
 export class NamespaceWatcher {
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -70,12 +71,17 @@ export class NamespaceWatcher {
   }
 
   private async loop(epoch: number): Promise<void> {
+    // Where the next watch starts; null: from a fresh list.
+    let resourceVersion: string | null = null;
     while (this.running && epoch === this.epoch) {
       try {
-        const resourceVersion = await this.list();
-        this.failures = 0;
-        await this.watch(resourceVersion);
+        if (resourceVersion === null) {
+          resourceVersion = await this.list();
+          this.failures = 0;
+        }
+        resourceVersion = await this.watch(resourceVersion);
       } catch (err) {
+        resourceVersion = null;
         if (!this.running || epoch !== this.epoch) return;
         if (err instanceof RelistNeeded) continue;
         const error = explain(err, this.attempt('list'));
@@ -105,17 +111,24 @@ export class NamespaceWatcher {
     return list.metadata?.resourceVersion ?? '';
   }
 
-  /** Resolves when the watch ends normally (server timeout): the loop lists and watches again. */
-  private watch(resourceVersion: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /**
+   * Resolves with the newest resourceVersion seen when the watch ends without trouble: the
+   * server's timeout, or the client closing a quiet connection. The loop watches on from there.
+   */
+  private watch(resourceVersion: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
       let settled = false;
+      let newest = resourceVersion;
+      // Whether the API server answered the watch: Watch.watch() resolves only after it did,
+      // and reports a refused or unanswered request to `done` before that.
+      let answered = false;
       const finish = (err: unknown) => {
         if (settled) return;
         settled = true;
         clearTimeout(guard);
         this.current?.abort();
         if (err) reject(err);
-        else resolve();
+        else resolve(newest);
       };
       // A connection that went quiet past the server's own deadline is dead, not idle.
       const guard = setTimeout(() => finish(null), (this.tuning.watchSeconds + 30) * 1_000);
@@ -126,11 +139,19 @@ export class NamespaceWatcher {
           { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.tuning.watchSeconds },
           (type: string, object: unknown) => {
             const failure = this.onEvent(type, object);
-            if (failure) finish(failure);
+            if (failure) return finish(failure);
+            newest = versionOf(object) ?? newest;
           },
-          (err: unknown) => finish(this.running ? watchError(err, this.namespace) : null),
+          (err: unknown) => {
+            // client-node closes a watch that has been silent for 30 s with a TimeoutError,
+            // and the API server sends a bookmark only about once a minute: in a namespace
+            // where nothing changes that is the normal end of a watch, not trouble.
+            const quiet = answered && (err as Error | null)?.name === 'TimeoutError';
+            finish(this.running && !quiet ? watchError(err, this.namespace) : null);
+          },
         )
         .then((controller) => {
+          answered = true;
           if (settled || !this.running) controller.abort();
           else this.current = controller;
         }, finish);
@@ -182,9 +203,15 @@ class RelistNeeded extends KubernetesError {
   }
 }
 
+function versionOf(object: unknown): string | undefined {
+  return (object as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
+}
+
 function watchError(err: unknown, namespace: string): unknown {
   if (!err) return null;
   const status = (err as { statusCode?: number }).statusCode;
+  // The version to resume from expired before the watch was answered: list again.
+  if (status === 410) return new RelistNeeded('watch answered 410 Gone');
   if (status === 403)
     return new KubernetesError(
       `Slipway may not watch deployments in namespace ${namespace}: add "watch" on "deployments" (apiGroups: ["apps"]) to its Role, as in deploy/kubernetes/rbac.yaml.`,
