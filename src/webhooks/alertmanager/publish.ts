@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { rollbackKey } from '../../engine/follow-ups.js';
 import type { ChatClient, MessageRef, MessageView } from '../../chat/types.js';
 import type { Config } from '../../config/schema.js';
 import { NotFoundError, RetryableError } from '../../core/errors.js';
+import { rollbackKey } from '../../engine/follow-ups.js';
 import type { AlertMessageRecord, Store } from '../../store/types.js';
 import { subjectOf } from './match.js';
 import { stateOf } from './record.js';

@@ -99,8 +99,7 @@ describe('resolving a build', () => {
       refused: true,
       status: 404,
       error: 'unknown_service',
-      message:
-        'There is no service called "wbe". Known services: web, payments-api, docs.',
+      message: 'There is no service called "wbe". Known services: web, payments-api, docs.',
       suggestion: 'Did you mean web?',
     });
     const far = resolve({ ...good, service: 'zzzzzz' });
