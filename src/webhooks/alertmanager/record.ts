@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { RetryableError } from '../../core/errors.js';
-import { rollbackKey } from '../../engine/follow-ups.js';
 import type { Engine } from '../../engine/index.js';
 import type { AlertMessageRecord, Store } from '../../store/types.js';
 import { applyNotification, firing, firstStart, isResolved } from './group.js';
