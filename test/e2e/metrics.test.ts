@@ -71,12 +71,12 @@ describe('GET /metrics', () => {
     if (queued.ok) expect((await h.waitFinal(queued.deployment.id)).state).toBe('succeeded');
     await h.settled();
 
-    // Refused webhooks: no SLIPWAY_WEBHOOK_SECRET (503), no GITHUB_WEBHOOK_SECRET (401), and
+    // Refused webhooks: no SLIPWAY_WEBHOOK_SECRET (503), no GITHUB_WEBHOOK_SECRET (503), and
     // an unsigned Slack request (401).
     const post = (path: string) =>
       fetch(`${baseUrl(h as SlackHarness)}${path}`, { method: 'POST', body: '{}' });
     expect((await post('/hooks/build')).status).toBe(503);
-    expect((await post('/hooks/github')).status).toBe(401);
+    expect((await post('/hooks/github')).status).toBe(503);
     expect((await post('/slack/events')).status).toBe(401);
     expect((await fetch(`${baseUrl(h)}/healthz`)).status).toBe(200);
 
@@ -120,7 +120,7 @@ describe('GET /metrics', () => {
     const hook = (name: string, code: string) =>
       sampleValue(samples, 'slipway_webhook_requests_total', { hook: name, code });
     expect(hook('build', '503')).toBe(1);
-    expect(hook('github', '401')).toBe(1);
+    expect(hook('github', '503')).toBe(1);
     expect(hook('slack', '401')).toBe(1);
     // The two slash commands, delivered by the local Slack and acknowledged.
     expect(hook('slack', '200')).toBe(2);
