@@ -12,7 +12,7 @@ import {
   deploymentContext,
   inSpan,
   withDeployment,
-} from '../observability/tracing.js';
+} from '../observability/spans.js';
 import { handleReviewAction, isReviewAction } from './handler-review.js';
 import { announce, answerPrivately } from './replies.js';
 import type { ChatClient, InboundEvent, MessageView } from './types.js';

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { ACTIVE_STATES, type Deployment, isFinal } from '../core/deployment.js';
 import type { EngineEvent, EngineListener } from '../engine/events.js';
 import { reviewTarget } from '../engine/review-state.js';
-import { deploymentContext } from '../observability/tracing.js';
+import { deploymentContext } from '../observability/spans.js';
 import type { Store } from '../store/types.js';
 import {
   createMessageSlot,

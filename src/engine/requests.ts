@@ -10,7 +10,7 @@ import type { Environment } from '../config/schema.js';
 import type { BuildRef, Deployment, DeploymentKind, RequestSource } from '../core/deployment.js';
 import { ACTIVE_STATES } from '../core/deployment.js';
 import { newCorrelationId, newDeploymentId } from '../core/ids.js';
-import { deploymentAttributes, inSpan, traceParentOf } from '../observability/tracing.js';
+import { deploymentAttributes, inSpan, traceParentOf } from '../observability/spans.js';
 import { approvalsFor } from '../policy/change.js';
 import { decide } from '../policy/decide.js';
 import { activeFreeze } from '../policy/freeze.js';
@@ -117,7 +117,7 @@ async function pipeline(
     );
   const environment = findEnvironment(deps.config, resolved.environment ?? '');
   const binding = driverBinding(deps.config, resolved.service, resolved.environment ?? '');
-  if (!environment || !binding || resolved.version === null)
+  if (!environment || !binding)
     throw new Error(`policy allowed an unresolved request for ${resolved.service}`);
   const checked = checkVersionAndRef(resolved) ?? (await checkBusy(deps, resolved, environment));
   if (checked) return refuseAndRecord(deps, audit, checked, now);

@@ -17,7 +17,7 @@ import {
   deploymentAttributes,
   inSpan,
   withDeployment,
-} from '../observability/tracing.js';
+} from '../observability/spans.js';
 import { clockOf, type EngineDeps } from './context.js';
 import { emitTransition } from './requests.js';
 

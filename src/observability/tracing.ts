@@ -1,16 +1,9 @@
 import {
   type Attributes,
-  type Context,
   context,
-  createContextKey,
   DiagLogLevel,
   diag,
-  isSpanContextValid,
   propagation,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -29,14 +22,11 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
-import type { Deployment } from '../core/deployment.js';
 import { batchOptionsFromEnv, samplerFromEnv, spanLimitsFromEnv } from './tracing-env.js';
 
-/** Span attributes every span of a deployment carries (README.md, "Observability"). */
-export const ATTR_DEPLOYMENT_ID = 'slipway.deployment_id';
-export const ATTR_CORRELATION_ID = 'slipway.correlation_id';
-
-const TRACER_NAME = 'slipway';
+// The helpers the rest of Slipway calls live in spans.ts, on the API alone; this file wires
+// the SDK behind them.
+export * from './spans.js';
 
 export interface Tracing {
   /** Whether spans are recorded and exported; false: the API's no-op tracer, which costs nothing. */
@@ -142,130 +132,6 @@ export function resourceAttributes(env: NodeJS.ProcessEnv, log?: Logger): Attrib
   attributes[ATTR_SERVICE_NAME] =
     env.OTEL_SERVICE_NAME?.trim() || attributes[ATTR_SERVICE_NAME] || 'slipway';
   return attributes;
-}
-
-export interface SpanOptions {
-  attributes?: Attributes;
-  kind?: SpanKind;
-  /** Default: the active context. */
-  parent?: Context;
-}
-
-/**
- * Runs `fn` in a new active span, ended when `fn` returns or its promise settles; a throw or a
- * rejection marks the span as failed. Spans in a deployment's context (`withDeployment`) carry
- * its id and correlation id. Without an SDK this is a few no-op calls.
- */
-export function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => T): T {
-  const parent = options.parent ?? context.active();
-  const span = trace.getTracer(TRACER_NAME).startSpan(
-    name,
-    {
-      kind: options.kind ?? SpanKind.INTERNAL,
-      attributes: {
-        ...(parent.getValue(DEPLOYMENT_KEY) as Attributes | undefined),
-        ...options.attributes,
-      },
-    },
-    parent,
-  );
-  let result: T;
-  try {
-    result = context.with(trace.setSpan(parent, span), fn, undefined, span);
-  } catch (err) {
-    failSpan(span, err);
-    span.end();
-    throw err;
-  }
-  if (!(result instanceof Promise)) {
-    span.end();
-    return result;
-  }
-  return result.then(
-    (value: unknown) => {
-      span.end();
-      return value;
-    },
-    (err: unknown) => {
-      failSpan(span, err);
-      span.end();
-      throw err;
-    },
-  ) as T;
-}
-
-export function failSpan(span: Span, err: unknown): void {
-  if (err instanceof Error) span.recordException(err);
-  span.setStatus({
-    code: SpanStatusCode.ERROR,
-    message: err instanceof Error ? err.message : String(err),
-  });
-}
-
-/** Whether a span is active (and real): chat calls outside any deployment's trace make no spans. */
-export function hasActiveSpan(ctx: Context = context.active()): boolean {
-  const span = trace.getSpan(ctx);
-  return span !== undefined && isSpanContextValid(span.spanContext());
-}
-
-const DEPLOYMENT_KEY = createContextKey('slipway.deployment');
-
-/** The attributes that tie a span to a deployment, and describe it. */
-export function deploymentAttributes(d: Deployment): Attributes {
-  return {
-    [ATTR_DEPLOYMENT_ID]: d.id,
-    [ATTR_CORRELATION_ID]: d.correlationId,
-    'slipway.service': d.service,
-    'slipway.environment': d.environment,
-    'slipway.version': d.version,
-    'slipway.kind': d.kind,
-  };
-}
-
-/** `ctx`, marked as belonging to `d`: spans started in it carry the deployment's id. */
-export function withDeployment(ctx: Context, d: Pick<Deployment, 'id' | 'correlationId'>): Context {
-  return ctx.setValue(DEPLOYMENT_KEY, {
-    [ATTR_DEPLOYMENT_ID]: d.id,
-    [ATTR_CORRELATION_ID]: d.correlationId,
-  });
-}
-
-// The stored form is W3C Trace Context whatever OTEL_PROPAGATORS says: it is a database column.
-const w3c = new W3CTraceContextPropagator();
-const textMap = {
-  get: (carrier: Record<string, string>, key: string) => carrier[key],
-  keys: (carrier: Record<string, string>) => Object.keys(carrier),
-  set: (carrier: Record<string, string>, key: string, value: string) => {
-    carrier[key] = value;
-  },
-};
-
-/** The `traceparent` of the active span, to store with a deployment; null without a real span. */
-export function traceParentOf(ctx: Context = context.active()): string | null {
-  const carrier: Record<string, string> = {};
-  w3c.inject(ctx, carrier, textMap);
-  return carrier.traceparent ?? null;
-}
-
-/** A context whose parent is the stored `traceparent` (ROOT_CONTEXT when there is none). */
-export function contextOfTraceParent(traceParent: string | null | undefined): Context {
-  if (!traceParent) return ROOT_CONTEXT;
-  return w3c.extract(ROOT_CONTEXT, { traceparent: traceParent }, textMap);
-}
-
-/**
- * The context work for `d` belongs in: the active one when it is in the deployment's trace
- * (finer parents: the run, a driver call), else the deployment's stored trace. Engine events
- * can be emitted from a context that belongs to another request (the worker's loop is woken by
- * whichever request came last), so the active span alone cannot be trusted.
- */
-export function deploymentContext(d: Deployment): Context {
-  const stored = contextOfTraceParent(d.traceParent);
-  const active = context.active();
-  const activeTrace = trace.getSpan(active)?.spanContext().traceId;
-  const storedTrace = trace.getSpan(stored)?.spanContext().traceId;
-  const base = activeTrace !== undefined && activeTrace === storedTrace ? active : stored;
-  return withDeployment(base, d);
 }
 
 function diagLogger(log: Logger) {

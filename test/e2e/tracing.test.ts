@@ -143,6 +143,10 @@ describe('tracing', () => {
       ts: ask.ts,
       actionId: 'approve',
     });
+    // The click is acknowledged before it is handled: wait for the approval to land.
+    await eventually(
+      async () => (await h?.app.store.getDeployment(d.id))?.state !== 'awaiting_approval',
+    );
     expect((await h.waitFinal(d.id)).state).toBe('succeeded');
     await h.settled();
     const spans = await eventually(() => {
