@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scenarioConfig, settingsFor, tempDir } from '../../test/support/engine-harness.js';
@@ -55,6 +56,30 @@ describe('a malformed %-escape in the path', () => {
       expect(line.level).toBeLessThanOrEqual(30);
       expect(JSON.stringify(line)).not.toContain('stack');
     }
+    expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+});
+
+/** Sends one request line as given (fetch would normalize it) and returns the status line. */
+function rawRequest(port: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+    );
+    socket.on('data', (chunk) => {
+      answer += String(chunk);
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+  });
+}
+
+describe('a request target URL cannot read', () => {
+  it('is a 400, not a 500', async () => {
+    const { app, lines } = await startApp('sekret-token');
+    const port = await app.http.listen(0, '127.0.0.1');
+    expect(await rawRequest(port, 'http://[::1/')).toBe('HTTP/1.1 400 Bad Request');
     expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
   });
 });
