@@ -8,8 +8,8 @@ import { PayloadTooLargeError } from '../core/errors.js';
  * first DRAIN_BYTES are read and dropped (a client that writes its whole body before reading,
  * slightly over a limit, then finds the answer), then reading stops and the kernel's buffers
  * hold what else comes, until the client hangs up or LINGER_MS pass. Reading everything instead
- * would hold no buffers but would make garbage at wire speed: draining 40 bodies of 24 MB grew
- * the process by 90 MB before the collector caught up; stopping after 1 MB, by nothing.
+ * would hold no buffers but would make garbage at wire speed: in a bare Node server, draining 40
+ * bodies of 24 MB grew the process by 90 MB before the collector caught up; reading none, by 6.
  */
 const DRAIN_BYTES = 1024 * 1024;
 const LINGER_MS = 2_000;
