@@ -25,6 +25,7 @@ import { githubWebhookRoute } from './drivers/github-actions/webhook.js';
 import { createDrivers } from './drivers/index.js';
 import type { DeployDriver } from './drivers/types.js';
 import { createEngine, createEventBus, type Engine } from './engine/index.js';
+import { apiActionRoutes } from './http/api-actions.js';
 import type { Route } from './http/router.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { type AppMetrics, chatCallRecorder, createMetrics } from './observability/metrics.js';
@@ -228,6 +229,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   routes.push(alertmanager.route);
   // Always mounted: without SLIPWAY_WEBHOOK_SECRET it answers 503 saying so, not 404.
   routes.push(buildHookRoute({ engine, config, secret: settings.integrations.webhookSecret, log }));
+  routes.push(
+    ...apiActionRoutes({ engine, operator: config.operator, apiToken: settings.apiToken }),
+  );
   const http = createHttpServer({
     engine,
     store,

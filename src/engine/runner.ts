@@ -330,6 +330,16 @@ async function rollBack(run: Run, d: Deployment): Promise<Deployment | null> {
   let outcome: DriverOutcome;
   try {
     let handle = handles.rollback;
+    if (!handle && d.previousVersion === null && !capabilitiesOf(run).rollbackToPrevious) {
+      // A cancelled first deployment: nothing Slipway knows of was live before it.
+      return finish(
+        deps,
+        d,
+        'failed',
+        `${failure}; nothing was live before it, so there is nothing to roll back to: check ${d.service} in ${d.environment} by hand`,
+        ['rolling_back'],
+      );
+    }
     if (!handle) {
       if (!driver.rollback)
         throw new Error('this driver cannot roll back; restore the previous version by hand');

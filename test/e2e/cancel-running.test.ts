@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deployment } from '../../src/core/deployment.js';
+import { createLogger } from '../../src/core/logger.js';
+import { apiActionRoutes } from '../../src/http/api-actions.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { type Harness, startHarness } from '../support/engine-harness.js';
 import { eventually } from '../support/slack-harness.js';
 
@@ -86,5 +89,58 @@ describe('cancel a running deployment', () => {
     await h.waitFinal(d.id);
     const again = await h.app.engine.cancel({ ...dev, deploymentId: d.id });
     expect(again).toMatchObject({ ok: false, code: 'not_cancellable' });
+  });
+});
+
+describe('cancel and retry through the API', () => {
+  it('needs the API token even from this machine, and acts as the operator', async () => {
+    h = await startHarness({ ms: 4_000 });
+    const log = createLogger({ level: 'silent' });
+    const serve = async (apiToken: string | undefined) => {
+      const http = createHttpServer({
+        engine: h.app.engine,
+        store: h.app.store,
+        log,
+        apiToken,
+        routes: apiActionRoutes({ engine: h.app.engine, operator: 'operator', apiToken }),
+      });
+      const port = await http.listen(0, '127.0.0.1');
+      return { http, base: `http://127.0.0.1:${port}` };
+    };
+    const d = await accepted(deploy('1.0.0'));
+    await eventually(() => h.runs().some((r) => r.startsWith(`start ${d.id} deploy`)), 15_000);
+
+    const open = await serve(undefined);
+    const refused = await fetch(`${open.base}/api/deployments/${d.id}/cancel`, { method: 'POST' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toContain('SLIPWAY_API_TOKEN');
+    await open.http.close();
+    expect((await h.app.store.getDeployment(d.id))?.state).toBe('running');
+
+    const { http, base } = await serve('s3cret');
+    const post = (path: string, body?: string, token = 's3cret') =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body }),
+      });
+    expect((await post(`/api/deployments/${d.id}/cancel`, '{}', 'wrong')).status).toBe(401);
+    expect((await post(`/api/deployments/${d.id}/cancel`, '{"reason": 5}')).status).toBe(400);
+    expect((await post('/api/deployments/d-nope/cancel')).status).toBe(404);
+    const cancelled = await post(`/api/deployments/${d.id}/cancel`, '{"reason":"bad config"}');
+    expect(cancelled.status).toBe(200);
+    const final = await h.waitFinal(d.id, 30_000);
+    // Nothing was live before 1.0.0, so there is nothing to roll back to, and it says so.
+    expect(final.state).toBe('failed');
+    expect(final.outcome).toBe(
+      'cancelled by operator: bad config; nothing was live before it, so there is nothing to roll back to: check web in staging by hand',
+    );
+    const again = await post(`/api/deployments/${d.id}/cancel`);
+    expect(again.status).toBe(409);
+    const retried = await post(`/api/deployments/${d.id}/retry`);
+    expect(retried.status).toBe(201);
+    const retry = ((await retried.json()) as { deployment: Deployment }).deployment;
+    expect(retry).toMatchObject({ version: '1.0.0', requestedBy: 'operator', source: 'api' });
+    await http.close();
   });
 });
