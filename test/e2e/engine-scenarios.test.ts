@@ -336,8 +336,8 @@ describe('engine scenarios (command driver, SQLite)', () => {
     const bad = await accepted(deploy('web', 'staging', '1.1.0-bad'));
     const failed = await h.waitFinal(bad.id);
     expect(failed.state).toBe('rolled_back');
-    expect(failed.outcome).toContain('1.0.0');
-    expect(failed.outcome).toContain('exit 3');
+    // One line, the cause first: the program's last words, then how it ended.
+    expect(failed.outcome).toBe('rolled back to 1.0.0 after: 1.1.0-bad crashed on start (exit 3)');
     const transitions = (await h.app.engine.details(bad.id))?.transitions ?? [];
     expect(states(transitions)).toEqual([
       'requested',

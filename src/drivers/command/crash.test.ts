@@ -99,7 +99,7 @@ describe('command driver: crash safety', () => {
     expect(await restarted.deploy(ctx)).toEqual(handle);
     const outcome = await restarted.watch(ctx, handle);
 
-    expect(outcome).toEqual({ ok: false, changed: true, reason: 'exit 4: deployed 1.2.3' });
+    expect(outcome).toEqual({ ok: false, changed: true, reason: 'deployed 1.2.3 (exit 4)' });
     expect(await runCount()).toBe(1);
   });
 
@@ -246,7 +246,9 @@ describe('command driver: crash safety', () => {
     const outcome = await driver.watch(ctx, handle);
 
     expect(outcome).toMatchObject({ ok: false, changed: true });
-    expect(outcome.ok === false && outcome.reason).toMatch(/^cancelled after \d+m?s: started$/);
+    expect(outcome.ok === false && outcome.reason).toMatch(
+      /^cancelled after \d+m?s; last output: started$/,
+    );
     expect(await eventually(async () => ((await processGone(background)) ? true : undefined))).toBe(
       true,
     );

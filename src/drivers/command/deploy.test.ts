@@ -119,7 +119,7 @@ describe('command driver: deploy and watch', () => {
     expect((await world.read('args.txt')).trimEnd().split('\n')).toEqual(tricky);
   });
 
-  it('reports a non-zero exit with the last lines of output', async () => {
+  it('reports a non-zero exit with its last line of output first, on one line', async () => {
     const script = await world.script(
       'deploy.sh',
       'for i in 1 2 3 4 5 6 7; do echo "step $i"; done\necho "error: image not found" >&2\nexit 3',
@@ -131,7 +131,7 @@ describe('command driver: deploy and watch', () => {
     expect(outcome).toEqual({
       ok: false,
       changed: true,
-      reason: 'exit 3: step 4\nstep 5\nstep 6\nstep 7\nerror: image not found',
+      reason: 'error: image not found (exit 3)',
     });
   });
 
@@ -148,7 +148,7 @@ describe('command driver: deploy and watch', () => {
     expect(outcome).toEqual({
       ok: false,
       changed: true,
-      reason: 'timed out after 1s and was stopped: waiting for rollout',
+      reason: 'timed out after 1s and was stopped; last output: waiting for rollout',
     });
     expect(Date.now() - started).toBeLessThan(10_000);
     for (const file of ['leader.pid', 'background.pid']) {
@@ -168,7 +168,7 @@ describe('command driver: deploy and watch', () => {
 
     expect(outcome).toMatchObject({
       ok: false,
-      reason: 'timed out after 500ms and was stopped: stubborn',
+      reason: 'timed out after 500ms and was stopped; last output: stubborn',
     });
     const result = JSON.parse(
       await readFile(join(runDirOfHandle(world, handle), 'result.json'), 'utf8'),

@@ -18,8 +18,6 @@ export interface OutcomeContext {
   timeoutMs: number | null;
 }
 
-const TAIL_LINES = 5;
-const TAIL_CHARS = 600;
 const SUMMARY_CHARS = 200;
 
 /**
@@ -28,9 +26,16 @@ const SUMMARY_CHARS = 200;
  * run again to find out.
  */
 export function outcomeOf(state: FinalRunState, context: OutcomeContext): DriverOutcome {
-  const lines = lastLines(context.output, TAIL_LINES);
-  const withOutput = (text: string): string =>
-    lines.length === 0 ? text : `${text}: ${clip(lines.join('\n'), TAIL_CHARS)}`;
+  // One line, the cause first: a failing command's last words are usually why it failed
+  // ("health check failed … 500"), while its first are what it set out to do. The whole
+  // output stays in the run's log (`slipway logs`); a multi-line outcome would break every
+  // table and headline that shows it.
+  const last = lastLines(context.output, 1)[0];
+  const withOutput = (how: string): string =>
+    last === undefined ? how : `${clip(last, SUMMARY_CHARS)} (${how})`;
+  // Stopped from outside: that is the cause, and the last line says how far it got.
+  const thenLast = (cause: string): string =>
+    last === undefined ? cause : `${cause}; last output: ${clip(last, SUMMARY_CHARS)}`;
   switch (state.kind) {
     case 'missing':
       return {
@@ -57,14 +62,16 @@ export function outcomeOf(state: FinalRunState, context: OutcomeContext): Driver
   }
   if (result.timedOut) {
     const limit = context.timeoutMs === null ? '' : ` after ${formatDuration(context.timeoutMs)}`;
-    return { ok: false, changed: true, reason: withOutput(`timed out${limit} and was stopped`) };
+    return { ok: false, changed: true, reason: thenLast(`timed out${limit} and was stopped`) };
   }
   if (result.cancelled) {
-    const after = formatDuration(result.durationMs);
-    return { ok: false, changed: true, reason: withOutput(`cancelled after ${after}`) };
+    return {
+      ok: false,
+      changed: true,
+      reason: thenLast(`cancelled after ${formatDuration(result.durationMs)}`),
+    };
   }
   if (result.exitCode === 0) {
-    const last = lines.at(-1);
     const summary = last ?? `finished in ${formatDuration(result.durationMs)} with no output`;
     return { ok: true, summary: clip(summary, SUMMARY_CHARS) };
   }

@@ -127,15 +127,15 @@ describe('outcome of a run', () => {
     expect(outcomeOf(finished({ exitCode: 3 }), context)).toEqual({
       ok: false,
       changed: true,
-      reason: 'exit 3: pulling\nmigrating\nswitching traffic',
+      reason: 'switching traffic (exit 3)',
     });
     expect(outcomeOf(finished({ exitCode: null, signal: 'SIGSEGV' }), context)).toMatchObject({
-      reason: 'killed by SIGSEGV: pulling\nmigrating\nswitching traffic',
+      reason: 'switching traffic (killed by SIGSEGV)',
     });
     expect(
       outcomeOf(finished({ exitCode: null, signal: 'SIGTERM', timedOut: true }), context),
     ).toMatchObject({
-      reason: 'timed out after 10m and was stopped: pulling\nmigrating\nswitching traffic',
+      reason: 'timed out after 10m and was stopped; last output: switching traffic',
       changed: true,
     });
     expect(
