@@ -106,6 +106,18 @@ function trailingProblem(
   const first = rest[0];
   const key = first ? keywordOf(first) : null;
   if (!first || key === null) return null;
+  // The CLI's options typed here: "--for 2h" is "for 2h", "--reason x" is "-- x".
+  const option = /^--?(for|duration|reason|message|m)$/.exec(key)?.[1];
+  if (option) {
+    const word = option === 'for' || option === 'duration' ? 'for' : '--';
+    return fail(
+      p,
+      `Options are for the CLI; here, write "${word}" instead of ${quote(first.word)}.`,
+      {
+        repair: rewrite(p, (w) => w.splice(i, 1, word)),
+      },
+    );
+  }
   const toReason = rewrite(p, (w) => w.splice(i, 0, '--'));
   if (key === 'for') {
     return fail(

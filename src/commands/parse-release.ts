@@ -61,6 +61,8 @@ export function parseDeploy(p: VerbInput): Outcome {
           repair: rewrite(p, (w) => w.splice(i, 0, 'to')),
         },
       );
+    } else if (!token.literal && optionWord(p.verb, token.word) !== null) {
+      return unexpected(p, i, null);
     } else if (version === null) {
       const problem = validateVersion(token.word);
       if (problem) return fail(p, problem);
@@ -186,9 +188,57 @@ function looksLikeVersion(word: string): boolean {
  * is most likely the start of a reason that lacks its " -- ".
  */
 function unexpected(p: VerbInput, i: number, secondVersion: string | null): Failure {
-  const word = (p.args[i] as Token).word;
+  const token = p.args[i] as Token;
+  const word = token.word;
+  const option = token.literal ? null : optionWord(p.verb, word);
+  if (option !== null) {
+    const instead =
+      option === ''
+        ? `leave out ${quote(word)}: the version goes right after the service`
+        : `write "${option}" instead of ${quote(word)}`;
+    return fail(p, `Options are for the CLI; here, ${instead}.`, {
+      repair: rewrite(p, (w) => w.splice(i, 1, ...(option === '' ? [] : [option]))),
+    });
+  }
+  // "1.2 .3": a version split by a stray space.
+  const before = p.args[i - 1];
+  const joined = before ? `${before.word}${word}` : '';
+  const split = before && (word.startsWith('.') || before.word.endsWith('.'));
+  if (split && !before.literal && looksLikeVersion(before.word) && looksLikeVersion(joined)) {
+    return fail(p, `A version has no spaces: write ${quote(joined)}.`, {
+      repair: rewrite(p, (w) => w.splice(i - 1, 2, joined)),
+    });
+  }
   if (secondVersion !== null && looksLikeVersion(word)) return fail(p, secondVersion);
   return fail(p, `Unexpected ${quote(word)}: to give a reason, put it after " -- ".`, {
     repair: rewrite(p, (w) => w.splice(i, 0, '--')),
   });
+}
+
+/**
+ * The chat words for the CLI's options, which people type in chat too: `--to staging` is
+ * `to staging`. '' for an option that has no word (the version is just written).
+ */
+function optionWord(verb: string, word: string): string | null {
+  const name = word.toLowerCase();
+  if (!name.startsWith('-')) return null;
+  const environment = verb === 'rollback' ? 'in' : 'to';
+  switch (name.replace(/^-+/, '')) {
+    case 'to':
+      return 'to';
+    case 'in':
+    case 'env':
+    case 'environment':
+    case 'e':
+      return environment;
+    case 'version':
+    case 'v':
+      return verb === 'rollback' ? 'to' : '';
+    case 'reason':
+    case 'message':
+    case 'm':
+      return '--';
+    default:
+      return null;
+  }
 }

@@ -748,3 +748,44 @@ describe('usage', () => {
       expect(parseCommand(example, ctx), example).toMatchObject({ ok: true });
   });
 });
+
+describe('parseCommand: suggestions work as typed', () => {
+  // Each mistake's suggestion, typed back, is the command that was meant.
+  it.each<[string, string, Command]>([
+    [
+      'deploy web 1.2.3 --env staging',
+      'deploy web 1.2.3 to staging',
+      deploy({ version: '1.2.3', environment: 'staging' }),
+    ],
+    [
+      'deploy web 1.2.3 --to staging',
+      'deploy web 1.2.3 to staging',
+      deploy({ version: '1.2.3', environment: 'staging' }),
+    ],
+    [
+      "deploy web '1.2 .3' --to staging",
+      'deploy web 1.2.3 to staging',
+      deploy({ version: '1.2.3', environment: 'staging' }),
+    ],
+    [
+      'deploy web --version 1.2.3 -e staging',
+      'deploy web 1.2.3 to staging',
+      deploy({ version: '1.2.3', environment: 'staging' }),
+    ],
+    [
+      'rollback web --in staging --to 1.2.2',
+      'rollback web in staging to 1.2.2',
+      rollback({ environment: 'staging', version: '1.2.2' }),
+    ],
+    [
+      'lock staging --for 2h',
+      'lock staging for 2h',
+      lock({ environment: 'staging', durationMs: 2 * H }),
+    ],
+  ])('%s → %s', (typed, suggested, meant) => {
+    const first = parseCommand(typed, ctx);
+    expect(first.ok).toBe(false);
+    expect(first.ok ? null : first.suggestion).toBe(`Did you mean \`${suggested}\`?`);
+    expect(parseCommand(suggested, ctx)).toEqual({ ok: true, command: meant });
+  });
+});

@@ -129,12 +129,26 @@ function unknownVerb(
   });
 }
 
-/** Turns an outcome into the contract's ParseResult, offering a repair only if it parses. */
+/** Repairs of a repair tried before giving up: "1.2 .3 --to staging" needs two. */
+const REPAIR_STEPS = 3;
+
+/**
+ * Turns an outcome into the contract's ParseResult, offering a repair only if it parses, so a
+ * suggestion always works as typed. A repair that fixes one mistake but trips on the next is
+ * repaired again, a few steps at most.
+ */
 function settle(outcome: Outcome, ctx: GrammarContext): ParseResult {
   if (outcome.ok) return outcome;
-  const { error, usage, repair } = outcome;
+  const { error, usage } = outcome;
   let suggestion = outcome.suggestion;
-  if (repair !== null && parseText(repair, ctx, 'mention').ok)
-    suggestion = `Did you mean \`${repair}\`?`;
+  let repair = outcome.repair;
+  for (let step = 0; repair !== null && step < REPAIR_STEPS; step++) {
+    const again = parseText(repair, ctx, 'mention');
+    if (again.ok) {
+      suggestion = `Did you mean \`${repair}\`?`;
+      break;
+    }
+    repair = again.repair;
+  }
   return { ok: false, error, suggestion, usage };
 }
