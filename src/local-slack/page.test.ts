@@ -201,4 +201,25 @@ describe('the dev page', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: 'local-slack: unknown user "U0NOBODY"' });
   });
+
+  it('answers a command Slack would not deliver, as Slack does, with the way to type it', async () => {
+    const before = app.requests.length;
+    const forced = await page('/_page/command', {
+      user: 'U0ALICE',
+      channel: 'C0DEPLOYS',
+      text: '/deploy! web 1.2.3 to production',
+    });
+    expect(await forced.json()).toEqual({
+      error:
+        '/deploy! is not a valid command. To override a freeze, type /deploy deploy! web 1.2.3 to production',
+    });
+    const other = await page('/_page/command', {
+      user: 'U0ALICE',
+      channel: 'C0DEPLOYS',
+      text: '/ship web',
+    });
+    expect(((await other.json()) as { error: string }).error).toContain('registers /deploy');
+    // Nothing reached the app.
+    expect(app.requests.length).toBe(before);
+  });
 });

@@ -118,7 +118,12 @@ function render() {
       html += message({ ts: e.ts, userName: d.bot.name + ' (only visible to you)', text: e.text, blocks: e.blocks }, 'eph');
     });
   }
-  document.getElementById('messages').innerHTML = html || '<p class="ctx">No messages yet.</p>';
+  var box = document.getElementById('messages');
+  // Follow the newest message, as a chat client does, unless the reader scrolled up to read.
+  var following = S.shown !== S.channel || box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  box.innerHTML = html || '<p class="ctx">No messages yet.</p>';
+  if (following) box.scrollTop = box.scrollHeight;
+  S.shown = S.channel;
 }
 function post(path, body) {
   return fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })

@@ -38,6 +38,9 @@ function send(res: ServerResponse, status: number, body: unknown, headers = {}):
   res.end(text);
 }
 
+/** The slash command Slipway's manifest registers (src/chat/slack/manifest.ts). */
+const SLASH_COMMAND = '/deploy';
+
 /** Runs what the dev page asks: `/deploy …` as a slash command, anything else as a mention. */
 async function pageAction(actors: Actors, path: string, raw: string): Promise<unknown> {
   const json: unknown = JSON.parse(raw || '{}');
@@ -46,6 +49,16 @@ async function pageAction(actors: Actors, path: string, raw: string): Promise<un
   }
   const c = PageCommand.parse(json);
   const m = /^(\/\S+)\s*([\s\S]*)$/.exec(c.text);
+  if (m?.[1] && m[1] !== SLASH_COMMAND) {
+    // Slack delivers only the commands an app registered, and says so for any other; it
+    // never sends the app "/deploy!" (a command name has no "!").
+    const force = m[1] === `${SLASH_COMMAND}!`;
+    return {
+      error: force
+        ? `${m[1]} is not a valid command. To override a freeze, type ${SLASH_COMMAND} deploy! ${m[2] ?? ''}`.trimEnd()
+        : `${m[1]} is not a valid command: this app registers ${SLASH_COMMAND}.`,
+    };
+  }
   if (m?.[1]) {
     return actors.slashCommand({
       user: c.user,
