@@ -208,7 +208,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     chat = { client, notifier, handle };
   }
   // Without a signing secret it answers 503 saying which to set, not 404.
-  if (!slack?.signingSecret) routes.push(slackEventsUnconfigured());
+  if (!slack?.signingSecret)
+    routes.push(slackEventsUnconfigured({ socket: Boolean(slack?.appToken) }));
   // Always mounted: without GITHUB_WEBHOOK_SECRET it refuses deliveries saying so, not 404.
   routes.push(
     githubWebhookRoute({

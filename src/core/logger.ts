@@ -1,5 +1,6 @@
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { prettyDestination } from './pretty-log.js';
 
 /**
  * Paths pino blanks out wherever they appear in a log object. Secrets are redacted by this
@@ -33,10 +34,35 @@ export const REDACT_PATHS = [
   'databaseUrl',
 ];
 
+/** `json`: one JSON object a line (collectors parse it); `pretty`: text for a person. */
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * SLIPWAY_LOG_FORMAT when set, else pretty at a terminal and JSON everywhere else (a container,
+ * a pipe, systemd's journal), so log collectors keep getting JSON without being told.
+ */
+export function resolveLogFormat(
+  chosen: LogFormat | undefined,
+  out: { isTTY?: boolean } = process.stdout,
+): LogFormat {
+  return chosen ?? (out.isTTY ? 'pretty' : 'json');
+}
+
+/**
+ * JSON to stdout unless `destination` or `format: 'pretty'` says otherwise; pretty text is
+ * coloured when stdout is a terminal and NO_COLOR (no-color.org) is not set.
+ */
 export function createLogger(
-  options: { level?: string; name?: string } = {},
+  options: { level?: string; name?: string; format?: LogFormat } = {},
   destination?: DestinationStream,
 ): Logger {
+  const out =
+    destination ??
+    (options.format === 'pretty'
+      ? prettyDestination(process.stdout, {
+          color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+        })
+      : undefined);
   return pino(
     {
       name: options.name ?? 'slipway',
@@ -44,7 +70,7 @@ export function createLogger(
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       mixin: traceFields,
     },
-    destination,
+    out,
   );
 }
 

@@ -15,6 +15,15 @@ describe('settings from the environment', () => {
     });
   });
 
+  it('SLIPWAY_LOG_FORMAT is json or pretty; unset leaves the choice to the terminal', () => {
+    expect(readSettings({}).logFormat).toBeUndefined();
+    expect(readSettings({ SLIPWAY_LOG_FORMAT: 'Pretty' }).logFormat).toBe('pretty');
+    expect(readSettings({ SLIPWAY_LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(() => readSettings({ SLIPWAY_LOG_FORMAT: 'yaml' })).toThrow(
+      'SLIPWAY_LOG_FORMAT is "yaml": set it to json or pretty',
+    );
+  });
+
   it('waits 60 s for the database by default; SLIPWAY_DB_WAIT takes a duration or seconds', () => {
     expect(readSettings({}).dbWaitMs).toBe(60_000);
     expect(readSettings({ SLIPWAY_DB_WAIT: '2m' }).dbWaitMs).toBe(120_000);

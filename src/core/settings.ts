@@ -15,6 +15,8 @@ export interface Settings {
   dataDir: string;
   apiToken: string | undefined;
   logLevel: string | undefined;
+  /** SLIPWAY_LOG_FORMAT (`json` or `pretty`); unset: pretty at a terminal, JSON elsewhere. */
+  logFormat?: 'json' | 'pretty';
   /**
    * SLIPWAY_SHUTDOWN_DELAY (default 5s): after SIGTERM, how long the server keeps answering with
    * /readyz unready before it stops, so load balancers take it out of rotation first.
@@ -84,6 +86,12 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
       `SLIPWAY_DB_WAIT is "${dbWait}": give a duration such as 60s, 2m or 0 (seconds when no unit).`,
     );
   }
+  const logFormat = env.SLIPWAY_LOG_FORMAT?.trim().toLowerCase() || undefined;
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError(
+      `SLIPWAY_LOG_FORMAT is "${env.SLIPWAY_LOG_FORMAT}": set it to json or pretty, or unset it (pretty at a terminal, JSON elsewhere).`,
+    );
+  }
   return {
     port,
     configPath: resolve(cwd, env.SLIPWAY_CONFIG || 'slipway.yaml'),
@@ -91,6 +99,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     dataDir,
     apiToken: secretFrom(env, 'SLIPWAY_API_TOKEN'),
     logLevel: env.SLIPWAY_LOG_LEVEL || undefined,
+    logFormat,
     shutdownDelayMs,
     dbWaitMs,
     slack: readSlackSettings(env),

@@ -86,17 +86,16 @@ export function slackEventsRoute(options: SlackHttpOptions): Route {
  * `POST /slack/events` while Slipway has no signing secret (Slack off, or Socket Mode only):
  * mounted anyway, so that a Slack app pointed here learns what to set instead of a 404.
  */
-export function slackEventsUnconfigured(): Route {
+export function slackEventsUnconfigured(mode: { socket: boolean } = { socket: false }): Route {
+  const message = mode.socket
+    ? "This Slipway receives Slack over Socket Mode (SLACK_APP_TOKEN), not at /slack/events: to take requests here as well, set SLACK_SIGNING_SECRET from your Slack app's Basic Information page."
+    : 'Slack is not configured on this Slipway: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (from your Slack app\'s OAuth & Permissions and Basic Information pages) to take requests here, or SLACK_APP_TOKEN for Socket Mode. "slipway slack manifest" prints the app to create.';
   return {
     method: 'POST',
     path: PATH,
     hook: 'slack',
     handler(_req, res) {
-      sendJson(res, 503, {
-        error: 'not_configured',
-        message:
-          "Slipway takes no Slack requests over HTTP: set SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN) from your Slack app's Basic Information page.",
-      });
+      sendJson(res, 503, { error: 'not_configured', message });
     },
   };
 }
