@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import type { Config } from '../config/schema.js';
-import { createLogger } from '../core/logger.js';
+import { createLogger, resolveLogFormat } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
 import { createLocalSlack } from '../local-slack/index.js';
+import { announceStart, startSummary } from '../observability/banner.js';
 import { startTracing } from '../observability/tracing.js';
 import { loadOrExplain } from './load.js';
 
@@ -29,7 +30,8 @@ export async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<numbe
   });
   const config = await loadOrExplain(base.configPath);
   if (!config) return 1;
-  const log = createLogger({ level: base.logLevel ?? config.log.level });
+  const format = resolveLogFormat(base.logFormat);
+  const log = createLogger({ level: base.logLevel ?? config.log.level, format });
   const people = chatUsers(config);
   const slack = createLocalSlack({
     port: values['slack-port'] ? Number(values['slack-port']) : 3001,
@@ -60,6 +62,15 @@ export async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<numbe
       : { mode: 'http', requestUrl: `http://127.0.0.1:${port}/slack/events` },
   );
   await app.start();
+  const summary = startSummary({
+    settings,
+    config,
+    env,
+    host: '127.0.0.1',
+    port,
+    tracing: tracing.enabled,
+  });
+  announceStart(log, summary, { format, fields: { host: '127.0.0.1', port } });
   process.stdout.write(
     [
       '',

@@ -3,8 +3,9 @@ import { createApp } from '../app.js';
 import { manifestYaml } from '../chat/slack/manifest.js';
 import { configJsonSchema } from '../config/json-schema.js';
 import { SlipwayError } from '../core/errors.js';
-import { createLogger, redactUrl } from '../core/logger.js';
+import { createLogger, redactUrl, resolveLogFormat } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
+import { announceStart, startSummary } from '../observability/banner.js';
 import { startTracing } from '../observability/tracing.js';
 import { createStore } from '../store/index.js';
 import { DEFAULT_DB_WAIT_MS, waitForDatabase } from '../store/wait.js';
@@ -112,23 +113,16 @@ async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
   const config = await loadOrExplain(settings.configPath);
   if (!config) return 1;
-  const log = createLogger({ level: settings.logLevel ?? config.log.level });
+  const format = resolveLogFormat(settings.logFormat);
+  const log = createLogger({ level: settings.logLevel ?? config.log.level, format });
   // OTEL_* variables (README.md, "Observability"); app.stop() flushes the spans.
   const tracing = startTracing(env, { log });
   const app = await createApp({ config, settings, log, env, server: true, tracing });
   const host = values.host ?? DEFAULT_HOST;
   const port = await app.http.listen(settings.port, host);
   await app.start();
-  log.info(
-    {
-      host,
-      port,
-      config: settings.configPath,
-      database: redactUrl(settings.databaseUrl),
-      processId: app.processId,
-    },
-    'slipway is serving',
-  );
+  const summary = startSummary({ settings, config, env, host, port, tracing: tracing.enabled });
+  announceStart(log, summary, { format, fields: { host, port, processId: app.processId } });
 
   return new Promise<number>((resolve) => {
     let signals = 0;
