@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, resolveLogFormat } from '../core/logger.js';
@@ -6,6 +5,7 @@ import { readSettings } from '../core/settings.js';
 import { createLocalSlack } from '../local-slack/index.js';
 import { announceStart, startSummary } from '../observability/banner.js';
 import { startTracing } from '../observability/tracing.js';
+import { flag, type ParsedArgs, stringValue } from './args.js';
 import { loadOrExplain } from './load.js';
 
 /**
@@ -13,16 +13,13 @@ import { loadOrExplain } from './load.js';
  * without a workspace. The local Slack's page shows the channels and DMs and lets you type
  * /deploy commands and press the buttons as any user from the config.
  */
-export async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string', short: 'c' },
-      port: { type: 'string', short: 'p' },
-      'slack-port': { type: 'string' },
-      socket: { type: 'boolean' },
-    },
-  });
+export async function dev(parsed: ParsedArgs, env: NodeJS.ProcessEnv): Promise<number> {
+  const values = {
+    config: stringValue(parsed, 'config'),
+    port: stringValue(parsed, 'port'),
+    'slack-port': stringValue(parsed, 'slack-port'),
+    socket: flag(parsed, 'socket'),
+  };
   const base = readSettings({
     ...env,
     ...(values.config ? { SLIPWAY_CONFIG: values.config } : {}),

@@ -12,8 +12,10 @@ import { createStore } from '../store/index.js';
 import { newDeployment, timeline } from '../store/test-support/fixtures.js';
 import { newRefusal } from '../store/test-support/refusal-cases.js';
 import type { Store } from '../store/types.js';
-import { auditQuery, auditTrail, HISTORY_USAGE, runHistory } from './history.js';
+import { readArgs } from './args.js';
+import { auditQuery, auditTrail, runHistory } from './history.js';
 import { renderAuditTrail } from './render.js';
+import { HISTORY } from './specs.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -107,7 +109,7 @@ describe('history --all', () => {
     expect(auditQuery(config, ['500'], null)).toMatch(/between 1 and 100/);
   });
 
-  it('prints the trail from slipway.yaml’s database, and documents --all in --help', async () => {
+  it('prints the trail from slipway.yaml’s database, and reads --all and --help', async () => {
     const dir = tempDir();
     dirs.push(dir);
     const configPath = join(dir, 'slipway.yaml');
@@ -126,7 +128,9 @@ describe('history --all', () => {
       out += text;
     };
 
-    expect(await runHistory(['--all', 'web', '--in', 'production'], env, write)).toBe(0);
+    expect(
+      await runHistory(readArgs(HISTORY, ['--all', 'web', '--in', 'production']), env, write),
+    ).toBe(0);
     const rows = out.trim().split('\n');
     expect(rows.map((r) => r.split(/ +/)[0])).toEqual([
       'ID',
@@ -137,7 +141,7 @@ describe('history --all', () => {
     ]);
 
     out = '';
-    expect(await runHistory(['--all', '--json', '1'], env, write)).toBe(0);
+    expect(await runHistory(readArgs(HISTORY, ['--all', '--json', '1']), env, write)).toBe(0);
     expect(JSON.parse(out)).toEqual([
       {
         type: 'refusal',
@@ -146,9 +150,6 @@ describe('history --all', () => {
       },
     ]);
 
-    out = '';
-    expect(await runHistory(['--help'], env, write)).toBe(0);
-    expect(out).toBe(HISTORY_USAGE);
-    expect(out).toMatch(/--all .*audit trail/);
+    expect(readArgs(HISTORY, ['--help']).help).toBe(true);
   });
 });

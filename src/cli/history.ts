@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { findName } from '../commands/outcome.js';
 import { parseCommand } from '../commands/parse.js';
@@ -9,22 +8,11 @@ import { createLogger } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
 import { suggest } from '../core/suggest.js';
 import type { RefusalRecord, Store } from '../store/types.js';
+import { flag, type ParsedArgs, stringValue, UsageError } from './args.js';
 import { loadOrExplain } from './load.js';
 import { runOperatorCommand } from './operator.js';
 import { renderAuditTrail } from './render.js';
-
-export const HISTORY_USAGE = `Usage: slipway history <service> [--in <env>] [<n>]
-       slipway history --all [<service>] [--in <env>] [<n>]
-
-  <n>          how many entries, newest first (default 10, at most 100)
-  --in <env>   one environment only
-  --all        the whole audit trail: the requests Slipway refused (not a deployer, frozen,
-               locked, self-approval, …) between the deployments, each as a row in state
-               "refused" with who asked, the action and the reason; every service unless one
-               is named
-  --json       machine-readable output
-  --config, -c <file>   slipway.yaml to use
-`;
+import { HISTORY } from './specs.js';
 
 const DEFAULT_ENTRIES = 10;
 const MAX_ENTRIES = 100;
@@ -42,41 +30,26 @@ export interface AuditQuery {
 
 /** `slipway history`: the chat command, or with `--all` the audit trail with refusals. */
 export async function runHistory(
-  args: string[],
+  parsed: ParsedArgs,
   env: NodeJS.ProcessEnv,
   write: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    write(HISTORY_USAGE);
-    return 0;
-  }
-  if (!args.includes('--all')) return runOperatorCommand('history', args, env);
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      all: { type: 'boolean' },
-      in: { type: 'string' },
-      json: { type: 'boolean' },
-      config: { type: 'string', short: 'c' },
-    },
-  });
-  const settings = readSettings({
-    ...env,
-    ...(values.config ? { SLIPWAY_CONFIG: values.config } : {}),
-  });
+  if (!flag(parsed, 'all')) return runOperatorCommand('history', parsed, env);
+  const configPath = stringValue(parsed, 'config');
+  const settings = readSettings({ ...env, ...(configPath ? { SLIPWAY_CONFIG: configPath } : {}) });
   const config = await loadOrExplain(settings.configPath);
   if (!config) return 1;
-  const query = auditQuery(config, positionals, values.in ?? null);
-  if (typeof query === 'string') {
-    process.stderr.write(`${query}\n\n${HISTORY_USAGE}`);
-    return 2;
-  }
+  const query = auditQuery(config, parsed.positionals, stringValue(parsed, 'in') ?? null);
+  if (typeof query === 'string') throw new UsageError(query, HISTORY);
   const log = createLogger({ level: settings.logLevel ?? 'warn' }, process.stderr);
   const app = await createApp({ config, settings, log, env });
   try {
     const entries = await auditTrail(app.store, query);
-    write(values.json ? `${JSON.stringify(entries, null, 2)}\n` : `${renderAuditTrail(entries)}\n`);
+    write(
+      flag(parsed, 'json')
+        ? `${JSON.stringify(entries, null, 2)}\n`
+        : `${renderAuditTrail(entries)}\n`,
+    );
     return 0;
   } finally {
     await app.stop();

@@ -1,77 +1,67 @@
-import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { manifestYaml } from '../chat/slack/manifest.js';
 import { configJsonSchema } from '../config/json-schema.js';
 import { SlipwayError } from '../core/errors.js';
 import { createLogger, redactUrl, resolveLogFormat } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
+import { suggest } from '../core/suggest.js';
 import { announceStart, startSummary } from '../observability/banner.js';
 import { startTracing } from '../observability/tracing.js';
 import { createStore } from '../store/index.js';
 import { DEFAULT_DB_WAIT_MS, waitForDatabase } from '../store/wait.js';
+import {
+  type CommandSpec,
+  helpText,
+  type ParsedArgs,
+  readArgs,
+  stringValue,
+  UsageError,
+  usageText,
+} from './args.js';
 import { dev } from './dev.js';
 import { runHistory } from './history.js';
 import { loadOrExplain } from './load.js';
+import { runLogs } from './logs.js';
 import { runOperatorCommand, runVerdict } from './operator.js';
+import { COMMAND_SPECS, DEFAULT_HOST, overviewText } from './specs.js';
 
-const USAGE = `Usage: slipway <command> [options]
+type Runner = (parsed: ParsedArgs, env: NodeJS.ProcessEnv) => Promise<number> | number;
 
-Server
-  serve [--host <addr>]       start the server (PORT, SLIPWAY_DATABASE_URL, Slack and webhook secrets from the environment)
-  dev [--socket]              start Slipway against a local Slack with a web page to try it (no workspace needed)
-  config check                validate slipway.yaml and report every problem with its line and a fix
-  config schema               print the JSON Schema of slipway.yaml, for editors
-  db migrate                  apply pending database migrations
-  slack manifest --url <https://host> | --socket
-                              print a Slack app manifest (HTTP or Socket Mode) to paste at api.slack.com/apps
+/** What runs each subcommand of specs.ts, once its arguments are read. */
+const RUNNERS: Record<string, Runner> = {
+  serve: (parsed, env) => serve(parsed, env),
+  dev: (parsed, env) => dev(parsed, env),
+  'config check': (parsed, env) => configCheck(parsed, env),
+  'config schema': () => configSchema(),
+  'db migrate': (_parsed, env) => dbMigrate(env),
+  'slack manifest': (parsed) => slackManifest(parsed),
+  deploy: (parsed, env) => runOperatorCommand('deploy', parsed, env),
+  rollback: (parsed, env) => runOperatorCommand('rollback', parsed, env),
+  lock: (parsed, env) => runOperatorCommand('lock', parsed, env),
+  unlock: (parsed, env) => runOperatorCommand('unlock', parsed, env),
+  status: (parsed, env) => runOperatorCommand('status', parsed, env),
+  history: (parsed, env) => runHistory(parsed, env),
+  approve: (parsed, env) => runVerdict('approve', parsed, env),
+  reject: (parsed, env) => runVerdict('reject', parsed, env),
+  cancel: (parsed, env) => runVerdict('cancel', parsed, env),
+  retry: (parsed, env) => runVerdict('retry', parsed, env),
+  logs: (parsed, env) => runLogs(parsed, env),
+};
 
-Operator commands (the chat grammar, as the configured operator identity; for when chat is down)
-  deploy <service> [<version>] [--to <env>] [--force] [--reason <text>] [--no-wait]
-  rollback <service> [--in <env>] [--version <version>] [--no-wait]
-  lock <env> [<service>] [--for <duration>] [--reason <text>] [--force]
-  unlock <env> [<service>] [--force]
-  status [<service>]
-  history <service> [--in <env>] [<n>]
-  history --all [<service>] [--in <env>] [<n>]   the audit trail: deployments and refused requests
-  approve <deployment-id> [--reason <text>]     reject <deployment-id> [--reason <text>]
-  cancel <deployment-id> [--reason <text>]      a running one stops and rolls back
-  retry <deployment-id> [--reason <text>]       deploy a failed deployment's version again
-
-Common options
-  --config, -c <file>   slipway.yaml to use (default: $SLIPWAY_CONFIG or ./slipway.yaml)
-  --json                machine-readable output
-`;
-
-/** Every IPv4 interface, as before --host existed: a container's port is reached from outside it. */
-const DEFAULT_HOST = '0.0.0.0';
-
-const OPERATOR_VERBS = new Set(['deploy', 'rollback', 'lock', 'unlock', 'status', 'history']);
-const VERDICT_VERBS = new Set(['approve', 'reject', 'cancel', 'retry']);
+/** `deploy!`, `lock!`, `unlock!` as in chat (refusals suggest them): the same as --force. */
+const BANG_VERBS = new Set(['deploy', 'lock', 'unlock']);
 
 /** Runs the CLI; returns the exit code (0 ok, 1 refused or failed, 2 usage). */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [verb, ...rest] = argv;
   try {
-    if (!verb || verb === 'help' || verb === '--help' || verb === '-h') {
-      process.stdout.write(USAGE);
-      return verb ? 0 : 2;
-    }
-    if (verb === 'serve') return await serve(rest, env);
-    if (verb === 'dev') return await dev(rest, env);
-    if (verb === 'config') return await configCommand(rest, env);
-    if (verb === 'db') return await dbCommand(rest, env);
-    if (verb === 'slack') return slackCommand(rest);
-    if (verb === 'history') return await runHistory(rest, env);
-    if (OPERATOR_VERBS.has(verb)) return await runOperatorCommand(verb, rest, env);
-    // `deploy!` as in chat (refusals suggest it): the same as --force.
-    if (verb.endsWith('!') && OPERATOR_VERBS.has(verb.slice(0, -1))) {
-      return await runOperatorCommand(verb.slice(0, -1), [...rest, '--force'], env);
-    }
-    if (VERDICT_VERBS.has(verb))
-      return await runVerdict(verb as 'approve' | 'reject' | 'cancel' | 'retry', rest, env);
-    process.stderr.write(`Unknown command "${verb}".\n\n${USAGE}`);
-    return 2;
+    return await dispatch(argv, env);
   } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(
+        `${err.message}\n\n${err.spec ? usageText(err.spec) : overviewText()}\n`,
+      );
+      return 2;
+    }
     if (err instanceof SlipwayError) {
       process.stderr.write(`${err.message}\n`);
       return 1;
@@ -80,32 +70,63 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
-const SERVE_USAGE = `Usage: slipway serve [options]
-
-Starts the server: Slack, webhooks, /metrics, /healthz, /readyz and /api on one port.
-
-Options
-  --host <addr>         address to listen on (default ${DEFAULT_HOST}: every IPv4 interface;
-                        127.0.0.1 for this machine only, :: for IPv6 too)
-  --port, -p <port>     port to listen on (default: $PORT, or 3000)
-  --config, -c <file>   slipway.yaml to use (default: $SLIPWAY_CONFIG or ./slipway.yaml)
-  --help, -h            this text
-`;
-
-async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string', short: 'c' },
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(SERVE_USAGE);
+async function dispatch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [first, ...rest] = argv;
+  if (!first || first === '--help' || first === '-h' || (first === 'help' && !rest[0])) {
+    process.stdout.write(overviewText());
+    return first ? 0 : 2;
+  }
+  if (first === 'help') return dispatch([...rest, '--help'], env);
+  const bang = first.endsWith('!') && BANG_VERBS.has(first.slice(0, -1));
+  const { spec, args } = findCommand(bang ? first.slice(0, -1) : first, rest);
+  if (!spec) {
+    process.stdout.write(overviewText());
     return 0;
   }
+  const parsed = readArgs(spec, bang ? [...args, '--force'] : args);
+  if (parsed.help) {
+    process.stdout.write(helpText(spec));
+    return 0;
+  }
+  const run = RUNNERS[spec.name];
+  if (!run) throw new Error(`no runner for "slipway ${spec.name}"`);
+  return run(parsed, env);
+}
+
+/**
+ * The spec for `verb` (and its subcommand: `config check`), with the arguments after it. No
+ * spec: help on a group (`slipway config --help`), answered with the overview.
+ */
+function findCommand(verb: string, rest: string[]): { spec: CommandSpec | null; args: string[] } {
+  const single = COMMAND_SPECS.find((s) => s.name === verb);
+  if (single) return { spec: single, args: rest };
+  const group = COMMAND_SPECS.filter((s) => s.name.startsWith(`${verb} `));
+  const names = group.map((s) => s.name.slice(verb.length + 1));
+  if (group.length > 0) {
+    const [sub, ...args] = rest;
+    const spec = group.find((s) => s.name === `${verb} ${sub}`);
+    if (spec) return { spec, args };
+    if (sub === '--help' || sub === '-h') return { spec: null, args };
+    const near = sub ? suggest(sub, names) : null;
+    throw new UsageError(
+      `${sub ? `Unknown command "slipway ${verb} ${sub}".` : `slipway ${verb} needs a subcommand:`} ${near ? `Did you mean "slipway ${verb} ${near}"?` : `Use ${names.map((n) => `"slipway ${verb} ${n}"`).join(' or ')}.`}`,
+      null,
+    );
+  }
+  const verbs = [...new Set(COMMAND_SPECS.map((s) => s.name.split(' ')[0] ?? ''))];
+  const near = suggest(verb, verbs);
+  throw new UsageError(
+    `Unknown command "${verb}".${near ? ` Did you mean "slipway ${near}"?` : ''}`,
+    null,
+  );
+}
+
+async function serve(parsed: ParsedArgs, env: NodeJS.ProcessEnv): Promise<number> {
+  const values = {
+    config: stringValue(parsed, 'config'),
+    port: stringValue(parsed, 'port'),
+    host: stringValue(parsed, 'host'),
+  };
   const settings = readSettings({
     ...env,
     ...(values.config ? { SLIPWAY_CONFIG: values.config } : {}),
@@ -157,66 +178,40 @@ async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
-async function configCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === 'schema') {
-    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
-    return 0;
-  }
-  if (sub === 'check') {
-    const { values } = parseArgs({
-      args: rest,
-      options: { config: { type: 'string', short: 'c' } },
-    });
-    const settings = readSettings({
-      ...env,
-      ...(values.config ? { SLIPWAY_CONFIG: values.config } : {}),
-    });
-    const config = await loadOrExplain(settings.configPath);
-    if (!config) return 1;
-    process.stdout.write(
-      `${settings.configPath} is valid: ${config.services.length} services, ${config.environments.length} environments.\n`,
-    );
-    return 0;
-  }
-  process.stderr.write('Usage: slipway config check [--config <file>] | slipway config schema\n');
-  return 2;
-}
-
-function slackCommand(args: string[]): number {
-  const usage =
-    'Usage: slipway slack manifest --url https://slipway.example.com | slipway slack manifest --socket\n';
-  if (args[0] !== 'manifest') {
-    process.stderr.write(usage);
-    return 2;
-  }
-  const { values } = parseArgs({
-    args: args.slice(1),
-    options: { url: { type: 'string' }, socket: { type: 'boolean' } },
-  });
-  if (values.socket === Boolean(values.url)) {
-    process.stderr.write(
-      `Give either --url (HTTP mode: the public https URL of this server) or --socket.\n${usage}`,
-    );
-    return 2;
-  }
-  if (values.url && !/^https:\/\/[^\s/]+/.test(values.url)) {
-    process.stderr.write(
-      `Slack only sends requests to https URLs; "${values.url}" is not one.\n${usage}`,
-    );
-    return 2;
-  }
+async function configCheck(parsed: ParsedArgs, env: NodeJS.ProcessEnv): Promise<number> {
+  const configPath = stringValue(parsed, 'config');
+  const settings = readSettings({ ...env, ...(configPath ? { SLIPWAY_CONFIG: configPath } : {}) });
+  const config = await loadOrExplain(settings.configPath);
+  if (!config) return 1;
   process.stdout.write(
-    manifestYaml(values.url ? { socket: false, url: values.url } : { socket: true }),
+    `${settings.configPath} is valid: ${config.services.length} services, ${config.environments.length} environments.\n`,
   );
   return 0;
 }
 
-async function dbCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  if (args[0] !== 'migrate') {
-    process.stderr.write('Usage: slipway db migrate\n');
-    return 2;
+function configSchema(): number {
+  process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  return 0;
+}
+
+function slackManifest(parsed: ParsedArgs): number {
+  const spec = COMMAND_SPECS.find((s) => s.name === 'slack manifest') ?? null;
+  const url = stringValue(parsed, 'url');
+  const socket = parsed.values.socket === true;
+  if (socket === Boolean(url)) {
+    throw new UsageError(
+      'Give either --url (HTTP mode: the public https URL of this server) or --socket.',
+      spec,
+    );
   }
+  if (url && !/^https:\/\/[^\s/]+/.test(url)) {
+    throw new UsageError(`Slack only sends requests to https URLs; "${url}" is not one.`, spec);
+  }
+  process.stdout.write(manifestYaml(url ? { socket: false, url } : { socket: true }));
+  return 0;
+}
+
+async function dbMigrate(env: NodeJS.ProcessEnv): Promise<number> {
   const settings = readSettings(env);
   const store = await createStore(settings.databaseUrl);
   try {

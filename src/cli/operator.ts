@@ -1,14 +1,18 @@
-import { parseArgs } from 'node:util';
 import { type App, createApp } from '../app.js';
 import { parseCommand } from '../commands/parse.js';
 import { usageFor } from '../commands/usage.js';
 import { type Deployment, isFinal } from '../core/deployment.js';
 import { createLogger } from '../core/logger.js';
-import { readSettings } from '../core/settings.js';
+import { readSettings, type Settings } from '../core/settings.js';
 import { executeCommand } from '../engine/execute.js';
-import { toGrammar } from './args.js';
+import { flag, type ParsedArgs, stringValue, toGrammar, UsageError } from './args.js';
+import { needsForce } from './confirm.js';
 import { loadOrExplain } from './load.js';
 import { refusalText, renderResult, stateText, transitionText } from './render.js';
+import { noServerHint, serverRunning } from './server-presence.js';
+import { APPROVE, CANCEL, REJECT, RETRY } from './specs.js';
+
+const VERDICT_SPECS = { approve: APPROVE, reject: REJECT, cancel: CANCEL, retry: RETRY };
 
 /**
  * Operator commands: the chat grammar from a terminal, acting as `operator` from slipway.yaml
@@ -17,7 +21,7 @@ import { refusalText, renderResult, stateText, transitionText } from './render.j
  */
 export async function runOperatorCommand(
   verb: string,
-  args: string[],
+  args: ParsedArgs,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const parsedArgs = toGrammar(verb, args);
@@ -46,29 +50,31 @@ export async function runOperatorCommand(
   // Deployments from the terminal are announced in chat like any other (when Slack is set up).
   app.chat?.notifier.start();
   try {
+    const unconfirmed = parsedArgs.force ? null : await needsForce(app, parsed.command);
+    if (unconfirmed) {
+      process.stderr.write(`${unconfirmed}\n`);
+      return 1;
+    }
     const result = await executeCommand(app.engine, parsed.command, {
       actor: config.operator,
       source: 'cli',
       channel: null,
     });
-    if (
-      parsedArgs.json &&
-      !(parsedArgs.wait && 'result' in result && result.result.ok && 'deployment' in result.result)
-    ) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      return 'result' in result && !result.result.ok ? 1 : 0;
-    }
-    if (!parsedArgs.json) process.stdout.write(`${renderResult(result)}\n`);
-    if ('result' in result && !result.result.ok) return 1;
-    if (
-      (result.kind === 'deploy' || result.kind === 'rollback') &&
-      result.result.ok &&
-      parsedArgs.wait
-    ) {
-      const final = await follow(app, result.result.deployment, parsedArgs.json);
+    const accepted =
+      'result' in result && result.result.ok && 'deployment' in result.result
+        ? result.result.deployment
+        : null;
+    if (accepted && parsedArgs.wait && (result.kind === 'deploy' || result.kind === 'rollback')) {
+      if (!parsedArgs.json) process.stdout.write(`${renderResult(result)}\n`);
+      const final = await follow(app, accepted, parsedArgs.json);
       if (parsedArgs.json) process.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
       return final.state === 'succeeded' || final.state === 'awaiting_approval' ? 0 : 1;
     }
+    process.stdout.write(
+      parsedArgs.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderResult(result)}\n`,
+    );
+    if ('result' in result && !result.result.ok) return 1;
+    if (accepted) await hintWithoutServer(app, settings, accepted, true);
     return 0;
   } finally {
     await app.stop();
@@ -116,27 +122,13 @@ async function follow(app: App, deployment: Deployment, quiet: boolean): Promise
 
 export async function runVerdict(
   verb: 'approve' | 'reject' | 'cancel' | 'retry',
-  args: string[],
+  args: ParsedArgs,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      reason: { type: 'string', short: 'm' },
-      json: { type: 'boolean' },
-    },
-  });
-  const id = positionals[0];
-  if (!id || positionals.length > 1) {
-    process.stderr.write(`Usage: slipway ${verb} <deployment-id> [--reason <text>]\n`);
-    return 2;
-  }
-  const settings = readSettings({
-    ...env,
-    ...(values.config ? { SLIPWAY_CONFIG: values.config } : {}),
-  });
+  const id = args.positionals[0];
+  if (!id) throw new UsageError(`Say which deployment to ${verb}.`, VERDICT_SPECS[verb]);
+  const configPath = stringValue(args, 'config');
+  const settings = readSettings({ ...env, ...(configPath ? { SLIPWAY_CONFIG: configPath } : {}) });
   const config = await loadOrExplain(settings.configPath);
   if (!config) return 1;
   const app = await createApp({
@@ -147,7 +139,7 @@ export async function runVerdict(
   });
   try {
     const caller = { actor: config.operator, source: 'cli' as const, channel: null };
-    const reason = values.reason ?? null;
+    const reason = stringValue(args, 'reason') ?? null;
     const result =
       verb === 'cancel'
         ? await app.engine.cancel({ ...caller, deploymentId: id, reason })
@@ -157,13 +149,26 @@ export async function runVerdict(
               ...caller,
               deploymentId: id,
               verdict: verb,
-              comment: values.reason ?? null,
+              comment: reason,
             });
-    if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (flag(args, 'json')) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (!result.ok) process.stdout.write(`${refusalText(result)}\n`);
     else process.stdout.write(`${result.deployment.id}: ${stateText(result.deployment)}\n`);
+    if (result.ok) await hintWithoutServer(app, settings, result.deployment, false);
     return result.ok ? 0 : 1;
   } finally {
     await app.stop();
   }
+}
+
+/** Work this process queued but will not run: say so when no server will either. */
+async function hintWithoutServer(
+  app: App,
+  settings: Settings,
+  deployment: Deployment,
+  canWait: boolean,
+): Promise<void> {
+  if (deployment.state !== 'queued') return;
+  if (await serverRunning(settings, app.store, deployment)) return;
+  process.stderr.write(`${noServerHint(canWait)}\n`);
 }

@@ -90,6 +90,21 @@ export interface DeployDriver<Options = unknown> {
   teardown?(ctx: DriverContext<Options>): Promise<void>;
   /** Removes what outlived its time to live (expired previews); returns what it removed. */
   expire?(ctx: SweepContext<Options>): Promise<string[]>;
+  /**
+   * The output the work behind `handle` wrote, as this driver keeps it (`slipway logs`); null
+   * when it has none for that handle. Absent: the driver keeps no output of its own, and its
+   * `link` (the CI run, the GitOps application) is where to read it.
+   */
+  logs?(ctx: DriverContext<Options>, handle: DriverHandle): Promise<DriverOutput | null>;
+}
+
+/** What a run printed, for a person reading it after (or while) it ran. */
+export interface DriverOutput {
+  text: string;
+  /** The work is still going: more may come. */
+  running: boolean;
+  /** Where the driver keeps it, to read or keep it without Slipway. */
+  location: string;
 }
 
 /** A driver's view of one service/environment, outside any deployment (periodic upkeep). */

@@ -214,6 +214,25 @@ export function createCommandDriver(
       }
       run.log.info({ runDir, state: state.kind }, 'command run cancel requested');
     },
+
+    async logs(run, handle) {
+      const runDir = runDirFor(handle);
+      const state = await readRunState(runDir);
+      if (state.kind === 'missing') return null;
+      const spec = await readRunSpec(runDir).catch(() => null);
+      return {
+        // The run never keeps more than its limit: reading that much reads all of it.
+        text: await readOutputTail(
+          runDir,
+          spec?.outputLimitBytes ?? sizeBytes(run.options.outputLimit),
+        ),
+        running:
+          state.kind === 'pending' ||
+          state.kind === 'running' ||
+          (state.kind === 'lost' && state.childAlive),
+        location: join(runDir, RUN_FILES.output),
+      };
+    },
   } satisfies DeployDriver<CommandOptions>;
   return driver;
 }
