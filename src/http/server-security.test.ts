@@ -86,7 +86,8 @@ describe('a request target URL cannot read', () => {
 
 describe('/api without SLIPWAY_API_TOKEN', () => {
   it('says at start that only this machine is answered', async () => {
-    const { lines } = await startApp(undefined);
+    const { app, lines } = await startApp(undefined);
+    await app.http.listen(0, '127.0.0.1');
     expect(lines).toContainEqual(
       expect.objectContaining({
         level: 40,

@@ -36,8 +36,6 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   let draining = false;
   const log = deps.log.child({ component: 'http' });
   const readiness = createReadiness({ store: deps.store, log });
-  if (!deps.apiToken)
-    log.warn('SLIPWAY_API_TOKEN is not set: /api answers only clients on this machine (loopback)');
 
   router.add({
     method: 'GET',
@@ -167,6 +165,11 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          // Said when serving, not when built: the CLI builds the app without listening.
+          if (!deps.apiToken)
+            log.warn(
+              'SLIPWAY_API_TOKEN is not set: /api answers only clients on this machine (loopback)',
+            );
           const address = server.address();
           resolve(typeof address === 'object' && address ? address.port : port);
         });
