@@ -1,52 +1,50 @@
-import { createApp } from '../app.js';
-import { manifestYaml } from '../chat/slack/manifest.js';
-import { configJsonSchema } from '../config/json-schema.js';
 import { SlipwayError } from '../core/errors.js';
-import { createLogger, redactUrl, resolveLogFormat } from '../core/logger.js';
-import { readSettings } from '../core/settings.js';
 import { suggest } from '../core/suggest.js';
-import { announceStart, startSummary } from '../observability/banner.js';
-import { startTracing } from '../observability/tracing.js';
-import { createStore } from '../store/index.js';
-import { DEFAULT_DB_WAIT_MS, waitForDatabase } from '../store/wait.js';
 import {
   type CommandSpec,
   helpText,
   type ParsedArgs,
   readArgs,
-  stringValue,
   UsageError,
   usageText,
 } from './args.js';
-import { dev } from './dev.js';
-import { runHistory } from './history.js';
-import { loadOrExplain } from './load.js';
-import { runLogs } from './logs.js';
-import { runOperatorCommand, runVerdict } from './operator.js';
-import { COMMAND_SPECS, DEFAULT_HOST, overviewText } from './specs.js';
+import { COMMAND_SPECS, overviewText } from './specs.js';
 
 type Runner = (parsed: ParsedArgs, env: NodeJS.ProcessEnv) => Promise<number> | number;
 
-/** What runs each subcommand of specs.ts, once its arguments are read. */
+/**
+ * What runs each subcommand of specs.ts, once its arguments are read. Each is imported when it
+ * runs: `--help`, a usage error or `config schema` then start in a fraction of the time that
+ * loading the server (drivers, SDKs, database clients) takes.
+ */
 const RUNNERS: Record<string, Runner> = {
-  serve: (parsed, env) => serve(parsed, env),
-  dev: (parsed, env) => dev(parsed, env),
-  'config check': (parsed, env) => configCheck(parsed, env),
-  'config schema': () => configSchema(),
-  'db migrate': (_parsed, env) => dbMigrate(env),
-  'slack manifest': (parsed) => slackManifest(parsed),
-  deploy: (parsed, env) => runOperatorCommand('deploy', parsed, env),
-  rollback: (parsed, env) => runOperatorCommand('rollback', parsed, env),
-  lock: (parsed, env) => runOperatorCommand('lock', parsed, env),
-  unlock: (parsed, env) => runOperatorCommand('unlock', parsed, env),
-  status: (parsed, env) => runOperatorCommand('status', parsed, env),
-  history: (parsed, env) => runHistory(parsed, env),
-  approve: (parsed, env) => runVerdict('approve', parsed, env),
-  reject: (parsed, env) => runVerdict('reject', parsed, env),
-  cancel: (parsed, env) => runVerdict('cancel', parsed, env),
-  retry: (parsed, env) => runVerdict('retry', parsed, env),
-  logs: (parsed, env) => runLogs(parsed, env),
+  serve: async (parsed, env) => (await import('./commands.js')).serve(parsed, env),
+  dev: async (parsed, env) => (await import('./dev.js')).dev(parsed, env),
+  'config check': async (parsed, env) => (await import('./commands.js')).configCheck(parsed, env),
+  'config schema': async () => (await import('./commands.js')).configSchema(),
+  'db migrate': async (_parsed, env) => (await import('./commands.js')).dbMigrate(env),
+  'slack manifest': async (parsed) => (await import('./commands.js')).slackManifest(parsed),
+  deploy: operator('deploy'),
+  rollback: operator('rollback'),
+  lock: operator('lock'),
+  unlock: operator('unlock'),
+  status: operator('status'),
+  history: async (parsed, env) => (await import('./history.js')).runHistory(parsed, env),
+  approve: verdict('approve'),
+  reject: verdict('reject'),
+  cancel: verdict('cancel'),
+  retry: verdict('retry'),
+  logs: async (parsed, env) => (await import('./logs.js')).runLogs(parsed, env),
 };
+
+function operator(verb: 'deploy' | 'rollback' | 'lock' | 'unlock' | 'status'): Runner {
+  return async (parsed, env) =>
+    (await import('./operator.js')).runOperatorCommand(verb, parsed, env);
+}
+
+function verdict(verb: 'approve' | 'reject' | 'cancel' | 'retry'): Runner {
+  return async (parsed, env) => (await import('./operator.js')).runVerdict(verb, parsed, env);
+}
 
 /** `deploy!`, `lock!`, `unlock!` as in chat (refusals suggest them): the same as --force. */
 const BANG_VERBS = new Set(['deploy', 'lock', 'unlock']);
@@ -119,114 +117,4 @@ function findCommand(verb: string, rest: string[]): { spec: CommandSpec | null; 
     `Unknown command "${verb}".${near ? ` Did you mean "slipway ${near}"?` : ''}`,
     null,
   );
-}
-
-async function serve(parsed: ParsedArgs, env: NodeJS.ProcessEnv): Promise<number> {
-  const values = {
-    config: stringValue(parsed, 'config'),
-    port: stringValue(parsed, 'port'),
-    host: stringValue(parsed, 'host'),
-  };
-  const settings = readSettings({
-    ...env,
-    ...(values.config ? { SLIPWAY_CONFIG: values.config } : {}),
-    ...(values.port ? { PORT: values.port } : {}),
-  });
-  const config = await loadOrExplain(settings.configPath);
-  if (!config) return 1;
-  const format = resolveLogFormat(settings.logFormat);
-  const log = createLogger({ level: settings.logLevel ?? config.log.level, format });
-  // OTEL_* variables (README.md, "Observability"); app.stop() flushes the spans.
-  const tracing = startTracing(env, { log });
-  const app = await createApp({ config, settings, log, env, server: true, tracing });
-  const host = values.host ?? DEFAULT_HOST;
-  const port = await app.http.listen(settings.port, host);
-  await app.start();
-  const summary = startSummary({ settings, config, env, host, port, tracing: tracing.enabled });
-  announceStart(log, summary, { format, fields: { host, port, processId: app.processId } });
-
-  return new Promise<number>((resolve) => {
-    let signals = 0;
-    const shutdown = (signal: string) => {
-      signals += 1;
-      if (signals > 1) {
-        log.warn({ signal }, 'second signal: exiting now');
-        resolve(1);
-        return;
-      }
-      log.info({ signal }, 'shutting down: finishing requests and handing back deployments');
-      // Ctrl-C at a terminal stops at once; SIGTERM (Kubernetes, systemd) drains first.
-      const drainMs = signal === 'SIGTERM' ? (settings.shutdownDelayMs ?? 0) : 0;
-      const started = Date.now();
-      app.stop({ drainMs }).then(
-        () => {
-          // The last line of a clean stop, so an operator can tell it from a killed process.
-          log.info(
-            { signal, ms: Date.now() - started },
-            'stopped: requests answered, deployments handed back',
-          );
-          resolve(0);
-        },
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
-  });
-}
-
-async function configCheck(parsed: ParsedArgs, env: NodeJS.ProcessEnv): Promise<number> {
-  const configPath = stringValue(parsed, 'config');
-  const settings = readSettings({ ...env, ...(configPath ? { SLIPWAY_CONFIG: configPath } : {}) });
-  const config = await loadOrExplain(settings.configPath);
-  if (!config) return 1;
-  process.stdout.write(
-    `${settings.configPath} is valid: ${config.services.length} services, ${config.environments.length} environments.\n`,
-  );
-  return 0;
-}
-
-function configSchema(): number {
-  process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
-  return 0;
-}
-
-function slackManifest(parsed: ParsedArgs): number {
-  const spec = COMMAND_SPECS.find((s) => s.name === 'slack manifest') ?? null;
-  const url = stringValue(parsed, 'url');
-  const socket = parsed.values.socket === true;
-  if (socket === Boolean(url)) {
-    throw new UsageError(
-      'Give either --url (HTTP mode: the public https URL of this server) or --socket.',
-      spec,
-    );
-  }
-  if (url && !/^https:\/\/[^\s/]+/.test(url)) {
-    throw new UsageError(`Slack only sends requests to https URLs; "${url}" is not one.`, spec);
-  }
-  process.stdout.write(manifestYaml(url ? { socket: false, url } : { socket: true }));
-  return 0;
-}
-
-async function dbMigrate(env: NodeJS.ProcessEnv): Promise<number> {
-  const settings = readSettings(env);
-  const store = await createStore(settings.databaseUrl);
-  try {
-    await waitForDatabase(store, {
-      waitMs: settings.dbWaitMs ?? DEFAULT_DB_WAIT_MS,
-      log: createLogger({ level: settings.logLevel ?? 'info' }),
-    });
-    const applied = await store.migrate();
-    process.stdout.write(
-      applied.length > 0
-        ? `Applied ${applied.length} migration(s) to ${redactUrl(settings.databaseUrl)}: ${applied.join(', ')}\n`
-        : `${redactUrl(settings.databaseUrl)} is up to date.\n`,
-    );
-    return 0;
-  } finally {
-    await store.close();
-  }
 }
