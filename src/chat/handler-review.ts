@@ -26,7 +26,8 @@ export function isReviewAction(id: string): id is (typeof REVIEW_ACTIONS)[number
 /**
  * A click on a review button, through the engine (and so policy). Every refusal — not allowed,
  * a second click, a build replaced by a newer one, a review already closed — goes only to the
- * clicker and changes nothing. A promotion or a close is announced in the service's channel.
+ * clicker and changes nothing. A close is announced in the service's channel, a promotion in
+ * its target's deploy channel (the service's channel has the promoted deployment's card).
  */
 export async function handleReviewAction(e: ActionEvent, deps: ReviewHandlerDeps): Promise<void> {
   const caller = {
@@ -59,10 +60,13 @@ export async function handleReviewAction(e: ActionEvent, deps: ReviewHandlerDeps
         );
       }
       const view = promotionView(r.deployment, p, e.user, { carried: r.carried, notes: r.notes });
-      // The service's channel, and the channel the promotion counted as coming from (the
-      // target's deploy channel when it has one): see `promotionChannel` in the engine.
+      // The channel the promotion counted as coming from (the target's deploy channel when it
+      // has one, see `promotionChannel` in the engine), whose people a channel rule keeps
+      // informed. The service's channel gets the promoted deployment's card, with who asked:
+      // an announcement there too would be its second message.
       const service = findService(deps.config, r.deployment.service);
-      return announceIn(e, [service?.channel, p.channel], view, deps);
+      const elsewhere = p.channel && p.channel !== service?.channel ? [p.channel] : [];
+      return announceIn(e, service?.channel ? elsewhere : [p.channel], view, deps);
     }
     case 'close': {
       const r = await deps.engine.closeReview(caller);

@@ -112,7 +112,7 @@ describe('handleInbound: commands', () => {
     expect(await h.app.store.listDeployments()).toEqual([]);
   });
 
-  it('announces an accepted deploy in the channel (in the thread it came from), once per delivery', async () => {
+  it('leaves an accepted deploy to its card, telling the asker privately where it is, once per delivery', async () => {
     const { chat, send, h } = await setup({ start: false });
     const event = {
       ...slash('<@USLIPWAY> deploy web 1.4.2 to staging -- fixes <!channel>'),
@@ -121,14 +121,36 @@ describe('handleInbound: commands', () => {
       responseUrl: null,
     } as InboundEvent;
     await send(event);
-    expect(publicly(chat)).toEqual(['<@U-DEV1> asked to deploy web 1.4.2 to staging']);
-    expect(chat.callsOf('post')[0]).toMatchObject({ channel: 'C-DEPLOYS', threadTs: '5.5' });
-    expect(chat.callsOf('post')[0]?.view?.body).toBe('Reason: fixes &lt;!channel&gt;');
+    // The card in #web (the notifier's) is the one public message; #deploys is told nothing.
+    expect(publicly(chat)).toEqual([]);
+    const [answer] = chat.callsOf('postEphemeral');
+    expect(answer).toMatchObject({ channel: 'C-DEPLOYS', user: 'U-DEV1' });
+    expect(answer?.view?.title).toBe('<@U-DEV1> asked to deploy web 1.4.2 to staging');
+    expect(answer?.view?.body).toBe(
+      'Reason: fixes &lt;!channel&gt;\nIts progress is shown in <#C-WEB>.',
+    );
     // Slack delivers the same event again: nothing new is started or announced.
     await send(event);
-    expect(publicly(chat)).toHaveLength(1);
-    expect(privately(chat)).toEqual(['Already requested by <@U-DEV1>']);
+    expect(privately(chat)).toEqual([
+      '<@U-DEV1> asked to deploy web 1.4.2 to staging',
+      'Already requested by <@U-DEV1>',
+    ]);
     expect(await h.app.store.listDeployments()).toHaveLength(1);
+  });
+
+  it('says nothing more for a mention in the card’s channel, and answers a slash command there privately', async () => {
+    const { chat, send, h } = await setup({ start: false });
+    await send({
+      ...slash('<@USLIPWAY> deploy web 1.4.2 to staging'),
+      channel: 'C-WEB',
+      mode: 'mention',
+      responseUrl: null,
+    } as InboundEvent);
+    expect(chat.calls).toEqual([]);
+    await send(slash('web 1.4.3 to staging', 'U-DEV1', { channel: 'C-WEB' }));
+    expect(publicly(chat)).toEqual([]);
+    expect(privately(chat)).toEqual(['<@U-DEV1> asked to deploy web 1.4.3 to staging']);
+    expect(await h.app.store.listDeployments()).toHaveLength(2);
   });
 
   it('answers status, history and help privately, and announces locks', async () => {
@@ -204,16 +226,20 @@ describe('handleInbound: buttons', () => {
     expect(second.previousVersion).toBe('1.0.0');
 
     await send(click('rollback', second.id, 'U-DEV2'));
-    await send(click('rollback', second.id, 'U-DEV1'));
-    expect(publicly(chat)).toEqual(['<@U-DEV2> asked to roll back web in staging to 1.0.0']);
-    expect(privately(chat)).toEqual(['Already requested by <@U-DEV2>']);
+    await send(click('rollback', second.id, 'U-DEV1', 'C-WEB'));
+    // The rollback's card in #web says who asked; the clicker in #deploys is told where it is.
+    expect(publicly(chat)).toEqual([]);
+    expect(privately(chat)).toEqual([
+      '<@U-DEV2> asked to roll back web in staging to 1.0.0',
+      'Already requested by <@U-DEV2>',
+    ]);
     const rollbacks = await h.app.store.listDeployments({ kind: 'rollback' });
     expect(rollbacks).toHaveLength(1);
     expect((await h.waitFinal(rollbacks[0]?.id ?? '')).state).toBe('succeeded');
 
     // The first deployment's button: that version is no longer what runs.
     await send(click('rollback', first.id, 'U-DEV1'));
-    expect(privately(chat)[1]).toMatch(
+    expect(privately(chat)[2]).toMatch(
       /web in staging has moved on since 1\.0\.0 was deployed: 1\.0\.0 is live there now/,
     );
     expect(await h.app.store.listDeployments({ kind: 'rollback' })).toHaveLength(1);

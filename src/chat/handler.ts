@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { parseCommand, parseSlashDeploy } from '../commands/parse.js';
 import type { Command } from '../commands/types.js';
 import { usageFor } from '../commands/usage.js';
+import { findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
 import { type CommandResult, executeCommand } from '../engine/execute.js';
@@ -107,8 +108,9 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
     // The answer's chat call is tagged with the deployment it announces.
     scope = withDeployment(scope, d);
   }
-  const answer = answerFor(parsed.command, result, e.user);
+  const answer = answerFor(parsed.command, result, e, deps.config);
   deps.release?.();
+  if (!answer) return;
   await context.with(scope, () =>
     answer.public
       ? announce(e, answer.view, deps, announced)
@@ -116,18 +118,22 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
   );
 }
 
+type Answer = { view: MessageView; public: boolean } | null;
+
 function answerFor(
   command: Command,
   result: CommandResult,
-  user: string,
-): { view: MessageView; public: boolean } {
+  e: CommandEvent,
+  config: Config,
+): Answer {
+  const user = e.user;
   switch (result.kind) {
     case 'deploy':
     case 'rollback': {
       const r = result.result;
       if (!r.ok) return { view: refusalView(r.reason, r.suggestion), public: false };
       if (r.duplicate) return { view: alreadyRequested(r.deployment), public: false };
-      return { view: acceptedView(r.deployment, r.notes), public: true };
+      return acceptedAnswer(e, r.deployment, r.notes, config);
     }
     case 'lock': {
       const r = result.result;
@@ -214,7 +220,34 @@ async function followUp(
   if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
   if (r.duplicate) return answerPrivately(e, alreadyRequested(r.deployment), deps);
   deps.release?.();
-  await announce(e, acceptedView(r.deployment, r.notes), deps, r.deployment.id);
+  const answer = acceptedAnswer(e, r.deployment, r.notes, deps.config);
+  if (!answer) return;
+  await (answer.public
+    ? announce(e, answer.view, deps, r.deployment.id)
+    : answerPrivately(e, answer.view, deps));
+}
+
+/**
+ * An accepted deploy or rollback has one public message, its card in the service's channel
+ * (the notifier's, with who asked). Announcing it as well doubled every deployment's messages.
+ * So the channel hears of it here only when the service has no card channel; the asker is told
+ * privately where the card is when it is elsewhere, or, after a slash command (which leaves no
+ * trace in the channel, and whose answer costs no API call), that it was accepted. A mention or
+ * a button in the card's channel needs no answer, the card is it, unless there are notes.
+ */
+function acceptedAnswer(
+  e: InboundEvent,
+  d: Deployment,
+  notes: readonly string[],
+  config: Config,
+): Answer {
+  const cardChannel = findService(config, d.service)?.channel;
+  if (!cardChannel) return { view: acceptedView(d, notes), public: true };
+  if (cardChannel !== e.channel) {
+    return { view: acceptedView(d, notes, cardChannel), public: false };
+  }
+  const slash = e.kind === 'command' && e.mode === 'slash';
+  return slash || notes.length > 0 ? { view: acceptedView(d, notes), public: false } : null;
 }
 
 function alreadyRequested(d: Deployment): MessageView {

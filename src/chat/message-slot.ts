@@ -91,6 +91,21 @@ export function createMessageSlot(
   }
 
   async function step(): Promise<void> {
+    // Once the message exists, replies go before the next render: a reply says what happened
+    // (an approval), the render what followed from it (deploying, deployed), and a reader sees
+    // them in that order. Before the message exists, the render posts it first.
+    if (ref && replies[0]) {
+      const reply = replies[0];
+      try {
+        await chat.post(ref.channel, reply, { threadTs: ref.ts });
+        replies.shift();
+        nextAt = Date.now() + timing.minIntervalMs;
+        attempts = 0;
+      } catch (err) {
+        failed(err, null);
+      }
+      return;
+    }
     const render = pending;
     pending = null;
     try {
@@ -103,10 +118,6 @@ export function createMessageSlot(
           nextAt = Date.now() + timing.minIntervalMs;
           pending ??= render;
         }
-      } else if (ref && replies[0]) {
-        await chat.post(ref.channel, replies[0], { threadTs: ref.ts });
-        replies.shift();
-        nextAt = Date.now() + timing.minIntervalMs;
       }
       attempts = 0;
     } catch (err) {

@@ -177,7 +177,7 @@ describe('review messages (seeds/001)', () => {
     expect(chat.inChannel('D-U-QA1')).toHaveLength(1);
   });
 
-  it('closes every owner and QA message on promotion and announces it in the channel', async () => {
+  it('closes every owner and QA message on promotion, whose card is the channel’s one message about it', async () => {
     const { h, chat, start, click } = await setup();
     const n = start();
     const d = await build(h, 'staging');
@@ -196,11 +196,16 @@ describe('review messages (seeds/001)', () => {
       expect(view.actions).toBeUndefined();
     }
     for (const qa of ['U-QA1', 'U-QA2']) expect(dm(chat, qa, d).actions).toBeUndefined();
-    const announced = chat.callsOf('post').filter((c) => c.channel === 'C-WEB' && !c.threadTs);
-    expect(announced.map((c) => c.view?.title)).toContain(
+    const top = chat.inChannel('C-WEB').map((m) => chat.latest(m).title);
+    expect(top).toEqual([
+      'web 1.4.2 → staging: deployed',
+      expect.stringMatching(/^web 1\.4\.2 → perf: /),
+    ]);
+    // Perf has no deploy channel of its own: the owner who promoted is answered privately.
+    expect(privately(chat)).toEqual([
       '<@U-DEV1> promoted web 1.4.2 from staging to perf',
-    );
-    expect(privately(chat)).toEqual(['Already promoted by <@U-DEV1>']);
+      'Already promoted by <@U-DEV1>',
+    ]);
     expect(await h.app.store.listDeployments({ environment: 'perf' })).toHaveLength(1);
   });
 
@@ -228,20 +233,64 @@ describe('review messages (seeds/001)', () => {
     expect(await h.app.store.listApprovals(d.id)).toEqual([]);
   });
 
-  it('retires the review of a build a newer one replaced', async () => {
+  it('moves an open review to the newer build in the same direct messages, settling only those who may not review it', async () => {
     const { h, chat, start, click } = await setup();
     const n = start();
     const older = await build(h, 'staging', '1.4.2');
     await n.idle();
-    const newer = await build(h, 'staging', '1.4.3');
+    // U-QA1 deploys the newer build: they may not review their own.
+    const r = await h.app.engine.request({
+      actor: 'U-QA1',
+      source: 'chat',
+      channel: 'C-WEB',
+      kind: 'deploy',
+      service: 'web',
+      environment: 'staging',
+      version: '1.4.3',
+    });
+    if (!r.ok) throw new Error(r.reason);
+    const newer = await h.waitFinal(r.deployment.id);
     await n.idle();
-    const retired = dm(chat, 'U-DEV1', older);
+    for (const user of ['U-DEV1', 'U-SRE', 'U-QA2']) {
+      const messages = chat.inChannel(`D-${user}`);
+      expect(messages, `${user}'s direct messages`).toHaveLength(1);
+      const view = chat.latest(messages[0] as (typeof messages)[number]);
+      expect(view.title).toBe('web 1.4.3 is on staging');
+      expect(view.actions?.every((a) => a.value === newer.id)).toBe(true);
+    }
+    const retired = dm(chat, 'U-QA1', older);
     expect(retired.title).toBe('web 1.4.2 on staging: replaced by 1.4.3');
     expect(retired.actions).toBeUndefined();
-    expect(ids(dm(chat, 'U-QA1', newer))?.[0]).toEqual(['review_approve', newer.id]);
-    await click('review_approve', older.id, 'U-QA1');
+    const ts = async (id: string, purpose: string) =>
+      (await h.app.store.listMessages(id)).find((m) => m.purpose === purpose)?.ts;
+    expect(await ts(newer.id, 'owner:U-DEV1')).toBe(await ts(older.id, 'owner:U-DEV1'));
+    expect(await ts(newer.id, 'qa:U-QA1')).toBeUndefined();
+    await click('review_approve', older.id, 'U-QA2');
     expect(privately(chat)).toEqual([
       expect.stringContaining(`web 1.4.2 is no longer the latest build on staging: ${newer.id}`),
     ]);
+  });
+
+  it('after a QA rejection, leaves the owners only Close and the other QA no buttons', async () => {
+    const { h, chat, start, click } = await setup();
+    const n = start();
+    const d = await build(h, 'staging');
+    await n.idle();
+    await click('review_reject', d.id, 'U-QA1');
+    await n.idle();
+    for (const owner of ['U-DEV1', 'U-SRE']) {
+      const view = dm(chat, owner, d);
+      expect(view.title).toBe('web 1.4.2 on staging: rejected');
+      expect(view.tone).toBe('failure');
+      expect(ids(view)).toEqual([['close', d.id]]);
+    }
+    for (const qa of ['U-QA1', 'U-QA2']) {
+      const view = dm(chat, qa, d);
+      expect(view.body).toContain('Rejected by <@U-QA1>');
+      expect(view.actions).toBeUndefined();
+    }
+    await click('close', d.id, 'U-DEV1');
+    await n.idle();
+    expect(dm(chat, 'U-DEV1', d).actions).toBeUndefined();
   });
 });

@@ -1,25 +1,35 @@
 import { findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
-import { loadReview, previewUrl, type ReviewState, reviewTarget } from '../engine/review-state.js';
+import {
+  loadReview,
+  previewUrl,
+  qaVerdicts,
+  type ReviewState,
+  reviewTarget,
+} from '../engine/review-state.js';
 import { membersOf } from '../policy/principals.js';
+import type { Store } from '../store/types.js';
 import { createMessageSlot, type MessageSlot } from './message-slot.js';
 import type { ApprovalDeps } from './notifier-approvals.js';
-import type { MessageView } from './types.js';
+import type { MessageRef, MessageView } from './types.js';
 import {
   approvalRequestView,
   type ReviewOutcome,
+  reviewRejectedOwnerView,
   reviewSettledView,
   reviewVerdictView,
   type Verdict,
 } from './views/index.js';
 
 /**
- * The direct messages of a build's review (seeds/001; issue 3, item 4): each of the service's
- * QA gets Approve / Reject, each owner gets Deploy to <next> / Close. Every message is
- * rendered from the store whenever anything happens to the review, so a restarted process or
- * another replica shows the same thing; the rows in `chat_messages` (`qa:<user>`,
- * `owner:<user>`) make sure each message is posted once.
+ * The direct messages of a build's review (seeds/001): each of the service's QA gets Approve /
+ * Reject, each owner gets Deploy to <next> / Close. Every message is rendered from the store
+ * whenever anything happens to the review, so a restarted process or another replica shows the
+ * same thing; the rows in `chat_messages` (`qa:<user>`, `owner:<user>`) make sure each message
+ * is posted once. A newer build of the same line takes over the open review's messages (the
+ * row of the newer build records the same ts), so a burst of builds updates one direct message
+ * per person instead of leaving a trail of "replaced by …" ones.
  */
 
 const QA = 'qa:';
@@ -43,14 +53,100 @@ export function reviewersOf(config: Config, d: Deployment): { qa: string[]; owne
   };
 }
 
-/** A build succeeded where it is up for review: ask its QA and its owners. */
-export function askReviewers(deps: ApprovalDeps, d: Deployment, slots: ReviewSlots): void {
-  if (!reviewTarget(deps.config, d)) return;
+/**
+ * Whether a build gets a review: the engine says where it would be promoted to, and the service
+ * has QA to try it. Without QA there is nobody to ask, and the owners promote from the channel
+ * like any deploy, so nobody gets a direct message.
+ */
+export function reviewed(config: Config, d: Deployment): boolean {
+  if (!reviewTarget(config, d)) return false;
+  return (findService(config, d.service)?.qa.length ?? 0) > 0;
+}
+
+/**
+ * A build succeeded where it is up for review: ask its QA and its owners, in the messages of
+ * the build it replaced when that one's review was still open.
+ */
+export async function askReviewers(
+  deps: ApprovalDeps,
+  d: Deployment,
+  slots: ReviewSlots,
+): Promise<void> {
+  if (!reviewed(deps.config, d)) return;
   const { qa, owners } = reviewersOf(deps.config, d);
   const purposes = [...qa.map((u) => `${QA}${u}`), ...owners.map((u) => `${OWNER}${u}`)];
+  const inherited = await openMessagesBefore(deps, d);
   for (const purpose of purposes) {
-    slotFor(deps, d.id, purpose, slots).show((posted) => render(deps, d.id, purpose, posted));
+    let slot = slots.get(purpose);
+    if (!slot) {
+      const known = await takeOver(deps, d.id, purpose, inherited.get(purpose));
+      slot = newSlot(deps, d.id, purpose, known ?? undefined);
+      slots.set(purpose, slot);
+    }
+    slot.show((posted) => render(deps, d.id, purpose, posted));
   }
+}
+
+/**
+ * The build `d` replaces for its reviewers: the latest earlier deploy that succeeded on the
+ * same environment from the same branch or tag (previews of other branches keep theirs).
+ */
+export async function buildBefore(store: Store, d: Deployment): Promise<Deployment | null> {
+  const succeeded = await store.listDeployments({
+    service: d.service,
+    environment: d.environment,
+    states: ['succeeded'],
+    limit: 200,
+  });
+  const sameLine = (o: Deployment) =>
+    d.ref ? o.ref?.type === d.ref.type && o.ref.name === d.ref.name : true;
+  return (
+    succeeded.find(
+      (o) => o.id !== d.id && o.kind === 'deploy' && o.createdAt <= d.createdAt && sameLine(o),
+    ) ?? null
+  );
+}
+
+/** The posted review messages of the build before `d`, by purpose, if its review was open. */
+async function openMessagesBefore(
+  deps: ApprovalDeps,
+  d: Deployment,
+): Promise<Map<string, MessageRef>> {
+  const found = new Map<string, MessageRef>();
+  const before = await buildBefore(deps.store, d);
+  if (!before) return found;
+  const state = await loadReview(deps, before.id, 'review');
+  // A decided review (promoted, closed) is a record of who decided: it stays as it is.
+  if (!state.ok || state.decision || state.promoted) return found;
+  for (const m of await deps.store.listMessages(before.id)) {
+    if (m.ts !== null && isReviewPurpose(m.purpose)) {
+      found.set(m.purpose, { channel: m.channel, ts: m.ts });
+    }
+  }
+  return found;
+}
+
+/**
+ * Records `message` as this build's message for `purpose` before anything renders it, so the
+ * earlier build's slot finds it taken over and leaves it alone. Null when there is nothing to
+ * take over, or another process is recording this build's message already (the slot then waits
+ * for it).
+ */
+async function takeOver(
+  deps: ApprovalDeps,
+  id: string,
+  purpose: string,
+  message: MessageRef | undefined,
+): Promise<MessageRef | null> {
+  if (!message) return null;
+  const claim = await deps.store.claimMessage(
+    { deploymentId: id, purpose, channel: message.channel },
+    deps.slotDeps.timing.staleClaimMs,
+  );
+  if (claim.message.ts !== null) return { channel: claim.message.channel, ts: claim.message.ts };
+  if (!claim.claimed) return null;
+  await deps.store.setMessageTs({ deploymentId: id, purpose, ...message });
+  return message;
 }
 
 /**
@@ -80,9 +176,16 @@ async function render(
   const state = await loadReview(deps, id, 'review');
   if (!state.ok) return null;
   const d = state.deployment;
-  const outcome = outcomeOf(state);
+  const outcome = outcomeOf(deps.config, state);
   // Never posted yet and nothing to ask any more: its reader need not hear of it.
-  if (outcome) return posted ? reviewSettledView(d, outcome, state.approvals) : null;
+  if (outcome && !posted) return null;
+  if (outcome?.kind === 'superseded' && (await takenOverBy(deps.store, id, outcome, purpose))) {
+    return null;
+  }
+  if (outcome?.kind === 'rejected' && purpose.startsWith(OWNER)) {
+    return reviewRejectedOwnerView(d, outcome, state.approvals);
+  }
+  if (outcome) return reviewSettledView(d, outcome, state.approvals);
   const url = previewUrl(d);
   if (purpose.startsWith(QA)) {
     const user = purpose.slice(QA.length);
@@ -94,7 +197,26 @@ async function render(
   return approvalRequestView(d, { role: 'owner', url, qa, next: state.next.name });
 }
 
-function outcomeOf(state: ReviewState): ReviewOutcome | null {
+/** The newer build shows its own review in this message now: nothing for this one to say. */
+async function takenOverBy(
+  store: Store,
+  id: string,
+  outcome: Extract<ReviewOutcome, { kind: 'superseded' }>,
+  purpose: string,
+): Promise<boolean> {
+  const [mine, theirs] = await Promise.all([
+    store.listMessages(id),
+    store.listMessages(outcome.newer.id),
+  ]);
+  const ts = mine.find((m) => m.purpose === purpose)?.ts;
+  return ts != null && theirs.some((m) => m.purpose === purpose && m.ts === ts);
+}
+
+function isReviewPurpose(purpose: string): boolean {
+  return purpose.startsWith(QA) || purpose.startsWith(OWNER);
+}
+
+function outcomeOf(config: Config, state: ReviewState): ReviewOutcome | null {
   const { decision, promoted, newer, next } = state;
   if (decision?.decision === 'closed')
     return { kind: 'closed', by: decision.actor, next: next.name };
@@ -103,25 +225,20 @@ function outcomeOf(state: ReviewState): ReviewOutcome | null {
     return { kind: 'promoted', by, next: promoted?.environment ?? next.name };
   }
   if (newer) return { kind: 'superseded', newer };
+  // The engine refuses to promote a build any of its QA rejected: the review is over but for
+  // closing it.
+  const rejection = qaVerdicts(config, state).find((a) => a.verdict === 'reject');
+  if (rejection) return { kind: 'rejected', by: rejection.approver, next: next.name };
   return null;
 }
 
 /** The review messages posted before (by this process before a restart, or another one). */
 async function loadSlots(deps: ApprovalDeps, id: string, slots: ReviewSlots): Promise<void> {
   for (const message of await deps.store.listMessages(id)) {
-    const ours = message.purpose.startsWith(QA) || message.purpose.startsWith(OWNER);
-    if (!ours || message.ts === null || slots.has(message.purpose)) continue;
+    if (!isReviewPurpose(message.purpose) || message.ts === null || slots.has(message.purpose))
+      continue;
     slots.set(message.purpose, newSlot(deps, id, message.purpose, message));
   }
-}
-
-function slotFor(deps: ApprovalDeps, id: string, purpose: string, slots: ReviewSlots) {
-  let slot = slots.get(purpose);
-  if (!slot) {
-    slot = newSlot(deps, id, purpose);
-    slots.set(purpose, slot);
-  }
-  return slot;
 }
 
 function newSlot(

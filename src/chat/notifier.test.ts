@@ -116,10 +116,8 @@ describe('notifier', () => {
     // The views in between went through the lifecycle; none regressed after the final one.
     expect(main.versions.map((v) => v.title)).toContain('web 1.4.2 → staging: deploying');
 
-    const thread = chat.thread(main);
-    expect(thread.map((m) => chat.latest(m).title)).toEqual([
-      expect.stringMatching(/^Deployed: 1\.4\.2 is live and healthy/),
-    ]);
+    // The card says it all: a one-line success needs no thread reply.
+    expect(chat.thread(main)).toEqual([]);
     expect(await mainRecords(h, d.id)).toMatchObject([
       { purpose: 'main', channel: 'C-WEB', ts: main.ts },
     ]);
@@ -165,21 +163,34 @@ describe('notifier', () => {
       2,
     );
     const n = notifier(h, chat);
-    const d = await request(h, 'staging');
+    // Waiting for approval, it gets its card at once (a queued one waits until it runs).
+    const d = await request(h, 'production');
     // No further event comes: only the retry can deliver the message.
     await n.idle();
     const top = chat.inChannel('C-WEB');
     expect(top).toHaveLength(1);
-    expect(chat.latest(top[0] as (typeof top)[number]).title).toBe('web 1.4.2 → staging: queued');
-    expect(chat.callsOf('post').filter((c) => c.channel === 'C-WEB' && !c.threadTs)).toHaveLength(
-      3,
+    expect(chat.latest(top[0] as (typeof top)[number]).title).toBe(
+      'web 1.4.2 → production: waiting for approval',
     );
+    // The approvers' direct messages share the two failures: the card's post failed at least once.
+    expect(
+      chat.callsOf('post').filter((c) => c.channel === 'C-WEB' && !c.threadTs).length,
+    ).toBeGreaterThanOrEqual(2);
 
+    await h.app.engine.verdict({
+      deploymentId: d.id,
+      actor: 'U-QA1',
+      channel: 'C-DEPLOYS',
+      source: 'chat',
+      verdict: 'approve',
+    });
     h.app.engine.start();
     await h.waitFinal(d.id);
     await n.idle();
     expect(chat.inChannel('C-WEB')).toHaveLength(1);
-    expect(chat.latest(top[0] as (typeof top)[number]).title).toBe('web 1.4.2 → staging: deployed');
+    expect(chat.latest(top[0] as (typeof top)[number]).title).toBe(
+      'web 1.4.2 → production: deployed',
+    );
     expect(await mainRecords(h, d.id)).toMatchObject([{ purpose: 'main', ts: top[0]?.ts }]);
   });
 
@@ -268,9 +279,18 @@ describe('notifier', () => {
       const latest = chat.latest(dms[0] as (typeof dms)[number]);
       expect(latest.actions).toBeUndefined();
       expect(latest.body).toContain('Approved by <@U-QA1>');
+      // The end, not what was true when the approval came in.
+      expect(latest.body).toContain('Now deployed');
+      expect(latest.body).not.toContain('It is deploying');
     }
     const replies = chat.thread(main).map((m) => chat.latest(m).title);
     expect(replies).toContain('<@U-QA1> approved web 1.4.2 for production');
+    // The approval is told before the card moves on to what followed from it.
+    const order = chat.calls.map((c) => c.view?.title ?? '');
+    const approvedAt = order.indexOf('<@U-QA1> approved web 1.4.2 for production');
+    const deployedAt = order.indexOf('web 1.4.2 → production: deployed');
+    expect(approvedAt).toBeGreaterThanOrEqual(0);
+    expect(approvedAt).toBeLessThan(deployedAt);
     const purposes = (await h.app.store.listMessages(d.id)).map((m) => [m.purpose, m.ts !== null]);
     expect(purposes.sort()).toEqual([
       ['approver:U-QA1', true],

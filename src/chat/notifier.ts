@@ -4,7 +4,6 @@ import { findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import { ACTIVE_STATES, type Deployment, isFinal } from '../core/deployment.js';
 import type { EngineEvent, EngineListener } from '../engine/events.js';
-import { reviewTarget } from '../engine/review-state.js';
 import { deploymentContext } from '../observability/spans.js';
 import type { Store } from '../store/types.js';
 import {
@@ -20,7 +19,13 @@ import {
   recordVerdict,
   settleApprovers,
 } from './notifier-approvals.js';
-import { askReviewers, type ReviewSlots, refreshReview } from './notifier-review.js';
+import {
+  askReviewers,
+  buildBefore,
+  type ReviewSlots,
+  refreshReview,
+  reviewed,
+} from './notifier-review.js';
 import { BLOCK_LIMITS, splitForThread } from './slack/blocks.js';
 import type { ChatClient, MessageView } from './types.js';
 import { deploymentView, escapeText, stateLabel, toneOf, verdictView } from './views/index.js';
@@ -45,6 +50,11 @@ export interface NotifierOptions {
   staleClaimMs?: number;
   /** How long a finished deployment's messages are kept in memory for late events. */
   forgetAfterMs?: number;
+  /**
+   * Progress alone (a driver's output line) updates a card at most this often; a change of
+   * state still shows after minUpdateIntervalMs.
+   */
+  progressIntervalMs?: number;
 }
 
 export interface Notifier {
@@ -63,6 +73,8 @@ interface Tracked {
   /** Events of one deployment are handled in order. */
   queue: Promise<void>;
   finishedAt: number | null;
+  /** A progress update waiting for its turn (see progressIntervalMs). */
+  progressTimer: NodeJS.Timeout | null;
 }
 
 /**
@@ -74,7 +86,7 @@ const CHUNK = BLOCK_LIMITS.sectionText - 6;
 /**
  * Keeps one message per deployment in its service's channel, updated in place from engine
  * events, with details as thread replies, and asks approvers in direct messages
- * (ARCHITECTURE.md, "chat"; issue 3, items 3 and 4).
+ * (ARCHITECTURE.md, "chat").
  */
 export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}): Notifier {
   const log = deps.log.child({ component: 'notifier' });
@@ -86,6 +98,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     staleClaimMs: options.staleClaimMs ?? 120_000,
   };
   const forgetAfterMs = options.forgetAfterMs ?? 600_000;
+  const progressIntervalMs = options.progressIntervalMs ?? 5_000;
   const slotDeps: SlotDeps = { chat: deps.chat, store: deps.store, log, timing };
   const approvalDeps: ApprovalDeps = { ...deps, log, slotDeps };
   const tracked = new Map<string, Tracked>();
@@ -102,6 +115,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
         queue: Promise.resolve(),
         // Reviews go on long after the deployment ended: such an entry is forgotten again.
         finishedAt: isFinal(d.state) ? Date.now() : null,
+        progressTimer: null,
       };
       tracked.set(d.id, t);
     }
@@ -116,10 +130,14 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     );
   }
 
-  /** The store is the truth: a late or stale event still renders the latest state. */
-  async function renderMain(id: string): Promise<MessageView | null> {
+  /**
+   * The store is the truth: a late or stale event still renders the latest state. The card is
+   * posted once the deployment runs or waits for people, not while it waits in the queue: most
+   * of a burst of builds to one target is superseded there and never needs a message.
+   */
+  async function renderMain(id: string, posted: boolean): Promise<MessageView | null> {
     const d = await deps.store.getDeployment(id);
-    if (!d) return null;
+    if (!d || (!posted && !worthACard(d))) return null;
     const [approvals, transitions, ahead] = await Promise.all([
       d.approvalsRequired > 0 ? deps.store.listApprovals(id) : [],
       deps.store.listTransitions(id),
@@ -144,7 +162,8 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     if (event.type === 'promotion' || event.type === 'review_closed') {
       return refreshReview(approvalDeps, d, t.review);
     }
-    t.main?.show(() => renderMain(d.id));
+    if (event.type === 'progress') return showProgress(d.id, t);
+    t.main?.show((posted) => renderMain(d.id, posted));
     if (event.type === 'approval') {
       t.main?.reply(verdictView(d, event, 'reply'));
       await recordVerdict(approvalDeps, d, event, t.approvers);
@@ -153,30 +172,44 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     if (event.type !== 'transition') return;
     const { from, to, reason } = event.transition;
     if (to === 'awaiting_approval') askApprovers(approvalDeps, d, t.approvers);
-    if (from === 'awaiting_approval' && to !== 'awaiting_approval') {
+    // Approvers' messages say where the deployment went: once when it leaves the wait, and
+    // again when it ends, so none is left saying "It is deploying".
+    const leftWaiting = from === 'awaiting_approval' && to !== 'awaiting_approval';
+    if (leftWaiting || (isFinal(to) && d.approvalsRequired > 0)) {
       await settleApprovers(approvalDeps, d, t.approvers);
     }
     const detail = d.outcome ?? reason;
-    if ((isFinal(to) || to === 'rolling_back') && detail) {
+    if (detail && ranOrFailed(d) && worthAReply(to, d, detail)) {
       for (const view of outcomeReplies(d, detail)) t.main?.reply(view);
     }
-    if (to === 'succeeded') {
-      askReviewers(approvalDeps, d, t.review);
+    if (to === 'succeeded' && reviewed(deps.config, d)) {
+      await askReviewers(approvalDeps, d, t.review);
       await retireReviewBefore(d);
     }
-    if (isFinal(to)) t.finishedAt = Date.now();
+    if (isFinal(to)) {
+      t.finishedAt = Date.now();
+      if (t.progressTimer) clearTimeout(t.progressTimer);
+      t.progressTimer = null;
+    }
   }
 
-  /** What was live before `d` on its target is no longer up for review: its messages say so. */
+  /**
+   * A driver's progress line: shown with the next change of state, or after progressIntervalMs
+   * at the latest. A card re-rendered at every line would cost a call a second per deployment.
+   */
+  function showProgress(id: string, t: Tracked): void {
+    if (!t.main || t.progressTimer || t.finishedAt !== null) return;
+    const origin = context.active();
+    t.progressTimer = setTimeout(() => {
+      t.progressTimer = null;
+      context.with(origin, () => t.main?.show((posted) => renderMain(id, posted)));
+    }, progressIntervalMs);
+  }
+
+  /** The review the build before `d` was under is over: its messages say so. */
   async function retireReviewBefore(d: Deployment): Promise<void> {
-    const live = await deps.store.listDeployments({
-      service: d.service,
-      environment: d.environment,
-      states: ['succeeded'],
-      limit: 3,
-    });
-    const previous = live.find((other) => other.id !== d.id);
-    if (!previous || !reviewTarget(deps.config, previous)) return;
+    const previous = await buildBefore(deps.store, d);
+    if (!previous) return;
     const t = track(previous);
     t.queue = t.queue
       .then(() => refreshReview(approvalDeps, previous, t.review))
@@ -203,6 +236,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     const now = Date.now();
     for (const [id, t] of tracked) {
       if (t.finishedAt === null || now - t.finishedAt < forgetAfterMs || busy(t)) continue;
+      if (t.progressTimer) clearTimeout(t.progressTimer);
       for (const slot of slots(t)) slot.close();
       tracked.delete(id);
     }
@@ -222,6 +256,12 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     async stop() {
       unsubscribe?.();
       unsubscribe = null;
+      // A progress line waiting for its turn is not worth delaying the stop: final states are
+      // shown by their transitions.
+      for (const t of tracked.values()) {
+        if (t.progressTimer) clearTimeout(t.progressTimer);
+        t.progressTimer = null;
+      }
       await Promise.all([...tracked.values()].map((t) => t.queue));
       await Promise.all([...tracked.values()].flatMap(slots).map((slot) => slot.flush()));
       for (const slot of [...tracked.values()].flatMap(slots)) slot.close();
@@ -234,6 +274,32 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
       }
     },
   };
+}
+
+/**
+ * Whether a deployment gets its card (posted lazily): once it runs, waits for approvals, or
+ * fails. Waiting in the queue does not count, and one superseded or cancelled there never ran:
+ * whoever asked was answered when they asked, and the card of what ran is the record.
+ */
+function worthACard(d: Deployment): boolean {
+  if (d.state === 'requested' || d.state === 'queued') return false;
+  if (d.state === 'superseded' || d.state === 'cancelled') return d.startedAt !== null;
+  return true;
+}
+
+function ranOrFailed(d: Deployment): boolean {
+  return d.startedAt !== null || d.state === 'failed';
+}
+
+/**
+ * A thread reply for the outcome only when the card cannot hold it: a failure (its output
+ * belongs in the thread), or an outcome longer than the line the card shows. A plain
+ * "deployed" is on the card already.
+ */
+function worthAReply(to: Deployment['state'], d: Deployment, detail: string): boolean {
+  if (to === 'rolling_back' || to === 'failed') return true;
+  if (!isFinal(to)) return false;
+  return detail.includes('\n') || (d.outcome === null && to !== 'succeeded');
 }
 
 /** The outcome (a failure's output tail included) as thread replies, in chunks Slack accepts. */

@@ -677,7 +677,14 @@ describe('crafted button payloads are judged on the deployment they name', () =>
   it("Cancel on the clicker's own queued card, carrying someone else's deployment: refused", async () => {
     const own = await requested(USER.deployer, 'deploy card-hold 2.0.0 to open');
     expect(own.state).toBe('queued');
-    const card = await cardOf(own.id, 'cancel');
+    // A queued deployment gets its card once it runs (most queued ones are superseded before):
+    // the card is drawn as Slipway draws it, with its Cancel button.
+    const card = drawnCard({
+      cfg: h().slack.config,
+      channel: CARDS,
+      actionId: 'cancel',
+      value: own.id,
+    });
     swapped.cancel = { card, own };
     const mine = crafted.mine as Deployment;
     const watch = () => targets(['card-mine', ['protected']], ['card-hold', ['open']]);

@@ -85,10 +85,11 @@ describe('seed-001 review flow over Slack', () => {
     expect(build).not.toBe(prod.id);
   }, 90_000);
 
-  it('a QA rejection stops the promotion, and the owner is told why, privately', async () => {
+  it('a QA rejection stops the promotion: the owner’s message says so and keeps only Close', async () => {
     h = await startSlackHarness({ mode: 'http', ms: 300 });
-    await buildOnPerf('1.5.0');
+    const build = await buildOnPerf('1.5.0');
     const qa1 = await dmWith('U-QA1', 'review_reject');
+    const qa2 = await dmWith('U-QA2', 'review_reject');
     const owner = await dmWith('U-DEV1', 'promote');
     await h.slack.clickButton({
       user: 'U-QA1',
@@ -97,17 +98,30 @@ describe('seed-001 review flow over Slack', () => {
       actionId: 'review_reject',
     });
     await eventually(() => h?.slack.thread(owner.channel, owner.ts).some((m) => m.ts !== owner.ts));
+    await h.settled();
+    const now = h.slack.message(owner.channel, owner.ts);
+    expect(hasButton(now, 'promote')).toBe(false);
+    expect(hasButton(now, 'close')).toBe(true);
+    expect(now?.text).toContain('rejected');
+    // Nobody is left with a button that would act on it: the other QA's verdict changes nothing.
+    expect(hasButton(h.slack.message(qa2.channel, qa2.ts), 'review_approve')).toBe(false);
+    // A promotion from elsewhere (the API, an old client) is refused, saying why.
+    const r = await h.app.engine.promote({
+      deploymentId: build,
+      actor: 'U-DEV1',
+      channel: null,
+      source: 'api',
+    });
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.reason).toContain('rejected');
+    expect(await h.app.engine.history({ service: 'web', environment: 'production' })).toEqual([]);
 
     await h.slack.clickButton({
       user: 'U-DEV1',
       channel: owner.channel,
       ts: owner.ts,
-      actionId: 'promote',
+      actionId: 'close',
     });
-    const answer = await eventually(() => h?.slack.ephemerals('U-DEV1').at(-1));
-    expect(`${answer.text} ${JSON.stringify(answer.blocks ?? [])}`.toLowerCase()).toContain(
-      'reject',
-    );
-    expect(await h.app.engine.history({ service: 'web', environment: 'production' })).toEqual([]);
+    await eventually(() => !hasButton(h?.slack.message(owner.channel, owner.ts), 'close'));
   }, 90_000);
 });

@@ -50,12 +50,12 @@ describe.each(['http', 'socket'] as const)('Slack over %s', (mode) => {
     const texts = revisions(main[0] as Message);
     expect(texts.at(-1)).toContain('web 1.4.2 → staging: deployed');
     expect(texts.some((t) => t.includes('deploying'))).toBe(true);
-    // The channel also sees who asked.
-    expect(
-      h.slack
-        .history('C-WEB')
-        .some((m) => m.text.includes('<@U-DEV1> asked to deploy web 1.4.2 to staging')),
-    ).toBe(true);
+    // The card is the channel's one message about it, and says who asked; the asker alone was
+    // told the command was accepted.
+    expect(h.slack.history('C-WEB')).toHaveLength(1);
+    expect(JSON.stringify(main[0]?.blocks ?? [])).toContain('<@U-DEV1>');
+    const accepted = await eventually(() => h?.slack.ephemerals('U-DEV1').at(0));
+    expect(accepted.text).toContain('<@U-DEV1> asked to deploy web 1.4.2 to staging');
     // Every Web API method Slipway used is covered by the manifest's scopes.
     for (const call of h.slack.calls()) expect(Object.keys(METHOD_SCOPES)).toContain(call.method);
   });
@@ -248,17 +248,23 @@ describe('Slack safety and limits', () => {
     expect(`${answer.text} ${JSON.stringify(answer.blocks ?? [])}`).toMatch(
       /already|Nothing to approve/,
     );
+    // The card is in the service's channel; #deploys, where it was asked, has no second one,
+    // and the asker was told privately where to follow it.
     expect(
-      h.slack.calls().filter((c) => c.method === 'chat.postMessage' && c.channel === 'C-DEPLOYS')
+      h.slack.calls().filter((c) => c.method === 'chat.postMessage' && c.channel === 'C-WEB')
         .length,
     ).toBeGreaterThan(0);
+    expect(h.slack.history('C-DEPLOYS')).toEqual([]);
+    expect(h.slack.ephemerals('U-DEV1').map((e) => e.text)).toContainEqual(
+      expect.stringContaining('<@U-DEV1> asked to deploy web 3.0.0 to production'),
+    );
     await h.settled();
     // The DM no longer offers buttons once the deployment moved on.
     const closed = h.slack.message(dm, ask.ts);
     expect(JSON.stringify(closed?.blocks ?? [])).not.toContain('"approve"');
   });
 
-  it('posts the announcement and the deployment message once when Slack answers after the timeout', async () => {
+  it('posts the deployment message once when Slack answers after the timeout', async () => {
     h = await startSlackHarness({ mode: 'http', chatTimeoutMs: 300 });
     // Slack stores each of the first two posts but answers after Slipway gave up on them.
     h.slack.faults.delay('chat.postMessage', 900, { when: 'after', times: 2 });
@@ -267,10 +273,7 @@ describe('Slack safety and limits', () => {
     expect((await h.waitFinal(d.id)).state).toBe('succeeded');
     await h.settled();
 
-    const asked = h.slack
-      .history('C-WEB')
-      .filter((m) => m.text.includes('<@U-DEV1> asked to deploy web 1.4.2 to staging'));
-    expect(asked).toHaveLength(1);
+    expect(h.slack.history('C-WEB')).toHaveLength(1);
     const main = deploymentMessages('C-WEB', 'web 1.4.2 → staging');
     expect(main).toHaveLength(1);
     expect(main[0]?.text).toContain('web 1.4.2 → staging: deployed');

@@ -15,6 +15,8 @@ export interface SlackHarness {
   app: App;
   slack: LocalSlack;
   stateDir: string;
+  /** Slipway's own address (http://127.0.0.1:<port>). */
+  url: string;
   /** The newest deployment, once one exists. */
   latest(service: string): Promise<Deployment>;
   waitFinal(id: string, timeoutMs?: number): Promise<Deployment>;
@@ -34,6 +36,10 @@ export async function startSlackHarness(options: {
   answerWithinMs?: number;
   /** Slipway's Web API timeout, short so a test can make Slack answer after it. */
   chatTimeoutMs?: number;
+  /** Changes to the scenario config (autoDeploy rules for the build hook, say). */
+  config?: (input: ReturnType<typeof scenarioConfigInput>) => object;
+  /** Turns the build hook on (SLIPWAY_WEBHOOK_SECRET). */
+  webhookSecret?: string;
 }): Promise<SlackHarness> {
   const dir = tempDir('slipway-slack-');
   const stateDir = join(dir, 'targets');
@@ -45,8 +51,10 @@ export async function startSlackHarness(options: {
     eventRetryDelaysMs: [0, 200, 400],
   });
   const { apiUrl } = await slack.start();
+  const base = settingsFor(dir);
   const settings = {
-    ...settingsFor(dir),
+    ...base,
+    integrations: { ...base.integrations, webhookSecret: options.webhookSecret },
     slack: {
       botToken: slack.config.botToken,
       signingSecret: options.mode === 'http' ? slack.config.signingSecret : undefined,
@@ -55,7 +63,11 @@ export async function startSlackHarness(options: {
     },
   };
   const app = await createApp({
-    config: Config.parse(scenarioConfigInput(stateDir, { ms: options.ms ?? 1_500 })),
+    config: Config.parse(
+      (options.config ?? ((input) => input))(
+        scenarioConfigInput(stateDir, { ms: options.ms ?? 1_500 }),
+      ),
+    ),
     settings,
     log: createLogger({ level: 'silent' }),
     ...(options.handlingQueue ? { handlingQueue: options.handlingQueue } : {}),
@@ -82,6 +94,7 @@ export async function startSlackHarness(options: {
     app,
     slack,
     stateDir,
+    url: `http://127.0.0.1:${port}`,
     async latest(service) {
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {

@@ -4,7 +4,7 @@ import { code, escapeText, mention, when } from './text.js';
 
 /**
  * Answers to a person's command: refusals and help go only to them (ephemeral); accepted
- * changes are announced to the channel with who asked.
+ * locks are announced to the channel with who asked, accepted deploys by their card.
  */
 
 /** A refused or misunderstood command: what is wrong, and what would work. */
@@ -24,8 +24,15 @@ export function usageView(text: string, title = 'Slipway commands'): MessageView
   return { title: escapeText(title), tone: 'neutral', body: codeBlock(text) };
 }
 
-/** The in-channel announcement: "@alice asked to deploy web 1.4.2 to staging". */
-export function acceptedView(d: Deployment, notes: readonly string[] = []): MessageView {
+/**
+ * "@alice asked to deploy web 1.4.2 to staging": in the channel for a service that has no
+ * channel of its own (no card), else only to the asker, with where its card is (`cardIn`).
+ */
+export function acceptedView(
+  d: Deployment,
+  notes: readonly string[] = [],
+  cardIn?: string,
+): MessageView {
   const what =
     d.kind === 'rollback'
       ? `roll back ${d.service} in ${d.environment} to ${d.version}`
@@ -33,6 +40,7 @@ export function acceptedView(d: Deployment, notes: readonly string[] = []): Mess
   const lines = [
     d.reason ? `Reason: ${escapeText(d.reason)}` : null,
     ...notes.map((note) => escapeText(note)),
+    cardIn ? `Its progress is shown in <#${cardIn}>.` : null,
   ].filter((line): line is string => line !== null);
   return {
     title: `${mention(d.requestedBy)} asked to ${escapeText(what)}`,

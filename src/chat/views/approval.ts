@@ -1,5 +1,6 @@
 import type { Approval, ApprovalVerdict, Deployment } from '../../core/deployment.js';
 import type { MessageView, ViewAction } from '../types.js';
+import { stateLabel } from './deployment.js';
 import { verdictLine } from './review.js';
 import { code, escapeText, firstLine, link, mention, mentions, plural } from './text.js';
 
@@ -149,8 +150,8 @@ function settledLine(d: Deployment): string {
       return 'It is deploying.';
     default:
       return d.outcome
-        ? `Now ${d.state.replace('_', ' ')}: ${escapeText(firstLine(d.outcome))}`
-        : `Now ${d.state.replace('_', ' ')}.`;
+        ? `Now ${stateLabel(d.state)}: ${escapeText(firstLine(d.outcome))}`
+        : `Now ${stateLabel(d.state)}.`;
   }
 }
 

@@ -24,6 +24,7 @@ export {
   promotionView,
   type ReviewOutcome,
   reviewClosedView,
+  reviewRejectedOwnerView,
   reviewSettledView,
   reviewVerdictView,
   verdictLine,

@@ -13,7 +13,9 @@ import { code, escapeText, mention, plural } from './text.js';
 export type ReviewOutcome =
   | { kind: 'promoted'; by: string; next: string }
   | { kind: 'closed'; by: string; next: string }
-  | { kind: 'superseded'; newer: Deployment };
+  | { kind: 'superseded'; newer: Deployment }
+  /** A QA member rejected it: it cannot be promoted, only closed (the owners keep Close). */
+  | { kind: 'rejected'; by: string; next: string };
 
 /** "web 1.4.2 on staging", escaped. */
 function onEnvironment(d: Deployment): string {
@@ -88,9 +90,31 @@ export function reviewSettledView(
         `${escapeText(outcome.newer.version)} (${code(outcome.newer.id)}) replaced it on *${escapeText(d.environment)}*; nothing to decide here any more.`,
       );
       break;
+    case 'rejected':
+      title = `${onEnvironment(d)}: rejected`;
+      tone = 'failure';
+      lines.push(
+        `It cannot go to *${escapeText(outcome.next)}*: a fixed build starts a new review.`,
+      );
+      break;
   }
   lines.push(...approvals.map(verdictLine));
   return { title, tone, body: lines.join('\n'), context: [code(d.id)] };
+}
+
+/**
+ * The owners' message of a rejected build: the verdict, and Close as the one thing left to do
+ * (Deploy would be refused, so it goes).
+ */
+export function reviewRejectedOwnerView(
+  d: Deployment,
+  outcome: Extract<ReviewOutcome, { kind: 'rejected' }>,
+  approvals: readonly Approval[],
+): MessageView {
+  return {
+    ...reviewSettledView(d, outcome, approvals),
+    actions: [{ id: 'close', label: 'Close', value: d.id }],
+  };
 }
 
 /** In the service's channel: "<@U> promoted web 1.4.2 from staging to production". */
