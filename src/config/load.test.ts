@@ -18,6 +18,8 @@ const fakeSchemas = new Map<string, z.ZodType>([
         deploy: z.array(z.string()).min(1),
         status: z.array(z.string()).optional(),
         rollback: z.array(z.string()).optional(),
+        teardown: z.array(z.string()).optional(),
+        url: z.string().optional(),
         cwd: z.string().optional(),
         outputLimit: z.string().optional(),
         timeout: z

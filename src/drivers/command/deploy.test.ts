@@ -78,6 +78,8 @@ describe('command driver: deploy and watch', () => {
       SLIPWAY_CORRELATION_ID: 'corr-1',
       SLIPWAY_PREVIOUS_VERSION: '1.2.2',
       SLIPWAY_IMAGE: 'registry.example.com/web',
+      SLIPWAY_REF: '',
+      SLIPWAY_REF_SLUG: '',
       SLIPWAY_PHASE: 'deploy',
     });
   });

@@ -10,7 +10,7 @@ import type { PlaceholderValues } from './placeholders.js';
  */
 export const INHERITED_VARIABLES = ['PATH', 'HOME', 'LANG', 'TZ'] as const;
 
-export type CommandPhase = DriverPhase | 'status';
+export type CommandPhase = DriverPhase | 'status' | 'teardown';
 
 /** The safe base: the inherited variables that are set in `parent`, nothing else. */
 export function inheritedEnvironment(parent: NodeJS.ProcessEnv): Record<string, string> {
@@ -40,6 +40,8 @@ export function commandEnvironment(
     SLIPWAY_CORRELATION_ID: values.correlationId,
     SLIPWAY_PREVIOUS_VERSION: values.previousVersion,
     SLIPWAY_IMAGE: values.image,
+    SLIPWAY_REF: values.ref,
+    SLIPWAY_REF_SLUG: values.refSlug,
     SLIPWAY_PHASE: phase,
   });
   return env;

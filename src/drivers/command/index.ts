@@ -13,7 +13,7 @@ import { type CommandPhase, commandEnvironment, inheritedEnvironment } from './e
 import { RELAUNCH_AFTER_MS, relaunchUnclaimed, startRun } from './launch.js';
 import { outcomeOf } from './outcome.js';
 import { readOutputTail } from './output-log.js';
-import { expandArgv, type PlaceholderValues, usesPlaceholder } from './placeholders.js';
+import { expandArgv, type PlaceholderValues, refSlug, usesPlaceholder } from './placeholders.js';
 import { signalGroup, signalProcess } from './processes.js';
 import {
   abandonRun,
@@ -78,6 +78,8 @@ function placeholderValues(run: DriverContext<CommandOptions>, version: string):
     correlationId: deployment.correlationId,
     previousVersion: deployment.previousVersion ?? '',
     image: run.image ?? '',
+    ref: deployment.ref?.name ?? '',
+    refSlug: refSlug(deployment.ref?.name ?? ''),
   };
 }
 
@@ -167,7 +169,12 @@ export function createCommandDriver(
         timeoutMs: spec?.timeoutMs ?? null,
       });
       run.log.info({ runDir, state: state.kind, ok: outcome.ok }, 'command run ended');
-      return outcome;
+      const url = run.options.url;
+      if (!outcome.ok || !url || spec?.phase === 'rollback') return outcome;
+      return {
+        ...outcome,
+        url: expandArgv([url], placeholderValues(run, run.deployment.version))[0] ?? url,
+      };
     },
 
     capabilities(options) {
@@ -197,6 +204,24 @@ export function createCommandDriver(
         limitBytes: sizeBytes(run.options.outputLimit),
         signal: run.signal,
       });
+    },
+
+    async teardown(run) {
+      const argv = run.options.teardown;
+      if (!argv) return;
+      const values = placeholderValues(run, run.deployment.version);
+      const result = await runStatus({
+        argv: expandArgv(argv, values),
+        cwd: resolve(run.options.cwd ?? '.'),
+        env: environmentFor(run, run.deployment.version, 'teardown'),
+        timeoutMs: durationMs(run.options.statusTimeout),
+        killGraceMs: durationMs(run.options.killGrace),
+        limitBytes: sizeBytes(run.options.outputLimit),
+        signal: run.signal,
+      });
+      // The status runner's verdict: exit 0 within the time allowed.
+      if (!result.healthy) throw new Error(`the teardown command failed: ${result.detail}`);
+      run.log.info({ argv: argv[0] }, 'teardown command ran');
     },
 
     async cancel(run, handle) {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * `{name}` placeholders substituted inside each argv element. The set is closed: an unknown name
  * is a config error (checked by the schema), because nothing else would ever expand it — no shell
@@ -11,9 +13,32 @@ export const PLACEHOLDERS = [
   'correlationId',
   'previousVersion',
   'image',
+  // The branch or tag a build came from ('' when CI did not say): one preview per branch.
+  'ref',
+  // The same as a DNS label and file name: "feature/Login" → "feature-login".
+  'refSlug',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Record<Placeholder, string>;
+
+const MAX_LABEL = 63;
+
+/**
+ * A ref name as one DNS label (and a safe file name): lowercase letters, digits and "-", at
+ * most 63 characters. When that loses something, a hash of the full name keeps refs that read
+ * alike ("feat/x", "feat-x") apart.
+ */
+export function refSlug(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (slug === name && slug.length <= MAX_LABEL) return slug;
+  if (name === '') return '';
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  const head = slug.slice(0, MAX_LABEL - hash.length - 1).replace(/-+$/, '');
+  return head ? `${head}-${hash}` : hash;
+}
 
 const PATTERN = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandArgv, unknownPlaceholders } from './placeholders.js';
+import { expandArgv, refSlug, unknownPlaceholders } from './placeholders.js';
 import { optionsSchema, parseSize } from './schema.js';
 
 function issues(input: unknown): { path: PropertyKey[]; message: string }[] {
@@ -57,6 +57,23 @@ describe('command driver options', () => {
   });
 });
 
+describe('refSlug', () => {
+  it.each([
+    ['main', 'main'],
+    ['feature/Login', 'feature-login-'],
+    ['', ''],
+    ['x'.repeat(80), 'x'],
+  ])('%s', (name, start) => {
+    const slug = refSlug(name);
+    expect(slug.startsWith(start)).toBe(true);
+    expect(slug).toMatch(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$/);
+  });
+
+  it('keeps refs that read alike apart', () => {
+    expect(refSlug('feat/x')).not.toBe(refSlug('feat-x'));
+  });
+});
+
 describe('placeholders', () => {
   const values = {
     service: 'web',
@@ -66,6 +83,8 @@ describe('placeholders', () => {
     correlationId: 'c1',
     previousVersion: '',
     image: 'reg/web',
+    ref: 'feature/login',
+    refSlug: 'feature-login',
   };
 
   it('substitutes inside each argument and keeps each argument whole', () => {

@@ -52,6 +52,16 @@ export const optionsSchema = z
     rollback: Argv.optional(),
     /** Prints the live version on its first stdout line; exit 0 means healthy. */
     status: Argv.optional(),
+    /**
+     * Removes what a deployment left behind once it is no longer wanted (a preview whose review
+     * was closed, or expired); exit 0 means removed. Run directly, like `status`.
+     */
+    teardown: Argv.optional(),
+    /** Where the deployed version can be tried, offered to its reviewers: "https://{ref}.preview.example.com". */
+    url: z
+      .string()
+      .regex(/^https?:\/\/\S+$/, 'write a URL such as "https://{ref}.preview.example.com"')
+      .optional(),
     /** The deploy/rollback command is stopped (SIGTERM, then SIGKILL) after this long. */
     timeout: Duration.default('10m'),
     /** Time between SIGTERM and SIGKILL when a command is stopped. */
@@ -67,7 +77,7 @@ export const optionsSchema = z
   })
   .strict()
   .superRefine((options, ctx) => {
-    for (const key of ['deploy', 'rollback', 'status'] as const) {
+    for (const key of ['deploy', 'rollback', 'status', 'teardown'] as const) {
       options[key]?.forEach((arg, index) => {
         for (const name of unknownPlaceholders(arg)) {
           ctx.addIssue({
