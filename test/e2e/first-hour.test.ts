@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Background, Run } from '../support/newcomer.js';
 import { NewcomerShell, readmeShellLines, shellWords } from '../support/newcomer.js';
+import { ROOT } from '../support/processes.js';
 
 /**
  * A newcomer's first hour, scripted: README.md's commands in the order it gives them, on a
@@ -236,17 +237,19 @@ describe('the first hour with Slipway, as README.md tells it', () => {
   }, 30_000);
 
   it('checks the config and prints the Slack manifests', async () => {
-    const check = ok(await sh.slipway(['config', 'check']), 'config check');
-    expect(check.stdout).toContain('examples/slipway.yaml');
-    const http = ok(
-      await sh.slipway(['slack', 'manifest', '--url', 'https://slipway.example.com']),
-      'manifest --url',
+    // Independent of each other: run side by side, the executable takes a second to start.
+    const [check, http, socket, neither] = await Promise.all([
+      sh.slipway(['config', 'check']),
+      sh.slipway(['slack', 'manifest', '--url', 'https://slipway.example.com']),
+      sh.slipway(['slack', 'manifest', '--socket']),
+      sh.slipway(['slack', 'manifest']),
+    ]);
+    expect(ok(check as Run, 'config check').stdout).toContain('examples/slipway.yaml');
+    expect(ok(http as Run, 'manifest --url').stdout).toContain(
+      'https://slipway.example.com/slack/events',
     );
-    expect(http.stdout).toContain('https://slipway.example.com/slack/events');
-    const socket = ok(await sh.slipway(['slack', 'manifest', '--socket']), 'manifest --socket');
-    expect(socket.stdout).toMatch(/socket_mode_enabled"?: true/);
-    const neither = refused(await sh.slipway(['slack', 'manifest']), 2, 'manifest alone');
-    expect(neither).toContain('--url');
+    expect(ok(socket as Run, 'manifest --socket').stdout).toMatch(/socket_mode_enabled"?: true/);
+    expect(refused(neither as Run, 2, 'manifest alone')).toContain('--url');
   }, 30_000);
 
   it('answers --help for every command the README names, and a mistyped command', async () => {
@@ -285,37 +288,90 @@ describe('the first hour with Slipway, as README.md tells it', () => {
     ok(await sh.slipway([command as string]), 'the suggested command');
   }, 60_000);
 
-  it('stops the server, then `slipway dev` on the same directory deploys from the page', async () => {
+  it('stops the server, then `slipway dev` on the same directory: the page deploys, suggestions typed back', async () => {
     // The README: stop `npm start` first, both use the database in ./.slipway/.
-    expect(await server?.stop()).toBe(0);
+    if (server) expect(await server.stop()).toBe(0);
     const mistyped = refused(await sh.slipway(['dev', '--prot', '0']), 2, 'dev --prot');
     expect(mistyped).toContain('Unknown option --prot. Did you mean --port?');
-    const dev = sh.background(
-      ['dev', '--config', 'examples/slipway.yaml', '--port', '0', '--slack-port', '0'],
-      { SLIPWAY_LOG_FORMAT: 'pretty' },
-    );
+    const [line] = readmeShellLines('Trying it in Slack without a workspace');
+    const argv = slipwayArgs(line as string);
+    expect(argv).toEqual(['dev', '--config', 'examples/slipway.yaml']);
+    // Free ports instead of 3000 and 3001, which the machine running the tests may use.
+    const dev = sh.background([...argv, '--port', '0', '--slack-port', '0'], {
+      SLIPWAY_LOG_FORMAT: 'pretty',
+    });
     const [, page] = await dev.waitFor(/Local Slack: +(http:\/\/127\.0\.0\.1:\d+)/);
     await dev.waitFor(/Slack +on/);
-    const sent = await fetch(`${page}/_page/command`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        user: 'U0WEB0001',
-        channel: 'C0WEB',
-        text: '/deploy web 1.4.0 to staging',
-      }),
-    });
-    expect(sent.status).toBe(200);
-    const deadline = Date.now() + 20_000;
-    let state = '';
-    while (Date.now() < deadline && !state.includes('web 1.4.0 → staging: deployed')) {
-      state = await (await fetch(`${page}/_state?user=U0WEB0001`)).text();
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(state).toContain('web 1.4.0 → staging: deployed');
+    const chat = localSlack(page as string);
+
+    // "type /deploy web 1.2.3 to staging, and watch the deployment's message update in place"
+    await chat.type('U0WEB0001', 'C0WEB', '/deploy web 1.4.0 to staging');
+    await chat.shows('U0WEB0001', 'web 1.4.0 → staging: deployed');
+
+    const wbe = await chat.type('U0WEB0001', 'C0WEB', '/deploy wbe 1.4.1 to staging');
+    expect(wbe).toContain('Did you mean `web`?');
+    await chat.type('U0WEB0001', 'C0WEB', `/deploy ${suggestion(wbe)} 1.4.1 to staging`);
+    await chat.shows('U0WEB0001', 'web 1.4.1 → staging: deployed');
+
+    // Someone else's lock: the refusal names who may lift it and how; an admin types it.
+    await chat.type('U0WEB0001', 'C0WEB', '/deploy lock staging for 1h db migration');
+    const locked = await chat.type('U0WEB0002', 'C0WEB', '/deploy web 1.4.2 to staging');
+    const unlock = /an admin can remove it with (\S+ staging)/.exec(locked)?.[1];
+    expect(unlock).toBe('unlock! staging');
+    await chat.type('U0ADMIN01', 'C0WEB', `/deploy ${unlock}`);
+    await chat.type('U0WEB0002', 'C0WEB', '/deploy web 1.4.2 to staging');
+    await chat.shows('U0WEB0002', 'web 1.4.2 → staging: deployed');
+
+    // The freeze in chat, and the README's override typed as it gives it.
+    const frozen = await chat.type('U0WEB0001', 'C0DEPLOYS', '/deploy web 1.2.4 to production');
+    const override = /override the freeze with (deploy! \S+ \S+ to production)/.exec(frozen)?.[1];
+    expect(override).toBe('deploy! web 1.2.4 to production');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(`a freeze override is typed \`/deploy ${override}\``);
+    await chat.type('U0WEB0001', 'C0DEPLOYS', `/deploy ${override}`);
+    await chat.shows('U0WEB0001', 'web 1.2.4 → production: waiting for approval');
     expect(await dev.stop()).toBe(0);
-    // The same database: the page's deploy is in the terminal's history.
-    const history = ok(await sh.slipway(['history', 'web', '--in', 'staging', '1']), 'history');
-    expect(history.stdout).toMatch(/web +1\.4\.0 +staging +succeeded +U0WEB0001/);
-  }, 60_000);
+
+    // The same database: the page's deploys are in the terminal's history.
+    const history = ok(
+      await sh.slipway(['history', 'web', '3', '--config', 'examples/slipway.yaml']),
+      'history',
+    );
+    expect(history.stdout).toMatch(/web +1\.2\.4 +production +awaiting_approval +U0WEB0001/);
+    expect(history.stdout).toMatch(/web +1\.4\.2 +staging +succeeded +U0WEB0002/);
+  }, 90_000);
 });
+
+/** The `slipway dev` page's own endpoints: what its composer posts and what it polls. */
+function localSlack(url: string) {
+  const state = async (user: string) => (await fetch(`${url}/_state?user=${user}`)).text();
+  return {
+    /** Sends a command as `user` in `channel`; resolves with what the page then shows them new. */
+    async type(user: string, channel: string, text: string): Promise<string> {
+      const before = await state(user);
+      const sent = await fetch(`${url}/_page/command`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user, channel, text }),
+      });
+      expect(sent.status, text).toBe(200);
+      const deadline = Date.now() + 10_000;
+      let after = before;
+      while (after === before && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await state(user);
+      }
+      const answer = JSON.stringify(await sent.json());
+      return `${answer}\n${after}`;
+    },
+    async shows(user: string, text: string): Promise<void> {
+      const deadline = Date.now() + 20_000;
+      let shown = '';
+      while (Date.now() < deadline && !shown.includes(text)) {
+        shown = await state(user);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(shown).toContain(text);
+    },
+  };
+}
