@@ -75,7 +75,7 @@ describe('handleInbound: review buttons', () => {
     expect(await h.app.store.getReviewDecision(d.id)).toBeNull();
   });
 
-  it('promotes to production from a direct message as a request from the deploy channel, announced there (the service channel gets its card)', async () => {
+  it('promotes to production from a direct message as a request from the deploy channel, whose cards are the announcement', async () => {
     const { h, chat, click } = await setup();
     const d = await build(h, 'perf');
     await click('promote', d.id, 'U-DEV1');
@@ -95,10 +95,13 @@ describe('handleInbound: review buttons', () => {
     ]);
     await click('promote', d.id, 'U-DEV1');
     const title = '<@U-DEV1> promoted web 1.4.2 from perf to production';
-    expect(publicly(chat)).toEqual([['C-DEPLOYS', title]]);
+    // The promoted deployment's cards (in #web and #deploys) are the public record; the
+    // clicker gets the details.
+    expect(publicly(chat)).toEqual([]);
+    expect(privately(chat).at(-1)).toEqual(['D-U-DEV1', 'U-DEV1', title]);
     const [promoted] = await h.app.store.listDeployments({ environment: 'production' });
     expect(promoted).toMatchObject({ channel: 'C-DEPLOYS', requestedBy: 'U-DEV1' });
-    expect(chat.callsOf('post')[0]?.view?.body).toBe(
+    expect(chat.callsOf('postEphemeral').at(-1)?.view?.body).toBe(
       'QA approval by <@U-QA1> counts toward production.',
     );
     expect((await h.waitFinal(promoted?.id ?? '')).state).toBe('succeeded');

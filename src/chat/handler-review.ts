@@ -60,13 +60,10 @@ export async function handleReviewAction(e: ActionEvent, deps: ReviewHandlerDeps
         );
       }
       const view = promotionView(r.deployment, p, e.user, { carried: r.carried, notes: r.notes });
-      // The channel the promotion counted as coming from (the target's deploy channel when it
-      // has one, see `promotionChannel` in the engine), whose people a channel rule keeps
-      // informed. The service's channel gets the promoted deployment's card, with who asked:
-      // an announcement there too would be its second message.
-      const service = findService(deps.config, r.deployment.service);
-      const elsewhere = p.channel && p.channel !== service?.channel ? [p.channel] : [];
-      return announceIn(e, service?.channel ? elsewhere : [p.channel], view, deps);
+      // The promoted deployment's card says it all where people look: in the service's channel
+      // and in the channel the promotion counted as coming from (the target's deploy channel,
+      // see `promotionChannel` in the engine). The clicker gets the details.
+      return answerPrivately(e, view, deps);
     }
     case 'close': {
       const r = await deps.engine.closeReview(caller);

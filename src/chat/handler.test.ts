@@ -114,17 +114,18 @@ describe('handleInbound: commands', () => {
 
   it('leaves an accepted deploy to its card, telling the asker privately where it is, once per delivery', async () => {
     const { chat, send, h } = await setup({ start: false });
+    // Asked in a direct message, where no card is kept: the card is in #web (the notifier's).
     const event = {
       ...slash('<@USLIPWAY> deploy web 1.4.2 to staging -- fixes <!channel>'),
+      channel: 'D-U-DEV1',
       mode: 'mention',
       threadTs: '5.5',
       responseUrl: null,
     } as InboundEvent;
     await send(event);
-    // The card in #web (the notifier's) is the one public message; #deploys is told nothing.
     expect(publicly(chat)).toEqual([]);
     const [answer] = chat.callsOf('postEphemeral');
-    expect(answer).toMatchObject({ channel: 'C-DEPLOYS', user: 'U-DEV1' });
+    expect(answer).toMatchObject({ channel: 'D-U-DEV1', user: 'U-DEV1' });
     expect(answer?.view?.title).toBe('<@U-DEV1> asked to deploy web 1.4.2 to staging');
     expect(answer?.view?.body).toBe(
       'Reason: fixes &lt;!channel&gt;\nIts progress is shown in <#C-WEB>.',
@@ -227,19 +228,16 @@ describe('handleInbound: buttons', () => {
 
     await send(click('rollback', second.id, 'U-DEV2'));
     await send(click('rollback', second.id, 'U-DEV1', 'C-WEB'));
-    // The rollback's card in #web says who asked; the clicker in #deploys is told where it is.
+    // The rollback's card, in #web and in #deploys where it was clicked, says who asked.
     expect(publicly(chat)).toEqual([]);
-    expect(privately(chat)).toEqual([
-      '<@U-DEV2> asked to roll back web in staging to 1.0.0',
-      'Already requested by <@U-DEV2>',
-    ]);
+    expect(privately(chat)).toEqual(['Already requested by <@U-DEV2>']);
     const rollbacks = await h.app.store.listDeployments({ kind: 'rollback' });
     expect(rollbacks).toHaveLength(1);
     expect((await h.waitFinal(rollbacks[0]?.id ?? '')).state).toBe('succeeded');
 
     // The first deployment's button: that version is no longer what runs.
     await send(click('rollback', first.id, 'U-DEV1'));
-    expect(privately(chat)[2]).toMatch(
+    expect(privately(chat)[1]).toMatch(
       /web in staging has moved on since 1\.0\.0 was deployed: 1\.0\.0 is live there now/,
     );
     expect(await h.app.store.listDeployments({ kind: 'rollback' })).toHaveLength(1);

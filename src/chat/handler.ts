@@ -241,9 +241,12 @@ function acceptedAnswer(
   notes: readonly string[],
   config: Config,
 ): Answer {
-  const cardChannel = findService(config, d.service)?.channel;
-  if (!cardChannel) return { view: acceptedView(d, notes), public: true };
-  if (cardChannel !== e.channel) {
+  // The card is kept in the service's channel and, from a chat channel, where it was asked
+  // (the notifier's origin card); only a direct message has neither.
+  const cardChannel = findService(config, d.service)?.channel ?? null;
+  const here = e.channel === cardChannel || (d.channel === e.channel && !/^D/.test(e.channel));
+  if (!here) {
+    if (!cardChannel) return { view: acceptedView(d, notes), public: false };
     return { view: acceptedView(d, notes, cardChannel), public: false };
   }
   const slash = e.kind === 'command' && e.mode === 'slash';

@@ -292,10 +292,12 @@ describe('notifier', () => {
     expect(approvedAt).toBeGreaterThanOrEqual(0);
     expect(approvedAt).toBeLessThan(deployedAt);
     const purposes = (await h.app.store.listMessages(d.id)).map((m) => [m.purpose, m.ts !== null]);
+    // The card in #web, and its copy in #deploys where the deploy was asked.
     expect(purposes.sort()).toEqual([
       ['approver:U-QA1', true],
       ['approver:U-QA2', true],
       ['main', true],
+      ['origin', true],
     ]);
   });
 
@@ -304,10 +306,11 @@ describe('notifier', () => {
     const chat = createRecordingChat();
     const n = notifier(h, chat);
     const bad = await request(h, 'staging', '1.4.3-bad');
+    // From the CLI: no chat channel to show it in either.
     const api = await h.app.engine.request({
       actor: 'U-DEV1',
-      source: 'chat',
-      channel: 'C-WEB',
+      source: 'cli',
+      channel: null,
       kind: 'deploy',
       service: 'api',
       environment: 'staging',

@@ -67,6 +67,12 @@ export interface Notifier {
 
 interface Tracked {
   main: MessageSlot | null;
+  /**
+   * The same card in the channel the request came from, when that is another channel (a
+   * production deploy asked in #deploys): everyone there sees what they asked for happen. Its
+   * details stay in the main card's thread.
+   */
+  origin: MessageSlot | null;
   approvers: ApproverSlots;
   /** The QA and owners' messages when the deployment is a build under review (seeds/001). */
   review: ReviewSlots;
@@ -108,8 +114,10 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     let t = tracked.get(d.id);
     if (!t) {
       const channel = findService(deps.config, d.service)?.channel;
+      const asked = originChannel(d, channel ?? null);
       t = {
         main: channel ? mainSlot(d, channel) : null,
+        origin: asked ? mainSlot(d, asked, 'origin') : null,
         approvers: new Map(),
         review: new Map(),
         queue: Promise.resolve(),
@@ -122,12 +130,18 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     return t;
   }
 
-  function mainSlot(d: Deployment, channel: string): MessageSlot {
+  function mainSlot(d: Deployment, channel: string, purpose = 'main'): MessageSlot {
     const slotLog = log.child({ deployment: d.id, correlationId: d.correlationId });
     return createMessageSlot(
       { ...slotDeps, log: slotLog },
-      { deploymentId: d.id, purpose: 'main', channel: async () => channel },
+      { deploymentId: d.id, purpose, channel: async () => channel },
     );
+  }
+
+  /** Shows the deployment's card wherever it is kept. */
+  function showCards(id: string, t: Tracked): void {
+    t.main?.show((posted) => renderMain(id, posted));
+    t.origin?.show((posted) => renderMain(id, posted));
   }
 
   /**
@@ -163,7 +177,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
       return refreshReview(approvalDeps, d, t.review);
     }
     if (event.type === 'progress') return showProgress(d.id, t);
-    t.main?.show((posted) => renderMain(d.id, posted));
+    showCards(d.id, t);
     if (event.type === 'approval') {
       t.main?.reply(verdictView(d, event, 'reply'));
       await recordVerdict(approvalDeps, d, event, t.approvers);
@@ -202,7 +216,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     const origin = context.active();
     t.progressTimer = setTimeout(() => {
       t.progressTimer = null;
-      context.with(origin, () => t.main?.show((posted) => renderMain(id, posted)));
+      context.with(origin, () => showCards(id, t));
     }, progressIntervalMs);
   }
 
@@ -244,6 +258,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
 
   const slots = (t: Tracked) => [
     ...(t.main ? [t.main] : []),
+    ...(t.origin ? [t.origin] : []),
     ...t.approvers.values(),
     ...t.review.values(),
   ];
@@ -285,6 +300,16 @@ function worthACard(d: Deployment): boolean {
   if (d.state === 'requested' || d.state === 'queued') return false;
   if (d.state === 'superseded' || d.state === 'cancelled') return d.startedAt !== null;
   return true;
+}
+
+/**
+ * The chat channel a request came from, when its card belongs there too: another channel than
+ * the service's, and not a direct message (that conversation has the private answer).
+ */
+function originChannel(d: Deployment, serviceChannel: string | null): string | null {
+  const asked = d.source === 'chat' ? d.channel : null;
+  if (!asked || asked === serviceChannel || /^D/.test(asked)) return null;
+  return asked;
 }
 
 function ranOrFailed(d: Deployment): boolean {

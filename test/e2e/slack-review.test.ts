@@ -78,7 +78,7 @@ describe('seed-001 review flow over Slack', () => {
     const said = (channel: string) =>
       h?.slack
         .history(channel)
-        .map((m) => m.text)
+        .map((m) => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`)
         .join('\n') ?? '';
     expect(said('C-WEB')).toContain('web 1.4.2 → production: deployed');
     expect(`${said('C-WEB')}\n${said('C-DEPLOYS')}`).toMatch(/promoted/i);

@@ -248,13 +248,15 @@ describe('Slack safety and limits', () => {
     expect(`${answer.text} ${JSON.stringify(answer.blocks ?? [])}`).toMatch(
       /already|Nothing to approve/,
     );
-    // The card is in the service's channel; #deploys, where it was asked, has no second one,
-    // and the asker was told privately where to follow it.
+    // The card is in the service's channel and, once, in #deploys where it was asked; the
+    // asker was told privately where to follow it.
     expect(
       h.slack.calls().filter((c) => c.method === 'chat.postMessage' && c.channel === 'C-WEB')
         .length,
     ).toBeGreaterThan(0);
-    expect(h.slack.history('C-DEPLOYS')).toEqual([]);
+    expect(h.slack.history('C-DEPLOYS').map((m) => m.text)).toEqual([
+      expect.stringContaining('web 3.0.0 → production'),
+    ]);
     expect(h.slack.ephemerals('U-DEV1').map((e) => e.text)).toContainEqual(
       expect.stringContaining('<@U-DEV1> asked to deploy web 3.0.0 to production'),
     );
