@@ -48,7 +48,7 @@ export interface AlertmanagerWebhook {
 const PATH = '/hooks/alertmanager';
 
 /**
- * Alertmanager's webhook receiver (issue 5): each alert group becomes one chat message in the
+ * Alertmanager's webhook receiver: each alert group becomes one chat message in the
  * channel of the service its alerts name, updated in place by the group's later notifications,
  * with the recent deployment it may be about and a Roll back button, or an automatic rollback
  * with `alerts.autoRollback` (see README.md beside this file).
