@@ -53,6 +53,11 @@ function name(id) {
   for (var i = 0; i < d.users.length; i++) if (d.users[i].id === id) return d.users[i].name;
   return id;
 }
+function channelName(id) {
+  var d = S.data; if (!d) return id;
+  for (var i = 0; i < d.channels.length; i++) if (d.channels[i].id === id) return d.channels[i].name;
+  return id;
+}
 function mrkdwn(s) {
   var h = esc(s);
   h = h.replace(/\x60\x60\x60([\s\S]*?)\x60\x60\x60/g, '<pre>$1</pre>');
@@ -61,6 +66,8 @@ function mrkdwn(s) {
   h = h.replace(/&lt;(https?:[^&]+)&gt;/g, '<a href="$1" target="_blank">$1</a>');
   h = h.replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, function (_, id) { return '<b>@' + esc(name(id)) + '</b>'; });
   h = h.replace(/&lt;#[CG][A-Z0-9]+\|([^&]+)&gt;/g, '<b>#$1</b>');
+  // Without a label Slack shows the channel's name, as it does for a person.
+  h = h.replace(/&lt;#([CG][A-Z0-9-]+)&gt;/g, function (_, id) { return '<b>#' + esc(channelName(id)) + '</b>'; });
   h = h.replace(/&lt;!date\^[^|&]*\|([^&]*)&gt;/g, '$1');
   h = h.replace(/&lt;!(here|channel|everyone)&gt;/g, '<b>@$1</b>');
   h = h.replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<b>$2</b>');

@@ -6,12 +6,36 @@
 
 /** Escapes the three characters Slack's message markup gives meaning to. */
 export function escapeText(text: string): string {
+  return withMentions(escapeOnly(text));
+}
+
+function escapeOnly(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+// Member and channel ids as the core writes them in its sentences ("locked by U0WEB00001",
+// "only from #C0DEPLOYS01"): as Slack issues them, 9 to 11 capitals and digits, at least one
+// digit. Not after "@", so a mention someone typed (escaped above) stays text.
+const MEMBER_ID_IN_TEXT = /(?<![@\w-])([UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,10})(?![\w-])/g;
+const CHANNEL_ID_IN_TEXT = /(?<![\w-])#([CG](?=[A-Z0-9]*\d)[A-Z0-9]{8,10})(?![\w-])/g;
+
+/**
+ * People and channels named by id become mentions, which Slack shows by name
+ * (docs.slack.dev/messaging/formatting-message-text#mentioning-users). The core stays free of
+ * chat markup, and an id typed by a person shows the same way.
+ */
+function withMentions(escaped: string): string {
+  return escaped.replace(MEMBER_ID_IN_TEXT, '<@$1>').replace(CHANNEL_ID_IN_TEXT, '<#$1>');
 }
 
 /** Undoes `escapeText`, for plain-text places (headers, button labels) Slack does not parse. */
 export function unescapeText(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return text
+    .replace(/<@([UW][A-Z0-9-]+)>/g, '$1')
+    .replace(/<#([CG][A-Z0-9-]+)>/g, '#$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 // Slack member ids (U…, W…); test doubles use ids with dashes (U-DEV1).
@@ -32,7 +56,8 @@ export function mentions(users: readonly string[]): string {
 
 /** Inline code, escaped; backticks inside would end the span, so they become quotes. */
 export function code(text: string): string {
-  return `\`${escapeText(text.replace(/`/g, "'"))}\``;
+  // Inside code Slack shows a mention as its markup: no mentions there.
+  return `\`${escapeOnly(text.replace(/`/g, "'"))}\``;
 }
 
 /** A time each reader sees in their own time zone, with a UTC fallback for old clients. */
