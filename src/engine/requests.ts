@@ -204,9 +204,9 @@ async function resolveRollback(
 /** Policy, with the locks and the time it needs brought from the store. */
 async function decideRequest(deps: EngineDeps, resolved: Resolved, now: Date) {
   const { request } = resolved;
-  const locks = resolved.environment
-    ? await deps.store.listLocks(resolved.environment, now).catch(() => [])
-    : [];
+  // A store that cannot list the locks fails the request: policy never decides without them.
+  const known = resolved.environment && findEnvironment(deps.config, resolved.environment);
+  const locks = known ? await deps.store.listLocks(known.name, now) : [];
   return inSpan('policy.decide', { attributes: { 'slipway.action': resolved.action } }, (span) => {
     const decided = decide(deps.config, {
       actor: request.actor,

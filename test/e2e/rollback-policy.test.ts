@@ -140,3 +140,27 @@ describe('rollback policy', () => {
     expect(live?.live?.version).toBe('9.0.0');
   });
 });
+
+describe('policy without its facts', () => {
+  it('fails a request whose locks cannot be read, and records nothing', async () => {
+    h = await startHarness({ ms: 50 });
+    await h.app.engine.lock({
+      actor: 'U-DEV2',
+      source: 'chat',
+      channel: 'C-WEB',
+      environment: 'staging',
+      service: null,
+      durationMs: null,
+      reason: 'migration',
+      force: false,
+    });
+    // The store answers everything but the locks: a policy that went on without them would
+    // let this deploy through the lock.
+    const store = h.app.store as { listLocks: typeof h.app.store.listLocks };
+    store.listLocks = async () => {
+      throw new Error('database is locked');
+    };
+    await expect(request({ version: '1.0.0' })).rejects.toThrow('database is locked');
+    expect(await h.app.store.listDeployments({ service: 'web' })).toEqual([]);
+  });
+});
