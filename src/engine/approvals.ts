@@ -2,7 +2,7 @@ import type { ApprovalVerdict, Deployment, DeploymentState } from '../core/deplo
 import { decide } from '../policy/decide.js';
 import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
 import { describeDeployment } from './describe.js';
-import { refuseAndRecord } from './refusals.js';
+import { deploymentSubject, refuseAndRecord } from './refusals.js';
 import { emitTransition } from './requests.js';
 import { PENDING_STATES } from './state-machine.js';
 
@@ -34,7 +34,11 @@ export async function recordVerdict(
   const { store } = deps;
   const deployment = await store.getDeployment(request.deploymentId);
   const refused = (refusal: Refusal) =>
-    refuseAndRecord(deps, verdictAudit(request, request.verdict, deployment), refusal);
+    refuseAndRecord(
+      deps,
+      deploymentSubject(request, request.verdict, request.deploymentId, deployment),
+      refusal,
+    );
   if (!deployment)
     return refused(refuse('not_found', `There is no deployment ${request.deploymentId}.`));
   if (deployment.state !== 'awaiting_approval') {
@@ -135,7 +139,12 @@ export async function cancelDeployment(
   const now = clockOf(deps);
   const deployment = await deps.store.getDeployment(request.deploymentId);
   const refused = (refusal: Refusal) =>
-    refuseAndRecord(deps, verdictAudit(request, 'cancel', deployment), refusal, now);
+    refuseAndRecord(
+      deps,
+      deploymentSubject(request, 'cancel', request.deploymentId, deployment),
+      refusal,
+      now,
+    );
   if (!deployment)
     return refused(refuse('not_found', `There is no deployment ${request.deploymentId}.`));
   const decision = decide(deps.config, {
@@ -180,21 +189,3 @@ export async function cancelDeployment(
 
 /** States in which the driver is working on the target. */
 const RUNNING: DeploymentState[] = ['running', 'verifying'];
-
-function verdictAudit(
-  request: { actor: string; channel: string | null; source: Deployment['source'] },
-  action: string,
-  deployment: Deployment | null,
-) {
-  return {
-    actor: request.actor,
-    source: request.source,
-    channel: request.channel,
-    action,
-    service: deployment?.service ?? null,
-    environment: deployment?.environment ?? null,
-    version: deployment?.version ?? null,
-    deploymentId: deployment?.id ?? null,
-    correlationId: deployment?.correlationId ?? null,
-  };
-}

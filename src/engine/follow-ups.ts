@@ -1,7 +1,7 @@
 import type { Deployment, RequestSource } from '../core/deployment.js';
 import type { EngineDeps, Refusal } from './context.js';
 import { refuse } from './context.js';
-import { refuseAndRecord } from './refusals.js';
+import { deploymentSubject, refuseAndRecord } from './refusals.js';
 import { type DeployAccepted, type DeployRequest, requestDeployment } from './requests.js';
 
 /** Who acts on a deployment's button, alert or API call. */
@@ -35,7 +35,7 @@ export async function rollBackDeployment(
 ): Promise<DeployAccepted | Refusal> {
   const d = await deps.store.getDeployment(caller.deploymentId);
   const refused = (refusal: Refusal) =>
-    refuseAndRecord(deps, audit(caller, 'rollback', d, caller.deploymentId), refusal);
+    refuseAndRecord(deps, deploymentSubject(caller, 'rollback', caller.deploymentId, d), refusal);
   if (!d) return refused(refuse('not_found', `There is no deployment ${caller.deploymentId}.`));
   const live = await deps.store.lastSucceeded(d.service, d.environment);
   if (!live || live.id !== d.id) {
@@ -72,7 +72,7 @@ export async function retryDeployment(
       : `There is no deployment ${caller.deploymentId}.`;
     return refuseAndRecord(
       deps,
-      audit(caller, 'retry', d, caller.deploymentId),
+      deploymentSubject(caller, 'retry', caller.deploymentId, d),
       refuse(d ? 'not_retryable' : 'not_found', why),
     );
   }
@@ -95,19 +95,5 @@ function request(caller: FollowUpCaller, d: Deployment): Omit<DeployRequest, 'ki
     service: d.service,
     environment: d.environment,
     reason: caller.reason ?? null,
-  };
-}
-
-function audit(caller: FollowUpCaller, action: string, d: Deployment | null, id: string) {
-  return {
-    actor: caller.actor,
-    source: caller.source,
-    channel: caller.channel,
-    action,
-    service: d?.service ?? null,
-    environment: d?.environment ?? null,
-    version: d?.version ?? null,
-    deploymentId: id,
-    correlationId: d?.correlationId ?? null,
   };
 }

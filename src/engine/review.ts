@@ -1,7 +1,7 @@
 import type { Approval, ApprovalVerdict, Deployment, RequestSource } from '../core/deployment.js';
 import { decide } from '../policy/decide.js';
 import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
-import { refuseAndRecord } from './refusals.js';
+import { deploymentSubject, refuseAndRecord } from './refusals.js';
 import { requestDeployment } from './requests.js';
 import { carryApprovals, promotionChannel, qaProblem, withdraw } from './review-promotion.js';
 import { buildName, loadReview, promotionKey, reviewOver } from './review-state.js';
@@ -205,17 +205,7 @@ function recorded(
 ): Promise<Refusal> {
   return refuseAndRecord(
     deps,
-    {
-      actor: request.actor,
-      source: request.source,
-      channel: request.channel,
-      action,
-      service: d?.service ?? null,
-      environment: d?.environment ?? null,
-      version: d?.version ?? null,
-      deploymentId: request.deploymentId,
-      correlationId: d?.correlationId ?? null,
-    },
+    deploymentSubject(request, action, request.deploymentId, d),
     refusal,
   );
 }
