@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { type OutgoingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeTestDir, scenarioConfigInput, tempDir } from '../support/engine-harness.js';
-import { exited, type ServerProcess, startServer } from '../support/processes.js';
+import { scenarioConfigInput, tempDir } from '../support/engine-harness.js';
+import { type ServerProcess, startServer, stopServerAndRemove } from '../support/processes.js';
 
 /**
  * What a client without credentials can cost the server: `slipway serve` in a child process
@@ -22,10 +22,8 @@ const CHUNK = Buffer.alloc(64 * 1024, 'x');
 let server: ServerProcess | null = null;
 let dir: string | null = null;
 afterEach(async () => {
-  server?.child.kill('SIGTERM');
-  if (server) await exited(server.child);
+  await stopServerAndRemove(server, dir);
   server = null;
-  if (dir) await removeTestDir(dir);
   dir = null;
 });
 

@@ -2,8 +2,8 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/index.js';
-import { removeTestDir, scenarioConfigInput, tempDir } from '../support/engine-harness.js';
-import { exited, type ServerProcess, startServer } from '../support/processes.js';
+import { scenarioConfigInput, tempDir } from '../support/engine-harness.js';
+import { type ServerProcess, startServer, stopServerAndRemove } from '../support/processes.js';
 
 /**
  * A server whose SQLite file it may read but not write starts (no migration is pending, and in
@@ -16,10 +16,8 @@ const WITHOUT_OVERRIDE = ['setpriv', '--bounding-set', '-dac_override,-dac_read_
 let server: ServerProcess | null = null;
 let dir: string | null = null;
 afterEach(async () => {
-  server?.child.kill('SIGTERM');
-  if (server) await exited(server.child);
+  await stopServerAndRemove(server, dir);
   server = null;
-  if (dir) await removeTestDir(dir);
   dir = null;
 });
 

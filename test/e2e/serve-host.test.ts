@@ -5,16 +5,20 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { removeTestDir, scenarioConfigInput, tempDir } from '../support/engine-harness.js';
-import { exited, ROOT, type ServerProcess, startServer } from '../support/processes.js';
+import {
+  exited,
+  ROOT,
+  type ServerProcess,
+  startServer,
+  stopServerAndRemove,
+} from '../support/processes.js';
 
 /** `slipway serve --host`: where the server listens; by default every IPv4 interface. */
 let server: ServerProcess | null = null;
 let dir: string | null = null;
 afterEach(async () => {
-  server?.child.kill('SIGTERM');
-  if (server) await exited(server.child);
+  await stopServerAndRemove(server, dir);
   server = null;
-  if (dir) await removeTestDir(dir);
   dir = null;
 });
 

@@ -1,7 +1,13 @@
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeTestDir, tempDir } from '../support/engine-harness.js';
-import { exited, ROOT, type ServerProcess, startServer } from '../support/processes.js';
+import { tempDir } from '../support/engine-harness.js';
+import {
+  exited,
+  ROOT,
+  type ServerProcess,
+  startServer,
+  stopServerAndRemove,
+} from '../support/processes.js';
 
 /**
  * `slipway serve` as a newcomer starts it, with nothing configured and its output piped (no
@@ -11,10 +17,8 @@ import { exited, ROOT, type ServerProcess, startServer } from '../support/proces
 let server: ServerProcess | null = null;
 let dir: string | null = null;
 afterEach(async () => {
-  server?.child.kill('SIGTERM');
-  if (server) await exited(server.child);
+  await stopServerAndRemove(server, dir);
   server = null;
-  if (dir) await removeTestDir(dir);
   dir = null;
 });
 

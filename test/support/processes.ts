@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { removeTestDir } from './engine-harness.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -71,4 +72,14 @@ export async function startServer(
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+}
+
+/** Stops a test's server, waiting until it has exited, and removes its data directory. */
+export async function stopServerAndRemove(
+  server: ServerProcess | null,
+  dir: string | null,
+): Promise<void> {
+  server?.child.kill('SIGTERM');
+  if (server) await exited(server.child);
+  if (dir) await removeTestDir(dir);
 }
