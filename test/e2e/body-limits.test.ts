@@ -204,7 +204,9 @@ describe('request bodies', () => {
     }
     expect(after.rss - before.rss).toBeLessThan(50);
     expect(after.peak - before.peak).toBeLessThan(50);
-    // From a cold start too, far from the 40 × 24 MB that reading the bodies would hold.
-    expect(after.peak - cold.rss).toBeLessThan(150);
+    // From a cold start too, far from the 40 × 24 MB that reading the bodies would hold (the
+    // server once grew by 900 MB here). The first burst's one-off growth varies with the
+    // machine's load: 70 to 100 MB on a quiet one, 152 MB seen under a full CI run.
+    expect(after.peak - cold.rss).toBeLessThan(300);
   }, 180_000);
 });
