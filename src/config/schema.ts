@@ -189,6 +189,12 @@ const EnvironmentFields = z
       .describe(
         'What a request does while another deployment holds the target: wait in a queue, or be refused.',
       ),
+    review: z
+      .boolean()
+      .optional()
+      .describe(
+        "Whether a build that succeeds here is tried by the service's QA, who approve or reject it before its owners promote it. Default: only on each service's first environment, where builds land from CI.",
+      ),
     autoRollback: z
       .boolean()
       .default(true)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { scenarioConfig } from '../../test/support/engine-harness.js';
+import { scenarioConfig, scenarioConfigInput } from '../../test/support/engine-harness.js';
 import { deployment } from '../chat/test-support/deployments.js';
+import { Config } from '../config/schema.js';
 import { previewUrl, promotionKey, reviewTarget } from './review-state.js';
 
 const config = scenarioConfig('/nonexistent');
@@ -19,6 +20,27 @@ describe('which builds are up for review', () => {
     expect(on('frozen')).toBeNull();
     expect(on('nowhere')).toBeNull();
     expect(reviewTarget(config, deployment({ kind: 'rollback', state: 'succeeded' }))).toBeNull();
+  });
+
+  it('reviews only where builds land first unless an environment says otherwise', () => {
+    const input = scenarioConfigInput('/nonexistent');
+    const withReview = (review: Record<string, boolean | undefined>) =>
+      Config.parse({
+        ...input,
+        environments: input.environments.map((env) => ({ ...env, review: review[env.name] })),
+      });
+    const on = (c: Config, environment: string, service = 'web') =>
+      reviewTarget(c, deployment({ service, environment, state: 'succeeded' }))?.name ?? null;
+    const byDefault = withReview({});
+    expect(on(byDefault, 'staging')).toBe('perf');
+    // A later step of the chain asks nobody: QA tried the build where it landed.
+    expect(on(byDefault, 'perf')).toBeNull();
+    expect(on(byDefault, 'staging', 'api')).toBe('production');
+    const off = withReview({ staging: false });
+    expect(on(off, 'staging')).toBeNull();
+    expect(on(off, 'staging', 'api')).toBeNull();
+    // Protected environments are never reviewed, whatever they say.
+    expect(on(withReview({ production: true }), 'production')).toBeNull();
   });
 
   it('reads the URL a driver reported, and names the promotion of a build', () => {

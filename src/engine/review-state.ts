@@ -1,4 +1,9 @@
-import { findEnvironment, findService, nextEnvironment } from '../config/lookup.js';
+import {
+  findEnvironment,
+  findService,
+  nextEnvironment,
+  serviceEnvironments,
+} from '../config/lookup.js';
 import type { Config, Environment } from '../config/schema.js';
 import type { Approval, Deployment } from '../core/deployment.js';
 import { isMember } from '../policy/principals.js';
@@ -16,13 +21,18 @@ import { describeDeployment } from './describe.js';
 
 /**
  * Where a build would be promoted to, or null when it is not up for review: only deploys
- * (not rollbacks) on unprotected environments (previews, staging) that have a next environment
+ * (not rollbacks) on unprotected environments that review builds and have a next environment
  * for the service. Protected environments are where builds end up, not where they are tried.
+ * Unless an environment says otherwise, builds are reviewed only where they land first (a
+ * service's first environment): a review on every later step would ask QA about each deploy.
  */
 export function reviewTarget(config: Config, d: Deployment): Environment | null {
   if (d.kind !== 'deploy') return null;
   const environment = findEnvironment(config, d.environment);
   if (!environment || environment.protected) return null;
+  const reviewed =
+    environment.review ?? serviceEnvironments(config, d.service)[0] === d.environment;
+  if (!reviewed) return null;
   return nextEnvironment(config, d.environment, d.service);
 }
 

@@ -67,7 +67,9 @@ export function scenarioConfigInput(stateDir: string, options: ScenarioOptions =
     },
     environments: [
       { name: 'staging', order: 1, deployers: ['@devs', '@qa'] },
-      { name: 'perf', order: 2, deployers: ['@devs'], whenBusy: 'reject' },
+      // Builds are reviewed where they land (staging, web's first environment) and, as
+      // configured here, again on perf before production.
+      { name: 'perf', order: 2, deployers: ['@devs'], whenBusy: 'reject', review: true },
       {
         name: 'production',
         order: 3,
