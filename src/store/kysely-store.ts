@@ -23,6 +23,7 @@ import {
 } from './deployments.js';
 import { acquireLock, listLocks, releaseLock } from './locks.js';
 import { migrate, pendingMigrations } from './migrations/index.js';
+import { findPeople, rememberPeople } from './people.js';
 import { claimNextQueued, releaseLeases, renewLeases, takeExpiredLeases } from './queue.js';
 import { listRefusals, recordRefusal } from './refusals.js';
 import { getReviewDecision, recordReviewDecision } from './review-decisions.js';
@@ -93,5 +94,8 @@ export function createKyselyStore(ctx: StoreContext): Store {
     listRefusals: (filter) => listRefusals(ctx, filter),
 
     markDelivered: (key, expiresAt) => deliveries.markDelivered(key, expiresAt),
+
+    rememberPeople: (people) => rememberPeople(ctx, people),
+    findPeople: (ids) => findPeople(ctx, ids),
   };
 }

@@ -131,6 +131,15 @@ export interface RefusalsTable {
   correlation_id: string | null;
 }
 
+export interface PeopleTable {
+  /** The person's chat id (a Slack member id). */
+  id: string;
+  /** As the platform shows them (Slack: display name, else real name). */
+  name: string;
+  /** When the platform was last asked. */
+  refreshed_at: number;
+}
+
 export interface Tables {
   deployments: DeploymentsTable;
   transitions: TransitionsTable;
@@ -141,4 +150,5 @@ export interface Tables {
   alert_messages: AlertMessagesTable;
   refusals: RefusalsTable;
   seen_deliveries: SeenDeliveriesTable;
+  people: PeopleTable;
 }

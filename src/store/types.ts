@@ -143,6 +143,18 @@ export interface RefusalFilter {
   limit?: number;
 }
 
+/**
+ * A person as the chat platform names them (Slack's users.info), kept so the CLI and the API
+ * can show names where the core writes ids.
+ */
+export interface PersonRecord {
+  /** The chat id (a Slack member id, `U0…`). */
+  id: string;
+  name: string;
+  /** When the platform was last asked. */
+  refreshedAt: Date;
+}
+
 /** How many deployments of one target are in one state (`countDeployments`). */
 export interface DeploymentCount {
   service: string;
@@ -339,4 +351,12 @@ export interface Store {
    * replicas). One insert; expired records are pruned along the way.
    */
   markDelivered(key: string, expiresAt: Date): Promise<boolean>;
+
+  /**
+   * Records people's names, by id. A name refreshed later than the one given is kept, so of two
+   * replicas asking at once the newer answer stands.
+   */
+  rememberPeople(people: readonly PersonRecord[]): Promise<void>;
+  /** The people known among `ids`, by id; unknown ids are left out. */
+  findPeople(ids: readonly string[]): Promise<Map<string, PersonRecord>>;
 }

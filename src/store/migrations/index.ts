@@ -8,6 +8,7 @@ import * as alertMessages from './005-alert-messages.js';
 import * as traceContext from './006-trace-context.js';
 import * as refusals from './007-refusals.js';
 import * as seenDeliveries from './008-seen-deliveries.js';
+import * as people from './009-people.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -22,6 +23,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '006-trace-context': traceContext,
   '007-refusals': refusals,
   '008-seen-deliveries': seenDeliveries,
+  '009-people': people,
 };
 
 const provider: MigrationProvider = {

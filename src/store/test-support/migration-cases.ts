@@ -10,6 +10,7 @@ const ALL = [
   '006-trace-context',
   '007-refusals',
   '008-seen-deliveries',
+  '009-people',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {

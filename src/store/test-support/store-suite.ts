@@ -8,6 +8,7 @@ import type { StoreSuiteTarget, SuiteContext } from './fixtures.js';
 import { approvalAndLockCases } from './lock-cases.js';
 import { messageCases } from './message-cases.js';
 import { migrationCases } from './migration-cases.js';
+import { peopleCases } from './people-cases.js';
 import { queryCases } from './query-cases.js';
 import { queueCases } from './queue-cases.js';
 import { refusalCases } from './refusal-cases.js';
@@ -84,5 +85,6 @@ export function storeSuite(target: StoreSuiteTarget): void {
     alertCases(ctx);
     refusalCases(ctx);
     deliveryCases(ctx);
+    peopleCases(ctx);
   });
 }
