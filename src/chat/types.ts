@@ -105,4 +105,9 @@ export interface ChatClient {
   ): Promise<void>;
   /** The direct-message channel with a user. */
   openDirect(user: string): Promise<string>;
+  /**
+   * The name the platform shows for a user, or null when it knows no such user. Optional: a
+   * platform without it leaves people shown by id outside chat (CLI, API).
+   */
+  userName?(user: string): Promise<string | null>;
 }

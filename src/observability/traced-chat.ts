@@ -13,6 +13,7 @@ export function tracedChat(client: ChatClient): ChatClient {
     const attributes = { 'slipway.chat.method': method, 'slipway.chat.thread': thread };
     return inSpan(`chat.${method}`, { kind: SpanKind.CLIENT, attributes }, call);
   }
+  const userName = client.userName?.bind(client);
   return {
     post: (channel, view, options) =>
       traced('post', () => client.post(channel, view, options), Boolean(options?.threadTs)),
@@ -22,5 +23,7 @@ export function tracedChat(client: ChatClient): ChatClient {
     respond: (responseUrl, view, options) =>
       traced('respond', () => client.respond(responseUrl, view, options)),
     openDirect: (user) => traced('openDirect', () => client.openDirect(user)),
+    // Optional on the port: absent here too when the client has none.
+    ...(userName ? { userName: (user: string) => traced('userName', () => userName(user)) } : {}),
   };
 }

@@ -173,6 +173,23 @@ describe('Slack client over @slack/web-api', () => {
     expect(seen).toHaveLength(1);
     expect(new URLSearchParams(seen[0]?.body).get('users')).toBe('U1');
   });
+
+  it('names a person without a display name by their full name, else their username', async () => {
+    const person =
+      (profile: object, rest: object = {}) =>
+      (res: ServerResponse) =>
+        json(res, 200, { ok: true, user: { id: 'U1', name: 'ana.lima', ...rest, profile } });
+    answer(
+      '/api/users.info',
+      person({ display_name: '', real_name: 'Ana Lima' }),
+      person({ display_name: ' ' }, { real_name: 'Ana B. Lima' }),
+      person({}),
+    );
+    const c = client();
+    expect(await c.userName?.('U1')).toBe('Ana Lima');
+    expect(await c.userName?.('U1')).toBe('Ana B. Lima');
+    expect(await c.userName?.('U1')).toBe('ana.lima');
+  });
 });
 
 describe('answering through a response_url', () => {

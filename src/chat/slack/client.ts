@@ -7,13 +7,18 @@ import {
 } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { type ZodType, z } from 'zod';
-import { ConfigError, SlipwayError, ValidationError } from '../../core/errors.js';
+import { ConfigError, NotFoundError, SlipwayError, ValidationError } from '../../core/errors.js';
 import type { ChatClient, MessageRef, MessageView } from '../types.js';
 import { renderBlocks } from './blocks.js';
 import { toChatError } from './errors.js';
 import { HISTORY_PAGE_SIZE, messageMetadata, postByKey } from './keyed-post.js';
 import { postToResponseUrl, type RespondOptions } from './respond.js';
-import { ConversationsOpenResult, HistoryPage, PostMessageResult } from './web-api-schema.js';
+import {
+  ConversationsOpenResult,
+  HistoryPage,
+  PostMessageResult,
+  UsersInfoResult,
+} from './web-api-schema.js';
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
@@ -177,7 +182,30 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
       directs.set(user, result.channel.id);
       return result.channel.id;
     },
+    async userName(user) {
+      try {
+        return personName(await call('users.info', { user }, UsersInfoResult));
+      } catch (err) {
+        if (err instanceof NotFoundError && err.details?.slackError === 'user_not_found')
+          return null;
+        throw err;
+      }
+    },
   } satisfies ChatClient;
+}
+
+/**
+ * The name Slack shows for a person: the display name they chose, else their full name, else
+ * the username (docs.slack.dev/reference/objects/user-object: display_name may be empty).
+ */
+function personName({ user }: UsersInfoResult): string | null {
+  const candidates = [
+    user.profile?.display_name,
+    user.profile?.real_name,
+    user.real_name,
+    user.name,
+  ];
+  return candidates.map((name) => name?.trim()).find((name) => name) ?? null;
 }
 
 /** A response_url answer, or a slash command's answer in its acknowledgement. */

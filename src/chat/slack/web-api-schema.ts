@@ -29,6 +29,18 @@ export const ConversationsOpenResult = z.object({
 });
 export type ConversationsOpenResult = z.infer<typeof ConversationsOpenResult>;
 
+/** users.info: the parts that name a person (docs.slack.dev/reference/methods/users.info). */
+export const UsersInfoResult = z.object({
+  user: z.object({
+    name: z.string().optional(),
+    real_name: z.string().optional(),
+    profile: z
+      .object({ display_name: z.string().optional(), real_name: z.string().optional() })
+      .optional(),
+  }),
+});
+export type UsersInfoResult = z.infer<typeof UsersInfoResult>;
+
 /** A response_url answers `ok` as text or `{"ok":true}`; a refusal is `{"ok":false,…}`. */
 export const ResponseUrlResult = z.union([
   z.object({ ok: z.literal(true) }),
