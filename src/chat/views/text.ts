@@ -1,3 +1,5 @@
+import { MEMBER_ID_IN_TEXT } from '../../core/people.js';
+
 /**
  * Text helpers shared by the views. View text is Slack-flavoured markdown ("mrkdwn"): anything a
  * person or a program typed is escaped here, so `<!channel>` in a reason can never ping anyone
@@ -15,8 +17,8 @@ function escapeOnly(text: string): string {
 
 // Member and channel ids as the core writes them in its sentences ("locked by U0WEB00001",
 // "only from #C0DEPLOYS01"): as Slack issues them, 9 to 11 capitals and digits, at least one
-// digit. Not after "@", so a mention someone typed (escaped above) stays text.
-const MEMBER_ID_IN_TEXT = /(?<![@\w-])([UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,10})(?![\w-])/g;
+// digit. Not after "@", so a mention someone typed (escaped above) stays text. The member id
+// pattern is core/people.ts's: the CLI and the API find the same ids to show names instead.
 const CHANNEL_ID_IN_TEXT = /(?<![\w-])#([CG](?=[A-Z0-9]*\d)[A-Z0-9]{8,10})(?![\w-])/g;
 
 /**
