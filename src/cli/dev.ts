@@ -1,4 +1,5 @@
 import { createApp } from '../app.js';
+import { configuredPeople } from '../config/people.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, resolveLogFormat } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
@@ -29,14 +30,14 @@ export async function dev(parsed: ParsedArgs, env: NodeJS.ProcessEnv): Promise<n
   if (!config) return 1;
   const format = resolveLogFormat(base.logFormat);
   const log = createLogger({ level: base.logLevel ?? config.log.level, format });
-  const people = chatUsers(config);
+  const people = devUsers(configuredPeople(config));
   const slack = createLocalSlack({
     port: values['slack-port'] ? Number(values['slack-port']) : 3001,
     channels: chatChannels(config).map((id) => ({
       id,
       name: id.replace(/^C0?/, '').toLowerCase(),
     })),
-    users: people.map((id) => ({ id, name: id.toLowerCase() })),
+    users: people,
     logger: log.child({ component: 'local-slack' }),
   });
   const { url, apiUrl } = await slack.start();
@@ -73,7 +74,7 @@ export async function dev(parsed: ParsedArgs, env: NodeJS.ProcessEnv): Promise<n
       '',
       `  Local Slack:  ${url}   (open it: pick a user and a channel, type "/deploy web 1.2.3 to staging")`,
       `  Slipway:      http://127.0.0.1:${port}   (${values.socket ? 'Socket Mode' : 'HTTP: /slack/events'})`,
-      `  People:       ${people.join(', ')}`,
+      `  People:       ${people.map((p) => `${p.name} (${p.id})`).join(', ')}`,
       '',
       '',
     ].join('\n'),
@@ -103,22 +104,30 @@ export function chatChannels(config: Config): string[] {
   return [...ids].filter((id) => /^[CG]/.test(id)).sort();
 }
 
-/** Every chat user id the config names (group members, owners, QA, admins, deployers). */
-export function chatUsers(config: Config): string[] {
-  const ids = new Set<string>();
-  const add = (list: readonly string[]) => {
-    for (const id of list) if (/^[UW][A-Z0-9-]+$/.test(id)) ids.add(id);
-  };
-  for (const members of Object.values(config.groups)) add(members);
-  add(config.admins);
-  for (const s of config.services) {
-    add(s.owners);
-    add(s.qa);
-  }
-  for (const e of config.environments) {
-    add(e.deployers);
-    add(e.approvals.from);
-    add(e.freezeOverride);
-  }
-  return [...ids].sort();
+// Made-up people for the local Slack, in the order of the config's ids: the CLI, the API and the
+// page then show names, as they do with a real workspace, instead of ids.
+const DEV_NAMES = [
+  'Ana Lima',
+  'Ben Okafor',
+  'Chen Wei',
+  'Dara Nolan',
+  'Emil Sørensen',
+  'Fatima Zahra',
+  'Gus Moreno',
+  'Hana Sato',
+  'Ivo Petrov',
+  'Jun Park',
+  'Kofi Mensah',
+  'Lena Vogel',
+];
+
+/**
+ * The local Slack's users: the local Slack shows `name` where Slack shows the display name
+ * (its users.info answers it as `display_name`), so that is the person's name here.
+ */
+export function devUsers(ids: readonly string[]): { id: string; name: string; realName: string }[] {
+  return ids.map((id, i) => {
+    const name = DEV_NAMES[i] ?? `Dev Person ${i + 1}`;
+    return { id, name, realName: name };
+  });
 }

@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import { isMemberId } from '../core/people.js';
+import type { Store } from '../store/types.js';
+import type { ChatClient } from './types.js';
+
+/**
+ * How long a name is trusted before Slack is asked again. People rarely rename themselves, and
+ * users.info is Tier 4 (100 calls a minute, docs.slack.dev/reference/methods/users.info): once a
+ * day per person costs nothing and catches a rename by the next day.
+ */
+export const NAME_REFRESH_MS = 24 * 3_600_000;
+/** A lookup that failed (Slack down, a missing scope) is tried again after this, not at once. */
+const RETRY_AFTER_FAILURE_MS = 15 * 60_000;
+
+/**
+ * Learns people's names from the chat platform and keeps them in the store, where the CLI and
+ * the API read them. Lookups run in the background, one at a time: learning never delays what
+ * asked for it, and a burst of new people is spread out rather than sent to Slack at once (the
+ * Web API client waits out any 429). Each person is asked at most once per refresh period,
+ * remembered in memory and, across restarts and replicas, in the store.
+ */
+export interface PeopleDirectory {
+  /** Looks these ids up unless they were asked recently. Never throws, never waits. */
+  learn(users: Iterable<string>): void;
+  /** Resolves once every lookup asked for so far has run (tests). */
+  settled(): Promise<void>;
+  /** Drops lookups not started yet and waits for the one under way (before the store closes). */
+  stop(): Promise<void>;
+}
+
+export interface PeopleDirectoryDeps {
+  chat: Pick<ChatClient, 'userName'>;
+  store: Pick<Store, 'findPeople' | 'rememberPeople'>;
+  log: Logger;
+  refreshMs?: number;
+  now?: () => number;
+}
+
+export function createPeopleDirectory(deps: PeopleDirectoryDeps): PeopleDirectory {
+  const { store, log } = deps;
+  const userName = deps.chat.userName?.bind(deps.chat);
+  const refreshMs = deps.refreshMs ?? NAME_REFRESH_MS;
+  const now = deps.now ?? Date.now;
+  /** When each person may be asked again; absent until the store was read for them. */
+  const dueAt = new Map<string, number>();
+  const waiting = new Set<string>();
+  let working: Promise<void> | null = null;
+  let stopped = false;
+  let failing = false;
+
+  const isDue = (user: string) => (dueAt.get(user) ?? Number.NEGATIVE_INFINITY) <= now();
+
+  function kick(): void {
+    if (working || waiting.size === 0 || stopped) return;
+    working = work().finally(() => {
+      working = null;
+      // Learned between the last check and here.
+      kick();
+    });
+  }
+
+  async function work(): Promise<void> {
+    while (waiting.size > 0 && !stopped) {
+      const batch = [...waiting];
+      await readStored(batch.filter((user) => !dueAt.has(user)));
+      for (const user of batch) {
+        if (stopped) return;
+        if (isDue(user)) await lookUp(user);
+        // Only now: a learn() meanwhile finds it waiting and does not queue it twice.
+        waiting.delete(user);
+      }
+    }
+  }
+
+  /** Names another process (or this one before a restart) asked for recently are not asked again. */
+  async function readStored(users: string[]): Promise<void> {
+    if (users.length === 0) return;
+    try {
+      const stored = await store.findPeople(users);
+      for (const [id, person] of stored) dueAt.set(id, person.refreshedAt.getTime() + refreshMs);
+    } catch (err) {
+      report(err, 'could not read known names; asking Slack instead');
+    }
+  }
+
+  async function lookUp(user: string): Promise<void> {
+    try {
+      const name = (await userName?.(user)) ?? null;
+      const at = now();
+      if (name === null) log.debug({ user }, 'the chat platform knows no such user');
+      else await store.rememberPeople([{ id: user, name, refreshedAt: new Date(at) }]);
+      dueAt.set(user, at + refreshMs);
+      failing = false;
+    } catch (err) {
+      dueAt.set(user, now() + RETRY_AFTER_FAILURE_MS);
+      report(err, "could not look up a person's name; they are shown by id meanwhile", user);
+    }
+  }
+
+  /** One warning per run of failures (an outage fails every lookup); the rest at debug. */
+  function report(err: unknown, message: string, user?: string): void {
+    log[failing ? 'debug' : 'warn']({ err, ...(user ? { user } : {}) }, message);
+    failing = true;
+  }
+
+  return {
+    learn(users) {
+      if (!userName || stopped) return;
+      for (const user of users) if (isMemberId(user) && isDue(user)) waiting.add(user);
+      kick();
+    },
+    async settled() {
+      while (working) await working;
+    },
+    async stop() {
+      stopped = true;
+      waiting.clear();
+      await working;
+    },
+  };
+}
