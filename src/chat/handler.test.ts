@@ -15,7 +15,7 @@ afterEach(async () => {
   h = null;
 });
 
-async function setup(options: { start?: boolean } = {}) {
+async function setup(options: { start?: boolean; ms?: number } = {}) {
   h = await startHarness(options);
   const chat = createRecordingChat();
   const harness = h;
@@ -37,7 +37,13 @@ function slash(text: string, user = 'U-DEV1', extra: Partial<InboundEvent> = {})
   } as InboundEvent;
 }
 
-function click(actionId: string, value: string, user: string, channel = 'C-DEPLOYS'): InboundEvent {
+function click(
+  actionId: string,
+  value: string,
+  user: string,
+  channel = 'C-DEPLOYS',
+  responseUrl: string | null = null,
+): InboundEvent {
   return {
     kind: 'action',
     actionId,
@@ -45,9 +51,19 @@ function click(actionId: string, value: string, user: string, channel = 'C-DEPLO
     user,
     channel,
     messageTs: '1.1',
-    responseUrl: null,
+    responseUrl,
     deliveryId: `click-${++delivery}`,
   };
+}
+
+const ANSWER_URL = 'https://hooks.slack.com/actions/T1/2/def';
+
+/** The last private answer's button with this id, as the person sees it. */
+function buttonIn(chat: RecordingChat, id: string) {
+  const answers = chat.calls.filter((c) => c.method === 'respond' || c.method === 'postEphemeral');
+  const button = answers.at(-1)?.view?.actions?.find((a) => a.id === id);
+  if (!button) throw new Error(`no ${id} button in the last private answer`);
+  return button;
 }
 
 /** What only the sender saw, and what the channel saw. */
@@ -254,5 +270,85 @@ describe('handleInbound: buttons', () => {
     expect(chat.calls).toHaveLength(1);
     await send(click('frobnicate', d.id, 'U-DEV1'));
     expect(privately(chat)[1]).toMatch(/does not know this button \(frobnicate\)/);
+  });
+
+  it('asks before deploying the live version again, and deploys once however often it is confirmed', async () => {
+    const { chat, send, h } = await setup();
+    const live = await deployed(h, '1.4.2');
+    await send(slash('web 1.4.2 to staging'));
+    expect(privately(chat)).toEqual(['web 1.4.2 is already live in staging']);
+    expect(await h.app.store.listDeployments()).toHaveLength(1);
+    const again = buttonIn(chat, 'confirm_command');
+    expect(again.label).toBe('Deploy again');
+    expect(buttonIn(chat, 'confirm_command').value).not.toContain(live.id);
+
+    await send(click('confirm_command', again.value, 'U-DEV1', 'C-DEPLOYS', ANSWER_URL));
+    await send(click('confirm_command', again.value, 'U-DEV1', 'C-DEPLOYS', ANSWER_URL));
+    const redeploys = (await h.app.store.listDeployments()).filter((d) => d.id !== live.id);
+    expect(redeploys).toHaveLength(1);
+    expect(redeploys[0]).toMatchObject({ version: '1.4.2', requestedBy: 'U-DEV1' });
+    // The question is answered in its place, then the second click hears it was done already.
+    const answers = chat.callsOf('respond').slice(1);
+    expect(answers.map((a) => a.replaceOriginal)).toEqual([true, true]);
+    expect(answers[1]?.view?.title).toBe('Already requested by <@U-DEV1>');
+    expect((await h.waitFinal(redeploys[0]?.id ?? '')).state).toBe('succeeded');
+  });
+
+  it('asks before a "rollback" to a version never live there, and drops it on Never mind', async () => {
+    const { chat, send, h } = await setup();
+    await deployed(h, '1.4.2');
+    await send(slash('rollback web in staging to 1.3.9'));
+    expect(privately(chat)).toEqual(['web 1.3.9 was never live in staging']);
+    expect(chat.callsOf('respond')[0]?.view?.body).toContain('1.4.2 is live there now');
+    await send(click('dismiss', '', 'U-DEV1', 'C-DEPLOYS', ANSWER_URL));
+    expect(chat.callsOf('respond')[1]).toMatchObject({
+      replaceOriginal: true,
+      view: { title: 'Nothing was deployed.' },
+    });
+    expect(await h.app.store.listDeployments()).toHaveLength(1);
+  });
+
+  it('runs a confirmed command through policy as the person who clicked', async () => {
+    const { chat, send, h } = await setup();
+    await deployed(h, '1.4.2');
+    await send(slash('web 1.4.2 to staging'));
+    const again = buttonIn(chat, 'confirm_command');
+    // Someone outside the deployers of staging clicks a button passed on to them.
+    await send(click('confirm_command', again.value, 'U-OUTSIDER', 'C-DEPLOYS', ANSWER_URL));
+    expect(chat.callsOf('respond').at(-1)?.view?.title).toMatch(/U-OUTSIDER may not deploy/);
+    // A forged value is refused before anything runs.
+    await send(click('confirm_command', '{"c":7}', 'U-DEV1', 'C-DEPLOYS', ANSWER_URL));
+    expect(privately(chat).at(-1)).toMatch(/no longer says which deploy/);
+    expect(await h.app.store.listDeployments()).toHaveLength(1);
+  });
+
+  it('offers a Cancel to a request that waits behind another, which never stops a running one', async () => {
+    const { chat, send, h } = await setup({ ms: 1500 });
+    const first = await deployed(h, '1.4.2', 'staging', false);
+    for (
+      let i = 0;
+      i < 100 && (await h.app.store.getDeployment(first.id))?.state !== 'running';
+      i++
+    )
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    await send(slash('web 1.4.3 to staging'));
+    const [answer] = chat.callsOf('respond');
+    expect(answer?.view?.body).toContain(`It waits for \`${first.id}\``);
+    const cancel = buttonIn(chat, 'cancel_request');
+    const waiting = await h.app.store.getDeployment(cancel.value);
+    expect(waiting).toMatchObject({ version: '1.4.3', state: 'queued' });
+
+    // The running one's Cancel is on its card, behind a confirmation; this one refuses it.
+    await send(click('cancel_request', first.id, 'U-DEV1', 'C-DEPLOYS', ANSWER_URL));
+    expect(privately(chat).at(-1)).toMatch(/is running now/);
+    expect((await h.app.store.getDeployment(first.id))?.state).toBe('running');
+
+    await send(click('cancel_request', cancel.value, 'U-DEV1', 'C-DEPLOYS', ANSWER_URL));
+    expect(chat.callsOf('respond').at(-1)).toMatchObject({
+      replaceOriginal: true,
+      view: { title: 'Cancelled: web 1.4.3 → staging' },
+    });
+    expect((await h.app.store.getDeployment(cancel.value))?.state).toBe('cancelled');
+    expect((await h.waitFinal(first.id)).state).toBe('succeeded');
   });
 });

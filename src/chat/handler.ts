@@ -1,5 +1,6 @@
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { formatCommand } from '../commands/format.js';
 import { parseCommand, parseSlashDeploy } from '../commands/parse.js';
 import type { Command } from '../commands/types.js';
 import { usageFor } from '../commands/usage.js';
@@ -15,8 +16,14 @@ import {
   withDeployment,
 } from '../observability/spans.js';
 import { handleReviewAction, isReviewAction } from './handler-review.js';
-import { announce, answerPrivately } from './replies.js';
+import { announce, answerPrivately, replaceAnswer } from './replies.js';
 import type { ChatClient, InboundEvent, MessageView } from './types.js';
+import {
+  cancelledRequestView,
+  decodeConfirmed,
+  dismissedView,
+  surpriseView,
+} from './views/confirm.js';
 import {
   acceptedView,
   historyView,
@@ -25,7 +32,7 @@ import {
   statusView,
   usageView,
 } from './views/index.js';
-import { code, mention } from './views/text.js';
+import { code, escapeText, mention } from './views/text.js';
 
 export interface HandlerDeps {
   engine: Engine;
@@ -35,6 +42,9 @@ export interface HandlerDeps {
   /** Called when what is left is only the answer's chat call (handling-queue.ts). */
   release?: () => void;
 }
+
+// Slack's limit for a button's value (docs.slack.dev/reference/block-kit/block-elements/button-element).
+const MAX_BUTTON_VALUE = 2000;
 
 type CommandEvent = Extract<InboundEvent, { kind: 'command' }>;
 type ActionEvent = Extract<InboundEvent, { kind: 'action' }>;
@@ -82,15 +92,17 @@ export async function handleInbound(event: InboundEvent, deps: HandlerDeps): Pro
 }
 
 async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> {
-  const grammar = {
-    services: deps.config.services.map((s) => s.name),
-    environments: deps.config.environments.map((env) => env.name),
-  };
+  const grammar = grammarOf(deps.config);
   const parsed =
     e.mode === 'slash' ? parseSlashDeploy(e.text, grammar) : parseCommand(e.text, grammar);
   if (!parsed.ok) {
     deps.release?.();
     return answerPrivately(e, refusalView(parsed.error, parsed.suggestion, parsed.usage), deps);
+  }
+  const question = await surpriseIn(parsed.command, e.deliveryId, deps);
+  if (question) {
+    deps.release?.();
+    return answerPrivately(e, question, deps);
   }
   const result = await executeCommand(deps.engine, parsed.command, {
     actor: e.user,
@@ -108,7 +120,7 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
     // The answer's chat call is tagged with the deployment it announces.
     scope = withDeployment(scope, d);
   }
-  const answer = answerFor(parsed.command, result, e, deps.config);
+  const answer = await answerFor(parsed.command, result, e, deps);
   deps.release?.();
   if (!answer) return;
   await context.with(scope, () =>
@@ -120,12 +132,36 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
 
 type Answer = { view: MessageView; public: boolean } | null;
 
-function answerFor(
+/**
+ * The question to ask before a deploy or rollback the person probably did not mean, or null
+ * when it may go ahead. The buttons carry the command back, keyed by this delivery.
+ */
+async function surpriseIn(
+  command: Command,
+  deliveryId: string,
+  deps: HandlerDeps,
+): Promise<MessageView | null> {
+  if (command.kind !== 'deploy' && command.kind !== 'rollback') return null;
+  const surprise = await deps.engine.surprise({
+    kind: command.kind,
+    service: command.service,
+    environment: command.environment,
+    version: command.version,
+  });
+  if (!surprise) return null;
+  const view = surpriseView(surprise, { command: formatCommand(command), key: deliveryId });
+  // Slack refuses a button value past 2,000 characters: a reason that long once escaped (500
+  // characters of `&`) cannot ride on the button, and the request goes ahead unasked instead.
+  const fits = (view.actions ?? []).every((a) => a.value.length <= MAX_BUTTON_VALUE);
+  return fits ? view : null;
+}
+
+async function answerFor(
   command: Command,
   result: CommandResult,
   e: CommandEvent,
-  config: Config,
-): Answer {
+  deps: HandlerDeps,
+): Promise<Answer> {
   const user = e.user;
   switch (result.kind) {
     case 'deploy':
@@ -133,7 +169,7 @@ function answerFor(
       const r = result.result;
       if (!r.ok) return { view: refusalView(r.reason, r.suggestion), public: false };
       if (r.duplicate) return { view: alreadyRequested(r.deployment), public: false };
-      return acceptedAnswer(e, r.deployment, r.notes, config);
+      return acceptedAnswer(e, r.deployment, r.notes, deps);
     }
     case 'lock': {
       const r = result.result;
@@ -181,6 +217,12 @@ async function handleAction(e: ActionEvent, deps: HandlerDeps, log: () => Logger
       if (!r.ok) await answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
       return;
     }
+    case 'cancel_request':
+      return cancelRequest(e, deps);
+    case 'confirm_command':
+      return confirmCommand(e, deps);
+    case 'dismiss':
+      return replaceAnswer(e, dismissedView(), deps);
     case 'rollback':
     case 'retry':
       return followUp(e, deps, e.actionId);
@@ -220,11 +262,70 @@ async function followUp(
   if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
   if (r.duplicate) return answerPrivately(e, alreadyRequested(r.deployment), deps);
   deps.release?.();
-  const answer = acceptedAnswer(e, r.deployment, r.notes, deps.config);
+  const answer = await acceptedAnswer(e, r.deployment, r.notes, deps);
   if (!answer) return;
   await (answer.public
     ? announce(e, answer.view, deps, r.deployment.id)
     : answerPrivately(e, answer.view, deps));
+}
+
+/**
+ * "Deploy again" (or "Deploy 1.2.3") under the question surpriseIn asked: the command runs as
+ * the clicker, through policy as if typed, and the answer takes the question's place.
+ */
+async function confirmCommand(e: ActionEvent, deps: HandlerDeps): Promise<void> {
+  const confirmed = decodeConfirmed(e.value);
+  const parsed = confirmed ? parseCommand(confirmed.command, grammarOf(deps.config)) : null;
+  if (
+    !confirmed ||
+    !parsed?.ok ||
+    (parsed.command.kind !== 'deploy' && parsed.command.kind !== 'rollback')
+  ) {
+    return answerPrivately(
+      e,
+      refusalView('This button no longer says which deploy it was for. Type the command again.'),
+      deps,
+    );
+  }
+  const result = await executeCommand(deps.engine, parsed.command, {
+    actor: e.user,
+    source: 'chat',
+    channel: e.channel,
+    idempotencyKey: `confirmed:${confirmed.key}`,
+  });
+  if (result.kind !== 'deploy' && result.kind !== 'rollback') return;
+  const r = result.result;
+  deps.release?.();
+  if (!r.ok) return replaceAnswer(e, refusalView(r.reason, r.suggestion), deps);
+  if (r.duplicate) return replaceAnswer(e, alreadyRequested(r.deployment), deps);
+  const answer = await acceptedAnswer(e, r.deployment, r.notes, deps);
+  const view = answer?.view ?? acceptedView(r.deployment, r.notes);
+  await (answer?.public ? announce(e, view, deps, r.deployment.id) : replaceAnswer(e, view, deps));
+}
+
+/**
+ * Cancel on the private answer to a request that waits its turn. Once it runs, its message
+ * has the Cancel that stops and rolls back (after a confirmation); this one never does that.
+ */
+async function cancelRequest(e: ActionEvent, deps: HandlerDeps): Promise<void> {
+  const d = await deps.engine.get(e.value);
+  if (d && (d.state === 'running' || d.state === 'verifying')) {
+    return answerPrivately(
+      e,
+      refusalView(
+        `${d.id} is running now. Its message has a Cancel that stops it and rolls ${d.environment} back.`,
+      ),
+      deps,
+    );
+  }
+  const r = await deps.engine.cancel({
+    actor: e.user,
+    channel: e.channel,
+    source: 'chat',
+    deploymentId: e.value,
+  });
+  if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
+  await replaceAnswer(e, cancelledRequestView(r.deployment, e.user), deps);
 }
 
 /**
@@ -235,22 +336,43 @@ async function followUp(
  * trace in the channel, and whose answer costs no API call), that it was accepted. A mention or
  * a button in the card's channel needs no answer, the card is it, unless there are notes.
  */
-function acceptedAnswer(
+async function acceptedAnswer(
   e: InboundEvent,
   d: Deployment,
   notes: readonly string[],
-  config: Config,
-): Answer {
+  deps: HandlerDeps,
+): Promise<Answer> {
+  // A request waiting behind another deployment has no card until it runs: the asker is told
+  // what it waits for, with a Cancel, whatever the channel.
+  const holder = d.state === 'queued' ? await deps.engine.holder(d.service, d.environment) : null;
+  const waiting = holder ? waitingView(acceptedView(d, notes), d, holder) : null;
   // The card is kept in the service's channel and, from a chat channel, where it was asked
   // (the notifier's origin card); only a direct message has neither.
-  const cardChannel = findService(config, d.service)?.channel ?? null;
+  const cardChannel = findService(deps.config, d.service)?.channel ?? null;
   const here = e.channel === cardChannel || (d.channel === e.channel && !/^D/.test(e.channel));
   if (!here) {
-    if (!cardChannel) return { view: acceptedView(d, notes), public: false };
-    return { view: acceptedView(d, notes, cardChannel), public: false };
+    const view = waiting ?? acceptedView(d, notes, cardChannel ?? undefined);
+    return { view, public: false };
   }
+  if (waiting) return { view: waiting, public: false };
   const slash = e.kind === 'command' && e.mode === 'slash';
   return slash || notes.length > 0 ? { view: acceptedView(d, notes), public: false } : null;
+}
+
+function waitingView(view: MessageView, d: Deployment, holder: Deployment): MessageView {
+  const behind = `It waits for ${code(holder.id)} (${escapeText(holder.version)}, by ${mention(holder.requestedBy)}) to finish.`;
+  return {
+    ...view,
+    body: view.body ? `${view.body}\n${behind}` : behind,
+    actions: [{ id: 'cancel_request', label: 'Cancel', value: d.id }],
+  };
+}
+
+function grammarOf(config: Config) {
+  return {
+    services: config.services.map((s) => s.name),
+    environments: config.environments.map((env) => env.name),
+  };
 }
 
 function alreadyRequested(d: Deployment): MessageView {

@@ -45,6 +45,22 @@ export async function answerPrivately(
 }
 
 /**
+ * Only the person sees it, in place of the private message they clicked a button on (a
+ * question answered); without a response_url, as a new private message.
+ */
+export async function replaceAnswer(
+  e: InboundEvent,
+  view: MessageView,
+  deps: ReplyDeps,
+): Promise<void> {
+  if (e.responseUrl) {
+    await deps.chat.respond(e.responseUrl, view, { ephemeral: true, replaceOriginal: true });
+  } else {
+    await deps.chat.postEphemeral(e.channel, e.user, view);
+  }
+}
+
+/**
  * In each of `channels` (once each); when none can be written to, the person who acted at
  * least sees it. Used for button clicks in direct messages, whose news belongs elsewhere.
  */

@@ -6,9 +6,10 @@ import { cancelDeployment, recordVerdict } from './approvals.js';
 import type { EngineDeps } from './context.js';
 import { retryDeployment, rollBackDeployment } from './follow-ups.js';
 import { lockTarget, unlockTarget } from './locks.js';
-import { detailsOf, historyOf, statusOf } from './queries.js';
+import { detailsOf, historyOf, holderOf, statusOf } from './queries.js';
 import { requestDeployment } from './requests.js';
 import { closeReview, promote, reviewBuild } from './review.js';
+import { type SurpriseQuestion, surpriseOf } from './surprises.js';
 import { createSweeper } from './sweeper.js';
 import { createWorker, type Worker } from './worker.js';
 
@@ -26,6 +27,7 @@ export type {
   ReviewCaller,
 } from './review.js';
 export { previewUrl, promotionKey, reviewTarget } from './review-state.js';
+export type { Surprise, SurpriseQuestion } from './surprises.js';
 
 /**
  * The engine: the one entry point for chat, CLI, API and webhooks. Every request goes through
@@ -70,6 +72,10 @@ export function createEngine(deps: EngineDeps) {
     status: (service: string | null) => statusOf(deps, service),
     history: (filter: Parameters<typeof historyOf>[1]) => historyOf(deps, filter),
     details: (id: string) => detailsOf(deps, id),
+    /** What holds a target now, that a queued deployment waits for. */
+    holder: (service: string, environment: string) => holderOf(deps, service, environment),
+    /** Whether a deploy or rollback is one a person probably did not mean (surprises.ts). */
+    surprise: (question: SurpriseQuestion) => surpriseOf(deps, question),
     /** One deployment as stored, or null. */
     get: (id: string) => deps.store.getDeployment(id),
     /** Starts running queued work and resuming deployments whose process died. */

@@ -45,6 +45,21 @@ export async function statusOf(deps: EngineDeps, service: string | null): Promis
   return out;
 }
 
+/** The deployment holding a target now (running, verifying or rolling back), if any. */
+export async function holderOf(
+  deps: EngineDeps,
+  service: string,
+  environment: string,
+): Promise<Deployment | null> {
+  const [holder] = await deps.store.listDeployments({
+    service,
+    environment,
+    states: [...ACTIVE_STATES],
+    limit: 1,
+  });
+  return holder ?? null;
+}
+
 export async function historyOf(deps: EngineDeps, filter: DeploymentFilter): Promise<Deployment[]> {
   return deps.store.listDeployments(filter);
 }

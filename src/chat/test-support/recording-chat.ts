@@ -13,6 +13,8 @@ export interface RecordedCall {
   user?: string;
   url?: string;
   ephemeral?: boolean;
+  /** A response_url answer that takes the place of the message clicked on. */
+  replaceOriginal?: boolean;
   view?: MessageView;
   /** A post's key and `mayExistSince`, as the caller passed them. */
   key?: MessageKey;
@@ -78,7 +80,14 @@ export function createRecordingChat(options: { delayMs?: number } = {}) {
       await maybeFail('postEphemeral');
     },
     async respond(url, view, options) {
-      calls.push({ method: 'respond', at: Date.now(), url, view, ephemeral: options.ephemeral });
+      calls.push({
+        method: 'respond',
+        at: Date.now(),
+        url,
+        view,
+        ephemeral: options.ephemeral,
+        replaceOriginal: options.replaceOriginal ?? false,
+      });
       await maybeFail('respond');
     },
     async openDirect(user) {
