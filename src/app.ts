@@ -154,7 +154,14 @@ export async function createApp(options: AppOptions): Promise<App> {
         }),
     );
     const notifier = createNotifier(
-      { events, store, chat: client, config, log: chatLog },
+      {
+        events,
+        store,
+        chat: client,
+        config,
+        log: chatLog,
+        keepsOutput: (driver) => drivers.get(driver)?.logs !== undefined,
+      },
       options.notifier,
     );
     const handle = (event: InboundEvent, answer?: AckAnswer) =>

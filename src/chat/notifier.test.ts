@@ -48,6 +48,8 @@ function notifier(
       chat: chat.client,
       config: withChannel(harness.app.config),
       log: logger,
+      // As the app wires it: the command driver keeps its runs' output for `slipway logs`.
+      keepsOutput: (driver) => driver === 'command',
     },
     { minUpdateIntervalMs: INTERVAL, retryBaseMs: 50, ...options },
   );
@@ -329,6 +331,11 @@ describe('notifier', () => {
     expect(thread.some((v) => `${v.title}\n${v.body ?? ''}`.includes('crashed on start'))).toBe(
       true,
     );
+    // The thread shows the end of the output; where the whole of it is, once.
+    const pointers = thread
+      .flatMap((v) => v.context ?? [])
+      .filter((c) => c.includes('slipway logs'));
+    expect(pointers).toEqual([`Whole output: \`slipway logs ${bad.id}\``]);
     // api has no channel: nothing posted for it outside the direct messages of its review.
     expect(
       chat.messages.filter(

@@ -29,6 +29,7 @@ import {
 import { BLOCK_LIMITS, splitForThread } from './slack/blocks.js';
 import type { ChatClient, MessageView } from './types.js';
 import { deploymentView, escapeText, stateLabel, toneOf, verdictView } from './views/index.js';
+import { code } from './views/text.js';
 
 export interface NotifierDeps {
   /** The engine's event bus (`engine.events`). */
@@ -37,6 +38,8 @@ export interface NotifierDeps {
   chat: ChatClient;
   config: Config;
   log: Logger;
+  /** Whether a driver keeps the output of its runs for `slipway logs`; none does when absent. */
+  keepsOutput?: (driver: string) => boolean;
 }
 
 export interface NotifierOptions {
@@ -194,7 +197,8 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     }
     const detail = d.outcome ?? reason;
     if (detail && ranOrFailed(d) && worthAReply(to, d, detail)) {
-      for (const view of outcomeReplies(d, detail)) t.main?.reply(view);
+      for (const view of outcomeReplies(d, detail, deps.keepsOutput?.(d.driver) ?? false))
+        t.main?.reply(view);
     }
     if (to === 'succeeded' && reviewed(deps.config, d)) {
       await askReviewers(approvalDeps, d, t.review);
@@ -328,13 +332,18 @@ function worthAReply(to: Deployment['state'], d: Deployment, detail: string): bo
 }
 
 /** The outcome (a failure's output tail included) as thread replies, in chunks Slack accepts. */
-export function outcomeReplies(d: Deployment, text: string): MessageView[] {
+export function outcomeReplies(d: Deployment, text: string, logs = false): MessageView[] {
   const label = stateLabel(d.state);
   const failing = d.state === 'rolling_back';
   const heading = failing ? 'Failed; rolling back' : `${label[0]?.toUpperCase()}${label.slice(1)}`;
   const tone = failing ? 'failure' : toneOf(d.state);
+  // A failure shows the end of the output; the whole of it is a command away.
+  const whole =
+    logs && (failing || d.state === 'failed' || d.state === 'rolled_back')
+      ? { context: [`Whole output: ${code(`slipway logs ${d.id}`)}`] }
+      : {};
   if (!text.includes('\n') && text.length <= 300) {
-    return [{ title: `${heading}: ${escapeText(text)}`, tone }];
+    return [{ title: `${heading}: ${escapeText(text)}`, tone, ...whole }];
   }
   // Three backticks in the output would end the code block early.
   const chunks = splitForThread(escapeText(text.replace(/```/g, "'''")), CHUNK);
@@ -342,5 +351,6 @@ export function outcomeReplies(d: Deployment, text: string): MessageView[] {
     title: chunks.length > 1 ? `${heading} (${i + 1}/${chunks.length})` : heading,
     tone,
     body: `\`\`\`${chunk}\`\`\``,
+    ...(i === chunks.length - 1 ? whole : {}),
   }));
 }
