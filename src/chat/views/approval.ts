@@ -1,6 +1,6 @@
 import type { Approval, ApprovalVerdict, Deployment } from '../../core/deployment.js';
 import type { MessageView, ViewAction } from '../types.js';
-import { stateLabel } from './deployment.js';
+import { refLabel, stateLabel } from './deployment.js';
 import { verdictLine } from './review.js';
 import { code, escapeText, firstLine, link, mention, mentions, plural } from './text.js';
 
@@ -49,6 +49,7 @@ export function approvalRequestView(d: Deployment, request: ApprovalRequest): Me
     };
   }
   const where = request.url ? ` at ${link(request.url)}` : '';
+  const from = d.ref ? ` (${refLabel(d.ref).toLowerCase()} ${code(d.ref.name)})` : '';
   const title = `${escapeText(`${d.service} ${d.version}`)} is on ${escapeText(d.environment)}`;
   const links = request.url ? [{ label: `Open ${d.environment}`, url: request.url }] : undefined;
   if (request.role === 'qa') {
@@ -58,7 +59,7 @@ export function approvalRequestView(d: Deployment, request: ApprovalRequest): Me
       title,
       tone: 'waiting',
       body: [
-        `${what} is on *${escapeText(d.environment)}*${where}: try it, then approve or reject it.`,
+        `${what}${from} is on *${escapeText(d.environment)}*${where}: try it, then approve or reject it.`,
         ...verdicts,
       ].join('\n'),
       context,
@@ -71,7 +72,7 @@ export function approvalRequestView(d: Deployment, request: ApprovalRequest): Me
     title,
     tone: 'waiting',
     body: [
-      `${what} is on *${escapeText(d.environment)}*${where}.`,
+      `${what}${from} is on *${escapeText(d.environment)}*${where}.`,
       `QA: ${mentions(request.qa ?? [])}. Their verdicts arrive in this thread.`,
     ].join('\n'),
     context,

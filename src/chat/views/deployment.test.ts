@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEPLOYMENT_STATES, type DeploymentState } from '../../core/deployment.js';
 import { at, deployment } from '../test-support/deployments.js';
 import type { MessageView } from '../types.js';
+import { approvalRequestView } from './approval.js';
 import {
   acceptedView,
   deploymentView,
@@ -78,6 +79,30 @@ describe('deploymentView', () => {
     ]);
     expect(view.body).toContain('Waiting for 1 more approval');
     expect(view.body).toContain('<@U-QA1>');
+  });
+
+  it('names the branch or tag the build came from', () => {
+    const branch = deploymentView(
+      deployment({ ref: { type: 'branch', name: 'feature/login' }, environment: 'preview' }),
+    );
+    expect(branch.fields).toContainEqual({ label: 'Branch', value: '`feature/login`' });
+    const tag = deploymentView(deployment({ ref: { type: 'tag', name: 'v1.4.2' } }));
+    expect(tag.fields).toContainEqual({ label: 'Tag', value: '`v1.4.2`' });
+    expect(deploymentView(deployment()).fields?.map((f) => f.label)).not.toContain('Branch');
+    // QA and the owners read it in their messages too, beside where to try it.
+    const preview = deployment({
+      ref: { type: 'branch', name: 'feature/login' },
+      environment: 'preview',
+    });
+    for (const role of ['qa', 'owner'] as const) {
+      const asked = approvalRequestView(preview, {
+        role,
+        url: 'https://login.preview.example.com',
+      });
+      expect(asked.body).toContain(
+        '(branch `feature/login`) is on *preview* at <https://login.preview.example.com|https://login.preview.example.com>',
+      );
+    }
   });
 
   it('shows the latest progress while running and the outcome once final', () => {

@@ -1,4 +1,10 @@
-import type { Approval, Deployment, DeploymentState, Transition } from '../../core/deployment.js';
+import type {
+  Approval,
+  BuildRef,
+  Deployment,
+  DeploymentState,
+  Transition,
+} from '../../core/deployment.js';
 import { formatDuration } from '../../core/duration.js';
 import type { MessageView, ViewAction, ViewTone } from '../types.js';
 import { code, escapeText, firstLine, mention, plural, when } from './text.js';
@@ -144,6 +150,8 @@ function fieldsOf(
     { label: 'Environment', value: escapeText(d.environment) },
     { label: 'Requested by', value: mention(d.requestedBy) },
   ];
+  // Which change this is, in the words the team uses for it (previews are named after it).
+  if (d.ref) fields.push({ label: refLabel(d.ref), value: code(d.ref.name) });
   if (d.previousVersion)
     fields.push({ label: 'Previous version', value: escapeText(d.previousVersion) });
   if (d.approvalsRequired > 0) {
@@ -231,4 +239,9 @@ export function rollbackAction(d: Deployment): ViewAction | null {
       deny: `Keep ${d.version}`,
     },
   };
+}
+
+/** "Branch" or "Tag", for the ref a build came from. */
+export function refLabel(ref: BuildRef): string {
+  return ref.type === 'tag' ? 'Tag' : 'Branch';
 }
