@@ -8,12 +8,14 @@ import {
   type HandlingQueueOptions,
 } from './chat/handling-queue.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
+import { createPeopleDirectory, type PeopleDirectory } from './chat/people.js';
 import { type AckAnswer, ANSWER_WITHIN_MS, answeringInAck } from './chat/slack/ack-answer.js';
 import { createSlackClient } from './chat/slack/client.js';
 import { createDedupe, durableDedupe } from './chat/slack/dedupe.js';
 import { slackEventsRoute, slackEventsUnconfigured } from './chat/slack/receiver.js';
 import { createSlackSocket, type SlackSocket } from './chat/slack/socket.js';
 import type { ChatClient, InboundEvent } from './chat/types.js';
+import { configuredPeople } from './config/people.js';
 import type { Config } from './config/schema.js';
 import { newProcessId } from './core/ids.js';
 import { createInflight } from './core/inflight.js';
@@ -51,6 +53,8 @@ export interface App {
   chat: {
     client: ChatClient;
     notifier: Notifier;
+    /** Learns the names of the people who use chat, for the CLI and the API. */
+    people: PeopleDirectory;
     handle(event: InboundEvent): Promise<void>;
   } | null;
   /** Starts the engine's workers and the chat side (Socket Mode connects here). */
@@ -164,8 +168,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       },
       options.notifier,
     );
-    const handle = (event: InboundEvent, answer?: AckAnswer) =>
-      inbound.track(
+    const people = createPeopleDirectory({
+      chat: client,
+      store,
+      log: log.child({ component: 'people' }),
+    });
+    const handle = (event: InboundEvent, answer?: AckAnswer) => {
+      // Whoever acts in chat is named by the CLI and the API; the lookup runs in the background.
+      people.learn([event.user]);
+      return inbound.track(
         handling
           .run((release) =>
             handleInbound(event, {
@@ -180,6 +191,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           // the acknowledgement need not wait out the window.
           .finally(() => answer?.close()),
       );
+    };
     // Wait for a command's answer only when it can start at once: behind a queue it would not
     // come in time, and the acknowledgement would be late for nothing.
     const answerWithinMs = () =>
@@ -212,7 +224,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         }),
       );
     }
-    chat = { client, notifier, handle };
+    chat = { client, notifier, people, handle };
   }
   // Without a signing secret it answers 503 saying which to set, not 404.
   if (!slack?.signingSecret)
@@ -260,6 +272,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     chat,
     async start() {
       chat?.notifier.start();
+      // The people the config names, so that names show before they first act in chat.
+      chat?.people.learn(configuredPeople(config));
       alertmanager.start();
       engine.start();
       await socket?.start();
@@ -277,6 +291,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await chat?.notifier.stop();
         // After the engine too: the final state of a rollback an alert asked for reaches it.
         await alertmanager.stop();
+        chat?.people.stop();
         await store.close();
         // Last, so the spans of the shutdown itself are exported too.
         metrics.close();

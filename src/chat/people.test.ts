@@ -134,10 +134,26 @@ describe('the people directory', () => {
     silent.learn([ANA]);
     await silent.settled();
     const people = directory();
-    await people.stop();
+    people.stop();
     people.learn([ANA]);
     await people.settled();
     expect(asked).toEqual([]);
+    expect(await store.findPeople([ANA])).toEqual(new Map());
+  });
+
+  it('stores no answer that comes after stop', async () => {
+    let answer: ((name: string) => void) | null = null;
+    const people = createPeopleDirectory({
+      chat: { userName: () => new Promise<string>((resolve) => (answer = resolve)) },
+      store,
+      log: createLogger({ level: 'silent' }),
+    });
+    people.learn([ANA]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (!answer) throw new Error('the lookup did not start');
+    people.stop();
+    (answer as (name: string) => void)('Ana Lima');
+    await people.settled();
     expect(await store.findPeople([ANA])).toEqual(new Map());
   });
 

@@ -24,8 +24,11 @@ export interface PeopleDirectory {
   learn(users: Iterable<string>): void;
   /** Resolves once every lookup asked for so far has run (tests). */
   settled(): Promise<void>;
-  /** Drops lookups not started yet and waits for the one under way (before the store closes). */
-  stop(): Promise<void>;
+  /**
+   * Drops lookups not started yet; the answer of one under way is not stored. Does not wait for
+   * it: a lookup may take a minute of retries while Slack is down, and the name can wait.
+   */
+  stop(): void;
 }
 
 export interface PeopleDirectoryDeps {
@@ -60,6 +63,8 @@ export function createPeopleDirectory(deps: PeopleDirectoryDeps): PeopleDirector
   }
 
   async function work(): Promise<void> {
+    // After the caller's turn: an acknowledgement being sent goes out before any lookup starts.
+    await new Promise((resolve) => setImmediate(resolve));
     while (waiting.size > 0 && !stopped) {
       const batch = [...waiting];
       await readStored(batch.filter((user) => !dueAt.has(user)));
@@ -86,6 +91,7 @@ export function createPeopleDirectory(deps: PeopleDirectoryDeps): PeopleDirector
   async function lookUp(user: string): Promise<void> {
     try {
       const name = (await userName?.(user)) ?? null;
+      if (stopped) return;
       const at = now();
       if (name === null) log.debug({ user }, 'the chat platform knows no such user');
       else await store.rememberPeople([{ id: user, name, refreshedAt: new Date(at) }]);
@@ -112,10 +118,9 @@ export function createPeopleDirectory(deps: PeopleDirectoryDeps): PeopleDirector
     async settled() {
       while (working) await working;
     },
-    async stop() {
+    stop() {
       stopped = true;
       waiting.clear();
-      await working;
     },
   };
 }
