@@ -106,4 +106,47 @@ describe('handleInbound: review buttons', () => {
     );
     expect((await h.waitFinal(promoted?.id ?? '')).state).toBe('succeeded');
   });
+
+  it('offers the freeze override on a refused promotion only to those who may override it', async () => {
+    const { h, chat, click } = await setup();
+    const d = await build(h, 'perf');
+    await click('review_approve', d.id, 'U-QA1');
+    const production = h.app.config.environments.find((env) => env.name === 'production');
+    production?.freeze.push({
+      cron: '* * * * *',
+      duration: '2m',
+      timezone: 'UTC',
+      reason: 'release freeze',
+    });
+    // The owner may promote, but only admins (U-SRE) may override production's freeze.
+    await click('promote', d.id, 'U-DEV1');
+    const refused = chat.callsOf('postEphemeral').at(-1)?.view;
+    expect(refused?.title).toMatch(/^production is frozen until .* \(release freeze\)/);
+    expect(refused?.actions).toBeUndefined();
+
+    await click('promote', d.id, 'U-SRE');
+    const offered = chat.callsOf('postEphemeral').at(-1)?.view;
+    expect(offered?.actions).toEqual([
+      expect.objectContaining({
+        id: 'promote_override',
+        label: 'Deploy during the freeze',
+        value: d.id,
+        confirm: expect.objectContaining({ title: 'Override the freeze?' }),
+      }),
+    ]);
+    expect(await h.app.store.listDeployments({ environment: 'production' })).toEqual([]);
+
+    // Clicked by someone it was not offered to, it is refused as any `deploy!` of theirs.
+    await click('promote_override', d.id, 'U-DEV1');
+    expect(chat.callsOf('postEphemeral').at(-1)?.view?.title).toMatch(
+      /U-DEV1 may not override the freeze on production/,
+    );
+    await click('promote_override', d.id, 'U-SRE');
+    const [promoted] = await h.app.store.listDeployments({ environment: 'production' });
+    expect(promoted).toMatchObject({
+      requestedBy: 'U-SRE',
+      freezeOverride: true,
+      version: '1.4.2',
+    });
+  });
 });

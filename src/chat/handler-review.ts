@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import { findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
-import type { Engine } from '../engine/index.js';
+import { type Engine, reviewTarget } from '../engine/index.js';
+import { activeFreeze, mayOverrideFreeze } from '../policy/index.js';
 import { announceIn, answerPrivately } from './replies.js';
-import type { ChatClient, InboundEvent } from './types.js';
+import type { ChatClient, InboundEvent, ViewAction } from './types.js';
 import { promotionView, refusalView, reviewClosedView } from './views/index.js';
 import { code, mention } from './views/text.js';
 
@@ -17,7 +18,13 @@ interface ReviewHandlerDeps {
 }
 
 /** The buttons of a build's review (seeds/001); the notifier updates its messages. */
-export const REVIEW_ACTIONS = ['review_approve', 'review_reject', 'promote', 'close'] as const;
+export const REVIEW_ACTIONS = [
+  'review_approve',
+  'review_reject',
+  'promote',
+  'promote_override',
+  'close',
+] as const;
 
 export function isReviewAction(id: string): id is (typeof REVIEW_ACTIONS)[number] {
   return (REVIEW_ACTIONS as readonly string[]).includes(id);
@@ -44,9 +51,15 @@ export async function handleReviewAction(e: ActionEvent, deps: ReviewHandlerDeps
       if (!r.ok) await answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
       return;
     }
-    case 'promote': {
-      const r = await deps.engine.promote(caller);
-      if (!r.ok) return answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
+    case 'promote':
+    case 'promote_override': {
+      const force = e.actionId === 'promote_override';
+      const r = await deps.engine.promote({ ...caller, force });
+      if (!r.ok) {
+        const offer = !force && r.code === 'frozen' ? await overrideOffer(e, deps) : null;
+        const view = refusalView(r.reason, r.suggestion);
+        return answerPrivately(e, offer ? { ...view, actions: [offer] } : view, deps);
+      }
       const p = r.promoted;
       if (r.duplicate) {
         return answerPrivately(
@@ -73,4 +86,30 @@ export async function handleReviewAction(e: ActionEvent, deps: ReviewHandlerDeps
       return announceIn(e, [service?.channel], view, deps);
     }
   }
+}
+
+/**
+ * The owner's "Deploy to production" refused by a freeze: those who may override it get the
+ * button that does, behind a confirmation; the engine decides again when it is clicked.
+ */
+async function overrideOffer(e: ActionEvent, deps: ReviewHandlerDeps): Promise<ViewAction | null> {
+  const build = await deps.engine.get(e.value);
+  const service = build ? findService(deps.config, build.service) : null;
+  const next = build ? reviewTarget(deps.config, build) : null;
+  if (!build || !service || !next || !mayOverrideFreeze(deps.config, e.user, next, service))
+    return null;
+  const freeze = activeFreeze(next, new Date());
+  const why = freeze ? ` (${freeze.window.reason})` : '';
+  return {
+    id: 'promote_override',
+    label: 'Deploy during the freeze',
+    value: build.id,
+    style: 'danger',
+    confirm: {
+      title: 'Override the freeze?',
+      text: `${next.name} is frozen${why}. This deploys ${build.service} ${build.version} to ${next.name} anyway, and the deployment says it was deployed during the freeze.`,
+      confirm: 'Deploy anyway',
+      deny: 'Wait',
+    },
+  };
 }

@@ -351,4 +351,27 @@ describe('handleInbound: buttons', () => {
     expect((await h.app.store.getDeployment(cancel.value))?.state).toBe('cancelled');
     expect((await h.waitFinal(first.id)).state).toBe('succeeded');
   });
+
+  it('offers the freeze override on a refused deploy to those who may, as the same command with deploy!', async () => {
+    const { chat, send, h } = await setup();
+    // U-DEV1 may deploy to frozen but not override its freeze; U-DEV2 may.
+    await send(slash('web 1.4.2 to frozen', 'U-DEV1'));
+    expect(chat.callsOf('respond').at(-1)?.view?.actions).toBeUndefined();
+    await send(slash('web 1.4.2 to frozen -- hotfix', 'U-DEV2'));
+    const refused = chat.callsOf('respond').at(-1)?.view;
+    expect(refused?.title).toMatch(/^frozen is frozen until/);
+    const override = buttonIn(chat, 'confirm_command');
+    expect(override).toMatchObject({ label: 'Deploy during the freeze', style: 'danger' });
+    expect(await h.app.store.listDeployments()).toEqual([]);
+
+    await send(click('confirm_command', override.value, 'U-DEV2', 'C-DEPLOYS', ANSWER_URL));
+    const [d] = await h.app.store.listDeployments();
+    expect(d).toMatchObject({
+      environment: 'frozen',
+      requestedBy: 'U-DEV2',
+      freezeOverride: true,
+      reason: 'hotfix',
+    });
+    expect((await h.waitFinal(d?.id ?? '')).state).toBe('succeeded');
+  });
 });

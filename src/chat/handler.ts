@@ -4,7 +4,7 @@ import { formatCommand } from '../commands/format.js';
 import { parseCommand, parseSlashDeploy } from '../commands/parse.js';
 import type { Command } from '../commands/types.js';
 import { usageFor } from '../commands/usage.js';
-import { findService } from '../config/index.js';
+import { findEnvironment, findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
 import { type CommandResult, executeCommand } from '../engine/execute.js';
@@ -15,13 +15,15 @@ import {
   inSpan,
   withDeployment,
 } from '../observability/spans.js';
+import { mayOverrideFreeze } from '../policy/index.js';
 import { handleReviewAction, isReviewAction } from './handler-review.js';
 import { announce, answerPrivately, replaceAnswer } from './replies.js';
-import type { ChatClient, InboundEvent, MessageView } from './types.js';
+import type { ChatClient, InboundEvent, MessageView, ViewAction } from './types.js';
 import {
   cancelledRequestView,
   decodeConfirmed,
   dismissedView,
+  encodeConfirmed,
   surpriseView,
 } from './views/confirm.js';
 import {
@@ -167,7 +169,11 @@ async function answerFor(
     case 'deploy':
     case 'rollback': {
       const r = result.result;
-      if (!r.ok) return { view: refusalView(r.reason, r.suggestion), public: false };
+      if (!r.ok) {
+        const view = refusalView(r.reason, r.suggestion);
+        const offer = r.code === 'frozen' ? overrideOffer(command, e, deps.config) : null;
+        return { view: offer ? { ...view, actions: [offer] } : view, public: false };
+      }
       if (r.duplicate) return { view: alreadyRequested(r.deployment), public: false };
       return acceptedAnswer(e, r.deployment, r.notes, deps);
     }
@@ -365,6 +371,35 @@ function waitingView(view: MessageView, d: Deployment, holder: Deployment): Mess
     ...view,
     body: view.body ? `${view.body}\n${behind}` : behind,
     actions: [{ id: 'cancel_request', label: 'Cancel', value: d.id }],
+  };
+}
+
+/**
+ * A deploy refused by a freeze, asked by someone who may override it: the refusal carries the
+ * button that sends the same command as `deploy!`, behind a confirmation. Policy decides again
+ * on the click; the button only saves typing it.
+ */
+function overrideOffer(command: Command, e: CommandEvent, config: Config): ViewAction | null {
+  if (command.kind !== 'deploy' || command.force || !command.version || !command.environment)
+    return null;
+  const service = findService(config, command.service);
+  const environment = findEnvironment(config, command.environment);
+  if (!service || !environment || !mayOverrideFreeze(config, e.user, environment, service))
+    return null;
+  const forced = formatCommand({ ...command, force: true });
+  const value = encodeConfirmed({ command: forced, key: e.deliveryId });
+  if (value.length > MAX_BUTTON_VALUE) return null;
+  return {
+    id: 'confirm_command',
+    label: 'Deploy during the freeze',
+    value,
+    style: 'danger',
+    confirm: {
+      title: 'Override the freeze?',
+      text: `This deploys ${command.service} ${command.version} to ${command.environment} during the freeze, and its message says so.`,
+      confirm: 'Deploy anyway',
+      deny: 'Wait',
+    },
   };
 }
 

@@ -80,9 +80,14 @@ export type PromoteAccepted = {
  * (policy, locks, freezes, queue). The QA approvals of the build count toward that environment's
  * required approvals when their givers may approve there, the promoter excepted (four-eyes).
  */
+/** A promotion; `force` overrides a freeze on the target, for those allowed (`deploy!`). */
+export interface PromoteCaller extends ReviewCaller {
+  force?: boolean;
+}
+
 export async function promote(
   deps: EngineDeps,
-  request: ReviewCaller,
+  request: PromoteCaller,
 ): Promise<PromoteAccepted | Refusal> {
   const state = await loadReview(deps, request.deploymentId, 'promote');
   if (!state.ok) return recorded(deps, request, 'promote', null, state);
@@ -115,6 +120,7 @@ export async function promote(
     ref: d.ref,
     kind: 'deploy',
     reason: `promoted from ${d.environment} (${d.id})`,
+    force: request.force ?? false,
     idempotencyKey: promotionKey(d.id),
   });
   if (!r.ok) return r;
