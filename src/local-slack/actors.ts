@@ -6,12 +6,12 @@ import {
   eventId,
   findButton,
   slashCommandForm,
-  triggerId,
 } from './payloads.js';
 import type { ResponseTarget, ResponseUrls } from './response-url.js';
 import type { LocalSlackConfig } from './schema.js';
 import type { State } from './state.js';
 import type { Channel, Clock, Delivery, User } from './types.js';
+import type { Views } from './views.js';
 
 export interface SlashCommandInput {
   user: string;
@@ -55,9 +55,11 @@ export function createActors(deps: {
   clock: Clock;
   sender: Sender;
   responseUrls: ResponseUrls;
+  /** Issues the trigger_id each command and click carries, for views.open. */
+  views: Views;
   log: Logger;
 }) {
-  const { cfg, state, sender, responseUrls } = deps;
+  const { cfg, state, sender, responseUrls, views } = deps;
   const timers = new Set<NodeJS.Timeout>();
 
   function who(user: string, channel: string, forge?: Forge): { u: User; ch: Channel } {
@@ -112,7 +114,7 @@ export function createActors(deps: {
       const { u, ch } = who(input.user, input.channel, input.forge);
       const target: ResponseTarget = { kind: 'command', channel: ch.id, user: u.id };
       const responseUrl = responseUrls.issue(target);
-      const trigger = triggerId();
+      const trigger = views.issueTrigger(u.id);
       const form = slashCommandForm({
         cfg,
         channel: ch,
@@ -148,7 +150,7 @@ export function createActors(deps: {
         original: { ts: holder.ts, ephemeral: !message },
       };
       const responseUrl = responseUrls.issue(target);
-      const trigger = triggerId();
+      const trigger = views.issueTrigger(u.id);
       const actionTs = (deps.clock() / 1000).toFixed(6);
       const payload = blockActionsPayload({
         cfg,

@@ -27,7 +27,21 @@ export const LIMITS = {
   blockId: 255,
   textObject: 3000,
   messageText: 40_000,
+  // reference/views/modal-views: "Max of 100 blocks"
+  modalBlocks: 100,
+  // reference/block-kit/blocks/input-block: label and hint at most 2000
+  inputLabel: 2000,
+  // reference/block-kit/block-elements/plain-text-input-element: placeholder at most 150,
+  // min_length and max_length at most 3000
+  placeholder: 150,
+  inputLength: 3000,
 } as const;
+
+/**
+ * Where blocks are shown: a message, or a modal (docs.slack.dev/reference/views/modal-views),
+ * which holds up to 100 blocks and may hold input blocks.
+ */
+export type Surface = 'message' | 'modal';
 
 /** Block types Slack accepts in messages; those Slipway sends are checked in depth. */
 const MESSAGE_BLOCK_TYPES = new Set([
@@ -54,10 +68,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Validates a message's blocks. Each problem is phrased as Slack phrases it in
+ * Validates a message's (or a modal's) blocks. Each problem is phrased as Slack phrases it in
  * `invalid_blocks` answers: `must be less than 3001 characters [json-pointer:/blocks/0/text/text]`.
+ * `base` prefixes every pointer (`/view` for a modal, as views.open reports it).
  */
-export function validateBlocks(blocks: Block[]): string[] {
+export function validateBlocks(blocks: Block[], surface: Surface = 'message', base = ''): string[] {
   const problems: string[] = [];
   /** Records a problem; returns false so a check can `return at(...)`. */
   const at = (pointer: string, message: string): false => {
@@ -101,6 +116,7 @@ export function validateBlocks(blocks: Block[]): string[] {
 
   function element(value: unknown, pointer: string): boolean {
     if (!isObject(value) || typeof value.type !== 'string') return at(pointer, 'expected element');
+    if (value.type === 'plain_text_input') textInput(value, pointer);
     if (value.type === 'button') {
       textObject(value.text, `${pointer}/text`, LIMITS.buttonText, true);
       maxLen(value.value, LIMITS.buttonValue, `${pointer}/value`);
@@ -110,6 +126,20 @@ export function validateBlocks(blocks: Block[]): string[] {
       }
     }
     return actionId(value.action_id, `${pointer}/action_id`);
+  }
+
+  function textInput(value: Record<string, unknown>, pointer: string): void {
+    if (value.placeholder !== undefined)
+      textObject(value.placeholder, `${pointer}/placeholder`, LIMITS.placeholder, true);
+    for (const key of ['min_length', 'max_length'] as const) {
+      const n = value[key];
+      if (n === undefined) continue;
+      const min = key === 'max_length' ? 1 : 0;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > LIMITS.inputLength)
+        at(`${pointer}/${key}`, `must be an integer from ${min} to ${LIMITS.inputLength}`);
+    }
+    if (value.multiline !== undefined && typeof value.multiline !== 'boolean')
+      at(`${pointer}/multiline`, 'expected boolean');
   }
 
   function list(value: unknown, pointer: string, max: number): unknown[] {
@@ -150,16 +180,27 @@ export function validateBlocks(blocks: Block[]): string[] {
         element(e, `${p}/elements/${i}`);
       }
     },
+    input(b, p) {
+      textObject(b.label, `${p}/label`, LIMITS.inputLabel, true);
+      if (b.hint !== undefined) textObject(b.hint, `${p}/hint`, LIMITS.inputLabel, true);
+      if (b.optional !== undefined && typeof b.optional !== 'boolean')
+        at(`${p}/optional`, 'expected boolean');
+      element(b.element, `${p}/element`);
+    },
   };
 
-  if (blocks.length > LIMITS.blocks) at('/blocks', `no more than ${LIMITS.blocks} items allowed`);
+  const maxBlocks = surface === 'modal' ? LIMITS.modalBlocks : LIMITS.blocks;
+  if (blocks.length > maxBlocks) at(`${base}/blocks`, `no more than ${maxBlocks} items allowed`);
   for (const [i, block] of blocks.entries()) {
-    const p = `/blocks/${i}`;
+    const p = `${base}/blocks/${i}`;
     if (!isObject(block) || typeof block.type !== 'string') {
       at(p, 'expected block object');
       continue;
     }
-    if (!MESSAGE_BLOCK_TYPES.has(block.type)) {
+    // Input blocks collect what a person types: only modals (and the Home tab) have them.
+    const allowed =
+      MESSAGE_BLOCK_TYPES.has(block.type) || (surface === 'modal' && block.type === 'input');
+    if (!allowed) {
       at(`${p}/type`, 'unsupported block type');
       continue;
     }

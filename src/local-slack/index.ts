@@ -20,6 +20,8 @@ import { createLocalSlackServer } from './server.js';
 import { createSocketMode } from './socket-mode.js';
 import { createState } from './state.js';
 import type { CallRecord, Clock, DeliveryMode, Ephemeral, Message } from './types.js';
+import { createViewActors, type SubmitResult, type SubmitViewInput } from './view-actors.js';
+import { createViews, type OpenView } from './views.js';
 import { createWebApi } from './web-api.js';
 
 export type { ChaosOptions, DelayOptions, FaultStatus, Faults } from './faults.js';
@@ -32,7 +34,10 @@ export type {
   CommandResult,
   MentionInput,
   MentionResult,
+  OpenView,
   SlashCommandInput,
+  SubmitResult,
+  SubmitViewInput,
 };
 
 export type LocalSlackOptions = z.input<typeof LocalSlackConfig> & {
@@ -76,6 +81,12 @@ export interface LocalSlack {
   slashCommand(input: SlashCommandInput): Promise<CommandResult>;
   clickButton(input: ClickInput): Promise<ClickResult>;
   mention(input: MentionInput): Promise<MentionResult>;
+  /** The modals open for this person (views.open), oldest first. */
+  openViews(user: string): OpenView[];
+  /** The person submits their modal with what they typed; returns what the app answered. */
+  submitView(input: SubmitViewInput): Promise<SubmitResult>;
+  /** The person cancels their modal. */
+  closeView(input: { user: string; viewId?: string }): void;
 
   readonly socket: {
     /** Sends `{"type":"disconnect","reason":…}` to every Socket Mode client. */
@@ -99,11 +110,13 @@ export function createLocalSlack(options: LocalSlackOptions = {}): LocalSlack {
   };
 
   const state = createState(cfg, clock);
+  const views = createViews(cfg, clock);
   const faults = createFaults();
   const socket = createSocketMode({ cfg, baseUrl, log });
   const webApi = createWebApi({
     cfg,
     state,
+    views,
     clock,
     baseUrl,
     socketUrl: () => socket.issueUrl(),
@@ -113,8 +126,19 @@ export function createLocalSlack(options: LocalSlackOptions = {}): LocalSlack {
   });
   const responseUrls = createResponseUrls({ cfg, state, clock, baseUrl });
   const sender = createSender({ cfg, clock, socket, responseUrls, delivery: () => delivery, log });
-  const actors: Actors = createActors({ cfg, state, clock, sender, responseUrls, log });
-  const server = createLocalSlackServer({ cfg, state, webApi, responseUrls, socket, actors, log });
+  const actors: Actors = createActors({ cfg, state, clock, sender, responseUrls, views, log });
+  const viewActors = createViewActors({ cfg, state, views, sender });
+  const server = createLocalSlackServer({
+    cfg,
+    state,
+    views,
+    webApi,
+    responseUrls,
+    socket,
+    actors,
+    viewActors,
+    log,
+  });
 
   return {
     async start() {
@@ -166,6 +190,9 @@ export function createLocalSlack(options: LocalSlackOptions = {}): LocalSlack {
     slashCommand: (input) => actors.slashCommand(input),
     clickButton: (input) => actors.clickButton(input),
     mention: (input) => actors.mention(input),
+    openViews: (user) => views.of(user),
+    submitView: (input) => viewActors.submitView(input),
+    closeView: (input) => viewActors.closeView(input),
     socket: {
       disconnect: (reason) => socket.disconnect(reason),
       connections: () => socket.connections(),

@@ -9,15 +9,19 @@ import {
   PostMessageArgs,
   UpdateArgs,
   UsersInfoArgs,
+  ViewsOpenArgs,
 } from './schema.js';
 import type { State } from './state.js';
 import type { Block, Clock, Message, MessageMetadata } from './types.js';
+import type { Views } from './views.js';
 
 export type Body = Record<string, unknown> & { ok: boolean };
 
 export interface MethodContext {
   cfg: LocalSlackConfig;
   state: State;
+  /** Triggers and open modals. */
+  views: Views;
   clock: Clock;
   baseUrl: () => string;
   /** Issues a one-use Socket Mode URL. */
@@ -342,6 +346,22 @@ export const METHODS: Record<string, MethodSpec> = {
       const query = reply ? `?thread_ts=${m.threadTs}&cid=${channel.id}` : '';
       const permalink = `${baseUrl()}/archives/${channel.id}/p${m.ts.replace('.', '')}${query}`;
       return { ok: true, channel: channel.id, permalink };
+    },
+  },
+
+  // A modal for whoever caused the trigger; no scope needed (docs.slack.dev/reference/methods/views.open).
+  'views.open': {
+    token: 'bot',
+    scopes: [],
+    run(args, { views }) {
+      const a = parse(ViewsOpenArgs, args);
+      if (isFailure(a)) return a;
+      const r = views.open(a);
+      if (!r.ok) {
+        const extra = r.messages ? { response_metadata: { messages: r.messages } } : {};
+        return fail(r.error, extra);
+      }
+      return { ok: true, view: views.wire(r.view) };
     },
   },
 

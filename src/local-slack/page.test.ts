@@ -202,6 +202,106 @@ describe('the dev page', () => {
     expect(await bad.json()).toEqual({ error: 'local-slack: unknown user "U0NOBODY"' });
   });
 
+  it('shows the acting person’s open modal, and submits or cancels it for them', async () => {
+    const blocks = [
+      {
+        type: 'actions',
+        elements: [{ type: 'button', text: { type: 'plain_text', text: 'R' }, action_id: 'no' }],
+      },
+    ];
+    const p = await client.chat.postMessage({ channel: 'C0DEPLOYS', text: 'reject?', blocks });
+    const openFor = async () => {
+      const click = await page('/_page/click', {
+        user: 'U0BOB',
+        channel: 'C0DEPLOYS',
+        ts: p.ts,
+        actionId: 'no',
+      });
+      const { triggerId } = (await click.json()) as { triggerId: string };
+      const view = {
+        type: 'modal',
+        title: { type: 'plain_text', text: 'Reject the build' },
+        submit: { type: 'plain_text', text: 'Reject' },
+        blocks: [
+          {
+            type: 'input',
+            block_id: 'reason',
+            label: { type: 'plain_text', text: 'Why is it rejected?' },
+            element: { type: 'plain_text_input', action_id: 'reason', multiline: true },
+          },
+        ],
+      };
+      const r = await client.apiCall('views.open', { trigger_id: triggerId, view });
+      return (r as unknown as { view: { id: string } }).view.id;
+    };
+    const viewId = await openFor();
+    const state = await (await page('/_state?user=U0BOB')).json();
+    expect(state.modal).toMatchObject({
+      id: viewId,
+      title: 'Reject the build',
+      submit: 'Reject',
+      close: null,
+      errors: {},
+    });
+    expect((await (await page('/_state?user=U0ALICE')).json()).modal).toBeNull();
+
+    // Drawn by the page's script: a text area per input, the app's errors under it.
+    const html = await (await page('/')).text();
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
+    const elements = new Map<string, Record<string, unknown>>();
+    const document = {
+      addEventListener: () => {},
+      getElementById: (id: string) => {
+        if (!elements.has(id)) elements.set(id, { innerHTML: '', addEventListener: () => {} });
+        return elements.get(id);
+      },
+    };
+    const run = new Function(
+      'document',
+      'fetch',
+      'setInterval',
+      `${script}; return { S, render };`,
+    );
+    const ui = run(
+      document,
+      () => new Promise(() => {}),
+      () => 0,
+    );
+    ui.S.data = {
+      bot: { id: 'U0SLIPWAY', name: 'slipway' },
+      users: [{ id: 'U0BOB', name: 'bob' }],
+      ephemerals: [],
+      channels: [],
+      modal: { ...state.modal, errors: { reason: 'Say why' } },
+    };
+    ui.S.drafts[viewId] = { reason: 'typed <so far>' };
+    ui.render();
+    const drawn = String(elements.get('overlay')?.innerHTML);
+    expect(drawn).toContain('<h3>Reject the build</h3>');
+    expect(drawn).toContain(
+      '<textarea rows="4" data-input="reason">typed &lt;so far&gt;</textarea>',
+    );
+    expect(drawn).toContain('<div class="err">Say why</div>');
+    expect(drawn).toContain('>Cancel</button>');
+
+    const submitted = await page('/_page/submit', {
+      user: 'U0BOB',
+      viewId,
+      values: { reason: 'login is broken' },
+    });
+    expect(await submitted.json()).toMatchObject({ status: 200, closed: true });
+    expect(app.requests.at(-1)?.json).toMatchObject({
+      type: 'view_submission',
+      view: { id: viewId, state: { values: { reason: { reason: { value: 'login is broken' } } } } },
+    });
+    const again = await openFor();
+    const before = app.requests.length;
+    expect((await page('/_page/close', { user: 'U0BOB', viewId: again })).status).toBe(200);
+    expect((await (await page('/_state?user=U0BOB')).json()).modal).toBeNull();
+    // Cancelling tells the app nothing unless the view asked (notify_on_close).
+    expect(app.requests.length).toBe(before);
+  });
+
   it('answers a command Slack would not deliver, as Slack does, with the way to type it', async () => {
     const before = app.requests.length;
     const forced = await page('/_page/command', {

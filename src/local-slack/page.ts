@@ -1,9 +1,13 @@
 import type { LocalSlackConfig } from './schema.js';
 import type { State } from './state.js';
 import type { Message } from './types.js';
+import type { Views } from './views.js';
 
-/** The JSON the dev page polls at `/_state`: channels, DMs, threads, and one user's ephemerals. */
-export function snapshot(cfg: LocalSlackConfig, state: State, user: string | null) {
+/**
+ * The JSON the dev page polls at `/_state`: channels, DMs, threads, and one user's ephemerals
+ * and open modal (their newest, the one Slack shows).
+ */
+export function snapshot(cfg: LocalSlackConfig, state: State, views: Views, user: string | null) {
   const names = new Map([...state.users.values()].map((u) => [u.id, u.name]));
   const wire = (m: Message) => ({
     ts: m.ts,
@@ -29,6 +33,7 @@ export function snapshot(cfg: LocalSlackConfig, state: State, user: string | nul
       .filter((u) => !u.isBot)
       .map((u) => ({ id: u.id, name: u.name })),
     channels,
+    modal: user ? modalOf(views, user) : null,
     ephemerals: user
       ? state.ephemerals(user).map((e) => ({
           channel: e.channel,
@@ -41,11 +46,25 @@ export function snapshot(cfg: LocalSlackConfig, state: State, user: string | nul
   };
 }
 
+function modalOf(views: Views, user: string) {
+  const open = views.of(user).at(-1);
+  if (!open) return null;
+  const text = (v: unknown) => ((v as { text?: unknown } | undefined)?.text as string) ?? null;
+  return {
+    id: open.id,
+    title: text(open.sent.title) ?? '',
+    submit: text(open.sent.submit),
+    close: text(open.sent.close),
+    blocks: open.sent.blocks ?? [],
+    errors: open.errors,
+  };
+}
+
 // The page's script: plain ES2017, no dependencies, no backticks (it lives in String.raw).
 const SCRIPT = String.raw`
 // ?user=U…&channel=C… opens the page as that person in that channel (links, screenshots).
 var Q = new URLSearchParams(typeof location === 'undefined' ? '' : location.search);
-var S = { data: null, channel: Q.get('channel'), user: Q.get('user'), last: '' };
+var S = { data: null, channel: Q.get('channel'), user: Q.get('user'), last: '', drafts: {}, modal: '' };
 function esc(s) { return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'); }
 function name(id) {
   var d = S.data; if (!d) return id;
@@ -104,8 +123,37 @@ function message(m, cls) {
   return '<div class="msg ' + (cls || '') + '"><div class="meta"><b>' + esc(m.userName || 'you') + '</b> <span>' +
     new Date(Number(m.ts) * 1000).toLocaleTimeString() + (m.edited ? ' (edited)' : '') + '</span></div>' + body + '</div>';
 }
+// A modal: its blocks, each input a text field that keeps what was typed across refreshes.
+function modal(m) {
+  var draft = S.drafts[m.id] || (S.drafts[m.id] = {});
+  var body = m.blocks.map(function (b, i) {
+    var id = b.block_id || ('b' + i);
+    if (b.type !== 'input') return blocks([b], '');
+    var el = b.element || {};
+    var ph = el.placeholder ? ' placeholder="' + esc(el.placeholder.text) + '"' : '';
+    var value = esc(draft[id] || '');
+    var field = el.multiline
+      ? '<textarea rows="4" data-input="' + esc(id) + '"' + ph + '>' + value + '</textarea>'
+      : '<input data-input="' + esc(id) + '" value="' + value + '"' + ph + '>';
+    var error = m.errors[id] ? '<div class="err">' + esc(m.errors[id]) + '</div>' : '';
+    return '<label class="input"><b>' + esc(b.label ? b.label.text : '') + '</b>' + field + error + '</label>';
+  }).join('');
+  return '<form id="modal" data-view="' + esc(m.id) + '"><h3>' + esc(m.title) + '</h3>' + body +
+    '<div class="buttons"><button type="button" class="btn" data-close="' + esc(m.id) + '">' + esc(m.close || 'Cancel') + '</button>' +
+    (m.submit ? '<button class="btn primary">' + esc(m.submit) + '</button>' : '') + '</div></form>';
+}
+function showModal(m) {
+  // Drawn again only when it changed, so typing is not interrupted by the page's polling.
+  var json = JSON.stringify(m);
+  if (json === S.modal) return;
+  S.modal = json;
+  var overlay = document.getElementById('overlay');
+  overlay.innerHTML = m ? modal(m) : '';
+  overlay.className = m ? 'open' : '';
+}
 function render() {
   var d = S.data; if (!d) return;
+  showModal(d.modal);
   if (!S.user && d.users[0]) S.user = d.users[0].id;
   if (!S.channel && d.channels[0]) S.channel = d.channels[0].id;
   document.getElementById('users').innerHTML = d.users.map(function (u) {
@@ -135,7 +183,14 @@ function render() {
 function post(path, body) {
   return fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     .then(function (r) { return r.json(); })
-    .then(function (r) { document.getElementById('status').textContent = r.error ? 'Error: ' + r.error : (r.timedOut ? 'The app did not answer within 3 s' : 'Sent (' + Math.round(r.ms) + ' ms)'); poll(); });
+    .then(function (r) { document.getElementById('status').textContent = statusOf(r); poll(); });
+}
+function statusOf(r) {
+  if (r.error) return 'Error: ' + r.error;
+  if (r.timedOut) return 'The app did not answer within 3 s';
+  // A modal's submission Slack could not use: it shows the person an error in the modal.
+  if (r.problem) return 'Slack would show an error in the form: ' + r.problem;
+  return r.ms === undefined ? 'Done' : 'Sent (' + Math.round(r.ms) + ' ms)';
 }
 function poll() {
   fetch('/_state?user=' + encodeURIComponent(S.user || '')).then(function (r) { return r.text(); }).then(function (t) {
@@ -146,6 +201,19 @@ document.addEventListener('click', function (ev) {
   var t = ev.target;
   if (t.dataset && t.dataset.channel) { S.channel = t.dataset.channel; render(); }
   if (t.dataset && t.dataset.action) post('/_page/click', { user: S.user, channel: S.channel, ts: t.dataset.ts, actionId: t.dataset.action, blockId: t.dataset.block });
+  if (t.dataset && t.dataset.close) post('/_page/close', { user: S.user, viewId: t.dataset.close });
+});
+document.addEventListener('input', function (ev) {
+  var t = ev.target;
+  if (!t.dataset || !t.dataset.input || !t.form) return;
+  var draft = S.drafts[t.form.dataset.view] || (S.drafts[t.form.dataset.view] = {});
+  draft[t.dataset.input] = t.value;
+});
+document.addEventListener('submit', function (ev) {
+  if (ev.target.id !== 'modal') return;
+  ev.preventDefault();
+  var view = ev.target.dataset.view;
+  post('/_page/submit', { user: S.user, viewId: view, values: S.drafts[view] || {} });
 });
 document.getElementById('users').addEventListener('change', function (ev) { S.user = ev.target.value; S.last = ''; poll(); });
 document.getElementById('composer').addEventListener('submit', function (ev) {
@@ -175,11 +243,16 @@ nav ul{padding:0} nav li.on{background:#1164a3} main{display:flex;flex-direction
 .btn{margin:4px 4px 0 0;padding:4px 10px;border:1px solid #bbb;border-radius:4px;background:#fff;cursor:pointer}
 .btn.primary{background:#007a5a;color:#fff} .btn.danger{background:#e01e5a;color:#fff}
 form{display:flex;gap:8px;padding:12px;border-top:1px solid #ddd} #text{flex:1;padding:8px} code,pre{background:#f6f6f6}
+#overlay{display:none} #overlay.open{display:flex;position:fixed;inset:0;background:rgba(0,0,0,.4);align-items:center;justify-content:center}
+#modal{flex-direction:column;background:#fff;border-radius:8px;width:480px;max-width:90vw;padding:16px 20px;border:0}
+#modal .input{display:flex;flex-direction:column;gap:4px;margin:8px 0} #modal textarea,#modal input{padding:8px;font:inherit}
+#modal .err{color:#e01e5a;font-size:12px} #modal .buttons{display:flex;justify-content:flex-end;gap:8px}
 </style></head>
 <body><nav><h2>${team}</h2><label>Acting as <select id="users"></select></label>
 <ul id="channels"></ul></nav>
 <main><div id="messages"></div>
 <form id="composer"><input id="text" placeholder="/deploy web 1.4.2 to staging, or a message that mentions @${bot}" autocomplete="off"><button>Send</button></form>
 <div id="status" class="ctx" style="padding:0 12px 8px"></div></main>
+<div id="overlay"></div>
 <script>${SCRIPT}</script></body></html>`;
 }

@@ -6,7 +6,8 @@ import type { Block, Channel, Ephemeral, Message, User } from './types.js';
 /**
  * The payloads Slack sends to apps, shaped after docs.slack.dev:
  * interactivity/implementing-slash-commands, reference/interaction-payloads/block_actions-payload,
- * apis/events-api (event_callback) and reference/events/app_mention.
+ * reference/interaction-payloads/view-interactions-payload, apis/events-api (event_callback)
+ * and reference/events/app_mention.
  */
 
 export function triggerId(): string {
@@ -125,6 +126,28 @@ export function blockActionsPayload(input: {
         action_ts: input.actionTs,
       },
     ],
+  };
+}
+
+/** A modal submitted: `view` as views.wire gives it, with `state.values` filled in. */
+export function viewSubmissionPayload(input: {
+  cfg: LocalSlackConfig;
+  user: User;
+  view: Record<string, unknown>;
+  triggerId: string;
+}): Record<string, unknown> {
+  const { cfg, user } = input;
+  return {
+    type: 'view_submission',
+    team: { id: cfg.teamId, domain: cfg.teamDomain },
+    user: { id: user.id, username: user.name, name: user.name, team_id: cfg.teamId },
+    api_app_id: cfg.appId,
+    token: cfg.verificationToken,
+    trigger_id: input.triggerId,
+    view: input.view,
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
   };
 }
 

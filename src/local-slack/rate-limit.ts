@@ -24,6 +24,7 @@ export const DEFAULT_RATE_RULES: Readonly<Record<string, RateRule>> = {
   // auth.test and chat.getPermalink are "special"; Slack lets them run at least at Tier 4.
   'auth.test': TIER_4,
   'chat.getPermalink': TIER_4,
+  'views.open': TIER_4,
   'apps.connections.open': TIER_1,
 };
 

@@ -63,6 +63,8 @@ export const LocalSlackConfig = z.object({
   rateLimits: z.record(z.string(), RateRule).default({}),
   /** Slack waits 3 s for an answer (api.slack.com/interactivity/slash-commands). */
   ackTimeoutMs: z.number().int().positive().default(3_000),
+  /** A trigger_id opens one modal, within 3 s of what caused it (docs.slack.dev/surfaces/modals). */
+  triggerTtlMs: z.number().int().positive().default(3_000),
   /** Events API retries: nearly immediately, after 1 min, after 5 min (docs.slack.dev/apis/events-api). */
   eventRetryDelaysMs: z.array(z.number().int().min(0)).max(3).default([0, 60_000, 300_000]),
   /** A response_url works 5 times within 30 minutes (api.slack.com/interactivity/handling). */
@@ -125,6 +127,12 @@ export const ConversationsOpenArgs = z.object({
   prevent_creation: FormBool.optional(),
 });
 
+/** docs.slack.dev/reference/methods/views.open; `view` is checked by views.ts. */
+export const ViewsOpenArgs = z.object({
+  trigger_id: z.string().optional(),
+  view: z.unknown(),
+});
+
 export const UsersInfoArgs = z.object({ user: z.string().default('') });
 
 export const PermalinkArgs = z.object({
@@ -153,6 +161,20 @@ export const PageCommand = z.object({
   user: z.string().min(1),
   channel: z.string().min(1),
   text: z.string().min(1),
+});
+
+/** What a person typed in a modal, by block_id, and whether they submit or cancel it. */
+export const PageView = z.object({
+  user: z.string().min(1),
+  viewId: z.string().min(1),
+  values: z.record(z.string(), z.string()).default({}),
+});
+
+/** An app's answer to a view_submission (docs.slack.dev/surfaces/modals#interactions). */
+export const ViewSubmissionAnswer = z.object({
+  response_action: z.enum(['errors', 'update', 'push', 'clear']).optional(),
+  errors: z.record(z.string(), z.string()).optional(),
+  view: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const PageClick = z.object({

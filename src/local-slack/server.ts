@@ -3,10 +3,14 @@ import type { Logger } from 'pino';
 import type { Actors } from './actors.js';
 import { renderPage, snapshot } from './page.js';
 import type { ResponseUrls } from './response-url.js';
-import { type LocalSlackConfig, PageClick, PageCommand } from './schema.js';
+import { type LocalSlackConfig, PageClick, PageCommand, PageView } from './schema.js';
 import type { SocketMode } from './socket-mode.js';
 import type { State } from './state.js';
+import type { createViewActors } from './view-actors.js';
+import type { Views } from './views.js';
 import type { WebApi } from './web-api.js';
+
+type ViewActors = ReturnType<typeof createViewActors>;
 
 /** Larger bodies are refused; Slack's own limits on message size are far below this. */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -41,11 +45,30 @@ function send(res: ServerResponse, status: number, body: unknown, headers = {}):
 /** The slash command Slipway's manifest registers (src/chat/slack/manifest.ts). */
 const SLASH_COMMAND = '/deploy';
 
-/** Runs what the dev page asks: `/deploy …` as a slash command, anything else as a mention. */
-async function pageAction(actors: Actors, path: string, raw: string): Promise<unknown> {
+const PAGE_ACTIONS = ['/_page/command', '/_page/click', '/_page/submit', '/_page/close'];
+
+/**
+ * Runs what the dev page asks: `/deploy …` as a slash command, anything else as a mention; a
+ * click; a modal submitted or cancelled.
+ */
+async function pageAction(
+  actors: Actors,
+  viewActors: ViewActors,
+  path: string,
+  raw: string,
+): Promise<unknown> {
   const json: unknown = JSON.parse(raw || '{}');
   if (path === '/_page/click') {
     return actors.clickButton(PageClick.parse(json));
+  }
+  if (path === '/_page/submit') {
+    const v = PageView.parse(json);
+    return viewActors.submitView({ user: v.user, viewId: v.viewId, values: v.values });
+  }
+  if (path === '/_page/close') {
+    const v = PageView.parse(json);
+    viewActors.closeView({ user: v.user, viewId: v.viewId });
+    return { closed: true };
   }
   const c = PageCommand.parse(json);
   const m = /^(\/\S+)\s*([\s\S]*)$/.exec(c.text);
@@ -74,13 +97,15 @@ async function pageAction(actors: Actors, path: string, raw: string): Promise<un
 export function createLocalSlackServer(deps: {
   cfg: LocalSlackConfig;
   state: State;
+  views: Views;
   webApi: WebApi;
   responseUrls: ResponseUrls;
   socket: SocketMode;
   actors: Actors;
+  viewActors: ViewActors;
   log: Logger;
 }): Server {
-  const { cfg, state, webApi, responseUrls, socket, actors } = deps;
+  const { cfg, state, views, webApi, responseUrls, socket, actors, viewActors } = deps;
   const log = deps.log.child({ component: 'local-slack-http' });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -107,11 +132,11 @@ export function createLocalSlackServer(deps: {
     }
     if (req.method === 'GET' && path === '/') return send(res, 200, renderPage(cfg));
     if (req.method === 'GET' && path === '/_state') {
-      return send(res, 200, snapshot(cfg, state, url.searchParams.get('user')));
+      return send(res, 200, snapshot(cfg, state, views, url.searchParams.get('user')));
     }
-    if (req.method === 'POST' && (path === '/_page/command' || path === '/_page/click')) {
+    if (req.method === 'POST' && PAGE_ACTIONS.includes(path)) {
       try {
-        return send(res, 200, await pageAction(actors, path, await readBody(req)));
+        return send(res, 200, await pageAction(actors, viewActors, path, await readBody(req)));
       } catch (err) {
         return send(res, 400, { error: err instanceof Error ? err.message : String(err) });
       }
