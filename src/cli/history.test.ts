@@ -14,6 +14,7 @@ import { newRefusal } from '../store/test-support/refusal-cases.js';
 import type { Store } from '../store/types.js';
 import { readArgs } from './args.js';
 import { auditQuery, auditTrail, runHistory } from './history.js';
+import { createCliOutput } from './output.js';
 import { renderAuditTrail } from './render.js';
 import { HISTORY } from './specs.js';
 
@@ -86,6 +87,50 @@ describe('history --all', () => {
       expect(lines[2]?.slice(state)).toMatch(/^succeeded +U-DEV1/);
       // Columns line up: every row has its state where the header says.
       for (const line of lines.slice(1)) expect(line[state - 1]).toBe(' ');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('shows people by the names the store knows, columns aligned on them', async () => {
+    const store = createStore(':memory:');
+    try {
+      await store.migrate();
+      const at = timeline();
+      const target = { service: 'web', environment: 'production' };
+      const { deployment } = await store.createDeployment(
+        newDeployment({ ...target, version: '1.0.0', requestedBy: 'U0API0001' }),
+        'succeeded',
+        { actor: 'U0API0001', at: at(0) },
+      );
+      const refusal = newRefusal({
+        ...target,
+        at: at(1000),
+        actor: 'U0WEB0001',
+        code: 'locked',
+        reason: 'production is locked by U0API0001 since 2025-03-01T10:00:00.000Z',
+      });
+      await store.recordRefusal(refusal);
+      const refreshedAt = new Date();
+      await store.rememberPeople([{ id: 'U0API0001', name: 'Ana Beatriz Lima', refreshedAt }]);
+      const entries = await auditTrail(store, { ...target, limit: 10 });
+
+      let out = '';
+      const output = createCliOutput(store, { out: (t) => (out += t), err: () => {} });
+      await output.out((names) => renderAuditTrail(entries, names));
+      const [header = '', refused = '', deployed = ''] = out.trimEnd().split('\n');
+      const by = header.indexOf('BY');
+      const outcome = header.indexOf('OUTCOME');
+      expect(outcome - by).toBe('Ana Beatriz Lima'.length + 2);
+      // Unknown to the store, U0WEB0001 stays an id; the column is as wide as the name, longer.
+      expect(refused.slice(by, outcome)).toBe('U0WEB0001'.padEnd(outcome - by));
+      expect(refused.slice(outcome)).toBe(
+        'deploy: production is locked by Ana Beatriz Lima since 2025-03-01T10:00:00.000Z',
+      );
+      // No outcome: the line ends after the name.
+      expect(deployed.slice(by)).toBe('Ana Beatriz Lima');
+      expect(deployed.startsWith(deployment.id)).toBe(true);
+      expect(out).not.toContain('U0API0001');
     } finally {
       await store.close();
     }

@@ -11,6 +11,7 @@ import type { RefusalRecord, Store } from '../store/types.js';
 import { flag, type ParsedArgs, stringValue, UsageError } from './args.js';
 import { loadOrExplain } from './load.js';
 import { runOperatorCommand } from './operator.js';
+import { createCliOutput } from './output.js';
 import { renderAuditTrail } from './render.js';
 import { HISTORY } from './specs.js';
 
@@ -45,11 +46,14 @@ export async function runHistory(
   const app = await createApp({ config, settings, log, env });
   try {
     const entries = await auditTrail(app.store, query);
-    write(
-      flag(parsed, 'json')
-        ? `${JSON.stringify(entries, null, 2)}\n`
-        : `${renderAuditTrail(entries)}\n`,
-    );
+    if (flag(parsed, 'json')) write(`${JSON.stringify(entries, null, 2)}\n`);
+    else {
+      const output = createCliOutput(app.store, {
+        out: write,
+        err: (text) => process.stderr.write(text),
+      });
+      await output.out((names) => renderAuditTrail(entries, names));
+    }
     return 0;
   } finally {
     await app.stop();

@@ -8,6 +8,7 @@ import { executeCommand } from '../engine/execute.js';
 import { flag, type ParsedArgs, stringValue, toGrammar, UsageError } from './args.js';
 import { needsForce } from './confirm.js';
 import { loadOrExplain } from './load.js';
+import { type CliOutput, createCliOutput } from './output.js';
 import { refusalText, renderResult, stateText, transitionText } from './render.js';
 import { noServerHint, serverRunning } from './server-presence.js';
 import { APPROVE, CANCEL, REJECT, RETRY } from './specs.js';
@@ -47,12 +48,13 @@ export async function runOperatorCommand(
   }
   const log = createLogger({ level: settings.logLevel ?? 'warn' }, process.stderr);
   const app = await createApp({ config, settings, log, env });
+  const output = createCliOutput(app.store);
   // Deployments from the terminal are announced in chat like any other (when Slack is set up).
   app.chat?.notifier.start();
   try {
     const unconfirmed = parsedArgs.force ? null : await needsForce(app, parsed.command);
     if (unconfirmed) {
-      process.stderr.write(`${unconfirmed}\n`);
+      await output.err(() => unconfirmed);
       return 1;
     }
     const result = await executeCommand(app.engine, parsed.command, {
@@ -65,14 +67,13 @@ export async function runOperatorCommand(
         ? result.result.deployment
         : null;
     if (accepted && parsedArgs.wait && (result.kind === 'deploy' || result.kind === 'rollback')) {
-      if (!parsedArgs.json) process.stdout.write(`${renderResult(result)}\n`);
-      const final = await follow(app, accepted, parsedArgs.json);
+      if (!parsedArgs.json) await output.out((names) => renderResult(result, names));
+      const final = await follow(app, output, accepted, parsedArgs.json);
       if (parsedArgs.json) process.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
       return final.state === 'succeeded' || final.state === 'awaiting_approval' ? 0 : 1;
     }
-    process.stdout.write(
-      parsedArgs.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderResult(result)}\n`,
-    );
+    if (parsedArgs.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else await output.out((names) => renderResult(result, names));
     if ('result' in result && !result.result.ok) return 1;
     if (accepted) await hintWithoutServer(app, settings, accepted, true);
     return 0;
@@ -82,9 +83,14 @@ export async function runOperatorCommand(
 }
 
 /** Prints transitions and progress until the deployment ends or waits on people. */
-async function follow(app: App, deployment: Deployment, quiet: boolean): Promise<Deployment> {
-  const print = (line: string) => {
-    if (!quiet) process.stdout.write(`${line}\n`);
+async function follow(
+  app: App,
+  output: CliOutput,
+  deployment: Deployment,
+  quiet: boolean,
+): Promise<Deployment> {
+  const print = async (line: string) => {
+    if (!quiet) await output.out(() => line);
   };
   const interrupted = new AbortController();
   const onSignal = () => interrupted.abort();
@@ -95,20 +101,20 @@ async function follow(app: App, deployment: Deployment, quiet: boolean): Promise
   try {
     for (;;) {
       const transitions = await app.store.listTransitions(deployment.id);
-      for (const t of transitions.slice(seen)) print(transitionText(t));
+      for (const t of transitions.slice(seen)) await print(transitionText(t));
       seen = transitions.length;
       const current = await app.store.getDeployment(deployment.id);
       if (!current) throw new Error(`deployment ${deployment.id} disappeared`);
       if (current.progress && current.progress !== lastProgress && !isFinal(current.state)) {
         lastProgress = current.progress;
-        print(`          … ${current.progress}`);
+        await print(`          … ${current.progress}`);
       }
       if (isFinal(current.state) || current.state === 'awaiting_approval') {
-        print(`${current.id}: ${stateText(current)}`);
+        await print(`${current.id}: ${stateText(current)}`);
         return current;
       }
       if (interrupted.signal.aborted) {
-        print(
+        await print(
           `Stopped following ${current.id} (${current.state}); it goes on, and a running Slipway server takes it over. See: slipway history ${current.service}`,
         );
         return current;
@@ -151,9 +157,10 @@ export async function runVerdict(
               verdict: verb,
               comment: reason,
             });
+    const output = createCliOutput(app.store);
     if (flag(args, 'json')) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (!result.ok) process.stdout.write(`${refusalText(result)}\n`);
-    else process.stdout.write(`${result.deployment.id}: ${stateText(result.deployment)}\n`);
+    else if (!result.ok) await output.out(() => refusalText(result));
+    else await output.out(() => `${result.deployment.id}: ${stateText(result.deployment)}`);
     if (result.ok) await hintWithoutServer(app, settings, result.deployment, false);
     return result.ok ? 0 : 1;
   } finally {

@@ -1,11 +1,15 @@
 import type { Deployment, Transition } from '../core/deployment.js';
+import { NO_NAMES, type PeopleNames, withNames } from '../core/people.js';
 import type { CommandResult } from '../engine/execute.js';
 import { describeLock } from '../engine/index.js';
 import type { RefusalRecord } from '../store/types.js';
 import type { AuditEntry } from './history.js';
 
-/** Plain-text rendering of command results for a terminal. */
-export function renderResult(result: CommandResult): string {
+/**
+ * Plain-text rendering of command results for a terminal. `names` are put in the tables' cells,
+ * so that columns are aligned on them; sentences are named by the caller (cli/output.ts).
+ */
+export function renderResult(result: CommandResult, names: PeopleNames = NO_NAMES): string {
   switch (result.kind) {
     case 'deploy':
     case 'rollback': {
@@ -38,10 +42,15 @@ export function renderResult(result: CommandResult): string {
           t.pending.map((d) => `${d.version} ${d.state}`).join(', ') || '-',
           t.locks.map((l) => `${l.owner}${l.reason ? ` (${l.reason})` : ''}`).join(', ') || '-',
         ]),
+        names,
       );
     case 'history':
       if (result.deployments.length === 0) return 'No deployments yet.';
-      return table(HISTORY_HEADER, result.deployments.map(deploymentRow));
+      return table(
+        HISTORY_HEADER,
+        result.deployments.map((d) => deploymentRow(d, names)),
+        names,
+      );
     case 'help':
       return '';
   }
@@ -52,17 +61,19 @@ const HISTORY_HEADER = ['ID', 'WHEN', 'SERVICE', 'VERSION', 'ENV', 'STATE', 'BY'
 const OUTCOME_WIDTH = 80;
 
 /** `slipway history --all`: deployments and refused requests in one table, as given. */
-export function renderAuditTrail(entries: AuditEntry[]): string {
+export function renderAuditTrail(entries: AuditEntry[], names: PeopleNames = NO_NAMES): string {
   if (entries.length === 0) return 'Nothing yet: no deployments, no refused requests.';
   return table(
     HISTORY_HEADER,
     entries.map((e) =>
-      e.type === 'deployment' ? deploymentRow(e.deployment) : refusalRow(e.refusal),
+      e.type === 'deployment' ? deploymentRow(e.deployment, names) : refusalRow(e.refusal, names),
     ),
+    names,
   );
 }
 
-function deploymentRow(d: Deployment): string[] {
+/** Names go in before the OUTCOME column is cut to its width. */
+function deploymentRow(d: Deployment, names: PeopleNames): string[] {
   return [
     d.id,
     when(d.createdAt),
@@ -71,12 +82,12 @@ function deploymentRow(d: Deployment): string[] {
     d.environment,
     d.state,
     d.requestedBy,
-    (d.outcome ?? d.progress ?? '').slice(0, OUTCOME_WIDTH),
+    withNames(d.outcome ?? d.progress ?? '', names).slice(0, OUTCOME_WIDTH),
   ];
 }
 
 /** What was asked (`approve d-…`) and why not, in the OUTCOME column. */
-function refusalRow(r: RefusalRecord): string[] {
+function refusalRow(r: RefusalRecord, names: PeopleNames): string[] {
   const asked = r.deploymentId ? `${r.action} ${r.deploymentId}` : r.action;
   return [
     r.id,
@@ -86,7 +97,7 @@ function refusalRow(r: RefusalRecord): string[] {
     r.environment ?? '-',
     'refused',
     r.actor,
-    oneLine(`${asked}: ${r.reason}`, OUTCOME_WIDTH),
+    oneLine(withNames(`${asked}: ${r.reason}`, names), OUTCOME_WIDTH),
   ];
 }
 
@@ -122,7 +133,9 @@ export function transitionText(t: Transition): string {
   return `${t.at.toISOString().slice(11, 19)}  ${t.from ?? '·'} → ${t.to}${t.reason ? `  ${t.reason}` : ''}  (${t.actor})`;
 }
 
-function table(header: string[], rows: string[][]): string {
+/** Cells get their names before the widths are measured. */
+function table(header: string[], cells: string[][], names: PeopleNames): string {
+  const rows = cells.map((row) => row.map((cell) => withNames(cell, names)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
