@@ -250,7 +250,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Always mounted: without SLIPWAY_WEBHOOK_SECRET it answers 503 saying so, not 404.
   routes.push(buildHookRoute({ engine, config, secret: settings.integrations.webhookSecret, log }));
   routes.push(
-    ...apiActionRoutes({ engine, operator: config.operator, apiToken: settings.apiToken }),
+    ...apiActionRoutes({
+      engine,
+      operator: config.operator,
+      apiToken: settings.apiToken,
+      people: store,
+    }),
   );
   const http = createHttpServer({
     engine,

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import type { PeopleSource } from '../core/people.js';
 import type { Engine } from '../engine/index.js';
+import { withPeople } from './api-people.js';
 import { readBody } from './body.js';
 import { type Route, sendJson } from './router.js';
 
@@ -25,6 +27,8 @@ export function apiActionRoutes(deps: {
   engine: Pick<Engine, 'cancel' | 'retry'>;
   operator: string;
   apiToken: string | undefined;
+  /** Where the names of people in answers come from (the store). */
+  people: PeopleSource;
 }): Route[] {
   const act =
     (verb: 'cancel' | 'retry') =>
@@ -62,9 +66,11 @@ export function apiActionRoutes(deps: {
       if (!result.ok) {
         // The deployment's state is in the way: 409. Policy said no: 403.
         const status = result.code === 'not_found' ? 404 : IN_THE_WAY.has(result.code) ? 409 : 403;
-        return sendJson(res, status, { error: result.code, message: result.reason });
+        const refusal = { error: result.code, message: result.reason };
+        return sendJson(res, status, await withPeople(deps.people, refusal));
       }
-      return sendJson(res, verb === 'retry' ? 201 : 200, { deployment: result.deployment });
+      const answer = { deployment: result.deployment };
+      return sendJson(res, verb === 'retry' ? 201 : 200, await withPeople(deps.people, answer));
     };
   return [
     { method: 'POST', path: '/api/deployments/:id/cancel', handler: act('cancel') },

@@ -135,6 +135,63 @@ describe('http server', () => {
     expect(String(bad.body.message)).toContain('before');
   });
 
+  it('names people: a people object for the ids in an answer, names in its sentences', async () => {
+    h = await startHarness({ start: false });
+    const port = await h.app.http.listen(0, '127.0.0.1');
+    const store = h.app.store;
+    const { deployment } = await store.createDeployment(
+      newDeployment({ service: 'web', environment: 'production', requestedBy: 'U0API0001' }),
+      'awaiting_approval',
+      { actor: 'U0API0001' },
+    );
+    const refusal = newRefusal({
+      actor: 'U0WEB0001',
+      action: 'approve',
+      deploymentId: deployment.id,
+      code: 'not_approver',
+      reason: 'U0WEB0001 may not approve; ask U0API0001 or U0QA00001.',
+    });
+    await store.recordRefusal(refusal);
+    await store.rememberPeople([
+      { id: 'U0API0001', name: 'Ana Lima', refreshedAt: new Date() },
+      { id: 'U0WEB0001', name: 'Ben Okafor', refreshedAt: new Date() },
+    ]);
+    const people = { U0API0001: 'Ana Lima', U0WEB0001: 'Ben Okafor' };
+
+    const list = await get(port, '/api/deployments');
+    expect(list.body.people).toEqual({ U0API0001: 'Ana Lima' });
+    expect(list.body.deployments).toEqual([
+      expect.objectContaining({ id: deployment.id, requestedBy: 'U0API0001' }),
+    ]);
+
+    const refusals = await get(port, '/api/refusals');
+    expect(refusals.body.people).toEqual(people);
+    // The person fields keep the id; the sentence names people, and an unknown id stays.
+    expect(refusals.body.refusals).toEqual([
+      {
+        ...refusal,
+        at: refusal.at.toISOString(),
+        reason: 'Ben Okafor may not approve; ask Ana Lima or U0QA00001.',
+      },
+    ]);
+
+    const details = await get(port, `/api/deployments/${deployment.id}`);
+    expect(details.body.people).toEqual(people);
+    expect(details.body.deployment).toMatchObject({ requestedBy: 'U0API0001' });
+    expect(details.body.transitions).toEqual([
+      expect.objectContaining({ actor: 'U0API0001', at: expect.any(String) }),
+    ]);
+    expect((details.body.refusals as { reason: string }[])[0]?.reason).toContain('Ben Okafor');
+
+    // Nobody named, or nobody known: an empty people object.
+    await store.createDeployment(
+      newDeployment({ service: 'api', environment: 'staging', requestedBy: 'operator' }),
+      'queued',
+      { actor: 'operator' },
+    );
+    expect((await get(port, '/api/deployments?service=api')).body.people).toEqual({});
+  });
+
   it('explains a bad query instead of guessing', async () => {
     h = await startHarness({ start: false });
     const port = await h.app.http.listen(0, '127.0.0.1');

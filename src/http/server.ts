@@ -6,6 +6,7 @@ import type { Engine } from '../engine/index.js';
 import type { AppMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/types.js';
 import { apiRefusal } from './api-access.js';
+import { withPeople } from './api-people.js';
 import { createReadiness } from './readiness.js';
 import { createRouter, type Route, sendJson } from './router.js';
 import { DeploymentsQuery, RefusalsQuery } from './schema.js';
@@ -63,10 +64,8 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         ...rest,
         ...(state ? { states: state } : {}),
       });
-      sendJson(res, 200, {
-        deployments,
-        next: nextPage(deployments, query.limit, (d) => d.createdAt),
-      });
+      const next = nextPage(deployments, query.limit, (d) => d.createdAt);
+      sendJson(res, 200, await withPeople(deps.store, { deployments, next }, log));
     },
   });
   router.add({
@@ -79,11 +78,10 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         sendJson(res, 404, { error: 'not_found', message: `There is no deployment ${params.id}.` });
       // Refused requests that named it (a self-approval, a cancel by someone else): what was
       // attempted belongs beside what happened.
-      else
-        sendJson(res, 200, {
-          ...details,
-          refusals: await deps.store.listRefusals({ deploymentId: id }),
-        });
+      else {
+        const refusals = await deps.store.listRefusals({ deploymentId: id });
+        sendJson(res, 200, await withPeople(deps.store, { ...details, refusals }, log));
+      }
     },
   });
   router.add({
@@ -93,7 +91,8 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       const query = parseQuery(RefusalsQuery, url, res);
       if (!query) return;
       const refusals = await deps.store.listRefusals(query);
-      sendJson(res, 200, { refusals, next: nextPage(refusals, query.limit, (r) => r.at) });
+      const next = nextPage(refusals, query.limit, (r) => r.at);
+      sendJson(res, 200, await withPeople(deps.store, { refusals, next }, log));
     },
   });
   const metrics = deps.metrics;

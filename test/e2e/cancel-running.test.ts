@@ -102,7 +102,12 @@ describe('cancel and retry through the API', () => {
         store: h.app.store,
         log,
         apiToken,
-        routes: apiActionRoutes({ engine: h.app.engine, operator: 'operator', apiToken }),
+        routes: apiActionRoutes({
+          engine: h.app.engine,
+          operator: 'operator',
+          apiToken,
+          people: h.app.store,
+        }),
       });
       const port = await http.listen(0, '127.0.0.1');
       return { http, base: `http://127.0.0.1:${port}` };
