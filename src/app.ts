@@ -9,7 +9,12 @@ import {
 } from './chat/handling-queue.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
 import { createPeopleDirectory, type PeopleDirectory } from './chat/people.js';
-import { type AckAnswer, ANSWER_WITHIN_MS, answeringInAck } from './chat/slack/ack-answer.js';
+import {
+  type AckAnswer,
+  ANSWER_WITHIN_MS,
+  answeringInAck,
+  formAnswer,
+} from './chat/slack/ack-answer.js';
 import { createSlackClient } from './chat/slack/client.js';
 import { createDedupe, durableDedupe } from './chat/slack/dedupe.js';
 import { slackEventsRoute, slackEventsUnconfigured } from './chat/slack/receiver.js';
@@ -185,6 +190,7 @@ export async function createApp(options: AppOptions): Promise<App> {
               config,
               log: chatLog,
               release,
+              ...(event.kind === 'submission' ? { form: formAnswer(answer) } : {}),
             }),
           )
           // Handled without a private answer (an accepted deploy is announced in the channel):

@@ -4,6 +4,8 @@ import type { Deployment } from '../core/deployment.js';
 import { createLogger } from '../core/logger.js';
 import { handleInbound } from './handler.js';
 import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
+import type { FormAnswer } from './types.js';
+import { reviewRejectedOwnerView, reviewVerdictView } from './views/index.js';
 
 const log = createLogger({ level: 'silent' });
 let h: Harness | null = null;
@@ -34,7 +36,49 @@ async function setup() {
       },
       deps,
     );
-  return { h: harness, chat, click };
+  /** Reject clicked in Slack: the click carries a trigger to open the form with. */
+  const clickReject = (value: string, user: string) =>
+    handleInbound(
+      {
+        kind: 'action',
+        actionId: 'review_reject',
+        value,
+        user,
+        channel: `D-${user}`,
+        messageTs: '1.1',
+        responseUrl: 'https://hooks.slack.test/response/1',
+        deliveryId: `click-${++delivery}`,
+        triggerId: `1.${delivery}.abc`,
+      },
+      deps,
+    );
+  /** The form submitted; `answered` records what the acknowledgement said, `late` that it had gone. */
+  const submit = (value: string, user: string, reason: string, late = false) => {
+    const answered: (Record<string, string> | 'closed')[] = [];
+    const form: FormAnswer = {
+      refuse: (errors) => {
+        if (!late) answered.push(errors);
+        return !late;
+      },
+      close: () => void answered.push('closed'),
+    };
+    const done = handleInbound(
+      {
+        kind: 'submission',
+        actionId: 'review_reject',
+        value,
+        fields: { reason },
+        user,
+        channel: `D-${user}`,
+        messageTs: '1.1',
+        responseUrl: null,
+        deliveryId: `submit-${++delivery}`,
+      },
+      { ...deps, form },
+    );
+    return done.then(() => answered);
+  };
+  return { h: harness, chat, click, clickReject, submit };
 }
 
 async function build(harness: Harness, environment: string, actor = 'U-DEV1'): Promise<Deployment> {
@@ -148,5 +192,87 @@ describe('handleInbound: review buttons', () => {
       freezeOverride: true,
       version: '1.4.2',
     });
+  });
+
+  it('asks QA why they reject, and records the rejection with the reason they give', async () => {
+    const { h, chat, clickReject, submit } = await setup();
+    const d = await build(h, 'staging');
+    await clickReject(d.id, 'U-QA1');
+    const [opened] = chat.callsOf('openModal');
+    expect(opened?.triggerId).toMatch(/^1\.\d+\.abc$/);
+    expect(opened?.modal).toMatchObject({
+      actionId: 'review_reject',
+      value: d.id,
+      origin: { channel: 'D-U-QA1', ts: '1.1' },
+      inputs: [{ id: 'reason', label: 'Why is it rejected?', multiline: true }],
+    });
+    // Nothing is decided by the click: the form may still be cancelled.
+    expect(await h.app.store.listApprovals(d.id)).toEqual([]);
+
+    expect(await submit(d.id, 'U-QA1', '  Login is broken on Safari <!channel>  ')).toEqual([
+      'closed',
+    ]);
+    const approvals = await h.app.store.listApprovals(d.id);
+    expect(approvals).toMatchObject([
+      { approver: 'U-QA1', verdict: 'reject', comment: 'Login is broken on Safari <!channel>' },
+    ]);
+    expect(chat.callsOf('postEphemeral')).toEqual([]);
+    // What the owners read: the reason, escaped, under the verdict and in their message.
+    const [verdict] = approvals;
+    if (!verdict) throw new Error('no verdict');
+    expect(reviewVerdictView(d, verdict, 'reply')).toMatchObject({
+      title: '<@U-QA1> rejected web 1.4.2 on staging',
+      body: 'Login is broken on Safari &lt;!channel&gt;',
+    });
+    const owners = reviewRejectedOwnerView(
+      d,
+      { kind: 'rejected', by: 'U-QA1', next: 'perf' },
+      approvals,
+    );
+    expect(owners.body).toContain(
+      'Rejected by <@U-QA1>: Login is broken on Safari &lt;!channel&gt;.',
+    );
+  });
+
+  it('keeps the form open on an empty reason, and says so privately once it has closed', async () => {
+    const { h, chat, submit } = await setup();
+    const d = await build(h, 'staging');
+    expect(await submit(d.id, 'U-QA1', ' \n  ')).toEqual([
+      { reason: 'Say why it is rejected: the owners read it to fix the build.' },
+    ]);
+    expect(await submit(d.id, 'U-QA1', '', true)).toEqual([]);
+    expect(privately(chat)).toEqual([
+      ['D-U-QA1', 'U-QA1', 'Nothing was recorded: a rejection needs a reason. Click Reject again.'],
+    ]);
+    expect(await h.app.store.listApprovals(d.id)).toEqual([]);
+  });
+
+  it('refuses a stranger’s submission as it refuses their click, and records the refusal', async () => {
+    const { h, chat, submit } = await setup();
+    const d = await build(h, 'staging');
+    // The form closes (its reason was given); policy then says no, privately.
+    expect(await submit(d.id, 'U-DEV2', 'I do not like it')).toEqual(['closed']);
+    expect(privately(chat)).toEqual([
+      ['D-U-DEV2', 'U-DEV2', expect.stringContaining('U-DEV2 may not review builds of web')],
+    ]);
+    expect(await h.app.store.listApprovals(d.id)).toEqual([]);
+    const refusals = await h.app.store.listRefusals({ deploymentId: d.id });
+    expect(refusals).toMatchObject([
+      { actor: 'U-DEV2', action: 'review', source: 'chat', channel: 'D-U-DEV2' },
+    ]);
+  });
+
+  it('answers privately when the form cannot open, recording nothing', async () => {
+    const { h, chat, clickReject } = await setup();
+    const d = await build(h, 'staging');
+    chat.failNext('openModal', () => new Error('Slack refused views.open: expired_trigger_id'));
+    await clickReject(d.id, 'U-QA1');
+    expect(chat.callsOf('respond').map((c) => [c.ephemeral, c.view?.title])).toEqual([
+      [
+        true,
+        'The form asking why did not open in time, so nothing was recorded. Click Reject again.',
+      ],
+    ]);
+    expect(await h.app.store.listApprovals(d.id)).toEqual([]);
   });
 });

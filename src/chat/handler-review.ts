@@ -1,20 +1,30 @@
 import type { Logger } from 'pino';
 import { findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
+import type { ApprovalVerdict } from '../core/deployment.js';
 import { type Engine, reviewTarget } from '../engine/index.js';
 import { activeFreeze, mayOverrideFreeze } from '../policy/index.js';
 import { announceIn, answerPrivately } from './replies.js';
-import type { ChatClient, InboundEvent, ViewAction } from './types.js';
-import { promotionView, refusalView, reviewClosedView } from './views/index.js';
+import type { ChatClient, FormAnswer, InboundEvent, ViewAction } from './types.js';
+import {
+  promotionView,
+  REJECT_REASON,
+  refusalView,
+  rejectReasonModal,
+  reviewClosedView,
+} from './views/index.js';
 import { code, mention } from './views/text.js';
 
 type ActionEvent = Extract<InboundEvent, { kind: 'action' }>;
+type SubmissionEvent = Extract<InboundEvent, { kind: 'submission' }>;
 
 interface ReviewHandlerDeps {
   engine: Engine;
   chat: ChatClient;
   config: Config;
   log: Logger;
+  /** A submitted form's answer while the person waits (only for submissions). */
+  form?: FormAnswer;
 }
 
 /** The buttons of a build's review (seeds/001); the notifier updates its messages. */
@@ -28,6 +38,81 @@ export const REVIEW_ACTIONS = [
 
 export function isReviewAction(id: string): id is (typeof REVIEW_ACTIONS)[number] {
   return (REVIEW_ACTIONS as readonly string[]).includes(id);
+}
+
+/**
+ * Reject opens a form asking why: the owners must know what to fix. Nothing is recorded until
+ * it is submitted, where the engine decides as for a click. A platform without forms (or a
+ * click without a trigger) rejects at once, without a reason.
+ */
+async function askWhyRejected(e: ActionEvent, deps: ReviewHandlerDeps): Promise<void> {
+  const openModal = deps.chat.openModal?.bind(deps.chat);
+  const d = await deps.engine.get(e.value);
+  // Without a build there is nothing to ask about: the engine refuses it, as any click.
+  if (!e.triggerId || !openModal || !d) return giveVerdict(e, deps, 'reject', null);
+  try {
+    await openModal(e.triggerId, rejectReasonModal(d, { channel: e.channel, ts: e.messageTs }));
+  } catch (err) {
+    // Most likely the click waited longer than a trigger lives (3 s on Slack). Rejecting
+    // without the reason the person meant to give would speak for them: they click again.
+    deps.log.warn({ err, deployment: d.id }, 'could not open the form for a rejection reason');
+    await answerPrivately(
+      e,
+      refusalView(
+        'The form asking why did not open in time, so nothing was recorded. Click Reject again.',
+      ),
+      deps,
+    );
+  }
+}
+
+/**
+ * A form submitted: the one Slipway opens is a review's rejection reason. An empty reason keeps
+ * the form open saying so (or, once it has closed, is answered privately); a reason closes it
+ * before the engine records the rejection, through policy, as a click would be.
+ */
+export async function handleReviewSubmission(
+  e: SubmissionEvent,
+  deps: ReviewHandlerDeps,
+): Promise<void> {
+  if (e.actionId !== 'review_reject') {
+    deps.form?.close();
+    return answerPrivately(
+      e,
+      refusalView(`Slipway does not know this form (${e.actionId}); nothing was recorded.`),
+      deps,
+    );
+  }
+  const reason = (e.fields[REJECT_REASON] ?? '').trim();
+  if (!reason) {
+    const why = 'Say why it is rejected: the owners read it to fix the build.';
+    if (deps.form?.refuse({ [REJECT_REASON]: why })) return;
+    return answerPrivately(
+      e,
+      refusalView('Nothing was recorded: a rejection needs a reason. Click Reject again.'),
+      deps,
+    );
+  }
+  deps.form?.close();
+  return giveVerdict(e, deps, 'reject', reason);
+}
+
+/** A QA verdict through the engine; accepted, the notifier updates every review message. */
+async function giveVerdict(
+  e: ActionEvent | SubmissionEvent,
+  deps: ReviewHandlerDeps,
+  verdict: ApprovalVerdict,
+  comment: string | null,
+): Promise<void> {
+  const r = await deps.engine.review({
+    actor: e.user,
+    channel: e.channel,
+    source: 'chat',
+    deploymentId: e.value,
+    verdict,
+    comment,
+  });
+  if (!r.ok) await answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
 }
 
 /**
@@ -45,12 +130,9 @@ export async function handleReviewAction(e: ActionEvent, deps: ReviewHandlerDeps
   };
   switch (e.actionId) {
     case 'review_approve':
-    case 'review_reject': {
-      const verdict = e.actionId === 'review_approve' ? 'approve' : 'reject';
-      const r = await deps.engine.review({ ...caller, verdict });
-      if (!r.ok) await answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
-      return;
-    }
+      return giveVerdict(e, deps, 'approve', null);
+    case 'review_reject':
+      return askWhyRejected(e, deps);
     case 'promote':
     case 'promote_override': {
       const force = e.actionId === 'promote_override';

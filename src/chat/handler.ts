@@ -16,9 +16,9 @@ import {
   withDeployment,
 } from '../observability/spans.js';
 import { mayOverrideFreeze } from '../policy/index.js';
-import { handleReviewAction, isReviewAction } from './handler-review.js';
+import { handleReviewAction, handleReviewSubmission, isReviewAction } from './handler-review.js';
 import { announce, answerPrivately, replaceAnswer } from './replies.js';
-import type { ChatClient, InboundEvent, MessageView, ViewAction } from './types.js';
+import type { ChatClient, FormAnswer, InboundEvent, MessageView, ViewAction } from './types.js';
 import {
   cancelledRequestView,
   decodeConfirmed,
@@ -43,6 +43,8 @@ export interface HandlerDeps {
   log: Logger;
   /** Called when what is left is only the answer's chat call (handling-queue.ts). */
   release?: () => void;
+  /** A submitted form's answer while the person waits (the transport's, for submissions). */
+  form?: FormAnswer;
 }
 
 // Slack's limit for a button's value (docs.slack.dev/reference/block-kit/block-elements/button-element).
@@ -66,8 +68,8 @@ export async function handleInbound(event: InboundEvent, deps: HandlerDeps): Pro
       delivery: event.deliveryId,
     }));
   // A trace starts here for each command: a deployment's trace is the command's. A click on a
-  // deployment's button (approve, reject, cancel, roll back, a review's) joins that trace, so
-  // the deployment's whole story, people's decisions included, is one trace.
+  // deployment's button (approve, reject, cancel, roll back, a review's), or a form it opened,
+  // joins that trace, so the deployment's whole story, people's decisions included, is one trace.
   const attributes = {
     'enduser.id': event.user,
     'slipway.chat.channel': event.channel,
@@ -77,11 +79,14 @@ export async function handleInbound(event: InboundEvent, deps: HandlerDeps): Pro
       : { 'slipway.chat.action': event.actionId }),
   };
   try {
-    const clicked = event.kind === 'action' ? await deps.engine.get(event.value) : null;
+    const clicked = event.kind !== 'command' ? await deps.engine.get(event.value) : null;
     const parent = clicked ? deploymentContext(clicked) : undefined;
-    await inSpan(`chat.${event.kind}`, { kind: SpanKind.CONSUMER, attributes, parent }, () =>
-      event.kind === 'command' ? handleCommand(event, deps) : handleAction(event, deps, log),
-    );
+    await inSpan(`chat.${event.kind}`, { kind: SpanKind.CONSUMER, attributes, parent }, () => {
+      if (event.kind === 'command') return handleCommand(event, deps);
+      if (event.kind === 'action') return handleAction(event, deps, log);
+      // The one form Slipway opens is a review's rejection reason.
+      return handleReviewSubmission(event, deps);
+    });
   } catch (err) {
     log().error({ err, kind: event.kind }, 'chat request failed');
     const view = refusalView(

@@ -32,6 +32,26 @@ export type InboundEvent =
       messageTs: string;
       responseUrl: string | null;
       deliveryId: string;
+      /**
+       * Lets the core open a form for the clicker (ChatClient.openModal), briefly: Slack's
+       * trigger_id works once, within 3 s of the click. Absent where the platform has none.
+       */
+      triggerId?: string;
+    }
+  | {
+      /** A form (ModalView) filled in and submitted. */
+      kind: 'submission';
+      /** The action the form completes (`review_reject`) and the reference it carries. */
+      actionId: string;
+      value: string;
+      /** What was typed, by input id; empty inputs are empty strings. */
+      fields: Record<string, string>;
+      user: string;
+      /** Where the button that opened the form sits: answers to the person go there. */
+      channel: string;
+      messageTs: string;
+      responseUrl: null;
+      deliveryId: string;
     };
 
 export type ViewTone = 'neutral' | 'progress' | 'waiting' | 'success' | 'failure' | 'warning';
@@ -59,6 +79,48 @@ export interface MessageView {
   actions?: ViewAction[];
   /** A link worth a button (the run, the app, the preview URL). */
   links?: { label: string; url: string }[];
+}
+
+/**
+ * A form asking a person for something before an action completes (a rejection's reason),
+ * opened from a button click. Slack renders it as a modal. What comes back is a `submission`
+ * event carrying `actionId`, `value` and `origin`: the platform keeps them with the form and
+ * hands them back, and the core checks them again like a click (policy decides on submit).
+ */
+export interface ModalView {
+  /** The action the form completes, as the button that opened it named it. */
+  actionId: string;
+  /** The opaque reference the button carried (a deployment id). */
+  value: string;
+  /** The message the button sits on. */
+  origin: MessageRef;
+  /** Short: Slack shows at most 24 characters of the title and of each button. */
+  title: string;
+  submit: string;
+  cancel: string;
+  /** Above the inputs (mrkdwn, escaped like a MessageView's body). */
+  body?: string;
+  /** Every input must be filled in. */
+  inputs: ModalInput[];
+}
+
+export interface ModalInput {
+  id: string;
+  label: string;
+  multiline?: boolean;
+  placeholder?: string;
+  maxLength?: number;
+}
+
+/**
+ * How the core answers a submitted form while the person waits (Slack: in the acknowledgement
+ * of the view_submission, within 3 s).
+ */
+export interface FormAnswer {
+  /** Keeps the form open with a message under each named input; false when too late. */
+  refuse(errors: Record<string, string>): boolean;
+  /** Closes the form. */
+  close(): void;
 }
 
 /** Where a message lives, to update it in place later. */
@@ -105,6 +167,11 @@ export interface ChatClient {
   ): Promise<void>;
   /** The direct-message channel with a user. */
   openDirect(user: string): Promise<string>;
+  /**
+   * Shows a form to whoever clicked (`triggerId` from their click). Platforms without forms
+   * leave it out; the caller then acts without asking.
+   */
+  openModal?(triggerId: string, view: ModalView): Promise<void>;
   /**
    * The name the platform shows for a user, or null when it knows no such user. Optional: a
    * platform without it leaves people shown by id outside chat (CLI, API).

@@ -14,6 +14,7 @@ export function tracedChat(client: ChatClient): ChatClient {
     return inSpan(`chat.${method}`, { kind: SpanKind.CLIENT, attributes }, call);
   }
   const userName = client.userName?.bind(client);
+  const openModal = client.openModal?.bind(client);
   return {
     post: (channel, view, options) =>
       traced('post', () => client.post(channel, view, options), Boolean(options?.threadTs)),
@@ -25,5 +26,8 @@ export function tracedChat(client: ChatClient): ChatClient {
     openDirect: (user) => traced('openDirect', () => client.openDirect(user)),
     // Optional on the port: absent here too when the client has none.
     ...(userName ? { userName: (user: string) => traced('userName', () => userName(user)) } : {}),
+    ...(openModal
+      ? { openModal: (trigger, view) => traced('openModal', () => openModal(trigger, view)) }
+      : {}),
   };
 }

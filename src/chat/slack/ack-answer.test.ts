@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InboundEvent } from '../types.js';
-import { openAckWindow } from './ack-answer.js';
+import { FORM_ANSWER_WITHIN_MS, formAnswer, openAckWindow } from './ack-answer.js';
 
 const slash: InboundEvent = {
   kind: 'command',
@@ -38,5 +38,29 @@ describe('acknowledgement window', () => {
     expect(openAckWindow({ ...slash, mode: 'mention' }, 1_000, () => sent.push(1))).toBeUndefined();
     expect(openAckWindow(slash, 0, () => sent.push(2))).toBeUndefined();
     expect(sent).toEqual([1, 2]);
+  });
+
+  it('keeps a submitted form’s window open even when commands are told not to wait', () => {
+    const sent: unknown[] = [];
+    const submission: InboundEvent = {
+      kind: 'submission',
+      actionId: 'review_reject',
+      value: 'd-1',
+      fields: { reason: '' },
+      user: 'U1',
+      channel: 'D1',
+      messageTs: '1.1',
+      responseUrl: null,
+      deliveryId: 'd2',
+    };
+    // Only the acknowledgement can keep the form open with an error under its input.
+    expect(FORM_ANSWER_WITHIN_MS).toBeLessThan(3_000);
+    const form = formAnswer(openAckWindow(submission, 0, (body) => sent.push(body ?? 'closed')));
+    expect(form?.refuse({ reason: 'Say why' })).toBe(true);
+    expect(form?.refuse({ reason: 'again' })).toBe(false);
+    expect(sent).toEqual([{ response_action: 'errors', errors: { reason: 'Say why' } }]);
+    const closing = formAnswer(openAckWindow(submission, 0, (body) => sent.push(body ?? 'closed')));
+    closing?.close();
+    expect(sent.at(-1)).toBe('closed');
   });
 });

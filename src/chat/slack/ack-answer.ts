@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ChatClient, InboundEvent } from '../types.js';
+import type { ChatClient, FormAnswer, InboundEvent } from '../types.js';
 import { responseBody } from './client.js';
 import type { Dedupe, DurableDedupe } from './dedupe.js';
 
@@ -22,15 +22,26 @@ export interface AckAnswer {
 export const ANSWER_WITHIN_MS = 25;
 
 /**
- * Opens the window for `event`, or acknowledges at once (returning undefined) when it is not a
- * slash command or `withinMs` is 0. `send` is called exactly once, with the answer or nothing.
+ * A submitted form's window. Only its acknowledgement can keep the form open with an error
+ * under an input (`response_action: errors`, docs.slack.dev/surfaces/modals), so it waits even
+ * behind a busy queue, up to Slack's 3 s less a second for the way back; the handler closes it
+ * as soon as the input is checked, before the engine's work.
+ */
+export const FORM_ANSWER_WITHIN_MS = 2_000;
+
+/**
+ * Opens the window for `event`, or acknowledges at once (returning undefined) when it is
+ * neither a slash command nor a form, or `withinMs` is 0 for a command. `send` is called
+ * exactly once, with the answer or nothing.
  */
 export function openAckWindow(
   event: InboundEvent,
   withinMs: number,
   send: (body?: Record<string, unknown>) => void,
 ): AckAnswer | undefined {
-  if (withinMs <= 0 || event.kind !== 'command' || event.mode !== 'slash') {
+  const slash = event.kind === 'command' && event.mode === 'slash';
+  const waitMs = event.kind === 'submission' ? FORM_ANSWER_WITHIN_MS : slash ? withinMs : 0;
+  if (waitMs <= 0) {
     send();
     return undefined;
   }
@@ -42,7 +53,7 @@ export function openAckWindow(
     send(body);
     return true;
   };
-  const timer = setTimeout(finish, withinMs);
+  const timer = setTimeout(finish, waitMs);
   return { offer: (body) => finish(body), close: () => void finish() };
 }
 
@@ -63,6 +74,19 @@ export function answeringInAck(
       if (responseUrl === event.responseUrl && answer.offer(responseBody(view, options))) return;
       await chat.respond(responseUrl, view, options);
     },
+  };
+}
+
+/**
+ * A submitted form's answer, in its acknowledgement: errors keep the modal open with each
+ * message under the input of that id (renderModal makes an input's block_id its id); closing
+ * is the empty acknowledgement, which closes the modal.
+ */
+export function formAnswer(answer: AckAnswer | undefined): FormAnswer | undefined {
+  if (!answer) return undefined;
+  return {
+    refuse: (errors) => answer.offer({ response_action: 'errors', errors }),
+    close: () => answer.close(),
   };
 }
 

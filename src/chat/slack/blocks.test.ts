@@ -1,8 +1,15 @@
 import type { KnownBlock } from '@slack/web-api';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { MessageView, ViewAction } from '../types.js';
-import { BLOCK_LIMITS as L, renderBlocks, splitForThread, TRUNCATION_NOTE } from './blocks.js';
+import type { MessageView, ModalView, ViewAction } from '../types.js';
+import {
+  BLOCK_LIMITS as L,
+  renderBlocks,
+  renderModal,
+  splitForThread,
+  TRUNCATION_NOTE,
+} from './blocks.js';
+import { decodeModalMetadata } from './modal-metadata.js';
 
 type Json = Record<string, unknown>;
 
@@ -266,5 +273,68 @@ describe('splitForThread', () => {
     expect(splitForThread('')).toEqual([]);
     const chunks = splitForThread('z'.repeat(7000));
     expect(chunks.map((c) => c.length)).toEqual([3000, 3000, 1000]);
+  });
+});
+
+describe('renderModal', () => {
+  const form: ModalView = {
+    actionId: 'review_reject',
+    value: 'd-01J9Z3',
+    origin: { channel: 'D0QA1', ts: '1767607200.000100' },
+    title: 'Reject web 1.4.2-really-long-branch',
+    submit: 'Reject',
+    cancel: 'Cancel',
+    body: '*web 1.4.2 on perf* will not be promoted.',
+    inputs: [
+      {
+        id: 'reason',
+        label: 'Why is it rejected?',
+        multiline: true,
+        placeholder: 'p'.repeat(200),
+        maxLength: 5000,
+      },
+    ],
+  };
+
+  it('renders a form as a modal within Slack’s limits, its reference in private_metadata', () => {
+    const modal = renderModal(form);
+    expect(modal).toMatchObject({
+      type: 'modal',
+      callback_id: 'review_reject',
+      submit: { type: 'plain_text', text: 'Reject' },
+      close: { type: 'plain_text', text: 'Cancel' },
+      blocks: [
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: '*web 1.4.2 on perf* will not be promoted.' },
+        },
+        {
+          type: 'input',
+          block_id: 'reason',
+          label: { type: 'plain_text', text: 'Why is it rejected?' },
+          element: {
+            type: 'plain_text_input',
+            action_id: 'reason',
+            multiline: true,
+            max_length: 3000,
+          },
+        },
+      ],
+    });
+    expect(modal.title.text).toHaveLength(L.modalText);
+    expect(modal.title.text.endsWith('…')).toBe(true);
+    const input = modal.blocks[1] as unknown as { element: { placeholder: { text: string } } };
+    expect(input.element.placeholder.text).toHaveLength(L.inputPlaceholder);
+    expect(decodeModalMetadata(modal.private_metadata ?? '')).toEqual({
+      value: 'd-01J9Z3',
+      channel: 'D0QA1',
+      ts: '1767607200.000100',
+    });
+  });
+
+  it('refuses a reference too long to come back whole', () => {
+    expect(() => renderModal({ ...form, value: 'x'.repeat(3000) })).toThrow(/at most 3000/);
+    expect(decodeModalMetadata('{"value":1}')).toBeNull();
+    expect(decodeModalMetadata('not json')).toBeNull();
   });
 });

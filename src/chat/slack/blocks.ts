@@ -3,12 +3,16 @@ import type {
   Button,
   ConfirmationDialog,
   ContextBlock,
+  InputBlock,
   KnownBlock,
+  PlainTextInput,
   SectionBlock,
+  ModalView as SlackModal,
 } from '@slack/web-api';
-import type { MessageView, ViewAction, ViewTone } from '../types.js';
+import type { MessageView, ModalInput, ModalView, ViewAction, ViewTone } from '../types.js';
 import { unescapeText } from '../views/text.js';
 import { BLOCK_LIMITS as L, TRUNCATION_NOTE, truncateMrkdwn, truncatePlain } from './limits.js';
+import { encodeModalMetadata } from './modal-metadata.js';
 
 export { BLOCK_LIMITS, splitForThread, TRUNCATION_NOTE } from './limits.js';
 
@@ -41,6 +45,41 @@ export function renderBlocks(view: MessageView): { text: string; blocks: KnownBl
   if (dropped > 0) context.push(`${dropped} button(s) left out: too long for Slack`);
   if (context.length > 0) blocks.push(contextBlock(context));
   return { text: truncateMrkdwn(title, L.fallbackText), blocks: capBlocks(blocks) };
+}
+
+/**
+ * A form as a Slack modal (docs.slack.dev/reference/views/modal-views): the body as a section,
+ * one required input block per input (block_id and action_id are the input's id, so the
+ * submission's values and the `errors` answer name inputs by their ids), the action as
+ * callback_id and the button's reference in private_metadata (modal-metadata.ts).
+ */
+export function renderModal(view: ModalView): SlackModal {
+  const blocks: KnownBlock[] = [];
+  if (view.body && view.body.trim() !== '') blocks.push(section(view.body, L.sectionText));
+  blocks.push(...view.inputs.map(inputBlock));
+  if (blocks.length > L.modalBlocks) {
+    throw new RangeError(`a form has at most ${L.modalBlocks} inputs in Slack`);
+  }
+  return {
+    type: 'modal',
+    callback_id: view.actionId,
+    private_metadata: encodeModalMetadata(view.value, view.origin),
+    title: plain(view.title, L.modalText),
+    submit: plain(view.submit, L.modalText),
+    close: plain(view.cancel, L.modalText),
+    blocks,
+  };
+}
+
+function inputBlock(input: ModalInput): InputBlock {
+  const element: PlainTextInput = {
+    type: 'plain_text_input',
+    action_id: input.id,
+    multiline: input.multiline ?? false,
+  };
+  if (input.placeholder) element.placeholder = plain(input.placeholder, L.inputPlaceholder);
+  if (input.maxLength) element.max_length = Math.min(input.maxLength, L.inputMaxLength);
+  return { type: 'input', block_id: input.id, label: plain(input.label, L.inputLabel), element };
 }
 
 /**

@@ -174,6 +174,42 @@ describe('Slack client over @slack/web-api', () => {
     expect(new URLSearchParams(seen[0]?.body).get('users')).toBe('U1');
   });
 
+  it('opens a modal with the click’s trigger once: a trigger outlives no retry', async () => {
+    const modal = {
+      actionId: 'review_reject',
+      value: 'd-1',
+      origin: { channel: 'D1', ts: '1.000001' },
+      title: 'Reject this build',
+      submit: 'Reject',
+      cancel: 'Cancel',
+      inputs: [{ id: 'reason', label: 'Why is it rejected?', multiline: true }],
+    };
+    answer(
+      '/api/views.open',
+      (res) => json(res, 200, { ok: true, view: { id: 'V1' } }),
+      (res) => json(res, 503, { ok: false, error: 'service_unavailable' }),
+      (res) => json(res, 200, { ok: false, error: 'expired_trigger_id' }),
+    );
+    const calls: SlackCall[] = [];
+    const c = client(calls);
+    await c.openModal?.('1.2.abc', modal);
+    const sent = new URLSearchParams(seen[0]?.body);
+    expect(sent.get('trigger_id')).toBe('1.2.abc');
+    expect(JSON.parse(sent.get('view') ?? '{}')).toMatchObject({
+      type: 'modal',
+      callback_id: 'review_reject',
+      blocks: [{ type: 'input', block_id: 'reason' }],
+    });
+    await expect(c.openModal?.('1.2.abd', modal)).rejects.toBeInstanceOf(RetryableError);
+    await expect(c.openModal?.('1.2.abe', modal)).rejects.toThrow(/expired_trigger_id/);
+    expect(seen).toHaveLength(3);
+    expect(calls.map((call) => [call.method, call.ok])).toEqual([
+      ['views.open', true],
+      ['views.open', false],
+      ['views.open', false],
+    ]);
+  });
+
   it('names a person without a display name by their full name, else their username', async () => {
     const person =
       (profile: object, rest: object = {}) =>

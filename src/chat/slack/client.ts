@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { type ZodType, z } from 'zod';
 import { ConfigError, NotFoundError, SlipwayError, ValidationError } from '../../core/errors.js';
 import type { ChatClient, MessageRef, MessageView } from '../types.js';
-import { renderBlocks } from './blocks.js';
+import { renderBlocks, renderModal } from './blocks.js';
 import { toChatError } from './errors.js';
 import { HISTORY_PAGE_SIZE, messageMetadata, postByKey } from './keyed-post.js';
 import { postToResponseUrl, type RespondOptions } from './respond.js';
@@ -173,6 +173,11 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
         });
         throw error;
       }
+    },
+    async openModal(triggerId, view) {
+      // A trigger_id opens one view, within 3 s of the click (docs.slack.dev/reference/methods/views.open):
+      // retried later it would only be expired, so the call is made once.
+      await call('views.open', { trigger_id: triggerId, view: renderModal(view) }, ANYTHING, once);
     },
     async openDirect(user) {
       // A user's direct-message channel never changes: ask Slack once per process.

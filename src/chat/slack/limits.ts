@@ -27,6 +27,17 @@ export const BLOCK_LIMITS = {
   confirmButton: 30,
   // docs.slack.dev/reference/methods/chat.postMessage#truncating: keep `text` ≤ 4000
   fallbackText: 4000,
+  // docs.slack.dev/reference/views/modal-views: title, submit and close ≤ 24, ≤ 100 blocks,
+  // private_metadata ≤ 3000, callback_id ≤ 255
+  modalText: 24,
+  modalBlocks: 100,
+  privateMetadata: 3000,
+  callbackId: 255,
+  // docs.slack.dev/reference/block-kit/blocks/input-block: label ≤ 2000
+  inputLabel: 2000,
+  // docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element
+  inputPlaceholder: 150,
+  inputMaxLength: 3000,
 } as const;
 
 /** Shown wherever text was cut; the full text goes to the thread. */

@@ -1,9 +1,11 @@
 import type { InboundEvent } from '../types.js';
+import { decodeModalMetadata } from './modal-metadata.js';
 import {
   BlockActionsPayload,
   EventCallbackBody,
   SlashCommandBody,
   UrlVerificationBody,
+  ViewSubmissionPayload,
 } from './schema.js';
 
 export type Normalized =
@@ -14,8 +16,8 @@ export type Normalized =
   | { kind: 'invalid'; why: string };
 
 /**
- * Turns a verified Slack payload (slash command, block_actions, event_callback) into an
- * InboundEvent. `body` is what Bolt's parseHTTPRequestBody or a Socket Mode envelope yields.
+ * Turns a verified Slack payload (slash command, block_actions, view_submission,
+ * event_callback) into an InboundEvent. `body` is what Bolt's parseHTTPRequestBody or a Socket Mode envelope yields.
  */
 export function normalizeSlack(body: unknown, slashCommand = '/deploy'): Normalized {
   const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -28,8 +30,9 @@ export function normalizeSlack(body: unknown, slashCommand = '/deploy'): Normali
   if (typeof record.command === 'string') return normalizeCommand(record, slashCommand);
   // Interactivity arrives form-encoded as `payload=<json>`; Bolt's parser already unwrapped it.
   const payload = typeof record.payload === 'string' ? safeJson(record.payload) : record;
-  if ((payload as Record<string, unknown>)?.type === 'block_actions')
-    return normalizeAction(payload);
+  const type = (payload as Record<string, unknown> | null)?.type;
+  if (type === 'block_actions') return normalizeAction(payload);
+  if (type === 'view_submission') return normalizeSubmission(payload);
   if (record.type === 'event_callback') return normalizeMention(record);
   return { kind: 'ignore', why: `unhandled payload type ${String(record.type ?? 'unknown')}` };
 }
@@ -78,6 +81,40 @@ function normalizeAction(payload: unknown): Normalized {
       responseUrl: p.response_url ?? null,
       // One click is one action_ts per user: a double click has two, the same delivery one.
       deliveryId: `slack:action:${p.user.id}:${messageTs}:${action.action_id}:${action.action_ts ?? p.trigger_id ?? ''}`,
+      ...(p.trigger_id ? { triggerId: p.trigger_id } : {}),
+    },
+  };
+}
+
+/**
+ * A modal submitted: the action it completes is its callback_id, the button's reference and
+ * message come back in its private_metadata (modal-metadata.ts), and each input's value is
+ * under its block_id (one element per input block).
+ */
+function normalizeSubmission(payload: unknown): Normalized {
+  const parsed = ViewSubmissionPayload.safeParse(payload);
+  if (!parsed.success)
+    return { kind: 'invalid', why: `view_submission: ${parsed.error.issues[0]?.message}` };
+  const p = parsed.data;
+  const origin = decodeModalMetadata(p.view.private_metadata);
+  if (!origin) return { kind: 'invalid', why: 'view_submission of a form Slipway did not open' };
+  const fields: Record<string, string> = {};
+  for (const [blockId, elements] of Object.entries(p.view.state.values)) {
+    fields[blockId] = Object.values(elements)[0]?.value ?? '';
+  }
+  return {
+    kind: 'event',
+    event: {
+      kind: 'submission',
+      actionId: p.view.callback_id,
+      value: origin.value,
+      fields,
+      user: p.user.id,
+      channel: origin.channel,
+      messageTs: origin.ts,
+      responseUrl: null,
+      // Each submission has its own trigger_id: one sent again after an error is a new one.
+      deliveryId: `slack:submission:${p.view.id}:${p.trigger_id ?? ''}`,
     },
   };
 }

@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.js';
 import { createStore } from '../../store/index.js';
 import type { InboundEvent } from '../types.js';
+import { formAnswer } from './ack-answer.js';
 import { createDedupe, type DurableDedupe, durableDedupe } from './dedupe.js';
+import { encodeModalMetadata } from './modal-metadata.js';
 import { slackEventsRoute } from './receiver.js';
 
 const SECRET = 'test-signing-secret';
@@ -24,6 +26,13 @@ async function start(
     signingSecret: SECRET,
     onEvent: (event, answer) => {
       events.push(event);
+      // A form's reason is checked as the review handler checks it: blank keeps it open.
+      if (event.kind === 'submission') {
+        const form = formAnswer(answer);
+        if (!event.fields.reason?.trim()) form?.refuse({ reason: 'Say why' });
+        else form?.close();
+        return;
+      }
       if (answering && answer)
         setTimeout(
           () => answering.offered.push(answer.offer({ response_type: 'ephemeral', text: 'hi' })),
@@ -176,8 +185,71 @@ describe('Slack HTTP transport', () => {
         user: 'U3',
         channel: 'D3',
         messageTs: '2.000002',
+        triggerId: 'T-9',
       }),
     ]);
+  });
+
+  it('normalizes a modal submission; its acknowledgement keeps it open with errors or closes it', async () => {
+    const { url, events } = await start();
+    const submission = (reason: string | null, trigger: string) => {
+      const payload = {
+        type: 'view_submission',
+        team: { id: 'T0' },
+        user: { id: 'U3', name: 'qa' },
+        api_app_id: 'A0',
+        trigger_id: trigger,
+        view: {
+          id: 'V1',
+          callback_id: 'review_reject',
+          private_metadata: encodeModalMetadata('d-123', { channel: 'D3', ts: '2.000002' }),
+          state: { values: { reason: { reason: { type: 'plain_text_input', value: reason } } } },
+        },
+      };
+      return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    };
+    const blank = submission('   ', 'T-5');
+    const kept = await post(url, blank, sign(blank));
+    expect(kept.status).toBe(200);
+    expect(JSON.parse(kept.text)).toEqual({
+      response_action: 'errors',
+      errors: { reason: 'Say why' },
+    });
+    const given = submission('login is broken', 'T-6');
+    expect(await post(url, given, sign(given))).toEqual({ status: 200, text: '' });
+    await settle();
+    expect(events).toEqual([
+      {
+        kind: 'submission',
+        actionId: 'review_reject',
+        value: 'd-123',
+        fields: { reason: '   ' },
+        user: 'U3',
+        channel: 'D3',
+        messageTs: '2.000002',
+        responseUrl: null,
+        deliveryId: 'slack:submission:V1:T-5',
+      },
+      expect.objectContaining({
+        fields: { reason: 'login is broken' },
+        deliveryId: 'slack:submission:V1:T-6',
+      }),
+    ]);
+    // An input left empty arrives as null; a form Slipway did not open is refused.
+    const empty = submission(null, 'T-7');
+    await post(url, empty, sign(empty));
+    await settle();
+    expect(events.at(-1)).toMatchObject({ fields: { reason: '' } });
+    const foreign = {
+      type: 'view_submission',
+      user: { id: 'U3' },
+      trigger_id: 'T-8',
+      view: { id: 'V2', callback_id: 'x', private_metadata: 'not ours', state: { values: {} } },
+    };
+    const tampered = new URLSearchParams({ payload: JSON.stringify(foreign) }).toString();
+    const refused = await post(url, tampered, sign(tampered));
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('did not open');
   });
 
   it('answers a signed command replayed after a restart as a repeat, doing nothing', async () => {

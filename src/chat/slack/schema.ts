@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The parts of Slack's payloads Slipway reads. Unknown fields pass through (Slack adds fields
  * over time); missing required ones make the payload invalid.
  * api.slack.com/interactivity/slash-commands, /reference/interaction-payloads/block_actions,
- * /apis/events-api (app_mention).
+ * /reference/interaction-payloads/views, /apis/events-api (app_mention).
  */
 export const SlashCommandBody = z.object({
   command: z.string().min(1),
@@ -54,6 +54,35 @@ export const EventCallbackBody = z.object({
   }),
 });
 export type EventCallbackBody = z.infer<typeof EventCallbackBody>;
+
+/**
+ * A modal submitted (docs.slack.dev/reference/interaction-payloads/view-interactions-payload):
+ * `state.values` holds each input block's value, keyed by block_id then action_id.
+ */
+export const ViewSubmissionPayload = z.object({
+  type: z.literal('view_submission'),
+  user: z.object({ id: z.string().min(1) }),
+  trigger_id: z.string().optional(),
+  view: z.object({
+    id: z.string().min(1),
+    callback_id: z.string().min(1),
+    private_metadata: z.string(),
+    state: z.object({
+      values: z.record(
+        z.string(),
+        z.record(z.string(), z.object({ value: z.string().nullish() }).passthrough()),
+      ),
+    }),
+  }),
+});
+export type ViewSubmissionPayload = z.infer<typeof ViewSubmissionPayload>;
+
+/** What Slipway keeps in a modal's private_metadata (modal-metadata.ts). */
+export const ModalMetadata = z.object({
+  value: z.string(),
+  channel: z.string().min(1),
+  ts: z.string().min(1),
+});
 
 export const UrlVerificationBody = z.object({
   type: z.literal('url_verification'),

@@ -1,7 +1,13 @@
 import { NotFoundError } from '../../core/errors.js';
-import type { ChatClient, MessageKey, MessageRef, MessageView } from '../types.js';
+import type { ChatClient, MessageKey, MessageRef, MessageView, ModalView } from '../types.js';
 
-export type ChatMethod = 'post' | 'update' | 'postEphemeral' | 'respond' | 'openDirect';
+export type ChatMethod =
+  | 'post'
+  | 'update'
+  | 'postEphemeral'
+  | 'respond'
+  | 'openDirect'
+  | 'openModal';
 
 export interface RecordedCall {
   method: ChatMethod;
@@ -16,6 +22,9 @@ export interface RecordedCall {
   /** A response_url answer that takes the place of the message clicked on. */
   replaceOriginal?: boolean;
   view?: MessageView;
+  /** A form opened, and the trigger it was opened with. */
+  modal?: ModalView;
+  triggerId?: string;
   /** A post's key and `mayExistSince`, as the caller passed them. */
   key?: MessageKey;
   mayExistSince?: Date;
@@ -89,6 +98,10 @@ export function createRecordingChat(options: { delayMs?: number } = {}) {
         replaceOriginal: options.replaceOriginal ?? false,
       });
       await maybeFail('respond');
+    },
+    async openModal(triggerId, modal) {
+      calls.push({ method: 'openModal', at: Date.now(), triggerId, modal });
+      await maybeFail('openModal');
     },
     async openDirect(user) {
       calls.push({ method: 'openDirect', at: Date.now(), user });

@@ -22,7 +22,9 @@ export {
 export { historyView, statusView } from './reports.js';
 export {
   promotionView,
+  REJECT_REASON,
   type ReviewOutcome,
+  rejectReasonModal,
   reviewClosedView,
   reviewRejectedOwnerView,
   reviewSettledView,

@@ -1,5 +1,5 @@
 import type { Approval, Deployment } from '../../core/deployment.js';
-import type { MessageView } from '../types.js';
+import type { MessageRef, MessageView, ModalView } from '../types.js';
 import type { Verdict } from './approval.js';
 import { code, escapeText, mention, plural } from './text.js';
 
@@ -16,6 +16,34 @@ export type ReviewOutcome =
   | { kind: 'superseded'; newer: Deployment }
   /** A QA member rejected it: it cannot be promoted, only closed (the owners keep Close). */
   | { kind: 'rejected'; by: string; next: string };
+
+/** The input of the form QA fill in to reject a build. */
+export const REJECT_REASON = 'reason';
+
+/**
+ * Asked when QA click Reject: why, since the owners have to fix the build and the reason is
+ * all they get. `origin` is the QA's message with the button.
+ */
+export function rejectReasonModal(d: Deployment, origin: MessageRef): ModalView {
+  return {
+    actionId: 'review_reject',
+    value: d.id,
+    origin,
+    title: 'Reject this build',
+    submit: 'Reject',
+    cancel: 'Cancel',
+    body: `*${onEnvironment(d)}* will not be promoted. The owners see your reason in their message.`,
+    inputs: [
+      {
+        id: REJECT_REASON,
+        label: 'Why is it rejected?',
+        multiline: true,
+        placeholder: 'What is wrong, and how to see it',
+        maxLength: 2000,
+      },
+    ],
+  };
+}
 
 /** "web 1.4.2 on staging", escaped. */
 function onEnvironment(d: Deployment): string {
