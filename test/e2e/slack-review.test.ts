@@ -85,43 +85,71 @@ describe('seed-001 review flow over Slack', () => {
     expect(build).not.toBe(prod.id);
   }, 90_000);
 
-  it('a QA rejection stops the promotion: the owner’s message says so and keeps only Close', async () => {
-    h = await startSlackHarness({ mode: 'http', ms: 300 });
-    const build = await buildOnPerf('1.5.0');
-    const qa1 = await dmWith('U-QA1', 'review_reject');
-    const qa2 = await dmWith('U-QA2', 'review_reject');
-    const owner = await dmWith('U-DEV1', 'promote');
-    await h.slack.clickButton({
-      user: 'U-QA1',
-      channel: qa1.channel,
-      ts: qa1.ts,
-      actionId: 'review_reject',
-    });
-    await eventually(() => h?.slack.thread(owner.channel, owner.ts).some((m) => m.ts !== owner.ts));
-    await h.settled();
-    const now = h.slack.message(owner.channel, owner.ts);
-    expect(hasButton(now, 'promote')).toBe(false);
-    expect(hasButton(now, 'close')).toBe(true);
-    expect(now?.text).toContain('rejected');
-    // Nobody is left with a button that would act on it: the other QA's verdict changes nothing.
-    expect(hasButton(h.slack.message(qa2.channel, qa2.ts), 'review_approve')).toBe(false);
-    // A promotion from elsewhere (the API, an old client) is refused, saying why.
-    const r = await h.app.engine.promote({
-      deploymentId: build,
-      actor: 'U-DEV1',
-      channel: null,
-      source: 'api',
-    });
-    expect(r.ok).toBe(false);
-    expect(r.ok ? '' : r.reason).toContain('rejected');
-    expect(await h.app.engine.history({ service: 'web', environment: 'production' })).toEqual([]);
+  it.each(['http', 'socket'] as const)(
+    'a QA rejection asks why and stops the promotion: the owner reads the reason and keeps only Close (%s)',
+    async (mode) => {
+      h = await startSlackHarness({ mode, ms: 300 });
+      const build = await buildOnPerf('1.5.0');
+      const qa1 = await dmWith('U-QA1', 'review_reject');
+      const qa2 = await dmWith('U-QA2', 'review_reject');
+      const owner = await dmWith('U-DEV1', 'promote');
+      await h.slack.clickButton({
+        user: 'U-QA1',
+        channel: qa1.channel,
+        ts: qa1.ts,
+        actionId: 'review_reject',
+      });
+      // Reject opens a form asking why; nothing is recorded before it is submitted.
+      const [form] = await eventually(() => {
+        const open = h?.slack.openViews('U-QA1') ?? [];
+        return open.length > 0 ? open : null;
+      });
+      expect(JSON.stringify(form?.sent)).toContain('Why is it rejected?');
+      expect(await h.app.store.listApprovals(build)).toEqual([]);
+      const blank = await h.slack.submitView({ user: 'U-QA1', values: { reason: '  ' } });
+      expect(blank).toMatchObject({
+        closed: false,
+        errors: { reason: expect.stringMatching(/why/) },
+      });
+      const reason = 'Login is broken on Safari <!channel>';
+      const given = await h.slack.submitView({ user: 'U-QA1', values: { reason } });
+      expect(given).toMatchObject({ closed: true, timedOut: false });
+      expect(h.slack.openViews('U-QA1')).toEqual([]);
 
-    await h.slack.clickButton({
-      user: 'U-DEV1',
-      channel: owner.channel,
-      ts: owner.ts,
-      actionId: 'close',
-    });
-    await eventually(() => !hasButton(h?.slack.message(owner.channel, owner.ts), 'close'));
-  }, 90_000);
+      const reply = await eventually(() =>
+        h?.slack.thread(owner.channel, owner.ts).find((m) => m.ts !== owner.ts),
+      );
+      // The reason, escaped as Slack wants it: shown, and never a ping.
+      const escaped = 'Login is broken on Safari &lt;!channel&gt;';
+      expect(JSON.stringify(reply.blocks)).toContain(escaped);
+      await h.settled();
+      const now = h.slack.message(owner.channel, owner.ts);
+      expect(hasButton(now, 'promote')).toBe(false);
+      expect(hasButton(now, 'close')).toBe(true);
+      expect(now?.text).toContain('rejected');
+      expect(JSON.stringify(now?.blocks)).toContain(`Rejected by <@U-QA1>: ${escaped}.`);
+      expect(JSON.stringify(h.slack.message(qa1.channel, qa1.ts)?.blocks)).toContain(escaped);
+      // Nobody is left with a button that would act on it: the other QA's verdict changes nothing.
+      expect(hasButton(h.slack.message(qa2.channel, qa2.ts), 'review_approve')).toBe(false);
+      // A promotion from elsewhere (the API, an old client) is refused, saying why.
+      const r = await h.app.engine.promote({
+        deploymentId: build,
+        actor: 'U-DEV1',
+        channel: null,
+        source: 'api',
+      });
+      expect(r.ok).toBe(false);
+      expect(r.ok ? '' : r.reason).toContain('rejected');
+      expect(await h.app.engine.history({ service: 'web', environment: 'production' })).toEqual([]);
+
+      await h.slack.clickButton({
+        user: 'U-DEV1',
+        channel: owner.channel,
+        ts: owner.ts,
+        actionId: 'close',
+      });
+      await eventually(() => !hasButton(h?.slack.message(owner.channel, owner.ts), 'close'));
+    },
+    90_000,
+  );
 });
