@@ -9,12 +9,17 @@
 #                                                stop kube-apiserver, wait, start it again
 #   scripts/k8s-testenv.sh status                print the pids and whether they run
 #   scripts/k8s-testenv.sh bin-dir               print the binary cache directory
+#   scripts/k8s-testenv.sh gateway-api-crds      fetch (or reuse) the Gateway API CRDs and
+#                                                print their directory
 #
 # Binaries come from Go modules only (see scripts/k8s-testenv/{kube,kwok,etcd,helm}/go.mod):
 # kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from k8s.io/kubernetes,
 # kwok from sigs.k8s.io/kwok, etcd from go.etcd.io/etcd/server/v3 and helm (for the chart in
 # deploy/helm) from helm.sh/helm/v4. They are cached in
 #   ${SLIPWAY_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}/k8s-<k8s>-kwok-<kwok>-etcd-<etcd>/bin
+# The Gateway API CRDs (standard channel, for canary tests that split traffic with an
+# HTTPRoute) are copied from the Go module sigs.k8s.io/gateway-api into
+#   <cache root>/gateway-api-<version>/crds
 # Nothing else is downloaded.
 #
 # Environment:
@@ -31,9 +36,13 @@ K8S_VERSION="v1.36.3"
 KWOK_VERSION="v0.8.0"
 ETCD_VERSION="v3.6.16"
 HELM_VERSION="v4.3.2"
+GATEWAY_API_VERSION="v1.6.3"
+# The go.sum hash of that module version: a re-tagged or tampered download is refused.
+GATEWAY_API_SUM="h1:lKpJa5bGlraC/QeACvCpsHLdmO6y0iKfzVl6gzaFEYc="
 CACHE_ROOT="${SLIPWAY_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}"
 BIN="$CACHE_ROOT/k8s-$K8S_VERSION-kwok-$KWOK_VERSION-etcd-$ETCD_VERSION/bin"
 STATE="${SLIPWAY_K8S_STATE:-${TMPDIR:-/tmp}/slipway-k8s-testenv}"
+GATEWAY_API_CRDS="$CACHE_ROOT/gateway-api-$GATEWAY_API_VERSION/crds"
 
 log() { echo "k8s-testenv: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -77,7 +86,36 @@ cmd_build() {
     go_build "$MODS/helm" helm.sh/helm/v4/cmd/helm "$BIN/helm" \
       "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
   fi
+  fetch_gateway_api_crds
   log "binaries in $BIN"
+}
+
+# The module's config/crd/standard, which is what the project's standard-install.yaml bundles.
+# Only the CustomResourceDefinitions are kept: the ValidatingAdmissionPolicy beside them guards
+# upgrades between channels, which a throwaway control plane never does.
+fetch_gateway_api_crds() {
+  [[ -f "$GATEWAY_API_CRDS/.complete" ]] && return 0
+  local go work info dir sum f
+  go="$(find_go)" || die "no Go toolchain found (needed to fetch sigs.k8s.io/gateway-api)"
+  work="$(mktemp -d)"
+  # Outside any module, so no go.mod here or above is consulted or changed.
+  info="$(cd "$work" && GO111MODULE=on GOFLAGS=-mod=mod \
+    "$go" mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")" \
+    || { rm -rf "$work"; die "could not download sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION: $info"; }
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$info")"
+  sum="$(sed -n 's/^[[:space:]]*"Sum": "\(.*\)",$/\1/p' <<<"$info")"
+  [[ "$sum" == "$GATEWAY_API_SUM" ]] \
+    || { rm -rf "$work"; die "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION has hash $sum, expected $GATEWAY_API_SUM"; }
+  mkdir -p "$work/crds"
+  for f in "$dir"/config/crd/standard/*.yaml; do
+    if grep -q '^kind: CustomResourceDefinition$' "$f"; then install -m 0644 "$f" "$work/crds/"; fi
+  done
+  touch "$work/crds/.complete"
+  rm -rf "$GATEWAY_API_CRDS"
+  mkdir -p "$(dirname "$GATEWAY_API_CRDS")"
+  mv "$work/crds" "$GATEWAY_API_CRDS"
+  rm -rf "$work"
+  log "Gateway API $GATEWAY_API_VERSION CRDs in $GATEWAY_API_CRDS"
 }
 
 free_port() {
@@ -321,5 +359,6 @@ case "${1:-}" in
   restart-apiserver) shift; cmd_restart_apiserver "$@" ;;
   status) cmd_status ;;
   bin-dir) echo "$BIN" ;;
-  *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  gateway-api-crds) fetch_gateway_api_crds; echo "$GATEWAY_API_CRDS" ;;
+  *) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
