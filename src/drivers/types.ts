@@ -58,6 +58,43 @@ export interface DriverCapabilities {
   status: boolean;
   /** `rollback` works without a named version (the driver knows the previous revision). */
   rollbackToPrevious: boolean;
+  /** `canary` works: the driver can run a version beside the live one and split traffic. */
+  canary?: boolean;
+}
+
+/** Where a canary stands, read from the target itself (so a replica taking over can resume). */
+export interface CanaryState {
+  /** A canary of the service exists on the target. */
+  running: boolean;
+  /** Its version; null when none runs or its image is not the service's. */
+  version: string | null;
+  /** Percent (0–100) of the traffic the router sends to it now. */
+  weight: number;
+  /** Its pods are all up to date and ready. */
+  ready: boolean;
+  /** The Slipway deployment that started it, when it says. */
+  deploymentId: string | null;
+  /** For people: what runs and how traffic is split ("web-canary 1.2.0: 25% by HTTPRoute web"). */
+  detail: string;
+}
+
+/**
+ * Canary releases, on a driver that can split traffic (`capabilities().canary`). Each call reads
+ * the target before it writes and may be repeated: an engine that takes over repeats its step.
+ */
+export interface CanaryControl<Options> {
+  /**
+   * Runs `deployment.version` beside the live version with no traffic (a canary already running
+   * that version keeps its share); settles once it is ready.
+   */
+  start(ctx: DriverContext<Options>): Promise<DriverOutcome>;
+  /** Sends `weight` percent (0–100) of the traffic to the canary; settles once that holds. */
+  setWeight(ctx: DriverContext<Options>, weight: number): Promise<CanaryState>;
+  /** The live target takes the canary's version (followed to the end), then the canary goes. */
+  promote(ctx: DriverContext<Options>): Promise<DriverOutcome>;
+  /** Takes every request from the canary, then removes it; the live target is not touched. */
+  abort(ctx: DriverContext<Options>): Promise<void>;
+  state(ctx: DriverContext<Options>): Promise<CanaryState>;
 }
 
 /**
@@ -88,6 +125,8 @@ export interface DeployDriver<Options = unknown> {
    * preview of the deployment's build), once its review is closed. Idempotent.
    */
   teardown?(ctx: DriverContext<Options>): Promise<void>;
+  /** Canary releases; works when `capabilities(options).canary` says so. */
+  canary?: CanaryControl<Options>;
   /** Removes what outlived its time to live (expired previews); returns what it removed. */
   expire?(ctx: SweepContext<Options>): Promise<string[]>;
   /**
