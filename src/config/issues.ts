@@ -74,6 +74,22 @@ export function describeZodIssue(
       return [sizeIssue(path, name, issue.origin, 'small', Number(issue.minimum), issue.input)];
     case 'too_big':
       return [sizeIssue(path, name, issue.origin, 'big', Number(issue.maximum), issue.input)];
+    case 'invalid_union': {
+      const branch = likelyBranch(issue.errors as ZodIssue[][], issue.input);
+      if (branch) {
+        return branch.flatMap((inner) =>
+          describeZodIssue({ ...inner, path: [...issue.path, ...inner.path] }, schema, fallbackFix),
+        );
+      }
+      return [
+        {
+          path,
+          message: `${describeValue(issue.input)} is not a valid ${name}`,
+          // A union may say what it accepts; zod's own text ("Invalid input") says nothing.
+          fix: issue.message !== 'Invalid input' ? issue.message : fallbackFix,
+        },
+      ];
+    }
     case 'custom': {
       const fix = issue.params?.fix;
       if (typeof fix === 'string') return [{ path, message: issue.message, fix }];
@@ -92,6 +108,33 @@ export function describeZodIssue(
     default:
       return [{ path, message: issue.message, fix: fallbackFix }];
   }
+}
+
+/**
+ * The alternative of a union the writer most likely meant, so its own problems are reported
+ * instead of zod's "Invalid input": not one whose type differs from what was written, and,
+ * for a mapping, not one that rejects the keys written when another accepts them. Null when
+ * that leaves no single alternative.
+ */
+function likelyBranch(branches: ZodIssue[][], input: unknown): ZodIssue[] | null {
+  const atRoot = (issue: ZodIssue) => issue.path.length === 0;
+  const sameShape = branches.filter(
+    (issues) =>
+      !issues.some(
+        (i) =>
+          atRoot(i) &&
+          (i.code === 'invalid_type' || (i.code === 'invalid_value' && isObject(input))),
+      ),
+  );
+  if (sameShape.length === 1) return sameShape[0] ?? null;
+  const keysFit = sameShape.filter(
+    (issues) => !issues.some((i) => atRoot(i) && i.code === 'unrecognized_keys'),
+  );
+  return keysFit.length === 1 ? (keysFit[0] ?? null) : null;
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null;
 }
 
 const MISSING_HINTS: Record<string, string> = {

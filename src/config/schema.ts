@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
+import { Delivery } from './analysis.js';
+import { Duration } from './duration.js';
 import { cronProblem, timeZoneProblem } from './time.js';
 
 /**
@@ -15,14 +16,7 @@ export const Name = z
   .string()
   .regex(NAME, 'use lowercase letters, digits and dashes (e.g. "web", "payments-api")');
 
-export const Duration = z.string().superRefine((text, ctx) => {
-  if (parseDuration(text) !== null) return;
-  ctx.addIssue({
-    code: 'custom',
-    message: `"${text}" is not a duration`,
-    params: { fix: 'write a duration like "30s", "10m", "2h", "1d" or "1h30m"' },
-  });
-});
+export { Duration };
 
 /**
  * Someone who may act, in `admins`, `groups`, `deployers`, `approvals.from`, `owners`, `qa`
@@ -228,13 +222,17 @@ export const DriverBinding = z
   .strict();
 export type DriverBinding = z.infer<typeof DriverBinding>;
 
-/** `preview:` with nothing after it means "use the service's default driver as is". */
+/**
+ * `preview:` with nothing after it means "use the service's default driver as is". `strategy`
+ * and `verify` (src/config/analysis.ts) belong here: how one service is released in one place.
+ */
 const EnvironmentBinding = DriverBinding.partial()
+  .extend(Delivery.shape)
   .strict()
   .nullable()
   .transform((binding) => binding ?? {})
   .describe(
-    'Driver for this environment. Omit "driver" to use the service default; options are merged over its options then.',
+    'Driver for this environment. Omit "driver" to use the service default; options are merged over its options then. strategy (rolling or canary) and verify judge the release by its metrics.',
   );
 
 export const Service = z
