@@ -106,17 +106,20 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
     deps.release?.();
     return answerPrivately(e, refusalView(parsed.error, parsed.suggestion, parsed.usage), deps);
   }
-  const question = await surpriseIn(parsed.command, e.deliveryId, deps);
-  if (question) {
+  const caller = {
+    actor: e.user,
+    source: 'chat' as const,
+    channel: e.channel,
+    idempotencyKey: e.deliveryId,
+  };
+  let result = await executeCommand(deps.engine, parsed.command, { ...caller, askFirst: true });
+  const question = questionFor(parsed.command, result, e.deliveryId);
+  if (question === TOO_LONG_TO_ASK) {
+    result = await executeCommand(deps.engine, parsed.command, caller);
+  } else if (question) {
     deps.release?.();
     return answerPrivately(e, question, deps);
   }
-  const result = await executeCommand(deps.engine, parsed.command, {
-    actor: e.user,
-    source: 'chat',
-    channel: e.channel,
-    idempotencyKey: e.deliveryId,
-  });
   trace.getActiveSpan()?.setAttribute('slipway.command', parsed.command.kind);
   let scope = context.active();
   let announced: string | undefined;
@@ -139,28 +142,26 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
 
 type Answer = { view: MessageView; public: boolean } | null;
 
+const TOO_LONG_TO_ASK = Symbol('too long to ask');
+
 /**
- * The question to ask before a deploy or rollback the person probably did not mean, or null
- * when it may go ahead. The buttons carry the command back, keyed by this delivery.
+ * The question for an allowed deploy or rollback the person probably did not mean (the engine
+ * answered `unconfirmed`), or null when the request was decided. The buttons carry the command
+ * back, keyed by this delivery.
  */
-async function surpriseIn(
+function questionFor(
   command: Command,
+  result: CommandResult,
   deliveryId: string,
-  deps: HandlerDeps,
-): Promise<MessageView | null> {
-  if (command.kind !== 'deploy' && command.kind !== 'rollback') return null;
-  const surprise = await deps.engine.surprise({
-    kind: command.kind,
-    service: command.service,
-    environment: command.environment,
-    version: command.version,
-  });
+): MessageView | typeof TOO_LONG_TO_ASK | null {
+  if (result.kind !== 'deploy' && result.kind !== 'rollback') return null;
+  const surprise = result.result.ok ? null : result.result.surprise;
   if (!surprise) return null;
   const view = surpriseView(surprise, { command: formatCommand(command), key: deliveryId });
   // Slack refuses a button value past 2,000 characters: a reason that long once escaped (500
   // characters of `&`) cannot ride on the button, and the request goes ahead unasked instead.
   const fits = (view.actions ?? []).every((a) => a.value.length <= MAX_BUTTON_VALUE);
-  return fits ? view : null;
+  return fits ? view : TOO_LONG_TO_ASK;
 }
 
 async function answerFor(

@@ -1,20 +1,11 @@
-import type { App } from '../app.js';
-import type { Command } from '../commands/types.js';
+import type { Surprise } from '../engine/index.js';
 
 /**
- * Changes a terminal user probably did not mean (engine/surprises.ts), refused unless `--force`
- * says they did. Chat asks instead; a terminal has no button to press. Returns the sentence to
- * print, or null when the command may go ahead.
+ * Why a terminal user's deploy or rollback was not carried out (engine/surprises.ts): one they
+ * probably did not mean, which `--force` says they did. Chat asks instead; a terminal has no
+ * button to press.
  */
-export async function needsForce(app: App, command: Command): Promise<string | null> {
-  if (command.kind !== 'deploy' && command.kind !== 'rollback') return null;
-  const surprise = await app.engine.surprise({
-    kind: command.kind,
-    service: command.service,
-    environment: command.environment,
-    version: command.version,
-  });
-  if (!surprise) return null;
+export function forceSentence(surprise: Surprise): string {
   const { service, version, environment, live } = surprise;
   if (surprise.kind === 'live_again') {
     return `${service} ${version} is already live in ${environment} (${surprise.live.id}, finished ${when(surprise.live.finishedAt)}). Add --force to deploy ${version} again: the driver runs the deploy once more with the same version.`;

@@ -6,7 +6,7 @@ import { createLogger } from '../core/logger.js';
 import { readSettings, type Settings } from '../core/settings.js';
 import { executeCommand } from '../engine/execute.js';
 import { flag, type ParsedArgs, stringValue, toGrammar, UsageError } from './args.js';
-import { needsForce } from './confirm.js';
+import { forceSentence } from './confirm.js';
 import { loadOrExplain } from './load.js';
 import { type CliOutput, createCliOutput } from './output.js';
 import { refusalText, renderResult, stateText, transitionText } from './render.js';
@@ -52,16 +52,17 @@ export async function runOperatorCommand(
   // Deployments from the terminal are announced in chat like any other (when Slack is set up).
   app.chat?.notifier.start();
   try {
-    const unconfirmed = parsedArgs.force ? null : await needsForce(app, parsed.command);
-    if (unconfirmed) {
-      await output.err(() => unconfirmed);
-      return 1;
-    }
     const result = await executeCommand(app.engine, parsed.command, {
       actor: config.operator,
       source: 'cli',
       channel: null,
+      askFirst: !parsedArgs.force,
     });
+    const surprise = 'result' in result && !result.result.ok ? result.result.surprise : undefined;
+    if (surprise) {
+      await output.err(() => forceSentence(surprise));
+      return 1;
+    }
     const accepted =
       'result' in result && result.result.ok && 'deployment' in result.result
         ? result.result.deployment

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { DeployDriver } from '../drivers/types.js';
 import type { Store } from '../store/types.js';
 import type { EventBus } from './events.js';
+import type { Surprise } from './surprises.js';
 
 /** Everything the engine's parts share; built once in src/app.ts. */
 export interface EngineDeps {
@@ -28,6 +29,11 @@ export interface Refusal {
   code: string;
   reason: string;
   suggestion?: string | null;
+  /**
+   * Set (code `unconfirmed`) when nothing was refused but the request is one its asker
+   * probably did not mean, and they asked to be asked first (`askFirst`).
+   */
+  surprise?: Surprise;
 }
 
 export function refuse(code: string, reason: string, suggestion?: string | null): Refusal {

@@ -12,6 +12,8 @@ export interface Caller {
   channel: string | null;
   idempotencyKey?: string | null;
   correlationId?: string;
+  /** Deploys and rollbacks it probably did not mean come back as questions (requests.ts). */
+  askFirst?: boolean;
 }
 
 /** The outcome of a command, for any front end to render (chat blocks, CLI text, JSON). */

@@ -9,7 +9,6 @@ import { lockTarget, unlockTarget } from './locks.js';
 import { detailsOf, historyOf, holderOf, statusOf } from './queries.js';
 import { requestDeployment } from './requests.js';
 import { closeReview, promote, reviewBuild } from './review.js';
-import { type SurpriseQuestion, surpriseOf } from './surprises.js';
 import { createSweeper } from './sweeper.js';
 import { createWorker, type Worker } from './worker.js';
 
@@ -74,8 +73,6 @@ export function createEngine(deps: EngineDeps) {
     details: (id: string) => detailsOf(deps, id),
     /** What holds a target now, that a queued deployment waits for. */
     holder: (service: string, environment: string) => holderOf(deps, service, environment),
-    /** Whether a deploy or rollback is one a person probably did not mean (surprises.ts). */
-    surprise: (question: SurpriseQuestion) => surpriseOf(deps, question),
     /** One deployment as stored, or null. */
     get: (id: string) => deps.store.getDeployment(id),
     /** Starts running queued work and resuming deployments whose process died. */

@@ -18,6 +18,7 @@ import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
 import { describeDeployment } from './describe.js';
 import { type RefusalSubject, refuseAndRecord } from './refusals.js';
 import { PENDING_STATES } from './state-machine.js';
+import { surpriseOf } from './surprises.js';
 
 export interface DeployRequest {
   actor: string;
@@ -35,6 +36,11 @@ export interface DeployRequest {
   retryOf?: string | null;
   /** `deploy!`: override a freeze window. */
   force?: boolean;
+  /**
+   * Allowed requests the asker probably did not mean (surprises.ts) come back unrecorded as
+   * `unconfirmed`, for the front end to ask about; asked again without it, they go ahead.
+   */
+  askFirst?: boolean;
   reason?: string | null;
   /** A repeated request with the same key returns the first deployment, never a second one. */
   idempotencyKey?: string | null;
@@ -121,12 +127,35 @@ async function pipeline(
     throw new Error(`policy allowed an unresolved request for ${resolved.service}`);
   const checked = checkVersionAndRef(resolved) ?? (await checkBusy(deps, resolved, environment));
   if (checked) return refuseAndRecord(deps, audit, checked, now);
+  // Asked only once policy allowed it: a question to someone who would be refused anyway
+  // would be a question for nothing.
+  const surprise = request.askFirst ? await surpriseIn(deps, resolved, environment) : null;
+  if (surprise) return surprise;
   return record(deps, resolved, {
     environment,
     driver: binding.driver,
     notes: [...resolved.notes, ...decision.notes],
     now,
   });
+}
+
+async function surpriseIn(
+  deps: EngineDeps,
+  { request, service }: Resolved,
+  environment: Environment,
+): Promise<Refusal | null> {
+  const surprise = await surpriseOf(deps, {
+    kind: request.kind,
+    service,
+    environment: environment.name,
+    version: request.version,
+  });
+  if (!surprise) return null;
+  const reason =
+    surprise.kind === 'live_again'
+      ? `${service} ${surprise.version} is already live in ${environment.name}.`
+      : `${service} ${surprise.version} was never live in ${environment.name}.`;
+  return { ...refuse('unconfirmed', reason), surprise };
 }
 
 /** Fills in what the request left to Slipway: the environment, and a rollback's version. */

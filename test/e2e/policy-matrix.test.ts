@@ -9,6 +9,7 @@ import {
   expectRefused,
   type Outcome,
   type PolicyServer,
+  privateAnswers,
   startPolicyServer,
 } from '../support/policy-server.js';
 import { drawnCard, type SignedAnswer } from '../support/signed-slack.js';
@@ -132,6 +133,11 @@ interface Row {
   /** Seeds the target before the server starts; returns the row's subject deployment. */
   seed?(service: string, env: Env): Promise<Deployment | null>;
   act(t: CellTarget): Promise<SignedAnswer>;
+  /**
+   * Chat asks before this request once policy allows it (a "rollback" to a version never live
+   * there): the cell's outcome is that of a click on the question's confirm button.
+   */
+  asks?: boolean;
   /** Environments whose state the cell must leave alone when refused (default: its own). */
   watches?(env: Env): Env[];
   /** Checks what an accepted cell did. `created`: deployments new since the cell started. */
@@ -163,6 +169,25 @@ async function expectChange(
 
 const command = (text: (t: CellTarget) => string) => (t: CellTarget) =>
   h().signed.command({ user: t.user, channel: CHANNEL, text: text(t) });
+
+/** A click on the confirm button of the question Slipway answered privately. */
+function confirmFrom(answer: SignedAnswer, t: CellTarget): Promise<SignedAnswer> {
+  const buttons = privateAnswers(answer).flatMap((r) =>
+    ((r.blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[]).flatMap(
+      (b) => b.elements ?? [],
+    ),
+  );
+  const confirm = buttons.find((b) => b.action_id === 'confirm_command');
+  if (!confirm?.value) throw new Error('the question has no confirm button');
+  const actionId = 'confirm_command';
+  const message = drawnCard({
+    cfg: h().slack.config,
+    channel: CHANNEL,
+    actionId,
+    value: confirm.value,
+  });
+  return h().signed.click({ user: t.user, channel: CHANNEL, message, actionId });
+}
 
 /** A click on the deployment's card: `actionId` carrying the subject's id. */
 const button = (actionId: string) => (t: CellTarget) => {
@@ -229,6 +254,7 @@ const ROWS: Row[] = [
     expect: (role, env) => change(role, env),
     seed: history,
     act: command((t) => `rollback ${t.service} in ${t.env} to 6.7.2`),
+    asks: true,
     accepted: (t, created, cell) => expectChange(t, created, cell, '6.7.2', 'deploy'),
   },
   {
@@ -508,7 +534,14 @@ describe('policy matrix over signed Slack requests', () => {
             const audited = (await h().app.store.listRefusals({ actor: t.user, limit: 500 }))
               .length;
             try {
-              const { outcome, answer } = await h().send(() => row.act(t));
+              const first = await h().send(() => row.act(t));
+              // Asked only once policy allowed it; a refusal is never a question.
+              if (row.asks)
+                expect(first.outcome.code === 'unconfirmed').toBe(expected.kind === 'A');
+              const { outcome, answer } =
+                row.asks && first.outcome.code === 'unconfirmed'
+                  ? await h().send(() => confirmFrom(first.answer, t))
+                  : first;
               result.outcome = outcome;
               if (expected.kind === 'R') {
                 await expectRefused(outcome, answer, expected.code, {
