@@ -109,6 +109,20 @@ describe('slipway dev', () => {
     );
     expect(dom).toContain('web 1.2.3 → staging: deployed');
     expect(dom).toContain('asked to deploy web 1.2.3 to staging');
+
+    // The local Slack's people have names, which Slipway learns and the API shows.
+    const name = /People: .*?([^,]+) \(U0WEB0001\)/.exec(output)?.[1]?.trim();
+    expect(name).toMatch(/^\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}+$/u);
+    const slipwayUrl = /Slipway: +(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    await waitFor(
+      async () => {
+        const answer = await fetch(`${slipwayUrl}/api/deployments?service=web`);
+        const { people } = (await answer.json()) as { people: Record<string, string> };
+        return people.U0WEB0001 === name ? people : undefined;
+      },
+      15_000,
+      () => output,
+    );
   }, 120_000);
 });
 
