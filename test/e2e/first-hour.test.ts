@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devUsers } from '../../src/cli/dev.js';
+import { loadConfig } from '../../src/config/load.js';
+import { configuredPeople } from '../../src/config/people.js';
 import type { Background, Run } from '../support/newcomer.js';
 import { NewcomerShell, readmeShellLines, shellWords } from '../support/newcomer.js';
 import { ROOT } from '../support/processes.js';
@@ -340,8 +343,15 @@ describe('the first hour with Slipway, as README.md tells it', () => {
       await sh.slipway(['history', 'web', '3', '--config', 'examples/slipway.yaml']),
       'history',
     );
-    expect(history.stdout).toMatch(/web +1\.2\.4 +production +awaiting_approval +U0WEB0001/);
-    expect(history.stdout).toMatch(/web +1\.4\.2 +staging +succeeded +U0WEB0002/);
+    // The CLI names people as Slack does (the local Slack's made-up names), not by id.
+    const people = await devPeople();
+    expect(history.stdout).toMatch(
+      new RegExp(`web +1\\.2\\.4 +production +awaiting_approval +${people.get('U0WEB0001')}`),
+    );
+    expect(history.stdout).toMatch(
+      new RegExp(`web +1\\.4\\.2 +staging +succeeded +${people.get('U0WEB0002')}`),
+    );
+    expect(history.stdout).not.toContain('U0WEB000');
   }, 90_000);
 });
 
@@ -377,4 +387,11 @@ function localSlack(url: string) {
       expect(shown).toContain(text);
     },
   };
+}
+
+/** The names `slipway dev` gives the example config's people, by id. */
+async function devPeople(): Promise<Map<string, string>> {
+  const loaded = await loadConfig(join(ROOT, 'examples/slipway.yaml'));
+  if (!loaded.ok) throw new Error(`examples/slipway.yaml: ${loaded.errors[0]?.message}`);
+  return new Map(devUsers(configuredPeople(loaded.config)).map((u) => [u.id, u.name]));
 }
