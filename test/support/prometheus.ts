@@ -61,6 +61,11 @@ export interface PrometheusProcess {
   url: string;
   /** Replaces the scrape targets (SIGHUP reload) and waits until Prometheus scrapes them all. */
   setTargets(targets: ScrapeTarget[]): Promise<void>;
+  /**
+   * Waits until every target has been scraped for `seconds`: until then `rate(…[<seconds>s])`
+   * divides a short stretch of increase by the whole window and reads low.
+   */
+  waitForHistory(seconds: number): Promise<void>;
   /** Waits until `promql` returns a vector whose values satisfy `accept`; returns them. */
   waitFor(
     promql: string,
@@ -138,6 +143,10 @@ export async function startPrometheus(targets: ScrapeTarget[] = []): Promise<Pro
       writeConfig();
       child?.kill('SIGHUP');
       await waitScraped(url, current);
+    },
+    async waitForHistory(seconds) {
+      const query = `min(count_over_time(up[${seconds + 1}s]))`;
+      await waitForQuery(url, query, (v) => (v[0] ?? 0) >= seconds, (seconds + 20) * 1000);
     },
     waitFor: (promql, accept, timeoutMs) => waitForQuery(url, promql, accept, timeoutMs),
     stop,
