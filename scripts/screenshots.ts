@@ -57,6 +57,16 @@ function pageActions(page: BrowserPage) {
         buttons[buttons.length - 1].click();
       })()`);
     },
+    /** Types into the open modal's text field. */
+    async fillModal(text: string) {
+      await page.waitFor(`document.querySelector('#modal textarea, #modal input')`);
+      await page.evaluate(`document.querySelector('#modal textarea, #modal input').focus()`);
+      await page.send('Input.insertText', { text });
+    },
+    async submitModal() {
+      await page.evaluate(`document.querySelector('#modal button.primary').click()`);
+      await page.waitFor(`!document.querySelector('#modal')`);
+    },
     async see(text: string, timeoutMs = 30_000) {
       try {
         await page.waitFor(
@@ -127,6 +137,21 @@ async function main(): Promise<void> {
     await shoot(page, 'lock.png');
     await on.as('U0WEB0001', 'C0WEB');
     await on.type('/deploy unlock staging');
+
+    // A build on its preview: QA try it, and a rejection asks why before it is recorded.
+    await on.type('/deploy web 1.3.0-rc.1 to preview');
+    await on.see('web 1.3.0-rc.1 → preview: deployed', 60_000);
+    await on.as('U0QA00002', 'C0WEB');
+    await on.as('U0QA00002', await on.dmChannel());
+    await on.see('try it, then approve or reject it');
+    await shoot(page, 'qa-review-dm.png');
+    await on.click('Reject');
+    await on.fillModal('The login button overlaps the banner on small screens.');
+    await shoot(page, 'qa-reject-reason.png');
+    await on.submitModal();
+    await on.see('The login button overlaps the banner');
+    await shoot(page, 'qa-rejected.png');
+    await on.as('U0WEB0001', 'C0WEB');
 
     // Production from #deploys: frozen, the refusal names the override; an owner overrides.
     await on.as('U0WEB0001', 'C0DEPLOYS');

@@ -2,7 +2,7 @@ import type { Approval, ApprovalVerdict, Deployment } from '../../core/deploymen
 import type { MessageView, ViewAction } from '../types.js';
 import { refLabel, stateLabel } from './deployment.js';
 import { verdictLine } from './review.js';
-import { code, escapeText, firstLine, link, mention, mentions, plural } from './text.js';
+import { code, escapeText, firstLine, link, mention, mentions, plural, sentence } from './text.js';
 
 /**
  * Who a direct message asks (seeds/001): `approver`, someone in an environment's
@@ -118,7 +118,7 @@ export function verdictView(
   return {
     title: `${build} → ${escapeText(d.environment)}: ${word.toLowerCase()}`,
     tone,
-    body: `${word} by ${mention(verdict.approver)}${comment}.`,
+    body: sentence(`${word} by ${mention(verdict.approver)}${comment}`),
     context: [code(d.id)],
   };
 }

@@ -1,7 +1,7 @@
 import type { Approval, Deployment } from '../../core/deployment.js';
 import type { MessageRef, MessageView, ModalView } from '../types.js';
 import type { Verdict } from './approval.js';
-import { code, escapeText, mention, plural } from './text.js';
+import { code, escapeText, mention, plural, sentence } from './text.js';
 
 /**
  * The review of a build on a pre-production environment (seeds/001), after the asking:
@@ -53,7 +53,9 @@ function onEnvironment(d: Deployment): string {
 /** `Approved by <@U-QA1>: looks good.` */
 export function verdictLine(a: Pick<Approval, 'approver' | 'verdict' | 'comment'>): string {
   const word = a.verdict === 'approve' ? 'Approved' : 'Rejected';
-  return `${word} by ${mention(a.approver)}${a.comment ? `: ${escapeText(a.comment)}` : ''}.`;
+  return sentence(
+    `${word} by ${mention(a.approver)}${a.comment ? `: ${escapeText(a.comment)}` : ''}`,
+  );
 }
 
 /**

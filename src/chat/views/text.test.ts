@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { code, escapeText, unescapeText } from './text.js';
+import { code, escapeText, sentence, unescapeText } from './text.js';
 
 describe('escapeText', () => {
   it('shows people and channels named by id as mentions', () => {
@@ -21,6 +21,18 @@ describe('escapeText', () => {
     expect(code('unlock! staging U0WEB0001')).toBe('`unlock! staging U0WEB0001`');
     expect(unescapeText(escapeText('locked by U0WEB0001 in #C0DEPLOYS & co'))).toBe(
       'locked by U0WEB0001 in #C0DEPLOYS & co',
+    );
+  });
+});
+
+describe('sentence', () => {
+  it('ends a sentence once, keeping the punctuation a person typed', () => {
+    expect(sentence('Rejected by <@U1>')).toBe('Rejected by <@U1>.');
+    expect(sentence('Rejected by <@U1>: overlaps the banner.')).toBe(
+      'Rejected by <@U1>: overlaps the banner.',
+    );
+    expect(sentence('Rejected by <@U1>: broken on iOS! ')).toBe(
+      'Rejected by <@U1>: broken on iOS!',
     );
   });
 });

@@ -83,3 +83,8 @@ export function firstLine(text: string, max = 300): string {
 export function link(url: string, label = url): string {
   return `<${escapeText(url)}|${escapeText(label.replace(/\|/g, '/'))}>`;
 }
+
+/** Ends `text` with a full stop unless a person's words already end it ("Broken on iOS!"). */
+export function sentence(text: string): string {
+  return /[.!?…]$/.test(text.trimEnd()) ? text.trimEnd() : `${text}.`;
+}

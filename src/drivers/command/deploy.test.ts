@@ -79,7 +79,8 @@ describe('command driver: deploy and watch', () => {
       SLIPWAY_PREVIOUS_VERSION: '1.2.2',
       SLIPWAY_IMAGE: 'registry.example.com/web',
       SLIPWAY_REF: '',
-      SLIPWAY_REF_SLUG: '',
+      // No branch: the version names the preview.
+      SLIPWAY_REF_SLUG: expect.stringMatching(/^1-2-3-[0-9a-f]{8}$/),
       SLIPWAY_PHASE: 'deploy',
     });
   });

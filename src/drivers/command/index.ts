@@ -79,7 +79,9 @@ function placeholderValues(run: DriverContext<CommandOptions>, version: string):
     previousVersion: deployment.previousVersion ?? '',
     image: run.image ?? '',
     ref: deployment.ref?.name ?? '',
-    refSlug: refSlug(deployment.ref?.name ?? ''),
+    // A deploy typed by a person names no branch: its preview is named after its version, as
+    // the kubernetes driver does, rather than sharing one unnamed preview with every other.
+    refSlug: refSlug(deployment.ref?.name ?? version),
   };
 }
 

@@ -15,7 +15,8 @@ export const PLACEHOLDERS = [
   'image',
   // The branch or tag a build came from ('' when CI did not say): one preview per branch.
   'ref',
-  // The same as a DNS label and file name: "feature/Login" → "feature-login".
+  // The same as a DNS label and file name: "feature/Login" → "feature-login"; without a ref,
+  // the version's ("1.3.0-rc.1" → "1-3-0-rc-1").
   'refSlug',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];

@@ -34,6 +34,19 @@ describe('command driver: previews', () => {
     expect((await world.read('ref.txt')).trim()).toBe('preview-feature/login|feature/login');
   });
 
+  it('names the preview of a deploy without a branch after its version', async () => {
+    const driver = world.driver();
+    const ctx = world.context(
+      { deploy: ['true'], url: 'https://{refSlug}.preview.example.com/' },
+      { deployment: { ref: null, version: '1.3.0-rc.1' } },
+    );
+    const outcome = await driver.watch(ctx, await driver.deploy(ctx));
+    expect(outcome).toMatchObject({
+      ok: true,
+      url: expect.stringMatching(/^https:\/\/1-3-0-rc-1-[0-9a-f]{8}\.preview\.example\.com\/$/),
+    });
+  });
+
   it('runs teardown with the same placeholders, and says when it fails', async () => {
     const remove = await world.script('teardown.sh', 'echo "$1" > removed.txt');
     const driver = world.driver();
