@@ -7,6 +7,7 @@ import {
   setAlertMessageTs,
 } from './alert-messages.js';
 import { addApproval, listApprovals } from './approvals.js';
+import { addCanarySignal, listCanarySignals } from './canary-signals.js';
 import { claimMessage, listMessages, saveMessage, setMessageTs } from './chat-messages.js';
 import type { StoreContext } from './context.js';
 import { createDeliveryLedger } from './deliveries.js';
@@ -97,5 +98,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
 
     rememberPeople: (people) => rememberPeople(ctx, people),
     findPeople: (ids) => findPeople(ctx, ids),
+    addCanarySignal: (signal) => addCanarySignal(ctx, signal),
+    listCanarySignals: (deploymentId) => listCanarySignals(ctx, deploymentId),
   };
 }

@@ -140,6 +140,15 @@ export interface PeopleTable {
   refreshed_at: number;
 }
 
+export interface CanarySignalsTable {
+  id: string;
+  deployment_id: string;
+  /** `pause`, `resume`, `promote` (now), `abort`. */
+  action: string;
+  actor: string;
+  at: number;
+}
+
 export interface Tables {
   deployments: DeploymentsTable;
   transitions: TransitionsTable;
@@ -151,4 +160,5 @@ export interface Tables {
   refusals: RefusalsTable;
   seen_deliveries: SeenDeliveriesTable;
   people: PeopleTable;
+  canary_signals: CanarySignalsTable;
 }

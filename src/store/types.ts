@@ -155,6 +155,17 @@ export interface PersonRecord {
   refreshedAt: Date;
 }
 
+/** What a person told a running canary: hold its weight, go on, promote it now, or abort it. */
+export type CanarySignalAction = 'pause' | 'resume' | 'promote' | 'abort';
+
+export interface CanarySignal {
+  id: string;
+  deploymentId: string;
+  action: CanarySignalAction;
+  actor: string;
+  at: Date;
+}
+
 /** How many deployments of one target are in one state (`countDeployments`). */
 export interface DeploymentCount {
   service: string;
@@ -359,4 +370,8 @@ export interface Store {
   rememberPeople(people: readonly PersonRecord[]): Promise<void>;
   /** The people known among `ids`, by id; unknown ids are left out. */
   findPeople(ids: readonly string[]): Promise<Map<string, PersonRecord>>;
+  /** Records a person's signal to a running canary, for whichever process runs it. */
+  addCanarySignal(signal: Omit<CanarySignal, 'id'>): Promise<CanarySignal>;
+  /** A deployment's canary signals, oldest first. */
+  listCanarySignals(deploymentId: string): Promise<CanarySignal[]>;
 }

@@ -9,6 +9,7 @@ import * as traceContext from './006-trace-context.js';
 import * as refusals from './007-refusals.js';
 import * as seenDeliveries from './008-seen-deliveries.js';
 import * as people from './009-people.js';
+import * as canarySignals from './010-canary-signals.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -24,6 +25,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '007-refusals': refusals,
   '008-seen-deliveries': seenDeliveries,
   '009-people': people,
+  '010-canary-signals': canarySignals,
 };
 
 const provider: MigrationProvider = {

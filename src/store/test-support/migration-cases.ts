@@ -11,6 +11,7 @@ const ALL = [
   '007-refusals',
   '008-seen-deliveries',
   '009-people',
+  '010-canary-signals',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { createStore } from '../index.js';
 import type { Store } from '../types.js';
 import { alertCases } from './alert-cases.js';
+import { canarySignalCases } from './canary-signal-cases.js';
 import { deliveryCases } from './delivery-cases.js';
 import { deploymentCases } from './deployment-cases.js';
 import type { StoreSuiteTarget, SuiteContext } from './fixtures.js';
@@ -86,5 +87,6 @@ export function storeSuite(target: StoreSuiteTarget): void {
     refusalCases(ctx);
     deliveryCases(ctx);
     peopleCases(ctx);
+    canarySignalCases(ctx);
   });
 }
