@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { checkAnalysisQueries } from '../analysis/config-check.js';
 import { createApp } from '../app.js';
 import { manifestYaml } from '../chat/slack/manifest.js';
 import { configJsonSchema } from '../config/json-schema.js';
+import { formatIssues, placeIssues } from '../config/load.js';
 import { createLogger, redactUrl, resolveLogFormat } from '../core/logger.js';
 import { readSettings } from '../core/settings.js';
 import { announceStart, startSummary } from '../observability/banner.js';
@@ -75,6 +78,21 @@ export async function configCheck(parsed: ParsedArgs, env: NodeJS.ProcessEnv): P
   const settings = readSettings({ ...env, ...(configPath ? { SLIPWAY_CONFIG: configPath } : {}) });
   const config = await loadOrExplain(settings.configPath);
   if (!config) return 1;
+  // Analysis queries are sent to Prometheus: a query it cannot parse is refused here.
+  const queries = await checkAnalysisQueries(config, { env });
+  if (queries.errors.length + queries.warnings.length > 0) {
+    const text = await readFile(settings.configPath, 'utf8');
+    const warnings = placeIssues(text, queries.warnings);
+    for (const line of formatIssues(warnings, settings.configPath).split('\n').filter(Boolean)) {
+      process.stderr.write(`warning: ${line}\n`);
+    }
+    if (queries.errors.length > 0) {
+      const errors = placeIssues(text, queries.errors);
+      process.stderr.write(`${formatIssues(errors, settings.configPath)}\n`);
+      process.stderr.write(`\n${errors.length} problem(s) in ${settings.configPath}.\n`);
+      return 1;
+    }
+  }
   process.stdout.write(
     `${settings.configPath} is valid: ${config.services.length} services, ${config.environments.length} environments.\n`,
   );

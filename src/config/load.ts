@@ -99,6 +99,16 @@ export function parseConfig(text: string, options: ParseOptions = {}): ConfigRes
   return { ok: false, errors };
 }
 
+/**
+ * Places problems found after loading (checks that ask Prometheus) at their lines in `text`,
+ * the file the config was loaded from.
+ */
+export function placeIssues(text: string, issues: readonly RawIssue[]): ConfigIssue[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  return issues.map((issue) => place(issue, doc, lines));
+}
+
 /** `slipway.yaml:12:5 services[0].owners: … — fix: …`, one line per issue. */
 export function formatIssues(issues: readonly ConfigIssue[], file = 'slipway.yaml'): string {
   return issues
