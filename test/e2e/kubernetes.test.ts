@@ -1,13 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import {
-  KubeConfig,
-  type V1Deployment,
-  type V1PolicyRule,
-  type V1Role,
-} from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import type { BuildRef } from '../../src/core/deployment.js';
 import { previewIdentity } from '../../src/drivers/kubernetes/preview.js';
 import type { EngineEvent } from '../../src/engine/index.js';
@@ -21,6 +13,8 @@ import {
   freshNamespace,
   imageOf,
   type K8sApp,
+  serviceAccountKubeconfig,
+  shippedRoles,
   startK8sApp,
   startTestCluster,
   type TestCluster,
@@ -286,7 +280,13 @@ describeWithCluster('kubernetes driver against a real control plane', () => {
     if (!deployer?.rules)
       throw new Error('deploy/kubernetes/rbac.yaml has no slipway-deployer Role');
 
-    const allowed = await serviceAccountKubeconfig(namespace, 'slipway', deployer.rules);
+    const allowed = await serviceAccountKubeconfig(
+      cluster,
+      admin,
+      namespace,
+      'slipway',
+      deployer.rules,
+    );
     const ok = await startK8sApp(configFor(allowed, namespace));
     apps.push(ok);
     const first = await ok.waitFinal((await deploy(ok, '1.1.0')).id);
@@ -300,7 +300,13 @@ describeWithCluster('kubernetes driver against a real control plane', () => {
       ...rule,
       verbs: rule.verbs.filter((verb) => verb !== 'patch'),
     }));
-    const limited = await serviceAccountKubeconfig(namespace, 'slipway-readonly', withoutPatch);
+    const limited = await serviceAccountKubeconfig(
+      cluster,
+      admin,
+      namespace,
+      'slipway-readonly',
+      withoutPatch,
+    );
     const refused = await startK8sApp(configFor(limited, namespace));
     apps.push(refused);
     const failed = await refused.waitFinal((await deploy(refused, '1.2.0')).id);
@@ -431,48 +437,7 @@ describeWithCluster('kubernetes driver against a real control plane', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-
-  /** A ServiceAccount bound to a Role with `rules`, and a kubeconfig holding its token. */
-  async function serviceAccountKubeconfig(namespace: string, name: string, rules: V1PolicyRule[]) {
-    await admin.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
-    await admin.rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules } });
-    await admin.rbac.createNamespacedRoleBinding({
-      namespace,
-      body: {
-        metadata: { name },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects: [{ kind: 'ServiceAccount', name, namespace }],
-      },
-    });
-    const token = await admin.core.createNamespacedServiceAccountToken({
-      name,
-      namespace,
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    const cluster0 = admin.config.getCurrentCluster();
-    const file = join(cluster.stateDir, `${name}-${namespace}.kubeconfig`);
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'testenv', server: cluster0?.server ?? '', caData: cluster0?.caData }],
-      users: [{ name, token: token.status?.token }],
-      contexts: [{ name, cluster: 'testenv', user: name }],
-      currentContext: name,
-    });
-    writeFileSync(file, kc.exportConfig());
-    return file;
-  }
 });
-
-/** The Roles shipped in deploy/kubernetes/rbac.yaml, as a user would apply them. */
-function shippedRoles(): V1Role[] {
-  const text = readFileSync(
-    resolve(import.meta.dirname, '../../deploy/kubernetes/rbac.yaml'),
-    'utf8',
-  );
-  return parseAllDocuments(text)
-    .map((doc) => doc.toJS() as { kind?: string } & V1Role)
-    .filter((doc) => doc.kind === 'Role');
-}
 
 async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   AppsV1Api,
   CoreV1Api,
@@ -7,8 +7,11 @@ import {
   NetworkingV1Api,
   RbacAuthorizationV1Api,
   type V1Deployment,
+  type V1PolicyRule,
+  type V1Role,
 } from '@kubernetes/client-node';
 import { describe } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { type App, createApp } from '../../src/app.js';
 import { Config } from '../../src/config/schema.js';
 import type { Deployment } from '../../src/core/deployment.js';
@@ -172,4 +175,51 @@ export async function startK8sApp(configInput: unknown): Promise<K8sApp> {
 
 export function kubeconfigPath(cluster: TestCluster, name = 'admin.kubeconfig'): string {
   return join(cluster.stateDir, name);
+}
+
+/** The Roles shipped in deploy/kubernetes/rbac.yaml, as a user would apply them. */
+export function shippedRoles(): V1Role[] {
+  const text = readFileSync(
+    resolve(import.meta.dirname, '../../deploy/kubernetes/rbac.yaml'),
+    'utf8',
+  );
+  return parseAllDocuments(text)
+    .map((doc) => doc.toJS() as { kind?: string } & V1Role)
+    .filter((doc) => doc.kind === 'Role');
+}
+
+/** A ServiceAccount bound to a Role with `rules`, and a kubeconfig holding its token. */
+export async function serviceAccountKubeconfig(
+  cluster: TestCluster,
+  admin: Admin,
+  namespace: string,
+  name: string,
+  rules: V1PolicyRule[],
+): Promise<string> {
+  await admin.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+  await admin.rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules } });
+  await admin.rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    },
+  });
+  const token = await admin.core.createNamespacedServiceAccountToken({
+    name,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const server = admin.config.getCurrentCluster();
+  const file = join(cluster.stateDir, `${name}-${namespace}.kubeconfig`);
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'testenv', server: server?.server ?? '', caData: server?.caData }],
+    users: [{ name, token: token.status?.token }],
+    contexts: [{ name, cluster: 'testenv', user: name }],
+    currentContext: name,
+  });
+  writeFileSync(file, kc.exportConfig());
+  return file;
 }
