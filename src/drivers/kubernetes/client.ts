@@ -1,6 +1,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  NetworkingV1Api,
+} from '@kubernetes/client-node';
 import { ValidationError } from '../../core/errors.js';
 import type { KubernetesOptions } from './schema.js';
 
@@ -10,6 +16,8 @@ export interface KubeClients {
   apps: AppsV1Api;
   core: CoreV1Api;
   networking: NetworkingV1Api;
+  /** Resources of CRDs, such as the Gateway API's HTTPRoute. */
+  custom: CustomObjectsApi;
   /** Where the API server is, for error messages. */
   server: string;
   /** Identifies the cluster connection: watchers are shared per key and namespace. */
@@ -98,6 +106,7 @@ export function clientCache(env: NodeJS.ProcessEnv) {
       apps: config.makeApiClient(AppsV1Api),
       core: config.makeApiClient(CoreV1Api),
       networking: config.makeApiClient(NetworkingV1Api),
+      custom: config.makeApiClient(CustomObjectsApi),
       server: config.getCurrentCluster()?.server ?? 'the API server',
       key,
     };

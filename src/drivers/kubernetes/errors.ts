@@ -3,9 +3,9 @@ import { ApiException } from '@kubernetes/client-node';
 /** What the driver was doing when the API refused, for the sentence it turns into. */
 export interface Attempt {
   verb: 'get' | 'list' | 'watch' | 'patch' | 'create' | 'update' | 'delete';
-  /** Plural resource as RBAC names it: "deployments", "replicasets", "services", "ingresses". */
+  /** Plural resource as RBAC names it: "deployments", "replicasets", "services", "httproutes"… */
   resource: string;
-  /** API group as RBAC names it: "apps", "" (core), "networking.k8s.io". */
+  /** API group as RBAC names it: "apps", "" (core), "networking.k8s.io", "gateway.networking.k8s.io". */
   group: string;
   namespace: string;
   name?: string;
@@ -136,6 +136,7 @@ function singular(resource: string): string {
     replicasets: 'ReplicaSet',
     services: 'Service',
     ingresses: 'Ingress',
+    httproutes: 'HTTPRoute',
   };
   return known[resource] ?? resource;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BuildRef, Deployment } from '../../core/deployment.js';
 import { formatDuration } from '../../core/duration.js';
 import { ValidationError } from '../../core/errors.js';
+import { DriverUnsupportedError } from '../errors.js';
 import type {
   DeployDriver,
   DriverContext,
@@ -11,6 +12,15 @@ import type {
   SweepContext,
   TargetStatus,
 } from '../types.js';
+import {
+  abortCanary,
+  type CanaryScope,
+  canaryState,
+  promoteCanary,
+  setWeight,
+  startCanary,
+} from './canary.js';
+import type { CanaryRelease } from './canary-objects.js';
 import { clientCache, type KubeClients } from './client.js';
 import { followRollout } from './follow.js';
 import { previewIdentity, previewManifests } from './preview.js';
@@ -106,6 +116,42 @@ export function createKubernetesDriver(
     return ctx.options.mode === 'preview'
       ? [previewTarget(ctx).target]
       : targetsOf(ctx.options, ctx.deployment.service);
+  }
+
+  function canaryScope(ctx: Ctx): CanaryScope {
+    const { options, deployment } = ctx;
+    const [target] = targets(ctx);
+    if (!options.canary || !target) {
+      throw new DriverUnsupportedError(
+        `${deployment.service} has no canary settings in ${deployment.environment}: add canary: { router: gateway-api | ingress-nginx | replicas } to its kubernetes driver options.`,
+      );
+    }
+    const clients = clientsFor(options);
+    const timeout = durationMs(options.timeout);
+    return {
+      clients,
+      namespace: options.namespace,
+      target,
+      options: options.canary,
+      repository: ctx.image,
+      signal: ctx.signal,
+      follow: (written) =>
+        followRollout({
+          watcher: watcherFor(clients, options.namespace),
+          namespace: options.namespace,
+          targets: written,
+          deadline: Date.now() + timeout,
+          timeoutText: formatDuration(timeout),
+          signal: ctx.signal,
+          progress: ctx.progress,
+        }),
+    };
+  }
+
+  function releaseOf(ctx: Ctx): CanaryRelease {
+    const d = ctx.deployment;
+    const image = `${repositoryOf(ctx)}:${d.version}`;
+    return { version: d.version, image, deploymentId: d.id, requestedBy: d.requestedBy };
   }
 
   return {
@@ -210,7 +256,20 @@ export function createKubernetesDriver(
       );
     },
 
-    capabilities: () => ({ status: true, rollbackToPrevious: true }),
+    capabilities: (options) => ({
+      status: true,
+      rollbackToPrevious: true,
+      canary: options.canary !== undefined,
+    }),
+
+    // Async throughout, so a service without canary settings is a rejection like any other.
+    canary: {
+      start: async (ctx) => startCanary(canaryScope(ctx), releaseOf(ctx)),
+      setWeight: async (ctx, weight) => setWeight(canaryScope(ctx), weight),
+      promote: async (ctx) => promoteCanary(canaryScope(ctx), releaseOf(ctx)),
+      abort: async (ctx) => abortCanary(canaryScope(ctx)),
+      state: async (ctx) => canaryState(canaryScope(ctx)),
+    },
 
     async teardown(ctx) {
       // Only previews are Slipway's to delete; an updated Deployment belongs to its team.

@@ -56,6 +56,55 @@ export const PreviewOptions = z
   .strict();
 export type PreviewOptions = z.infer<typeof PreviewOptions>;
 
+/** How a canary's share of the traffic is set: by a router, or by its share of the pods. */
+export const CanaryOptions = z
+  .object({
+    router: z
+      .enum(['gateway-api', 'ingress-nginx', 'replicas'])
+      .describe(
+        'gateway-api: weights of an HTTPRoute; ingress-nginx: a canary Ingress; replicas: canary pods beside the live ones behind the same Service (approximate).',
+      ),
+    httpRoute: Subdomain.optional().describe(
+      'gateway-api: the HTTPRoute that sends traffic to the service.',
+    ),
+    ingress: Subdomain.optional().describe(
+      'ingress-nginx: the Ingress that sends traffic to the service.',
+    ),
+    service: Label.optional().describe(
+      "gateway-api and ingress-nginx: the Service in front of the Deployment; default: the Deployment's name.",
+    ),
+  })
+  .strict()
+  .superRefine((canary, ctx) => {
+    const needs = { 'gateway-api': 'httpRoute', 'ingress-nginx': 'ingress' } as const;
+    const what = { httpRoute: 'HTTPRoute', ingress: 'Ingress' } as const;
+    for (const [router, field] of Object.entries(needs)) {
+      if (canary.router === router && !canary[field]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `the ${router} router needs ${field}: the name of the ${what[field]} that sends traffic to the service`,
+        });
+      }
+      if (canary.router !== router && canary[field]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} is read by the ${router} router only: remove it, or set router: ${router}`,
+        });
+      }
+    }
+    if (canary.router === 'replicas' && canary.service) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['service'],
+        message:
+          "the replicas router puts the canary's pods behind the Deployment's own Service and creates none: remove service",
+      });
+    }
+  });
+export type CanaryOptions = z.infer<typeof CanaryOptions>;
+
 export const optionsSchema = z
   .object({
     kubeconfig: z
@@ -89,6 +138,9 @@ export const optionsSchema = z
       "A rollout not complete after this long fails (and is rolled back); Kubernetes' own progress deadline fails it sooner when shorter.",
     ),
     preview: PreviewOptions.optional(),
+    canary: CanaryOptions.optional().describe(
+      'Canary releases: a <deployment>-canary beside the Deployment, and how traffic is split between them.',
+    ),
   })
   .strict()
   .superRefine((options, ctx) => {
@@ -97,6 +149,22 @@ export const optionsSchema = z
         code: 'custom',
         path: ['preview'],
         message: 'preview mode needs preview settings: at least baseDomain and port',
+      });
+    }
+    if (options.canary && options.mode === 'preview') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['canary'],
+        message:
+          'a canary runs beside a live Deployment, which preview mode does not update: remove canary, or use mode: update',
+      });
+    }
+    if (options.canary && (options.deployments?.length ?? 1) > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['canary'],
+        message:
+          'a canary runs beside one Deployment: list only one in deployments, or give the others their own service',
       });
     }
     if (options.inCluster && (options.kubeconfig || options.context)) {

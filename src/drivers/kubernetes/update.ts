@@ -62,6 +62,19 @@ export async function readDeployment(
   );
 }
 
+/** Refuses a target whose live Deployment lacks one of the containers to update. */
+export function checkContainers(live: V1Deployment, target: Target, namespace: string): void {
+  const have = (live.spec?.template.spec?.containers ?? []).map((c) => c.name);
+  const missing = target.containers.filter((c) => !have.includes(c));
+  if (missing.length > 0) {
+    throw new KubernetesError(
+      `Deployment ${target.name} in namespace ${namespace} has no container ${missing.map((c) => `"${c}"`).join(', ')} (it has: ${have.join(', ')}); fix "containers" in the kubernetes options.`,
+      422,
+      false,
+    );
+  }
+}
+
 /**
  * `kubectl set image` for each target, plus the change cause: a strategic merge patch that
  * matches containers by name. The containers are checked first, because such a patch would add
@@ -78,15 +91,7 @@ export async function setImages(
   const written: Written[] = [];
   for (const target of targets) {
     const live = await readDeployment(clients, namespace, target.name, signal);
-    const have = (live.spec?.template.spec?.containers ?? []).map((c) => c.name);
-    const missing = target.containers.filter((c) => !have.includes(c));
-    if (missing.length > 0) {
-      throw new KubernetesError(
-        `Deployment ${target.name} in namespace ${namespace} has no container ${missing.map((c) => `"${c}"`).join(', ')} (it has: ${have.join(', ')}); fix "containers" in the kubernetes options.`,
-        422,
-        false,
-      );
-    }
+    checkContainers(live, target, namespace);
     const body = {
       metadata: { annotations },
       spec: {
