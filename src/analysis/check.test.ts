@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MetricsApp, startMetricsApp } from '../../test/support/metrics-app.js';
 import { type PrometheusProcess, startPrometheus } from '../../test/support/prometheus.js';
-import { type Analysis, analysisPlan } from '../config/analysis.js';
+import type { Analysis } from '../config/analysis.js';
 import { runCheck } from './check.js';
+import { analysisPlan } from './plan.js';
 import { createPrometheusClient } from './prometheus/client.js';
 import { AnalysisRun } from './run.js';
 

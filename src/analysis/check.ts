@@ -1,7 +1,8 @@
-import type { AnalysisPlan, Metric } from '../config/analysis.js';
+import type { Metric } from '../config/analysis.js';
 import { evaluateCondition, parseCondition } from './condition.js';
 import { formatValue } from './format.js';
 import { expandQuery, type PlaceholderValues, promDuration } from './placeholders.js';
+import type { AnalysisPlan } from './plan.js';
 import { type PrometheusClient, resultValues } from './prometheus/client.js';
 import { withWrittenPosition } from './query-error.js';
 
@@ -72,22 +73,9 @@ export async function runCheck(plan: AnalysisPlan, context: CheckContext): Promi
 
   let samples: CheckResult['samples'];
   if (plan.minSamples) {
-    const { min } = plan.minSamples;
-    let counted: number[];
-    try {
-      counted = await ask(plan.minSamples.query);
-    } catch (err) {
-      if (context.signal?.aborted) throw err;
-      const message = `minSamples: ${reason(err)}`;
-      return { verdict: 'error', samples: { value: null, min }, metrics: [], message, at };
-    }
-    // No series at all means nothing was served: zero samples, not an error.
-    const value = counted.length === 0 || Number.isNaN(counted[0]) ? 0 : (counted[0] as number);
-    samples = { value, min };
-    if (!(value >= min)) {
-      const message = `${formatValue(value)} samples, ${formatValue(min)} needed (minSamples): waiting for traffic`;
-      return { verdict: 'inconclusive', samples, metrics: [], message, at };
-    }
+    const counted = await countSamples(plan.minSamples, ask, context.signal);
+    if (counted.stop) return { ...counted.stop, samples: counted.samples, metrics: [], at };
+    samples = counted.samples;
   }
 
   const metrics = await Promise.all(
@@ -103,6 +91,38 @@ export async function runCheck(plan: AnalysisPlan, context: CheckContext): Promi
   };
   if (samples) result.samples = samples;
   return result;
+}
+
+/** The minSamples query's count, and the verdict that stops the check when it is too low. */
+async function countSamples(
+  bar: { query: string; min: number },
+  ask: Ask,
+  signal?: AbortSignal,
+): Promise<{
+  samples: { value: number | null; min: number };
+  stop?: { verdict: Verdict; message: string };
+}> {
+  const { min } = bar;
+  let counted: number[];
+  try {
+    counted = await ask(bar.query);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return {
+      samples: { value: null, min },
+      stop: { verdict: 'error', message: `minSamples: ${reason(err)}` },
+    };
+  }
+  // No series at all means nothing was served: zero samples, not an error.
+  const value = counted.length === 0 || Number.isNaN(counted[0]) ? 0 : (counted[0] as number);
+  if (value >= min) return { samples: { value, min } };
+  return {
+    samples: { value, min },
+    stop: {
+      verdict: 'inconclusive',
+      message: `${formatValue(value)} samples, ${formatValue(min)} needed (minSamples): waiting for traffic`,
+    },
+  };
 }
 
 function overall(verdicts: Verdict[]): Verdict {

@@ -1,10 +1,11 @@
-import { type Analysis, analysisPlan, queriesOf } from '../config/analysis.js';
+import { type Analysis, queriesOf } from '../config/analysis.js';
 import type { RawIssue } from '../config/issues.js';
 import type { PathSegment } from '../config/locate.js';
 import { bindingOf } from '../config/lookup.js';
 import type { Config } from '../config/schema.js';
 import { secretFrom } from '../core/secrets.js';
 import { expandQuery, type PlaceholderValues, promDuration } from './placeholders.js';
+import { analysisPlan } from './plan.js';
 import { createPrometheusClient, PrometheusError } from './prometheus/client.js';
 import { writtenPosition } from './query-error.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canarySteps, deliveryOf } from './analysis.js';
+import { canarySteps, deliveryOf } from '../analysis/plan.js';
 import { type ConfigIssue, formatIssues, parseConfig } from './load.js';
 
 /** Lines 1–9: a service whose production entry the cases fill from line 10 on. */
