@@ -1,8 +1,8 @@
 /**
- * Judging a release by its metrics. The engine builds plans from config
- * (`deliveryOf`, `canarySteps`, `analysisPlan` in config/analysis.ts), runs `runCheck` once per
- * interval with a Prometheus client, feeds each result to an `AnalysisRun` (or `recordCheck`
- * on stored state) and acts on the decision.
+ * Judging a release by its metrics. The engine takes a plan from config (`deliveryOf`,
+ * `canarySteps`, `analysisPlan` in plan.ts), runs `runCheck` once per interval with a
+ * Prometheus client, feeds each result to an `AnalysisRun` (or `recordCheck` on stored state)
+ * and acts on the decision.
  */
 export {
   type CheckContext,
@@ -21,6 +21,14 @@ export {
   type PlaceholderName,
   type PlaceholderValues,
 } from './placeholders.js';
+export {
+  type AnalysisPlan,
+  analysisPlan,
+  type CanaryStep,
+  canarySteps,
+  type DeliveryPlan,
+  deliveryOf,
+} from './plan.js';
 export {
   createPrometheusClient,
   type PrometheusClient,
