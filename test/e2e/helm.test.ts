@@ -34,7 +34,7 @@ import {
  */
 
 /** Several replicas on Postgres with every optional object on, credentials from Secrets. */
-function fullValues(deployTo: string[], previews: string[]) {
+function fullValues(deployTo: string[], previews: string[], canaries: string[] = []) {
   return {
     replicaCount: 3,
     database: { type: 'postgres', existingSecret: 'slipway-db' },
@@ -52,7 +52,7 @@ function fullValues(deployTo: string[], previews: string[]) {
       tls: [{ secretName: 'slipway-tls', hosts: ['slipway.example.com'] }],
     },
     serviceMonitor: { enabled: true, labels: { release: 'prometheus' } },
-    rbac: { namespaces: deployTo, previewNamespaces: previews },
+    rbac: { namespaces: deployTo, previewNamespaces: previews, canaryNamespaces: canaries },
   };
 }
 
@@ -261,9 +261,10 @@ describeWithCluster('the Helm chart against a real API server', () => {
     const namespace = await freshNamespace(admin, 'helm-rbac');
     const web = await freshNamespace(admin, 'helm-rbac-web');
     const previews = await freshNamespace(admin, 'helm-rbac-previews');
+    const canaries = await freshNamespace(admin, 'helm-rbac-canaries');
     const other = await freshNamespace(admin, 'helm-rbac-other');
     const manifest = await must(
-      render(namespace, [valuesFile(dir, 'rbac', fullValues([web], [previews]))]),
+      render(namespace, [valuesFile(dir, 'rbac', fullValues([web], [previews], [canaries]))]),
     );
     const rbac = objectsOf(manifest).filter((o) =>
       ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind),
@@ -287,6 +288,11 @@ describeWithCluster('the Helm chart against a real API server', () => {
     expect(await can('create', 'deployments.apps', previews)).toBe('yes');
     expect(await can('create', 'services', previews)).toBe('yes');
     expect(await can('delete', 'ingresses.networking.k8s.io', previews)).toBe('yes');
+    expect(await can('create', 'deployments.apps', canaries)).toBe('yes');
+    expect(await can('delete', 'services', canaries)).toBe('yes');
+    expect(await can('patch', 'ingresses.networking.k8s.io', canaries)).toBe('yes');
+    expect(await can('update', 'deployments.apps', canaries)).toBe('no');
+    expect(await can('delete', 'services', web)).toBe('no');
     expect(await can('patch', 'deployments.apps', other)).toBe('no');
     expect(await can('patch', 'deployments.apps', namespace)).toBe('no');
   });
