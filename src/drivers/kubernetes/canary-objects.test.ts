@@ -8,8 +8,6 @@ import {
   ingressWeight,
   isCanaryOf,
 } from './canary-objects.js';
-import { type HTTPRoute, routeWeight, unweighRoute, weighRoute } from './canary-route.js';
-import { optionsSchema } from './schema.js';
 
 const primary: V1Deployment = {
   metadata: { name: 'web', namespace: 'shop', uid: 'uid-web', labels: { team: 'shop' } },
@@ -244,100 +242,5 @@ describe('canaryReplicas (the replica ratio)', () => {
     [3, 50, 2],
   ])('%i primary pods at %i%% → %i canary pods', (total, weight, pods) => {
     expect(canaryReplicas(total, weight)).toBe(pods);
-  });
-});
-
-describe('HTTPRoute weights', () => {
-  const ref = (name: string, weight?: number) => ({
-    group: '',
-    kind: 'Service',
-    name,
-    port: 80,
-    ...(weight === undefined ? {} : { weight }),
-  });
-  const route = (...rules: HTTPRoute['spec'][]): HTTPRoute => ({
-    metadata: { name: 'web' },
-    spec: { rules: rules.flatMap((r) => r?.rules ?? []) },
-  });
-  const toWeb = { rules: [{ matches: [{ path: { value: '/' } }], backendRefs: [ref('web', 1)] }] };
-  const toDocs = { rules: [{ backendRefs: [ref('docs', 1)] }] };
-
-  it('splits every rule that sends to the service, and leaves the others', () => {
-    const rules = weighRoute(route(toWeb, toDocs), 'web', 'shop', 25);
-    expect(rules).toEqual([
-      {
-        matches: [{ path: { value: '/' } }],
-        backendRefs: [ref('web', 75), ref('web-canary', 25)],
-      },
-      { backendRefs: [ref('docs', 1)] },
-    ]);
-    const weighed = route({ rules });
-    expect(routeWeight(weighed, 'web', 'shop')).toBe(25);
-    expect(weighRoute(weighed, 'web', 'shop', 100)[0]?.backendRefs).toEqual([
-      ref('web', 0),
-      ref('web-canary', 100),
-    ]);
-  });
-
-  it('gives the service its default weight back when the canary leaves', () => {
-    const weighed = route({ rules: weighRoute(route(toWeb, toDocs), 'web', 'shop', 0) });
-    expect(unweighRoute(weighed, 'web', 'shop')).toEqual(route(toWeb, toDocs).spec?.rules);
-  });
-
-  it('refuses a route that does not send to the service, or shares its traffic with another', () => {
-    expect(() => weighRoute(route(toDocs), 'web', 'shop', 5)).toThrow(
-      'HTTPRoute web in namespace shop sends no traffic to Service web: set canary.service',
-    );
-    const shared = { rules: [{ backendRefs: [ref('web', 9), ref('legacy', 1)] }] };
-    expect(() => weighRoute(route(shared), 'web', 'shop', 5)).toThrow(
-      'HTTPRoute web in namespace shop splits the traffic of web with legacy',
-    );
-    // A Service of the same name in another namespace is not this one.
-    const elsewhere = { rules: [{ backendRefs: [{ ...ref('web', 1), namespace: 'other' }] }] };
-    expect(() => weighRoute(route(elsewhere), 'web', 'shop', 5)).toThrow('sends no traffic');
-  });
-});
-
-describe('canary options', () => {
-  const parse = (canary: unknown, more: Record<string, unknown> = {}) =>
-    optionsSchema.safeParse({ namespace: 'shop', canary, ...more });
-  const messages = (result: ReturnType<typeof parse>) =>
-    result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-
-  it('accepts each router with what it needs', () => {
-    expect(parse({ router: 'gateway-api', httpRoute: 'web' }).success).toBe(true);
-    expect(parse({ router: 'ingress-nginx', ingress: 'web', service: 'web-svc' }).success).toBe(
-      true,
-    );
-    expect(parse({ router: 'replicas' }).success).toBe(true);
-  });
-
-  it('says what each router lacks or does not read', () => {
-    expect(messages(parse({ router: 'gateway-api' }))).toEqual([
-      'canary.httpRoute: the gateway-api router needs httpRoute: the name of the HTTPRoute that sends traffic to the service',
-    ]);
-    expect(messages(parse({ router: 'ingress-nginx', httpRoute: 'web', ingress: 'web' }))).toEqual([
-      'canary.httpRoute: httpRoute is read by the gateway-api router only: remove it, or set router: gateway-api',
-    ]);
-    expect(messages(parse({ router: 'replicas', service: 'web' }))).toEqual([
-      "canary.service: the replicas router puts the canary's pods behind the Deployment's own Service and creates none: remove service",
-    ]);
-    expect(messages(parse({ router: 'istio' }))[0]).toMatch(/^canary\.router: /);
-  });
-
-  it('refuses a canary in preview mode or beside several Deployments', () => {
-    expect(
-      messages(
-        parse(
-          { router: 'replicas' },
-          { mode: 'preview', preview: { baseDomain: 'p.example.com', port: 80 } },
-        ),
-      ),
-    ).toEqual([
-      'canary: a canary runs beside a live Deployment, which preview mode does not update: remove canary, or use mode: update',
-    ]);
-    expect(messages(parse({ router: 'replicas' }, { deployments: ['web', 'worker'] }))).toEqual([
-      'canary: a canary runs beside one Deployment: list only one in deployments, or give the others their own service',
-    ]);
   });
 });

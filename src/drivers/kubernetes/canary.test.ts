@@ -1,6 +1,4 @@
-import { tmpdir } from 'node:os';
-import { CustomObjectsApi, type V1Deployment, Watch } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { installGatewayApi } from '../../../test/support/gateway-api.js';
 import {
@@ -9,51 +7,30 @@ import {
   appDeployment,
   CLUSTER_START_MS,
   describeWithCluster,
-  freshNamespace,
   imageOf,
-  serviceAccountKubeconfig,
-  shippedRoles,
   startTestCluster,
   type TestCluster,
-  waitRolledOut,
 } from '../../../test/support/k8s-cluster.js';
-import { deployment } from '../../chat/test-support/deployments.js';
-import type { DriverContext } from '../types.js';
-import { HTTPROUTE, type HTTPRoute } from './canary-route.js';
-import { createKubernetesDriver, type KubernetesOptions, optionsSchema } from './index.js';
-
-const REPO = 'registry.example.com/web';
-const silent = pino({ level: 'silent' });
-
-/** Every change a watch delivers, summarized; repeats in a row (no-op writes) merged. */
-interface Recording {
-  changes(): string[];
-  stop(): void;
-}
-
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function routeSummary(route: HTTPRoute): string {
-  const refs = route.spec?.rules?.[0]?.backendRefs ?? [];
-  return refs.map((ref) => `${ref.name}:${ref.weight}`).join(' ');
-}
+import { optionsSchema } from './index.js';
+import {
+  canaryOf,
+  newDriver,
+  openShop,
+  REPO,
+  type Recording,
+  recordChanges,
+  routeSummary,
+  until,
+} from './test-support/shop.js';
 
 describeWithCluster('kubernetes canary on a real control plane', () => {
   let cluster: TestCluster;
   let admin: Admin;
-  let custom: CustomObjectsApi;
   const recordings: Recording[] = [];
 
   beforeAll(async () => {
     cluster = await startTestCluster();
     admin = adminOf(cluster);
-    custom = admin.config.makeApiClient(CustomObjectsApi);
     await installGatewayApi(admin.config);
   }, CLUSTER_START_MS);
 
@@ -62,138 +39,13 @@ describeWithCluster('kubernetes canary on a real control plane', () => {
     await cluster?.stop();
   });
 
+  const shop = (prefix: string, canary: unknown, roles?: string[]) =>
+    openShop(cluster, admin, prefix, canary, roles);
+
   async function record(path: string, summary: (object: never) => string): Promise<Recording> {
-    const seen: string[] = [];
-    const request = await new Watch(admin.config).watch(
-      path,
-      {},
-      (type, object) => {
-        const said = type === 'DELETED' ? 'deleted' : summary(object as never);
-        if (seen.at(-1) !== said) seen.push(said);
-      },
-      () => {},
-    );
-    const recording = { changes: () => [...seen], stop: () => request.abort() };
+    const recording = await recordChanges(admin.config, path, summary);
     recordings.push(recording);
     return recording;
-  }
-
-  /**
-   * A namespace as a team has it before its first canary: Deployment web (4 pods of 1.0.0),
-   * Service web, an HTTPRoute and an Ingress sending to it; and Slipway's kubernetes driver
-   * acting as a service account bound to the Roles shipped in deploy/kubernetes/rbac.yaml.
-   */
-  async function shop(
-    prefix: string,
-    canary: unknown,
-    roles = ['slipway-deployer', 'slipway-canary'],
-  ) {
-    const namespace = await freshNamespace(admin, prefix);
-    await admin.apps.createNamespacedDeployment({
-      namespace,
-      body: appDeployment('web', `${REPO}:1.0.0`, { replicas: 4 }),
-    });
-    await admin.core.createNamespacedService({
-      namespace,
-      body: {
-        metadata: { name: 'web' },
-        spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-      },
-    });
-    await custom.createNamespacedCustomObject({
-      ...HTTPROUTE,
-      namespace,
-      body: {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'HTTPRoute',
-        metadata: { name: 'web' },
-        spec: {
-          parentRefs: [{ name: 'public' }],
-          hostnames: ['shop.example.test'],
-          rules: [{ backendRefs: [{ name: 'web', port: 80 }] }],
-        },
-      },
-    });
-    const backend = (name: string) => ({ service: { name, port: { number: 80 } } });
-    await admin.networking.createNamespacedIngress({
-      namespace,
-      body: {
-        metadata: {
-          name: 'web',
-          annotations: { 'nginx.ingress.kubernetes.io/ssl-redirect': 'false' },
-        },
-        spec: {
-          ingressClassName: 'nginx',
-          rules: [
-            {
-              host: 'shop.example.test',
-              http: {
-                paths: [
-                  { path: '/', pathType: 'Prefix', backend: backend('web') },
-                  { path: '/docs', pathType: 'Prefix', backend: backend('docs') },
-                ],
-              },
-            },
-          ],
-        },
-      },
-    });
-    await waitRolledOut(admin, namespace, 'web');
-    const rules = shippedRoles()
-      .filter((role) => roles.includes(role.metadata?.name ?? ''))
-      .flatMap((role) => role.rules ?? []);
-    const kubeconfig = await serviceAccountKubeconfig(cluster, admin, namespace, 'slipway', rules);
-    const options = optionsSchema.parse({ kubeconfig, namespace, timeout: '60s', canary });
-    return { namespace, options, driver: newDriver(), ...helpers(namespace, options) };
-  }
-
-  function newDriver() {
-    return createKubernetesDriver({ dataDir: tmpdir(), env: {}, log: silent });
-  }
-
-  function helpers(namespace: string, options: KubernetesOptions) {
-    const ctx = (version: string): DriverContext<KubernetesOptions> => ({
-      deployment: deployment({ id: `dep-${version}`, version, driver: 'kubernetes' }),
-      image: REPO,
-      options,
-      log: silent,
-      signal: AbortSignal.timeout(120_000),
-      progress: () => {},
-    });
-    const read = (name: string) => admin.apps.readNamespacedDeployment({ name, namespace });
-    const exists = (p: Promise<unknown>) =>
-      p.then(
-        () => true,
-        (err: { code?: number }) => {
-          if (err.code === 404) return false;
-          throw err;
-        },
-      );
-    const route = async () =>
-      (await custom.getNamespacedCustomObject({
-        ...HTTPROUTE,
-        namespace,
-        name: 'web',
-      })) as HTTPRoute;
-    const podImages = async (labelSelector: string) =>
-      (await admin.core.listNamespacedPod({ namespace, labelSelector })).items
-        .filter((pod) => !pod.metadata?.deletionTimestamp)
-        .map((pod) => pod.spec?.containers[0]?.image)
-        .sort();
-    return {
-      ctx,
-      read,
-      route,
-      podImages,
-      canaryExists: () => exists(read('web-canary')),
-      canaryServiceExists: () =>
-        exists(admin.core.readNamespacedService({ name: 'web-canary', namespace })),
-    };
-  }
-
-  function canaryOf(driver: ReturnType<typeof newDriver>) {
-    if (!driver.canary) throw new Error('the kubernetes driver has no canary member');
-    return driver.canary;
   }
 
   it('walks an HTTPRoute through 5, 25, 50 and 100%, then promotes: the primary runs the new version, the canary is gone', async () => {
@@ -255,7 +107,7 @@ describeWithCluster('kubernetes canary on a real control plane', () => {
     expect(await canary.state(s.ctx('1.1.0'))).toMatchObject({ running: false, weight: 0 });
   }, 120_000);
 
-  it('walks an ingress-nginx canary Ingress, then aborts: weight 0, then gone; the primary untouched', async () => {
+  it('walks an ingress-nginx canary Ingress through 5, 25, 50 and 100%, then aborts: weight 0, then gone; the primary untouched', async () => {
     const s = await shop('canary-nginx', { router: 'ingress-nginx', ingress: 'web' });
     const canary = canaryOf(s.driver);
     const before = await s.read('web');
@@ -287,7 +139,7 @@ describeWithCluster('kubernetes canary on a real control plane', () => {
         },
       },
     ]);
-    for (const weight of [5, 25, 50]) {
+    for (const weight of [5, 25, 50, 100]) {
       expect(await canary.setWeight(s.ctx('1.1.0'), weight)).toMatchObject({ weight });
     }
 
@@ -298,6 +150,7 @@ describeWithCluster('kubernetes canary on a real control plane', () => {
       'true:5',
       'true:25',
       'true:50',
+      'true:100',
       'true:0',
       'deleted',
     ]);
