@@ -193,6 +193,14 @@ describeWithCluster('kubernetes canary on a real control plane', () => {
       `/apis/gateway.networking.k8s.io/v1/namespaces/${s.namespace}/httproutes`,
       routeSummary,
     );
+    // A deployment already cancelled writes nothing.
+    const cancelled = new AbortController();
+    cancelled.abort();
+    await expect(
+      canary.start({ ...s.ctx('1.1.0'), signal: cancelled.signal }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await s.canaryExists()).toBe(false);
+
     await canary.start(s.ctx('1.1.0'));
     const generation = (await s.read('web-canary')).metadata?.generation;
     await canary.setWeight(s.ctx('1.1.0'), 25);
