@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { createPrometheusClient, prometheusConnection } from './analysis/index.js';
 import { handleInbound } from './chat/handler.js';
 import {
   busyRefusal,
@@ -134,7 +135,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   const events = createEventBus((err, event) =>
     log.error({ err, event: event.type }, 'event listener failed'),
   );
-  const engine = createEngine({ config, store, drivers, events, log, processId });
+  const env = options.env ?? process.env;
+  const engine = createEngine({
+    config,
+    store,
+    drivers,
+    events,
+    log,
+    processId,
+    // An analysis asks its configured Prometheus, else PROMETHEUS_URL, with PROMETHEUS_TOKEN.
+    prometheus: (url) => createPrometheusClient(prometheusConnection(url, env)),
+  });
   const handling = options.handlingQueue ?? createHandlingQueue(options.handling);
   // One registry per app (README.md, "Observability"): several apps share a test process.
   const metrics = createMetrics({

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { PrometheusClient } from '../analysis/index.js';
 import type { Config } from '../config/schema.js';
 import type { DeployDriver } from '../drivers/types.js';
 import type { Store } from '../store/types.js';
@@ -16,6 +17,8 @@ export interface EngineDeps {
   processId: string;
   /** The clock every recorded time comes from; tests pass their own. */
   now?: () => Date;
+  /** The Prometheus an analysis asks, by its configured URL (null: PROMETHEUS_URL). */
+  prometheus?: (url: string | null) => PrometheusClient;
 }
 
 /** The time now, by the engine's clock. */

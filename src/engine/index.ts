@@ -9,9 +9,11 @@ import { lockTarget, unlockTarget } from './locks.js';
 import { detailsOf, historyOf, holderOf, statusOf } from './queries.js';
 import { requestDeployment } from './requests.js';
 import { closeReview, promote, reviewBuild } from './review.js';
+import { steerDeployment } from './steer.js';
 import { createSweeper } from './sweeper.js';
 import { createWorker, type Worker } from './worker.js';
 
+export { type CanaryProgress, canaryProgressOf } from './canary.js';
 export type { EngineDeps, Refusal } from './context.js';
 export { describeDeployment } from './describe.js';
 export type { EngineEvent, EngineListener } from './events.js';
@@ -27,6 +29,7 @@ export type {
 } from './review.js';
 export { previewUrl, promotionKey, reviewTarget } from './review-state.js';
 export type { Surprise, SurpriseQuestion } from './surprises.js';
+export { type VerifyProgress, verifyProgressOf } from './verification.js';
 
 /**
  * The engine: the one entry point for chat, CLI, API and webhooks. Every request goes through
@@ -53,6 +56,8 @@ export function createEngine(deps: EngineDeps) {
       wakeAfter(await recordVerdict(deps, request)),
     /** Cancels a deployment; one that is running stops and rolls back. */
     cancel: (request: Parameters<typeof cancelDeployment>[1]) => cancelDeployment(deps, request),
+    /** Pauses, resumes or promotes now a canary (or a verification waiting for a person). */
+    steer: (request: Parameters<typeof steerDeployment>[1]) => steerDeployment(deps, request),
     /** Rolls back a deployment that is live, to the version live before it. */
     rollBack: async (request: Parameters<typeof rollBackDeployment>[1]) =>
       wakeAfter(await rollBackDeployment(deps, request)),

@@ -1,5 +1,6 @@
 import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import type { CanaryStep } from '../analysis/plan.js';
 import { driverBinding, findEnvironment, findService } from '../config/lookup.js';
 import type { Deployment, DeploymentState } from '../core/deployment.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
@@ -18,8 +19,14 @@ import {
   inSpan,
   withDeployment,
 } from '../observability/spans.js';
+import { type CanaryEnd, canaryProgressOf, walkCanary } from './canary.js';
 import { clockOf, type EngineDeps } from './context.js';
+import { deliveryPlanOf } from './delivery.js';
 import { emitTransition } from './requests.js';
+import { type VerifyEnd, verifyByMetrics } from './verification.js';
+
+/** How often a canary waiting at a step looks for people's signals (pause, resume, promote). */
+const CANARY_POLL_MS = 1_000;
 
 /**
  * Handles of the work started for a deployment, one per phase; stored as `driverRef`. `url` is
@@ -164,6 +171,8 @@ async function runPhase(
   const { deps, driver, ctx } = run;
   let d = claimed;
   const handles = (d.driverRef ?? {}) as Handles;
+  const canary = phase === 'deploy' ? deliveryPlanOf(deps, d).canary : null;
+  if (canary) return runCanary(run, d, canary.steps);
   let handle = handles[phase];
   let outcome: DriverOutcome;
   try {
@@ -203,6 +212,56 @@ async function runPhase(
 }
 
 /**
+ * A canary instead of the driver's own rollout (engine/canary.ts). An abort by its metrics goes
+ * the way of any failure, to rolling_back, where removing the canary is the rollback.
+ */
+async function runCanary(
+  run: Run,
+  claimed: Deployment,
+  steps: CanaryStep[],
+): Promise<Deployment | null> {
+  const { deps, driver, ctx } = run;
+  const control = driver.canary;
+  if (!control || !capabilitiesOf(run).canary) {
+    return fail(
+      run,
+      claimed,
+      ['running'],
+      `the ${driver.id} driver cannot split traffic for ${claimed.service} in ${claimed.environment}, so it cannot run a canary; use strategy: rolling there, or a driver and router that can`,
+      false,
+    );
+  }
+  let d = claimed;
+  if (!canaryProgressOf(d)) {
+    d = await readLiveVersion(deps, d);
+    ctx.deployment = d;
+  }
+  let end: CanaryEnd;
+  try {
+    end = await walkCanary({ deps, control, ctx, pollMs: CANARY_POLL_MS }, d, steps);
+  } catch (err) {
+    if (ctx.signal.aborted) return stopped(run, d, undefined);
+    run.log.error({ err }, 'canary failed');
+    const now = (await deps.store.getDeployment(d.id)) ?? d;
+    return fail(run, now, ['running'], `${driver.id} canary error: ${errorText(err)}`, true);
+  }
+  switch (end.kind) {
+    case 'stopped':
+      return stopped(run, (await deps.store.getDeployment(d.id)) ?? d, undefined);
+    case 'failed':
+      return fail(run, end.deployment, ['running'], end.reason, end.changed);
+    case 'aborted':
+      return move(deps, end.deployment, ['running'], 'rolling_back', end.reason, {
+        outcome: end.reason,
+      });
+    case 'promoted':
+      return move(deps, end.deployment, ['running'], 'verifying', `${driver.id}: ${end.summary}`, {
+        progress: end.summary,
+      });
+  }
+}
+
+/**
  * What is live on the target just before this deployment changes it, which is what a failure
  * rolls back to. Read now rather than at request time: a deployment that waited in the queue
  * or for approval must not undo the releases that ran meanwhile.
@@ -219,13 +278,7 @@ async function readLiveVersion(deps: EngineDeps, d: Deployment): Promise<Deploym
 async function verify(run: Run, d: Deployment): Promise<Deployment | null> {
   const { driver, ctx } = run;
   if (!driver.status || !capabilitiesOf(run).status) {
-    return move(
-      run.deps,
-      d,
-      ['verifying'],
-      'succeeded',
-      d.progress ?? `${driver.id} reported success`,
-    );
+    return healthy(run, d, d.progress ?? `${driver.id} reported success`);
   }
   const statusOf = driver.status.bind(driver);
   const deadline = Date.now() + run.verifyWindowMs;
@@ -245,11 +298,9 @@ async function verify(run: Run, d: Deployment): Promise<Deployment | null> {
       last = status.detail;
       const expected = d.version;
       if (status.healthy && (status.version === null || status.version === expected)) {
-        return move(
-          run.deps,
+        return healthy(
+          run,
           d,
-          ['verifying'],
-          'succeeded',
           `${d.version} is live and healthy${status.detail ? `: ${status.detail}` : ''}`,
         );
       }
@@ -269,6 +320,30 @@ async function verify(run: Run, d: Deployment): Promise<Deployment | null> {
     `not healthy within ${formatDuration(run.verifyWindowMs)}: ${last}`,
     true,
   );
+}
+
+/**
+ * The rollout is done and healthy: the deployment succeeds, unless its metrics are to be
+ * checked first (`verify`), whose failure rolls it back like any other.
+ */
+async function healthy(run: Run, d: Deployment, reason: string): Promise<Deployment | null> {
+  const verify = deliveryPlanOf(run.deps, d).verify;
+  if (!verify) return move(run.deps, d, ['verifying'], 'succeeded', reason);
+  let end: VerifyEnd;
+  try {
+    end = await verifyByMetrics(run.deps, d, verify, run.ctx.signal, CANARY_POLL_MS);
+  } catch (err) {
+    if (run.ctx.signal.aborted) return stopped(run, d, undefined);
+    throw err;
+  }
+  switch (end.kind) {
+    case 'stopped':
+      return stopped(run, (await run.deps.store.getDeployment(d.id)) ?? d, undefined);
+    case 'failed':
+      return fail(run, end.deployment, ['verifying'], end.reason, true);
+    case 'passed':
+      return move(run.deps, end.deployment, ['verifying'], 'succeeded', `${reason}; ${end.reason}`);
+  }
 }
 
 /**
@@ -327,6 +402,8 @@ async function rollBack(run: Run, d: Deployment): Promise<Deployment | null> {
   const { deps, driver, ctx } = run;
   const handles = (d.driverRef ?? {}) as Handles;
   const failure = d.outcome ?? 'the deployment failed';
+  const canary = canaryProgressOf(d);
+  if (canary && !canary.promoting && driver.canary) return removeCanary(run, d, failure);
   let outcome: DriverOutcome;
   try {
     let handle = handles.rollback;
@@ -364,6 +441,36 @@ async function rollBack(run: Run, d: Deployment): Promise<Deployment | null> {
     d,
     'failed',
     `${failure}; the rollback to ${to} failed too: ${outcome.reason}`,
+    ['rolling_back'],
+  );
+}
+
+/**
+ * Going back from a canary that was not promoted: its traffic goes to the live version and the
+ * canary is removed; the live version was never touched, so there is nothing else to undo.
+ */
+async function removeCanary(run: Run, d: Deployment, failure: string): Promise<Deployment | null> {
+  const { deps, ctx } = run;
+  ctx.deployment = d;
+  try {
+    await run.driver.canary?.abort(ctx);
+  } catch (err) {
+    if (ctx.signal.aborted) return null;
+    return finish(
+      deps,
+      d,
+      'failed',
+      `${failure}; removing the canary failed: ${errorText(err)}: check ${d.service} in ${d.environment} by hand`,
+      ['rolling_back'],
+    );
+  }
+  if (ctx.signal.aborted) return null;
+  const live = d.previousVersion ? ` stays on ${d.previousVersion}` : ' keeps what it ran';
+  return finish(
+    deps,
+    d,
+    'rolled_back',
+    `${failure}; the canary was removed and ${d.service} in ${d.environment}${live}`,
     ['rolling_back'],
   );
 }

@@ -41,6 +41,9 @@ export function decide(config: Config, request: PolicyRequest): Decision {
       return decideVerdict(config, target);
     case 'cancel':
       return decideCancel(config, target);
+    case 'steer':
+      // Pausing, resuming or promoting a canary now is a say in how it goes out, as a cancel is.
+      return decideCancel(config, target, 'steer the canary of');
     case 'review':
       return decideReview(config, target);
     case 'promote':
@@ -58,6 +61,7 @@ const NEEDS: Record<Action, { service: boolean; environment: boolean }> = {
   approve: { service: true, environment: true },
   reject: { service: true, environment: true },
   cancel: { service: true, environment: true },
+  steer: { service: true, environment: true },
   retry: { service: true, environment: true },
   // The environment the build is on; a promotion's target is checked as a deploy.
   review: { service: true, environment: true },
@@ -157,7 +161,11 @@ function decideVerdict(config: Config, { request, service, environment }: Target
   return allow();
 }
 
-function decideCancel(config: Config, { request, service, environment }: Target): Decision {
+function decideCancel(
+  config: Config,
+  { request, service, environment }: Target,
+  what = 'cancel',
+): Decision {
   if (!service || !environment) return refuse('incomplete_request', 'Say which deployment.');
   const actor = request.actor;
   if (actor === request.requestedBy || isOwner(config, actor, service) || isAdmin(config, actor))
@@ -165,6 +173,6 @@ function decideCancel(config: Config, { request, service, environment }: Target)
   const requester = request.requestedBy ? `the requester (${request.requestedBy}), ` : '';
   return refuse(
     'not_requester',
-    `Only ${requester}the owners of ${service.name} (${service.owners.join(', ') || 'none listed'}) or an admin may cancel this deployment to ${environment.name}; ask one of them.`,
+    `Only ${requester}the owners of ${service.name} (${service.owners.join(', ') || 'none listed'}) or an admin may ${what} this deployment to ${environment.name}; ask one of them.`,
   );
 }

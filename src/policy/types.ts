@@ -11,6 +11,7 @@ export type Action =
   | 'approve'
   | 'reject'
   | 'cancel'
+  | 'steer'
   | 'retry'
   | 'review'
   | 'promote'

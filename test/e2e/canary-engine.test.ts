@@ -1,0 +1,291 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../../src/app.js';
+import { Config } from '../../src/config/schema.js';
+import type { Deployment } from '../../src/core/deployment.js';
+import { createLogger } from '../../src/core/logger.js';
+import { type CanaryDriver, createCanaryDriver } from '../support/canary-driver.js';
+import { removeTestDir, settingsFor, tempDir } from '../support/engine-harness.js';
+import { type MetricsApp, startMetricsApp } from '../support/metrics-app.js';
+import { type PrometheusProcess, startPrometheus } from '../support/prometheus.js';
+
+/**
+ * The engine walking a canary against a real Prometheus (Debian's) that scrapes a metrics app
+ * per track: the canary's (app="web-canary") and the primary's (app="web"). The driver keeps
+ * its target in memory, so what is asserted is the walk: which weights were set in which
+ * order, what each check measured, and what the target runs at the end.
+ */
+
+const INTERVAL = '3s';
+const ANALYSIS = {
+  interval: INTERVAL,
+  minSamples: 'sum(increase(http_requests_total{app="{canary}"}[{interval}])) >= 20',
+  inconclusiveLimit: 1,
+  consecutiveErrorLimit: 1,
+  metrics: [
+    {
+      name: 'success-rate',
+      query:
+        'sum(rate(http_requests_total{app="{canary}",code!~"5.."}[{interval}])) / sum(rate(http_requests_total{app="{canary}"}[{interval}]))',
+      thresholdRange: { min: 0.95 },
+    },
+  ],
+};
+
+let prometheus: PrometheusProcess;
+let canaryApp: MetricsApp;
+let primaryApp: MetricsApp;
+const opened: { app: App; dir: string }[] = [];
+
+beforeAll(async () => {
+  canaryApp = await startMetricsApp({ rps: 0 });
+  primaryApp = await startMetricsApp({ rps: 100, errorRatio: 0.01 });
+  prometheus = await startPrometheus([
+    { target: canaryApp.target, labels: { app: 'web-canary' } },
+    { target: primaryApp.target, labels: { app: 'web' } },
+  ]);
+  await prometheus.waitForHistory(3);
+}, 60_000);
+
+afterAll(async () => {
+  await prometheus?.remove();
+  await Promise.all([canaryApp?.stop(), primaryApp?.stop()]);
+});
+
+afterEach(async () => {
+  for (const { app, dir } of opened.splice(0)) {
+    await app.stop();
+    await removeTestDir(dir);
+  }
+});
+
+function config(analysis: object = ANALYSIS) {
+  return Config.parse({
+    operator: 'operator',
+    admins: ['@sre'],
+    groups: { sre: ['U-SRE', 'operator'] },
+    environments: [{ name: 'production', order: 0, verifyWindow: '5s' }],
+    services: [
+      {
+        name: 'web',
+        owners: ['U-DEV1'],
+        driver: { driver: 'canary-test', options: {} },
+        environments: {
+          production: {
+            strategy: {
+              canary: {
+                steps: [5, 25, 50, 100],
+                analysis: { prometheus: { url: prometheus.url }, ...analysis },
+              },
+            },
+          },
+        },
+      },
+    ],
+    engine: { lease: '2s', pollInterval: '100ms' },
+  });
+}
+
+/** The canary's traffic follows its weight, with `errorRatio` of it failing. */
+function trafficFollowsWeight(errorRatio: number, total = 400) {
+  return (weight: number) => canaryApp.set({ rps: (total * weight) / 100, errorRatio });
+}
+
+async function start(driver: CanaryDriver, analysis?: object): Promise<App> {
+  const dir = tempDir('slipway-canary-');
+  const app = await createApp({
+    config: config(analysis),
+    settings: settingsFor(dir),
+    log: createLogger({ level: 'silent' }),
+    drivers: new Map([[driver.id, driver]]),
+  });
+  opened.push({ app, dir });
+  await seedLive(app, '1.0.0');
+  app.engine.start();
+  return app;
+}
+
+/** 1.0.0 went live before the test: the version a canary is judged beside. */
+async function seedLive(app: App, version: string): Promise<void> {
+  const r = await app.engine.request({
+    actor: 'U-DEV1',
+    source: 'cli',
+    channel: null,
+    kind: 'deploy',
+    service: 'web',
+    environment: 'production',
+    version,
+  });
+  if (!r.ok) throw new Error(r.reason);
+  await app.store.transition(
+    r.deployment.id,
+    ['queued'],
+    'succeeded',
+    { actor: 'test', reason: 'live before the test' },
+    { finishedAt: new Date(), outcome: 'seeded' },
+  );
+}
+
+async function deploy(app: App, version: string): Promise<Deployment> {
+  const r = await app.engine.request({
+    actor: 'U-DEV1',
+    source: 'cli',
+    channel: null,
+    kind: 'deploy',
+    service: 'web',
+    environment: 'production',
+    version,
+  });
+  if (!r.ok) throw new Error(r.reason);
+  return r.deployment;
+}
+
+async function final(app: App, id: string, timeoutMs = 60_000): Promise<Deployment> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  for (;;) {
+    const d = await app.engine.waitFor(id, signal, 100);
+    if (['succeeded', 'failed', 'rolled_back', 'cancelled'].includes(d.state)) return d;
+    if (signal.aborted) throw new Error(`${id} still ${d.state} after ${timeoutMs} ms`);
+  }
+}
+
+async function until<T>(read: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await read();
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const reasons = async (app: App, id: string) =>
+  (await app.store.listTransitions(id)).map((t) => t.reason ?? '');
+
+describe('a canary walked by the engine, judged by Prometheus', () => {
+  it('walks a healthy canary through 5, 25, 50 and 100, checking at each step, and promotes it', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0', onWeight: trafficFollowsWeight(0.01) });
+    const app = await start(driver);
+    const d = await deploy(app, '1.1.0');
+    const done = await final(app, d.id, 90_000);
+    expect(done.state).toBe('succeeded');
+    expect(driver.calls()).toEqual([
+      'start 1.1.0',
+      'weight 5',
+      'weight 25',
+      'weight 50',
+      'weight 100',
+      'promote',
+    ]);
+    expect(driver.target()).toEqual({ live: '1.1.0', canary: null });
+    const history = await reasons(app, d.id);
+    // Every step is written before it is taken, and every verdict is in the history.
+    expect(history.filter((r) => r.startsWith('canary: '))).toEqual([
+      'canary: 5% of traffic to 1.1.0 (step 1 of 7)',
+      'canary: 25% of traffic to 1.1.0 (step 3 of 7)',
+      'canary: 50% of traffic to 1.1.0 (step 5 of 7)',
+      'canary: 100% of traffic to 1.1.0 (step 7 of 7)',
+      'canary: promoting 1.1.0 to all of web in production',
+    ]);
+    const passed = history.filter((r) => r.startsWith('canary check passed'));
+    expect(passed.map((r) => r.split(':')[0])).toEqual([
+      'canary check passed at 5%',
+      'canary check passed at 25%',
+      'canary check passed at 50%',
+    ]);
+    expect(passed[0]).toMatch(/success-rate 0\.99 \(>= 0\.95\)/);
+  }, 120_000);
+
+  it('aborts a canary at 12% errors at its first check, the primary untouched, naming the value', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0', onWeight: trafficFollowsWeight(0.12) });
+    const app = await start(driver);
+    const d = await deploy(app, '1.1.0-bad');
+    const done = await final(app, d.id);
+    expect(done.state).toBe('rolled_back');
+    expect(done.outcome).toMatch(/^canary aborted at 5%: success-rate 0\.88 < 0\.95/);
+    expect(done.outcome).toContain('the canary was removed and web in production stays on 1.0.0');
+    expect(driver.calls()).toEqual(['start 1.1.0-bad', 'weight 5', 'abort']);
+    expect(driver.target()).toEqual({ live: '1.0.0', canary: null });
+  }, 60_000);
+
+  it('pauses and asks when there is no traffic to judge, and goes on when told to promote', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0', onWeight: () => canaryApp.set({ rps: 0 }) });
+    const app = await start(driver);
+    const d = await deploy(app, '1.2.0');
+    const asked = await until(async () => {
+      const now = await app.store.getDeployment(d.id);
+      const progress = (now?.driverRef as { canary?: { paused?: { asked: boolean } } }) ?? {};
+      return progress.canary?.paused?.asked ? now : null;
+    });
+    expect(asked.progress).toMatch(/^canary paused at 5%: no verdict after 2 inconclusive checks/);
+    expect(asked.progress).toContain('needed (minSamples): waiting for traffic');
+    // Nobody outside the requester, the owners and the admins steers it.
+    const stranger = await app.engine.steer({
+      deploymentId: d.id,
+      actor: 'U-STRANGER',
+      channel: null,
+      source: 'chat',
+      action: 'promote',
+    });
+    expect(stranger).toMatchObject({ ok: false, code: 'not_requester' });
+    const promoted = await app.engine.steer({
+      deploymentId: d.id,
+      actor: 'U-DEV1',
+      channel: null,
+      source: 'chat',
+      action: 'promote',
+    });
+    expect(promoted.ok).toBe(true);
+    const done = await final(app, d.id);
+    expect(done.state, (await reasons(app, d.id)).join('\n')).toBe('succeeded');
+    expect(driver.target()).toEqual({ live: '1.2.0', canary: null });
+    expect(await reasons(app, d.id)).toContain('canary promoted now by U-DEV1, at 5%');
+  }, 60_000);
+
+  it('aborts with a clear message once Prometheus stops answering past consecutiveErrorLimit', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0', onWeight: trafficFollowsWeight(0.01) });
+    const app = await start(driver);
+    const d = await deploy(app, '1.3.0');
+    await until(async () => ((driver.target().canary?.weight ?? 0) >= 5 ? true : null));
+    await prometheus.stop();
+    try {
+      const done = await final(app, d.id);
+      expect(done.state).toBe('rolled_back');
+      expect(done.outcome).toMatch(
+        /^canary aborted at 5%: 2 checks in a row could not be made \(consecutiveErrorLimit 1\)/,
+      );
+      expect(done.outcome).toContain(prometheus.url);
+      expect(driver.target()).toEqual({ live: '1.0.0', canary: null });
+    } finally {
+      await prometheus.start();
+      await prometheus.waitForHistory(3);
+    }
+  }, 90_000);
+
+  it('can be paused at its weight and resumed, by those who may', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0', onWeight: trafficFollowsWeight(0.01) });
+    const app = await start(driver);
+    const d = await deploy(app, '1.4.0');
+    await until(async () => ((driver.target().canary?.weight ?? 0) >= 5 ? true : null));
+    const steer = (action: 'pause' | 'resume') =>
+      app.engine.steer({
+        deploymentId: d.id,
+        actor: 'U-SRE',
+        channel: null,
+        source: 'chat',
+        action,
+      });
+    expect((await steer('pause')).ok).toBe(true);
+    await until(async () => {
+      const now = await app.store.getDeployment(d.id);
+      return (now?.driverRef as { canary?: { paused?: unknown } }).canary?.paused ? true : null;
+    });
+    // Held: well past an interval, the weight has not moved.
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(driver.target().canary?.weight).toBe(5);
+    expect((await steer('resume')).ok).toBe(true);
+    expect((await final(app, d.id, 90_000)).state).toBe('succeeded');
+    const history = await reasons(app, d.id);
+    expect(history).toContain('canary paused at 5% by U-SRE');
+    expect(history).toContain('canary resumed at 5% by U-SRE');
+  }, 120_000);
+});
