@@ -231,6 +231,15 @@ async function handleAction(e: ActionEvent, deps: HandlerDeps, log: () => Logger
     }
     case 'cancel_request':
       return cancelRequest(e, deps);
+    case 'canary_pause':
+    case 'canary_resume':
+    case 'canary_promote': {
+      const action = e.actionId.slice('canary_'.length) as 'pause' | 'resume' | 'promote';
+      const r = await deps.engine.steer({ ...caller, deploymentId: e.value, action });
+      // Accepted: the run acts on it within a second, and its transition updates the card.
+      if (!r.ok) await answerPrivately(e, refusalView(r.reason, r.suggestion), deps);
+      return;
+    }
     case 'confirm_command':
       return confirmCommand(e, deps);
     case 'dismiss':

@@ -28,7 +28,14 @@ import {
 } from './notifier-review.js';
 import { BLOCK_LIMITS, splitForThread } from './slack/blocks.js';
 import type { ChatClient, MessageView } from './types.js';
-import { deploymentView, escapeText, stateLabel, toneOf, verdictView } from './views/index.js';
+import {
+  deliveryQuestionView,
+  deploymentView,
+  escapeText,
+  stateLabel,
+  toneOf,
+  verdictView,
+} from './views/index.js';
 import { code } from './views/text.js';
 
 export interface NotifierDeps {
@@ -200,6 +207,10 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
       for (const view of outcomeReplies(d, detail, deps.keepsOutput?.(d.driver) ?? false))
         t.main?.reply(view);
     }
+    // An analysis that cannot decide asks in the thread, once, when it pauses.
+    const asks = from === to && /^(canary|verification) paused/.test(reason ?? '');
+    const question = asks ? deliveryQuestionView(d) : null;
+    if (question) t.main?.reply(question);
     if (to === 'succeeded' && reviewed(deps.config, d)) {
       await askReviewers(approvalDeps, d, t.review);
       await retireReviewBefore(d);

@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
+import { handleInbound } from '../../src/chat/handler.js';
+import { createNotifier } from '../../src/chat/notifier.js';
+import { createRecordingChat } from '../../src/chat/test-support/recording-chat.js';
 import { Config } from '../../src/config/schema.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -68,6 +71,7 @@ function config(analysis: object = ANALYSIS) {
       {
         name: 'web',
         owners: ['U-DEV1'],
+        channel: 'C-WEB',
         driver: { driver: 'canary-test', options: {} },
         environments: {
           production: {
@@ -210,6 +214,34 @@ describe('a canary walked by the engine, judged by Prometheus', () => {
   it('pauses and asks when there is no traffic to judge, and goes on when told to promote', async () => {
     const driver = createCanaryDriver({ live: '1.0.0', onWeight: () => canaryApp.set({ rps: 0 }) });
     const app = await start(driver);
+    const chat = createRecordingChat();
+    const notifier = createNotifier({
+      events: app.engine.events,
+      store: app.store,
+      chat: chat.client,
+      config: app.config,
+      log: createLogger({ level: 'silent' }),
+    });
+    notifier.start();
+    const click = (actionId: string, value: string, user: string) =>
+      handleInbound(
+        {
+          kind: 'action',
+          actionId,
+          value,
+          user,
+          channel: 'C-WEB',
+          messageTs: '1.1',
+          responseUrl: null,
+          deliveryId: `click-${actionId}-${user}`,
+        },
+        {
+          engine: app.engine,
+          chat: chat.client,
+          config: app.config,
+          log: createLogger({ level: 'silent' }),
+        },
+      );
     const d = await deploy(app, '1.2.0');
     const asked = await until(async () => {
       const now = await app.store.getDeployment(d.id);
@@ -218,27 +250,31 @@ describe('a canary walked by the engine, judged by Prometheus', () => {
     });
     expect(asked.progress).toMatch(/^canary paused at 5%: no verdict after 2 inconclusive checks/);
     expect(asked.progress).toContain('needed (minSamples): waiting for traffic');
+    // The card's thread asks, with the answers as buttons.
+    await notifier.idle();
+    const [card] = chat.inChannel('C-WEB');
+    if (!card) throw new Error('no card in #web');
+    const question = chat
+      .thread(card)
+      .map((m) => chat.latest(m))
+      .find((v) => v.title.startsWith('❓'));
+    expect(question?.title).toMatch(/^❓ web 1\.2\.0: no verdict after 2 inconclusive checks/);
+    expect(question?.actions?.map((a) => a.id)).toEqual([
+      'canary_promote',
+      'canary_resume',
+      'cancel',
+    ]);
     // Nobody outside the requester, the owners and the admins steers it.
-    const stranger = await app.engine.steer({
-      deploymentId: d.id,
-      actor: 'U-STRANGER',
-      channel: null,
-      source: 'chat',
-      action: 'promote',
-    });
-    expect(stranger).toMatchObject({ ok: false, code: 'not_requester' });
-    const promoted = await app.engine.steer({
-      deploymentId: d.id,
-      actor: 'U-DEV1',
-      channel: null,
-      source: 'chat',
-      action: 'promote',
-    });
-    expect(promoted.ok).toBe(true);
+    await click('canary_promote', d.id, 'U-STRANGER');
+    expect(chat.callsOf('postEphemeral').at(-1)?.view?.title).toMatch(
+      /Only the requester \(U-DEV1\), the owners of web .* may steer the canary of this deployment/,
+    );
+    await click('canary_promote', d.id, 'U-DEV1');
     const done = await final(app, d.id);
     expect(done.state, (await reasons(app, d.id)).join('\n')).toBe('succeeded');
     expect(driver.target()).toEqual({ live: '1.2.0', canary: null });
     expect(await reasons(app, d.id)).toContain('canary promoted now by U-DEV1, at 5%');
+    await notifier.stop();
   }, 60_000);
 
   it('aborts with a clear message once Prometheus stops answering past consecutiveErrorLimit', async () => {

@@ -5,6 +5,7 @@ import type { MessageView } from '../types.js';
 import { approvalRequestView } from './approval.js';
 import {
   acceptedView,
+  deliveryQuestionView,
   deploymentView,
   lockView,
   promotionView,
@@ -217,5 +218,72 @@ describe('escaping what people and programs typed', () => {
       acceptedView(deployment({ requestedBy: 'operator', kind: 'rollback', version: '1.4.1' }))
         .title,
     ).toBe('operator asked to roll back web in staging to 1.4.1');
+  });
+
+  it('shows where a canary stands, its last check against each threshold, and how to steer it', () => {
+    const canary = {
+      step: 3,
+      steps: 7,
+      weight: 25,
+      waitingSince: at.toISOString(),
+      analysis: null,
+      last: {
+        verdict: 'fail',
+        message: 'success-rate 0.91 (>= 0.95)',
+        at: at.toISOString(),
+        metrics: [
+          { name: 'success-rate', value: 0.9134, threshold: '>= 0.95', verdict: 'fail' },
+          { name: 'p99', value: null, threshold: '<= 1.2 × primary', verdict: 'inconclusive' },
+        ],
+      },
+      paused: null,
+      seen: [],
+      nextAt: new Date(at.getTime() + 60_000).toISOString(),
+      promoting: false,
+    };
+    const d = deployment({ state: 'running', previousVersion: '1.4.1', driverRef: { canary } });
+    const view = deploymentView(d);
+    expect(view.body).toContain('*Canary:* 25% of traffic · step 4 of 7 · next check');
+    expect(view.body).toContain('❌ success-rate 0.913 (&gt;= 0.95)');
+    expect(view.body).toContain('⏳ p99 no data (&lt;= 1.2 × primary)');
+    expect(view.actions?.map((a) => `${a.id}:${a.label}`)).toEqual([
+      'canary_promote:Promote now',
+      'canary_pause:Pause',
+      'cancel:Abort',
+    ]);
+    expect(view.actions?.at(-1)?.confirm?.text).toContain('1.4.1 keeps serving staging');
+    expect(deliveryQuestionView(d)).toBeNull();
+
+    // Paused by its analysis: the card says why, Resume replaces Pause, and the thread asks.
+    const asked = deployment({
+      state: 'running',
+      driverRef: {
+        canary: {
+          ...canary,
+          paused: { by: 'slipway', asked: true, reason: 'no verdict after 3 inconclusive checks' },
+        },
+      },
+    });
+    expect(deploymentView(asked).body).toContain(
+      '⏸ Paused: no verdict after 3 inconclusive checks',
+    );
+    expect(deploymentView(asked).actions?.map((a) => a.id)).toEqual([
+      'canary_promote',
+      'canary_resume',
+      'cancel',
+    ]);
+    const question = deliveryQuestionView(asked);
+    expect(question?.title).toBe('❓ web 1.4.2: no verdict after 3 inconclusive checks');
+    expect(question?.actions?.map((a) => a.label)).toEqual(['Promote now', 'Resume', 'Abort']);
+
+    // Promoting: nothing left to steer; the Cancel is the usual stop-and-roll-back.
+    const promoting = deployment({
+      state: 'running',
+      driverRef: { canary: { ...canary, promoting: true } },
+    });
+    expect(deploymentView(promoting).actions?.map((a) => a.label)).toEqual(['Cancel']);
+    // Once final, no canary lines are left on the card.
+    const done = deployment({ state: 'succeeded', driverRef: { canary }, outcome: 'live' });
+    expect(deploymentView(done).body).not.toContain('Canary');
   });
 });

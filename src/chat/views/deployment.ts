@@ -6,6 +6,7 @@ import type {
   Transition,
 } from '../../core/deployment.js';
 import { formatDuration } from '../../core/duration.js';
+import { canaryProgressOf, verifyProgressOf } from '../../engine/index.js';
 import type { MessageView, ViewAction, ViewTone } from '../types.js';
 import { code, escapeText, firstLine, mention, plural, when } from './text.js';
 
@@ -95,7 +96,7 @@ function driverLinks(d: Deployment): { label: string; url: string }[] {
 }
 
 function bodyOf(d: Deployment, options: DeploymentViewOptions): string {
-  const lines = [stateLine(d, options)];
+  const lines = [stateLine(d, options), ...deliveryLines(d)];
   if (d.freezeOverride) lines.push('Deployed during a freeze window (`deploy!`).');
   if (d.reason) lines.push(`Reason: ${escapeText(d.reason)}`);
   return lines.join('\n');
@@ -138,6 +139,52 @@ function stateLine(d: Deployment, options: DeploymentViewOptions): string {
       return `${escapeText(shown)}${more}`;
     }
   }
+}
+
+/** Where a canary stands (or a verification by metrics), and what its last check measured. */
+function deliveryLines(d: Deployment): string[] {
+  if (d.state !== 'running' && d.state !== 'verifying') return [];
+  const canary = d.state === 'running' ? canaryProgressOf(d) : null;
+  const verify = d.state === 'verifying' ? verifyProgressOf(d) : null;
+  const last = canary?.last ?? verify?.last ?? null;
+  const lines: string[] = [];
+  if (canary) {
+    const where = canary.promoting
+      ? `*Canary:* promoting ${escapeText(d.version)} to all of ${escapeText(d.service)}`
+      : `*Canary:* ${canary.weight}% of traffic · step ${Math.min(canary.step + 1, canary.steps)} of ${canary.steps}`;
+    lines.push(`${where}${nextAt(canary.nextAt)}`);
+    if (canary.paused)
+      lines.push(
+        canary.paused.asked
+          ? `⏸ Paused: ${escapeText(canary.paused.reason)}. Promote it or abort it.`
+          : `⏸ Paused by ${mention(canary.paused.by)}; Resume goes on from here.`,
+      );
+  } else if (verify) {
+    lines.push(`*Checking its metrics*${nextAt(verify.nextAt)}`);
+    if (verify.asked)
+      lines.push(
+        `⏸ No verdict: ${escapeText(verify.asked)}. Promote keeps it, Abort rolls it back.`,
+      );
+  }
+  for (const metric of last?.metrics ?? []) {
+    const value = metric.value === null ? 'no data' : String(Number(metric.value.toPrecision(3)));
+    lines.push(
+      `${VERDICT_MARKS[metric.verdict] ?? '•'} ${escapeText(metric.name)} ${value} (${escapeText(metric.threshold)})`,
+    );
+  }
+  if (last && last.metrics.length === 0) lines.push(`• ${escapeText(last.message)}`);
+  return lines;
+}
+
+const VERDICT_MARKS: Record<string, string> = {
+  pass: '✅',
+  fail: '❌',
+  inconclusive: '⏳',
+  error: '⚠️',
+};
+
+function nextAt(at: string | null): string {
+  return at ? ` · next check ${when(new Date(at))}` : '';
 }
 
 function fieldsOf(
@@ -188,7 +235,8 @@ function actionsOf(d: Deployment): ViewAction[] {
     case 'running':
     case 'verifying':
       // A running rollback is not stopped halfway (the engine refuses it), so no button.
-      return d.kind === 'rollback' ? [] : [stopAction(d)];
+      if (d.kind === 'rollback') return [];
+      return [...steeringActions(d), stopAction(d)];
     case 'succeeded': {
       const rollback = rollbackAction(d);
       return rollback ? [rollback] : [];
@@ -201,8 +249,60 @@ function actionsOf(d: Deployment): ViewAction[] {
   }
 }
 
+/**
+ * A canary waiting at a step: Promote now, and Pause or Resume; a verification that could not
+ * decide: Promote (keep it). The Cancel beside them is the abort.
+ */
+function steeringActions(d: Deployment): ViewAction[] {
+  const canary = d.state === 'running' ? canaryProgressOf(d) : null;
+  const verify = d.state === 'verifying' ? verifyProgressOf(d) : null;
+  const promote = (text: string): ViewAction => ({
+    id: 'canary_promote',
+    label: 'Promote now',
+    value: d.id,
+    style: 'primary',
+    confirm: {
+      title: `Promote ${d.service} ${d.version}?`,
+      text,
+      confirm: 'Promote',
+      deny: 'Not yet',
+    },
+  });
+  if (canary && !canary.promoting) {
+    return [
+      promote(
+        `This skips the remaining steps and their checks: ${d.version} takes all of ${d.environment}.`,
+      ),
+      canary.paused
+        ? { id: 'canary_resume', label: 'Resume', value: d.id }
+        : { id: 'canary_pause', label: 'Pause', value: d.id },
+    ];
+  }
+  if (verify?.asked)
+    return [
+      promote(`This keeps ${d.version} in ${d.environment} without a verdict from its metrics.`),
+    ];
+  return [];
+}
+
 /** Cancel while the driver works: it stops and rolls back, so the button asks first. */
 function stopAction(d: Deployment): ViewAction {
+  const canary = d.state === 'running' ? canaryProgressOf(d) : null;
+  if (canary && !canary.promoting) {
+    const stays = d.previousVersion ? `${d.previousVersion} keeps` : 'the live version keeps';
+    return {
+      id: 'cancel',
+      label: 'Abort',
+      value: d.id,
+      style: 'danger',
+      confirm: {
+        title: `Abort the canary of ${d.service} ${d.version}?`,
+        text: `Its traffic goes back to the live version and the canary is removed; ${stays} serving ${d.environment}.`,
+        confirm: 'Abort',
+        deny: 'Let it go on',
+      },
+    };
+  }
   const back = d.previousVersion
     ? `rolls ${d.environment} back to ${d.previousVersion}`
     : `rolls ${d.environment} back`;
@@ -244,4 +344,26 @@ export function rollbackAction(d: Deployment): ViewAction | null {
 /** "Branch" or "Tag", for the ref a build came from. */
 export function refLabel(ref: BuildRef): string {
   return ref.type === 'tag' ? 'Tag' : 'Branch';
+}
+
+/**
+ * In the card's thread when an analysis cannot decide (too little traffic, no data): the
+ * question, with the answers. Promote goes on (a canary: to the end; a verification: keeps the
+ * release); Abort is the card's cancel.
+ */
+export function deliveryQuestionView(d: Deployment): MessageView | null {
+  const canary = d.state === 'running' ? canaryProgressOf(d) : null;
+  const verify = d.state === 'verifying' ? verifyProgressOf(d) : null;
+  const why = canary?.paused?.asked ? canary.paused.reason : verify?.asked;
+  if (!why) return null;
+  const what = escapeText(`${d.service} ${d.version}`);
+  const body = canary
+    ? `The canary waits at ${canary.weight}% of traffic. Promote now sends it all of ${escapeText(d.environment)}; Resume checks again; Abort removes it.`
+    : `Its metrics gave no verdict after the rollout. Promote keeps it; Abort rolls ${escapeText(d.environment)} back.`;
+  return {
+    title: `❓ ${what}: ${escapeText(why)}`,
+    tone: 'waiting',
+    body,
+    actions: [...steeringActions(d), stopAction(d)],
+  };
 }

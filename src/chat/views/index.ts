@@ -13,6 +13,7 @@ export {
 } from './approval.js';
 export {
   type DeploymentViewOptions,
+  deliveryQuestionView,
   deploymentTitle,
   deploymentView,
   rollbackAction,
