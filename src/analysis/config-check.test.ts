@@ -18,10 +18,10 @@ function yaml(query: string, url?: string): string {
     '    order: 1', // 3
     'services:', // 4
     '  - name: web', // 5
-    '    driver: { driver: command, options: { deploy: [./deploy.sh] } }', // 6
+    '    driver: { driver: kubernetes, options: { namespace: shop, canary: { router: replicas } } }', // 6
     '    environments:', // 7
     '      production:', // 8
-    '        driver: command', // 9
+    '        driver: kubernetes', // 9
     '        strategy:', // 10
     '          canary:', // 11
     '            steps: [5, 50, 100]', // 12

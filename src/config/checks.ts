@@ -7,7 +7,10 @@ import { closest, didYouMean } from './suggest.js';
 export interface LooseService {
   name: string;
   driver?: { driver: string; options: Record<string, unknown> };
-  environments: Record<string, { driver?: string; options?: Record<string, unknown> }>;
+  environments: Record<
+    string,
+    { driver?: string; options?: Record<string, unknown>; canary?: boolean }
+  >;
 }
 
 /**
@@ -51,7 +54,10 @@ function looseService(raw: unknown): LooseService | null {
     service.driver = { driver: driver.driver, options: driver.options ?? {} };
   if (isRecord(raw.environments)) {
     for (const [name, entry] of Object.entries(raw.environments)) {
-      service.environments[name] = looseBinding(entry) ?? {};
+      const binding = looseBinding(entry) ?? {};
+      const strategy = isRecord(entry) ? entry.strategy : undefined;
+      service.environments[name] =
+        isRecord(strategy) && 'canary' in strategy ? { ...binding, canary: true } : binding;
     }
   }
   return service;

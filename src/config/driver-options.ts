@@ -9,14 +9,28 @@ import { didYouMean } from './suggest.js';
 export type DriverSchemas = ReadonlyMap<string, z.ZodType>;
 
 /**
+ * Whether a driver can split traffic for a canary with these (valid) options: `splits`; only
+ * with settings its options lack (`needs-options`); never (`cannot`). The registry in
+ * src/drivers answers from the drivers themselves.
+ */
+export type CanarySupport = (
+  driver: string,
+  options: unknown,
+) => 'splits' | 'needs-options' | 'cannot';
+
+/**
  * Checks that every driver named exists and that the options each (service, environment)
  * would run with are valid, at start rather than at the first deploy. Options merged from the
  * service default and an environment entry are reported where the offending key is written.
  */
-export function driverIssues(input: CheckInput, schemas: DriverSchemas): RawIssue[] {
+export function driverIssues(
+  input: CheckInput,
+  schemas: DriverSchemas,
+  canary?: CanarySupport,
+): RawIssue[] {
   const issues: RawIssue[] = [];
   input.services.forEach((service, index) => {
-    if (service) issues.push(...serviceDriverIssues(service, index, schemas));
+    if (service) issues.push(...serviceDriverIssues(service, index, schemas, canary));
   });
   return dedupe(issues);
 }
@@ -25,6 +39,7 @@ function serviceDriverIssues(
   service: LooseService,
   index: number,
   schemas: DriverSchemas,
+  canary: CanarySupport | undefined,
 ): RawIssue[] {
   const base: PathSegment[] = ['services', index];
   const issues: RawIssue[] = [];
@@ -57,7 +72,8 @@ function serviceDriverIssues(
     if (entry.driver && unknownDriver(entry.driver, [...entryPath, 'driver'])) continue;
     if (!entry.driver && !defaultOk) continue;
     const sameDriver = service.driver?.driver === binding.driver;
-    for (const issue of validate(binding.driver, binding.options, schemas)) {
+    const optionIssues = validate(binding.driver, binding.options, schemas);
+    for (const issue of optionIssues) {
       const top = issue.path[0];
       const inEntry = top !== undefined && Object.hasOwn(entry.options ?? {}, top);
       // Keys the entry does not set come from the default, and a key missing everywhere is
@@ -65,8 +81,38 @@ function serviceDriverIssues(
       const where = inEntry || !sameDriver ? entryPath : [...base, 'driver'];
       issues.push({ ...issue, path: [...where, 'options', ...issue.path] });
     }
+    // Options already refused say nothing reliable about what the driver could do with them.
+    if (entry.canary && canary && optionIssues.length === 0) {
+      const options = schemas.get(binding.driver)?.safeParse(binding.options).data;
+      const refused = canaryIssue(service.name, envName, binding.driver, canary, options);
+      if (refused) issues.push({ ...refused, path: [...entryPath, 'strategy'] });
+    }
   }
   return issues;
+}
+
+/** A canary needs a driver that can run the new version beside the live one and split traffic. */
+function canaryIssue(
+  service: string,
+  environment: string,
+  driver: string,
+  canary: CanarySupport,
+  options: unknown,
+): Omit<RawIssue, 'path'> | null {
+  const support = canary(driver, options);
+  if (support === 'splits') return null;
+  const rolling =
+    'use strategy: rolling (add verify: { analysis } to judge the release by its metrics after the rollout)';
+  if (support === 'needs-options') {
+    return {
+      message: `${service} runs a canary in ${environment}, but its ${driver} driver options do not say how to split traffic`,
+      fix: `add the driver's canary settings to its options (kubernetes: canary: { router: gateway-api | ingress-nginx | replicas }), or ${rolling}`,
+    };
+  }
+  return {
+    message: `${service} runs a canary in ${environment}, but the ${driver} driver cannot split traffic between two versions`,
+    fix: `${rolling}, or deploy ${service} there with a driver that can split traffic (kubernetes with canary: { router: … })`,
+  };
 }
 
 function validate(

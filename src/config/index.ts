@@ -1,4 +1,4 @@
-export type { DriverSchemas } from './driver-options.js';
+export type { CanarySupport, DriverSchemas } from './driver-options.js';
 export { configJsonSchema } from './json-schema.js';
 export {
   type ConfigIssue,

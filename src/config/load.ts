@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { checkInput, crossReferenceIssues, isRecord } from './checks.js';
-import { type DriverSchemas, driverIssues } from './driver-options.js';
+import { type CanarySupport, type DriverSchemas, driverIssues } from './driver-options.js';
 import { describeZodIssue, type RawIssue } from './issues.js';
 import { formatPath, locate, offsetPosition } from './locate.js';
 import { Config } from './schema.js';
@@ -25,6 +25,8 @@ export interface ParseOptions {
   file?: string;
   /** Driver id → options schema. Without it, driver ids and options are not checked. */
   driverSchemas?: DriverSchemas;
+  /** Which drivers can split traffic; without it (or driverSchemas), canaries are not checked. */
+  canarySupport?: CanarySupport;
 }
 
 export async function loadConfig(
@@ -90,7 +92,9 @@ export function parseConfig(text: string, options: ParseOptions = {}): ConfigRes
       ? []
       : parsed.error.issues.flatMap((issue) => describeZodIssue(issue, Config))),
     ...crossReferenceIssues(input),
-    ...(options.driverSchemas ? driverIssues(input, options.driverSchemas) : []),
+    ...(options.driverSchemas
+      ? driverIssues(input, options.driverSchemas, options.canarySupport)
+      : []),
     ...findSecrets(doc),
   ];
   if (parsed.success && raws.length === 0) return { ok: true, config: parsed.data };

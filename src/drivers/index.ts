@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { CanarySupport } from '../config/driver-options.js';
+import { createLogger } from '../core/logger.js';
 import * as argocd from './argocd/index.js';
 import * as command from './command/index.js';
 import * as githubActions from './github-actions/index.js';
@@ -37,4 +39,19 @@ export function createDrivers(ctx: DriverFactoryContext): Map<string, DeployDriv
 
 export function driverOptionSchemas(): Map<string, z.ZodType> {
   return new Map(optionSchemas);
+}
+
+/**
+ * Which drivers can run a canary, asked of the drivers themselves (their `canary` steps and
+ * `capabilities(options).canary`), for the config check. They are built on the first question
+ * only, with no logger: building one connects to nothing.
+ */
+export function driverCanarySupport(env: NodeJS.ProcessEnv = process.env): CanarySupport {
+  let built: Map<string, DeployDriver<unknown>> | null = null;
+  return (id, options) => {
+    built ??= createDrivers({ dataDir: '', env, log: createLogger({ level: 'silent' }) });
+    const driver = built.get(id);
+    if (!driver?.canary) return 'cannot';
+    return driver.capabilities?.(options).canary ? 'splits' : 'needs-options';
+  };
 }
