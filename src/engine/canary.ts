@@ -102,10 +102,16 @@ export async function walkCanary(
   };
 
   if (progress.step === 0 && progress.weight === 0 && !progress.promoting) {
+    // Stored before the canary exists: a start that fails or is cancelled half way (pods that
+    // never become ready) is then undone by removing the canary, never by a rollback of the
+    // live version, which the start does not touch.
+    if (!canaryProgressOf(d) && !(await save(progress))) return { kind: 'stopped' };
     const started = await control.start(ctx);
     if (ctx.signal.aborted) return { kind: 'stopped' };
+    // The live version is as it was, but the canary's objects may be there: removing them is
+    // the rollback.
     if (!started.ok)
-      return { kind: 'failed', deployment: d, reason: started.reason, changed: started.changed };
+      return { kind: 'failed', deployment: d, reason: started.reason, changed: true };
   }
 
   while (progress.step < steps.length && !progress.promoting) {
