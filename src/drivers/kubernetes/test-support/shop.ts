@@ -46,7 +46,10 @@ export function routeSummary(route: HTTPRoute): string {
   return refs.map((ref) => `${ref.name}:${ref.weight}`).join(' ');
 }
 
-/** Every change a watch delivers, summarized; repeats in a row (no-op writes) merged. */
+/**
+ * Every change a watch delivers, summarized; repeats in a row (no-op writes) merged. `onChange`
+ * hears each new summary as it comes, for a test that acts on the object as a router would.
+ */
 export interface Recording {
   changes(): string[];
   stop(): void;
@@ -56,6 +59,7 @@ export async function recordChanges(
   config: KubeConfig,
   path: string,
   summary: (object: never) => string,
+  onChange: (said: string) => void = () => {},
 ): Promise<Recording> {
   const seen: string[] = [];
   const request = await new Watch(config).watch(
@@ -63,7 +67,9 @@ export async function recordChanges(
     {},
     (type, object) => {
       const said = type === 'DELETED' ? 'deleted' : summary(object as never);
-      if (seen.at(-1) !== said) seen.push(said);
+      if (seen.at(-1) === said) return;
+      seen.push(said);
+      onChange(said);
     },
     () => {},
   );
