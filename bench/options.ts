@@ -17,7 +17,10 @@ export interface BenchOptions {
   deployments: number;
   /** /deploy commands and kubectl runs each, in (d). */
   k8sIterations: number;
-  /** Sections to run, of a b c d e. */
+  /** Bad canaries aborted in (f), and the seconds between their checks. */
+  canaryRuns: number;
+  canaryInterval: number;
+  /** Sections to run, of a b c d e f. */
   sections: Set<string>;
   /** The /deploy text sent in (a), (b) and (c). */
   text: string;
@@ -34,13 +37,16 @@ const FLAGS = {
   inflight: { env: 'BENCH_INFLIGHT', default: '200' },
   deployments: { env: 'BENCH_DEPLOYMENTS', default: '20' },
   'k8s-iterations': { env: 'BENCH_K8S_ITERATIONS', default: '10' },
-  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e' },
+  'canary-runs': { env: 'BENCH_CANARY_RUNS', default: '5' },
+  'canary-interval': { env: 'BENCH_CANARY_INTERVAL', default: '5' },
+  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f' },
   text: { env: 'BENCH_TEXT', default: 'deploy web 1.2.3 to production' },
   out: { env: 'BENCH_OUT', default: 'bench/results' },
 } as const;
 
 export const USAGE = `npm run bench [-- --duration s] [--warmup s] [--concurrency n] [--pairs n] [--burst n]
-  [--inflight n] [--deployments n] [--k8s-iterations n] [--sections a,b,c,d,e] [--text "..."]
+  [--inflight n] [--deployments n] [--k8s-iterations n] [--canary-runs n] [--canary-interval s]
+  [--sections a,b,c,d,e,f] [--text "..."]
   [--out dir]
 Each flag also reads ${Object.values(FLAGS)
   .map((f) => f.env)
@@ -79,8 +85,8 @@ export function readOptions(
       .map((s) => s.trim().toLowerCase()),
   );
   for (const s of sections)
-    if (!'abcde'.includes(s) || s.length !== 1)
-      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e.`);
+    if (!'abcdef'.includes(s) || s.length !== 1)
+      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f.`);
   return {
     duration: num('duration', 1),
     warmup: num('warmup', 0),
@@ -90,6 +96,8 @@ export function readOptions(
     inflight: Math.floor(num('inflight', 1)),
     deployments: Math.floor(num('deployments', 1)),
     k8sIterations: Math.floor(num('k8s-iterations', 1)),
+    canaryRuns: Math.floor(num('canary-runs', 1)),
+    canaryInterval: num('canary-interval', 2),
     sections,
     text: get('text'),
     out: get('out'),

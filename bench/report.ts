@@ -4,6 +4,7 @@ import { ROOT } from './load-spec.js';
 import type { MachineInfo } from './machine.js';
 import type { BenchOptions } from './options.js';
 import type { AckFigure, PairsFigure } from './sections/ack.js';
+import type { CanaryAbortFigure } from './sections/canary-abort.js';
 import type { ChatCallsFigure } from './sections/chat-calls.js';
 import type { InFlightFigure } from './sections/inflight.js';
 import type { KubernetesFigure } from './sections/kubernetes.js';
@@ -29,6 +30,7 @@ export interface BenchResults {
   c: { slipway: AckFigure; bolt: AckFigure; bare: AckFigure; transportOnly: AckFigure } | Skipped;
   d: KubernetesFigure;
   e: { calls: ChatCallsFigure | Skipped; memory: InFlightFigure['memory'] | Skipped };
+  f: CanaryAbortFigure;
   goals: Goal[];
   notes: string[];
   durationSeconds: number;
@@ -64,8 +66,22 @@ export function goalsOf(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): Goa
     has(r.a)
       ? throughputGoal(r.a.slipway, r.a.bolt, r.a.pairs)
       : { goal: THROUGHPUT, value: '—', status: 'not measured' },
+    canaryGoal(r.f),
   ];
 }
+
+/** Judged on the slowest abort: every bad canary, not the typical one, must be caught in time. */
+function canaryGoal(f: CanaryAbortFigure): Goal {
+  if (!has(f)) return { goal: CANARY_GOAL, value: '—', status: 'not measured' };
+  return {
+    goal: CANARY_GOAL,
+    value: `max ${seconds(f.detection.max)} s (${seconds(f.goalMs)} s)`,
+    status: f.detection.max < f.goalMs ? 'met' : 'missed',
+  };
+}
+
+const CANARY_GOAL = 'canary abort < 2 × interval in (f)';
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 const THROUGHPUT = "Slipway req/s ≥ Bolt's in (a)";
 
@@ -226,12 +242,29 @@ export function renderTable(r: BenchResults): string {
         `    yardsticks, RSS right after (a): bare node http ${r.a.bare.rssMiB} MiB, Bolt app ${r.a.bolt.rssMiB} MiB, slipway ${r.a.slipway.rssMiB} MiB`,
       );
   } else lines.push(`  memory SKIPPED: ${r.e.memory.skipped}`);
+  lines.push('');
+  lines.push(...canaryLines(r.f));
   lines.push('', 'Goals');
   for (const g of r.goals)
     lines.push(row([`  ${g.goal}`, g.value, g.status.toUpperCase()], [34, 16, 12]));
   if (r.notes.length > 0) lines.push('', 'Notes', ...r.notes.map((n) => `  - ${n}`));
   lines.push('', `Took ${r.durationSeconds} s.`);
   return lines.join('\n');
+}
+
+function canaryLines(f: CanaryAbortFigure): string[] {
+  const head = '(f) canary abort: first bad sample scrapeable → canary weight 0 (driver abort)';
+  if (!has(f)) {
+    const mark = f.skipped.startsWith('not selected') ? '' : '!!! ';
+    return [head, `  ${mark}SKIPPED: ${f.skipped}`];
+  }
+  const d = f.detection;
+  return [
+    head,
+    `  ${d.count} canaries at ${Math.round(f.errorRatio * 100)}% errors from a random moment of their 25% step, a check every ${f.intervalSeconds} s, failureLimit ${f.failureLimit}, Prometheus scraping every 1 s`,
+    `  slipway: median ${seconds(d.p50)} s, max ${seconds(d.max)} s (each: ${f.runs.map((r) => seconds(r.detectionMs)).join(', ')} s)`,
+    `  yardstick: Flagger's documented time to roll back, interval × threshold = ${f.intervalSeconds} s × ${f.failureLimit + 1} = ${seconds(f.flaggerMs)} s; goal < 2 × interval = ${seconds(f.goalMs)} s`,
+  ];
 }
 
 /** Writes latest.json and a dated copy; returns their paths. */

@@ -9,6 +9,7 @@ import { readOptions } from './options.js';
 import { sleep } from './processes.js';
 import { type BenchResults, goalsOf, renderTable, writeResults } from './report.js';
 import { measureAck, measurePairs } from './sections/ack.js';
+import { measureCanaryAbort } from './sections/canary-abort.js';
 import { measureChatCalls } from './sections/chat-calls.js';
 import { measureInFlight } from './sections/inflight.js';
 import { measureKubernetes } from './sections/kubernetes.js';
@@ -98,6 +99,7 @@ const results: Omit<BenchResults, 'goals' | 'durationSeconds'> = {
   c: notSelected,
   d: notSelected,
   e: { calls: notSelected, memory: notSelected },
+  f: notSelected,
   notes: [],
 };
 
@@ -198,6 +200,15 @@ try {
     await scoped(async (defer) => {
       results.d = await measureKubernetes(ctx, options.k8sIterations, defer);
       if ('skipped' in results.d) log(`!!! (d) SKIPPED: ${results.d.skipped}`);
+    });
+  }
+  if (want('f')) {
+    log(
+      `(f) ${options.canaryRuns} canaries going bad at 25%, a check every ${options.canaryInterval} s`,
+    );
+    await scoped(async (defer) => {
+      results.f = await measureCanaryAbort(ctx, options.canaryRuns, options.canaryInterval, defer);
+      if ('skipped' in results.f) log(`!!! (f) SKIPPED: ${results.f.skipped}`);
     });
   }
 } catch (err) {

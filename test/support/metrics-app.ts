@@ -15,6 +15,8 @@ export interface MetricsApp {
   set(traffic: Partial<Traffic>): void;
   /** Requests and errors counted so far. */
   totals(): { requests: number; errors: number };
+  /** Resolves when the next scrape has been answered, with its `performance.now()`. */
+  nextScrape(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -50,13 +52,19 @@ export async function startMetricsApp(initial: Partial<Traffic> = {}): Promise<M
     };
   };
 
+  // Who waits for the next scrape: answered once its reply is written, when Prometheus holds
+  // everything counted until then.
+  const scrapeWaiters: ((at: number) => void)[] = [];
   const server = createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
       return;
     }
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(exposition(now()));
+    res.end(exposition(now()), () => {
+      const at = performance.now();
+      for (const resolve of scrapeWaiters.splice(0)) resolve(at);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -72,6 +80,7 @@ export async function startMetricsApp(initial: Partial<Traffic> = {}): Promise<M
       const c = now();
       return { requests: c.ok + c.errors, errors: c.errors };
     },
+    nextScrape: () => new Promise((resolve) => scrapeWaiters.push(resolve)),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
