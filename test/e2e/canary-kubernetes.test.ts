@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { Config } from '../../src/config/schema.js';
-import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
 import {
   openShop,
@@ -12,6 +11,7 @@ import {
   type Shop,
   until,
 } from '../../src/drivers/kubernetes/test-support/shop.js';
+import { finalState, reasons, requestDeploy, seedLive } from '../support/canary-engine.js';
 import { removeTestDir, settingsFor, tempDir } from '../support/engine-harness.js';
 import { installGatewayApi } from '../support/gateway-api.js';
 import {
@@ -172,8 +172,8 @@ describeWithCluster('a canary on Kubernetes, walked by Slipway and judged by Pro
     );
     const app = await start(shop);
 
-    const d = await deploy(app, '1.1.0');
-    const done = await final(app, d.id, 120_000);
+    const d = await requestDeploy(app, '1.1.0');
+    const done = await finalState(app, d.id, 120_000);
 
     expect(done.state, (await reasons(app, d.id)).join('\n')).toBe('succeeded');
     await until('the route back to the primary alone', () => route.changes().at(-1) === 'web:1');
@@ -215,8 +215,8 @@ describeWithCluster('a canary on Kubernetes, walked by Slipway and judged by Pro
     );
     const app = await start(shop);
 
-    const d = await deploy(app, '1.1.1');
-    const done = await final(app, d.id);
+    const d = await requestDeploy(app, '1.1.1');
+    const done = await finalState(app, d.id);
 
     expect(done.state).toBe('rolled_back');
     expect(done.outcome).toMatch(/^canary aborted at 5%: success-rate 0\.88 < 0\.95/);
@@ -250,8 +250,8 @@ describeWithCluster('a canary on Kubernetes, walked by Slipway and judged by Pro
     const app = await start(shop, '8s');
 
     // The test control plane never readies the pods of an image tagged "bad".
-    const d = await deploy(app, '1.3.0-bad');
-    const done = await final(app, d.id);
+    const d = await requestDeploy(app, '1.3.0-bad');
+    const done = await finalState(app, d.id);
 
     expect(done.state).toBe('rolled_back');
     expect(done.outcome).toBe(
@@ -282,8 +282,8 @@ describeWithCluster('a canary on Kubernetes, walked by Slipway and judged by Pro
     );
     const app = await start(shop);
 
-    const d = await deploy(app, '1.2.0');
-    const done = await final(app, d.id, 120_000);
+    const d = await requestDeploy(app, '1.2.0');
+    const done = await finalState(app, d.id, 120_000);
 
     expect(done.state, (await reasons(app, d.id)).join('\n')).toBe('succeeded');
     await until('the canary Ingress deleted', () => ingress.changes().at(-1) === 'deleted');
@@ -306,56 +306,3 @@ function canaryWeightOfRoute(said: string): number {
   const ref = said.split(' ').find((part) => part.startsWith('web-canary:'));
   return ref ? Number(ref.split(':')[1]) : 0;
 }
-
-/**
- * 1.0.0 went live before the test, as the primary Deployment runs it: the version a canary is
- * judged beside and an abort leaves in place. Recorded before the engine starts, so it never
- * runs.
- */
-async function seedLive(app: App, version: string): Promise<void> {
-  const r = await app.engine.request({
-    actor: 'U-DEV1',
-    source: 'cli',
-    channel: null,
-    kind: 'deploy',
-    service: 'web',
-    environment: 'production',
-    version,
-  });
-  if (!r.ok) throw new Error(r.reason);
-  await app.store.transition(
-    r.deployment.id,
-    ['queued'],
-    'succeeded',
-    { actor: 'test', reason: 'live before the test' },
-    { finishedAt: new Date(), outcome: 'seeded' },
-  );
-}
-
-async function deploy(app: App, version: string): Promise<Deployment> {
-  const r = await app.engine.request({
-    actor: 'U-DEV1',
-    source: 'cli',
-    channel: null,
-    kind: 'deploy',
-    service: 'web',
-    environment: 'production',
-    version,
-  });
-  if (!r.ok) throw new Error(r.reason);
-  return r.deployment;
-}
-
-async function final(app: App, id: string, timeoutMs = 60_000): Promise<Deployment> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  const d = await app.engine.waitFor(id, signal, 100);
-  if (signal.aborted) {
-    throw new Error(
-      `${id} still ${d.state} after ${timeoutMs} ms:\n${(await reasons(app, id)).join('\n')}`,
-    );
-  }
-  return d;
-}
-
-const reasons = async (app: App, id: string) =>
-  (await app.store.listTransitions(id)).map((t) => t.reason ?? '');
