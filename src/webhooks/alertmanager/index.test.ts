@@ -1,14 +1,16 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { scenarioConfig, settingsFor, tempDir } from '../../../test/support/engine-harness.js';
+import { type CanaryDriver, createCanaryDriver } from '../../../test/support/canary-driver.js';
+import { scenarioConfigInput, settingsFor, tempDir } from '../../../test/support/engine-harness.js';
 import { type App, createApp } from '../../app.js';
 import { handleInbound } from '../../chat/handler.js';
 import { createRecordingChat, type RecordingChat } from '../../chat/test-support/recording-chat.js';
 import type { MessageView } from '../../chat/types.js';
-import type { Config } from '../../config/schema.js';
+import { Config } from '../../config/schema.js';
 import type { Deployment } from '../../core/deployment.js';
 import { createLogger } from '../../core/logger.js';
+import { createDrivers } from '../../drivers/index.js';
 import { createHttpServer } from '../../http/server.js';
 import { applyNotification, groupIdOf } from './group.js';
 import { type AlertmanagerOptions, createAlertmanagerWebhook } from './index.js';
@@ -37,15 +39,28 @@ interface Setup {
   deployed(version: string, environment?: string): Promise<Deployment>;
 }
 
-/** The scenario config (web → C-WEB, api → C-API) with the real engine on SQLite. */
+/**
+ * The scenario config (web → C-WEB, api → C-API) with the real engine on SQLite. With `canary`,
+ * web's releases to staging are canaries on that driver, held at 25% for 10 minutes, beside
+ * 1.0.0 live.
+ */
 async function setup(
-  options: { alerts?: Partial<Config['alerts']>; alertmanagerMayRollBack?: boolean } = {},
+  options: {
+    alerts?: Partial<Config['alerts']>;
+    alertmanagerMayRollBack?: boolean;
+    canary?: CanaryDriver;
+  } = {},
 ): Promise<Setup> {
   const dir = tempDir('slipway-alertmanager-');
-  const config = scenarioConfig(join(dir, 'targets'));
+  const config = Config.parse(
+    withCanary(scenarioConfigInput(join(dir, 'targets')), options.canary),
+  );
   config.alerts = { ...config.alerts, ...options.alerts };
   if (options.alertmanagerMayRollBack) config.groups.devs?.push('alertmanager');
-  const app = await createApp({ config, settings: settingsFor(dir), log });
+  const drivers = createDrivers({ dataDir: dir, env: {}, log });
+  if (options.canary) drivers.set(options.canary.id, options.canary);
+  const app = await createApp({ config, settings: settingsFor(dir), log, drivers });
+  if (options.canary) await seedLive(app, '1.0.0');
   app.engine.start();
   cleanups.push(async () => {
     await app.stop();
@@ -115,6 +130,41 @@ async function setup(
   }
 
   return { app, config, chat, replica, deployed };
+}
+
+function withCanary(input: ReturnType<typeof scenarioConfigInput>, driver?: CanaryDriver) {
+  if (!driver) return input;
+  const [web, ...others] = input.services;
+  const staging = {
+    driver: driver.id,
+    options: {},
+    strategy: { canary: { steps: [25, 100], interval: '10m' } },
+  };
+  return {
+    ...input,
+    services: [{ ...web, environments: { ...web?.environments, staging } }, ...others],
+  };
+}
+
+/** `version` of web went live in staging before the test; recorded before the engine starts. */
+async function seedLive(app: App, version: string): Promise<void> {
+  const r = await app.engine.request({
+    actor: 'U-DEV1',
+    source: 'cli',
+    channel: null,
+    kind: 'deploy',
+    service: 'web',
+    environment: 'staging',
+    version,
+  });
+  if (!r.ok) throw new Error(r.reason);
+  await app.store.transition(
+    r.deployment.id,
+    ['queued'],
+    'succeeded',
+    { actor: 'test', reason: 'live before the test' },
+    { finishedAt: new Date(), outcome: 'seeded' },
+  );
 }
 
 /** Alerts that start now: after whatever the test deployed. */
@@ -377,5 +427,137 @@ describe('POST /hooks/alertmanager: recent deployments', () => {
       /Slipway did not roll it back automatically: alertmanager may not roll back web in staging/,
     );
     expect(view.actions?.[0]?.id).toBe('rollback');
+  });
+});
+
+describe('POST /hooks/alertmanager: a canary under way', () => {
+  /** web 1.1.0 asked for in #web, once its canary takes 25% of staging's traffic. */
+  async function canaryAt25(app: App, driver: CanaryDriver): Promise<Deployment> {
+    const r = await app.engine.request({
+      actor: 'U-DEV1',
+      source: 'chat',
+      channel: 'C-WEB',
+      kind: 'deploy',
+      service: 'web',
+      environment: 'staging',
+      version: '1.1.0',
+    });
+    if (!r.ok) throw new Error(r.reason);
+    let d: Deployment | null = null;
+    await eventually(async () => {
+      d = await app.store.getDeployment(r.deployment.id);
+      const weight = (d?.driverRef as { canary?: { weight: number } } | null)?.canary?.weight;
+      return weight === 25 && driver.target().canary?.weight === 25;
+    });
+    return d as unknown as Deployment;
+  }
+
+  const click = (s: Setup, user: string, value: string) =>
+    handleInbound(
+      {
+        kind: 'action',
+        actionId: 'cancel',
+        value,
+        user,
+        channel: 'C-WEB',
+        messageTs: s.chat.inChannel('C-WEB')[0]?.ts ?? '',
+        responseUrl: null,
+        deliveryId: `click-${user}`,
+      },
+      { engine: s.app.engine, chat: s.chat.client, config: s.config, log },
+    );
+
+  it('names the canary and its weight, and Abort canary removes it, for those policy lets', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0' });
+    const s = await setup({ canary: driver });
+    const d = await canaryAt25(s.app, driver);
+    const r = await s.replica().send(notification([errors()]));
+    expect(r.body).toMatchObject({ status: 'posted', deployment: d.id });
+    const view = latest(s.chat, 'C-WEB');
+    expect(view.body).toContain(
+      `*web 1.1.0* is in canary at 25% in staging, requested by <@U-DEV1> (\`${d.id}\`).`,
+    );
+    expect(view.body).toContain(
+      'If it caused this, abort the canary: its traffic goes back to 1.0.0.',
+    );
+    expect(view.actions).toEqual([
+      expect.objectContaining({ id: 'cancel', label: 'Abort canary', value: d.id }),
+    ]);
+
+    // Neither the requester, an owner nor an admin: refused privately, the canary goes on.
+    await click(s, 'U-QA2', d.id);
+    expect(s.chat.callsOf('postEphemeral').at(-1)).toMatchObject({
+      user: 'U-QA2',
+      view: { title: expect.stringContaining('may cancel this deployment') },
+    });
+    expect((await s.app.store.getDeployment(d.id))?.state).toBe('running');
+
+    await click(s, 'U-DEV1', d.id);
+    const done = await s.app.engine.waitFor(d.id, undefined, 50);
+    expect(done.state).toBe('rolled_back');
+    expect(driver.calls()).toEqual(['start 1.1.0', 'weight 25', 'abort']);
+    expect(driver.target()).toEqual({ live: '1.0.0', canary: null });
+    await eventually(() => latest(s.chat, 'C-WEB').body?.includes('was aborted') ?? false);
+    const after = latest(s.chat, 'C-WEB');
+    expect(after.body).toContain(
+      `The canary of *web 1.1.0* was aborted: removed, 1.0.0 kept serving (\`${d.id}\`).`,
+    );
+    expect(after.actions).toBeUndefined();
+    expect(await s.app.engine.history({ kind: 'rollback' })).toEqual([]);
+  });
+
+  it('follows the canary to its promotion, then offers Roll back like any deploy', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0' });
+    const s = await setup({ canary: driver });
+    const d = await canaryAt25(s.app, driver);
+    await s.replica().send(notification([errors()]));
+    const promoted = await s.app.engine.steer({
+      deploymentId: d.id,
+      actor: 'U-DEV1',
+      channel: 'C-WEB',
+      source: 'chat',
+      action: 'promote',
+    });
+    expect(promoted.ok).toBe(true);
+    expect((await s.app.engine.waitFor(d.id, undefined, 50)).state).toBe('succeeded');
+    await eventually(() => latest(s.chat, 'C-WEB').body?.includes('was deployed') ?? false);
+    const view = latest(s.chat, 'C-WEB');
+    expect(view.body).toMatch(/^\*web 1\.1\.0\* was deployed to staging by <@U-DEV1>/);
+    expect(view.actions).toEqual([expect.objectContaining({ id: 'rollback', value: d.id })]);
+  });
+
+  it('aborts the canary at once with alerts.autoRollback, as alertmanager, naming the alert', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0' });
+    const s = await setup({ canary: driver, alerts: { autoRollback: true } });
+    // Cancelling someone's canary takes an owner of the service (or an admin).
+    s.config.services.find((service) => service.name === 'web')?.owners.push('alertmanager');
+    const d = await canaryAt25(s.app, driver);
+    await s.replica().send(notification([errors()]));
+    const done = await s.app.engine.waitFor(d.id, undefined, 50);
+    expect(done.state).toBe('rolled_back');
+    expect(done.outcome).toMatch(
+      /^cancelled by alertmanager: Alertmanager: HighErrorRate firing during the canary of 1\.1\.0; the canary was removed/,
+    );
+    expect(driver.target()).toEqual({ live: '1.0.0', canary: null });
+    await eventually(() => latest(s.chat, 'C-WEB').body?.includes('kept serving') ?? false);
+    const view = latest(s.chat, 'C-WEB');
+    expect(view.body).toContain(
+      'Slipway aborted the canary of *web 1.1.0* on its own (`alerts.autoRollback`): removed, 1.0.0 kept serving',
+    );
+    expect(view.actions).toBeUndefined();
+    expect(await s.app.engine.history({ kind: 'rollback' })).toEqual([]);
+  });
+
+  it('says why it did not abort when policy refuses alertmanager, and offers the button', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0' });
+    const s = await setup({ canary: driver, alerts: { autoRollback: true } });
+    const d = await canaryAt25(s.app, driver);
+    await s.replica().send(notification([errors()]));
+    expect((await s.app.store.getDeployment(d.id))?.state).toBe('running');
+    const view = latest(s.chat, 'C-WEB');
+    expect(view.body).toContain(
+      'Slipway did not abort it automatically: Only the requester (U-DEV1), the owners of web',
+    );
+    expect(view.actions?.[0]).toMatchObject({ id: 'cancel', value: d.id });
   });
 });

@@ -9,6 +9,7 @@ import { readBody } from '../../http/body.js';
 import { type Route, sendJson } from '../../http/router.js';
 import type { Store } from '../../store/types.js';
 import { groupIdOf } from './group.js';
+import { canaryTieOf } from './match.js';
 import { createPublisher, type Published } from './publish.js';
 import { autoRollBack, recordNotification } from './record.js';
 import { describeIssues, Notification } from './schema.js';
@@ -20,7 +21,7 @@ export interface AlertmanagerDeps {
   token: string | undefined;
   config: Config;
   store: Store;
-  engine: Pick<Engine, 'request' | 'rollBack' | 'events'>;
+  engine: Pick<Engine, 'request' | 'rollBack' | 'cancel' | 'events'>;
   /** Null when Slack is off: groups are still recorded, and rolled back when configured. */
   chat: ChatClient | null;
   log: Logger;
@@ -39,7 +40,10 @@ export interface AlertmanagerOptions {
 export interface AlertmanagerWebhook {
   /** `POST /hooks/alertmanager`. */
   route: Route;
-  /** Follows rollbacks, so the alert messages about a deployment show its rollback's progress. */
+  /**
+   * Follows rollbacks and canaries, so the alert messages about a deployment show how its
+   * rollback goes, or its canary's weight and abort.
+   */
   start(): void;
   /** Stops following and waits for the messages under way. */
   stop(): Promise<void>;
@@ -95,17 +99,18 @@ export function createAlertmanagerWebhook(
     });
   }
 
-  /** A rollback of a deployment moved: the alert messages tied to that deployment show it. */
+  /**
+   * A rollback of a deployment moved, or a canary did (a step, a new weight, its abort): the
+   * alert messages tied to that deployment show it.
+   */
   function onEvent(event: EngineEvent): void {
-    if (event.type !== 'transition' || !publisher) return;
-    const d = event.deployment;
-    const tied = d.kind === 'rollback' ? tiedDeployment(d.idempotencyKey) : null;
-    if (!tied) return;
+    const tied = shownIn(event);
+    if (!tied || !publisher) return;
     deps.store
       .listAlertMessages({ deploymentId: tied })
       .then((rows) => Promise.all(rows.map((row) => publisher.refresh(row.groupId, row.episode))))
       .catch((err: unknown) =>
-        log.error({ err, rollback: d.id }, 'could not show a rollback in its alert messages'),
+        log.error({ err, deployment: tied }, 'could not show a deployment in its alert messages'),
       );
   }
 
@@ -161,6 +166,18 @@ export function createAlertmanagerWebhook(
       await publisher?.idle();
     },
   };
+}
+
+/**
+ * The deployment whose alert messages an event changes: the one a rollback undoes, or a canary
+ * that moved (its steps and weights are progress as well as transitions).
+ */
+function shownIn(event: EngineEvent): string | null {
+  if (event.type !== 'transition' && event.type !== 'progress') return null;
+  const d = event.deployment;
+  if (d.kind === 'rollback')
+    return event.type === 'transition' ? tiedDeployment(d.idempotencyKey) : null;
+  return canaryTieOf(d) ? d.id : null;
 }
 
 /** `rollback-of:<id>` → `<id>`: the deployment a rollback undoes, when it came from a button or an alert. */

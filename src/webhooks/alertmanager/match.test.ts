@@ -3,8 +3,9 @@ import { scenarioConfig } from '../../../test/support/engine-harness.js';
 import { deployment } from '../../chat/test-support/deployments.js';
 import type { Config } from '../../config/schema.js';
 import type { Deployment } from '../../core/deployment.js';
+import type { DeploymentFilter } from '../../store/types.js';
 import { storedAlert } from './group.js';
-import { recentDeployment, subjectOf } from './match.js';
+import { recentDeployment, subjectOf, suspectDeployment } from './match.js';
 import { alert } from './test-support/notifications.js';
 
 const base = scenarioConfig('/tmp/unused');
@@ -109,5 +110,62 @@ describe('recentDeployment', () => {
   it('ties nothing to a live rollback: rolling back a rollback would loop', async () => {
     const rolledBack = { staging: live('staging', -3, -2, { kind: 'rollback' }) };
     expect(await find(rolledBack, { service: 'web', environment: 'staging' })).toBeNull();
+  });
+});
+
+describe('suspectDeployment', () => {
+  const alertsStarted = new Date('2026-03-01T10:00:00Z');
+  const minutes = (n: number) => new Date(alertsStarted.getTime() + n * 60_000);
+  const released = deployment({
+    id: 'd-live',
+    state: 'succeeded',
+    startedAt: minutes(-14),
+    finishedAt: minutes(-12),
+  });
+  const canary = (extra: Partial<Deployment> = {}, promoting = false) =>
+    deployment({
+      id: 'd-canary',
+      version: '1.5.0',
+      state: 'running',
+      startedAt: minutes(-3),
+      driverRef: { canary: { step: 2, steps: 7, weight: 25, paused: null, promoting } },
+      ...extra,
+    });
+
+  /** A store holding web's live deployment in staging and the deployments given. */
+  function store(deployments: Deployment[]) {
+    return {
+      lastSucceeded: async (service: string, environment: string) =>
+        service === 'web' && environment === 'staging' ? released : null,
+      listDeployments: async (filter: DeploymentFilter = {}) =>
+        deployments.filter(
+          (d) =>
+            d.service === filter.service &&
+            (!filter.environment || d.environment === filter.environment) &&
+            (!filter.states || filter.states.includes(d.state)) &&
+            (!filter.kind || d.kind === filter.kind),
+        ),
+    };
+  }
+  const find = (deployments: Deployment[], labels: Record<string, string>) =>
+    suspectDeployment(
+      { config: base, store: store(deployments) },
+      subjectOf(base, [stored(labels)]),
+      alertsStarted,
+    );
+  const web = { service: 'web', environment: 'staging' };
+
+  it('ties the alerts to a canary taking traffic as they start, before a release that went live earlier', async () => {
+    expect((await find([canary()], web))?.id).toBe('d-canary');
+    expect((await find([canary()], { service: 'web' }))?.id).toBe('d-canary');
+    expect((await find([], web))?.id).toBe('d-live');
+  });
+
+  it('passes over a canary that began after the alerts, is being promoted, or runs elsewhere', async () => {
+    expect((await find([canary({ startedAt: minutes(1) })], web))?.id).toBe('d-live');
+    expect((await find([canary({}, true)], web))?.id).toBe('d-live');
+    expect((await find([canary({ environment: 'production' })], web))?.id).toBe('d-live');
+    // A rolling deploy under way is no canary: nothing to abort.
+    expect((await find([canary({ driverRef: null })], web))?.id).toBe('d-live');
   });
 });

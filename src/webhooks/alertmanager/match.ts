@@ -2,6 +2,7 @@ import { findEnvironment, findService, serviceEnvironments } from '../../config/
 import type { Config, Service } from '../../config/schema.js';
 import type { Deployment } from '../../core/deployment.js';
 import { parseDuration } from '../../core/duration.js';
+import { canaryProgressOf } from '../../engine/canary.js';
 import type { Store } from '../../store/types.js';
 import type { StoredAlert } from './schema.js';
 
@@ -62,7 +63,64 @@ function distinct(values: readonly (string | null)[]): string[] {
 }
 
 /**
- * The deployment the alerts may be about: a deploy of the subject's service, still what is live
+ * The deployment the alerts may be about: a canary of the subject's service walking as they
+ * start, since it is the change under way; else the recent deploy that went live before them.
+ */
+export async function suspectDeployment(
+  deps: { config: Config; store: Pick<Store, 'lastSucceeded' | 'listDeployments'> },
+  subject: Subject,
+  alertsStarted: Date,
+): Promise<Deployment | null> {
+  return (
+    (await runningCanary(deps, subject, alertsStarted)) ??
+    (await recentDeployment(deps, subject, alertsStarted))
+  );
+}
+
+/** Where a deployment's canary stands while it takes traffic beside the live version. */
+export interface CanaryTie {
+  weight: number;
+  paused: boolean;
+  /** Its steps are done: the live version is taking the canary's version. */
+  promoting: boolean;
+}
+
+/** The canary a deployment walks or walked, as the engine stores it; null for a rolling one. */
+export function canaryTieOf(d: Deployment): CanaryTie | null {
+  const canary = canaryProgressOf(d);
+  if (!canary) return null;
+  return { weight: canary.weight, paused: canary.paused !== null, promoting: canary.promoting };
+}
+
+/**
+ * A canary of the subject's service that began before the alerts did and still sends part of
+ * the traffic to its version (running, not yet promoting), in the environment the alerts name,
+ * or in any when they name none.
+ */
+async function runningCanary(
+  deps: { store: Pick<Store, 'listDeployments'> },
+  subject: Subject,
+  alertsStarted: Date,
+): Promise<Deployment | null> {
+  const { service } = subject;
+  if (!service || subject.environments.length > 1) return null;
+  const running = await deps.store.listDeployments({
+    service: service.name,
+    kind: 'deploy',
+    states: ['running'],
+    ...(subject.environment ? { environment: subject.environment } : {}),
+  });
+  return (
+    running.find((d) => {
+      const canary = canaryTieOf(d);
+      const started = d.startedAt ?? d.createdAt;
+      return canary && !canary.promoting && started.getTime() <= alertsStarted.getTime();
+    }) ?? null
+  );
+}
+
+/**
+ * The recent deploy the alerts may be about: a deploy of the subject's service, still what is live
  * on its target, that started before the alerts did and went live at most `alerts.recentDeploy`
  * before they started (a rolling update hurts before it finishes, so it may end after). In the
  * environment the alerts name, or, when they name none, in any of the service's. A rollback that

@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema.js';
 import { NotFoundError, RetryableError } from '../../core/errors.js';
 import { rollbackKey } from '../../engine/follow-ups.js';
 import type { AlertMessageRecord, Store } from '../../store/types.js';
-import { subjectOf } from './match.js';
+import { canaryTieOf, subjectOf } from './match.js';
 import { stateOf } from './record.js';
 import { alertGroupView } from './view.js';
 
@@ -59,7 +59,8 @@ export function createPublisher(deps: PublishDeps) {
       ? await deps.store.findByIdempotencyKey(rollbackKey(deployment.id))
       : null;
     const subject = subjectOf(deps.config, state.alerts);
-    return alertGroupView({ state, subject, deployment, rollback });
+    const canary = deployment ? canaryTieOf(deployment) : null;
+    return alertGroupView({ state, subject, deployment, rollback, canary });
   }
 
   /** Shows the group's current episode: posts its message or updates it. */
@@ -155,7 +156,7 @@ export function createPublisher(deps: PublishDeps) {
     if (shown.size > REMEMBERED) shown.delete(shown.keys().next().value as string);
   }
 
-  /** Shows a change that is not the group's own (a rollback moved on) in its posted message. */
+  /** Shows a change that is not the group's own (a rollback or a canary moved on) in its message. */
   async function refresh(groupId: string, episode: number): Promise<void> {
     const row = await deps.store.latestAlertMessage(groupId);
     if (!row || row.episode !== episode || !row.ts) return;

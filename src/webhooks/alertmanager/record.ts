@@ -4,14 +4,14 @@ import { RetryableError } from '../../core/errors.js';
 import type { Engine } from '../../engine/index.js';
 import type { AlertMessageRecord, Store } from '../../store/types.js';
 import { applyNotification, firing, firstStart, isResolved } from './group.js';
-import { recentDeployment, subjectOf } from './match.js';
+import { canaryTieOf, subjectOf, suspectDeployment } from './match.js';
 import { GroupState, type Notification } from './schema.js';
 import { ALERT_ACTOR } from './view.js';
 
 export interface RecordDeps {
   config: Config;
   store: Store;
-  engine: Pick<Engine, 'rollBack'>;
+  engine: Pick<Engine, 'rollBack' | 'cancel'>;
   log: Logger;
   now: () => Date;
 }
@@ -42,7 +42,7 @@ export async function recordNotification(
     const started = firstStart(state);
     if (deploymentId === null && !isResolved(state) && started) {
       const subject = subjectOf(deps.config, state.alerts);
-      deploymentId = (await recentDeployment(deps, subject, started))?.id ?? null;
+      deploymentId = (await suspectDeployment(deps, subject, started))?.id ?? null;
     }
     const saved = await deps.store.saveAlertGroup({
       groupId,
@@ -61,9 +61,11 @@ export async function recordNotification(
 }
 
 /**
- * With `alerts.autoRollback`, rolls back the deployment a firing episode is tied to, through the
- * engine and so through policy, as `alertmanager`. Once: the idempotency key is the one every
- * Roll back button of that deployment uses. A refusal is kept in the group, for the message.
+ * With `alerts.autoRollback`, undoes the deployment a firing episode is tied to, through the
+ * engine and so through policy, as `alertmanager`: a canary still walking is aborted (a cancel,
+ * which removes it), a deploy that went live is rolled back. Once: the rollback's idempotency
+ * key is the one every Roll back button of that deployment uses, and a cancel happens once. A
+ * refusal is kept in the group, for the message.
  */
 export async function autoRollBack(
   row: AlertMessageRecord,
@@ -74,15 +76,26 @@ export async function autoRollBack(
   if (state.autoRollback || isResolved(state)) return row;
   const d = await deps.store.getDeployment(row.deploymentId);
   if (!d) return row;
-  const names = [...new Set(firing(state).map((a) => a.labels.alertname ?? 'alert'))];
-  // The engine checks that d is still what is live and asks policy, as for a button click.
-  const r = await deps.engine.rollBack({
+  const names = [...new Set(firing(state).map((a) => a.labels.alertname ?? 'alert'))].join(', ');
+  const caller = {
     actor: ALERT_ACTOR,
-    source: 'webhook',
+    source: 'webhook' as const,
     channel: null,
     deploymentId: d.id,
-    reason: `Alertmanager: ${names.join(', ')} firing after ${d.version} was deployed`,
-  });
+  };
+  const canary = d.state === 'running' ? canaryTieOf(d) : null;
+  const abort = canary !== null && !canary.promoting;
+  // The engine checks that d is still running (a canary) or live (a deploy), and asks policy,
+  // as for a button click.
+  const r = abort
+    ? await deps.engine.cancel({
+        ...caller,
+        reason: `Alertmanager: ${names} firing during the canary of ${d.version}`,
+      })
+    : await deps.engine.rollBack({
+        ...caller,
+        reason: `Alertmanager: ${names} firing after ${d.version} was deployed`,
+      });
   const outcome: GroupState['autoRollback'] = r.ok
     ? { deploymentId: r.deployment.id, refused: null }
     : { deploymentId: null, refused: r.reason };
@@ -92,7 +105,7 @@ export async function autoRollBack(
       rollback: r.ok ? r.deployment.id : null,
       refused: r.ok ? null : r.reason,
     },
-    'automatic rollback on an alert',
+    abort ? 'automatic canary abort on an alert' : 'automatic rollback on an alert',
   );
   return saveOutcome(row, outcome, deps);
 }

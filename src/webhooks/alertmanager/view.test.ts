@@ -189,6 +189,88 @@ describe('alertGroupView', () => {
   });
 });
 
+describe('alertGroupView of a canary', () => {
+  const walking = deployment({
+    id: 'd-canary',
+    version: '1.4.2',
+    previousVersion: '1.4.1',
+    environment: 'production',
+    state: 'running',
+    startedAt: new Date('2026-03-01T09:58:00Z'),
+  });
+  const at25 = { weight: 25, paused: false, promoting: false };
+
+  it('names the canary and its weight, and offers Abort canary (a cancel of it) while the alerts fire', () => {
+    const view = alertGroupView(input(group(errors), { deployment: walking, canary: at25 }));
+    expect(view.body).toContain(
+      '*web 1.4.2* is in canary at 25% in production, requested by <@U-ALICE> (`d-canary`).',
+    );
+    expect(view.body).toContain(
+      'If it caused this, abort the canary: its traffic goes back to 1.4.1.',
+    );
+    expect(view.body).not.toContain('was deployed');
+    expect(view.actions).toEqual([
+      {
+        id: 'cancel',
+        label: 'Abort canary',
+        value: 'd-canary',
+        style: 'danger',
+        confirm: expect.objectContaining({ title: 'Abort the canary of web 1.4.2?' }),
+      },
+    ]);
+    const paused = alertGroupView(
+      input(group(errors), { deployment: walking, canary: { ...at25, paused: true } }),
+    );
+    expect(paused.body).toContain('is in canary at 25% in production, paused,');
+    expect(renderBlocks(view).blocks.length).toBeGreaterThan(2);
+  });
+
+  it('says why Slipway did not abort it, and offers no button once the alerts resolve', () => {
+    const state = {
+      ...group(errors),
+      autoRollback: { deploymentId: null, refused: 'Only the owners of web may cancel it' },
+    };
+    const refused = alertGroupView(input(state, { deployment: walking, canary: at25 }));
+    expect(refused.body).toContain(
+      'Slipway did not abort it automatically: Only the owners of web may cancel it',
+    );
+    expect(refused.actions?.[0]?.id).toBe('cancel');
+    const over = applyNotification(group(errors), notification([resolved(errors)])).state;
+    const calm = alertGroupView(input(over, { deployment: walking, canary: at25 }));
+    expect(calm.actions).toBeUndefined();
+    expect(calm.body).not.toContain('abort the canary');
+  });
+
+  it('shows the abort, by a person or by Slipway, without a button', () => {
+    const removing = { ...walking, state: 'rolling_back' as const };
+    const asked = alertGroupView(input(group(errors), { deployment: removing, canary: at25 }));
+    expect(asked.body).toContain(
+      'The canary of *web 1.4.2* was aborted: removing it (`d-canary`).',
+    );
+    expect(asked.actions).toBeUndefined();
+    const state = { ...group(errors), autoRollback: { deploymentId: 'd-canary', refused: null } };
+    const removed = { ...walking, state: 'rolled_back' as const, finishedAt: new Date() };
+    const auto = alertGroupView(input(state, { deployment: removed, canary: at25 }));
+    expect(auto.body).toContain(
+      'Slipway aborted the canary of *web 1.4.2* on its own (`alerts.autoRollback`): removed, 1.4.1 kept serving (`d-canary`).',
+    );
+    expect(auto.actions).toBeUndefined();
+  });
+
+  it('says it is being promoted, and once live offers Roll back like any deploy', () => {
+    const promoting = { ...at25, weight: 100, promoting: true };
+    const during = alertGroupView(input(group(errors), { deployment: walking, canary: promoting }));
+    expect(during.body).toContain(
+      '*web 1.4.2* passed its canary and is being promoted to all of production (`d-canary`).',
+    );
+    expect(during.actions).toBeUndefined();
+    const promoted = { ...walking, state: 'succeeded' as const, finishedAt: live.finishedAt };
+    const after = alertGroupView(input(group(errors), { deployment: promoted, canary: promoting }));
+    expect(after.body).toContain('*web 1.4.2* was deployed to production by <@U-ALICE>');
+    expect(after.actions?.[0]).toMatchObject({ id: 'rollback', value: 'd-canary' });
+  });
+});
+
 describe('roughly', () => {
   it.each([
     [40_000, '40 s'],

@@ -1,9 +1,9 @@
-import type { MessageView } from '../../chat/types.js';
+import type { MessageView, ViewAction } from '../../chat/types.js';
 import { rollbackAction, stateLabel } from '../../chat/views/index.js';
 import { code, escapeText, firstLine, link, mention, plural, when } from '../../chat/views/text.js';
 import type { Deployment } from '../../core/deployment.js';
 import { firing, firstStart, isResolved, lastEnd } from './group.js';
-import type { Subject } from './match.js';
+import type { CanaryTie, Subject } from './match.js';
 import type { GroupState, StoredAlert } from './schema.js';
 
 /** Who Slipway's automatic rollbacks on alerts are requested by (give it the right to roll back). */
@@ -16,6 +16,8 @@ export interface AlertViewInput {
   deployment: Deployment | null;
   /** The rollback of that deployment, once someone (or Slipway) asked for it. */
   rollback: Deployment | null;
+  /** Where that deployment's canary stands, when it is released as one. */
+  canary?: CanaryTie | null;
 }
 
 /** Alert lines shown in the message; the rest are counted. */
@@ -23,8 +25,8 @@ const SHOWN_ALERTS = 10;
 
 /**
  * The one message of an Alertmanager group: what fires (or fired), about which service, the
- * recent deployment it may be about with a Roll back button while it fires, and links back to
- * Alertmanager. Everything from the alerts is escaped: labels and annotations are typed by people.
+ * deployment it may be about with a Roll back button while it fires (Abort canary while that
+ * deployment is a canary taking part of the traffic), and links back to Alertmanager. Everything from the alerts is escaped: labels and annotations are typed by people.
  */
 export function alertGroupView(input: AlertViewInput): MessageView {
   const { state } = input;
@@ -32,12 +34,11 @@ export function alertGroupView(input: AlertViewInput): MessageView {
   const view: MessageView = {
     title: titleOf(input, resolved),
     tone: resolved ? 'success' : 'failure',
-    body: [...deploymentLines(input, resolved), ...alertLines(state)].join('\n'),
+    body: [...tieLines(input, resolved), ...alertLines(state)].join('\n'),
     fields: fieldsOf(input),
     context: contextOf(state, resolved),
   };
-  const offer = !resolved && !input.rollback && input.deployment;
-  const action = offer ? rollbackAction(input.deployment as Deployment) : null;
+  const action = resolved ? null : offerOf(input);
   if (action) view.actions = [action];
   const links = linksOf(state);
   if (links.length > 0) view.links = links;
@@ -58,6 +59,87 @@ function titleOf({ state, subject }: AlertViewInput, resolved: boolean): string 
     .filter((part) => part !== null)
     .join(' ');
   return escapeText(`${resolved ? 'Resolved' : 'Firing'}: ${what}${where ? ` · ${where}` : ''}`);
+}
+
+/** The button while the alerts fire: abort a walking canary, else roll back what went live. */
+function offerOf({ deployment: d, canary, rollback }: AlertViewInput): ViewAction | null {
+  if (!d) return null;
+  if (canary && !canary.promoting) return d.state === 'running' ? abortCanaryAction(d) : null;
+  // A canary being promoted is not live yet: Roll back once it is.
+  return d.state === 'succeeded' && !rollback ? rollbackAction(d) : null;
+}
+
+/**
+ * "Abort canary": the Cancel of the canary's own card (action `cancel`, value the deployment),
+ * so the handler asks the engine and policy as for that card, and one abort happens whichever
+ * is clicked.
+ */
+function abortCanaryAction(d: Deployment): ViewAction {
+  const back = d.previousVersion ?? 'the live version';
+  return {
+    id: 'cancel',
+    label: 'Abort canary',
+    value: d.id,
+    style: 'danger',
+    confirm: {
+      title: `Abort the canary of ${d.service} ${d.version}?`,
+      text: `Its traffic goes back to ${back} and the canary is removed; ${back} keeps serving ${d.environment}.`,
+      confirm: 'Abort',
+      deny: 'Let it go on',
+    },
+  };
+}
+
+function tieLines(input: AlertViewInput, resolved: boolean): string[] {
+  const { deployment: d, canary } = input;
+  // Once promoted, a canary's release reads as any deploy's.
+  const promoted = canary?.promoting && d?.state !== 'running' && d?.state !== 'verifying';
+  if (d && canary && !promoted) return canaryLines(d, canary, input.state, resolved);
+  return deploymentLines(input, resolved);
+}
+
+/**
+ * "web 1.4.2 is in canary at 25% in production", with what an abort does; then that it is
+ * being promoted, or how its abort went.
+ */
+function canaryLines(
+  d: Deployment,
+  canary: CanaryTie,
+  state: GroupState,
+  resolved: boolean,
+): string[] {
+  const what = `*${escapeText(`${d.service} ${d.version}`)}*`;
+  const where = escapeText(d.environment);
+  const live = d.previousVersion ? escapeText(d.previousVersion) : 'the live version';
+  const ref = code(d.id);
+  if (canary.promoting) {
+    return [`${what} passed its canary and is being promoted to all of ${where} (${ref}).`];
+  }
+  const auto = state.autoRollback;
+  if (d.state !== 'running') {
+    const how =
+      d.state === 'rolled_back'
+        ? `removed, ${live} kept serving`
+        : d.state === 'rolling_back'
+          ? 'removing it'
+          : stateLabel(d.state);
+    return auto?.deploymentId === d.id
+      ? [
+          `Slipway aborted the canary of ${what} on its own (\`alerts.autoRollback\`): ${how} (${ref}).`,
+        ]
+      : [`The canary of ${what} was aborted: ${how} (${ref}).`];
+  }
+  const paused = canary.paused ? ', paused' : '';
+  const lines = [
+    `${what} is in canary at ${canary.weight}% in ${where}${paused}, requested by ${mention(d.requestedBy)} (${ref}).`,
+  ];
+  if (auto?.refused) {
+    lines.push(`Slipway did not abort it automatically: ${escapeText(auto.refused)}`);
+  }
+  if (!resolved) {
+    lines.push(`If it caused this, abort the canary: its traffic goes back to ${live}.`);
+  }
+  return lines;
 }
 
 /** "web 1.4.2 was deployed to production by @alice 12 min before this alert fired", and after. */
