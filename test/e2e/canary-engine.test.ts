@@ -1,13 +1,21 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
+import type { App } from '../../src/app.js';
 import { handleInbound } from '../../src/chat/handler.js';
 import { createNotifier } from '../../src/chat/notifier.js';
 import { createRecordingChat } from '../../src/chat/test-support/recording-chat.js';
-import { Config } from '../../src/config/schema.js';
-import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
 import { type CanaryDriver, createCanaryDriver } from '../support/canary-driver.js';
-import { removeTestDir, settingsFor, tempDir } from '../support/engine-harness.js';
+import {
+  canaryConfig,
+  finalState,
+  trafficFollowsWeight as followWeight,
+  openCanaryApp,
+  reasons,
+  requestDeploy,
+  seedLive,
+  until,
+} from '../support/canary-engine.js';
+import { removeTestDir, tempDir } from '../support/engine-harness.js';
 import { type MetricsApp, startMetricsApp } from '../support/metrics-app.js';
 import { type PrometheusProcess, startPrometheus } from '../support/prometheus.js';
 
@@ -17,22 +25,6 @@ import { type PrometheusProcess, startPrometheus } from '../support/prometheus.j
  * its target in memory, so what is asserted is the walk: which weights were set in which
  * order, what each check measured, and what the target runs at the end.
  */
-
-const INTERVAL = '3s';
-const ANALYSIS = {
-  interval: INTERVAL,
-  minSamples: 'sum(increase(http_requests_total{app="{canary}"}[{interval}])) >= 20',
-  inconclusiveLimit: 1,
-  consecutiveErrorLimit: 1,
-  metrics: [
-    {
-      name: 'success-rate',
-      query:
-        'sum(rate(http_requests_total{app="{canary}",code!~"5.."}[{interval}])) / sum(rate(http_requests_total{app="{canary}"}[{interval}]))',
-      thresholdRange: { min: 0.95 },
-    },
-  ],
-};
 
 let prometheus: PrometheusProcess;
 let canaryApp: MetricsApp;
@@ -61,109 +53,19 @@ afterEach(async () => {
   }
 });
 
-function config(analysis: object = ANALYSIS) {
-  return Config.parse({
-    operator: 'operator',
-    admins: ['@sre'],
-    groups: { sre: ['U-SRE', 'operator'] },
-    environments: [{ name: 'production', order: 0, verifyWindow: '5s' }],
-    services: [
-      {
-        name: 'web',
-        owners: ['U-DEV1'],
-        channel: 'C-WEB',
-        driver: { driver: 'canary-test', options: {} },
-        environments: {
-          production: {
-            strategy: {
-              canary: {
-                steps: [5, 25, 50, 100],
-                analysis: { prometheus: { url: prometheus.url }, ...analysis },
-              },
-            },
-          },
-        },
-      },
-    ],
-    engine: { lease: '2s', pollInterval: '100ms' },
-  });
-}
-
-/** The canary's traffic follows its weight, with `errorRatio` of it failing. */
-function trafficFollowsWeight(errorRatio: number, total = 400) {
-  return (weight: number) => canaryApp.set({ rps: (total * weight) / 100, errorRatio });
-}
-
 async function start(driver: CanaryDriver, analysis?: object): Promise<App> {
   const dir = tempDir('slipway-canary-');
-  const app = await createApp({
-    config: config(analysis),
-    settings: settingsFor(dir),
-    log: createLogger({ level: 'silent' }),
-    drivers: new Map([[driver.id, driver]]),
-  });
+  const app = await openCanaryApp(dir, driver, canaryConfig(prometheus.url, analysis));
   opened.push({ app, dir });
   await seedLive(app, '1.0.0');
   app.engine.start();
   return app;
 }
 
-/** 1.0.0 went live before the test: the version a canary is judged beside. */
-async function seedLive(app: App, version: string): Promise<void> {
-  const r = await app.engine.request({
-    actor: 'U-DEV1',
-    source: 'cli',
-    channel: null,
-    kind: 'deploy',
-    service: 'web',
-    environment: 'production',
-    version,
-  });
-  if (!r.ok) throw new Error(r.reason);
-  await app.store.transition(
-    r.deployment.id,
-    ['queued'],
-    'succeeded',
-    { actor: 'test', reason: 'live before the test' },
-    { finishedAt: new Date(), outcome: 'seeded' },
-  );
-}
-
-async function deploy(app: App, version: string): Promise<Deployment> {
-  const r = await app.engine.request({
-    actor: 'U-DEV1',
-    source: 'cli',
-    channel: null,
-    kind: 'deploy',
-    service: 'web',
-    environment: 'production',
-    version,
-  });
-  if (!r.ok) throw new Error(r.reason);
-  return r.deployment;
-}
-
-async function final(app: App, id: string, timeoutMs = 60_000): Promise<Deployment> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  for (;;) {
-    const d = await app.engine.waitFor(id, signal, 100);
-    if (['succeeded', 'failed', 'rolled_back', 'cancelled'].includes(d.state)) return d;
-    if (signal.aborted) throw new Error(`${id} still ${d.state} after ${timeoutMs} ms`);
-  }
-}
-
-async function until<T>(read: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await read();
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const reasons = async (app: App, id: string) =>
-  (await app.store.listTransitions(id)).map((t) => t.reason ?? '');
+/** The canary's traffic follows its weight, with `errorRatio` of it failing. */
+const trafficFollowsWeight = (errorRatio: number) => followWeight(canaryApp, errorRatio);
+const deploy = requestDeploy;
+const final = finalState;
 
 describe('a canary walked by the engine, judged by Prometheus', () => {
   it('walks a healthy canary through 5, 25, 50 and 100, checking at each step, and promotes it', async () => {
@@ -313,7 +215,8 @@ describe('a canary walked by the engine, judged by Prometheus', () => {
     expect((await steer('pause')).ok).toBe(true);
     await until(async () => {
       const now = await app.store.getDeployment(d.id);
-      return (now?.driverRef as { canary?: { paused?: unknown } }).canary?.paused ? true : null;
+      const ref = now?.driverRef as { canary?: { paused?: unknown } } | undefined;
+      return ref?.canary?.paused ? true : null;
     });
     // Held: well past an interval, the weight has not moved.
     await new Promise((r) => setTimeout(r, 4_000));

@@ -38,6 +38,7 @@ export function canaryConfig(prometheusUrl: string, analysis: object = CANARY_AN
       {
         name: 'web',
         owners: ['U-DEV1'],
+        channel: 'C-WEB',
         driver: { driver: 'canary-test', options: {} },
         environments: {
           production: {
