@@ -4,8 +4,15 @@ import { type App, createApp } from '../../src/app.js';
 import { Config } from '../../src/config/schema.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
+import { createDrivers } from '../../src/drivers/index.js';
 import { createLocalSlack, type LocalSlack, type Message } from '../../src/local-slack/index.js';
+import {
+  seedLiveInStaging,
+  untilCanaryWeight,
+  withStagingCanary,
+} from '../../src/webhooks/alertmanager/test-support/canary.js';
 import { type AlertmanagerProcess, startAlertmanager } from '../support/alertmanager.js';
+import { type CanaryDriver, createCanaryDriver } from '../support/canary-driver.js';
 import {
   readRuns,
   removeTestDir,
@@ -38,7 +45,13 @@ afterEach(async () => {
   world = null;
 });
 
-async function start(options: { autoRollback?: boolean; amToken?: string } = {}): Promise<World> {
+/**
+ * With `canary`, web's releases to staging are canaries on that driver (held at 25%) beside
+ * 1.0.0, and `alertmanager` is among web's owners, who may abort them.
+ */
+async function start(
+  options: { autoRollback?: boolean; amToken?: string; canary?: CanaryDriver } = {},
+): Promise<World> {
   const dir = tempDir('slipway-am-e2e-');
   const stateDir = join(dir, 'targets');
   const slack = createLocalSlack({
@@ -47,7 +60,10 @@ async function start(options: { autoRollback?: boolean; amToken?: string } = {})
     signingSecret: 'e2e-signing-secret',
   });
   const { apiUrl } = await slack.start();
-  const input = scenarioConfigInput(stateDir, { ms: 300 });
+  const scenario = scenarioConfigInput(stateDir, { ms: 300 });
+  const input = options.canary
+    ? withStagingCanary(scenario, options.canary, ['alertmanager'])
+    : scenario;
   const config = Config.parse({
     ...input,
     // Automatic rollbacks act as `alertmanager`, which needs the right to roll back like anyone.
@@ -65,7 +81,10 @@ async function start(options: { autoRollback?: boolean; amToken?: string } = {})
     },
     integrations: { ...base.integrations, alertmanagerToken: TOKEN },
   };
-  const app = await createApp({ config, settings, log });
+  const drivers = createDrivers({ dataDir: settings.dataDir, env: process.env, log });
+  if (options.canary) drivers.set(options.canary.id, options.canary);
+  const app = await createApp({ config, settings, log, drivers });
+  if (options.canary) await seedLiveInStaging(app, '1.0.0');
   const port = await app.http.listen(0, '127.0.0.1');
   slack.setDelivery({ mode: 'http', requestUrl: `http://127.0.0.1:${port}/slack/events` });
   await app.start();
@@ -103,6 +122,16 @@ async function start(options: { autoRollback?: boolean; amToken?: string } = {})
       await removeTestDir(dir);
     },
   };
+}
+
+/** web 1.1.0 asked for in #web, once its canary takes 25% of staging's traffic. */
+async function canaryAt25(w: World, driver: CanaryDriver): Promise<Deployment> {
+  await w.slack.slashCommand({ user: 'U-DEV1', channel: 'C-WEB', text: 'web 1.1.0 to staging' });
+  const d = await eventually(async () => {
+    const [newest] = await w.app.engine.history({ service: 'web', limit: 1 });
+    return newest?.version === '1.1.0' ? newest : null;
+  });
+  return untilCanaryWeight(w.app, driver, d.id, 25);
 }
 
 /** The alert messages in a channel about `alertname`. */
@@ -269,6 +298,66 @@ describe('Alertmanager → Slipway → Slack', () => {
     });
     expect(hasButton(message as Message, 'rollback')).toBe(false);
     expect(await w.app.engine.history({ kind: 'rollback' })).toHaveLength(1);
+  }, 90_000);
+
+  it('names a canary under way and its weight; Abort canary removes it and the message follows', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0' });
+    world = await start({ canary: driver });
+    const w = world;
+    const canary = await canaryAt25(w, driver);
+    await w.am.post([
+      { ...webAlert('HighErrorRate', 'web-1'), startsAt: new Date().toISOString() },
+    ]);
+    const offer = await eventually(() => {
+      const [m] = alertMessages(w, 'C-WEB', 'HighErrorRate');
+      return m && hasButton(m, 'cancel') ? m : null;
+    });
+    expect(shown(offer)).toContain('*web 1.1.0* is in canary at 25% in staging');
+    expect(shown(offer)).toContain('Abort canary');
+    expect(hasButton(offer, 'rollback')).toBe(false);
+
+    const click = await w.slack.clickButton({
+      user: 'U-DEV1',
+      channel: 'C-WEB',
+      ts: offer.ts,
+      actionId: 'cancel',
+    });
+    expect(click.status).toBe(200);
+    const done = await w.app.engine.waitFor(canary.id, AbortSignal.timeout(30_000), 50);
+    expect(done.state).toBe('rolled_back');
+    expect(done.outcome).toMatch(/^cancelled by U-DEV1; the canary was removed/);
+    expect(driver.calls()).toEqual(['start 1.1.0', 'weight 25', 'abort']);
+    expect(driver.target()).toEqual({ live: '1.0.0', canary: null });
+    const followed = await eventually(() => {
+      const m = w.slack.message('C-WEB', offer.ts);
+      return m && shown(m).includes('was aborted: removed, 1.0.0 kept serving') ? m : null;
+    });
+    expect(hasButton(followed, 'cancel')).toBe(false);
+    expect(await w.app.engine.history({ kind: 'rollback' })).toEqual([]);
+  }, 90_000);
+
+  it('aborts a canary under way at once with alerts.autoRollback, and says so', async () => {
+    const driver = createCanaryDriver({ live: '1.0.0' });
+    world = await start({ canary: driver, autoRollback: true });
+    const w = world;
+    const canary = await canaryAt25(w, driver);
+    await w.am.post([
+      { ...webAlert('HighErrorRate', 'web-1'), startsAt: new Date().toISOString() },
+    ]);
+    const done = await w.app.engine.waitFor(canary.id, AbortSignal.timeout(30_000), 50);
+    expect(done.state).toBe('rolled_back');
+    expect(done.outcome).toMatch(
+      /^cancelled by alertmanager: Alertmanager: HighErrorRate firing during the canary of 1\.1\.0/,
+    );
+    expect(driver.target()).toEqual({ live: '1.0.0', canary: null });
+    const [message] = await eventually(() => {
+      const list = alertMessages(w, 'C-WEB', 'HighErrorRate');
+      return list[0] && shown(list[0]).includes('on its own (`alerts.autoRollback`): removed')
+        ? list
+        : null;
+    });
+    expect(shown(message as Message)).toContain('Slipway aborted the canary of *web 1.1.0*');
+    expect(hasButton(message as Message, 'cancel')).toBe(false);
   }, 90_000);
 
   it('refuses an Alertmanager that sends the wrong token, and posts nothing', async () => {

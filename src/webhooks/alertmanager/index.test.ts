@@ -14,6 +14,7 @@ import { createDrivers } from '../../drivers/index.js';
 import { createHttpServer } from '../../http/server.js';
 import { applyNotification, groupIdOf } from './group.js';
 import { type AlertmanagerOptions, createAlertmanagerWebhook } from './index.js';
+import { seedLiveInStaging, untilCanaryWeight, withStagingCanary } from './test-support/canary.js';
 import { alert, notification, resolved } from './test-support/notifications.js';
 
 const log = createLogger({ level: 'silent' });
@@ -52,15 +53,14 @@ async function setup(
   } = {},
 ): Promise<Setup> {
   const dir = tempDir('slipway-alertmanager-');
-  const config = Config.parse(
-    withCanary(scenarioConfigInput(join(dir, 'targets')), options.canary),
-  );
+  const input = scenarioConfigInput(join(dir, 'targets'));
+  const config = Config.parse(options.canary ? withStagingCanary(input, options.canary) : input);
   config.alerts = { ...config.alerts, ...options.alerts };
   if (options.alertmanagerMayRollBack) config.groups.devs?.push('alertmanager');
   const drivers = createDrivers({ dataDir: dir, env: {}, log });
   if (options.canary) drivers.set(options.canary.id, options.canary);
   const app = await createApp({ config, settings: settingsFor(dir), log, drivers });
-  if (options.canary) await seedLive(app, '1.0.0');
+  if (options.canary) await seedLiveInStaging(app, '1.0.0');
   app.engine.start();
   cleanups.push(async () => {
     await app.stop();
@@ -130,41 +130,6 @@ async function setup(
   }
 
   return { app, config, chat, replica, deployed };
-}
-
-function withCanary(input: ReturnType<typeof scenarioConfigInput>, driver?: CanaryDriver) {
-  if (!driver) return input;
-  const [web, ...others] = input.services;
-  const staging = {
-    driver: driver.id,
-    options: {},
-    strategy: { canary: { steps: [25, 100], interval: '10m' } },
-  };
-  return {
-    ...input,
-    services: [{ ...web, environments: { ...web?.environments, staging } }, ...others],
-  };
-}
-
-/** `version` of web went live in staging before the test; recorded before the engine starts. */
-async function seedLive(app: App, version: string): Promise<void> {
-  const r = await app.engine.request({
-    actor: 'U-DEV1',
-    source: 'cli',
-    channel: null,
-    kind: 'deploy',
-    service: 'web',
-    environment: 'staging',
-    version,
-  });
-  if (!r.ok) throw new Error(r.reason);
-  await app.store.transition(
-    r.deployment.id,
-    ['queued'],
-    'succeeded',
-    { actor: 'test', reason: 'live before the test' },
-    { finishedAt: new Date(), outcome: 'seeded' },
-  );
 }
 
 /** Alerts that start now: after whatever the test deployed. */
@@ -443,13 +408,7 @@ describe('POST /hooks/alertmanager: a canary under way', () => {
       version: '1.1.0',
     });
     if (!r.ok) throw new Error(r.reason);
-    let d: Deployment | null = null;
-    await eventually(async () => {
-      d = await app.store.getDeployment(r.deployment.id);
-      const weight = (d?.driverRef as { canary?: { weight: number } } | null)?.canary?.weight;
-      return weight === 25 && driver.target().canary?.weight === 25;
-    });
-    return d as unknown as Deployment;
+    return untilCanaryWeight(app, driver, r.deployment.id, 25);
   }
 
   const click = (s: Setup, user: string, value: string) =>
