@@ -86,14 +86,16 @@ export async function walkCanary(
         d.id,
         ['running'],
         'running',
-        { actor: 'slipway', reason: note },
+        { actor: 'slipway', reason: note, holder: deps.processId },
         { driverRef, progress: note },
       );
       if (!moved) return false;
       d = moved;
       emitTransition(deps, d, 'running', 'slipway', note);
     } else {
-      await deps.store.patchDeployment(d.id, { driverRef });
+      // Only while this process holds the lease: one that lost it must not write old progress.
+      if (!(await deps.store.patchDeployment(d.id, { driverRef }, { holder: deps.processId })))
+        return false;
       d = { ...d, driverRef };
       deps.events.emit({ type: 'progress', deployment: d, text: d.progress ?? '' });
     }
@@ -169,10 +171,13 @@ export async function walkCanary(
     const at = `${progress.weight}%`;
     if (decision.action === 'abort') {
       const reason = `canary aborted at ${at}: ${decision.reason}`;
-      await save(
-        { ...progress, analysis: checked.state, last, nextAt: null },
-        `canary check ${checked.result.verdict} at ${at}: ${checked.result.message}`,
-      );
+      if (
+        !(await save(
+          { ...progress, analysis: checked.state, last, nextAt: null },
+          `canary check ${checked.result.verdict} at ${at}: ${checked.result.message}`,
+        ))
+      )
+        return { kind: 'stopped' };
       return { kind: 'aborted', deployment: d, reason };
     }
     if (decision.action === 'advance' || decision.action === 'complete') {

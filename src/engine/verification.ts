@@ -54,7 +54,9 @@ export async function verifyByMetrics(
     progress = next;
     const driverRef = { ...((d.driverRef ?? {}) as object), verify: next };
     if (!note) {
-      await deps.store.patchDeployment(d.id, { driverRef });
+      // Only while this process holds the lease: one that lost it must not write old progress.
+      if (!(await deps.store.patchDeployment(d.id, { driverRef }, { holder: deps.processId })))
+        return false;
       d = { ...d, driverRef };
       return true;
     }
@@ -62,7 +64,7 @@ export async function verifyByMetrics(
       d.id,
       ['verifying'],
       'verifying',
-      { actor: 'slipway', reason: note },
+      { actor: 'slipway', reason: note, holder: deps.processId },
       { driverRef, progress: note },
     );
     if (!moved) return false;
@@ -80,7 +82,7 @@ export async function verifyByMetrics(
       const seen = [...progress.seen, s.id];
       if (s.action === 'promote') {
         const reason = `kept by ${s.actor} without a verdict from its metrics`;
-        await save({ ...progress, seen, asked: null });
+        if (!(await save({ ...progress, seen, asked: null }))) return { kind: 'stopped' };
         return { kind: 'passed', deployment: d, reason };
       }
       if (s.action === 'resume' && progress.asked) {
@@ -95,7 +97,7 @@ export async function verifyByMetrics(
         )
           return { kind: 'stopped' };
       } else {
-        await save({ ...progress, seen });
+        if (!(await save({ ...progress, seen }))) return { kind: 'stopped' };
       }
     }
     if (progress.asked) {
@@ -105,7 +107,8 @@ export async function verifyByMetrics(
     const now = clockOf(deps);
     if (!progress.waitingSince) {
       const nextAt = new Date(now.getTime() + plan.intervalMs).toISOString();
-      await save({ ...progress, waitingSince: now.toISOString(), nextAt });
+      if (!(await save({ ...progress, waitingSince: now.toISOString(), nextAt })))
+        return { kind: 'stopped' };
     }
     const due = Date.parse(progress.waitingSince as string) + plan.intervalMs;
     if (now.getTime() < due) {
@@ -118,14 +121,18 @@ export async function verifyByMetrics(
     const { decision } = checked;
     const base = { ...progress, analysis: checked.state, last };
     if (decision.action === 'complete') {
-      await save({ ...base, nextAt: null }, `verification passed: ${decision.reason}`);
+      if (!(await save({ ...base, nextAt: null }, `verification passed: ${decision.reason}`)))
+        return { kind: 'stopped' };
       return { kind: 'passed', deployment: d, reason: `its metrics passed: ${decision.reason}` };
     }
     if (decision.action === 'abort') {
-      await save(
-        { ...base, nextAt: null },
-        `verification ${checked.result.verdict}: ${checked.result.message}`,
-      );
+      if (
+        !(await save(
+          { ...base, nextAt: null },
+          `verification ${checked.result.verdict}: ${checked.result.message}`,
+        ))
+      )
+        return { kind: 'stopped' };
       return {
         kind: 'failed',
         deployment: d,

@@ -171,9 +171,10 @@ export async function transition(
       // so its compare-and-set fails instead of both succeeding.
       const current = await lockRows(
         ctx,
-        trx.selectFrom('deployments').select('state').where('id', '=', id),
+        trx.selectFrom('deployments').select(['state', 'lease_owner']).where('id', '=', id),
       ).executeTakeFirst();
       if (!current || !from.includes(current.state as DeploymentState)) return null;
+      if (meta.holder !== undefined && current.lease_owner !== meta.holder) return null;
       const columns: Partial<DeploymentsTable> = {
         ...patchColumns(patch),
         state: to,
@@ -232,14 +233,17 @@ export async function patchDeployment(
   ctx: StoreContext,
   id: string,
   patch: DeploymentPatch,
-): Promise<void> {
+  guard: { holder?: string } = {},
+): Promise<boolean> {
   const columns = patchColumns(patch);
-  if (Object.keys(columns).length === 0) return;
-  await ctx.db
+  if (Object.keys(columns).length === 0) return true;
+  let update = ctx.db
     .updateTable('deployments')
     .set({ ...columns, updated_at: ctx.now().getTime() })
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', id);
+  if (guard.holder !== undefined) update = update.where('lease_owner', '=', guard.holder);
+  const result = await update.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function listTransitions(

@@ -60,7 +60,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     findByIdempotencyKey: (key) => findByIdempotencyKey(ctx, key),
     listDeployments: (filter) => listDeployments(ctx, filter),
     transition: (id, from, to, meta, patch) => transition(ctx, id, from, to, meta, patch),
-    patchDeployment: (id, patch) => patchDeployment(ctx, id, patch),
+    patchDeployment: (id, patch, guard) => patchDeployment(ctx, id, patch, guard),
     listTransitions: (id) => listTransitions(ctx, id),
     countDeployments: (states) => countDeployments(ctx, states),
 

@@ -27,6 +27,11 @@ export interface TransitionMeta {
   actor: string;
   reason?: string | null;
   at?: Date;
+  /**
+   * Only while this process holds the deployment's lease: a process that lost it (stalled past
+   * it, another took over) writes nothing, instead of old progress over the new holder's.
+   */
+  holder?: string;
 }
 
 /** Fields a transition may change along with the state. */
@@ -226,7 +231,12 @@ export interface Store {
     patch?: DeploymentPatch,
   ): Promise<Deployment | null>;
   /** Updates non-state fields (progress, driverRef) without a transition row. */
-  patchDeployment(id: string, patch: DeploymentPatch): Promise<void>;
+  /** `holder`: only while that process holds the lease (see TransitionMeta); false when not. */
+  patchDeployment(
+    id: string,
+    patch: DeploymentPatch,
+    guard?: { holder?: string },
+  ): Promise<boolean>;
   listTransitions(deploymentId: string): Promise<Transition[]>;
   /**
    * How many deployments are in each of `states`, per target; targets with none are left out.

@@ -115,6 +115,40 @@ export function queueCases(ctx: SuiteContext): void {
       return { at, web, api };
     }
 
+    it('writes for a holder only while it holds the lease, so a process that lost it writes nothing', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      await queue(store, at, { service: 'web', environment: 'staging' }, 1, 0);
+      const claimed = await store.claimNextQueued('proc-1', LEASE_MS, {
+        actor: 'slipway',
+        at: at(10),
+      });
+      if (!claimed) throw new Error('setup: expected a claim');
+      const step = (n: number) => ({ driverRef: { canary: { step: n } } });
+      expect(await store.patchDeployment(claimed.id, step(1), { holder: 'proc-1' })).toBe(true);
+      expect(await store.patchDeployment(claimed.id, step(9), { holder: 'proc-2' })).toBe(false);
+      const moved = await store.transition(
+        claimed.id,
+        ['running'],
+        'running',
+        { actor: 'slipway', reason: 'step 2', holder: 'proc-2' },
+        step(2),
+      );
+      expect(moved).toBeNull();
+      expect((await store.getDeployment(claimed.id))?.driverRef).toEqual(step(1).driverRef);
+      expect((await store.listTransitions(claimed.id)).map((t) => t.reason)).not.toContain(
+        'step 2',
+      );
+      const held = await store.transition(
+        claimed.id,
+        ['running'],
+        'running',
+        { actor: 'slipway', reason: 'step 2', holder: 'proc-1' },
+        step(2),
+      );
+      expect(held?.driverRef).toEqual(step(2).driverRef);
+    });
+
     it('renews only active deployments the owner still holds', async () => {
       const store = ctx.store();
       const { web, api } = await twoRunning(store);
