@@ -48,7 +48,7 @@ export function createCanaryDriver(
     async status() {
       return { version: target.live, healthy: true, detail: `running ${target.live}` };
     },
-    async rollback(ctx, toVersion) {
+    async rollback(_ctx, toVersion) {
       calls.push(`rollback ${toVersion}`);
       target.live = toVersion;
       return { rolledBack: toVersion };
