@@ -6,6 +6,7 @@ import { createRecordingChat } from '../../src/chat/test-support/recording-chat.
 import { createLogger } from '../../src/core/logger.js';
 import { type CanaryDriver, createCanaryDriver } from '../support/canary-driver.js';
 import {
+  type CanaryTracks,
   canaryConfig,
   finalState,
   trafficFollowsWeight as followWeight,
@@ -13,11 +14,12 @@ import {
   reasons,
   requestDeploy,
   seedLive,
+  startCanaryTracks,
   until,
 } from '../support/canary-engine.js';
 import { removeTestDir, tempDir } from '../support/engine-harness.js';
-import { type MetricsApp, startMetricsApp } from '../support/metrics-app.js';
-import { type PrometheusProcess, startPrometheus } from '../support/prometheus.js';
+import type { MetricsApp } from '../support/metrics-app.js';
+import type { PrometheusProcess } from '../support/prometheus.js';
 
 /**
  * The engine walking a canary against a real Prometheus (Debian's) that scrapes a metrics app
@@ -28,22 +30,17 @@ import { type PrometheusProcess, startPrometheus } from '../support/prometheus.j
 
 let prometheus: PrometheusProcess;
 let canaryApp: MetricsApp;
-let primaryApp: MetricsApp;
 const opened: { app: App; dir: string }[] = [];
 
+let tracks: CanaryTracks | null = null;
+
 beforeAll(async () => {
-  canaryApp = await startMetricsApp({ rps: 0 });
-  primaryApp = await startMetricsApp({ rps: 100, errorRatio: 0.01 });
-  prometheus = await startPrometheus([
-    { target: canaryApp.target, labels: { app: 'web-canary' } },
-    { target: primaryApp.target, labels: { app: 'web' } },
-  ]);
-  await prometheus.waitForHistory(3);
+  tracks = await startCanaryTracks();
+  ({ prometheus, canaryApp } = tracks);
 }, 60_000);
 
 afterAll(async () => {
-  await prometheus?.remove();
-  await Promise.all([canaryApp?.stop(), primaryApp?.stop()]);
+  await tracks?.stop();
 });
 
 afterEach(async () => {
@@ -226,5 +223,27 @@ describe('a canary walked by the engine, judged by Prometheus', () => {
     const history = await reasons(app, d.id);
     expect(history).toContain('canary paused at 5% by U-SRE');
     expect(history).toContain('canary resumed at 5% by U-SRE');
+  }, 120_000);
+
+  it('removes the canary too when a promotion is cancelled halfway and the live target rolled back', async () => {
+    const driver = createCanaryDriver({
+      live: '1.0.0',
+      onWeight: trafficFollowsWeight(0.01),
+      promoteHold: new Promise(() => {}),
+    });
+    const app = await start(driver);
+    const d = await requestDeploy(app, '1.5.0');
+    await until(async () => (driver.calls().includes('promote') ? true : null), 90_000);
+    const cancelled = await app.engine.cancel({
+      deploymentId: d.id,
+      actor: 'U-DEV1',
+      channel: null,
+      source: 'cli',
+    });
+    expect(cancelled.ok).toBe(true);
+    const done = await finalState(app, d.id);
+    expect(done.state).toBe('rolled_back');
+    expect(driver.calls().slice(-3)).toEqual(['promote', 'rollback 1.0.0', 'abort']);
+    expect(driver.target()).toEqual({ live: '1.0.0', canary: null });
   }, 120_000);
 });

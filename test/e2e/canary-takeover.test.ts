@@ -3,19 +3,21 @@ import type { App } from '../../src/app.js';
 import { canaryProgressOf } from '../../src/engine/index.js';
 import { createCanaryDriver } from '../support/canary-driver.js';
 import {
+  type CanaryTracks,
   canaryConfig,
   finalState,
   openCanaryApp,
   reasons,
   requestDeploy,
   seedLive,
+  startCanaryTracks,
   trafficFollowsWeight,
   until,
 } from '../support/canary-engine.js';
 import { type DeadProcess, stopAbruptly } from '../support/dead-process.js';
 import { removeTestDir, tempDir } from '../support/engine-harness.js';
-import { type MetricsApp, startMetricsApp } from '../support/metrics-app.js';
-import { type PrometheusProcess, startPrometheus } from '../support/prometheus.js';
+import type { MetricsApp } from '../support/metrics-app.js';
+import type { PrometheusProcess } from '../support/prometheus.js';
 
 /**
  * Two Slipways on one database, as two replicas are, sharing one canary target (the in-memory
@@ -26,24 +28,19 @@ import { type PrometheusProcess, startPrometheus } from '../support/prometheus.j
 
 let prometheus: PrometheusProcess;
 let canaryApp: MetricsApp;
-let primaryApp: MetricsApp;
 let dir: string;
 const apps: App[] = [];
 let dead: DeadProcess | null = null;
 
+let tracks: CanaryTracks | null = null;
+
 beforeAll(async () => {
-  canaryApp = await startMetricsApp({ rps: 0 });
-  primaryApp = await startMetricsApp({ rps: 100, errorRatio: 0.01 });
-  prometheus = await startPrometheus([
-    { target: canaryApp.target, labels: { app: 'web-canary' } },
-    { target: primaryApp.target, labels: { app: 'web' } },
-  ]);
-  await prometheus.waitForHistory(3);
+  tracks = await startCanaryTracks();
+  ({ prometheus, canaryApp } = tracks);
 }, 60_000);
 
 afterAll(async () => {
-  await prometheus?.remove();
-  await Promise.all([canaryApp?.stop(), primaryApp?.stop()]);
+  await tracks?.stop();
 });
 
 afterEach(async () => {

@@ -4,7 +4,8 @@ import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { CanaryDriver } from './canary-driver.js';
 import { settingsFor } from './engine-harness.js';
-import type { MetricsApp } from './metrics-app.js';
+import { type MetricsApp, startMetricsApp } from './metrics-app.js';
+import { type PrometheusProcess, startPrometheus } from './prometheus.js';
 
 /**
  * The engine walking a canary of `web` in production with the in-memory canary driver, judged
@@ -123,4 +124,31 @@ export async function until<T>(read: () => Promise<T | null>, timeoutMs = 30_000
 /** The reasons of a deployment's transitions, oldest first. */
 export async function reasons(app: App, id: string): Promise<string[]> {
   return (await app.store.listTransitions(id)).map((t) => t.reason ?? '');
+}
+
+/** The two tracks' metrics apps and the Prometheus scraping them, with 3 s of history. */
+export interface CanaryTracks {
+  prometheus: PrometheusProcess;
+  canaryApp: MetricsApp;
+  primaryApp: MetricsApp;
+  stop(): Promise<void>;
+}
+
+export async function startCanaryTracks(): Promise<CanaryTracks> {
+  const canaryApp = await startMetricsApp({ rps: 0 });
+  const primaryApp = await startMetricsApp({ rps: 100, errorRatio: 0.01 });
+  const prometheus = await startPrometheus([
+    { target: canaryApp.target, labels: { app: 'web-canary' } },
+    { target: primaryApp.target, labels: { app: 'web' } },
+  ]);
+  await prometheus.waitForHistory(3);
+  return {
+    prometheus,
+    canaryApp,
+    primaryApp,
+    async stop() {
+      await prometheus.remove();
+      await Promise.all([canaryApp.stop(), primaryApp.stop()]);
+    },
+  };
 }
