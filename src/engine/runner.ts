@@ -432,8 +432,11 @@ async function rollBack(run: Run, d: Deployment): Promise<Deployment | null> {
   }
   if (ctx.signal.aborted) return null;
   const to = d.previousVersion ?? 'the previous revision';
+  // A canary stopped while being promoted: the live target is back on the previous version,
+  // but the canary may still take traffic; it goes too, or the new version would keep serving.
+  const leftover = outcome.ok && canary?.promoting ? await removeLeftoverCanary(run) : '';
   if (outcome.ok)
-    return finish(deps, d, 'rolled_back', `rolled back to ${to} after: ${failure}`, [
+    return finish(deps, d, 'rolled_back', `rolled back to ${to} after: ${failure}${leftover}`, [
       'rolling_back',
     ]);
   return finish(
@@ -443,6 +446,17 @@ async function rollBack(run: Run, d: Deployment): Promise<Deployment | null> {
     `${failure}; the rollback to ${to} failed too: ${outcome.reason}`,
     ['rolling_back'],
   );
+}
+
+/** Removes what a half-promoted canary left; says so when it could not. */
+async function removeLeftoverCanary(run: Run): Promise<string> {
+  try {
+    await run.driver.canary?.abort(run.ctx);
+    return '';
+  } catch (err) {
+    run.log.warn({ err }, 'could not remove the canary after rolling back');
+    return `; the canary could not be removed (${errorText(err)}): check its traffic by hand`;
+  }
 }
 
 /**

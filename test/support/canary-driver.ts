@@ -19,7 +19,15 @@ export interface CanaryDriver extends DeployDriver<Record<string, unknown>> {
  * running. `onWeight` lets a test move the traffic its metrics app reports with the weight.
  */
 export function createCanaryDriver(
-  options: { live?: string; onWeight?: (weight: number) => void } = {},
+  options: {
+    live?: string;
+    onWeight?: (weight: number) => void;
+    /**
+     * Holds a promotion after the live target took the new version and before the canary is
+     * removed, until it resolves or the run is stopped: a rollout cut off halfway.
+     */
+    promoteHold?: Promise<void>;
+  } = {},
 ): CanaryDriver {
   const target: CanaryTarget = { live: options.live ?? null, canary: null };
   const calls: string[] = [];
@@ -69,6 +77,12 @@ export function createCanaryDriver(
       async promote(ctx) {
         calls.push('promote');
         target.live = target.canary?.version ?? ctx.deployment.version;
+        if (options.promoteHold) {
+          const stopped = new Promise<never>((_, reject) =>
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }),
+          );
+          await Promise.race([options.promoteHold, stopped]);
+        }
         target.canary = null;
         options.onWeight?.(0);
         return { ok: true, summary: `${target.live} is live on the primary` };
