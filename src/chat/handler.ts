@@ -18,7 +18,14 @@ import {
 import { mayOverrideFreeze } from '../policy/index.js';
 import { handleReviewAction, handleReviewSubmission, isReviewAction } from './handler-review.js';
 import { announce, answerPrivately, replaceAnswer } from './replies.js';
-import type { ChatClient, FormAnswer, InboundEvent, MessageView, ViewAction } from './types.js';
+import type {
+  ChatClient,
+  ChatLimits,
+  FormAnswer,
+  InboundEvent,
+  MessageView,
+  ViewAction,
+} from './types.js';
 import {
   cancelledRequestView,
   decodeConfirmed,
@@ -46,9 +53,6 @@ export interface HandlerDeps {
   /** A submitted form's answer while the person waits (the transport's, for submissions). */
   form?: FormAnswer;
 }
-
-// Slack's limit for a button's value (docs.slack.dev/reference/block-kit/block-elements/button-element).
-const MAX_BUTTON_VALUE = 2000;
 
 type CommandEvent = Extract<InboundEvent, { kind: 'command' }>;
 type ActionEvent = Extract<InboundEvent, { kind: 'action' }>;
@@ -113,7 +117,7 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
     idempotencyKey: e.deliveryId,
   };
   let result = await executeCommand(deps.engine, parsed.command, { ...caller, askFirst: true });
-  const question = questionFor(parsed.command, result, e.deliveryId);
+  const question = questionFor(parsed.command, result, e.deliveryId, deps.chat.limits);
   if (question === TOO_LONG_TO_ASK) {
     result = await executeCommand(deps.engine, parsed.command, caller);
   } else if (question) {
@@ -153,6 +157,7 @@ function questionFor(
   command: Command,
   result: CommandResult,
   deliveryId: string,
+  limits: ChatLimits,
 ): MessageView | typeof TOO_LONG_TO_ASK | null {
   if (result.kind !== 'deploy' && result.kind !== 'rollback') return null;
   const surprise = result.result.ok ? null : result.result.surprise;
@@ -160,7 +165,7 @@ function questionFor(
   const view = surpriseView(surprise, { command: formatCommand(command), key: deliveryId });
   // Slack refuses a button value past 2,000 characters: a reason that long once escaped (500
   // characters of `&`) cannot ride on the button, and the request goes ahead unasked instead.
-  const fits = (view.actions ?? []).every((a) => a.value.length <= MAX_BUTTON_VALUE);
+  const fits = (view.actions ?? []).every((a) => a.value.length <= limits.buttonValue);
   return fits ? view : TOO_LONG_TO_ASK;
 }
 
@@ -177,7 +182,7 @@ async function answerFor(
       const r = result.result;
       if (!r.ok) {
         const view = refusalView(r.reason, r.suggestion);
-        const offer = r.code === 'frozen' ? overrideOffer(command, e, deps.config) : null;
+        const offer = r.code === 'frozen' ? overrideOffer(command, e, deps) : null;
         return { view: offer ? { ...view, actions: [offer] } : view, public: false };
       }
       if (r.duplicate) return { view: alreadyRequested(r.deployment), public: false };
@@ -394,7 +399,11 @@ function waitingView(view: MessageView, d: Deployment, holder: Deployment): Mess
  * button that sends the same command as `deploy!`, behind a confirmation. Policy decides again
  * on the click; the button only saves typing it.
  */
-function overrideOffer(command: Command, e: CommandEvent, config: Config): ViewAction | null {
+function overrideOffer(
+  command: Command,
+  e: CommandEvent,
+  { config, chat }: HandlerDeps,
+): ViewAction | null {
   if (command.kind !== 'deploy' || command.force || !command.version || !command.environment)
     return null;
   const service = findService(config, command.service);
@@ -403,7 +412,7 @@ function overrideOffer(command: Command, e: CommandEvent, config: Config): ViewA
     return null;
   const forced = formatCommand({ ...command, force: true });
   const value = encodeConfirmed({ command: forced, key: e.deliveryId });
-  if (value.length > MAX_BUTTON_VALUE) return null;
+  if (value.length > chat.limits.buttonValue) return null;
   return {
     id: 'confirm_command',
     label: 'Deploy during the freeze',

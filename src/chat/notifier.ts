@@ -26,7 +26,6 @@ import {
   refreshReview,
   reviewed,
 } from './notifier-review.js';
-import { BLOCK_LIMITS, splitForThread } from './slack/blocks.js';
 import type { ChatClient, MessageView } from './types.js';
 import {
   deliveryQuestionView,
@@ -36,6 +35,7 @@ import {
   toneOf,
   verdictView,
 } from './views/index.js';
+import { splitForThread } from './views/split.js';
 import { code } from './views/text.js';
 
 export interface NotifierDeps {
@@ -97,7 +97,6 @@ interface Tracked {
  * Thread chunks fit Slack's section text (the strictest renderer so far), less the 6
  * characters of the code fence around each.
  */
-const CHUNK = BLOCK_LIMITS.sectionText - 6;
 
 /**
  * Keeps one message per deployment in its service's channel, updated in place from engine
@@ -204,7 +203,10 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     }
     const detail = d.outcome ?? reason;
     if (detail && ranOrFailed(d) && worthAReply(to, d, detail)) {
-      for (const view of outcomeReplies(d, detail, deps.keepsOutput?.(d.driver) ?? false))
+      for (const view of outcomeReplies(d, detail, {
+        logs: deps.keepsOutput?.(d.driver) ?? false,
+        messageText: deps.chat.limits.messageText,
+      }))
         t.main?.reply(view);
     }
     // An analysis that cannot decide asks in the thread, once, when it pauses.
@@ -343,7 +345,11 @@ function worthAReply(to: Deployment['state'], d: Deployment, detail: string): bo
 }
 
 /** The outcome (a failure's output tail included) as thread replies, in chunks Slack accepts. */
-export function outcomeReplies(d: Deployment, text: string, logs = false): MessageView[] {
+export function outcomeReplies(
+  d: Deployment,
+  text: string,
+  { logs, messageText }: { logs: boolean; messageText: number },
+): MessageView[] {
   const label = stateLabel(d.state);
   const failing = d.state === 'rolling_back';
   const heading = failing ? 'Failed; rolling back' : `${label[0]?.toUpperCase()}${label.slice(1)}`;
@@ -357,7 +363,8 @@ export function outcomeReplies(d: Deployment, text: string, logs = false): Messa
     return [{ title: `${heading}: ${escapeText(text)}`, tone, ...whole }];
   }
   // Three backticks in the output would end the code block early.
-  const chunks = splitForThread(escapeText(text.replace(/```/g, "'''")), CHUNK);
+  // The chunk and the code fence around it (six backticks) fit one message's text.
+  const chunks = splitForThread(escapeText(text.replace(/```/g, "'''")), messageText - 6);
   return chunks.map((chunk, i) => ({
     title: chunks.length > 1 ? `${heading} (${i + 1}/${chunks.length})` : heading,
     tone,

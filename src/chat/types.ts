@@ -154,7 +154,19 @@ export interface PostOptions {
  * The outgoing half of a chat platform, as the notifier and command handler need it.
  * Implemented for Slack over @slack/web-api; tests use the local Slack.
  */
+/**
+ * What a platform's messages can hold and do, so that the core cuts and chooses for it without
+ * knowing which platform it is.
+ */
+export interface ChatLimits {
+  /** The longest body text one message shows (Slack: a section block's 3,000 characters). */
+  messageText: number;
+  /** The longest value a button carries back (Slack: 2,000). */
+  buttonValue: number;
+}
+
 export interface ChatClient {
+  readonly limits: ChatLimits;
   post(channel: string, view: MessageView, options?: PostOptions): Promise<MessageRef>;
   update(ref: MessageRef, view: MessageView): Promise<void>;
   /** Only `user` sees it. */

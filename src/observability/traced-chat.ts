@@ -16,6 +16,7 @@ export function tracedChat(client: ChatClient): ChatClient {
   const userName = client.userName?.bind(client);
   const openModal = client.openModal?.bind(client);
   return {
+    limits: client.limits,
     post: (channel, view, options) =>
       traced('post', () => client.post(channel, view, options), Boolean(options?.threadTs)),
     update: (ref, view) => traced('update', () => client.update(ref, view)),

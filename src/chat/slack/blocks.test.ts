@@ -269,9 +269,9 @@ describe('splitForThread', () => {
     for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(100);
   });
 
-  it('gives nothing for nothing and 3000-character chunks by default', () => {
-    expect(splitForThread('')).toEqual([]);
-    const chunks = splitForThread('z'.repeat(7000));
+  it('gives nothing for nothing and chunks of the limit given', () => {
+    expect(splitForThread('', 3000)).toEqual([]);
+    const chunks = splitForThread('z'.repeat(7000), 3000);
     expect(chunks.map((c) => c.length)).toEqual([3000, 3000, 1000]);
   });
 });

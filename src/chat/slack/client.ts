@@ -8,10 +8,11 @@ import {
 import type { Logger } from 'pino';
 import { type ZodType, z } from 'zod';
 import { ConfigError, NotFoundError, SlipwayError, ValidationError } from '../../core/errors.js';
-import type { ChatClient, MessageRef, MessageView } from '../types.js';
+import type { ChatClient, ChatLimits, MessageRef, MessageView } from '../types.js';
 import { renderBlocks, renderModal } from './blocks.js';
 import { toChatError } from './errors.js';
 import { HISTORY_PAGE_SIZE, messageMetadata, postByKey } from './keyed-post.js';
+import { BLOCK_LIMITS } from './limits.js';
 import { postToResponseUrl, type RespondOptions } from './respond.js';
 import {
   ConversationsOpenResult,
@@ -21,6 +22,12 @@ import {
 } from './web-api-schema.js';
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+
+/** What a Slack message holds, for the core (see BLOCK_LIMITS for where each comes from). */
+export const SLACK_CHAT_LIMITS: ChatLimits = {
+  messageText: BLOCK_LIMITS.sectionText,
+  buttonValue: BLOCK_LIMITS.buttonValue,
+};
 
 /** Calls whose answer Slipway does not read beyond `ok` (checked by the Web API client). */
 const ANYTHING = z.unknown();
@@ -108,6 +115,7 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
   }
 
   return {
+    limits: SLACK_CHAT_LIMITS,
     async post(channel, view, postOptions = {}) {
       const { threadTs, key, mayExistSince } = postOptions;
       const args = {

@@ -1,3 +1,7 @@
+import { mrkdwnCut, safeEnd } from '../views/split.js';
+
+export { splitForThread } from '../views/split.js';
+
 /**
  * Block Kit limits, as documented by Slack. Slack refuses a whole message (`invalid_blocks`)
  * when one of them is exceeded, so the renderer cuts text to fit and says so.
@@ -43,31 +47,10 @@ export const BLOCK_LIMITS = {
 /** Shown wherever text was cut; the full text goes to the thread. */
 export const TRUNCATION_NOTE = '… (truncated, full log in thread)';
 
-/** Cuts at `end` without splitting a UTF-16 surrogate pair (an emoji) in two. */
-function safeEnd(text: string, end: number): number {
-  if (end <= 0) return 0;
-  const code = text.charCodeAt(end - 1);
-  return code >= 0xd800 && code <= 0xdbff ? end - 1 : end;
-}
-
 /** Plain text (headers, button labels, dialogs): cut with an ellipsis. */
 export function truncatePlain(text: string, max: number): string {
   if (text.length <= max) return text;
   return `${text.slice(0, safeEnd(text, max - 1))}…`;
-}
-
-/**
- * The longest prefix of mrkdwn `text` no longer than `end` that does not end inside an entity
- * (`&amp;`) or a markup span (`<@U1>`, `<url|label>`): either would render as garbage.
- */
-export function mrkdwnCut(text: string, end: number): number {
-  let cut = safeEnd(text, Math.min(end, text.length));
-  const head = text.slice(0, cut);
-  const amp = head.lastIndexOf('&');
-  if (amp > head.lastIndexOf(';') && cut - amp < 10 && text.length > cut) cut = amp;
-  const open = head.lastIndexOf('<');
-  if (open > head.lastIndexOf('>') && text.length > cut) cut = Math.min(cut, open);
-  return cut;
 }
 
 /**
@@ -84,35 +67,4 @@ export function truncateMrkdwn(text: string, max: number, note = TRUNCATION_NOTE
   let head = text.slice(0, cut);
   if ((head.match(/```/g) ?? []).length % 2 === 1) head += '```';
   return `${head}\n${note}`;
-}
-
-/**
- * Cuts a long text (a log, an output tail) into chunks of at most `limit` characters for thread
- * replies, at line ends where possible and never inside an entity or markup span.
- */
-export function splitForThread(text: string, limit: number = BLOCK_LIMITS.sectionText): string[] {
-  if (limit < 16) throw new RangeError(`splitForThread needs a limit of at least 16, not ${limit}`);
-  const chunks: string[] = [];
-  let current = '';
-  const push = () => {
-    if (current !== '') chunks.push(current);
-    current = '';
-  };
-  for (const line of text.split('\n')) {
-    const joined = current === '' ? line : `${current}\n${line}`;
-    if (joined.length <= limit) {
-      current = joined;
-      continue;
-    }
-    push();
-    let rest = line;
-    while (rest.length > limit) {
-      const cut = mrkdwnCut(rest, limit) || limit;
-      chunks.push(rest.slice(0, cut));
-      rest = rest.slice(cut);
-    }
-    current = rest;
-  }
-  push();
-  return chunks;
 }

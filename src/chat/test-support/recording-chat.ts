@@ -1,4 +1,5 @@
 import { NotFoundError } from '../../core/errors.js';
+import { SLACK_CHAT_LIMITS } from '../slack/client.js';
 import type { ChatClient, MessageKey, MessageRef, MessageView, ModalView } from '../types.js';
 
 export type ChatMethod =
@@ -62,6 +63,8 @@ export function createRecordingChat(options: { delayMs?: number } = {}) {
   }
 
   const client: ChatClient = {
+    // Slack's: the views the tests record are cut as they would be for Slack.
+    limits: SLACK_CHAT_LIMITS,
     async post(channel, view, options = {}) {
       calls.push({
         method: 'post',
