@@ -29,7 +29,6 @@ import { redactUrl } from './core/logger.js';
 import type { Settings } from './core/settings.js';
 import { sleep } from './core/sleep.js';
 import { workflowRunReceiver } from './drivers/github-actions/index.js';
-import { githubWebhookRoute } from './drivers/github-actions/webhook.js';
 import { createDrivers } from './drivers/index.js';
 import type { DeployDriver } from './drivers/types.js';
 import { createEngine, createEventBus, type Engine } from './engine/index.js';
@@ -45,6 +44,7 @@ import type { Store } from './store/types.js';
 import { DEFAULT_DB_WAIT_MS, waitForDatabase } from './store/wait.js';
 import { createAlertmanagerWebhook } from './webhooks/alertmanager/index.js';
 import { buildHookRoute } from './webhooks/build/index.js';
+import { githubWebhookRoute } from './webhooks/github/index.js';
 
 export interface App {
   config: Config;

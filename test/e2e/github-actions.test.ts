@@ -9,8 +9,8 @@ import {
   type GitHubActionsDriver,
   id as githubActions,
 } from '../../src/drivers/github-actions/index.js';
-import { githubWebhookRoute } from '../../src/drivers/github-actions/webhook.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
+import { githubWebhookRoute } from '../../src/webhooks/github/index.js';
 import { settingsFor, tempDir } from '../support/engine-harness.js';
 import { type GitHubDouble, slipwayWorkflow, startGitHubDouble } from '../support/github-double.js';
 

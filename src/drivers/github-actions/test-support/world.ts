@@ -9,6 +9,7 @@ import {
 } from '../../../../test/support/github-double.js';
 import type { Deployment } from '../../../core/deployment.js';
 import { createLogger } from '../../../core/logger.js';
+import { githubWebhookRoute } from '../../../webhooks/github/index.js';
 import type { DriverContext } from '../../types.js';
 import {
   createGitHubActionsDriver,
@@ -16,7 +17,6 @@ import {
   type GitHubActionsTuning,
 } from '../index.js';
 import { type GitHubActionsOptions, optionsSchema } from '../schema.js';
-import { githubWebhookRoute } from '../webhook.js';
 
 export const TOKEN = 'ghp_slipwayTestToken0123456789abcdef';
 export const HOOK_SECRET = 'hook-secret-for-tests';

@@ -3,11 +3,11 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { workflowRunReceiver } from '../../drivers/github-actions/index.js';
+import type { WorkflowRunEvent } from '../../drivers/github-actions/schema.js';
+import type { DeployDriver } from '../../drivers/types.js';
 import { sendJson } from '../../http/router.js';
-import type { DeployDriver } from '../types.js';
-import { workflowRunReceiver } from './index.js';
-import type { WorkflowRunEvent } from './schema.js';
-import { githubWebhookRoute, signatureMatches, signBody } from './webhook.js';
+import { githubWebhookRoute, signatureMatches, signBody } from './index.js';
 
 const SECRET = "It's a Secret to Everybody";
 

@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import { WorkflowRunEvent } from '../../drivers/github-actions/schema.js';
 import { readBody } from '../../http/body.js';
 import { type Route, sendJson } from '../../http/router.js';
-import { WorkflowRunEvent } from './schema.js';
 
 export interface GitHubWebhookDeps {
   /** GITHUB_WEBHOOK_SECRET; without it every delivery is refused (none can be verified). */
