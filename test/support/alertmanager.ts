@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { terminate, waitUntilReady } from './daemon.js';
+import { freePort } from './ports.js';
 
 /** Debian's package (`apt-get install prometheus-alertmanager`); SLIPWAY_TEST_ALERTMANAGER overrides. */
 export const ALERTMANAGER_BINARY = '/usr/bin/prometheus-alertmanager';
@@ -82,7 +83,7 @@ export async function startAlertmanager(
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitReady(url, child, () => output);
+    await waitUntilReady('Alertmanager', url, child, () => output);
   } catch (err) {
     await stop();
     throw err;
@@ -126,45 +127,4 @@ function configFor(o: AlertmanagerOptions) {
       },
     ],
   };
-}
-
-async function waitReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`Alertmanager exited with ${child.exitCode}:\n${output()}`);
-    }
-    try {
-      const res = await fetch(`${url}/-/ready`);
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`Alertmanager was not ready in 20 s:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

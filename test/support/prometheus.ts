@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { terminate, waitUntilReady } from './daemon.js';
 import { freePort } from './ports.js';
 
 /** One sample of Prometheus' text exposition format: `name{label="value",…} 1.5`. */
@@ -121,7 +122,7 @@ export async function startPrometheus(targets: ScrapeTarget[] = []): Promise<Pro
     started.stderr?.on('data', (chunk) => {
       output += String(chunk);
     });
-    await waitReady(url, started, () => output);
+    await waitUntilReady('Prometheus', url, started, () => output);
   };
   const stop = async () => {
     if (child) await terminate(child);
@@ -171,23 +172,6 @@ function configFor(targets: ScrapeTarget[]) {
   };
 }
 
-async function waitReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`Prometheus exited with ${child.exitCode}:\n${output()}`);
-    }
-    try {
-      const res = await fetch(`${url}/-/ready`);
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`Prometheus was not ready in 20 s:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Until every target has been scraped successfully at least twice (so rate() has two points). */
 async function waitScraped(url: string, targets: ScrapeTarget[]): Promise<void> {
   for (const t of targets) {
@@ -226,16 +210,4 @@ async function waitForQuery(
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}
-
-function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
