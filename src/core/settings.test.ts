@@ -1,4 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,6 +105,108 @@ describe('settings from the environment', () => {
     expect(() => readSettings({ SLIPWAY_API_TOKEN_FILE: join(dir, 'empty') })).toThrow(/empty/);
     expect(() => readSettings({ SLIPWAY_API_TOKEN_FILE: join(dir, 'missing') })).toThrow(
       /cannot be read/,
+    );
+  });
+});
+
+describe('Teams settings', () => {
+  const appId = '2f0e5c1a-6b7d-4e8f-9a0b-1c2d3e4f5a6b';
+  const tenantId = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+
+  it('are off unless an app id or anonymous local use is given', () => {
+    expect(readSettings({}).teams).toBeNull();
+    expect(readSettings({ TEAMS_ANONYMOUS: 'true' }).teams).toMatchObject({
+      anonymous: true,
+      appId: undefined,
+    });
+  });
+
+  it('with an app id need a password or certificate and the tenant, each from a file too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-teams-'));
+    writeFileSync(join(dir, 'password'), 's3cret\n');
+    const s = readSettings({
+      TEAMS_APP_ID: appId,
+      TEAMS_APP_PASSWORD_FILE: join(dir, 'password'),
+      TEAMS_TENANT_ID: tenantId,
+    });
+    expect(s.teams).toMatchObject({ appId, appPassword: 's3cret', tenantId, anonymous: false });
+    expect(() => readSettings({ TEAMS_APP_ID: appId, TEAMS_TENANT_ID: tenantId })).toThrow(
+      'TEAMS_APP_PASSWORD is not set',
+    );
+    expect(() => readSettings({ TEAMS_APP_ID: appId, TEAMS_APP_PASSWORD: 'x' })).toThrow(
+      'TEAMS_TENANT_ID is not set',
+    );
+    expect(() => readSettings({ TEAMS_APP_PASSWORD: 'x' })).toThrow('TEAMS_APP_ID is not set');
+    expect(() =>
+      readSettings({ TEAMS_APP_ID: 'my-bot', TEAMS_APP_PASSWORD: 'x', TEAMS_TENANT_ID: tenantId }),
+    ).toThrow('TEAMS_APP_ID is "my-bot"');
+  });
+
+  it('never authenticate nobody when an app id is set', () => {
+    expect(() =>
+      readSettings({
+        TEAMS_APP_ID: appId,
+        TEAMS_APP_PASSWORD: 'x',
+        TEAMS_TENANT_ID: tenantId,
+        TEAMS_ANONYMOUS: '1',
+      }),
+    ).toThrow('TEAMS_ANONYMOUS is set together with TEAMS_APP_ID');
+  });
+
+  it('read a certificate with its private key and take its SHA-256 thumbprint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-teams-cert-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=slipway',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const pem =
+      readFileSync(join(dir, 'key.pem'), 'utf8') + readFileSync(join(dir, 'cert.pem'), 'utf8');
+    writeFileSync(join(dir, 'both.pem'), pem);
+    const expected = new X509Certificate(readFileSync(join(dir, 'cert.pem'))).fingerprint256
+      .replaceAll(':', '')
+      .toLowerCase();
+    const s = readSettings({
+      TEAMS_APP_ID: appId,
+      TEAMS_APP_CERTIFICATE_FILE: join(dir, 'both.pem'),
+      TEAMS_TENANT_ID: tenantId,
+    });
+    expect(s.teams?.certificate?.thumbprintSha256).toBe(expected);
+    expect(s.teams?.certificate?.privateKey).toContain('PRIVATE KEY');
+    writeFileSync(join(dir, 'cert-only.pem'), readFileSync(join(dir, 'cert.pem')));
+    expect(() =>
+      readSettings({
+        TEAMS_APP_ID: appId,
+        TEAMS_APP_CERTIFICATE_FILE: join(dir, 'cert-only.pem'),
+        TEAMS_TENANT_ID: tenantId,
+      }),
+    ).toThrow('must hold both the private key');
+  });
+
+  it('let tests point token keys and logins at a local double, as URLs', () => {
+    const s = readSettings({
+      TEAMS_ANONYMOUS: '1',
+      TEAMS_OPENID_METADATA_URL: 'http://127.0.0.1:4100/v1/.well-known/openidconfiguration',
+    });
+    expect(s.teams?.openIdMetadataUrl).toBe(
+      'http://127.0.0.1:4100/v1/.well-known/openidconfiguration',
+    );
+    expect(() => readSettings({ TEAMS_ANONYMOUS: '1', TEAMS_LOGIN_URL: 'login' })).toThrow(
+      'TEAMS_LOGIN_URL is "login": give an http(s) URL.',
     );
   });
 });

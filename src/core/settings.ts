@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
@@ -28,6 +29,8 @@ export interface Settings {
    */
   dbWaitMs?: number;
   slack: SlackSettings | null;
+  /** Microsoft Teams, when an app id is set or anonymous local use is asked for. */
+  teams?: TeamsSettings | null;
   /** Credentials of the webhooks and of the drivers that call other services. */
   integrations: IntegrationSettings;
 }
@@ -56,6 +59,28 @@ export interface SlackSettings {
   signingSecret: string | undefined;
   appToken: string | undefined;
   apiUrl: string;
+}
+
+/**
+ * Teams is on when `TEAMS_APP_ID` is set (the Azure bot's app registration), with a password or a
+ * certificate to get tokens for the Bot Connector and the tenant the app lives in; or, for a local
+ * client such as Microsoft's Agents Playground, when `TEAMS_ANONYMOUS` is set and no app id is:
+ * then nothing that reaches /api/messages is authenticated, which the server allows only while it
+ * listens on loopback.
+ */
+export interface TeamsSettings {
+  appId: string | undefined;
+  appPassword: string | undefined;
+  /** A PEM holding the private key and its certificate (TEAMS_APP_CERTIFICATE_FILE). */
+  certificate: { privateKey: string; thumbprintSha256: string; certificate: string } | undefined;
+  tenantId: string | undefined;
+  anonymous: boolean;
+  /**
+   * Where Bot Framework publishes its token signing keys (TEAMS_OPENID_METADATA_URL) and where the
+   * bot's own tokens come from (TEAMS_LOGIN_URL): Microsoft's by default; a local double in tests.
+   */
+  openIdMetadataUrl: string | undefined;
+  loginUrl: string | undefined;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
@@ -103,6 +128,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     shutdownDelayMs,
     dbWaitMs,
     slack: readSlackSettings(env),
+    teams: readTeamsSettings(env),
     integrations: readIntegrationSettings(env),
   };
 }
@@ -161,4 +187,89 @@ function readSlackSettings(env: NodeJS.ProcessEnv): SlackSettings | null {
     appToken,
     apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
   };
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function readTeamsSettings(env: NodeJS.ProcessEnv): TeamsSettings | null {
+  const appId = secretFrom(env, 'TEAMS_APP_ID');
+  const appPassword = secretFrom(env, 'TEAMS_APP_PASSWORD');
+  const certificatePem = secretFrom(env, 'TEAMS_APP_CERTIFICATE');
+  const tenantId = secretFrom(env, 'TEAMS_TENANT_ID');
+  const anonymous = /^(1|true|yes)$/i.test(env.TEAMS_ANONYMOUS?.trim() ?? '');
+  const urls = {
+    openIdMetadataUrl: httpUrl(env, 'TEAMS_OPENID_METADATA_URL'),
+    loginUrl: httpUrl(env, 'TEAMS_LOGIN_URL'),
+  };
+  if (!appId) {
+    if (appPassword || certificatePem || tenantId) {
+      throw new ConfigError(
+        "TEAMS_APP_ID is not set: copy the Microsoft App ID from your Azure Bot's Configuration page (the app registration's Application (client) ID).",
+      );
+    }
+    if (!anonymous) return null;
+    return { appId, appPassword, certificate: undefined, tenantId, anonymous, ...urls };
+  }
+  if (anonymous) {
+    throw new ConfigError(
+      'TEAMS_ANONYMOUS is set together with TEAMS_APP_ID: unset TEAMS_ANONYMOUS, requests from Teams are then checked against the app id.',
+    );
+  }
+  if (!GUID.test(appId)) {
+    throw new ConfigError(
+      `TEAMS_APP_ID is "${appId}": give the app registration's Application (client) ID, a GUID such as 00000000-0000-0000-0000-000000000000.`,
+    );
+  }
+  if (!appPassword && !certificatePem) {
+    throw new ConfigError(
+      "TEAMS_APP_PASSWORD is not set: create a client secret under the app registration's Certificates & secrets (or set TEAMS_APP_CERTIFICATE_FILE to a PEM with its private key and certificate).",
+    );
+  }
+  if (!tenantId) {
+    throw new ConfigError(
+      "TEAMS_TENANT_ID is not set: copy the Directory (tenant) ID from the app registration's Overview page (single-tenant bots get their tokens from it).",
+    );
+  }
+  return {
+    appId,
+    appPassword,
+    certificate: certificatePem ? readCertificate(certificatePem) : undefined,
+    tenantId,
+    anonymous: false,
+    ...urls,
+  };
+}
+
+function readCertificate(pem: string): NonNullable<TeamsSettings['certificate']> {
+  const key = pem.match(
+    /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/,
+  );
+  const cert = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/);
+  if (!key || !cert) {
+    throw new ConfigError(
+      'TEAMS_APP_CERTIFICATE must hold both the private key (BEGIN PRIVATE KEY) and its certificate (BEGIN CERTIFICATE), in PEM: concatenate the two files.',
+    );
+  }
+  let fingerprint: string;
+  try {
+    fingerprint = new X509Certificate(cert[0]).fingerprint256;
+  } catch (err) {
+    throw new ConfigError(
+      `TEAMS_APP_CERTIFICATE's certificate cannot be read (${(err as Error).message}): give the PEM uploaded to the app registration.`,
+    );
+  }
+  return {
+    privateKey: key[0],
+    certificate: cert[0],
+    thumbprintSha256: fingerprint.replaceAll(':', '').toLowerCase(),
+  };
+}
+
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (!/^https?:\/\//.test(value)) {
+    throw new ConfigError(`${name} is "${value}": give an http(s) URL.`);
+  }
+  return value;
 }
