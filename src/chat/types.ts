@@ -163,6 +163,23 @@ export interface ChatLimits {
   messageText: number;
   /** The longest value a button carries back (Slack: 2,000). */
   buttonValue: number;
+  /** Buttons shown side by side in one row; more wrap to another row. */
+  buttonsPerRow: number;
+  /** Buttons one message can carry at all; a renderer leaves out the rest and says so. */
+  buttonsPerMessage: number;
+  /**
+   * Replies can sit in a thread under a message. Where a conversation has no threads (Teams'
+   * group and personal chats) the client posts a thread reply as a plain message there.
+   */
+  threads: boolean;
+  /**
+   * A message only one person sees can be shown in a shared conversation. Without it,
+   * `postEphemeral` reaches the person another way (a direct message), so private answers say
+   * nothing the rest of the conversation must not learn from seeing where they went.
+   */
+  ephemeral: boolean;
+  /** Forms (`ModalView`, `openModal`) can ask a person for text before an action completes. */
+  forms: boolean;
 }
 
 export interface ChatClient {

@@ -27,6 +27,17 @@ export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 export const SLACK_CHAT_LIMITS: ChatLimits = {
   messageText: BLOCK_LIMITS.sectionText,
   buttonValue: BLOCK_LIMITS.buttonValue,
+  // docs.slack.dev/reference/block-kit/blocks/actions-block: "a maximum of 25 elements"
+  buttonsPerRow: BLOCK_LIMITS.actionsElements,
+  // docs.slack.dev/reference/block-kit/blocks: 50 blocks a message; the title takes one, and
+  // every other block could be a row of buttons.
+  buttonsPerMessage: BLOCK_LIMITS.actionsElements * (BLOCK_LIMITS.blocks - 1),
+  // docs.slack.dev/reference/methods/chat.postMessage: thread_ts, in every kind of conversation.
+  threads: true,
+  // docs.slack.dev/reference/methods/chat.postEphemeral: "visible only to the assigned user".
+  ephemeral: true,
+  // docs.slack.dev/surfaces/modals: views.open with a trigger_id from the click.
+  forms: true,
 };
 
 /** Calls whose answer Slipway does not read beyond `ok` (checked by the Web API client). */
