@@ -1,0 +1,170 @@
+import { type Answer, entraError } from './errors.js';
+import { createSigningKey, decodeJwt, hasValidSignature, publicJwk, signJwt } from './jwt.js';
+import { TokenRequest } from './schema.js';
+
+/**
+ * Both directions of Bot Framework authentication
+ * (learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication):
+ * the channel signs what it sends the bot with a key published in its OpenID metadata, and
+ * the bot calls the connector with an access token from the Microsoft identity platform's
+ * client credentials grant.
+ */
+
+export const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
+export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com/.default';
+/** The botframework.com tenant, which issues tokens to multi-tenant bots. */
+const BOTFRAMEWORK_TENANT_ID = 'd6d49420-f39b-4df7-a1dc-d59a935871db';
+const CHANNEL_TOKEN_TTL_SEC = 3600;
+/** What the identity platform answers today for a client credentials token. */
+const ACCESS_TOKEN_TTL_SEC = 3599;
+
+export interface MintOptions {
+  /** Default `https://api.botframework.com`. */
+  issuer?: string;
+  /** Default the bot's app id. */
+  audience?: string;
+  /** The `serviceurl` claim; default the double's serviceUrl; `null` leaves it out. */
+  serviceUrl?: string | null;
+  /** Expired an hour ago, well past the 5 minutes of clock skew validators allow. */
+  expired?: boolean;
+  /** Signed by a key the metadata does not publish, under the published key's `kid`. */
+  forged?: boolean;
+  /** Claims added to, or replacing, the ones above. */
+  claims?: Record<string, unknown>;
+}
+
+export interface Auth {
+  /** GET /v1/.well-known/openidconfiguration, as login.botframework.com publishes it. */
+  openIdConfiguration(baseUrl: string): Record<string, unknown>;
+  /** GET /v1/.well-known/keys: the channel's signing key, endorsed for msteams. */
+  channelKeys(): { keys: Array<Record<string, unknown>> };
+  /** GET /<tenant>/discovery/v2.0/keys: the key that signs the bot's access tokens. */
+  loginKeys(): { keys: Array<Record<string, unknown>> };
+  /** A token the channel would put on an activity it delivers, or a bad one on request. */
+  mintChannelToken(options?: MintOptions): string;
+  /** POST /<tenant>/oauth2/v2.0/token. */
+  token(tenant: string, form: URLSearchParams, authorization: string | undefined): Answer;
+  /** Whether a connector request carries an access token this double issued to the bot. */
+  isBotToken(authorization: string | undefined): boolean;
+}
+
+export async function createAuth(deps: {
+  appId: string;
+  appPassword: string;
+  tenantId: string;
+  serviceUrl: () => string;
+  clock: () => number;
+}): Promise<Auth> {
+  const [channelKey, forgedKey, loginKey] = await Promise.all([
+    createSigningKey(),
+    createSigningKey(),
+    createSigningKey(),
+  ]);
+  const nowSec = () => Math.floor(deps.clock() / 1000);
+  const issuerOf = (tid: string) => `https://sts.windows.net/${tid}/`;
+
+  function mintAccessToken(tenant: string): string {
+    const tid = tenant === 'botframework.com' ? BOTFRAMEWORK_TENANT_ID : tenant;
+    const now = nowSec();
+    return signJwt(loginKey, {
+      aud: BOT_FRAMEWORK_ISSUER,
+      iss: issuerOf(tid),
+      iat: now,
+      nbf: now,
+      exp: now + ACCESS_TOKEN_TTL_SEC,
+      appid: deps.appId,
+      appidacr: '1',
+      idp: issuerOf(tid),
+      idtyp: 'app',
+      tid,
+      ver: '1.0',
+    });
+  }
+
+  return {
+    openIdConfiguration: (baseUrl) => ({
+      issuer: BOT_FRAMEWORK_ISSUER,
+      authorization_endpoint: 'https://invalid.botframework.com',
+      jwks_uri: `${baseUrl}/v1/.well-known/keys`,
+      id_token_signing_alg_values_supported: ['RS256'],
+      token_endpoint_auth_methods_supported: ['private_key_jwt'],
+    }),
+    channelKeys: () => ({ keys: [publicJwk(channelKey, { endorsements: ['msteams'] })] }),
+    loginKeys: () => ({ keys: [publicJwk(loginKey)] }),
+
+    mintChannelToken(options = {}) {
+      const now = nowSec();
+      const serviceUrl = options.serviceUrl === undefined ? deps.serviceUrl() : options.serviceUrl;
+      const payload: Record<string, unknown> = {
+        ...(serviceUrl === null ? {} : { serviceurl: serviceUrl }),
+        nbf: options.expired ? now - 2 * CHANNEL_TOKEN_TTL_SEC : now,
+        exp: options.expired ? now - CHANNEL_TOKEN_TTL_SEC : now + CHANNEL_TOKEN_TTL_SEC,
+        iss: options.issuer ?? BOT_FRAMEWORK_ISSUER,
+        aud: options.audience ?? deps.appId,
+        ...options.claims,
+      };
+      const key = options.forged ? { ...forgedKey, kid: channelKey.kid } : channelKey;
+      return signJwt(key, payload);
+    },
+
+    token(tenant, form, authorization) {
+      const now = new Date(deps.clock());
+      const basic = /^Basic (.+)$/i.exec(authorization ?? '')?.[1];
+      const [basicId, basicSecret] = basic
+        ? Buffer.from(basic, 'base64').toString('utf8').split(':')
+        : [];
+      const req = TokenRequest.parse(Object.fromEntries(form));
+      const clientId = req.client_id ?? basicId;
+      const secret = req.client_secret ?? basicSecret;
+      if (tenant !== 'botframework.com' && tenant !== deps.tenantId) {
+        return entraError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`, now);
+      }
+      if (req.grant_type !== 'client_credentials') {
+        return entraError(
+          400,
+          'unsupported_grant_type',
+          70003,
+          'The app requested an unsupported grant type.',
+          now,
+        );
+      }
+      if (clientId !== deps.appId) {
+        const msg = `Application with identifier '${clientId ?? ''}' was not found in the directory '${tenant}'.`;
+        return entraError(401, 'invalid_client', 700016, msg, now);
+      }
+      if (secret !== deps.appPassword) {
+        const msg = `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${deps.appId}'.`;
+        return entraError(401, 'invalid_client', 7000215, msg, now);
+      }
+      if (req.scope !== BOT_FRAMEWORK_SCOPE) {
+        const msg = `The provided value for the input parameter 'scope' is not valid. The scope ${req.scope ?? ''} is not valid.`;
+        return entraError(400, 'invalid_scope', 70011, msg, now);
+      }
+      return {
+        status: 200,
+        body: {
+          token_type: 'Bearer',
+          expires_in: ACCESS_TOKEN_TTL_SEC,
+          ext_expires_in: ACCESS_TOKEN_TTL_SEC,
+          access_token: mintAccessToken(tenant),
+        },
+      };
+    },
+
+    isBotToken(authorization) {
+      const raw = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+      const jwt = raw ? decodeJwt(raw) : undefined;
+      if (!jwt || jwt.header.kid !== loginKey.kid) return false;
+      if (!hasValidSignature(jwt, loginKey.publicKey)) return false;
+      const { aud, appid, exp, nbf } = jwt.payload;
+      const now = nowSec();
+      return (
+        aud === BOT_FRAMEWORK_ISSUER &&
+        appid === deps.appId &&
+        typeof exp === 'number' &&
+        exp > now &&
+        (typeof nbf !== 'number' || nbf <= now)
+      );
+    },
+  };
+}

@@ -1,0 +1,286 @@
+import type { AddressInfo } from 'node:net';
+import { type Logger, pino } from 'pino';
+import type { z } from 'zod';
+import {
+  type CardActionInput,
+  type CardActionResult,
+  type ConversationUpdateInput,
+  createActors,
+  type InstallationInput,
+  type MessageInput,
+  type MessageResult,
+} from './actors.js';
+import { BOT_FRAMEWORK_SCOPE, createAuth, type MintOptions } from './auth.js';
+import { createConnector } from './connector.js';
+import { createDelivery, type DeliverOptions, type DeliveryResult } from './delivery.js';
+import { createDirectory, type Directory } from './directory.js';
+import { createFaults, type Faults } from './faults.js';
+import { createRateLimiter } from './rate-limit.js';
+import { LocalTeamsConfig } from './schema.js';
+import { createLocalTeamsServer, SERVICE_PATH } from './server.js';
+import {
+  type Activity,
+  type CallRecord,
+  type Conversation,
+  type ConversationType,
+  createState,
+  current,
+  type Delivery,
+  type StoredActivity,
+} from './state.js';
+
+export type { FaultStatus, Faults } from './faults.js';
+export { PER_BOT_PER_THREAD } from './rate-limit.js';
+export type {
+  Activity,
+  CallRecord,
+  CardActionInput,
+  CardActionResult,
+  ConversationUpdateInput,
+  DeliverOptions,
+  Delivery,
+  DeliveryResult,
+  InstallationInput,
+  MessageInput,
+  MessageResult,
+  MintOptions,
+  StoredActivity,
+};
+export { BOT_FRAMEWORK_SCOPE };
+
+export type LocalTeamsOptions = z.input<typeof LocalTeamsConfig> & {
+  /** Wall clock (epoch ms) for token times and activity ids. */
+  clock?: () => number;
+  /** Monotonic clock for rate limits; tests pass a fake one to step time. */
+  monotonic?: () => number;
+  log?: Logger;
+};
+
+/** A conversation as a test sees it; `activities` in the order they were posted. */
+export interface ConversationView {
+  id: string;
+  type: ConversationType;
+  tenantId: string;
+  /** User keys. */
+  members: string[];
+  activities: StoredActivity[];
+}
+
+/** A stored activity and the version Teams shows now. */
+export type ActivityView = StoredActivity & { current: Activity };
+
+export interface LocalTeams {
+  /** `http://127.0.0.1:<port>`: the login service (token, OpenID metadata) lives here. */
+  readonly url: string;
+  /** The Connector API, `<url>/amer/` (trailing slash, as Teams' serviceUrls have). */
+  readonly serviceUrl: string;
+  /** Give the Teams SDK `cloud.openIdMetadataUrl` this (it derives `/keys` from it). */
+  readonly openIdMetadataUrl: string;
+  /** Client credentials token endpoint for the configured tenant. */
+  readonly tokenUrl: string;
+  /** The same as `url`: where `<tenant>/oauth2/v2.0/token` lives, as login.microsoftonline.com. */
+  readonly loginEndpoint: string;
+  readonly config: Readonly<LocalTeamsConfig>;
+  /** Ids of the people, teams, channels and chats. */
+  readonly directory: Directory;
+  readonly faults: Faults;
+  setBotEndpoint(url: string | undefined): void;
+  close(): Promise<void>;
+
+  /** POSTs an activity to the bot, signed; missing envelope fields are filled in. */
+  deliver(
+    activity: Partial<Activity> & { type: string },
+    options?: DeliverOptions,
+  ): Promise<DeliveryResult>;
+  /** A channel token: valid by default; `forged`, `expired`, another audience or issuer on request. */
+  mintToken(options?: MintOptions): string;
+  /** Client credentials against the token endpoint, for the SDK's `token` option. */
+  requestToken(options?: {
+    clientId?: string;
+    clientSecret?: string;
+    scope?: string;
+  }): Promise<string>;
+
+  message(input: MessageInput): Promise<MessageResult>;
+  /** Presses an `Action.Execute` button on a card the bot posted. */
+  pressCard(input: CardActionInput): Promise<CardActionResult>;
+  installationUpdate(input: InstallationInput): Promise<DeliveryResult>;
+  conversationUpdate(input: ConversationUpdateInput): Promise<DeliveryResult>;
+
+  /** By id (a `;messageid=` suffix is ignored), channel or group chat key, or `personal:<user>`. */
+  conversation(ref: string): ConversationView | undefined;
+  activity(id: string): ActivityView | undefined;
+  /** A channel thread: its first post, then the replies. */
+  thread(channel: string, rootId: string): ActivityView[];
+  /** What the bot posted, everywhere or in one conversation, oldest first. */
+  botMessages(conversation?: string): ActivityView[];
+  calls(operation?: string): CallRecord[];
+  deliveries(): Delivery[];
+  /** The invokes delivered and what the bot answered each. */
+  invokeResponses(): Delivery[];
+  /** Resolves with the first truthy value of `check`, re-run whenever the double changes. */
+  waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+}
+
+const view = (a: StoredActivity): ActivityView => ({ ...a, current: current(a) });
+
+/** A local Bot Framework / Teams service for tests and `slipway dev` (see README.md). */
+export async function createLocalTeams(options: LocalTeamsOptions): Promise<LocalTeams> {
+  const { clock: clockOption, monotonic, log: logOption, ...rest } = options;
+  const cfg = LocalTeamsConfig.parse(rest);
+  const clock = clockOption ?? Date.now;
+  const log = (logOption ?? pino({ enabled: false })).child({ component: 'local-teams' });
+  let url = '';
+  let botEndpoint = cfg.botEndpoint;
+  const serviceUrl = () => `${url}${SERVICE_PATH}/`;
+
+  const directory = createDirectory(cfg);
+  const state = createState(directory, clock);
+  const auth = await createAuth({ ...cfg, serviceUrl, clock });
+  const faults = createFaults();
+  const limiter = createRateLimiter(cfg.rateLimits, monotonic);
+  const connector = createConnector({ state, directory, maxMessageBytes: cfg.maxMessageBytes });
+  const deliver = createDelivery({
+    state,
+    auth,
+    directory,
+    serviceUrl,
+    botEndpoint: () => botEndpoint,
+    timeoutMs: cfg.deliveryTimeoutMs,
+    log,
+  });
+  const actors = createActors({ state, directory, deliver, serviceUrl, clock });
+  const server = createLocalTeamsServer({
+    baseUrl: () => url,
+    auth,
+    connector,
+    faults,
+    limiter,
+    state,
+    log,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => resolve());
+  });
+  url = `http://${cfg.host}:${(server.address() as AddressInfo).port}`;
+  log.info({ url }, 'local teams listening');
+
+  function conversation(ref: string): Conversation | undefined {
+    const personal = /^personal:(.+)$/.exec(ref)?.[1];
+    if (personal) {
+      const user = directory.user(personal);
+      return user ? state.conversation(directory.personalChatId(user)) : undefined;
+    }
+    return state.conversation(directory.channel(ref)?.id ?? directory.groupChat(ref)?.id ?? ref);
+  }
+
+  return {
+    url,
+    serviceUrl: serviceUrl(),
+    openIdMetadataUrl: `${url}/v1/.well-known/openidconfiguration`,
+    tokenUrl: `${url}/${cfg.tenantId}/oauth2/v2.0/token`,
+    loginEndpoint: url,
+    config: cfg,
+    directory,
+    faults,
+    setBotEndpoint(next) {
+      botEndpoint = next;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+
+    deliver: (activity, opts) => deliver(activity as Activity, opts),
+    mintToken: (opts) => auth.mintChannelToken(opts),
+    async requestToken(opts = {}) {
+      const res = await fetch(`${url}/${cfg.tenantId}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: opts.clientId ?? cfg.appId,
+          client_secret: opts.clientSecret ?? cfg.appPassword,
+          scope: opts.scope ?? BOT_FRAMEWORK_SCOPE,
+        }),
+      });
+      const body = (await res.json()) as { access_token?: string; error_description?: string };
+      if (!res.ok || !body.access_token) {
+        throw new Error(
+          `local-teams: token request refused (${res.status}): ${body.error_description}`,
+        );
+      }
+      return body.access_token;
+    },
+
+    message: (input) => actors.message(input),
+    pressCard: (input) => actors.pressCard(input),
+    installationUpdate: (input) => actors.installationUpdate(input),
+    conversationUpdate: (input) => actors.conversationUpdate(input),
+
+    conversation(ref) {
+      const c = conversation(ref);
+      if (!c) return undefined;
+      const members = (c.channel?.team.members ?? c.chat?.members ?? (c.user ? [c.user] : [])).map(
+        (u) => u.key,
+      );
+      return {
+        id: c.id,
+        type: c.type,
+        tenantId: c.tenantId,
+        members,
+        activities: [...c.activities],
+      };
+    },
+    activity(id) {
+      const found = state.findAnywhere(id);
+      return found ? view(found.activity) : undefined;
+    },
+    thread(channel, rootId) {
+      const c = conversation(channel);
+      return (c?.activities ?? []).filter((a) => a.threadId === rootId).map(view);
+    },
+    botMessages(ref) {
+      const convs = ref === undefined ? [...state.conversations.values()] : [conversation(ref)];
+      return convs
+        .flatMap((c) => c?.activities ?? [])
+        .filter((a) => a.byBot)
+        .sort((a, b) => Number(a.id) - Number(b.id))
+        .map(view);
+    },
+    calls: (operation) =>
+      state.calls().filter((c) => operation === undefined || c.operation === operation),
+    deliveries: () => state.deliveries(),
+    invokeResponses: () => state.deliveries().filter((d) => d.activity.type === 'invoke'),
+    waitFor(check, timeoutMs = 5_000) {
+      return new Promise((resolve, reject) => {
+        const attempt = () => {
+          const value = check();
+          if (!value) return false;
+          stop();
+          resolve(value);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          stop();
+          const recent = state
+            .calls()
+            .slice(-5)
+            .map((c) => `${c.method} ${c.path} ${c.status}`);
+          reject(
+            new Error(
+              `local-teams: waitFor timed out after ${timeoutMs} ms; last calls: ${recent.join(', ') || 'none'}`,
+            ),
+          );
+        }, timeoutMs);
+        const unsubscribe = state.onChange(attempt);
+        const stop = () => {
+          clearTimeout(timer);
+          unsubscribe();
+        };
+        attempt();
+      });
+    },
+  };
+}
