@@ -139,7 +139,7 @@ describe('message slot', () => {
     await settled(slot);
     const posts = chat.callsOf('post');
     expect(posts).toHaveLength(2);
-    const key = { deploymentId: lastDeploymentId, purpose: 'main' };
+    const key = { subject: lastDeploymentId, purpose: 'main' };
     expect(posts[0]).toMatchObject({ key });
     expect(posts[0]?.mayExistSince).toBeUndefined();
     expect(posts[1]).toMatchObject({ key });

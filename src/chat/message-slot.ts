@@ -172,7 +172,7 @@ export function createMessageSlot(
         const since = mayExistSince;
         mayExistSince ??= new Date();
         ref = await chat.post(channel, view, {
-          key: { deploymentId: key.deploymentId, purpose: key.purpose },
+          key: { subject: key.deploymentId, purpose: key.purpose },
           ...(since ? { mayExistSince: since } : {}),
         });
         await record();

@@ -22,7 +22,7 @@ export async function announce(
   try {
     await deps.chat.post(e.channel, view, {
       ...(threadTs ? { threadTs } : {}),
-      ...(deploymentId ? { key: { deploymentId, purpose: 'announcement' } } : {}),
+      ...(deploymentId ? { key: { subject: deploymentId, purpose: 'announcement' } } : {}),
     });
   } catch (err) {
     // The change happened; if the channel cannot be written to, at least the asker knows.

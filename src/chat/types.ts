@@ -130,13 +130,14 @@ export interface MessageRef {
 }
 
 /**
- * What a posted message is about: a deployment's message, its announcement. The platform keeps
- * it with the message (Slack: message metadata), so that a post whose outcome is unknown (the
- * platform applied it but answered after the client gave up) is found and adopted instead of
- * being posted a second time.
+ * Which message a post is: its subject (a deployment's id, or an alert group's episode as
+ * `subjectKey` writes it) and purpose (its card, an announcement). The platform keeps it with
+ * the message (Slack: message metadata), so that a post whose outcome is unknown (the platform
+ * applied it but answered after the client gave up) is found and adopted instead of being posted
+ * a second time.
  */
 export interface MessageKey {
-  deploymentId: string;
+  subject: string;
   purpose: string;
 }
 

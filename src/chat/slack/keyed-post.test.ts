@@ -1,3 +1,4 @@
+import { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalSlack, type LocalSlack } from '../../local-slack/index.js';
 import type { ChatClient, MessageKey } from '../types.js';
@@ -9,8 +10,9 @@ import { createSlackClient } from './client.js';
  */
 let slack: LocalSlack;
 let chat: ChatClient;
+let apiUrl: string;
 const TIMEOUT_MS = 200;
-const key: MessageKey = { deploymentId: 'd-42', purpose: 'main' };
+const key: MessageKey = { subject: 'd-42', purpose: 'main' };
 const view = { title: 'web 1.4.2 → staging: queued', tone: 'waiting' as const };
 
 beforeEach(async () => {
@@ -18,7 +20,7 @@ beforeEach(async () => {
     channels: [{ id: 'C0WEB', name: 'web' }],
     users: [{ id: 'U0DEV', name: 'dev' }],
   });
-  const { apiUrl } = await slack.start();
+  ({ apiUrl } = await slack.start());
   chat = createSlackClient({
     token: slack.config.botToken,
     apiUrl,
@@ -38,7 +40,7 @@ describe('keyed chat posts', () => {
     expect(ref).toEqual({ channel: 'C0WEB', ts: posts()[0]?.ts });
     expect(posts()[0]?.metadata).toEqual({
       event_type: 'slipway_message',
-      event_payload: { deployment_id: 'd-42', purpose: 'main' },
+      event_payload: { subject: 'd-42', purpose: 'main' },
     });
     expect(slack.calls('chat.postMessage')).toHaveLength(1);
     expect(slack.calls('conversations.history')).toHaveLength(1);
@@ -67,6 +69,22 @@ describe('keyed chat posts', () => {
     const first = await chat.post('C0WEB', view, { key });
     const again = await chat.post('C0WEB', view, { key, mayExistSince: since });
     expect(again).toEqual(first);
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('adopts a message an earlier Slipway keyed by its deployment alone', async () => {
+    const since = new Date();
+    const earlier = new WebClient(slack.config.botToken, { slackApiUrl: apiUrl });
+    const old = await earlier.chat.postMessage({
+      channel: 'C0WEB',
+      text: view.title,
+      metadata: {
+        event_type: 'slipway_message',
+        event_payload: { deployment_id: 'd-42', purpose: 'main' },
+      },
+    });
+    const ref = await chat.post('C0WEB', view, { key, mayExistSince: since });
+    expect(ref).toEqual({ channel: 'C0WEB', ts: old.ts });
     expect(posts()).toHaveLength(1);
   });
 

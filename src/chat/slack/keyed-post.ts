@@ -14,7 +14,7 @@ export const METADATA_EVENT_TYPE = 'slipway_message';
 export function messageMetadata(key: MessageKey) {
   return {
     event_type: METADATA_EVENT_TYPE,
-    event_payload: { deployment_id: key.deploymentId, purpose: key.purpose },
+    event_payload: { subject: key.subject, purpose: key.purpose },
   };
 }
 
@@ -107,9 +107,11 @@ async function findByKey(
 
 function matches(metadata: HistoryPage['messages'][number]['metadata'], key: MessageKey): boolean {
   const payload = metadata?.event_payload;
+  // Posts made before alerts were keyed too named their deployment `deployment_id`.
+  const subject = payload?.subject ?? payload?.deployment_id;
   return (
     metadata?.event_type === METADATA_EVENT_TYPE &&
-    payload?.deployment_id === key.deploymentId &&
+    subject === key.subject &&
     payload?.purpose === key.purpose
   );
 }
