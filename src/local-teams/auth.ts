@@ -1,5 +1,12 @@
 import { type Answer, entraError } from './errors.js';
-import { createSigningKey, decodeJwt, hasValidSignature, publicJwk, signJwt } from './jwt.js';
+import {
+  createSigningKey,
+  decodeJwt,
+  hasValidSignature,
+  publicJwk,
+  type SigningKey,
+  signJwt,
+} from './jwt.js';
 import { TokenRequest } from './schema.js';
 
 /**
@@ -48,18 +55,26 @@ export interface Auth {
   isBotToken(authorization: string | undefined): boolean;
 }
 
-export async function createAuth(deps: {
+/** The channel's signing key and the identity platform's; RSA generation is slow, so share them. */
+export interface AuthKeys {
+  channel: SigningKey;
+  login: SigningKey;
+}
+
+export async function createAuthKeys(): Promise<AuthKeys> {
+  const [channel, login] = await Promise.all([createSigningKey(), createSigningKey()]);
+  return { channel, login };
+}
+
+export function createAuth(deps: {
   appId: string;
   appPassword: string;
   tenantId: string;
   serviceUrl: () => string;
   clock: () => number;
-}): Promise<Auth> {
-  const [channelKey, forgedKey, loginKey] = await Promise.all([
-    createSigningKey(),
-    createSigningKey(),
-    createSigningKey(),
-  ]);
+  keys: AuthKeys;
+}): Auth {
+  const { channel: channelKey, login: loginKey } = deps.keys;
   const nowSec = () => Math.floor(deps.clock() / 1000);
   const issuerOf = (tid: string) => `https://sts.windows.net/${tid}/`;
 
@@ -103,7 +118,8 @@ export async function createAuth(deps: {
         aud: options.audience ?? deps.appId,
         ...options.claims,
       };
-      const key = options.forged ? { ...forgedKey, kid: channelKey.kid } : channelKey;
+      // A forgery: a real RSA key, just not the one the metadata publishes for this kid.
+      const key = options.forged ? { ...loginKey, kid: channelKey.kid } : channelKey;
       return signJwt(key, payload);
     },
 

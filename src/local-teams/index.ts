@@ -10,7 +10,13 @@ import {
   type MessageInput,
   type MessageResult,
 } from './actors.js';
-import { BOT_FRAMEWORK_SCOPE, createAuth, type MintOptions } from './auth.js';
+import {
+  type AuthKeys,
+  BOT_FRAMEWORK_SCOPE,
+  createAuth,
+  createAuthKeys,
+  type MintOptions,
+} from './auth.js';
 import { createConnector } from './connector.js';
 import { createDelivery, type DeliverOptions, type DeliveryResult } from './delivery.js';
 import { createDirectory, type Directory } from './directory.js';
@@ -46,7 +52,7 @@ export type {
   MintOptions,
   StoredActivity,
 };
-export { BOT_FRAMEWORK_SCOPE };
+export { type AuthKeys, BOT_FRAMEWORK_SCOPE, createAuthKeys };
 
 export type LocalTeamsOptions = z.input<typeof LocalTeamsConfig> & {
   /** Wall clock (epoch ms) for token times and activity ids. */
@@ -54,6 +60,8 @@ export type LocalTeamsOptions = z.input<typeof LocalTeamsConfig> & {
   /** Monotonic clock for rate limits; tests pass a fake one to step time. */
   monotonic?: () => number;
   log?: Logger;
+  /** Signing keys from `createAuthKeys()`; generated when omitted (RSA takes a few 100 ms). */
+  keys?: AuthKeys;
 };
 
 /** A conversation as a test sees it; `activities` in the order they were posted. */
@@ -126,7 +134,7 @@ const view = (a: StoredActivity): ActivityView => ({ ...a, current: current(a) }
 
 /** A local Bot Framework / Teams service for tests and `slipway dev` (see README.md). */
 export async function createLocalTeams(options: LocalTeamsOptions): Promise<LocalTeams> {
-  const { clock: clockOption, monotonic, log: logOption, ...rest } = options;
+  const { clock: clockOption, monotonic, log: logOption, keys, ...rest } = options;
   const cfg = LocalTeamsConfig.parse(rest);
   const clock = clockOption ?? Date.now;
   const log = (logOption ?? pino({ enabled: false })).child({ component: 'local-teams' });
@@ -136,7 +144,7 @@ export async function createLocalTeams(options: LocalTeamsOptions): Promise<Loca
 
   const directory = createDirectory(cfg);
   const state = createState(directory, clock);
-  const auth = await createAuth({ ...cfg, serviceUrl, clock });
+  const auth = createAuth({ ...cfg, serviceUrl, clock, keys: keys ?? (await createAuthKeys()) });
   const faults = createFaults();
   const limiter = createRateLimiter(cfg.rateLimits, monotonic);
   const connector = createConnector({ state, directory, maxMessageBytes: cfg.maxMessageBytes });
