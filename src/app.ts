@@ -3,28 +3,20 @@ import type { Logger } from 'pino';
 import { createPrometheusClient, prometheusConnection } from './analysis/index.js';
 import { handleInbound } from './chat/handler.js';
 import {
-  busyRefusal,
   createHandlingQueue,
   type HandlingQueue,
   type HandlingQueueOptions,
 } from './chat/handling-queue.js';
+import { createInbound, type Inbound } from './chat/inbound.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
 import { createPeopleDirectory, type PeopleDirectory } from './chat/people.js';
-import {
-  type AckAnswer,
-  ANSWER_WITHIN_MS,
-  answeringInAck,
-  formAnswer,
-} from './chat/slack/ack-answer.js';
 import { createSlackClient } from './chat/slack/client.js';
-import { createDedupe, durableDedupe } from './chat/slack/dedupe.js';
-import { slackEventsRoute, slackEventsUnconfigured } from './chat/slack/receiver.js';
-import { createSlackSocket, type SlackSocket } from './chat/slack/socket.js';
-import type { ChatClient, InboundEvent } from './chat/types.js';
+import { slackTransports } from './chat/slack/transports.js';
+import type { ChatClient } from './chat/types.js';
 import { configuredPeople } from './config/people.js';
 import type { Config } from './config/schema.js';
+import { durableDedupe } from './core/dedupe.js';
 import { newProcessId } from './core/ids.js';
-import { createInflight } from './core/inflight.js';
 import { redactUrl } from './core/logger.js';
 import type { Settings } from './core/settings.js';
 import { sleep } from './core/sleep.js';
@@ -61,7 +53,8 @@ export interface App {
     notifier: Notifier;
     /** Learns the names of the people who use chat, for the CLI and the API. */
     people: PeopleDirectory;
-    handle(event: InboundEvent): Promise<void>;
+    /** Admission: every transport hands its verified events here (chat/inbound.ts). */
+    inbound: Inbound;
   } | null;
   /** Starts the engine's workers and the chat side (Socket Mode connects here). */
   start(): Promise<void>;
@@ -157,9 +150,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     log: log.child({ component: 'metrics' }),
   });
   const routes: Route[] = [];
-  // Chat requests are acknowledged before they are handled: shutdown waits for the handling.
-  const inbound = createInflight();
-  let socket: SlackSocket | null = null;
   let chat: App['chat'] = null;
   const slack = settings.slack;
   if (slack) {
@@ -189,63 +179,22 @@ export async function createApp(options: AppOptions): Promise<App> {
       store,
       log: log.child({ component: 'people' }),
     });
-    const handle = (event: InboundEvent, answer?: AckAnswer) => {
-      // Whoever acts in chat is named by the CLI and the API; the lookup runs in the background.
-      people.learn([event.user]);
-      return inbound.track(
-        handling
-          .run((release) =>
-            handleInbound(event, {
-              engine,
-              chat: answeringInAck(client, event, answer),
-              config,
-              log: chatLog,
-              release,
-              ...(event.kind === 'submission' ? { form: formAnswer(answer) } : {}),
-            }),
-          )
-          // Handled without a private answer (an accepted deploy is announced in the channel):
-          // the acknowledgement need not wait out the window.
-          .finally(() => answer?.close()),
-      );
-    };
-    // Wait for a command's answer only when it can start at once: behind a queue it would not
-    // come in time, and the acknowledgement would be late for nothing.
-    const answerWithinMs = () =>
-      handling.idle() ? (options.answerWithinMs ?? ANSWER_WITHIN_MS) : 0;
-    const refuse = busyRefusal(handling, metrics.chatRefusedBusy, chatLog);
-    const dedupe = createDedupe();
-    if (slack.appToken) {
-      socket = createSlackSocket({
-        appToken: slack.appToken,
-        apiUrl: slack.apiUrl,
-        onEvent: handle,
-        answerWithinMs,
-        refuse,
-        dedupe,
-        log: chatLog,
-      });
-    }
-    if (slack.signingSecret) {
-      routes.push(
-        slackEventsRoute({
-          signingSecret: slack.signingSecret,
-          onEvent: handle,
-          answerWithinMs,
-          refuse,
-          dedupe,
-          // Signed requests can be replayed for minutes, also after a restart: remember them
-          // in the store. Socket Mode envelopes come over our own authenticated connection.
-          durable: durableDedupe(store),
-          log: chatLog,
-        }),
-      );
-    }
-    chat = { client, notifier, people, handle };
+    const inbound = createInbound({
+      chat: client,
+      handle: (event, context) =>
+        handleInbound(event, { engine, config, log: chatLog, ...context }),
+      queue: handling,
+      // No `identify` yet: the platform's user id is the core's actor id (inbound.ts).
+      learn: (users) => people.learn(users),
+      onRefused: metrics.chatRefusedBusy,
+      durable: durableDedupe(store),
+      ...(options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs }),
+      log: chatLog,
+    });
+    chat = { client, notifier, people, inbound };
   }
-  // Without a signing secret it answers 503 saying which to set, not 404.
-  if (!slack?.signingSecret)
-    routes.push(slackEventsUnconfigured({ socket: Boolean(slack?.appToken) }));
+  const slackIn = slackTransports(slack, chat?.inbound ?? null, log.child({ component: 'chat' }));
+  routes.push(slackIn.route);
   // Always mounted: without GITHUB_WEBHOOK_SECRET it refuses deliveries saying so, not 404.
   routes.push(
     githubWebhookRoute({
@@ -298,16 +247,16 @@ export async function createApp(options: AppOptions): Promise<App> {
       chat?.people.learn(configuredPeople(config));
       alertmanager.start();
       engine.start();
-      await socket?.start();
+      await slackIn.socket?.start();
     },
     stop(stopOptions = {}) {
       stopping ??= (async () => {
         http.setDraining();
         engine.pause();
         if (stopOptions.drainMs) await sleep(stopOptions.drainMs);
-        await socket?.stop();
+        await slackIn.socket?.stop();
         await http.close();
-        await inbound.settle();
+        await chat?.inbound.settle();
         await engine.stop();
         // After the engine: the final states of what it was running still reach chat.
         await chat?.notifier.stop();

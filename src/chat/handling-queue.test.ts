@@ -108,7 +108,7 @@ describe('busy refusal', () => {
     deliveryId: 'd2',
   };
 
-  it('refuses only slash commands, only while the backlog is full, logging once per burst', async () => {
+  it('refuses only commands, only while the backlog is full, logging once per burst', async () => {
     const q = createHandlingQueue({ concurrency: 1, backlog: 1 });
     const warnings: unknown[] = [];
     const log = { warn: (fields: unknown) => warnings.push(fields) } as unknown as Logger;
@@ -127,7 +127,8 @@ describe('busy refusal', () => {
     expect(refuse(slash)).toMatch(
       /^Slipway is busy: 1 request is waiting ahead of yours\. Nothing was done with `web 1\.4\.2 to staging`/,
     );
-    expect(refuse({ ...slash, mode: 'mention' })).toBeNull();
+    // Admission asks only where the acknowledgement can carry the answer (inbound.test.ts);
+    // a click is never refused, even there.
     expect(refuse(click)).toBeNull();
     // What the user typed is quoted as code, escaped: it cannot ping a channel or end the span.
     expect(refuse({ ...slash, text: 'web `1.4.2` <!channel>' })).toMatch(

@@ -15,10 +15,11 @@ import { code } from './views/text.js';
  * with sixteen the interleaved handlers cost about a fifth more CPU each (bench (a): 0.82-0.90
  * of Bolt's throughput against 1.10-1.21 with four, over two runs of each).
  *
- * The wait is bounded: when `backlog` commands already wait, a new slash command is refused
- * in its acknowledgement ("busy, nothing was done, send it again") rather than answered
- * minutes later. Button clicks and mentions are always queued: they cannot carry an answer
- * in their acknowledgement, and a click lost to a flood of commands would be worse.
+ * The wait is bounded: when `backlog` commands already wait, a new command whose
+ * acknowledgement can carry an answer (Slack's slash commands) is refused in it ("busy, nothing
+ * was done, send it again") rather than answered minutes later. Commands that cannot be told
+ * (mentions) and button clicks are always queued: a click lost to a flood of commands would be
+ * worse.
  */
 export interface HandlingQueue {
   /**
@@ -26,7 +27,7 @@ export interface HandlingQueue {
    * slot is free again when `work` ends or calls `release`, whichever comes first.
    */
   run(work: (release: () => void) => Promise<void>): Promise<void>;
-  /** True when a new slash command should be refused instead of queued. */
+  /** True when a new command should be refused instead of queued. */
   full(): boolean;
   /** Events waiting for a slot. */
   waiting(): number;
@@ -85,9 +86,10 @@ export function createHandlingQueue(options: HandlingQueueOptions = {}): Handlin
 }
 
 /**
- * The receivers' `refuse`: a slash command arriving while the backlog is full is answered, in
- * its acknowledgement, with a sentence saying nothing was done. One warning per burst in the
- * log (not one per command), with how many were refused.
+ * Admission's `refuse` (inbound.ts), asked only where the acknowledgement can carry the
+ * answer: a command arriving while the backlog is full is answered, in its acknowledgement,
+ * with a sentence saying nothing was done. One warning per burst in the log (not one per
+ * command), with how many were refused.
  */
 export function busyRefusal(
   queue: HandlingQueue,
@@ -98,13 +100,13 @@ export function busyRefusal(
   let refusedSinceLog = 0;
   let loggedAt = Number.NEGATIVE_INFINITY;
   return (event) => {
-    if (event.kind !== 'command' || event.mode !== 'slash' || !queue.full()) return null;
+    if (event.kind !== 'command' || !queue.full()) return null;
     onRefused();
     refusedSinceLog++;
     if (now() - loggedAt >= 10_000) {
       log.warn(
         { refused: refusedSinceLog, waiting: queue.waiting() },
-        'refused slash commands: too many chat events are waiting to be handled',
+        'refused chat commands: too many chat events are waiting to be handled',
       );
       loggedAt = now();
       refusedSinceLog = 0;

@@ -1,11 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type DurableDedupe, durableDedupe } from '../../core/dedupe.js';
 import { createLogger } from '../../core/logger.js';
 import { createStore } from '../../store/index.js';
+import { createHandlingQueue } from '../handling-queue.js';
+import { createInbound } from '../inbound.js';
+import { createRecordingChat } from '../test-support/recording-chat.js';
 import type { InboundEvent } from '../types.js';
-import { formAnswer } from './ack-answer.js';
-import { createDedupe, type DurableDedupe, durableDedupe } from './dedupe.js';
 import { encodeModalMetadata } from './modal-metadata.js';
 import { slackEventsRoute } from './receiver.js';
 
@@ -16,33 +18,42 @@ afterEach(() => {
   server = null;
 });
 
+/**
+ * The route in front of the real admission (inbound.ts), with a handler that records what it
+ * was handed and answers as the real one does: a form's blank reason keeps it open, and with
+ * `answering` a command is answered privately after `afterMs`.
+ */
 async function start(
-  refuse?: (event: InboundEvent) => string | null,
-  answering?: { withinMs: number; afterMs: number; offered: boolean[] },
+  busy?: () => boolean,
+  answering?: { withinMs: number; afterMs: number },
   durable?: DurableDedupe,
 ) {
   const events: InboundEvent[] = [];
-  const route = slackEventsRoute({
-    signingSecret: SECRET,
-    onEvent: (event, answer) => {
+  const chat = createRecordingChat();
+  const queue = createHandlingQueue();
+  const inbound = createInbound({
+    chat: chat.client,
+    queue: busy ? { ...queue, full: busy } : queue,
+    async handle(event, context) {
       events.push(event);
-      // A form's reason is checked as the review handler checks it: blank keeps it open.
       if (event.kind === 'submission') {
-        const form = formAnswer(answer);
-        if (!event.fields.reason?.trim()) form?.refuse({ reason: 'Say why' });
-        else form?.close();
+        if (!event.fields.reason?.trim()) context.form?.refuse({ reason: 'Say why' });
+        else context.form?.close();
         return;
       }
-      if (answering && answer)
-        setTimeout(
-          () => answering.offered.push(answer.offer({ response_type: 'ephemeral', text: 'hi' })),
-          answering.afterMs,
-        );
+      if (answering && event.responseUrl) {
+        const url = event.responseUrl;
+        await new Promise((resolve) => setTimeout(resolve, answering.afterMs));
+        await context.chat.respond(url, { title: 'hi', tone: 'neutral' }, { ephemeral: true });
+      }
     },
-    answerWithinMs: () => answering?.withinMs ?? 0,
-    refuse,
-    dedupe: createDedupe(),
-    durable,
+    answerWithinMs: answering?.withinMs ?? 0,
+    ...(durable ? { durable } : {}),
+    log: createLogger({ level: 'silent' }),
+  });
+  const route = slackEventsRoute({
+    signingSecret: SECRET,
+    admission: inbound,
     log: createLogger({ level: 'silent' }),
   });
   server = createServer(
@@ -51,7 +62,7 @@ async function start(
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/slack/events`, events };
+  return { url: `http://127.0.0.1:${port}/slack/events`, events, chat, inbound };
 }
 
 function sign(body: string, timestamp = Math.floor(Date.now() / 1000), secret = SECRET) {
@@ -285,10 +296,9 @@ describe('Slack HTTP transport', () => {
     try {
       const body = slashBody('lock staging api', 'T-window');
       await store.markDelivered('slack:trigger:T-window', new Date(Date.now() + 60_000));
-      const offered: boolean[] = [];
       const { url, events } = await start(
         undefined,
-        { withinMs: 2_000, afterMs: 0, offered },
+        { withinMs: 2_000, afterMs: 0 },
         durableDedupe(store),
       );
       const started = Date.now();
@@ -300,17 +310,17 @@ describe('Slack HTTP transport', () => {
     }
   });
 
-  it('refuses a command in its acknowledgement when told to, and takes it when sent again', async () => {
+  it('refuses a command in its acknowledgement when busy, and takes it when sent again', async () => {
     let busy = true;
-    const { url, events } = await start((event) =>
-      busy && event.kind === 'command' ? 'Slipway is busy: send it again.' : null,
-    );
+    const { url, events } = await start(() => busy);
     const body = slashBody('web 1.4.2 to staging', 'T-busy');
     const refused = await post(url, body, sign(body));
     expect(refused.status).toBe(200);
     expect(JSON.parse(refused.text)).toEqual({
       response_type: 'ephemeral',
-      text: 'Slipway is busy: send it again.',
+      text: expect.stringMatching(
+        /^Slipway is busy: .*Nothing was done with `web 1\.4\.2 to staging`/,
+      ),
     });
     await settle();
     expect(events).toEqual([]);
@@ -321,22 +331,28 @@ describe('Slack HTTP transport', () => {
   });
 
   it('carries an answer given within the window in the acknowledgement, not one given later', async () => {
-    const quick = { withinMs: 200, afterMs: 10, offered: [] as boolean[] };
-    const one = await start(undefined, quick);
+    const one = await start(undefined, { withinMs: 200, afterMs: 10 });
     const body = slashBody('web', 'T-quick');
     const answered = await post(one.url, body, sign(body));
     expect(answered.status).toBe(200);
-    expect(JSON.parse(answered.text)).toEqual({ response_type: 'ephemeral', text: 'hi' });
-    expect(quick.offered).toEqual([true]);
+    expect(JSON.parse(answered.text)).toMatchObject({
+      text: 'hi',
+      response_type: 'ephemeral',
+      replace_original: false,
+    });
+    await settle();
+    expect(one.chat.calls).toEqual([]);
     server?.close();
 
-    const slow = { withinMs: 20, afterMs: 100, offered: [] as boolean[] };
-    const two = await start(undefined, slow);
+    const two = await start(undefined, { withinMs: 20, afterMs: 100 });
     const empty = await post(two.url, body, sign(body));
     expect(empty).toEqual({ status: 200, text: '' });
-    expect(slow.offered).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(slow.offered).toEqual([false]);
+    expect(two.chat.calls).toEqual([]);
+    await two.inbound.settle();
+    // Too late for the acknowledgement: it went through the response_url.
+    expect(two.chat.calls).toEqual([
+      expect.objectContaining({ method: 'respond', url: 'http://127.0.0.1:9/response/1' }),
+    ]);
   });
 
   it('answers a malformed payload with 400 and the reason', async () => {

@@ -1,16 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import type { Logger } from 'pino';
 import { readBody } from '../../http/body.js';
 import type { Route } from '../../http/router.js';
 import { sendJson } from '../../http/router.js';
-import { type AdmitOptions, admitEvent } from './ack-answer.js';
+import type { Admission } from '../inbound.js';
+import { slackDelivery } from './ack.js';
 import { normalizeSlack } from './normalize.js';
-import { checkSignatureHeaders, verifySlackSignature } from './verify.js';
+import { checkSignatureHeaders, REPLAY_WINDOW_MS, verifySlackSignature } from './verify.js';
 
-export interface SlackHttpOptions extends AdmitOptions {
+export interface SlackHttpOptions {
   signingSecret: string;
+  /** Where verified events go (inbound.ts). */
+  admission: Admission;
   slashCommand?: string;
   now?: () => number;
+  log: Logger;
 }
 
 /** Slack's payloads are a few KiB; a view submission with many inputs stays well under this. */
@@ -23,8 +28,9 @@ const PATH = '/slack/events';
  * expect. Verifies the v0 signature (HMAC-SHA256 over `v0:timestamp:body`, constant-time,
  * timestamps more than 5 minutes off refused: verify.ts), then acknowledges at
  * once: Slack drops a request not answered in 3 s (api.slack.com/interactivity/slash-commands),
- * so the work happens after the answer. A slash command's acknowledgement may wait a few
- * milliseconds to carry its answer (ack-answer.ts).
+ * so the work happens after the answer. Admission (inbound.ts) decides what the acknowledgement
+ * carries (ack.ts shapes it). Signed requests can be replayed for minutes, also after a
+ * restart, so they are also remembered in the store for as long as their signature verifies.
  */
 export function slackEventsRoute(options: SlackHttpOptions): Route {
   const log = options.log.child({ component: 'slack-http' });
@@ -71,11 +77,16 @@ export function slackEventsRoute(options: SlackHttpOptions): Route {
           ack(res);
           return;
         case 'event':
-          admitEvent(
+          options.admission.admit(
             normalized.event,
-            { ...options, log },
-            (body) => (body ? sendJson(res, 200, body) : ack(res)),
-            req.headers['x-slack-retry-num'],
+            slackDelivery(
+              normalized.event,
+              (body) => (body ? sendJson(res, 200, body) : ack(res)),
+              {
+                retry: req.headers['x-slack-retry-num'],
+                replayableForMs: REPLAY_WINDOW_MS,
+              },
+            ),
           );
       }
     },

@@ -1,9 +1,13 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from 'pino';
-import { type AdmitOptions, admitEvent } from './ack-answer.js';
+import type { Admission } from '../inbound.js';
+import { slackDelivery } from './ack.js';
 import { normalizeSlack } from './normalize.js';
 
-export interface SlackSocketOptions extends AdmitOptions {
+export interface SlackSocketOptions {
+  /** Where verified events go (inbound.ts). */
+  admission: Admission;
+  log: Logger;
   /** The app-level token (`xapp-…`, scope connections:write). */
   appToken: string;
   /** Web API base URL (SLACK_API_URL), where apps.connections.open is called. */
@@ -19,7 +23,9 @@ export interface SlackSocket {
 /**
  * Socket Mode: Slack pushes the same payloads over a WebSocket, so no public URL is needed
  * inside a cluster (api.slack.com/apis/socket-mode). Envelopes are acknowledged first and
- * handled after, as over HTTP; a redelivered envelope is acknowledged and ignored.
+ * handled after, as over HTTP; a redelivered envelope is acknowledged and ignored. They come
+ * over Slipway's own authenticated connection, so none can be replayed by someone else: the
+ * in-memory check of repeats is enough.
  */
 export function createSlackSocket(options: SlackSocketOptions): SlackSocket {
   const log = options.log.child({ component: 'slack-socket' });
@@ -49,20 +55,13 @@ export function createSlackSocket(options: SlackSocketOptions): SlackSocket {
         return;
       }
       const { event } = normalized;
-      admitEvent(
-        event,
-        { ...options, log },
-        // A slash command's envelope acknowledgement may carry its answer (api.slack.com/apis/socket-mode).
-        (payload) => {
-          ack(payload).catch((err: unknown) =>
-            log.warn(
-              { err, deliveryId: event.deliveryId },
-              'could not acknowledge a Slack envelope',
-            ),
-          );
-        },
-        retry_num,
-      );
+      // An envelope's acknowledgement carries what an HTTP 200 would (api.slack.com/apis/socket-mode).
+      const write = (payload?: Record<string, unknown>) => {
+        ack(payload).catch((err: unknown) =>
+          log.warn({ err, deliveryId: event.deliveryId }, 'could not acknowledge a Slack envelope'),
+        );
+      };
+      options.admission.admit(event, slackDelivery(event, write, { retry: retry_num }));
     },
   );
   return {

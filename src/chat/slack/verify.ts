@@ -4,6 +4,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const MAX_SKEW_SECONDS = 5 * 60;
 
 /**
+ * A signed request verifies while its timestamp is within 5 minutes of the receiver's clock
+ * either way, so one accepted now can be replayed for at most twice that; Slack's own retries
+ * of an event (after 1 and 5 minutes) fall inside it too.
+ */
+export const REPLAY_WINDOW_MS = 2 * MAX_SKEW_SECONDS * 1000;
+
+/**
  * Checks Slack's v0 request signature (docs.slack.dev/authentication/verifying-requests-from-slack):
  * `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>` under the signing secret, and a
  * timestamp within five minutes of now either way, so a captured request cannot be replayed

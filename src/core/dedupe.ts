@@ -1,10 +1,8 @@
-import { MAX_SKEW_SECONDS } from './verify.js';
-
 /**
- * Remembers recent delivery ids so a retried Events API delivery (X-Slack-Retry-Num) or a
- * redelivered Socket Mode envelope is acknowledged but not acted on twice. It is the first,
- * cheap check, within one process; `durableDedupe` carries the same answer across restarts
- * and replicas for signed HTTP deliveries.
+ * Remembers recent delivery ids so that a delivery sent again (Slack's Events API retries, a
+ * redelivered Socket Mode envelope, GitHub's redeliveries) is answered but not acted on twice.
+ * It is the first, cheap check, within one process; `durableDedupe` carries the same answer
+ * across restarts and replicas for signed deliveries, which whoever captured one can replay.
  */
 export interface Dedupe {
   /** True the first time `id` is seen within the window. */
@@ -12,7 +10,7 @@ export interface Dedupe {
 }
 
 /**
- * Keeps at most `max` ids, each for `ttlMs`. Eviction reads a queue in arrival order rather
+ * Keeps at most `max` ids, each for `ttlMs` (Infinity: until `max` pushes it out). Eviction reads a queue in arrival order rather
  * than iterating the Map: a Map's iterator walks over the holes its deletions leave until it
  * is rehashed, which at 50,000 ids cost a full-speed command stream a few percent of a core.
  */
@@ -50,22 +48,17 @@ export function createDedupe(
   };
 }
 
-/** The same question as `Dedupe`, answered by a record every process shares (the store). */
-export interface DurableDedupe {
-  first(id: string): Promise<boolean>;
-}
-
 /**
- * A signed request verifies while its timestamp is within 5 minutes of the receiver's clock
- * either way (verify.ts), so one accepted now can be replayed for at most twice that; Slack's
- * own retries of an event (after 1 and 5 minutes) fall inside it too.
+ * The same question as `Dedupe`, answered by a record every process shares (the store). Each
+ * id is kept for `forMs`: as long as the delivery could be replayed (its signature's window).
  */
-export const REPLAY_WINDOW_MS = 2 * MAX_SKEW_SECONDS * 1000;
+export interface DurableDedupe {
+  first(id: string, forMs: number): Promise<boolean>;
+}
 
 export function durableDedupe(
   store: { markDelivered(key: string, expiresAt: Date): Promise<boolean> },
-  ttlMs = REPLAY_WINDOW_MS,
   now: () => number = Date.now,
 ): DurableDedupe {
-  return { first: (id) => store.markDelivered(id, new Date(now() + ttlMs)) };
+  return { first: (id, forMs) => store.markDelivered(id, new Date(now() + forMs)) };
 }

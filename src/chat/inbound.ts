@@ -1,0 +1,197 @@
+import type { Logger } from 'pino';
+import { createDedupe, type Dedupe, type DurableDedupe } from '../core/dedupe.js';
+import { createInflight } from '../core/inflight.js';
+import {
+  type AckAnswer,
+  type AckCarries,
+  type AckReply,
+  answeringInAck,
+  formAnswer,
+  openAckWindow,
+} from './ack-window.js';
+import { busyRefusal, type HandlingQueue } from './handling-queue.js';
+import type { ChatClient, FormAnswer, InboundEvent } from './types.js';
+
+export type { AckCarries, AckReply } from './ack-window.js';
+
+/**
+ * Admission: what happens to a chat event between the transport that verified it and the
+ * handler, the same for every platform (README.md, "Admission"). A transport only verifies,
+ * normalizes, says what its acknowledgement can carry and writes it on its wire; this module
+ * refuses when busy, drops repeats, holds the acknowledgement open for an answer, hands over to
+ * the handler through the handling queue, and lets shutdown wait for what it acknowledged.
+ */
+
+/** One delivery of an event, as a transport hands it in. */
+export interface Delivery {
+  /** What the platform shows from this acknowledgement. */
+  carries: AckCarries;
+  /** How long the platform waits for the acknowledgement before it gives up (Slack: 3 s). */
+  deadlineMs: number;
+  /** Writes the acknowledgement on the transport's wire; admission calls it exactly once. */
+  ack(reply?: AckReply): void;
+  /**
+   * How long whoever captured this signed request could send it again (its signature's time
+   * window): the delivery is remembered that long in the store, across restarts and replicas.
+   * Absent for deliveries over a connection of Slipway's own (Socket Mode).
+   */
+  replayableForMs?: number;
+  /** The platform's retry count, for the log. */
+  retry?: unknown;
+}
+
+/** What every transport is given: the one way into the core. */
+export interface Admission {
+  admit(event: InboundEvent, delivery: Delivery): void;
+}
+
+/** What the handler gets beside the event. */
+export interface HandlingContext {
+  /** The chat client, answering in the acknowledgement while it can. */
+  chat: ChatClient;
+  /** Frees the event's handling slot early (handling-queue.ts). */
+  release(): void;
+  /** A submitted form's answer while the person waits, when the acknowledgement carries it. */
+  form?: FormAnswer;
+}
+
+export interface InboundDeps {
+  chat: ChatClient;
+  /** Runs the core for one event: `handleInbound` with the engine and config bound. */
+  handle(event: InboundEvent, context: HandlingContext): Promise<void>;
+  queue: HandlingQueue;
+  /**
+   * Maps the platform's user id to the core's actor id (a person key from `people:` in the
+   * config) before anything is recorded. Default: the platform id is the actor id.
+   */
+  identify?: (event: InboundEvent) => InboundEvent | Promise<InboundEvent>;
+  /** Learns the names of whoever acts, in the background (people.ts). */
+  learn?: (users: string[]) => void;
+  /** Counts commands refused while busy (metrics). */
+  onRefused?: () => void;
+  /** The store's record of deliveries, asked for those a transport says can be replayed. */
+  durable?: DurableDedupe;
+  /** How long an answer may take to ride in the acknowledgement; 0 never waits. */
+  answerWithinMs?: number;
+  /** Repeated deliveries within one process. Default: createDedupe(). */
+  dedupe?: Dedupe;
+  log: Logger;
+}
+
+export interface Inbound extends Admission {
+  /** Hands an event to the handler with no acknowledgement to answer in. */
+  handle(event: InboundEvent): Promise<void>;
+  /** Settles when everything admitted so far has been handled (shutdown). */
+  settle(): Promise<void>;
+}
+
+/** Default answer window: well inside any platform's deadline and the benchmark's 50 ms ack goal. */
+export const ANSWER_WITHIN_MS = 25;
+
+/**
+ * A submitted form's window ends this long before the platform's deadline, time for the
+ * acknowledgement's way back. Only the acknowledgement can keep a form open with an error under
+ * an input, so it waits even behind a busy queue; the handler closes it as soon as the input is
+ * checked, before the engine's work.
+ */
+export const FORM_WAY_BACK_MS = 1_000;
+
+export function createInbound(deps: InboundDeps): Inbound {
+  const log = deps.log.child({ component: 'inbound' });
+  const dedupe = deps.dedupe ?? createDedupe();
+  const identify = deps.identify ?? ((event: InboundEvent) => event);
+  const refuse = busyRefusal(deps.queue, deps.onRefused ?? (() => {}), log);
+  // Acknowledged before handled: shutdown waits for these.
+  const inflight = createInflight();
+
+  /** How long this acknowledgement may wait for what it can carry. */
+  function waitFor(delivery: Delivery): number {
+    if (delivery.carries === 'form') return Math.max(0, delivery.deadlineMs - FORM_WAY_BACK_MS);
+    if (delivery.carries === 'nothing') return 0;
+    // Behind a queue the answer would not come in time: the acknowledgement would be late for
+    // nothing.
+    return deps.queue.idle() ? (deps.answerWithinMs ?? ANSWER_WITHIN_MS) : 0;
+  }
+
+  async function run(
+    received: InboundEvent,
+    carries: AckCarries,
+    answer: AckAnswer | undefined,
+  ): Promise<void> {
+    const event = await identify(received);
+    // Whoever acts in chat is named by the CLI and the API; the lookup runs in the background.
+    deps.learn?.([event.user]);
+    const form = carries === 'form' ? formAnswer(answer) : undefined;
+    const chat = carries === 'answer' ? answeringInAck(deps.chat, event, answer) : deps.chat;
+    await deps.queue.run((release) =>
+      deps.handle(event, { chat, release, ...(form ? { form } : {}) }),
+    );
+  }
+
+  /**
+   * The durable check runs while the acknowledgement window is open, not before it: an event
+   * acknowledged at once does not wait for the database, and an answer's window waits anyway.
+   */
+  async function handOver(
+    event: InboundEvent,
+    delivery: Delivery,
+    answer: AckAnswer | undefined,
+  ): Promise<void> {
+    if (delivery.replayableForMs && !(await firstDurably(event, delivery.replayableForMs))) {
+      log.info({ deliveryId: event.deliveryId }, 'ignored a replayed chat delivery');
+      return;
+    }
+    await run(event, delivery.carries, answer);
+  }
+
+  /** A database that cannot answer does not stop chat: the in-memory check has already passed. */
+  async function firstDurably(event: InboundEvent, forMs: number): Promise<boolean> {
+    try {
+      return (await deps.durable?.first(event.deliveryId, forMs)) ?? true;
+    } catch (err) {
+      log.warn({ err, deliveryId: event.deliveryId }, 'could not record a chat delivery');
+      return true;
+    }
+  }
+
+  function track(event: InboundEvent, work: Promise<void>): Promise<void> {
+    return inflight.track(work).catch((err: unknown) => {
+      log.error({ err, deliveryId: event.deliveryId }, 'handling a chat event failed');
+    });
+  }
+
+  return {
+    /**
+     * Refused in its acknowledgement when the backlog is full and the acknowledgement can say
+     * so (not marked as seen, so the same command sent again is handled when there is room);
+     * acknowledged and dropped when it is a repeat; else acknowledged (at once, or with what
+     * the handler answers within the window) and handed over on a later tick, so that an
+     * acknowledgement sent at once is written first.
+     */
+    admit(event, delivery) {
+      const refusal = delivery.carries === 'answer' ? refuse(event) : null;
+      if (refusal !== null) {
+        delivery.ack({ kind: 'refusal', text: refusal });
+        return;
+      }
+      if (!dedupe.first(event.deliveryId)) {
+        delivery.ack();
+        log.info(
+          { deliveryId: event.deliveryId, retry: delivery.retry },
+          'ignored a repeated chat delivery',
+        );
+        return;
+      }
+      const answer = openAckWindow(waitFor(delivery), (reply) => delivery.ack(reply));
+      const later = new Promise<void>((resolve) => setImmediate(resolve));
+      void track(
+        event,
+        // An answer the handler did not give (an accepted deploy is announced in the channel)
+        // need not wait out the window.
+        later.then(() => handOver(event, delivery, answer)).finally(() => answer?.close()),
+      );
+    },
+    handle: (event) => track(event, run(event, 'nothing', undefined)),
+    settle: () => inflight.settle(),
+  };
+}

@@ -1,0 +1,53 @@
+import type { AckCarries, AckReply, Delivery } from '../inbound.js';
+import type { InboundEvent } from '../types.js';
+import { responseBody } from './client.js';
+
+/** Slack drops a request not acknowledged within 3 s (api.slack.com/interactivity/slash-commands). */
+export const ACK_DEADLINE_MS = 3_000;
+
+/**
+ * What Slack shows from an acknowledgement (the HTTP 200's body, or a Socket Mode envelope's
+ * ack payload): a slash command's JSON body is its response
+ * (docs.slack.dev/interactivity/implementing-slash-commands#responding_to_commands); a
+ * view_submission's `response_action` keeps the modal open with errors
+ * (docs.slack.dev/surfaces/modals); clicks' and events' bodies are ignored.
+ */
+export function slackCarries(event: InboundEvent): AckCarries {
+  if (event.kind === 'submission') return 'form';
+  return event.kind === 'command' && event.mode === 'slash' ? 'answer' : 'nothing';
+}
+
+/**
+ * A verified Slack event's delivery for admission (inbound.ts), both transports alike: `write`
+ * sends the acknowledgement on the wire, with a Slack-shaped body or none.
+ */
+export function slackDelivery(
+  event: InboundEvent,
+  write: (body?: Record<string, unknown>) => void,
+  extra: Pick<Delivery, 'retry' | 'replayableForMs'> = {},
+): Delivery {
+  return {
+    carries: slackCarries(event),
+    deadlineMs: ACK_DEADLINE_MS,
+    ack: (reply) => write(slackAckBody(reply)),
+    ...extra,
+  };
+}
+
+/**
+ * A reply in Slack's shape: an answer or a refusal as the command's response (only its sender
+ * sees it), form errors keyed by input id (renderModal makes an input's block_id its id). No
+ * reply is the empty acknowledgement, which also closes a modal.
+ */
+export function slackAckBody(reply: AckReply | undefined): Record<string, unknown> | undefined {
+  switch (reply?.kind) {
+    case undefined:
+      return undefined;
+    case 'refusal':
+      return { response_type: 'ephemeral', text: reply.text };
+    case 'answer':
+      return responseBody(reply.view, reply);
+    case 'form_errors':
+      return { response_action: 'errors', errors: reply.errors };
+  }
+}
