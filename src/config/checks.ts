@@ -1,5 +1,6 @@
 import type { RawIssue } from './issues.js';
 import { bindingOf } from './lookup.js';
+import { type PrincipalList, peopleIssues } from './people-checks.js';
 import { Name } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 
@@ -78,7 +79,9 @@ export function crossReferenceIssues(input: CheckInput): RawIssue[] {
     ...approvalIssues(input),
     ...duplicates(input.raw.services, 'services', 'service'),
     ...serviceEnvironmentIssues(input),
+    ...serviceChannelIssues(input),
     ...groupReferenceIssues(input),
+    ...peopleIssues(input, principalLists(input)),
     ...autoDeployIssues(input),
   ];
 }
@@ -177,9 +180,25 @@ function serviceEnvironmentIssues(input: CheckInput): RawIssue[] {
   return issues;
 }
 
+/** One channel, or one per platform: both would leave unclear where messages go. */
+function serviceChannelIssues(input: CheckInput): RawIssue[] {
+  const issues: RawIssue[] = [];
+  list(input.raw.services).forEach((service, index) => {
+    if (!isRecord(service) || service.channel === undefined || service.channels === undefined)
+      return;
+    issues.push({
+      path: ['services', index, 'channels'],
+      key: true,
+      message: `service "${String(service.name)}" has both channel and channels`,
+      fix: 'keep one: channel for a single channel, channels: {slack: …, teams: …} for one on each platform',
+    });
+  });
+  return issues;
+}
+
 /** Every place principals are written: list location → items. */
-function principalLists(input: CheckInput): { path: (string | number)[]; items: unknown[] }[] {
-  const out: { path: (string | number)[]; items: unknown[] }[] = [];
+function principalLists(input: CheckInput): PrincipalList[] {
+  const out: PrincipalList[] = [];
   const add = (path: (string | number)[], value: unknown) => {
     if (Array.isArray(value)) out.push({ path, items: value });
   };

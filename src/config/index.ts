@@ -17,12 +17,15 @@ export {
   type ResolvedBinding,
   serviceEnvironments,
 } from './lookup.js';
+export { actorOf, type ChatPlatform, personKeyOf, type ResolvedPerson } from './people.js';
 export {
   AutoDeployRule,
+  ChannelId,
   Config,
   DriverBinding,
   Environment,
   FreezeWindow,
+  Person,
   Principal,
   Service,
 } from './schema.js';

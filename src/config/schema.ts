@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { Delivery } from './analysis.js';
 import { Duration } from './duration.js';
+import {
+  channelProblem,
+  type IdProblem,
+  PERSON_KEY,
+  PERSON_KEY_RULE,
+  slackChannelProblem,
+  slackUserProblem,
+  TEAMS_PREFIX,
+  teamsChannelProblem,
+  teamsPrincipalProblem,
+  teamsUserProblem,
+} from './ids.js';
+import { resolvePeople } from './people.js';
 import { cronProblem, timeZoneProblem } from './time.js';
 
 /**
@@ -18,10 +31,25 @@ export const Name = z
 
 export { Duration };
 
+/** A string checked by one of ids.ts's problem functions, its fix carried to the loader. */
+function checkedId(problemOf: (value: string) => IdProblem | null) {
+  return z
+    .string()
+    .min(1, { abort: true })
+    .superRefine((value, ctx) => {
+      const problem = problemOf(value);
+      if (problem)
+        ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix } });
+    });
+}
+
 /**
  * Someone who may act, in `admins`, `groups`, `deployers`, `approvals.from`, `owners`, `qa`
  * and `freezeOverride`:
- * - a user id: a Slack member id (`U012ABC`) or the CLI identity (`operator`, see `operator`);
+ * - a person: a key of `people`, or one of their platform ids, which the loaded config replaces
+ *   by their key;
+ * - a user id: a Slack member id (`U012ABC`), a Teams user (`teams:<Entra ID object id>`) or
+ *   the CLI identity (`operator`, see `operator`);
  * - `@name`: every member of `groups.name` (groups may contain groups);
  * - `service:owners` / `service:qa`: the owners / QA of the service being acted on;
  * - `*`: anyone.
@@ -34,7 +62,7 @@ export const Principal = z
       ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix } });
   })
   .describe(
-    'A user id (U012ABC, or the CLI operator identity), "@group", "service:owners", "service:qa" or "*" (anyone).',
+    'A person (a key of people), a user id (Slack U012ABC, Teams "teams:<Entra ID object id>", or the CLI operator identity), "@group", "service:owners", "service:qa" or "*" (anyone).',
   );
 export const Principals = z.array(Principal);
 
@@ -57,6 +85,7 @@ function principalProblem(value: string): { message: string; fix: string } | nul
           fix: 'write "@" followed by a key of groups, e.g. "@qa"',
         };
   }
+  if (value.startsWith(TEAMS_PREFIX)) return teamsPrincipalProblem(value);
   if (value.startsWith('service:')) {
     return {
       message: `"${value}" is not a known service role`,
@@ -72,11 +101,16 @@ function principalProblem(value: string): { message: string; fix: string } | nul
   if (value === '' || /\s/.test(value)) {
     return {
       message: `"${value}" is not a user id`,
-      fix: 'write one user id per list item, without spaces (a Slack member id looks like U012ABC)',
+      fix: 'write one person or user id per list item, without spaces (a key of people, or a Slack member id like U012ABC)',
     };
   }
   return null;
 }
+
+/** A conversation in a list: Slack's channel id, or `teams:` and a Teams conversation id. */
+export const ChannelId = checkedId(channelProblem).describe(
+  'A channel: Slack\'s channel id (C012ABC), or "teams:" and a Teams channel or group chat id ("teams:19:abc@thread.tacv2").',
+);
 
 export const FreezeWindow = z
   .object({
@@ -147,10 +181,10 @@ const EnvironmentFields = z
       .strict()
       .default({ required: 0, from: [] }),
     channels: z
-      .array(z.string().min(1))
+      .array(ChannelId)
       .default([])
       .describe(
-        'Chat channel ids that may deploy here; empty means any channel. The CLI and API are not channels.',
+        'Chat channel ids that may deploy here (Slack C012ABC, Teams "teams:19:…@thread.tacv2"); empty means any channel. The CLI and API are not channels.',
       ),
     freeze: z.array(FreezeWindow).default([]),
     rollback: z
@@ -235,7 +269,20 @@ const EnvironmentBinding = DriverBinding.partial()
     'Driver for this environment. Omit "driver" to use the service default; options are merged over its options then. strategy (rolling or canary) and verify judge the release by its metrics.',
   );
 
-export const Service = z
+const ServiceChannels = z
+  .object({
+    slack: checkedId(slackChannelProblem)
+      .optional()
+      .describe("The Slack channel's id (C012ABC, from the channel's details)."),
+    teams: checkedId(teamsChannelProblem)
+      .optional()
+      .describe(
+        'The Teams channel or group chat id, without "teams:" (19:abc@thread.tacv2, from Get link to channel).',
+      ),
+  })
+  .strict();
+
+const ServiceFields = z
   .object({
     name: Name.describe('Service name used in commands: "deploy web 1.4.2".'),
     image: z
@@ -247,11 +294,12 @@ export const Service = z
       'May deploy this service anywhere, cancel its deployments and take over its locks.',
     ),
     qa: Principals.default([]).describe('The QA of this service, referred to as "service:qa".'),
-    channel: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Channel where this service's deployment messages go."),
+    channel: ChannelId.optional().describe(
+      'Channel where this service\'s deployment messages go (Slack C012ABC, or "teams:19:…"). For one channel on each platform, write channels instead.',
+    ),
+    channels: ServiceChannels.optional().describe(
+      'Channels where this service\'s deployment messages go, one per platform: {slack: C012ABC, teams: "19:…@thread.tacv2"}. Instead of channel.',
+    ),
     driver: DriverBinding.optional().describe(
       'Driver used where an environment does not name its own.',
     ),
@@ -263,6 +311,23 @@ export const Service = z
       ),
   })
   .strict();
+
+// Both `channel` and `channels` is refused by the loader's checks, which also see services that
+// have other errors; here the first given wins.
+export const Service = ServiceFields.transform(({ channel, channels, ...service }) => {
+  const all = channels
+    ? [
+        ...(channels.slack ? [channels.slack] : []),
+        ...(channels.teams ? [`${TEAMS_PREFIX}${channels.teams}`] : []),
+      ]
+    : channel
+      ? [channel]
+      : [];
+  // `channel` stays, as before absent when there is none, for code that posts to one channel:
+  // the first, Slack's when there are two.
+  const first = all[0];
+  return { ...service, channels: all, ...(first === undefined ? {} : { channel: first }) };
+});
 export type Service = z.infer<typeof Service>;
 
 export const AutoDeployRule = z
@@ -279,8 +344,49 @@ export const AutoDeployRule = z
   .describe('Deploy a build automatically when it comes from a matching branch or tag.');
 export type AutoDeployRule = z.infer<typeof AutoDeployRule>;
 
-export const Config = z
+export const Person = z
   .object({
+    slack: checkedId(slackUserProblem)
+      .optional()
+      .describe('Their Slack member id (U012ABC, from their profile: ⋮ → Copy member ID).'),
+    teams: checkedId(teamsUserProblem)
+      .optional()
+      .describe(
+        'Their Teams user: the Entra ID (Azure AD) object id, a GUID, without "teams:" (Entra ID → Users → Object ID).',
+      ),
+    email: z
+      .string()
+      .regex(/^[^\s@]+@[^\s@]+$/, 'write an address like alice@example.com')
+      .optional()
+      .describe('Their email address.'),
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Their name as Slipway shows it, instead of asking the chat platform.'),
+    direct: z
+      .enum(['slack', 'teams'])
+      .optional()
+      .describe(
+        'Where direct messages (approval requests, reviews) go when they are on both platforms. Default: slack.',
+      ),
+  })
+  .strict()
+  .describe(
+    'One person on every chat platform they use. Principals may name them by key or by any of their ids: either way it is the same person (one cannot approve on Teams what they asked for on Slack).',
+  );
+export type Person = z.infer<typeof Person>;
+
+export const PersonKey = z.string().regex(PERSON_KEY, PERSON_KEY_RULE);
+
+const ConfigFields = z
+  .object({
+    people: z
+      .record(PersonKey, Person)
+      .default({})
+      .describe(
+        'The people Slipway knows on several platforms, by key: alice: {slack: U012ABC, teams: <Entra ID object id>, name: Alice Doe}.',
+      ),
     operator: z
       .string()
       .min(1)
@@ -319,11 +425,9 @@ export const Config = z
           .boolean()
           .default(false)
           .describe('Roll that deployment back at once instead of offering the button.'),
-        channel: z
-          .string()
-          .min(1)
-          .optional()
-          .describe('Channel for alerts whose service has no channel of its own.'),
+        channel: ChannelId.optional().describe(
+          'Channel for alerts whose service has no channel of its own (Slack C012ABC, or "teams:19:…").',
+        ),
       })
       .strict()
       .default({ recentDeploy: '30m', autoRollback: false }),
@@ -358,4 +462,11 @@ export const Config = z
       .default({ level: 'info' }),
   })
   .strict();
+
+/**
+ * The loaded config names every person in `people` by their key, wherever a principal named
+ * them by a platform id: policy then compares one id per person, whichever platform they act
+ * from.
+ */
+export const Config = ConfigFields.transform(resolvePeople);
 export type Config = z.infer<typeof Config>;

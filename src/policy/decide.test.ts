@@ -654,3 +654,49 @@ describe('decide', () => {
     );
   });
 });
+
+describe('decide for people on several platforms', () => {
+  const ALICE_TEAMS = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+  const BOB_TEAMS = '9b2c1d4e-0000-4a1b-8c2d-111122223333';
+  const PEOPLE = load(`
+people:
+  alice: { slack: U0ALICE01, teams: ${ALICE_TEAMS} }
+  bob: { slack: U0BOB0001, teams: ${BOB_TEAMS} }
+environments:
+  - name: production
+    order: 0
+    approvals: { required: 1, from: [U0ALICE01, U0BOB0001] }
+services:
+  - name: web
+    owners: [alice]
+    driver: { driver: command, options: { deploy: [x] } }
+`);
+  const approve = (actor: string, requestedBy: string) =>
+    decide(PEOPLE, { ...BASE, channel: null, actor, requestedBy, action: 'approve' });
+
+  it('refuses a requester approving from the other platform, by key or by id', () => {
+    expect(approve('alice', 'alice')).toMatchObject({ code: 'self_approval' });
+    expect(approve(`teams:${ALICE_TEAMS}`, 'alice')).toMatchObject({ code: 'self_approval' });
+    // Requested before alice was listed under people, so recorded under her Slack id.
+    expect(approve('alice', 'U0ALICE01')).toMatchObject({ code: 'self_approval' });
+    expect(approve(`teams:${ALICE_TEAMS.toUpperCase()}`, 'U0ALICE01')).toMatchObject({
+      code: 'self_approval',
+    });
+  });
+
+  it('lets an approver listed by Slack id approve from Teams', () => {
+    expect(approve(`teams:${BOB_TEAMS}`, 'alice')).toMatchObject({ allowed: true });
+    expect(approve('bob', 'U0ALICE01')).toMatchObject({ allowed: true });
+    expect(approve('teams:aaaaaaaa-0000-4000-8000-000000000000', 'alice')).toMatchObject({
+      code: 'not_approver',
+    });
+  });
+
+  it("does not hold a person's own lock, taken on the other platform, against them", () => {
+    const deploy = (actor: string, owner: string) =>
+      decide(PEOPLE, { ...BASE, channel: null, actor, locks: [lock(owner, 'web')] });
+    expect(deploy('alice', 'U0ALICE01')).toMatchObject({ allowed: true });
+    expect(deploy(`teams:${ALICE_TEAMS}`, 'alice')).toMatchObject({ allowed: true });
+    expect(deploy('alice', 'U0BOB0001')).toMatchObject({ code: 'locked' });
+  });
+});

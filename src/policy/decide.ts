@@ -1,4 +1,5 @@
 import { bindingOf, findEnvironment, findService, serviceEnvironments } from '../config/lookup.js';
+import { actorOf } from '../config/people.js';
 import type { Config, Service } from '../config/schema.js';
 import { closest } from '../config/suggest.js';
 import { decideChange, decideLock } from './change.js';
@@ -23,7 +24,7 @@ export type { Action, Decision, PolicyRequest, RefusalCode } from './types.js';
  */
 
 export function decide(config: Config, request: PolicyRequest): Decision {
-  const target = resolve(config, request);
+  const target = resolve(config, samePeople(config, request));
   if ('allowed' in target) return target;
   switch (request.action) {
     case 'status':
@@ -50,6 +51,20 @@ export function decide(config: Config, request: PolicyRequest): Decision {
     case 'close':
       return decideOwnerDecision(config, target);
   }
+}
+
+/**
+ * Names everyone in the request by their one id (a listed person's key), so that "is this the
+ * requester?" and "whose lock is it?" hold across platforms, and for deployments and locks
+ * recorded under a platform id before that person was listed under `people`.
+ */
+function samePeople(config: Config, request: PolicyRequest): PolicyRequest {
+  if (Object.keys(config.people).length === 0) return request;
+  const same: PolicyRequest = { ...request, actor: actorOf(config, request.actor) };
+  if (request.requestedBy !== undefined) same.requestedBy = actorOf(config, request.requestedBy);
+  if (request.locks)
+    same.locks = request.locks.map((lock) => ({ ...lock, owner: actorOf(config, lock.owner) }));
+  return same;
 }
 
 /** What each action needs named; the engine resolves defaults before asking. */

@@ -1,9 +1,12 @@
+import { actorOf } from '../config/people.js';
 import type { Config, Service } from '../config/schema.js';
 
 /**
- * Principal lists (see `Principal` in src/config/schema.ts): user ids, `@group`, `*`, and
- * `service:owners` / `service:qa`, which mean the lists of the service being acted on and so
- * match nobody when no service is in question.
+ * Principal lists (see `Principal` in src/config/schema.ts): person keys and user ids, `@group`,
+ * `*`, and `service:owners` / `service:qa`, which mean the lists of the service being acted on
+ * and so match nobody when no service is in question. The loaded config names every listed
+ * person by key; an actor named by one of their platform ids (an approval recorded before they
+ * were listed) is that person too.
  */
 export function isMember(
   config: Config,
@@ -13,7 +16,8 @@ export function isMember(
 ): boolean {
   // An empty actor is a bug upstream, never "anyone": fail closed.
   if (actor === '') return false;
-  return principals.some((principal) => matches(config, actor, principal, service, new Set()));
+  const who = actorOf(config, actor);
+  return principals.some((principal) => matches(config, who, principal, service, new Set()));
 }
 
 function matches(
