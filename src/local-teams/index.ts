@@ -214,10 +214,9 @@ export async function createLocalTeams(options: LocalTeamsOptions): Promise<Loca
         }),
       });
       const body = (await res.json()) as { access_token?: string; error_description?: string };
+      const why = body.error_description ?? JSON.stringify(body);
       if (!res.ok || !body.access_token) {
-        throw new Error(
-          `local-teams: token request refused (${res.status}): ${body.error_description}`,
-        );
+        throw new Error(`local-teams: token request refused (${res.status}): ${why}`);
       }
       return body.access_token;
     },

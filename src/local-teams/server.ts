@@ -103,7 +103,7 @@ export function createLocalTeamsServer(deps: {
       path,
       operation,
       status: gone() ? 0 : answer.status,
-      errorCode: body?.error?.code ?? (gone() ? 'client_gone' : undefined),
+      errorCode: gone() ? 'client_gone' : body?.error?.code,
       conversationId,
       activityId: route?.params[1] ?? (answer.status < 300 ? body?.id : undefined),
     });
