@@ -1,0 +1,103 @@
+import {
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RetryableError,
+  SlipwayError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../core/errors.js';
+
+/**
+ * The Bot Connector's failures as the project's coded errors (core/errors.ts): 429, 5xx, timeouts
+ * and network errors become RetryableError; the rest say what to fix. The Teams SDK's HTTP client
+ * throws axios errors: they are read by shape, not imported.
+ * Error codes: learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-api-reference#error
+ * and learn.microsoft.com/microsoftteams/platform/bots/build-conversational-capability#status-codes-from-bot-conversational-apis.
+ */
+interface HttpFailure {
+  isAxiosError?: boolean;
+  code?: string;
+  message?: string;
+  response?: { status: number; headers?: Record<string, unknown>; data?: unknown };
+}
+
+const HINTS: Record<string, string> = {
+  ConversationNotFound:
+    'the conversation is gone or the bot was removed from it: add the Slipway app to the team or chat again',
+  ActivityNotFoundInConversation: 'the message was deleted',
+  BotNotInConversationRoster:
+    'the Slipway app is not installed where it posts: add it to the team, chat or the person’s personal scope',
+  MessageSizeTooBig: 'this is a bug in Slipway’s card rendering; please report it with the log',
+};
+
+export function toTeamsError(operation: string, err: unknown): SlipwayError {
+  if (err instanceof SlipwayError) return err;
+  const failure = (err ?? {}) as HttpFailure;
+  const status = failure.response?.status;
+  if (status === undefined) {
+    // No answer at all: a timeout, a refused or reset connection. Nothing says it was applied.
+    const what =
+      failure.code === 'ECONNABORTED' || failure.code === 'ETIMEDOUT'
+        ? 'timed out'
+        : 'could not be reached';
+    return wrap(
+      new RetryableError(
+        `The Bot Connector ${what} for ${operation} (${failure.code ?? failure.message ?? 'network error'})`,
+      ),
+      err,
+    );
+  }
+  const code = connectorCode(failure.response?.data);
+  const hint = code ? HINTS[code] : undefined;
+  const message = `The Bot Connector answered ${operation} with HTTP ${status}${code ? ` ${code}` : ''}${hint ? `: ${hint}` : ''}`;
+  const details = { status, ...(code ? { teamsError: code } : {}) };
+  if (status === 429 || status >= 500) {
+    return wrap(
+      new RetryableError(
+        `${message}; it will be retried`,
+        retryAfterMs(failure.response?.headers),
+        details,
+      ),
+      err,
+    );
+  }
+  if (status === 401) {
+    return wrap(
+      new UnauthorizedError(
+        `${message}: check TEAMS_APP_ID, TEAMS_APP_PASSWORD (or the certificate) and TEAMS_TENANT_ID`,
+        details,
+      ),
+      err,
+    );
+  }
+  if (status === 403) return wrap(new ForbiddenError(message, details), err);
+  if (status === 404) return wrap(new NotFoundError(message, details), err);
+  if (status === 413) return wrap(new PayloadTooLargeError(message, details), err);
+  if (status >= 400 && status < 500) return wrap(new ValidationError(message, details), err);
+  return wrap(new SlipwayError(message, details), err);
+}
+
+/** Retry-After in seconds (or an HTTP date), as a wait in milliseconds. */
+export function retryAfterMs(
+  headers: Record<string, unknown> | undefined,
+  now = Date.now(),
+): number | undefined {
+  const raw = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(String(raw));
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+}
+
+/** `{error: {code, message}}`, as the Bot Connector and the Playground answer. */
+function connectorCode(data: unknown): string | undefined {
+  const error = (data as { error?: { code?: unknown } } | null)?.error;
+  return typeof error?.code === 'string' ? error.code : undefined;
+}
+
+function wrap<E extends SlipwayError>(error: E, cause: unknown): E {
+  error.cause = cause;
+  return error;
+}
