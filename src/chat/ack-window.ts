@@ -1,11 +1,16 @@
-import type { ChatClient, FormAnswer, InboundEvent, MessageView } from './types.js';
+import type { ChatClient, FormAnswer, InboundEvent, MessageView, ModalView } from './types.js';
 
 /**
- * What a platform shows from the acknowledgement of an event: the person's answer (Slack: a
- * slash command's 200 body; Teams: an invoke's response), a submitted form's verdict (Slack:
- * `response_action`), or nothing (Slack's clicks and mentions, Teams' messages).
+ * What a platform shows from the acknowledgement of an event, and so how long admission holds
+ * it open (inbound.ts):
+ * - `nothing`: its body is ignored (Slack's clicks and mentions, Teams' messages); sent at once.
+ * - `quick-answer`: the person's answer, when it comes at once (Slack's slash commands: it would
+ *   else go through the response_url); held briefly, and only while nothing waits to be handled,
+ *   since the platform shows the person nothing until the acknowledgement arrives.
+ * - `answer`: the person's only answer in place (a submitted form's verdict; a Teams invoke's
+ *   card or message); held until the handler has answered, up to the platform's deadline.
  */
-export type AckCarries = 'answer' | 'form' | 'nothing';
+export type AckCarries = 'nothing' | 'quick-answer' | 'answer';
 
 /** What rides in an acknowledgement; the transport writes it in its platform's shape. */
 export type AckReply =
@@ -13,6 +18,8 @@ export type AckReply =
   | { kind: 'refusal'; text: string }
   /** The handler's first private answer to the person, in time to ride along. */
   | { kind: 'answer'; view: MessageView; ephemeral: boolean; replaceOriginal: boolean }
+  /** A form for the person who clicked, opened from their click (`ChatClient.openModal`). */
+  | { kind: 'form'; view: ModalView }
   /** Keeps a submitted form open with a message under each named input. */
   | { kind: 'form_errors'; errors: Record<string, string> };
 
@@ -56,8 +63,9 @@ export function openAckWindow(
 /**
  * The chat client for handling one event: its first private answer to the person who acted
  * (through the event's own response_url, or privately in the event's conversation where there
- * is none) goes into the acknowledgement while the window is open; everything else, and that
- * answer when the window has closed, goes to the platform as usual.
+ * is none), or a form opened from the event's own click, goes into the acknowledgement while
+ * the window is open; everything else, and that answer when the window has closed, goes to the
+ * platform as usual.
  */
 export function answeringInAck(
   chat: ChatClient,
@@ -72,6 +80,8 @@ export function answeringInAck(
       ephemeral: options.ephemeral,
       replaceOriginal: options.replaceOriginal ?? false,
     });
+  const triggerId = event.kind === 'action' ? event.triggerId : undefined;
+  const { openModal } = chat;
   return {
     ...chat,
     async respond(responseUrl, view, options) {
@@ -83,6 +93,14 @@ export function answeringInAck(
       if (own && offer(view, { ephemeral: true })) return;
       await chat.postEphemeral(channel, user, view);
     },
+    ...(openModal
+      ? {
+          async openModal(trigger: string, view: ModalView) {
+            if (trigger === triggerId && answer.offer({ kind: 'form', view })) return;
+            await openModal.call(chat, trigger, view);
+          },
+        }
+      : {}),
   };
 }
 

@@ -89,12 +89,12 @@ export interface Inbound extends Admission {
 export const ANSWER_WITHIN_MS = 25;
 
 /**
- * A submitted form's window ends this long before the platform's deadline, time for the
- * acknowledgement's way back. Only the acknowledgement can keep a form open with an error under
- * an input, so it waits even behind a busy queue; the handler closes it as soon as the input is
- * checked, before the engine's work.
+ * An acknowledgement that is the person's only answer (`answer`: a form's verdict, an invoke's
+ * card) waits even behind a busy queue, until this long before the platform's deadline: time for
+ * its way back. The handler answers as soon as it can (a form's input is checked before the
+ * engine's work), and its end closes the window.
  */
-export const FORM_WAY_BACK_MS = 1_000;
+export const WAY_BACK_MS = 1_000;
 
 export function createInbound(deps: InboundDeps): Inbound {
   const log = deps.log.child({ component: 'inbound' });
@@ -106,23 +106,25 @@ export function createInbound(deps: InboundDeps): Inbound {
 
   /** How long this acknowledgement may wait for what it can carry. */
   function waitFor(delivery: Delivery): number {
-    if (delivery.carries === 'form') return Math.max(0, delivery.deadlineMs - FORM_WAY_BACK_MS);
-    if (delivery.carries === 'nothing') return 0;
-    // Behind a queue the answer would not come in time: the acknowledgement would be late for
-    // nothing.
-    return deps.queue.idle() ? (deps.answerWithinMs ?? ANSWER_WITHIN_MS) : 0;
+    switch (delivery.carries) {
+      case 'nothing':
+        return 0;
+      case 'answer':
+        return Math.max(0, delivery.deadlineMs - WAY_BACK_MS);
+      case 'quick-answer':
+        // Behind a queue the answer would not come in time: the acknowledgement would be late
+        // for nothing.
+        return deps.queue.idle() ? (deps.answerWithinMs ?? ANSWER_WITHIN_MS) : 0;
+    }
   }
 
-  async function run(
-    received: InboundEvent,
-    carries: AckCarries,
-    answer: AckAnswer | undefined,
-  ): Promise<void> {
+  async function run(received: InboundEvent, answer: AckAnswer | undefined): Promise<void> {
     const event = await identify(received);
     // Whoever acts in chat is named by the CLI and the API; the lookup runs in the background.
     deps.learn?.([event.user]);
-    const form = carries === 'form' ? formAnswer(answer) : undefined;
-    const chat = carries === 'answer' ? answeringInAck(deps.chat, event, answer) : deps.chat;
+    // A submission's acknowledgement carries the form's verdict; any other's, the answer.
+    const form = event.kind === 'submission' ? formAnswer(answer) : undefined;
+    const chat = event.kind === 'submission' ? deps.chat : answeringInAck(deps.chat, event, answer);
     await deps.queue.run((release) =>
       deps.handle(event, { chat, release, ...(form ? { form } : {}) }),
     );
@@ -141,7 +143,7 @@ export function createInbound(deps: InboundDeps): Inbound {
       log.info({ deliveryId: event.deliveryId }, 'ignored a replayed chat delivery');
       return;
     }
-    await run(event, delivery.carries, answer);
+    await run(event, answer);
   }
 
   /** A database that cannot answer does not stop chat: the in-memory check has already passed. */
@@ -169,7 +171,7 @@ export function createInbound(deps: InboundDeps): Inbound {
      * acknowledgement sent at once is written first.
      */
     admit(event, delivery) {
-      const refusal = delivery.carries === 'answer' ? refuse(event) : null;
+      const refusal = delivery.carries === 'nothing' ? null : refuse(event);
       if (refusal !== null) {
         delivery.ack({ kind: 'refusal', text: refusal });
         return;
@@ -191,7 +193,7 @@ export function createInbound(deps: InboundDeps): Inbound {
         later.then(() => handOver(event, delivery, answer)).finally(() => answer?.close()),
       );
     },
-    handle: (event) => track(event, run(event, 'nothing', undefined)),
+    handle: (event) => track(event, run(event, undefined)),
     settle: () => inflight.settle(),
   };
 }

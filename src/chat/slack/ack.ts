@@ -13,8 +13,8 @@ export const ACK_DEADLINE_MS = 3_000;
  * (docs.slack.dev/surfaces/modals); clicks' and events' bodies are ignored.
  */
 export function slackCarries(event: InboundEvent): AckCarries {
-  if (event.kind === 'submission') return 'form';
-  return event.kind === 'command' && event.mode === 'slash' ? 'answer' : 'nothing';
+  if (event.kind === 'submission') return 'answer';
+  return event.kind === 'command' && event.mode === 'slash' ? 'quick-answer' : 'nothing';
 }
 
 /**
@@ -49,5 +49,8 @@ export function slackAckBody(reply: AckReply | undefined): Record<string, unknow
       return responseBody(reply.view, reply);
     case 'form_errors':
       return { response_action: 'errors', errors: reply.errors };
+    case 'form':
+      // Never offered: a click's acknowledgement carries nothing, and views.open opens forms.
+      return undefined;
   }
 }
