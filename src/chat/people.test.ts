@@ -181,3 +181,61 @@ describe('the people directory', () => {
     expect((await store.findPeople(ids)).size).toBe(10);
   });
 });
+
+describe('the people directory with people: in the config', () => {
+  const config = {
+    people: {
+      alice: { slack: 'U0ALICE01', name: 'Alice Doe', direct: 'slack' as const },
+      bob: { teams: '9b2c1d4e-0000-4a1b-8c2d-111122223333', direct: 'teams' as const },
+    },
+  };
+  const STRANGER = 'teams:aaaaaaaa-0000-4000-8000-000000000000';
+
+  /** The fake platform of the tests above, as the router's userName answers by actor id. */
+  async function platformName(user: string): Promise<string | null> {
+    asked.push(user);
+    const answer = slack.get(user) ?? null;
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+
+  function listed(chat: Parameters<typeof createPeopleDirectory>[0]['chat']) {
+    return createPeopleDirectory({
+      chat,
+      config,
+      store,
+      log: createLogger({ level: 'silent' }),
+      now: () => clock,
+    });
+  }
+
+  it('names a listed person as the config does, without asking the platform, even one that names no one', async () => {
+    const people = listed({});
+    people.learn(['alice', 'bob', ANA]);
+    await people.settled();
+    expect(await nameOf('alice')).toBe('Alice Doe');
+    expect(await store.findPeople(['bob', ANA])).toEqual(new Map());
+  });
+
+  it('asks the platform, by actor id, about listed people without a name and about Teams users', async () => {
+    slack.set('bob', 'Bob from Teams');
+    slack.set(STRANGER, 'A stranger');
+    const people = listed({ userName: platformName });
+    people.learn(['alice', 'bob', STRANGER, 'operator', 'carol']);
+    await people.settled();
+    expect(asked).toEqual(['bob', STRANGER]);
+    expect(await nameOf('alice')).toBe('Alice Doe');
+    expect(await nameOf('bob')).toBe('Bob from Teams');
+    expect(await nameOf(STRANGER)).toBe('A stranger');
+  });
+
+  it("takes the config's name at start over one stored recently", async () => {
+    await store.rememberPeople([
+      { id: 'alice', name: 'Alice Old', refreshedAt: new Date(clock - 60_000) },
+    ]);
+    const people = listed({});
+    people.learn(['alice']);
+    await people.settled();
+    expect(await nameOf('alice')).toBe('Alice Doe');
+  });
+});

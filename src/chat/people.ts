@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
 import { isMemberId } from '../core/people.js';
 import type { Store } from '../store/types.js';
+import { displayName, platformOf } from './identity.js';
 import type { ChatClient } from './types.js';
 
 /**
@@ -13,11 +15,13 @@ export const NAME_REFRESH_MS = 24 * 3_600_000;
 const RETRY_AFTER_FAILURE_MS = 15 * 60_000;
 
 /**
- * Learns people's names from the chat platform and keeps them in the store, where the CLI and
- * the API read them. Lookups run in the background, one at a time: learning never delays what
- * asked for it, and a burst of new people is spread out rather than sent to Slack at once (the
- * Web API client waits out any 429). Each person is asked at most once per refresh period,
- * remembered in memory and, across restarts and replicas, in the store.
+ * Learns people's names and keeps them in the store, by actor id, where the CLI and the API read
+ * them. A person listed under `people:` with a `name` is named by the config, without asking
+ * anyone; everyone else by their chat platform (`ChatClient.userName`: the router asks the
+ * platform they are on, with their id there). Lookups run in the background, one at a time:
+ * learning never delays what asked for it, and a burst of new people is spread out rather than
+ * sent to Slack at once (the Web API client waits out any 429). Each person is asked at most
+ * once per refresh period, remembered in memory and, across restarts and replicas, in the store.
  */
 export interface PeopleDirectory {
   /** Looks these ids up unless they were asked recently. Never throws, never waits. */
@@ -33,6 +37,8 @@ export interface PeopleDirectory {
 
 export interface PeopleDirectoryDeps {
   chat: Pick<ChatClient, 'userName'>;
+  /** Who is listed under `people:`, and the names the config gives them. */
+  config?: Pick<Config, 'people'>;
   store: Pick<Store, 'findPeople' | 'rememberPeople'>;
   log: Logger;
   refreshMs?: number;
@@ -52,6 +58,12 @@ export function createPeopleDirectory(deps: PeopleDirectoryDeps): PeopleDirector
   let failing = false;
 
   const isDue = (user: string) => (dueAt.get(user) ?? Number.NEGATIVE_INFINITY) <= now();
+  const configuredName = (user: string) => (deps.config ? displayName(deps.config, user) : null);
+  /** A listed person, or someone a platform knows by this id. */
+  const isPerson = (user: string) =>
+    (deps.config !== undefined && Object.hasOwn(deps.config.people, user)) ||
+    isMemberId(user) ||
+    (platformOf(user) === 'teams' && user.length > 'teams:'.length);
 
   function kick(): void {
     if (working || waiting.size === 0 || stopped) return;
@@ -67,7 +79,9 @@ export function createPeopleDirectory(deps: PeopleDirectoryDeps): PeopleDirector
     await new Promise((resolve) => setImmediate(resolve));
     while (waiting.size > 0 && !stopped) {
       const batch = [...waiting];
-      await readStored(batch.filter((user) => !dueAt.has(user)));
+      // A name from the config is written once per process, whatever the store holds: a name
+      // changed in slipway.yaml shows from the next start.
+      await readStored(batch.filter((user) => !dueAt.has(user) && configuredName(user) === null));
       for (const user of batch) {
         if (stopped) return;
         if (isDue(user)) await lookUp(user);
@@ -84,13 +98,13 @@ export function createPeopleDirectory(deps: PeopleDirectoryDeps): PeopleDirector
       const stored = await store.findPeople(users);
       for (const [id, person] of stored) dueAt.set(id, person.refreshedAt.getTime() + refreshMs);
     } catch (err) {
-      report(err, 'could not read known names; asking Slack instead');
+      report(err, 'could not read known names; asking the chat platform instead');
     }
   }
 
   async function lookUp(user: string): Promise<void> {
     try {
-      const name = (await userName?.(user)) ?? null;
+      const name = configuredName(user) ?? (await userName?.(user)) ?? null;
       if (stopped) return;
       const at = now();
       if (name === null) log.debug({ user }, 'the chat platform knows no such user');
@@ -111,8 +125,11 @@ export function createPeopleDirectory(deps: PeopleDirectoryDeps): PeopleDirector
 
   return {
     learn(users) {
-      if (!userName || stopped) return;
-      for (const user of users) if (isMemberId(user) && isDue(user)) waiting.add(user);
+      if (stopped) return;
+      for (const user of users) {
+        if (!isPerson(user) || !isDue(user)) continue;
+        if (userName || configuredName(user) !== null) waiting.add(user);
+      }
       kick();
     },
     async settled() {
