@@ -692,6 +692,22 @@ services:
     });
   });
 
+  it('names a Teams channel an environment may only be deployed from as such', () => {
+    const teamsOnly = load(`
+environments:
+  - { name: production, order: 0, channels: [C0DEPLOYS, "teams:19:deploys@thread.tacv2"] }
+services: [{ name: web, driver: { driver: command, options: { deploy: [x] } } }]
+`);
+    const elsewhere = decide(teamsOnly, { ...BASE, channel: 'teams:19:random@thread.tacv2' });
+    expect(elsewhere).toMatchObject({ code: 'wrong_channel' });
+    expect(elsewhere.allowed ? '' : elsewhere.reason).toContain(
+      'from #C0DEPLOYS or the Teams channel 19:deploys@thread.tacv2,',
+    );
+    expect(decide(teamsOnly, { ...BASE, channel: 'teams:19:deploys@thread.tacv2' })).toMatchObject({
+      allowed: true,
+    });
+  });
+
   it("does not hold a person's own lock, taken on the other platform, against them", () => {
     const deploy = (actor: string, owner: string) =>
       decide(PEOPLE, { ...BASE, channel: null, actor, locks: [lock(owner, 'web')] });

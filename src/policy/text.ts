@@ -23,6 +23,8 @@ export function pastVerb(action: Verb): string {
 
 /** `#C0DEPLOYS` whether config wrote `C0DEPLOYS` or `#C0DEPLOYS`. */
 export function channelName(channel: string): string {
+  // A Teams conversation id says nothing to a person as `#teams:19:…`; its platform does.
+  if (channel.startsWith('teams:')) return `the Teams channel ${channel.slice('teams:'.length)}`;
   return `#${channel.replace(/^#/, '')}`;
 }
 
