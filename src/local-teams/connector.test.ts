@@ -304,4 +304,11 @@ describe('what the connector refuses', () => {
       [400, 'BadArgument'],
     ]);
   });
+
+  it('waitFor gives up with the last calls when nothing comes', async () => {
+    await call('GET', '/v3/conversations/19:nope@thread.v2/members');
+    await expect(teams.waitFor(() => teams.botMessages()[0], 50)).rejects.toThrow(
+      /^local-teams: waitFor timed out after 50 ms; last calls: POST .*\/token 200, GET \/v3\/conversations\/19:nope@thread\.v2\/members 404$/,
+    );
+  });
 });

@@ -38,6 +38,7 @@ export function createDelivery(deps: {
   serviceUrl: () => string;
   botEndpoint: () => string | undefined;
   timeoutMs: number;
+  clock: () => number;
   log: Logger;
 }) {
   const { state, auth } = deps;
@@ -52,7 +53,7 @@ export function createDelivery(deps: {
     }
     const activity: Activity = {
       id: state.nextActivityId(),
-      timestamp: new Date().toISOString(),
+      timestamp: new Date(deps.clock()).toISOString(),
       channelId: 'msteams',
       serviceUrl: deps.serviceUrl(),
       recipient: deps.directory.bot,

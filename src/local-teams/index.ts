@@ -21,16 +21,19 @@ import { createConnector } from './connector.js';
 import { createDelivery, type DeliverOptions, type DeliveryResult } from './delivery.js';
 import { createDirectory, type Directory } from './directory.js';
 import { createFaults, type Faults } from './faults.js';
+import {
+  type ActivityView,
+  type ConversationView,
+  createQueries,
+  type Queries,
+} from './queries.js';
 import { createRateLimiter } from './rate-limit.js';
 import { LocalTeamsConfig } from './schema.js';
 import { createLocalTeamsServer, SERVICE_PATH } from './server.js';
 import {
   type Activity,
   type CallRecord,
-  type Conversation,
-  type ConversationType,
   createState,
-  current,
   type Delivery,
   type StoredActivity,
 } from './state.js';
@@ -39,10 +42,12 @@ export type { FaultStatus, Faults } from './faults.js';
 export { PER_BOT_PER_THREAD } from './rate-limit.js';
 export type {
   Activity,
+  ActivityView,
   CallRecord,
   CardActionInput,
   CardActionResult,
   ConversationUpdateInput,
+  ConversationView,
   DeliverOptions,
   Delivery,
   DeliveryResult,
@@ -64,20 +69,7 @@ export type LocalTeamsOptions = z.input<typeof LocalTeamsConfig> & {
   keys?: AuthKeys;
 };
 
-/** A conversation as a test sees it; `activities` in the order they were posted. */
-export interface ConversationView {
-  id: string;
-  type: ConversationType;
-  tenantId: string;
-  /** User keys. */
-  members: string[];
-  activities: StoredActivity[];
-}
-
-/** A stored activity and the version Teams shows now. */
-export type ActivityView = StoredActivity & { current: Activity };
-
-export interface LocalTeams {
+export interface LocalTeams extends Queries {
   /** `http://127.0.0.1:<port>`: the login service (token, OpenID metadata) lives here. */
   readonly url: string;
   /** The Connector API, `<url>/amer/` (trailing slash, as Teams' serviceUrls have). */
@@ -114,23 +106,7 @@ export interface LocalTeams {
   pressCard(input: CardActionInput): Promise<CardActionResult>;
   installationUpdate(input: InstallationInput): Promise<DeliveryResult>;
   conversationUpdate(input: ConversationUpdateInput): Promise<DeliveryResult>;
-
-  /** By id (a `;messageid=` suffix is ignored), channel or group chat key, or `personal:<user>`. */
-  conversation(ref: string): ConversationView | undefined;
-  activity(id: string): ActivityView | undefined;
-  /** A channel thread: its first post, then the replies. */
-  thread(channel: string, rootId: string): ActivityView[];
-  /** What the bot posted, everywhere or in one conversation, oldest first. */
-  botMessages(conversation?: string): ActivityView[];
-  calls(operation?: string): CallRecord[];
-  deliveries(): Delivery[];
-  /** The invokes delivered and what the bot answered each. */
-  invokeResponses(): Delivery[];
-  /** Resolves with the first truthy value of `check`, re-run whenever the double changes. */
-  waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
 }
-
-const view = (a: StoredActivity): ActivityView => ({ ...a, current: current(a) });
 
 /** A local Bot Framework / Teams service for tests and `slipway dev` (see README.md). */
 export async function createLocalTeams(options: LocalTeamsOptions): Promise<LocalTeams> {
@@ -155,6 +131,7 @@ export async function createLocalTeams(options: LocalTeamsOptions): Promise<Loca
     serviceUrl,
     botEndpoint: () => botEndpoint,
     timeoutMs: cfg.deliveryTimeoutMs,
+    clock,
     log,
   });
   const actors = createActors({ state, directory, deliver, serviceUrl, clock });
@@ -174,14 +151,7 @@ export async function createLocalTeams(options: LocalTeamsOptions): Promise<Loca
   url = `http://${cfg.host}:${(server.address() as AddressInfo).port}`;
   log.info({ url }, 'local teams listening');
 
-  function conversation(ref: string): Conversation | undefined {
-    const personal = /^personal:(.+)$/.exec(ref)?.[1];
-    if (personal) {
-      const user = directory.user(personal);
-      return user ? state.conversation(directory.personalChatId(user)) : undefined;
-    }
-    return state.conversation(directory.channel(ref)?.id ?? directory.groupChat(ref)?.id ?? ref);
-  }
+  const queries = createQueries(state, directory);
 
   return {
     url,
@@ -226,68 +196,6 @@ export async function createLocalTeams(options: LocalTeamsOptions): Promise<Loca
     installationUpdate: (input) => actors.installationUpdate(input),
     conversationUpdate: (input) => actors.conversationUpdate(input),
 
-    conversation(ref) {
-      const c = conversation(ref);
-      if (!c) return undefined;
-      const members = (c.channel?.team.members ?? c.chat?.members ?? (c.user ? [c.user] : [])).map(
-        (u) => u.key,
-      );
-      return {
-        id: c.id,
-        type: c.type,
-        tenantId: c.tenantId,
-        members,
-        activities: [...c.activities],
-      };
-    },
-    activity(id) {
-      const found = state.findAnywhere(id);
-      return found ? view(found.activity) : undefined;
-    },
-    thread(channel, rootId) {
-      const c = conversation(channel);
-      return (c?.activities ?? []).filter((a) => a.threadId === rootId).map(view);
-    },
-    botMessages(ref) {
-      const convs = ref === undefined ? [...state.conversations.values()] : [conversation(ref)];
-      return convs
-        .flatMap((c) => c?.activities ?? [])
-        .filter((a) => a.byBot)
-        .sort((a, b) => Number(a.id) - Number(b.id))
-        .map(view);
-    },
-    calls: (operation) =>
-      state.calls().filter((c) => operation === undefined || c.operation === operation),
-    deliveries: () => state.deliveries(),
-    invokeResponses: () => state.deliveries().filter((d) => d.activity.type === 'invoke'),
-    waitFor(check, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const attempt = () => {
-          const value = check();
-          if (!value) return false;
-          stop();
-          resolve(value);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          stop();
-          const recent = state
-            .calls()
-            .slice(-5)
-            .map((c) => `${c.method} ${c.path} ${c.status}`);
-          reject(
-            new Error(
-              `local-teams: waitFor timed out after ${timeoutMs} ms; last calls: ${recent.join(', ') || 'none'}`,
-            ),
-          );
-        }, timeoutMs);
-        const unsubscribe = state.onChange(attempt);
-        const stop = () => {
-          clearTimeout(timer);
-          unsubscribe();
-        };
-        attempt();
-      });
-    },
+    ...queries,
   };
 }
