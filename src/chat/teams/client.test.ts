@@ -10,11 +10,6 @@ import type { ChatClient, MessageView } from '../types.js';
 import { type AdaptiveCard, CARD_CONTENT_TYPE } from './cards.js';
 import { createTeamsClient, deliveryTarget, type TeamsCall } from './client.js';
 import {
-  createInvokeAnswers,
-  type InvokeAnswers,
-  type InvokeResponseBody,
-} from './invoke-answers.js';
-import {
   type ConversationReferences,
   createMemoryReferences,
   type TeamsMember,
@@ -36,7 +31,6 @@ const view: MessageView = {
 
 let server: ScriptedServer;
 let refs: ConversationReferences;
-let invokes: InvokeAnswers;
 let calls: TeamsCall[];
 let waits: number[];
 let client: ChatClient;
@@ -54,7 +48,6 @@ const alice: TeamsMember = {
 function build(extra: Partial<Parameters<typeof createTeamsClient>[0]> = {}): ChatClient {
   return createTeamsClient({
     references: refs,
-    invokes,
     appId: '11111111-2222-3333-4444-555555555555',
     token: async () => 'bot-token',
     onCall: (call) => calls.push(call),
@@ -69,7 +62,6 @@ function build(extra: Partial<Parameters<typeof createTeamsClient>[0]> = {}): Ch
 beforeEach(async () => {
   server = await startScriptedServer();
   refs = createMemoryReferences();
-  invokes = createInvokeAnswers();
   calls = [];
   waits = [];
   alice.serviceUrl = server.url;
@@ -223,29 +215,6 @@ describe('failures', () => {
 });
 
 describe('private answers', () => {
-  function waitingInvoke(channel: string, user: string): InvokeResponseBody[] {
-    const answered: InvokeResponseBody[] = [];
-    invokes.wait({ triggerId: 't-1', channel, user }, (body) => answered.push(body) === 1);
-    return answered;
-  }
-
-  it('rides in the response of the person’s click when one still waits there', async () => {
-    const answered = waitingInvoke(`teams:${CHANNEL}`, alice.user);
-    await client.postEphemeral(`teams:${CHANNEL}`, alice.user, {
-      title: 'Refused',
-      tone: 'failure',
-      body: '*prod* is locked',
-    });
-    expect(answered).toEqual([
-      {
-        statusCode: 200,
-        type: 'application/vnd.microsoft.activity.message',
-        value: '❌ Refused\nprod is locked',
-      },
-    ]);
-    expect(server.seen).toEqual([]);
-  });
-
   it('goes to the person’s 1:1 chat, created when not yet known', async () => {
     await refs.saveMember(alice);
     server.on('POST /v3/conversations', reply(201, { id: 'a:alice-personal' }));
@@ -329,12 +298,7 @@ describe('people, direct chats and forms', () => {
     expect(await client.userName?.('teams:aad-nobody')).toBeNull();
   });
 
-  it('answers the waiting click with the form’s card, once', async () => {
-    const answered: InvokeResponseBody[] = [];
-    invokes.wait(
-      { triggerId: 't-9', channel: `teams:${CHANNEL}`, user: alice.user },
-      (body) => answered.push(body) === 1,
-    );
+  it('opens no form of its own: a form only answers the click that opens it', async () => {
     const modal = {
       actionId: 'review_reject',
       value: 'd-1',
@@ -344,9 +308,7 @@ describe('people, direct chats and forms', () => {
       cancel: 'Cancel',
       inputs: [{ id: 'reason', label: 'Why?' }],
     };
-    await client.openModal?.('t-9', modal);
-    expect(answered[0]).toMatchObject({ statusCode: 200, type: CARD_CONTENT_TYPE });
-    expect(JSON.stringify(answered[0]?.value)).toContain('input.reason');
-    await expect(client.openModal?.('t-unknown', modal)).rejects.toBeInstanceOf(ValidationError);
+    await expect(client.openModal?.('teams:1', modal)).rejects.toBeInstanceOf(ValidationError);
+    expect(server.seen).toEqual([]);
   });
 });

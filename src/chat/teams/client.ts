@@ -8,18 +8,11 @@ import {
 } from '../../core/errors.js';
 import { sleep } from '../../core/sleep.js';
 import type { ChatClient, MessageRef, MessageView } from '../types.js';
-import {
-  type AdaptiveCard,
-  CARD_CONTENT_TYPE,
-  plainSummary,
-  plainText,
-  renderCard,
-  renderFormCard,
-} from './cards.js';
+import { type AdaptiveCard, CARD_CONTENT_TYPE, plainSummary, renderCard } from './cards.js';
 import { toTeamsError } from './errors.js';
-import { type InvokeAnswers, messageResponse } from './invoke-answers.js';
 import { TEAMS_CHAT_LIMITS } from './limits.js';
 import type { NameOf } from './markdown.js';
+import { namesIn } from './names.js';
 import { type ConversationReferences, TEAMS_PREFIX, type TeamsMember } from './references.js';
 import { sdkLogger } from './sdk-logger.js';
 import type { BotTokenSource } from './token.js';
@@ -38,8 +31,6 @@ export interface TeamsCall {
 
 export interface TeamsClientOptions {
   references: ConversationReferences;
-  /** Answers to clicks that still wait (shared with the transport). */
-  invokes: InvokeAnswers;
   /** The bot's app id (`TEAMS_APP_ID`); absent in anonymous local use. */
   appId?: string | undefined;
   /** The bot's access token; absent in anonymous local use, where calls carry none. */
@@ -162,31 +153,8 @@ export function createTeamsClient(options: TeamsClientOptions): ChatClient {
     return { card: renderCard(view, { nameOf, refresh }), summary: plainSummary(view, nameOf) };
   }
 
-  /** Names for every person the view mentions, looked up before rendering (rendering is pure). */
-  async function namesFor(view: {
-    title: string;
-    body?: string;
-    fields?: { value: string }[];
-    context?: string[];
-  }): Promise<NameOf> {
-    const text = [
-      view.title,
-      view.body ?? '',
-      ...(view.fields ?? []).map((f) => f.value),
-      ...(view.context ?? []),
-    ].join('\n');
-    const ids = [
-      ...new Set(Array.from(text.matchAll(/<@([^|>]+)(?:\|[^>]*)?>/g), (m) => m[1] ?? '')),
-    ];
-    const names = new Map<string, string>();
-    await Promise.all(
-      ids.map(async (id) => {
-        const name =
-          (await refs.member(id))?.name ?? (await options.names?.(id).catch(() => null)) ?? null;
-        if (name) names.set(id, name);
-      }),
-    );
-    return (id) => names.get(id) ?? null;
+  function namesFor(view: Parameters<typeof namesIn>[0]): Promise<NameOf> {
+    return namesIn(view, refs, options.names);
   }
 
   async function openDirect(user: string): Promise<string> {
@@ -242,10 +210,8 @@ export function createTeamsClient(options: TeamsClientOptions): ChatClient {
       );
     },
     async postEphemeral(channel, user, view) {
-      const nameOf = await namesFor(view);
-      // 1. A click of theirs still waits here: the answer rides in its response, seen by them only.
-      if (options.invokes.answerPerson(channel, user, messageResponse(plainText(view, nameOf))))
-        return;
+      // A click of theirs that still waits is answered in its response before this is called
+      // (admission: src/chat/ack-window.ts); here no one waits.
       const target = await where(channel);
       const member = await refs.member(user);
       const delivery = deliveryTarget(target, member);
@@ -274,23 +240,12 @@ export function createTeamsClient(options: TeamsClientOptions): ChatClient {
       );
     },
     openDirect,
-    async openModal(triggerId, view) {
-      const nameOf = await namesFor({
-        title: view.title,
-        ...(view.body ? { body: view.body } : {}),
-      });
-      const card = renderFormCard(view, { nameOf });
-      if (
-        !options.invokes.answer(triggerId, {
-          statusCode: 200,
-          type: CARD_CONTENT_TYPE,
-          value: card,
-        })
-      ) {
-        throw new ValidationError(
-          'The click that would show this form has already been answered (Teams waits about 5 s for it): click again',
-        );
-      }
+    async openModal() {
+      // While the click waits, admission answers it with the form (src/chat/ack-window.ts):
+      // Teams opens a form in answer to the click only, never later.
+      throw new ValidationError(
+        'The click that would show this form has already been answered (Teams waits about 5 s for it): click again',
+      );
     },
     async userName(user) {
       return (await refs.member(user))?.name ?? null;
