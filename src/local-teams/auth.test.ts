@@ -1,3 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import {
+  constants,
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomUUID,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalTeams, type LocalTeams } from './index.js';
 import { decodeJwt } from './jwt.js';
@@ -132,5 +146,120 @@ describe("the Teams SDK's own validator, pointed at the double", () => {
   it('refuses an activity with no token', async () => {
     const r = await teams.deliver({ type: 'message', text: 'anon' }, { token: null });
     expect([r.status, r.body]).toEqual([401, { error: 'Missing authorization header' }]);
+  });
+});
+
+describe('a certificate instead of a secret', () => {
+  /** The client assertion of learn.microsoft.com/entra/identity-platform/certificate-credentials. */
+  function assertion(key: KeyObject, thumbprintHex: string, aud: string, claims = {}) {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const header = {
+      alg: 'PS256',
+      typ: 'JWT',
+      'x5t#S256': Buffer.from(thumbprintHex, 'hex').toString('base64url'),
+    };
+    const payload = {
+      aud,
+      iss: APP_ID,
+      sub: APP_ID,
+      jti: randomUUID(),
+      nbf: now,
+      exp: now + 600,
+      ...claims,
+    };
+    const input = `${b64(header)}.${b64(payload)}`;
+    const pss = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+    return `${input}.${sign('sha256', Buffer.from(input), pss).toString('base64url')}`;
+  }
+  const byAssertion = (url: string, clientAssertion: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: APP_ID,
+        scope: 'https://api.botframework.com/.default',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: clientAssertion,
+      }),
+    });
+
+  it('accepts an assertion signed with the registered key, and refuses the rest', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const thumbprint = 'ab'.repeat(32);
+    const certTeams = await createLocalTeams({
+      appId: APP_ID,
+      appCertificate: {
+        publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        thumbprintSha256: thumbprint,
+      },
+    });
+    try {
+      const url = certTeams.tokenUrl;
+      const ok = await byAssertion(url, assertion(privateKey, thumbprint, url));
+      expect(ok.status).toBe(200);
+      const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      const refusals = [
+        assertion(other, thumbprint, url),
+        assertion(privateKey, 'cd'.repeat(32), url),
+        assertion(privateKey, thumbprint, 'https://login.microsoftonline.com/x/oauth2/v2.0/token'),
+        assertion(privateKey, thumbprint, url, { exp: Math.floor(Date.now() / 1000) - 3600 }),
+        assertion(privateKey, thumbprint, url, { iss: 'someone-else' }),
+      ];
+      const answers = [];
+      for (const a of refusals) {
+        const r = await byAssertion(url, a);
+        const body = (await r.json()) as { error: string; error_codes: number[] };
+        answers.push([r.status, body.error, body.error_codes[0]]);
+      }
+      expect(answers).toEqual([
+        [401, 'invalid_client', 700027],
+        [401, 'invalid_client', 700027],
+        [401, 'invalid_client', 700027],
+        [401, 'invalid_client', 700024],
+        [401, 'invalid_client', 700021],
+      ]);
+    } finally {
+      await certTeams.close();
+    }
+  });
+
+  it('reads the key and thumbprint from an X.509 certificate made by openssl', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-teams-cert-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=slipway-bot',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const certificate = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    const thumbprint = createHash('sha256')
+      .update(new X509Certificate(certificate).raw)
+      .digest('hex');
+    const certTeams = await createLocalTeams({ appId: APP_ID, appCertificate: { certificate } });
+    try {
+      const key = createPrivateKey(readFileSync(join(dir, 'key.pem')));
+      const r = await byAssertion(
+        certTeams.tokenUrl,
+        assertion(key, thumbprint, certTeams.tokenUrl),
+      );
+      expect(r.status).toBe(200);
+    } finally {
+      await certTeams.close();
+    }
   });
 });

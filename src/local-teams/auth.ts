@@ -1,4 +1,3 @@
-import { type Answer, entraError } from './errors.js';
 import {
   createSigningKey,
   decodeJwt,
@@ -7,7 +6,6 @@ import {
   type SigningKey,
   signJwt,
 } from './jwt.js';
-import { TokenRequest } from './schema.js';
 
 /**
  * Both directions of Bot Framework authentication
@@ -23,7 +21,7 @@ export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com/.default';
 const BOTFRAMEWORK_TENANT_ID = 'd6d49420-f39b-4df7-a1dc-d59a935871db';
 const CHANNEL_TOKEN_TTL_SEC = 3600;
 /** What the identity platform answers today for a client credentials token. */
-const ACCESS_TOKEN_TTL_SEC = 3599;
+export const ACCESS_TOKEN_TTL_SEC = 3599;
 
 export interface MintOptions {
   /** Default `https://api.botframework.com`. */
@@ -49,8 +47,8 @@ export interface Auth {
   loginKeys(): { keys: Array<Record<string, unknown>> };
   /** A token the channel would put on an activity it delivers, or a bad one on request. */
   mintChannelToken(options?: MintOptions): string;
-  /** POST /<tenant>/oauth2/v2.0/token. */
-  token(tenant: string, form: URLSearchParams, authorization: string | undefined): Answer;
+  /** The bot's access token, as the identity platform issues it for `tenant`. */
+  mintAccessToken(tenant: string): string;
   /** Whether a connector request carries an access token this double issued to the bot. */
   isBotToken(authorization: string | undefined): boolean;
 }
@@ -68,8 +66,6 @@ export async function createAuthKeys(): Promise<AuthKeys> {
 
 export function createAuth(deps: {
   appId: string;
-  appPassword: string;
-  tenantId: string;
   serviceUrl: () => string;
   clock: () => number;
   keys: AuthKeys;
@@ -123,49 +119,7 @@ export function createAuth(deps: {
       return signJwt(key, payload);
     },
 
-    token(tenant, form, authorization) {
-      const now = new Date(deps.clock());
-      const basic = /^Basic (.+)$/i.exec(authorization ?? '')?.[1];
-      const [basicId, basicSecret] = basic
-        ? Buffer.from(basic, 'base64').toString('utf8').split(':')
-        : [];
-      const req = TokenRequest.parse(Object.fromEntries(form));
-      const clientId = req.client_id ?? basicId;
-      const secret = req.client_secret ?? basicSecret;
-      if (tenant !== 'botframework.com' && tenant !== deps.tenantId) {
-        return entraError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`, now);
-      }
-      if (req.grant_type !== 'client_credentials') {
-        return entraError(
-          400,
-          'unsupported_grant_type',
-          70003,
-          'The app requested an unsupported grant type.',
-          now,
-        );
-      }
-      if (clientId !== deps.appId) {
-        const msg = `Application with identifier '${clientId ?? ''}' was not found in the directory '${tenant}'.`;
-        return entraError(401, 'invalid_client', 700016, msg, now);
-      }
-      if (secret !== deps.appPassword) {
-        const msg = `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${deps.appId}'.`;
-        return entraError(401, 'invalid_client', 7000215, msg, now);
-      }
-      if (req.scope !== BOT_FRAMEWORK_SCOPE) {
-        const msg = `The provided value for the input parameter 'scope' is not valid. The scope ${req.scope ?? ''} is not valid.`;
-        return entraError(400, 'invalid_scope', 70011, msg, now);
-      }
-      return {
-        status: 200,
-        body: {
-          token_type: 'Bearer',
-          expires_in: ACCESS_TOKEN_TTL_SEC,
-          ext_expires_in: ACCESS_TOKEN_TTL_SEC,
-          access_token: mintAccessToken(tenant),
-        },
-      };
-    },
+    mintAccessToken,
 
     isBotToken(authorization) {
       const raw = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];

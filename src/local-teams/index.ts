@@ -37,6 +37,7 @@ import {
   type Delivery,
   type StoredActivity,
 } from './state.js';
+import { createTokenEndpoint } from './token-endpoint.js';
 
 export type { FaultStatus, Faults } from './faults.js';
 export { PER_BOT_PER_THREAD } from './rate-limit.js';
@@ -135,9 +136,16 @@ export async function createLocalTeams(options: LocalTeamsOptions): Promise<Loca
     log,
   });
   const actors = createActors({ state, directory, deliver, serviceUrl, clock });
+  const token = createTokenEndpoint({
+    cfg,
+    baseUrl: () => url,
+    clock,
+    mintAccessToken: (tenant) => auth.mintAccessToken(tenant),
+  });
   const server = createLocalTeamsServer({
     baseUrl: () => url,
     auth,
+    token,
     connector,
     faults,
     limiter,

@@ -67,6 +67,24 @@ export const LocalTeamsConfig = z.object({
   appId: z.string().min(1),
   /** The client secret the token endpoint accepts for `appId`. */
   appPassword: z.string().min(1).default('local-teams-secret'),
+  /**
+   * A certificate registered for the app, so the token endpoint accepts a client assertion
+   * signed with its key: an X.509 PEM, or a public key PEM with the certificate's SHA-256
+   * thumbprint (hex).
+   */
+  appCertificate: z
+    .object({
+      certificate: z.string().optional(),
+      publicKey: z.string().optional(),
+      thumbprintSha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/)
+        .optional(),
+    })
+    .refine((c) => c.certificate !== undefined || (c.publicKey && c.thumbprintSha256), {
+      message: 'give certificate, or publicKey with thumbprintSha256',
+    })
+    .optional(),
   tenantId: z.string().min(1).default('6babcaad-604b-40ac-a9d7-9fd97c0b779f'),
   botName: z.string().min(1).default('Slipway'),
   /** The bot's messaging endpoint, e.g. `http://127.0.0.1:3000/api/messages`. */
@@ -141,5 +159,7 @@ export const TokenRequest = z.object({
   grant_type: z.string().optional(),
   client_id: z.string().optional(),
   client_secret: z.string().optional(),
+  client_assertion_type: z.string().optional(),
+  client_assertion: z.string().optional(),
   scope: z.string().optional(),
 });

@@ -7,6 +7,7 @@ import { type Answer, teamsError, UNAUTHORIZED } from './errors.js';
 import type { Faults } from './faults.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { State } from './state.js';
+import type { TokenEndpoint } from './token-endpoint.js';
 
 /** Where the Connector API lives under the double, like Teams' regional `/amer/`. */
 export const SERVICE_PATH = '/amer';
@@ -64,6 +65,7 @@ function faultAnswer(status: number, retryAfterSec: number): Answer {
 export function createLocalTeamsServer(deps: {
   baseUrl: () => string;
   auth: Auth;
+  token: TokenEndpoint;
   connector: ReturnType<typeof createConnector>;
   faults: Faults;
   limiter: RateLimiter;
@@ -153,7 +155,7 @@ export function createLocalTeamsServer(deps: {
     if (fault.delayMs > 0) await sleep(fault.delayMs);
     const answer = fault.status
       ? faultAnswer(fault.status, fault.retryAfterSec ?? 1)
-      : auth.token(tenant, new URLSearchParams(raw), req.headers.authorization);
+      : deps.token(tenant, new URLSearchParams(raw), req.headers.authorization);
     const error = (answer.body as { error?: unknown }).error;
     state.recordCall({
       method: 'POST',
