@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { bearerToken, sameSecret } from './credentials.js';
 
 export interface ApiRefusal {
   status: 401 | 403;
@@ -14,7 +14,7 @@ export interface ApiRefusal {
  */
 export function apiRefusal(req: IncomingMessage, token: string | undefined): ApiRefusal | null {
   if (token) {
-    if (bearerMatches(req, token)) return null;
+    if (sameSecret(bearerToken(req.headers.authorization) ?? '', token)) return null;
     return {
       status: 401,
       error: 'unauthorized',
@@ -35,11 +35,4 @@ export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === '::1';
-}
-
-function bearerMatches(req: IncomingMessage, token: string): boolean {
-  const header = req.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { digestMatches, hmacSha256 } from '../../http/credentials.js';
 
 /** Slack refuses to act on requests whose timestamp is more than five minutes from now. */
 export const MAX_SKEW_SECONDS = 5 * 60;
@@ -31,12 +31,8 @@ export function verifySlackSignature(input: {
   const problem = checkSignatureHeaders(input);
   if (problem) return problem;
   const { signature, timestamp } = input as { signature: string; timestamp: string };
-  const given = Buffer.from(signature.slice(3), 'hex');
-  const expected = createHmac('sha256', input.signingSecret)
-    .update(`v0:${timestamp}:${input.body}`)
-    .digest();
-  // A malformed hex string decodes short; lengths are not secret, contents are.
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+  const expected = hmacSha256(input.signingSecret, `v0:${timestamp}:${input.body}`);
+  if (!digestMatches(signature.slice(3), expected))
     return 'Signature mismatch: the request was not signed with this app’s signing secret.';
   return null;
 }

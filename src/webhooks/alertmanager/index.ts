@@ -1,11 +1,11 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { ChatClient } from '../../chat/types.js';
 import type { Config } from '../../config/schema.js';
 import { rollbackKey } from '../../engine/follow-ups.js';
 import type { Engine, EngineEvent } from '../../engine/index.js';
 import { readBody } from '../../http/body.js';
+import { bearerToken, sameSecret } from '../../http/credentials.js';
+import { parseJson } from '../../http/request.js';
 import { type Route, sendJson } from '../../http/router.js';
 import type { Store } from '../../store/types.js';
 import { groupIdOf } from './group.js';
@@ -127,7 +127,7 @@ export function createAlertmanagerWebhook(
         });
         return;
       }
-      if (!bearerMatches(req, deps.token)) {
+      if (!sameSecret(bearerToken(req.headers.authorization) ?? '', deps.token)) {
         log.warn(
           { remote: req.socket.remoteAddress },
           'refused an Alertmanager request without the token',
@@ -184,19 +184,4 @@ function shownIn(event: EngineEvent): string | null {
 function tiedDeployment(key: string | null): string | null {
   const prefix = rollbackKey('');
   return key?.startsWith(prefix) ? key.slice(prefix.length) : null;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function bearerMatches(req: IncomingMessage, token: string): boolean {
-  const header = req.headers.authorization ?? '';
-  const given = Buffer.from(/^Bearer /i.test(header) ? header.slice(7).trim() : '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

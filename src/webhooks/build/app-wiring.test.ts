@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { removeTestDir, settingsFor, tempDir } from '../../../test/support/engine-harness.js';
 import { type App, createApp } from '../../app.js';
 import { createLogger } from '../../core/logger.js';
-import { signBody } from './signature.js';
+import { sha256Signature } from '../../http/credentials.js';
 import { buildBody, hookConfig } from './test-support/hook-server.js';
 
 let app: App | null = null;
@@ -40,7 +40,7 @@ describe('the build hook in the app', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-slipway-signature': signBody(body, 'app-secret'),
+        'x-slipway-signature': sha256Signature('app-secret', body),
       },
       body,
     });

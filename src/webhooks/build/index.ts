@@ -12,8 +12,6 @@ import { deployBuild } from './deploy.js';
 import { authenticate, checkCredentialHeaders } from './signature.js';
 import { type HookRefusal, hookRefusal, isRefusal } from './types.js';
 
-export { signBody } from './signature.js';
-
 /** A build notification is a few hundred bytes; anything near this is not one. */
 export const BODY_LIMIT = 64 * 1024;
 

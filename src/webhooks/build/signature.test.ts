@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { authenticate, signBody } from './signature.js';
+import { sha256Signature } from '../../http/credentials.js';
+import { authenticate } from './signature.js';
 
 const SECRET = 's3cret';
 const body = Buffer.from('{"service":"web","image":"registry.test/web:1.0.0"}');
@@ -8,15 +9,15 @@ const body = Buffer.from('{"service":"web","image":"registry.test/web:1.0.0"}');
 describe('build hook authentication', () => {
   it('signs like openssl dgst -sha256 -hmac: sha256= and the hex HMAC of the body', () => {
     const hex = createHmac('sha256', SECRET).update(body).digest('hex');
-    expect(signBody(body, SECRET)).toBe(`sha256=${hex}`);
+    expect(sha256Signature(SECRET, body)).toBe(`sha256=${hex}`);
     // The value `printf %s "$BODY" | openssl dgst -sha256 -hmac key -r` prints for this body.
-    expect(signBody('abc', 'key')).toBe(
+    expect(sha256Signature('key', 'abc')).toBe(
       'sha256=9c196e32dc0175f86f4b1cb89289d6619de6bee699e4c378e68309ed97a1a6ab',
     );
   });
 
   it('accepts the signature of the exact body, in either case of hex', () => {
-    const signature = signBody(body, SECRET);
+    const signature = sha256Signature(SECRET, body);
     expect(authenticate({ 'x-slipway-signature': signature }, body, SECRET)).toBeNull();
     expect(
       authenticate(
@@ -28,11 +29,11 @@ describe('build hook authentication', () => {
   });
 
   it('refuses a signature of another body or with another key, saying to sign the exact bytes', () => {
-    const other = signBody(Buffer.concat([body, Buffer.from('\n')]), SECRET);
+    const other = sha256Signature(SECRET, Buffer.concat([body, Buffer.from('\n')]));
     expect(authenticate({ 'x-slipway-signature': other }, body, SECRET)).toMatch(
       /does not match the body.*--data-binary/,
     );
-    const wrongKey = signBody(body, 'not-the-secret');
+    const wrongKey = sha256Signature('not-the-secret', body);
     expect(authenticate({ 'x-slipway-signature': wrongKey }, body, SECRET)).toMatch(
       /does not match/,
     );
@@ -53,7 +54,7 @@ describe('build hook authentication', () => {
 
   it('never falls back to the bearer token when a signature is present but wrong', () => {
     const headers = {
-      'x-slipway-signature': signBody(body, 'wrong'),
+      'x-slipway-signature': sha256Signature('wrong', body),
       authorization: `Bearer ${SECRET}`,
     };
     expect(authenticate(headers, body, SECRET)).not.toBeNull();

@@ -1,19 +1,14 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { bearerToken, sameSecret, sha256SignatureMatches } from '../../http/credentials.js';
 
 /**
  * How CI proves a build notification comes from it: an HMAC-SHA256 of the exact body bytes keyed
  * by SLIPWAY_WEBHOOK_SECRET, hex, in `X-Slipway-Signature: sha256=<hex>` (what
  * `openssl dgst -sha256 -hmac "$SLIPWAY_WEBHOOK_SECRET"` prints), the scheme GitHub uses for
- * `X-Hub-Signature-256`. `Authorization: Bearer <secret>` is accepted too, for CI systems that
+ * `X-Hub-Signature-256` (`sha256Signature` in http/credentials.ts). `Authorization: Bearer <secret>` is accepted too, for CI systems that
  * cannot compute one; it proves less (anyone who sees one request can send others).
  */
 export const SIGNATURE_HEADER = 'x-slipway-signature';
-
-/** `sha256=<hex>`: the header value for `body`. */
-export function signBody(body: string | Buffer, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
 
 /**
  * What the headers alone decide, before the body is read: a bearer token is checked in full, a
@@ -45,7 +40,7 @@ export function authenticate(
   return UNSIGNED;
 }
 
-const SIGNATURE_FORMAT = /^sha256=([0-9a-fA-F]{64})$/;
+const SIGNATURE_FORMAT = /^sha256=[0-9a-fA-F]{64}$/;
 
 const UNSIGNED =
   'The request is not signed: send X-Slipway-Signature: sha256=<hex HMAC-SHA256 of the body keyed by ' +
@@ -55,11 +50,8 @@ const MALFORMED =
   'X-Slipway-Signature must be "sha256=" followed by 64 hex digits (the HMAC-SHA256 of the body).';
 
 function checkSignature(value: string, body: Buffer, secret: string): string | null {
-  const match = SIGNATURE_FORMAT.exec(value.trim());
-  if (!match?.[1]) return MALFORMED;
-  const given = Buffer.from(match[1], 'hex');
-  const expected = createHmac('sha256', secret).update(body).digest();
-  if (timingSafeEqual(given, expected)) return null;
+  if (!SIGNATURE_FORMAT.test(value.trim())) return MALFORMED;
+  if (sha256SignatureMatches(secret, body, value)) return null;
   return (
     'X-Slipway-Signature does not match the body: sign the exact bytes you send ' +
     '(curl --data-binary, not -d, which changes line breaks) with SLIPWAY_WEBHOOK_SECRET.'
@@ -67,13 +59,8 @@ function checkSignature(value: string, body: Buffer, secret: string): string | n
 }
 
 function checkBearer(value: string, secret: string): string | null {
-  const match = /^Bearer\s+(.+)$/i.exec(value.trim());
-  if (!match?.[1]) return 'Authorization must be Bearer <SLIPWAY_WEBHOOK_SECRET>.';
-  // Hashing first gives equal lengths, so the comparison leaks neither content nor length.
-  if (timingSafeEqual(digest(match[1]), digest(secret))) return null;
+  const token = bearerToken(value);
+  if (!token) return 'Authorization must be Bearer <SLIPWAY_WEBHOOK_SECRET>.';
+  if (sameSecret(token, secret)) return null;
   return 'The bearer token is not SLIPWAY_WEBHOOK_SECRET.';
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
 }

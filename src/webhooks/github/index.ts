@@ -1,8 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import { createDedupe } from '../../core/dedupe.js';
 import { WorkflowRunEvent } from '../../drivers/github-actions/schema.js';
 import { readBody } from '../../http/body.js';
+import { sha256SignatureMatches } from '../../http/credentials.js';
+import { header, parseJsonOrForm } from '../../http/request.js';
 import { type Route, sendJson } from '../../http/router.js';
 
 export interface GitHubWebhookDeps {
@@ -35,7 +36,8 @@ const READ_EVENTS = new Set(['workflow_run', 'ping']);
  */
 export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
   const log = deps.log.child({ component: 'github-webhook' });
-  const seen = deliveryMemory(deps.dedupeSize ?? 10_000);
+  // The last deliveries, however old: GitHub's "Redeliver" can come days later.
+  const seen = createDedupe(Number.POSITIVE_INFINITY, deps.dedupeSize ?? 10_000);
   return {
     method: 'POST',
     path: '/hooks/github',
@@ -67,7 +69,7 @@ export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
         return;
       }
       const raw = await readBody(req, MAX_BODY);
-      if (!signatureMatches(deps.secret, raw, signature)) {
+      if (!sha256SignatureMatches(deps.secret, raw, signature)) {
         log.warn({ event, delivery }, 'refused a GitHub delivery that failed verification');
         sendJson(res, 401, {
           error: 'invalid_signature',
@@ -80,7 +82,9 @@ export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
         sendJson(res, 200, { message: 'pong' });
         return;
       }
-      const parsed = WorkflowRunEvent.safeParse(parseJson(req, raw));
+      // JSON, or a form with the JSON in `payload` when the webhook says so.
+      const body = parseJsonOrForm(header(req, 'content-type'), raw.toString('utf8'));
+      const parsed = WorkflowRunEvent.safeParse(body);
       if (!parsed.success) {
         sendJson(res, 400, {
           error: 'invalid_payload',
@@ -105,47 +109,3 @@ export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
 }
 
 const SIGNATURE_FORMAT = /^sha256=[0-9a-f]{64}$/;
-
-/** `sha256=<hex>` as GitHub computes it; false for anything else, in constant time for the digest. */
-export function signatureMatches(secret: string, body: Buffer, given: string | undefined): boolean {
-  if (!given?.startsWith('sha256=')) return false;
-  const expected = Buffer.from(signBody(secret, body), 'utf8');
-  const actual = Buffer.from(given, 'utf8');
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
-
-/** The X-Hub-Signature-256 value GitHub sends for `body`. */
-export function signBody(secret: string, body: Buffer | string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
-/** GitHub sends JSON, or a form with the JSON in `payload` when the webhook says so. */
-function parseJson(req: IncomingMessage, raw: Buffer): unknown {
-  const text = raw.toString('utf8');
-  try {
-    if ((header(req, 'content-type') ?? '').includes('application/x-www-form-urlencoded')) {
-      return JSON.parse(new URLSearchParams(text).get('payload') ?? '');
-    }
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** The last `size` delivery ids, oldest forgotten first. */
-function deliveryMemory(size: number) {
-  const ids = new Set<string>();
-  return {
-    first(id: string): boolean {
-      if (ids.has(id)) return false;
-      ids.add(id);
-      if (ids.size > size) ids.delete(ids.values().next().value as string);
-      return true;
-    },
-  };
-}

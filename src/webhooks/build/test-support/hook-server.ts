@@ -4,9 +4,9 @@ import { commandBinding, settingsFor, tempDir } from '../../../../test/support/e
 import { type App, createApp } from '../../../app.js';
 import { Config } from '../../../config/schema.js';
 import { createLogger } from '../../../core/logger.js';
+import { sha256Signature } from '../../../http/credentials.js';
 import { createHttpServer, type HttpServer } from '../../../http/server.js';
 import { buildHookRoute } from '../index.js';
-import { signBody } from '../signature.js';
 
 export const SECRET = 'test-webhook-secret';
 
@@ -114,7 +114,7 @@ export async function post(
 
 /** Headers of a signed JSON body. */
 export function signed(body: string, secret = SECRET): Record<string, string> {
-  return { 'x-slipway-signature': signBody(body, secret) };
+  return { 'x-slipway-signature': sha256Signature(secret, body) };
 }
 
 /** A build body as CI sends it, timestamped now unless told. */
