@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AckReply, answeringInAck, formAnswer, openAckWindow } from './ack-window.js';
+import { slashCommand } from './test-support/events.js';
 import { createRecordingChat } from './test-support/recording-chat.js';
 import type { InboundEvent } from './types.js';
 
@@ -47,16 +48,7 @@ describe('acknowledgement window', () => {
 
 describe('answering in the acknowledgement', () => {
   const view = { title: 'Deployed', tone: 'success' as const };
-  const slash: InboundEvent = {
-    kind: 'command',
-    mode: 'slash',
-    text: 'web',
-    user: 'U1',
-    channel: 'C1',
-    threadTs: null,
-    responseUrl: 'https://hooks.slack.com/commands/1',
-    deliveryId: 'd1',
-  };
+  const slash = slashCommand();
 
   it('offers the first answer through the event’s own response_url, then calls the platform', async () => {
     const chat = createRecordingChat();

@@ -1,16 +1,7 @@
 import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { busyRefusal, createHandlingQueue } from './handling-queue.js';
-
-function deferred() {
-  let resolve: () => void = () => {};
-  let reject: (err: Error) => void = () => {};
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { buttonClick, deferred, slashCommand } from './test-support/events.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -87,26 +78,8 @@ describe('handling queue', () => {
 });
 
 describe('busy refusal', () => {
-  const slash = {
-    kind: 'command' as const,
-    mode: 'slash' as const,
-    text: 'web 1.4.2 to staging',
-    user: 'U1',
-    channel: 'C1',
-    threadTs: null,
-    responseUrl: 'https://hooks.slack.com/commands/1',
-    deliveryId: 'd1',
-  };
-  const click = {
-    kind: 'action' as const,
-    actionId: 'approve',
-    value: 'd-1',
-    user: 'U2',
-    channel: 'C1',
-    messageTs: '1.1',
-    responseUrl: null,
-    deliveryId: 'd2',
-  };
+  const slash = slashCommand();
+  const click = buttonClick();
 
   it('refuses only commands, only while the backlog is full, logging once per burst', async () => {
     const q = createHandlingQueue({ concurrency: 1, backlog: 1 });

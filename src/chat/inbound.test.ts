@@ -11,52 +11,27 @@ import {
   type InboundDeps,
   WAY_BACK_MS,
 } from './inbound.js';
+import { buttonClick, deferred, formSubmission, slashCommand } from './test-support/events.js';
 import { createRecordingChat } from './test-support/recording-chat.js';
 import type { InboundEvent, ModalView } from './types.js';
 
 const log = createLogger({ level: 'silent' });
 const view = { title: 'Done', tone: 'success' as const };
 
-function command(id: string, responseUrl: string | null = 'https://slack.example/r/1') {
-  return {
-    kind: 'command' as const,
-    mode: 'slash' as const,
-    text: 'web 1.4.2 to staging',
-    user: 'U1',
-    channel: 'C1',
-    threadTs: null,
-    responseUrl,
-    deliveryId: id,
-  };
-}
+const command = (deliveryId: string) => slashCommand({ deliveryId });
 
-function click(id: string): InboundEvent {
-  return {
-    kind: 'action',
+/** A Teams invoke: a click with no response_url, answered in its HTTP response. */
+const click = (deliveryId: string) =>
+  buttonClick({
     actionId: 'review_reject',
-    value: 'd-1',
     user: 'teams:aad-1',
     channel: 'teams:19:abc@thread.tacv2',
     messageTs: '1700000000001',
-    responseUrl: null,
-    deliveryId: id,
-    triggerId: `invoke-${id}`,
-  };
-}
+    deliveryId,
+    triggerId: `invoke-${deliveryId}`,
+  });
 
-function submission(id: string, reason: string): InboundEvent {
-  return {
-    kind: 'submission',
-    actionId: 'review_reject',
-    value: 'd-1',
-    fields: { reason },
-    user: 'U1',
-    channel: 'D1',
-    messageTs: '1.1',
-    responseUrl: null,
-    deliveryId: id,
-  };
-}
+const submission = (deliveryId: string, reason: string) => formSubmission(reason, { deliveryId });
 
 /** A transport's side of one delivery: what was acknowledged, and when. */
 function delivery(carries: AckCarries, extra: Partial<Delivery> = {}) {
@@ -91,12 +66,6 @@ function admission(handler: Handler = async () => {}, deps: Partial<InboundDeps>
     ...deps,
   });
   return { inbound, chat, handled };
-}
-
-function deferred() {
-  let resolve: () => void = () => {};
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** A queue whose only slot is held until `free()`, with one event waiting: full at backlog 1. */

@@ -17,7 +17,8 @@ export type Normalized =
 
 /**
  * Turns a verified Slack payload (slash command, block_actions, view_submission,
- * event_callback) into an InboundEvent. `body` is what Bolt's parseHTTPRequestBody or a Socket Mode envelope yields.
+ * event_callback) into an InboundEvent. `body` is what the HTTP receiver parsed, or a Socket
+ * Mode envelope's payload.
  */
 export function normalizeSlack(body: unknown, slashCommand = '/deploy'): Normalized {
   const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -28,11 +29,10 @@ export function normalizeSlack(body: unknown, slashCommand = '/deploy'): Normali
       : { kind: 'invalid', why: 'url_verification without a challenge' };
   }
   if (typeof record.command === 'string') return normalizeCommand(record, slashCommand);
-  // Interactivity arrives form-encoded as `payload=<json>`; Bolt's parser already unwrapped it.
-  const payload = typeof record.payload === 'string' ? safeJson(record.payload) : record;
-  const type = (payload as Record<string, unknown> | null)?.type;
-  if (type === 'block_actions') return normalizeAction(payload);
-  if (type === 'view_submission') return normalizeSubmission(payload);
+  // Interactivity arrives form-encoded as `payload=<json>`: the HTTP receiver unwrapped it
+  // (parseJsonOrForm), and Socket Mode sends it as an object.
+  if (record.type === 'block_actions') return normalizeAction(record);
+  if (record.type === 'view_submission') return normalizeSubmission(record);
   if (record.type === 'event_callback') return normalizeMention(record);
   return { kind: 'ignore', why: `unhandled payload type ${String(record.type ?? 'unknown')}` };
 }
@@ -140,12 +140,4 @@ function normalizeMention(record: Record<string, unknown>): Normalized {
       deliveryId: `slack:event:${event_id}`,
     },
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
