@@ -24,6 +24,8 @@ const RUNNERS: Record<string, Runner> = {
   'config schema': async () => (await import('./commands.js')).configSchema(),
   'db migrate': async (_parsed, env) => (await import('./commands.js')).dbMigrate(env),
   'slack manifest': async (parsed) => (await import('./commands.js')).slackManifest(parsed),
+  'teams manifest': async (parsed, env) =>
+    (await import('./teams-manifest.js')).teamsManifest(parsed, env),
   deploy: operator('deploy'),
   rollback: operator('rollback'),
   lock: operator('lock'),

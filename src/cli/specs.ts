@@ -111,6 +111,36 @@ export const SLACK_MANIFEST: CommandSpec = {
   examples: ['slack manifest --url https://slipway.example.com', 'slack manifest --socket'],
 };
 
+export const TEAMS_MANIFEST: CommandSpec = {
+  name: 'teams manifest',
+  summary:
+    'Builds the Microsoft Teams app package (manifest and icons, zipped) to upload in Teams for the Azure Bot.',
+  usage: ['teams manifest --url <https://host> [--app-id <id>] [--out <file>]'],
+  options: {
+    url: {
+      type: 'string',
+      value: '<https://host>',
+      text: 'the public https URL of this server (the bot’s endpoint is <url>/api/messages)',
+    },
+    'app-id': {
+      type: 'string',
+      value: '<id>',
+      text: 'the Azure Bot’s Microsoft App ID (default: $TEAMS_APP_ID)',
+    },
+    out: {
+      type: 'string',
+      short: 'o',
+      value: '<file>',
+      text: 'where to write the package (default slipway-teams.zip)',
+    },
+  },
+  maxPositionals: 0,
+  examples: [
+    'teams manifest --url https://slipway.example.com --app-id 00000000-0000-0000-0000-000000000000',
+    'TEAMS_APP_ID=00000000-0000-0000-0000-000000000000 slipway teams manifest --url https://slipway.example.com --out /tmp/slipway-teams.zip',
+  ],
+};
+
 const ENV_ALIASES_TO = { '--env': '--to', '--environment': '--to' };
 const ENV_ALIASES_IN = { '--env': '--in', '--environment': '--in' };
 
@@ -297,6 +327,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   CONFIG_SCHEMA,
   DB_MIGRATE,
   SLACK_MANIFEST,
+  TEAMS_MANIFEST,
   DEPLOY,
   ROLLBACK,
   LOCK,
@@ -314,8 +345,9 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
 export function overviewText(): string {
   const width = Math.max(...COMMAND_SPECS.map((s) => s.name.length)) + 2;
   const line = (s: CommandSpec) => `  ${s.name.padEnd(width)}${s.summary}`;
-  const server = COMMAND_SPECS.slice(0, 6);
-  const operator = COMMAND_SPECS.slice(6);
+  const firstOperator = COMMAND_SPECS.indexOf(DEPLOY);
+  const server = COMMAND_SPECS.slice(0, firstOperator);
+  const operator = COMMAND_SPECS.slice(firstOperator);
   return [
     'Usage: slipway <command> [options]',
     '',
