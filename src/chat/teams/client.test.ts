@@ -156,6 +156,16 @@ describe('failures', () => {
     expect(calls.at(-1)).toMatchObject({ ok: false, error: 'retryable' });
   });
 
+  it('retries a 412, as Teams asks', async () => {
+    server.on(
+      `PUT ${path}/1`,
+      reply(412, { error: { code: 'PreconditionFailed' } }),
+      reply(200, { id: '1' }),
+    );
+    await client.update({ channel: `teams:${CHANNEL}`, ts: '1' }, view);
+    expect(server.seen).toHaveLength(2);
+  });
+
   it('does not retry a keyed post whose outcome is unknown (5xx), only one Teams refused (429)', async () => {
     server.on(`POST ${path}`, reply(500));
     const key = { subject: 'd-1', purpose: 'card' };

@@ -52,7 +52,10 @@ export function toTeamsError(operation: string, err: unknown): SlipwayError {
   const hint = code ? HINTS[code] : undefined;
   const message = `The Bot Connector answered ${operation} with HTTP ${status}${code ? ` ${code}` : ''}${hint ? `: ${hint}` : ''}`;
   const details = { status, ...(code ? { teamsError: code } : {}) };
-  if (status === 429 || status >= 500) {
+  // Teams asks bots to retry 412, 429, 502, 503 and 504 with backoff
+  // (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/conversation-messages,
+  // "Status codes retry guidance"); other 5xx are retried too, a bounded number of times.
+  if (status === 412 || status === 429 || status >= 500) {
     return wrap(
       new RetryableError(
         `${message}; it will be retried`,

@@ -9,12 +9,13 @@ export const CARD_LIMITS = {
   // Universal Actions (Action.Execute, refresh) need schema 1.5
   // (learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards).
   version: '1.5',
-  // "When posting a message, the message size limit is about 28 KB. This limit includes all HTML
-  // elements such as text, images, links, tables, mentions" (learn.microsoft.com/connectors/teams,
-  // known limitations). The bot documentation names 40 KB as UTF-16 for the whole activity
-  // (learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages, older
-  // revisions; newer ones say 100 KB): a card kept under 28 KB of UTF-8 and 40 KB of UTF-16
-  // passes every documented reading.
+  // The bot documentation says 100 KB as UTF-16 for the whole message, 80 KB to be sure of
+  // delivery, refused with 413 MessageSizeTooBig
+  // (learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages; older
+  // revisions said 40 KB). The "about 28 KB" often quoted is the Power Platform Teams
+  // connector's (learn.microsoft.com/connectors/teams, known limitations). A card kept under
+  // 28 KB of UTF-8 and 40 KB of UTF-16 passes every reading, and a deployment's card is far
+  // smaller: the budget only bounds what a long log or reason could make of it.
   cardBytesUtf8: 28 * 1024,
   cardBytesUtf16: 40 * 1024,
   // Not documented: web and desktop show 6 actions of one actions array; more fit in further
