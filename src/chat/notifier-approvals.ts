@@ -2,23 +2,28 @@ import type { Logger } from 'pino';
 import { findEnvironment, findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import type { ApprovalVerdict, Deployment } from '../core/deployment.js';
+import { deploymentSubject } from '../core/message-subject.js';
 import { membersOf } from '../policy/principals.js';
 import type { Store } from '../store/types.js';
-import { createMessageSlot, type MessageSlot, type SlotDeps } from './message-slot.js';
+import {
+  createPostedMessage,
+  type PostedDeps,
+  type PostedMessage,
+} from './posted/posted-message.js';
 import type { ChatClient } from './types.js';
 import { approvalRequestView, settledApprovalView, verdictView } from './views/index.js';
 
 const PREFIX = 'approver:';
 
 /** The approvers' direct messages of one deployment, by user. */
-export type ApproverSlots = Map<string, MessageSlot>;
+export type ApproverMessages = Map<string, PostedMessage>;
 
 export interface ApprovalDeps {
   config: Config;
   store: Store;
   chat: ChatClient;
   log: Logger;
-  slotDeps: SlotDeps;
+  posted: PostedDeps;
 }
 
 /**
@@ -43,7 +48,7 @@ export function approversOf(config: Config, d: Deployment, log: Logger): string[
 }
 
 /** A deployment entered awaiting_approval: ask each approver in a direct message. */
-export function askApprovers(deps: ApprovalDeps, d: Deployment, slots: ApproverSlots): void {
+export function askApprovers(deps: ApprovalDeps, d: Deployment, slots: ApproverMessages): void {
   for (const user of approversOf(deps.config, d, deps.log)) {
     slotFor(deps, d, user, slots).show(async () => {
       const current = await deps.store.getDeployment(d.id);
@@ -64,7 +69,7 @@ export async function recordVerdict(
   deps: ApprovalDeps,
   d: Deployment,
   verdict: { approver: string; verdict: ApprovalVerdict },
-  slots: ApproverSlots,
+  slots: ApproverMessages,
 ): Promise<void> {
   await loadSlots(deps, d, slots);
   slots
@@ -85,7 +90,7 @@ export async function recordVerdict(
 export async function settleApprovers(
   deps: ApprovalDeps,
   d: Deployment,
-  slots: ApproverSlots,
+  slots: ApproverMessages,
 ): Promise<void> {
   const { id } = d;
   await loadSlots(deps, d, slots);
@@ -100,8 +105,12 @@ export async function settleApprovers(
 }
 
 /** After a restart, the direct messages sent before it, from the store. */
-async function loadSlots(deps: ApprovalDeps, d: Deployment, slots: ApproverSlots): Promise<void> {
-  for (const message of await deps.store.listMessages(d.id)) {
+async function loadSlots(
+  deps: ApprovalDeps,
+  d: Deployment,
+  slots: ApproverMessages,
+): Promise<void> {
+  for (const message of await deps.store.listPostedMessages(deploymentSubject(d.id))) {
     if (!message.purpose.startsWith(PREFIX) || message.ts === null) continue;
     const user = message.purpose.slice(PREFIX.length);
     if (!slots.has(user)) {
@@ -114,8 +123,8 @@ function slotFor(
   deps: ApprovalDeps,
   d: Deployment,
   user: string,
-  slots: ApproverSlots,
-): MessageSlot {
+  slots: ApproverMessages,
+): PostedMessage {
   let slot = slots.get(user);
   if (!slot) {
     slot = newSlot(deps, d, user);
@@ -129,15 +138,15 @@ function newSlot(
   d: Deployment,
   user: string,
   known?: { channel: string; ts: string },
-): MessageSlot {
+): PostedMessage {
   // Log lines about an approver's message carry the deployment's ids, as its main message's do.
-  const log = deps.slotDeps.log.child({ deployment: d.id, correlationId: d.correlationId });
-  return createMessageSlot(
-    { ...deps.slotDeps, log },
+  const log = deps.posted.log.child({ deployment: d.id, correlationId: d.correlationId });
+  return createPostedMessage(
+    { ...deps.posted, log },
     {
-      deploymentId: d.id,
+      subject: deploymentSubject(d.id),
       purpose: `${PREFIX}${user}`,
-      channel: () => deps.chat.openDirect(user),
+      to: { user },
       ...(known ? { known } : {}),
     },
   );

@@ -3,6 +3,7 @@ import { type Harness, startHarness } from '../../test/support/engine-harness.js
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
 import { createLogger } from '../core/logger.js';
+import { deploymentSubject } from '../core/message-subject.js';
 import { handleInbound } from './handler.js';
 import { createNotifier, type Notifier } from './notifier.js';
 import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
@@ -125,7 +126,9 @@ describe('review messages (seeds/001)', () => {
         ['close', 'Close', d.id],
       ]);
     }
-    const purposes = (await h.app.store.listMessages(d.id)).map((m) => m.purpose).sort();
+    const purposes = (await h.app.store.listPostedMessages(deploymentSubject(d.id)))
+      .map((m) => m.purpose)
+      .sort();
     expect(purposes).toEqual(['main', 'owner:U-DEV1', 'owner:U-SRE', 'qa:U-QA1', 'qa:U-QA2']);
 
     const prod = await build(h, 'production');
@@ -138,7 +141,9 @@ describe('review messages (seeds/001)', () => {
     });
     expect((await h.waitFinal(prod.id)).state).toBe('succeeded');
     await n.idle();
-    const prodPurposes = (await h.app.store.listMessages(prod.id)).map((m) => m.purpose);
+    const prodPurposes = (await h.app.store.listPostedMessages(deploymentSubject(prod.id))).map(
+      (m) => m.purpose,
+    );
     expect(prodPurposes.filter((p) => p.startsWith('qa:') || p.startsWith('owner:'))).toEqual([]);
   });
 
@@ -262,7 +267,9 @@ describe('review messages (seeds/001)', () => {
     expect(retired.title).toBe('web 1.4.2 on staging: replaced by 1.4.3');
     expect(retired.actions).toBeUndefined();
     const ts = async (id: string, purpose: string) =>
-      (await h.app.store.listMessages(id)).find((m) => m.purpose === purpose)?.ts;
+      (await h.app.store.listPostedMessages(deploymentSubject(id))).find(
+        (m) => m.purpose === purpose,
+      )?.ts;
     expect(await ts(newer.id, 'owner:U-DEV1')).toBe(await ts(older.id, 'owner:U-DEV1'));
     expect(await ts(newer.id, 'qa:U-QA1')).toBeUndefined();
     await click('review_approve', older.id, 'U-QA2');

@@ -1,6 +1,7 @@
 import { findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
+import { deploymentSubject } from '../core/message-subject.js';
 import {
   loadReview,
   previewUrl,
@@ -10,8 +11,9 @@ import {
 } from '../engine/review-state.js';
 import { membersOf } from '../policy/principals.js';
 import type { Store } from '../store/types.js';
-import { createMessageSlot, type MessageSlot } from './message-slot.js';
 import type { ApprovalDeps } from './notifier-approvals.js';
+import { createPostedMessage, type PostedMessage } from './posted/posted-message.js';
+import { adoptMessage } from './posted/reservation.js';
 import type { MessageRef, MessageView } from './types.js';
 import {
   approvalRequestView,
@@ -26,7 +28,7 @@ import {
  * The direct messages of a build's review (seeds/001): each of the service's QA gets Approve /
  * Reject, each owner gets Deploy to <next> / Close. Every message is rendered from the store
  * whenever anything happens to the review, so a restarted process or another replica shows the
- * same thing; the rows in `chat_messages` (`qa:<user>`, `owner:<user>`) make sure each message
+ * same thing; the rows in `posted_messages` (`qa:<user>`, `owner:<user>`) make sure each message
  * is posted once. A newer build of the same line takes over the open review's messages (the
  * row of the newer build records the same ts), so a burst of builds updates one direct message
  * per person instead of leaving a trail of "replaced by …" ones.
@@ -36,7 +38,7 @@ const QA = 'qa:';
 const OWNER = 'owner:';
 
 /** The review messages of one build, by purpose. */
-export type ReviewSlots = Map<string, MessageSlot>;
+export type ReviewMessages = Map<string, PostedMessage>;
 
 /**
  * Who is asked: the service's QA except whoever deployed the build (they may not review it),
@@ -70,7 +72,7 @@ export function reviewed(config: Config, d: Deployment): boolean {
 export async function askReviewers(
   deps: ApprovalDeps,
   d: Deployment,
-  slots: ReviewSlots,
+  slots: ReviewMessages,
 ): Promise<void> {
   if (!reviewed(deps.config, d)) return;
   const { qa, owners } = reviewersOf(deps.config, d);
@@ -118,7 +120,7 @@ async function openMessagesBefore(
   const state = await loadReview(deps, before.id, 'review');
   // A decided review (promoted, closed) is a record of who decided: it stays as it is.
   if (!state.ok || state.decision || state.promoted) return found;
-  for (const m of await deps.store.listMessages(before.id)) {
+  for (const m of await deps.store.listPostedMessages(deploymentSubject(before.id))) {
     if (m.ts !== null && isReviewPurpose(m.purpose)) {
       found.set(m.purpose, { channel: m.channel, ts: m.ts });
     }
@@ -128,9 +130,9 @@ async function openMessagesBefore(
 
 /**
  * Records `message` as this build's message for `purpose` before anything renders it, so the
- * earlier build's slot finds it taken over and leaves it alone. Null when there is nothing to
- * take over, or another process is recording this build's message already (the slot then waits
- * for it).
+ * earlier build's message finds it taken over and leaves it alone. Null when there is nothing
+ * to take over, or another process is recording this build's message already (whose message
+ * then waits for it).
  */
 async function takeOver(
   deps: ApprovalDeps,
@@ -139,14 +141,8 @@ async function takeOver(
   message: MessageRef | undefined,
 ): Promise<MessageRef | null> {
   if (!message) return null;
-  const claim = await deps.store.claimMessage(
-    { deploymentId: id, purpose, channel: message.channel },
-    deps.slotDeps.timing.staleClaimMs,
-  );
-  if (claim.message.ts !== null) return { channel: claim.message.channel, ts: claim.message.ts };
-  if (!claim.claimed) return null;
-  await deps.store.setMessageTs({ deploymentId: id, purpose, ...message });
-  return message;
+  const key = { subject: deploymentSubject(id), purpose, to: { user: userOf(purpose) } };
+  return adoptMessage(deps.store, key, message, deps.posted.timing.staleClaimMs);
 }
 
 /**
@@ -156,7 +152,7 @@ async function takeOver(
 export async function refreshReview(
   deps: ApprovalDeps,
   d: Deployment,
-  slots: ReviewSlots,
+  slots: ReviewMessages,
   verdict?: Verdict,
 ): Promise<void> {
   await loadSlots(deps, d.id, slots);
@@ -205,8 +201,8 @@ async function takenOverBy(
   purpose: string,
 ): Promise<boolean> {
   const [mine, theirs] = await Promise.all([
-    store.listMessages(id),
-    store.listMessages(outcome.newer.id),
+    store.listPostedMessages(deploymentSubject(id)),
+    store.listPostedMessages(deploymentSubject(outcome.newer.id)),
   ]);
   const ts = mine.find((m) => m.purpose === purpose)?.ts;
   return ts != null && theirs.some((m) => m.purpose === purpose && m.ts === ts);
@@ -233,8 +229,8 @@ function outcomeOf(config: Config, state: ReviewState): ReviewOutcome | null {
 }
 
 /** The review messages posted before (by this process before a restart, or another one). */
-async function loadSlots(deps: ApprovalDeps, id: string, slots: ReviewSlots): Promise<void> {
-  for (const message of await deps.store.listMessages(id)) {
+async function loadSlots(deps: ApprovalDeps, id: string, slots: ReviewMessages): Promise<void> {
+  for (const message of await deps.store.listPostedMessages(deploymentSubject(id))) {
     if (!isReviewPurpose(message.purpose) || message.ts === null || slots.has(message.purpose))
       continue;
     slots.set(message.purpose, newSlot(deps, id, message.purpose, message));
@@ -246,12 +242,16 @@ function newSlot(
   id: string,
   purpose: string,
   known?: { channel: string; ts: string | null },
-): MessageSlot {
-  const user = purpose.slice(purpose.indexOf(':') + 1);
-  return createMessageSlot(deps.slotDeps, {
-    deploymentId: id,
+): PostedMessage {
+  return createPostedMessage(deps.posted, {
+    subject: deploymentSubject(id),
     purpose,
-    channel: () => deps.chat.openDirect(user),
+    to: { user: userOf(purpose) },
     ...(known?.ts ? { known: { channel: known.channel, ts: known.ts } } : {}),
   });
+}
+
+/** `qa:<user>`, `owner:<user>` → the user (a user id may hold colons: `teams:…`). */
+function userOf(purpose: string): string {
+  return purpose.slice(purpose.indexOf(':') + 1);
 }

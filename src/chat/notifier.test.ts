@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
 import { RetryableError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
+import { deploymentSubject } from '../core/message-subject.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './notifier.js';
 import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
 
@@ -32,7 +33,9 @@ function withChannel(config: Config): Config {
 
 /** The deployment's message in its service's channel, as the store recorded it. */
 async function mainRecords(harness: Harness, id: string) {
-  return (await harness.app.store.listMessages(id)).filter((m) => m.purpose === 'main');
+  return (await harness.app.store.listPostedMessages(deploymentSubject(id))).filter(
+    (m) => m.purpose === 'main',
+  );
 }
 
 function notifier(
@@ -293,7 +296,10 @@ describe('notifier', () => {
     const deployedAt = order.indexOf('web 1.4.2 → production: deployed');
     expect(approvedAt).toBeGreaterThanOrEqual(0);
     expect(approvedAt).toBeLessThan(deployedAt);
-    const purposes = (await h.app.store.listMessages(d.id)).map((m) => [m.purpose, m.ts !== null]);
+    const purposes = (await h.app.store.listPostedMessages(deploymentSubject(d.id))).map((m) => [
+      m.purpose,
+      m.ts !== null,
+    ]);
     // The card in #web, and its copy in #deploys where the deploy was asked.
     expect(purposes.sort()).toEqual([
       ['approver:U-QA1', true],

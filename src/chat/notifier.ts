@@ -3,18 +3,13 @@ import type { Logger } from 'pino';
 import { findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import { ACTIVE_STATES, type Deployment, isFinal } from '../core/deployment.js';
+import { deploymentSubject } from '../core/message-subject.js';
 import type { EngineEvent, EngineListener } from '../engine/events.js';
 import { deploymentContext } from '../observability/spans.js';
 import type { Store } from '../store/types.js';
 import {
-  createMessageSlot,
-  type MessageSlot,
-  type SlotDeps,
-  type SlotTiming,
-} from './message-slot.js';
-import {
   type ApprovalDeps,
-  type ApproverSlots,
+  type ApproverMessages,
   askApprovers,
   recordVerdict,
   settleApprovers,
@@ -22,10 +17,16 @@ import {
 import {
   askReviewers,
   buildBefore,
-  type ReviewSlots,
+  type ReviewMessages,
   refreshReview,
   reviewed,
 } from './notifier-review.js';
+import {
+  createPostedMessage,
+  type PostedDeps,
+  type PostedMessage,
+  type PostedTiming,
+} from './posted/posted-message.js';
 import type { ChatClient, MessageView } from './types.js';
 import {
   deliveryQuestionView,
@@ -76,16 +77,16 @@ export interface Notifier {
 }
 
 interface Tracked {
-  main: MessageSlot | null;
+  main: PostedMessage | null;
   /**
    * The same card in the channel the request came from, when that is another channel (a
    * production deploy asked in #deploys): everyone there sees what they asked for happen. Its
    * details stay in the main card's thread.
    */
-  origin: MessageSlot | null;
-  approvers: ApproverSlots;
+  origin: PostedMessage | null;
+  approvers: ApproverMessages;
   /** The QA and owners' messages when the deployment is a build under review (seeds/001). */
-  review: ReviewSlots;
+  review: ReviewMessages;
   /** Events of one deployment are handled in order. */
   queue: Promise<void>;
   finishedAt: number | null;
@@ -105,17 +106,19 @@ interface Tracked {
  */
 export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}): Notifier {
   const log = deps.log.child({ component: 'notifier' });
-  const timing: SlotTiming = {
+  const timing: PostedTiming = {
     minIntervalMs: options.minUpdateIntervalMs ?? 1_000,
     maxAttempts: options.maxAttempts ?? 8,
     retryBaseMs: options.retryBaseMs ?? 500,
     retryMaxMs: options.retryMaxMs ?? 30_000,
     staleClaimMs: options.staleClaimMs ?? 120_000,
+    // Engine events have nobody waiting on them: a card waits for whoever is posting it.
+    waitForPosterMs: Number.POSITIVE_INFINITY,
   };
   const forgetAfterMs = options.forgetAfterMs ?? 600_000;
   const progressIntervalMs = options.progressIntervalMs ?? 5_000;
-  const slotDeps: SlotDeps = { chat: deps.chat, store: deps.store, log, timing };
-  const approvalDeps: ApprovalDeps = { ...deps, log, slotDeps };
+  const posted: PostedDeps = { chat: deps.chat, store: deps.store, log, timing };
+  const approvalDeps: ApprovalDeps = { ...deps, log, posted };
   const tracked = new Map<string, Tracked>();
   let unsubscribe: (() => void) | null = null;
 
@@ -139,11 +142,11 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     return t;
   }
 
-  function mainSlot(d: Deployment, channel: string, purpose = 'main'): MessageSlot {
-    const slotLog = log.child({ deployment: d.id, correlationId: d.correlationId });
-    return createMessageSlot(
-      { ...slotDeps, log: slotLog },
-      { deploymentId: d.id, purpose, channel: async () => channel },
+  function mainSlot(d: Deployment, channel: string, purpose = 'main'): PostedMessage {
+    const cardLog = log.child({ deployment: d.id, correlationId: d.correlationId });
+    return createPostedMessage(
+      { ...posted, log: cardLog },
+      { subject: deploymentSubject(d.id), purpose, to: { channel } },
     );
   }
 

@@ -1,14 +1,7 @@
 import { sql } from 'kysely';
-import {
-  claimAlertMessage,
-  latestAlertMessage,
-  listAlertMessages,
-  saveAlertGroup,
-  setAlertMessageTs,
-} from './alert-messages.js';
+import { latestAlertGroup, listAlertGroups, saveAlertGroup } from './alert-groups.js';
 import { addApproval, listApprovals } from './approvals.js';
 import { addCanarySignal, listCanarySignals } from './canary-signals.js';
-import { claimMessage, listMessages, saveMessage, setMessageTs } from './chat-messages.js';
 import type { StoreContext } from './context.js';
 import { createDeliveryLedger } from './deliveries.js';
 import {
@@ -25,6 +18,13 @@ import {
 import { acquireLock, listLocks, releaseLock } from './locks.js';
 import { migrate, pendingMigrations } from './migrations/index.js';
 import { findPeople, rememberPeople } from './people.js';
+import {
+  completePostedMessage,
+  findPostedMessages,
+  listPostedMessages,
+  reservePostedMessage,
+  takeOverPostedMessage,
+} from './posted-messages.js';
 import { claimNextQueued, releaseLeases, renewLeases, takeExpiredLeases } from './queue.js';
 import { listRefusals, recordRefusal } from './refusals.js';
 import { getReviewDecision, recordReviewDecision } from './review-decisions.js';
@@ -80,16 +80,15 @@ export function createKyselyStore(ctx: StoreContext): Store {
     releaseLock: (environment, service) => releaseLock(ctx, environment, service),
     listLocks: (environment, now) => listLocks(ctx, environment, now),
 
-    saveMessage: (message) => saveMessage(ctx, message),
-    claimMessage: (message, staleAfterMs) => claimMessage(ctx, message, staleAfterMs),
-    setMessageTs: (message) => setMessageTs(ctx, message),
-    listMessages: (id) => listMessages(ctx, id),
+    reservePostedMessage: (key) => reservePostedMessage(ctx, key),
+    takeOverPostedMessage: (key, staleAfterMs) => takeOverPostedMessage(ctx, key, staleAfterMs),
+    completePostedMessage: (key) => completePostedMessage(ctx, key),
+    listPostedMessages: (subject) => listPostedMessages(ctx, subject),
+    findPostedMessages: (ref) => findPostedMessages(ctx, ref),
 
-    latestAlertMessage: (groupId) => latestAlertMessage(ctx, groupId),
+    latestAlertGroup: (groupId) => latestAlertGroup(ctx, groupId),
     saveAlertGroup: (group) => saveAlertGroup(ctx, group),
-    claimAlertMessage: (key, staleAfterMs) => claimAlertMessage(ctx, key, staleAfterMs),
-    setAlertMessageTs: (key) => setAlertMessageTs(ctx, key),
-    listAlertMessages: (filter) => listAlertMessages(ctx, filter),
+    listAlertGroups: (filter) => listAlertGroups(ctx, filter),
 
     recordRefusal: (refusal) => recordRefusal(ctx, refusal),
     listRefusals: (filter) => listRefusals(ctx, filter),

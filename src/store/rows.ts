@@ -9,21 +9,22 @@ import type {
   RequestSource,
   Transition,
 } from '../core/deployment.js';
+import { alertSubject, deploymentSubject, type MessageSubject } from '../core/message-subject.js';
 import type {
-  AlertMessagesTable,
+  AlertGroupsTable,
   ApprovalsTable,
-  ChatMessagesTable,
   DeploymentsTable,
   LocksTable,
+  PostedMessagesTable,
   RefusalsTable,
   ReviewDecisionsTable,
   TransitionsTable,
 } from './tables.js';
 import type {
-  AlertMessageRecord,
-  ChatMessageRecord,
+  AlertGroupRecord,
   DeploymentPatch,
   NewDeployment,
+  PostedMessageRecord,
   RefusalRecord,
   ReviewDecision,
 } from './types.js';
@@ -167,15 +168,25 @@ export function toLock(row: LocksTable): Lock {
   };
 }
 
-export function toChatMessage(row: ChatMessagesTable): ChatMessageRecord {
+export function toPostedMessage(row: PostedMessagesTable): PostedMessageRecord {
   return {
-    deploymentId: row.deployment_id,
+    subject: subjectOf(row),
     purpose: row.purpose,
+    address: row.address,
     channel: row.channel,
     ts: row.ts,
+    claimedAt: toDate(row.claimed_at),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
+}
+
+/** The subject from its foreign keys: exactly one of them is set. */
+function subjectOf(row: PostedMessagesTable): MessageSubject {
+  if (row.alert_group_id !== null && row.alert_episode !== null) {
+    return alertSubject(row.alert_group_id, Number(row.alert_episode));
+  }
+  return deploymentSubject(row.deployment_id ?? row.subject);
 }
 
 export function toReviewDecision(row: ReviewDecisionsTable): ReviewDecision {
@@ -223,7 +234,7 @@ export function toRefusal(row: RefusalsTable): RefusalRecord {
   };
 }
 
-export function toAlertMessage(row: AlertMessagesTable): AlertMessageRecord {
+export function toAlertGroup(row: AlertGroupsTable): AlertGroupRecord {
   return {
     groupId: row.group_id,
     episode: Number(row.episode),
@@ -231,9 +242,6 @@ export function toAlertMessage(row: AlertMessagesTable): AlertMessageRecord {
     state: JSON.parse(row.state),
     revision: Number(row.revision),
     deploymentId: row.deployment_id,
-    channel: row.channel,
-    ts: row.ts,
-    claimedAt: toDateOrNull(row.claimed_at),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };

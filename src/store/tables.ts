@@ -66,15 +66,23 @@ export interface LocksTable {
   expires_at: number | null;
 }
 
-export interface ChatMessagesTable {
-  deployment_id: string;
-  /** `main`, `approver:<user>`, … (see ChatMessageRecord). */
+export interface PostedMessagesTable {
+  /** A deployment id, or `alert:<group>:<episode>` (see subjectKey). */
+  subject: string;
+  /** `main`, `origin`, `approver:<user>`, … (see PostedMessageRecord). */
   purpose: string;
+  /** Where it was sent, known before posting: the channel, or `dm:<user>`. */
+  address: string;
   channel: string;
   /** NULL while the row only reserves the message: it is being posted. */
   ts: string | null;
+  /** The subject again as foreign keys, so that its messages go with it. */
+  deployment_id: string | null;
+  alert_group_id: string | null;
+  alert_episode: number | null;
+  /** When the reservation was last granted: one this old without `ts` was abandoned. */
+  claimed_at: number;
   created_at: number;
-  /** When the row was last claimed or completed: a reservation this old was abandoned. */
   updated_at: number;
 }
 
@@ -86,8 +94,8 @@ export interface ReviewDecisionsTable {
   at: number;
 }
 
-export interface AlertMessagesTable {
-  /** A hash of Alertmanager's groupKey (see AlertMessageRecord). */
+export interface AlertGroupsTable {
+  /** A hash of Alertmanager's groupKey (see AlertGroupRecord). */
   group_id: string;
   episode: number;
   group_key: string;
@@ -95,12 +103,6 @@ export interface AlertMessagesTable {
   state: string;
   revision: number;
   deployment_id: string | null;
-  /** NULL until a process reserves the message. */
-  channel: string | null;
-  /** NULL while the message is not posted yet. */
-  ts: string | null;
-  /** When the message was last reserved: a reservation this old without `ts` was abandoned. */
-  claimed_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -154,9 +156,9 @@ export interface Tables {
   transitions: TransitionsTable;
   approvals: ApprovalsTable;
   locks: LocksTable;
-  chat_messages: ChatMessagesTable;
+  posted_messages: PostedMessagesTable;
   review_decisions: ReviewDecisionsTable;
-  alert_messages: AlertMessagesTable;
+  alert_groups: AlertGroupsTable;
   refusals: RefusalsTable;
   seen_deliveries: SeenDeliveriesTable;
   people: PeopleTable;

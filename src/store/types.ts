@@ -6,6 +6,7 @@ import type {
   RequestSource,
   Transition,
 } from '../core/deployment.js';
+import type { MessageSubject } from '../core/message-subject.js';
 
 /** What a new deployment row holds; the store fills id-independent bookkeeping fields. */
 export type NewDeployment = Omit<
@@ -63,19 +64,33 @@ export interface DeploymentFilter {
 }
 
 /**
- * A chat message posted for a deployment, kept so that it is updated in place after a restart
- * or from another replica. `purpose` says which one: `main` (the deployment's message in the
- * service channel), `approver:<user>` (a direct message asking for a verdict), and so on.
+ * A message Slipway posted and keeps in place, after a restart or from another replica.
+ * `purpose` says which of its subject's messages it is: `main` (a deployment's card in its
+ * service channel, an alert group's message), `origin` (the card in the channel a request came
+ * from), `approver:<user>`, `qa:<user>`, `owner:<user>` (direct messages). `address` is where it
+ * was sent, known before posting: the channel, or `dm:<user>` for a direct message, whose
+ * channel is known only once the conversation is opened. One subject and purpose may be kept in
+ * several channels (a card in Slack and in Teams), one message per address.
  */
-export interface ChatMessageRecord {
-  deploymentId: string;
+export interface PostedMessageRecord {
+  subject: MessageSubject;
   purpose: string;
+  address: string;
   channel: string;
   /** Null while the row only reserves the message: someone is posting it. */
   ts: string | null;
+  /** When the reservation was last granted (first made, or taken over). */
+  claimedAt: Date;
+  /** When the message was first reserved. */
   createdAt: Date;
-  /** When the row was last claimed or completed. */
   updatedAt: Date;
+}
+
+/** Which of a subject's messages: its purpose and where it was sent. */
+export interface PostedMessageKey {
+  subject: MessageSubject;
+  purpose: string;
+  address: string;
 }
 
 /**
@@ -90,12 +105,13 @@ export interface ReviewDecision {
 }
 
 /**
- * The chat message of an Alertmanager alert group (POST /hooks/alertmanager). `groupId` is a hash
- * of Alertmanager's `groupKey`; `episode` counts how often the group fired anew after it was
- * resolved (each episode gets its own message). `state` is the group as the webhook merged it:
- * JSON the store keeps without reading. `revision` grows with every save (compare-and-set).
+ * An Alertmanager alert group (POST /hooks/alertmanager), per episode. `groupId` is a hash of
+ * Alertmanager's `groupKey`; `episode` counts how often the group fired anew after it was
+ * resolved (each episode gets its own message, a PostedMessageRecord with an `alert` subject).
+ * `state` is the group as the webhook merged it: JSON the store keeps without reading.
+ * `revision` grows with every save (compare-and-set).
  */
-export interface AlertMessageRecord {
+export interface AlertGroupRecord {
   groupId: string;
   episode: number;
   groupKey: string;
@@ -103,12 +119,6 @@ export interface AlertMessageRecord {
   revision: number;
   /** The recent deployment the alerts were tied to, if any. */
   deploymentId: string | null;
-  /** Null until a process reserves the message. */
-  channel: string | null;
-  /** Null while the message is not posted yet. */
-  ts: string | null;
-  /** When the message was last reserved. */
-  claimedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -290,42 +300,42 @@ export interface Store {
   listLocks(environment?: string, now?: Date): Promise<Lock[]>;
 
   /**
-   * Records a posted message. When (deploymentId, purpose) is already recorded, keeps the
-   * existing row and returns it with `created: false`: the first message stands.
+   * Reserves a message before posting it, so that of several processes exactly one posts:
+   * inserts a row without `ts` and returns `reserved: true`, or returns the existing row with
+   * `reserved: false`. Throws NotFoundError when the subject (a deployment, an alert group's
+   * episode) does not exist.
    */
-  saveMessage(message: {
-    deploymentId: string;
-    purpose: string;
-    channel: string;
-    ts: string;
-    at?: Date;
-  }): Promise<{ created: boolean; message: ChatMessageRecord }>;
+  reservePostedMessage(
+    key: PostedMessageKey & { channel: string; at?: Date },
+  ): Promise<{ reserved: boolean; message: PostedMessageRecord }>;
   /**
-   * Reserves (deploymentId, purpose) before posting, so that of several processes exactly one
-   * posts: inserts a row without `ts` and returns `claimed: true`, or returns the existing row
-   * with `claimed: false`. With `staleAfterMs`, a reservation still without `ts` that old was
-   * abandoned (its process died while posting) and is taken over: `claimed: true`.
+   * Takes over a reservation abandoned by a process that died while posting: one still without
+   * `ts`, granted `staleAfterMs` or longer ago. Returns the row, granted anew to the caller, or
+   * null when there is nothing to take over (posted, fresh, or another caller took it first).
    */
-  claimMessage(
-    message: { deploymentId: string; purpose: string; channel: string; at?: Date },
-    staleAfterMs?: number,
-  ): Promise<{ claimed: boolean; message: ChatMessageRecord }>;
+  takeOverPostedMessage(
+    key: PostedMessageKey & { channel: string; at?: Date },
+    staleAfterMs: number,
+  ): Promise<PostedMessageRecord | null>;
   /**
    * Completes a reservation with the posted message's channel and ts. A row that already has a
-   * ts keeps it. Returns the row as stored, or null when there is none.
+   * ts keeps it: the first message recorded stays the one. Returns the row as stored, or null
+   * when there is none.
    */
-  setMessageTs(message: {
-    deploymentId: string;
-    purpose: string;
-    channel: string;
-    ts: string;
-    at?: Date;
-  }): Promise<ChatMessageRecord | null>;
-  /** The messages of a deployment, oldest first. */
-  listMessages(deploymentId: string): Promise<ChatMessageRecord[]>;
+  completePostedMessage(
+    key: PostedMessageKey & { channel: string; ts: string; at?: Date },
+  ): Promise<PostedMessageRecord | null>;
+  /** A subject's messages (reservations too), oldest first. */
+  listPostedMessages(subject: MessageSubject): Promise<PostedMessageRecord[]>;
+  /**
+   * The messages recorded at a message's place (Slack's channel and ts, Teams' conversation and
+   * activity id), newest first: an action arriving on it says which message it is. Several when
+   * a newer build took over a review's message.
+   */
+  findPostedMessages(ref: { channel: string; ts: string }): Promise<PostedMessageRecord[]>;
 
   /** The newest episode of an alert group, or null when the group was never seen. */
-  latestAlertMessage(groupId: string): Promise<AlertMessageRecord | null>;
+  latestAlertGroup(groupId: string): Promise<AlertGroupRecord | null>;
   /**
    * Compare-and-set on an alert group. With `revision` 0, inserts the episode (revision 1) and
    * returns null when it exists already. Otherwise updates `state` and `deploymentId` when the
@@ -340,26 +350,9 @@ export interface Store {
     deploymentId: string | null;
     revision: number;
     at?: Date;
-  }): Promise<AlertMessageRecord | null>;
-  /**
-   * Reserves the message of an alert group's episode before posting it, as `claimMessage` does:
-   * `claimed: true` for exactly one caller, unless a message is posted already or reserved by
-   * someone else less than `staleAfterMs` ago. Throws NotFoundError when the episode is unknown.
-   */
-  claimAlertMessage(
-    key: { groupId: string; episode: number; channel: string; at?: Date },
-    staleAfterMs?: number,
-  ): Promise<{ claimed: boolean; message: AlertMessageRecord }>;
-  /** Completes a reservation; a message already recorded stays. Returns the row, or null. */
-  setAlertMessageTs(key: {
-    groupId: string;
-    episode: number;
-    channel: string;
-    ts: string;
-    at?: Date;
-  }): Promise<AlertMessageRecord | null>;
+  }): Promise<AlertGroupRecord | null>;
   /** Alert groups tied to a deployment, oldest first. */
-  listAlertMessages(filter: { deploymentId: string }): Promise<AlertMessageRecord[]>;
+  listAlertGroups(filter: { deploymentId: string }): Promise<AlertGroupRecord[]>;
 
   /** Keeps a refused request in the audit trail. Recording an id again changes nothing. */
   recordRefusal(refusal: RefusalRecord): Promise<void>;

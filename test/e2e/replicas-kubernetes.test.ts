@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deploymentTitle } from '../../src/chat/views/deployment.js';
 import { type Deployment, isFinal } from '../../src/core/deployment.js';
+import { deploymentSubject } from '../../src/core/message-subject.js';
 import { tempDir } from '../support/engine-harness.js';
 import {
   type Admin,
@@ -128,7 +129,9 @@ describeWithCluster('a replica killed mid-rollout', () => {
 
     // The chat message, posted by whichever replica took the command, shows the outcome.
     await eventually(async () => {
-      const [main] = (await r.store.listMessages(running.id)).filter((m) => m.purpose === 'main');
+      const [main] = (await r.store.listPostedMessages(deploymentSubject(running.id))).filter(
+        (m) => m.purpose === 'main',
+      );
       if (!main?.ts) return null;
       return r.slack.message(main.channel, main.ts)?.text.includes(deploymentTitle(done))
         ? true

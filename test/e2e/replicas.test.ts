@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deploymentTitle } from '../../src/chat/views/deployment.js';
 import { type Deployment, isFinal } from '../../src/core/deployment.js';
+import { deploymentSubject } from '../../src/core/message-subject.js';
 import { commandBinding, readRuns, tempDir } from '../support/engine-harness.js';
 import { type TestSchemas, testDatabaseUrl, testSchemas } from '../support/postgres.js';
 import { type Replicas, startReplicas } from '../support/replicas.js';
@@ -145,7 +146,9 @@ describe('three replicas on one Postgres', () => {
     const ran = deployments.filter((d) => d.state !== 'superseded');
     await eventually(async () => {
       for (const d of ran) {
-        const [main] = (await r.store.listMessages(d.id)).filter((m) => m.purpose === 'main');
+        const [main] = (await r.store.listPostedMessages(deploymentSubject(d.id))).filter(
+          (m) => m.purpose === 'main',
+        );
         if (!main?.ts) throw new Error(`${d.id} (${d.state}) has no main message yet`);
         const message = r.slack.message(main.channel, main.ts);
         if (!message?.text.includes(deploymentTitle(d)))
@@ -158,7 +161,7 @@ describe('three replicas on one Postgres', () => {
     // Distinct messages, and no second deployment message posted by another replica.
     const mains = new Set<string>();
     for (const d of deployments) {
-      for (const m of await r.store.listMessages(d.id))
+      for (const m of await r.store.listPostedMessages(deploymentSubject(d.id)))
         if (m.purpose === 'main') mains.add(`${m.channel}/${m.ts}`);
     }
     expect(mains.size).toBe(ran.length);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandlingQueue } from '../../src/chat/handling-queue.js';
 import { METHOD_SCOPES } from '../../src/chat/slack/manifest.js';
+import { deploymentSubject } from '../../src/core/message-subject.js';
 import type { Message } from '../../src/local-slack/index.js';
 import { eventually, type SlackHarness, startSlackHarness } from '../support/slack-harness.js';
 
@@ -279,7 +280,9 @@ describe('Slack safety and limits', () => {
     const main = deploymentMessages('C-WEB', 'web 1.4.2 → staging');
     expect(main).toHaveLength(1);
     expect(main[0]?.text).toContain('web 1.4.2 → staging: deployed');
-    const [record] = (await h.app.store.listMessages(d.id)).filter((m) => m.purpose === 'main');
+    const [record] = (await h.app.store.listPostedMessages(deploymentSubject(d.id))).filter(
+      (m) => m.purpose === 'main',
+    );
     expect(record?.ts).toBe(main[0]?.ts);
     expect(h.slack.calls('conversations.history').length).toBeGreaterThan(0);
   }, 60_000);

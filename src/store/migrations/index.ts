@@ -1,4 +1,4 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { StoreContext } from '../context.js';
 import * as initial from './001-initial.js';
 import * as chatMessages from './002-chat-messages.js';
@@ -10,6 +10,7 @@ import * as refusals from './007-refusals.js';
 import * as seenDeliveries from './008-seen-deliveries.js';
 import * as people from './009-people.js';
 import * as canarySignals from './010-canary-signals.js';
+import * as postedMessages from './011-posted-messages.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -26,6 +27,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '008-seen-deliveries': seenDeliveries,
   '009-people': people,
   '010-canary-signals': canarySignals,
+  '011-posted-messages': postedMessages,
 };
 
 const provider: MigrationProvider = {
@@ -37,12 +39,20 @@ const MIGRATION_TABLE = 'slipway_migrations';
 const MIGRATION_LOCK_TABLE = 'slipway_migrations_lock';
 
 async function createMigrator(ctx: StoreContext): Promise<Migrator> {
+  return migratorFor(ctx.db, await ctx.dialect.migrationSchema(ctx.db));
+}
+
+/**
+ * Slipway's migrations over any connection to its database, with `schema` holding the
+ * bookkeeping (Postgres). Tests of a migration's data move a database to the one before it.
+ */
+export function migratorFor<DB>(db: Kysely<DB>, schema: string | undefined): Migrator {
   return new Migrator({
-    db: ctx.db,
+    db,
     provider,
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
-    migrationTableSchema: await ctx.dialect.migrationSchema(ctx.db),
+    migrationTableSchema: schema,
   });
 }
 

@@ -12,6 +12,7 @@ const ALL = [
   '008-seen-deliveries',
   '009-people',
   '010-canary-signals',
+  '011-posted-messages',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {

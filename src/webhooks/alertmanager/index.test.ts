@@ -10,6 +10,7 @@ import type { MessageView } from '../../chat/types.js';
 import { Config } from '../../config/schema.js';
 import type { Deployment } from '../../core/deployment.js';
 import { createLogger } from '../../core/logger.js';
+import { alertSubject } from '../../core/message-subject.js';
 import { createDrivers } from '../../drivers/index.js';
 import { createHttpServer } from '../../http/server.js';
 import { applyNotification, groupIdOf } from './group.js';
@@ -167,7 +168,7 @@ describe('POST /hooks/alertmanager: refusals', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.body.message).toMatch(/Authorization: Bearer/);
     expect(chat.calls).toEqual([]);
-    expect(await app.store.latestAlertMessage(groupIdOf(notification([]).groupKey))).toBeNull();
+    expect(await app.store.latestAlertGroup(groupIdOf(notification([]).groupKey))).toBeNull();
   });
 
   it('refuses what is not a version 4 notification with 400, saying what is wrong', async () => {
@@ -197,7 +198,8 @@ describe('POST /hooks/alertmanager: one message per group', () => {
     await am.send(notification([a, resolved(b, now())]));
     expect(latest(chat, 'C-WEB').fields?.at(-1)?.value).toBe('1 firing, 1 resolved');
     // The last notification carries only what is left; the message still shows both.
-    const end = await am.send(notification([resolved(a, now())]));
+    const last = notification([resolved(a, now())]);
+    const end = await am.send(last);
     expect(end.body.status).toBe('updated');
     expect(chat.inChannel('C-WEB')).toHaveLength(1);
     expect(chat.callsOf('post')).toHaveLength(1);
@@ -209,7 +211,7 @@ describe('POST /hooks/alertmanager: one message per group', () => {
     expect(over.fields?.at(-1)?.value).toBe('2 resolved');
     // The same notification again changes nothing people see: no call at all.
     const calls = chat.calls.length;
-    expect((await am.send(notification([resolved(a, now())]))).body.status).toBe('unchanged');
+    expect((await am.send(last)).body.status).toBe('unchanged');
     expect(chat.calls).toHaveLength(calls);
 
     // Another group is another message; the same group firing anew later is a new one too.
@@ -247,7 +249,12 @@ describe('POST /hooks/alertmanager: one message per group', () => {
     const { state } = applyNotification(null, n);
     const base = { groupId, episode: 1, groupKey: n.groupKey, deploymentId: null };
     await app.store.saveAlertGroup({ ...base, state, revision: 0 });
-    await app.store.claimAlertMessage({ groupId, episode: 1, channel: 'C-WEB' });
+    await app.store.reservePostedMessage({
+      subject: alertSubject(groupId, 1),
+      purpose: 'main',
+      address: 'C-WEB',
+      channel: 'C-WEB',
+    });
     const patient = replica({ am: { waitForPosterMs: 100, staleClaimMs: 60_000 } });
     expect((await patient.send(n)).status).toBe(503);
     expect(chat.calls).toEqual([]);
@@ -264,8 +271,10 @@ describe('POST /hooks/alertmanager: one message per group', () => {
     const answers = await Promise.all([one.send(notification([a])), two.send(notification([a]))]);
     expect(answers.map((r) => r.status)).toEqual([200, 200]);
     expect(slow.inChannel('C-WEB')).toHaveLength(1);
-    const stored = await app.store.latestAlertMessage(groupIdOf(notification([a]).groupKey));
-    expect(stored?.ts).toBe(slow.inChannel('C-WEB')[0]?.ts);
+    const stored = await app.store.listPostedMessages(
+      alertSubject(groupIdOf(notification([a]).groupKey), 1),
+    );
+    expect(stored.map((m) => m.ts)).toEqual([slow.inChannel('C-WEB')[0]?.ts]);
   });
 
   it('posts alerts of an unknown service to alerts.channel, else records them and answers 202', async () => {
@@ -290,7 +299,9 @@ describe('POST /hooks/alertmanager: one message per group', () => {
     const r = await replica({ chat: null }).send(n);
     expect(r).toMatchObject({ status: 202, body: { status: 'recorded' } });
     expect(r.body.message).toMatch(/Chat is off/);
-    expect(await app.store.latestAlertMessage(groupIdOf(n.groupKey))).toMatchObject({ ts: null });
+    const groupId = groupIdOf(n.groupKey);
+    expect(await app.store.latestAlertGroup(groupId)).toMatchObject({ episode: 1 });
+    expect(await app.store.listPostedMessages(alertSubject(groupId, 1))).toEqual([]);
   });
 });
 

@@ -33,6 +33,8 @@ export interface AlertmanagerOptions {
   staleClaimMs?: number;
   /** How long a notification waits for another process posting the same group's message. */
   waitForPosterMs?: number;
+  /** At most one call per group's message per this many ms (Slack: about one a second). */
+  minUpdateIntervalMs?: number;
   /** Largest body accepted; Alertmanager's `max_alerts` keeps notifications under it. */
   maxBodyBytes?: number;
 }
@@ -70,9 +72,9 @@ export function createAlertmanagerWebhook(
         store: deps.store,
         chat: deps.chat,
         log,
-        now,
         staleClaimMs: options.staleClaimMs ?? 60_000,
         waitForPosterMs: options.waitForPosterMs ?? 5_000,
+        minUpdateIntervalMs: options.minUpdateIntervalMs ?? 1_000,
       })
     : null;
   let unsubscribe: (() => void) | null = null;
@@ -107,7 +109,7 @@ export function createAlertmanagerWebhook(
     const tied = shownIn(event);
     if (!tied || !publisher) return;
     deps.store
-      .listAlertMessages({ deploymentId: tied })
+      .listAlertGroups({ deploymentId: tied })
       .then((rows) => Promise.all(rows.map((row) => publisher.refresh(row.groupId, row.episode))))
       .catch((err: unknown) =>
         log.error({ err, deployment: tied }, 'could not show a deployment in its alert messages'),
@@ -163,7 +165,7 @@ export function createAlertmanagerWebhook(
     async stop() {
       unsubscribe?.();
       unsubscribe = null;
-      await publisher?.idle();
+      await publisher?.stop();
     },
   };
 }

@@ -1,9 +1,17 @@
 import type { Logger } from 'pino';
-import type { ChatClient, MessageRef, MessageView } from '../../chat/types.js';
+import {
+  createPostedMessage,
+  type PostedMessage,
+  type PostedTiming,
+  type Render,
+} from '../../chat/posted/posted-message.js';
+import { PostedElsewhere } from '../../chat/posted/reservation.js';
+import type { ChatClient, MessageView } from '../../chat/types.js';
 import type { Config } from '../../config/schema.js';
-import { NotFoundError, RetryableError } from '../../core/errors.js';
+import { RetryableError } from '../../core/errors.js';
+import { alertSubject } from '../../core/message-subject.js';
 import { rollbackKey } from '../../engine/follow-ups.js';
-import type { AlertMessageRecord, Store } from '../../store/types.js';
+import type { AlertGroupRecord, Store } from '../../store/types.js';
 import { canaryTieOf, subjectOf } from './match.js';
 import { stateOf } from './record.js';
 import { alertGroupView } from './view.js';
@@ -13,32 +21,42 @@ export interface PublishDeps {
   store: Store;
   chat: ChatClient;
   log: Logger;
-  now: () => Date;
   /** A reservation without a posted message this old was abandoned by a dead process. */
   staleClaimMs: number;
   /** How long to wait for another process that is posting the same group's message. */
   waitForPosterMs: number;
+  /** At most one call per group's message per this many ms (Slack: about one a second). */
+  minUpdateIntervalMs: number;
 }
 
 export type Published =
   | { outcome: 'posted' | 'updated' | 'unchanged'; channel: string; ts: string }
   | { outcome: 'no_channel'; why: string };
 
-/** Times a message is rendered again because its group changed while it was delivered. */
-const MAX_RENDERS = 3;
-/** Views remembered to skip an update that would change nothing. */
+/** Group messages kept in memory (each remembers the view it last showed). */
 const REMEMBERED = 1_000;
+/** Each episode of a group has one message, in its channel. */
+const PURPOSE = 'main';
 
 /**
- * The chat side of alert groups: one message per group episode, posted once (the row is
- * reserved first, as for deployments, so a retry, a restart or another replica updates it
- * instead of posting a second), then updated in place. Calls for one group run one at a time in
- * this process; across processes the last renderer checks that it showed the latest revision.
+ * The chat side of alert groups: one message per group episode, a posted message like a
+ * deployment's card (reserved before posting, so a retry, a restart or another replica updates
+ * it instead of posting a second; rendered again after each delivery, so a view that lost a
+ * race with another replica's never has the last word). Alertmanager waits for the answer and
+ * sends again on a 5xx, so a failed call is answered, not retried here.
  */
 export function createPublisher(deps: PublishDeps) {
   const queues = new Map<string, Promise<unknown>>();
-  const held = new Set<string>();
-  const shown = new Map<string, string>();
+  const messages = new Map<string, PostedMessage>();
+  const timing: PostedTiming = {
+    minIntervalMs: deps.minUpdateIntervalMs,
+    maxAttempts: 1,
+    // Looks for the process posting the message every 100 ms, while waitForPosterMs lasts.
+    retryBaseMs: 25,
+    retryMaxMs: 1_000,
+    staleClaimMs: deps.staleClaimMs,
+    waitForPosterMs: deps.waitForPosterMs,
+  };
 
   /** Runs `work` after earlier work on the same group (in this process) is done. */
   function serial<T>(groupId: string, work: () => Promise<T>): Promise<T> {
@@ -52,7 +70,16 @@ export function createPublisher(deps: PublishDeps) {
     return run;
   }
 
-  async function render(row: AlertMessageRecord): Promise<MessageView> {
+  /** The episode as the store holds it now; null once the group moved on to a newer one. */
+  function renderOf(groupId: string, episode: number, onlyPosted: boolean): Render {
+    return async (posted) => {
+      const row = await deps.store.latestAlertGroup(groupId);
+      if (!row || row.episode !== episode || (onlyPosted && !posted)) return null;
+      return view(row);
+    };
+  }
+
+  async function view(row: AlertGroupRecord): Promise<MessageView> {
     const state = stateOf(row);
     const deployment = row.deploymentId ? await deps.store.getDeployment(row.deploymentId) : null;
     const rollback = deployment
@@ -63,114 +90,88 @@ export function createPublisher(deps: PublishDeps) {
     return alertGroupView({ state, subject, deployment, rollback, canary });
   }
 
+  /**
+   * The episode's message: the one recorded (posted, or reserved by a process posting it),
+   * else a new one in the channel its alerts belong in. Null when they belong in none.
+   */
+  async function messageOf(row: AlertGroupRecord): Promise<PostedMessage | null> {
+    const id = `${row.groupId}#${row.episode}`;
+    const kept = messages.get(id);
+    if (kept) {
+      messages.delete(id);
+      messages.set(id, kept);
+      return kept;
+    }
+    const subject = alertSubject(row.groupId, row.episode);
+    const recorded = (await deps.store.listPostedMessages(subject)).find(
+      (m) => m.purpose === PURPOSE,
+    );
+    const channel = recorded?.address ?? subjectOf(deps.config, stateOf(row).alerts).channel;
+    if (!channel) return null;
+    const known = recorded?.ts ? { channel: recorded.channel, ts: recorded.ts } : undefined;
+    const message = createPostedMessage(
+      { chat: deps.chat, store: deps.store, log: deps.log.child({ group: row.groupId }), timing },
+      { subject, purpose: PURPOSE, to: { channel }, ...(known ? { known } : {}) },
+    );
+    messages.set(id, message);
+    forgetIdle();
+    return message;
+  }
+
+  /** Keeps the most recently shown messages; one still delivering stays. */
+  function forgetIdle(): void {
+    for (const [id, message] of messages) {
+      if (messages.size <= REMEMBERED) return;
+      if (message.busy()) continue;
+      message.close();
+      messages.delete(id);
+    }
+  }
+
   /** Shows the group's current episode: posts its message or updates it. */
-  async function publish(row: AlertMessageRecord): Promise<Published> {
-    const channel = row.channel ?? subjectOf(deps.config, stateOf(row).alerts).channel;
-    if (!channel) {
+  async function show(row: AlertGroupRecord): Promise<Published> {
+    const message = await messageOf(row);
+    if (!message) {
       return {
         outcome: 'no_channel',
         why: 'No channel for these alerts: their service is unknown or has no channel, and alerts.channel is not set.',
       };
     }
-    let current = row;
-    let result: Published | null = null;
-    for (let i = 0; i < MAX_RENDERS; i++) {
-      const view = await render(current);
-      const delivered = await deliver(current, channel, view);
-      if (!result || result.outcome === 'unchanged') result = delivered;
-      const latest = await deps.store.latestAlertMessage(row.groupId);
-      if (!latest || latest.episode !== row.episode || latest.revision === current.revision) break;
-      current = latest;
-    }
-    return result as Published;
-  }
-
-  async function deliver(
-    row: AlertMessageRecord,
-    channel: string,
-    view: MessageView,
-  ): Promise<Published> {
-    const key = `${row.groupId}#${row.episode}`;
-    const text = JSON.stringify(view);
-    let ref: MessageRef | null =
-      row.ts && row.channel ? { channel: row.channel, ts: row.ts } : null;
-    if (!ref) {
-      const posted = await postOnce(row, channel, view, key);
-      if ('posted' in posted) {
-        remember(key, text);
-        return { outcome: 'posted', ...posted.posted };
-      }
-      ref = posted.existing;
-    }
-    if (shown.get(key) === text) return { outcome: 'unchanged', ...ref };
-    try {
-      await deps.chat.update(ref, view);
-    } catch (err) {
-      // Someone deleted the message: nothing to update, and posting again would surprise.
-      if (!(err instanceof NotFoundError)) throw err;
-      deps.log.warn({ err, group: row.groupId, ref }, 'the alert message is gone; not updated');
-    }
-    remember(key, text);
-    return { outcome: 'updated', ...ref };
-  }
-
-  /** Posts the message unless it exists; waits a little for another process posting it. */
-  async function postOnce(
-    row: AlertMessageRecord,
-    channel: string,
-    view: MessageView,
-    key: string,
-  ): Promise<{ posted: MessageRef } | { existing: MessageRef }> {
-    const deadline = Date.now() + deps.waitForPosterMs;
-    for (;;) {
-      const claim = await deps.store.claimAlertMessage(
-        { groupId: row.groupId, episode: row.episode, channel, at: deps.now() },
-        deps.staleClaimMs,
+    const shown = await message.show(renderOf(row.groupId, row.episode, false));
+    if (shown.outcome === 'failed') {
+      if (!(shown.error instanceof PostedElsewhere)) throw shown.error;
+      throw new RetryableError(
+        'another Slipway process is posting the message of this alert group; Alertmanager will send it again',
       );
-      const { ts, channel: at } = claim.message;
-      if (ts && at) return { existing: { channel: at, ts } };
-      // Our own earlier reservation, whose post failed: this is the retry.
-      if (claim.claimed || held.has(key)) {
-        held.add(key);
-        const ref = await deps.chat.post(claim.message.channel ?? channel, view);
-        const recorded = await deps.store.setAlertMessageTs({ ...row, ...ref, at: deps.now() });
-        held.delete(key);
-        if (recorded?.ts && recorded.ts !== ref.ts && recorded.channel) {
-          deps.log.warn({ group: row.groupId, stray: ref }, 'a second alert message was posted');
-          return { existing: { channel: recorded.channel, ts: recorded.ts } };
-        }
-        return { posted: ref };
-      }
-      if (Date.now() >= deadline) {
-        throw new RetryableError(
-          'another Slipway process is posting the message of this alert group; Alertmanager will send it again',
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  }
-
-  function remember(key: string, text: string): void {
-    shown.delete(key);
-    shown.set(key, text);
-    if (shown.size > REMEMBERED) shown.delete(shown.keys().next().value as string);
+    const ref = message.ref();
+    if (shown.outcome !== 'nothing') return { outcome: shown.outcome, ...shown.ref };
+    // A newer episode began meanwhile: it has its own message.
+    if (ref) return { outcome: 'unchanged', ...ref };
+    return { outcome: 'no_channel', why: 'A newer episode of this alert group has its message.' };
   }
 
   /** Shows a change that is not the group's own (a rollback or a canary moved on) in its message. */
   async function refresh(groupId: string, episode: number): Promise<void> {
-    const row = await deps.store.latestAlertMessage(groupId);
-    if (!row || row.episode !== episode || !row.ts) return;
-    await publish(row);
+    const row = await deps.store.latestAlertGroup(groupId);
+    if (!row || row.episode !== episode) return;
+    const message = await messageOf(row);
+    if (!message?.ref()) return;
+    const shown = await message.show(renderOf(groupId, episode, true));
+    if (shown.outcome === 'failed') throw shown.error;
   }
 
   return {
     /** Runs work on a group after what this process is already doing to it. */
     serial,
     /** Posts or updates the group's message; call it inside `serial` for that group. */
-    show: publish,
+    show,
     refresh: (groupId: string, episode: number) => serial(groupId, () => refresh(groupId, episode)),
-    async idle(): Promise<void> {
+    /** Waits for the work under way, delivers what is waiting, and stops. */
+    async stop(): Promise<void> {
       while (queues.size > 0) await Promise.all([...queues.values()]);
+      await Promise.all([...messages.values()].map((message) => message.flush()));
+      for (const message of messages.values()) message.close();
     },
   };
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { RetryableError } from '../../core/errors.js';
 import type { Engine } from '../../engine/index.js';
-import type { AlertMessageRecord, Store } from '../../store/types.js';
+import type { AlertGroupRecord, Store } from '../../store/types.js';
 import { applyNotification, firing, firstStart, isResolved } from './group.js';
 import { canaryTieOf, subjectOf, suspectDeployment } from './match.js';
 import { GroupState, type Notification } from './schema.js';
@@ -20,7 +20,7 @@ export interface RecordDeps {
 const MAX_SAVES = 8;
 
 /** Reads a group's stored state back through its schema. */
-export function stateOf(row: AlertMessageRecord): GroupState {
+export function stateOf(row: AlertGroupRecord): GroupState {
   return GroupState.parse(row.state);
 }
 
@@ -34,9 +34,9 @@ export async function recordNotification(
   n: Notification,
   groupId: string,
   deps: RecordDeps,
-): Promise<AlertMessageRecord> {
+): Promise<AlertGroupRecord> {
   for (let attempt = 0; attempt < MAX_SAVES; attempt++) {
-    const row = await deps.store.latestAlertMessage(groupId);
+    const row = await deps.store.latestAlertGroup(groupId);
     const { state, fresh } = applyNotification(row ? stateOf(row) : null, n);
     let deploymentId = fresh ? null : (row?.deploymentId ?? null);
     const started = firstStart(state);
@@ -68,9 +68,9 @@ export async function recordNotification(
  * refusal is kept in the group, for the message.
  */
 export async function autoRollBack(
-  row: AlertMessageRecord,
+  row: AlertGroupRecord,
   deps: RecordDeps,
-): Promise<AlertMessageRecord> {
+): Promise<AlertGroupRecord> {
   const state = stateOf(row);
   if (!deps.config.alerts.autoRollback || !row.deploymentId) return row;
   if (state.autoRollback || isResolved(state)) return row;
@@ -111,16 +111,16 @@ export async function autoRollBack(
 }
 
 async function saveOutcome(
-  row: AlertMessageRecord,
+  row: AlertGroupRecord,
   outcome: GroupState['autoRollback'],
   deps: RecordDeps,
-): Promise<AlertMessageRecord> {
+): Promise<AlertGroupRecord> {
   let current = row;
   for (let attempt = 0; attempt < MAX_SAVES; attempt++) {
     const state = { ...stateOf(current), autoRollback: outcome };
     const saved = await deps.store.saveAlertGroup({ ...current, state, at: deps.now() });
     if (saved) return saved;
-    const latest = await deps.store.latestAlertMessage(row.groupId);
+    const latest = await deps.store.latestAlertGroup(row.groupId);
     if (!latest || latest.episode !== row.episode) return current;
     current = latest;
   }

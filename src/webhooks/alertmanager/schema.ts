@@ -61,7 +61,7 @@ export const AutoRollback = z.object({
 });
 export type AutoRollback = z.infer<typeof AutoRollback>;
 
-/** An alert group as stored in `alert_messages.state`: read back through this schema. */
+/** An alert group as stored in `alert_groups.state`: read back through this schema. */
 export const GroupState = z.object({
   receiver: z.string(),
   externalURL: z.string(),

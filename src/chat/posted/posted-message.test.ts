@@ -1,30 +1,33 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, webRequest } from '../../test/support/engine-harness.js';
-import { RetryableError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
-import { createMessageSlot, type MessageSlot, type SlotTiming } from './message-slot.js';
-import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
-import type { MessageView } from './types.js';
+import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
+import { NotFoundError, RetryableError } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
+import { deploymentSubject } from '../../core/message-subject.js';
+import { createRecordingChat, type RecordingChat } from '../test-support/recording-chat.js';
+import type { MessageView } from '../types.js';
+import { createPostedMessage, type PostedMessage, type PostedTiming } from './posted-message.js';
+import { PostedElsewhere } from './reservation.js';
 
 const log = createLogger({ level: 'silent' });
-const TIMING: SlotTiming = {
+const TIMING: PostedTiming = {
   minIntervalMs: 50,
   maxAttempts: 3,
   retryBaseMs: 20,
   retryMaxMs: 100,
   staleClaimMs: 60_000,
+  waitForPosterMs: Number.POSITIVE_INFINITY,
 };
 
 let h: Harness | null = null;
 let lastDeploymentId = '';
-const open: MessageSlot[] = [];
+const open: PostedMessage[] = [];
 afterEach(async () => {
   for (const slot of open.splice(0)) slot.close();
   await h?.close();
   h = null;
 });
 
-/** A deployment to hang messages on, and a slot for its main message as one replica keeps it. */
+/** A deployment to hang messages on, and its main message as one replica keeps it. */
 async function setUp() {
   h = await startHarness({ start: false });
   const r = await h.app.engine.request(webRequest());
@@ -32,17 +35,21 @@ async function setUp() {
   const store = h.app.store;
   const deploymentId = r.deployment.id;
   lastDeploymentId = deploymentId;
-  return (chat: RecordingChat, timing: Partial<SlotTiming> = {}) => {
-    const slot = createMessageSlot(
+  return (
+    chat: RecordingChat,
+    timing: Partial<PostedTiming> = {},
+    to: { channel: string } | { user: string } = { channel: 'C-WEB' },
+  ) => {
+    const slot = createPostedMessage(
       { chat: chat.client, store, log, timing: { ...TIMING, ...timing } },
-      { deploymentId, purpose: 'main', channel: async () => 'C-WEB' },
+      { subject: deploymentSubject(deploymentId), purpose: 'main', to },
     );
     open.push(slot);
     return slot;
   };
 }
 
-async function settled(...slots: MessageSlot[]): Promise<void> {
+async function settled(...slots: PostedMessage[]): Promise<void> {
   while (slots.some((s) => s.busy())) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
@@ -53,7 +60,7 @@ const render = async (): Promise<MessageView> => ({
   tone: 'neutral',
 });
 
-describe('message slot', () => {
+describe('posted message', () => {
   it('ends on the latest state when another replica’s older view lands after its update', async () => {
     const slotOn = await setUp();
     const chat = createRecordingChat();
@@ -150,9 +157,10 @@ describe('message slot', () => {
   it('looks first when it takes over a reservation whose process died while posting', async () => {
     const slotOn = await setUp();
     const claimedAt = new Date(Date.now() - 120_000);
-    await h?.app.store.claimMessage({
-      deploymentId: lastDeploymentId,
+    await h?.app.store.reservePostedMessage({
+      subject: deploymentSubject(lastDeploymentId),
       purpose: 'main',
+      address: 'C-WEB',
       channel: 'C-WEB',
       at: claimedAt,
     });
@@ -163,5 +171,90 @@ describe('message slot', () => {
     const posts = chat.callsOf('post');
     expect(posts).toHaveLength(1);
     expect(posts[0]?.mayExistSince).toEqual(claimedAt);
+  });
+
+  it('answers show with what it did: posted, updated, unchanged', async () => {
+    const slotOn = await setUp();
+    const chat = createRecordingChat();
+    const slot = slotOn(chat);
+    state = 'queued';
+    const posted = await slot.show(render);
+    expect(posted).toEqual({ outcome: 'posted', ref: slot.ref() });
+    state = 'deploying';
+    expect(await slot.show(render)).toMatchObject({ outcome: 'updated' });
+    expect(await slot.show(render)).toMatchObject({ outcome: 'unchanged', ref: slot.ref() });
+    expect(await slot.show(async () => null)).toEqual({ outcome: 'nothing' });
+    expect(chat.calls.map((c) => c.method)).toEqual(['post', 'update']);
+  });
+
+  it('answers the failure when the caller retries itself (maxAttempts 1)', async () => {
+    const slotOn = await setUp();
+    const chat = createRecordingChat();
+    const slot = slotOn(chat, { maxAttempts: 1 });
+    chat.failNext('post', () => new Error('socket hang up'));
+    const failed = await slot.show(render);
+    expect(failed).toMatchObject({ outcome: 'failed', error: { message: 'socket hang up' } });
+    // Nothing tried again by itself: the caller does.
+    await settled(slot);
+    expect(chat.callsOf('post')).toHaveLength(1);
+    // The caller's retry posts, looking first for what the failed call may have posted.
+    expect(await slot.show(render)).toMatchObject({ outcome: 'posted' });
+    expect(chat.callsOf('post')[1]?.mayExistSince).toBeInstanceOf(Date);
+    expect(chat.inChannel('C-WEB')).toHaveLength(1);
+  });
+
+  it('gives up waiting for another process posting it after waitForPosterMs', async () => {
+    const slotOn = await setUp();
+    await h?.app.store.reservePostedMessage({
+      subject: deploymentSubject(lastDeploymentId),
+      purpose: 'main',
+      address: 'C-WEB',
+      channel: 'C-WEB',
+    });
+    const chat = createRecordingChat();
+    const slot = slotOn(chat, { waitForPosterMs: 100 });
+    const shown = await slot.show(render);
+    expect(shown).toMatchObject({ outcome: 'failed' });
+    expect(shown.outcome === 'failed' && shown.error).toBeInstanceOf(PostedElsewhere);
+    expect(chat.calls).toEqual([]);
+  });
+
+  it('does not post again when the message was deleted', async () => {
+    const slotOn = await setUp();
+    const chat = createRecordingChat();
+    const slot = slotOn(chat);
+    state = 'queued';
+    await slot.show(render);
+    chat.failNext('update', () => new NotFoundError('message_not_found'));
+    state = 'deploying';
+    expect(await slot.show(render)).toMatchObject({ outcome: 'updated' });
+    await settled(slot);
+    expect(chat.callsOf('post')).toHaveLength(1);
+    expect(chat.callsOf('update')).toHaveLength(1);
+  });
+
+  it('reserves a direct message by whom it is for, and records the conversation opened', async () => {
+    const slotOn = await setUp();
+    const chat = createRecordingChat();
+    const dm = slotOn(chat, {}, { user: 'U-QA1' });
+    await dm.show(render);
+    const subject = deploymentSubject(lastDeploymentId);
+    const stored = await h?.app.store.listPostedMessages(subject);
+    expect(stored?.map((m) => [m.address, m.channel, m.ts])).toEqual([
+      ['dm:U-QA1', 'D-U-QA1', dm.ref()?.ts],
+    ]);
+  });
+
+  it('keeps one message per channel for the same subject and purpose', async () => {
+    const slotOn = await setUp();
+    const chat = createRecordingChat();
+    const slack = slotOn(chat, {}, { channel: 'C-WEB' });
+    const teams = slotOn(chat, {}, { channel: 'teams:19:web@thread.tacv2' });
+    await Promise.all([slack.show(render), teams.show(render)]);
+    expect(chat.inChannel('C-WEB')).toHaveLength(1);
+    expect(chat.inChannel('teams:19:web@thread.tacv2')).toHaveLength(1);
+    const again = slotOn(chat, {}, { channel: 'teams:19:web@thread.tacv2' });
+    state = 'deploying';
+    expect(await again.show(render)).toMatchObject({ outcome: 'updated', ref: teams.ref() });
   });
 });
