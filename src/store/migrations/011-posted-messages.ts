@@ -1,4 +1,6 @@
-import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { up as createChatMessages } from './002-chat-messages.js';
+import { up as createAlertMessages } from './005-alert-messages.js';
 
 /**
  * One table for every message Slipway posted and keeps in place (`posted_messages`), instead of
@@ -94,18 +96,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
  * the oldest stays.
  */
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createTable('chat_messages')
-    .addColumn('deployment_id', 'text', (c) =>
-      c.notNull().references('deployments.id').onDelete('cascade'),
-    )
-    .addColumn('purpose', 'text', (c) => c.notNull())
-    .addColumn('channel', 'text', (c) => c.notNull())
-    .addColumn('ts', 'text')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('chat_messages_pk', ['deployment_id', 'purpose'])
-    .execute();
+  // 002 and 005 never change (a released migration is frozen): their tables are what to restore.
+  await createChatMessages(db);
   // The `where` keeps SQLite from reading `on conflict` as a join's `on`.
   await sql`
     insert into chat_messages (deployment_id, purpose, channel, ts, created_at, updated_at)
@@ -116,14 +108,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     order by created_at
     on conflict do nothing`.execute(db);
 
-  await groupColumns(db.schema.createTable('alert_messages'))
-    .addColumn('channel', 'text')
-    .addColumn('ts', 'text')
-    .addColumn('claimed_at', 'bigint')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('alert_messages_pk', ['group_id', 'episode'])
-    .execute();
+  await createAlertMessages(db);
   await sql`
     insert into alert_messages
       (group_id, episode, group_key, state, revision, deployment_id,
@@ -137,18 +122,20 @@ export async function down(db: Kysely<unknown>): Promise<void> {
         select min(o.created_at) from posted_messages o
         where o.alert_group_id = g.group_id and o.alert_episode = g.episode
           and o.purpose = 'main')`.execute(db);
-  await db.schema
-    .createIndex('alert_messages_deployment')
-    .on('alert_messages')
-    .column('deployment_id')
-    .execute();
 
   await db.schema.dropTable('posted_messages').execute();
   await db.schema.dropTable('alert_groups').execute();
 }
 
 async function createAlertGroups(db: Kysely<unknown>): Promise<void> {
-  await groupColumns(db.schema.createTable('alert_groups'))
+  await db.schema
+    .createTable('alert_groups')
+    .addColumn('group_id', 'text', (c) => c.notNull())
+    .addColumn('episode', 'integer', (c) => c.notNull())
+    .addColumn('group_key', 'text', (c) => c.notNull())
+    .addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('revision', 'integer', (c) => c.notNull())
+    .addColumn('deployment_id', 'text', (c) => c.references('deployments.id').onDelete('set null'))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('alert_groups_pk', ['group_id', 'episode'])
@@ -159,15 +146,4 @@ async function createAlertGroups(db: Kysely<unknown>): Promise<void> {
     .on('alert_groups')
     .column('deployment_id')
     .execute();
-}
-
-/** An alert group's own columns, as 005 made them: kept in alert_groups, and back in down. */
-function groupColumns<T extends string>(table: CreateTableBuilder<T>) {
-  return table
-    .addColumn('group_id', 'text', (c) => c.notNull())
-    .addColumn('episode', 'integer', (c) => c.notNull())
-    .addColumn('group_key', 'text', (c) => c.notNull())
-    .addColumn('state', 'text', (c) => c.notNull())
-    .addColumn('revision', 'integer', (c) => c.notNull())
-    .addColumn('deployment_id', 'text', (c) => c.references('deployments.id').onDelete('set null'));
 }
