@@ -67,7 +67,8 @@ export function postedMigrationCases(ctx: SuiteContext): void {
           actor: 'a',
         });
         const old = await before(raw, deployment.id);
-        expect(await store.migrate()).toEqual(['011-posted-messages']);
+        // Later migrations follow it; 011 is the first of what was pending.
+        expect((await store.migrate())[0]).toBe('011-posted-messages');
 
         const subject = deploymentSubject(deployment.id);
         const posted = await store.listPostedMessages(subject);
