@@ -2,6 +2,12 @@ import { sql } from 'kysely';
 import { latestAlertGroup, listAlertGroups, saveAlertGroup } from './alert-groups.js';
 import { addApproval, listApprovals } from './approvals.js';
 import { addCanarySignal, listCanarySignals } from './canary-signals.js';
+import {
+  findChatConversation,
+  findChatMember,
+  saveChatConversation,
+  saveChatMember,
+} from './chat-conversations.js';
 import type { StoreContext } from './context.js';
 import { createDeliveryLedger } from './deliveries.js';
 import {
@@ -99,5 +105,9 @@ export function createKyselyStore(ctx: StoreContext): Store {
     findPeople: (ids) => findPeople(ctx, ids),
     addCanarySignal: (signal) => addCanarySignal(ctx, signal),
     listCanarySignals: (deploymentId) => listCanarySignals(ctx, deploymentId),
+    saveChatConversation: (conversation) => saveChatConversation(ctx, conversation),
+    findChatConversation: (platform, id) => findChatConversation(ctx, platform, id),
+    saveChatMember: (member) => saveChatMember(ctx, member),
+    findChatMember: (userId) => findChatMember(ctx, userId),
   };
 }

@@ -151,6 +151,34 @@ export interface CanarySignalsTable {
   at: number;
 }
 
+/** Where a conversation lives, for a platform without a directory (Teams' serviceUrl, tenant). */
+export interface ChatConversationsTable {
+  platform: string;
+  /** The platform's own conversation id (Teams: without a thread's `;messageid=`). */
+  id: string;
+  /** `personal`, `groupChat` or `channel`. */
+  kind: string;
+  service_url: string;
+  tenant_id: string | null;
+  updated_at: number;
+}
+
+/** A person as a platform without a directory knows them, by the core's id for them. */
+export interface ChatMembersTable {
+  /** `teams:<aadObjectId>` (or `teams:<Teams id>`). */
+  user_id: string;
+  platform: string;
+  /** Their id in the platform's activities (Teams: `29:…`). */
+  platform_user_id: string;
+  aad_object_id: string | null;
+  name: string | null;
+  tenant_id: string | null;
+  service_url: string;
+  /** Their 1:1 chat with the bot, once known. */
+  personal_conversation_id: string | null;
+  updated_at: number;
+}
+
 export interface Tables {
   deployments: DeploymentsTable;
   transitions: TransitionsTable;
@@ -163,4 +191,6 @@ export interface Tables {
   seen_deliveries: SeenDeliveriesTable;
   people: PeopleTable;
   canary_signals: CanarySignalsTable;
+  chat_conversations: ChatConversationsTable;
+  chat_members: ChatMembersTable;
 }

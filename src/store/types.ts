@@ -197,6 +197,30 @@ export type LockResult =
  * The store port. Every method is one atomic unit in the adapter (one transaction), so the
  * engine never sees half a change. Both adapters (SQLite, Postgres) run the same suite.
  */
+/** Where a conversation lives (conversation references; migration 012). */
+export interface ChatConversationRecord {
+  platform: string;
+  id: string;
+  kind: string;
+  serviceUrl: string;
+  tenantId: string | null;
+  updatedAt: Date;
+}
+
+/** A person as a platform without a directory knows them (conversation references). */
+export interface ChatMemberRecord {
+  /** The core's id for them (`teams:<aadObjectId>`). */
+  userId: string;
+  platform: string;
+  platformUserId: string;
+  aadObjectId: string | null;
+  name: string | null;
+  tenantId: string | null;
+  serviceUrl: string;
+  personalConversationId: string | null;
+  updatedAt: Date;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; returns the names applied now. */
@@ -377,4 +401,10 @@ export interface Store {
   addCanarySignal(signal: Omit<CanarySignal, 'id'>): Promise<CanarySignal>;
   /** A deployment's canary signals, oldest first. */
   listCanarySignals(deploymentId: string): Promise<CanarySignal[]>;
+  /** Records where a conversation lives; an older sighting than the stored one is dropped. */
+  saveChatConversation(conversation: ChatConversationRecord): Promise<void>;
+  findChatConversation(platform: string, id: string): Promise<ChatConversationRecord | null>;
+  /** Records a person; null fields keep what was known, an older sighting is dropped. */
+  saveChatMember(member: ChatMemberRecord): Promise<void>;
+  findChatMember(userId: string): Promise<ChatMemberRecord | null>;
 }

@@ -11,6 +11,7 @@ import * as seenDeliveries from './008-seen-deliveries.js';
 import * as people from './009-people.js';
 import * as canarySignals from './010-canary-signals.js';
 import * as postedMessages from './011-posted-messages.js';
+import * as chatConversations from './012-chat-conversations.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -28,6 +29,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '009-people': people,
   '010-canary-signals': canarySignals,
   '011-posted-messages': postedMessages,
+  '012-chat-conversations': chatConversations,
 };
 
 const provider: MigrationProvider = {

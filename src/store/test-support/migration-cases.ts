@@ -13,6 +13,7 @@ const ALL = [
   '009-people',
   '010-canary-signals',
   '011-posted-messages',
+  '012-chat-conversations',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {

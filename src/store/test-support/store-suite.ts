@@ -3,6 +3,7 @@ import { createStore } from '../index.js';
 import type { Store } from '../types.js';
 import { alertCases } from './alert-cases.js';
 import { canarySignalCases } from './canary-signal-cases.js';
+import { chatConversationCases } from './chat-conversation-cases.js';
 import { deliveryCases } from './delivery-cases.js';
 import { deploymentCases } from './deployment-cases.js';
 import type { StoreSuiteTarget, SuiteContext } from './fixtures.js';
@@ -90,5 +91,6 @@ export function storeSuite(target: StoreSuiteTarget): void {
     deliveryCases(ctx);
     peopleCases(ctx);
     canarySignalCases(ctx);
+    chatConversationCases(ctx);
   });
 }
