@@ -6,7 +6,7 @@ import type {
   TeamsMember,
 } from './references.js';
 
-type ReferenceStore = Pick<
+export type ReferenceStore = Pick<
   Store,
   'saveChatConversation' | 'findChatConversation' | 'saveChatMember' | 'findChatMember'
 >;
