@@ -19,6 +19,8 @@ describe('people named by id', () => {
     expect(
       memberIdsIn('locked by U0WEB0001, asked by U0API0001 and U0WEB0001; not @U0QA00001'),
     ).toEqual(['U0WEB0001', 'U0API0001']);
+    const teams = 'teams:3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+    expect(memberIdsIn(`locked by ${teams}; not teams:general`)).toEqual([teams]);
   });
 
   it('puts known names in place of ids and leaves the others', () => {
@@ -27,7 +29,7 @@ describe('people named by id', () => {
     );
   });
 
-  it('reads names of member ids only, and goes on with ids when the store fails', async () => {
+  it('reads names of people only (members, Teams users, person keys), and goes on with ids when the store fails', async () => {
     const asked: string[][] = [];
     const source = {
       findPeople: async (ids: readonly string[]) => {
@@ -35,9 +37,12 @@ describe('people named by id', () => {
         return new Map([['U0API0001', { name: 'Ana Lima' }]]);
       },
     };
-    expect(await knownNames(source, ['U0API0001', 'operator', 'U0API0001'])).toEqual(names);
-    expect(asked).toEqual([['U0API0001']]);
-    expect(await knownNames(source, ['operator'])).toEqual(new Map());
+    const teams = 'teams:3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+    expect(
+      await knownNames(source, ['U0API0001', 'cli:ops', 'U0API0001', teams, 'ana', '@qa']),
+    ).toEqual(names);
+    expect(asked).toEqual([['U0API0001', teams, 'ana']]);
+    expect(await knownNames(source, ['cli:ops', '*'])).toEqual(new Map());
     expect(asked).toHaveLength(1);
 
     const errors: unknown[] = [];

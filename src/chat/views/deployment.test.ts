@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEPLOYMENT_STATES, type DeploymentState } from '../../core/deployment.js';
+import { mentionsOn } from '../router.js';
 import { at, deployment } from '../test-support/deployments.js';
 import type { MessageView } from '../types.js';
-import { approvalRequestView } from './approval.js';
+import { approvalRequestView } from '../../features/approvals/view.js';
 import {
   acceptedView,
   deliveryQuestionView,
@@ -210,14 +211,19 @@ describe('escaping what people and programs typed', () => {
     }
   });
 
-  it('keeps mentions of real users and leaves non-chat identities as text', () => {
+  it('mentions actors, which each platform shows as a person or, for the CLI operator, as text', () => {
     expect(acceptedView(deployment()).title).toBe(
       '<@U-ALICE> asked to deploy web 1.4.2 to staging',
     );
-    expect(
-      acceptedView(deployment({ requestedBy: 'operator', kind: 'rollback', version: '1.4.1' }))
-        .title,
-    ).toBe('operator asked to roll back web in staging to 1.4.1');
+    const byOperator = acceptedView(
+      deployment({ requestedBy: 'operator', kind: 'rollback', version: '1.4.1' }),
+    );
+    expect(byOperator.title).toBe('<@operator> asked to roll back web in staging to 1.4.1');
+    const config = { people: {} };
+    expect(mentionsOn(config, 'slack', byOperator.title)).toBe(
+      'operator asked to roll back web in staging to 1.4.1',
+    );
+    expect(acceptedView(deployment({ requestedBy: 'slipway' })).title).toMatch(/^Slipway asked/);
   });
 
   it('shows where a canary stands, its last check against each threshold, and how to steer it', () => {

@@ -33,23 +33,26 @@ function withMentions(escaped: string): string {
 /** Undoes `escapeText`, for plain-text places (headers, button labels) Slack does not parse. */
 export function unescapeText(text: string): string {
   return text
-    .replace(/<@([UW][A-Z0-9-]+)>/g, '$1')
+    .replace(/<@([^<>|\s]+)>/g, '$1')
     .replace(/<#([CG][A-Z0-9-]+)>/g, '#$1')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 }
 
-// Slack member ids (U…, W…); test doubles use ids with dashes (U-DEV1).
-const USER_ID = /^[UW][A-Z0-9-]+$/;
+// Actor ids that name a person: Slack member ids (U…, W…; test doubles use dashes, U-DEV1),
+// Teams users (`teams:<AAD object id>`) and the config's person keys (`alice`).
+const USER_ID = /^(?:[UW][A-Z0-9-]+|teams:[^\s<>|]+|[a-z][a-z0-9._-]*)$/;
 
 /**
- * A person as a mention (`<@U012ABC>`), which Slack shows as their name. Identities that are no
- * Slack member (the CLI `operator`, Slipway itself) stay plain text.
+ * A person as a mention (`<@U012ABC>`, `<@alice>`), which each platform shows its own way: the
+ * chat router turns a person key into that platform's id, or into the person's name where they
+ * have none; Slack shows a member id as their name, the Teams renderer writes the name. An actor
+ * that is nobody on the platform (the CLI `operator`) comes out as plain text there.
  */
 export function mention(user: string): string {
-  if (USER_ID.test(user)) return `<@${user}>`;
-  return user === 'slipway' ? 'Slipway' : escapeText(user);
+  if (user === 'slipway') return 'Slipway';
+  return USER_ID.test(user) ? `<@${user}>` : escapeText(user);
 }
 
 export function mentions(users: readonly string[]): string {
