@@ -37,7 +37,7 @@ import { ROOT } from './processes.js';
 export type { Activity, InjectMessageOptions } from './playground/activities.js';
 export type { Card, ChatTarget, PlaygroundPage, PostedMessage } from './playground/page.js';
 export type { PersonInput, PlaygroundPerson, PlaygroundSetupOptions } from './playground/setup.js';
-export { guidFor, playgroundSetup } from './playground/setup.js';
+export { playgroundSetup } from './playground/setup.js';
 
 export const DEFAULT_OUT_DIR = resolve(ROOT, 'test-output/playground');
 
