@@ -10,13 +10,17 @@ import type { Deployment } from '../core/deployment.js';
 import { type CommandResult, executeCommand } from '../engine/execute.js';
 import type { Engine } from '../engine/index.js';
 import {
+  handleReviewAction,
+  handleReviewSubmission,
+  isReviewAction,
+} from '../features/review/handler.js';
+import {
   deploymentAttributes,
   deploymentContext,
   inSpan,
   withDeployment,
 } from '../observability/spans.js';
 import { mayOverrideFreeze } from '../policy/index.js';
-import { handleReviewAction, handleReviewSubmission, isReviewAction } from './handler-review.js';
 import { announce, answerPrivately, replaceAnswer } from './replies.js';
 import type {
   ChatClient,

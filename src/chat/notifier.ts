@@ -5,22 +5,22 @@ import type { Config } from '../config/schema.js';
 import { ACTIVE_STATES, type Deployment, isFinal } from '../core/deployment.js';
 import { deploymentSubject } from '../core/message-subject.js';
 import type { EngineEvent, EngineListener } from '../engine/events.js';
-import { deploymentContext } from '../observability/spans.js';
-import type { Store } from '../store/types.js';
 import {
   type ApprovalDeps,
   type ApproverMessages,
   askApprovers,
   recordVerdict,
   settleApprovers,
-} from './notifier-approvals.js';
+} from '../features/approvals/notifier.js';
 import {
   askReviewers,
   buildBefore,
   type ReviewMessages,
   refreshReview,
   reviewed,
-} from './notifier-review.js';
+} from '../features/review/notifier.js';
+import { deploymentContext } from '../observability/spans.js';
+import type { Store } from '../store/types.js';
 import {
   createPostedMessage,
   type PostedDeps,

@@ -2,17 +2,25 @@ import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Deployment } from '../core/deployment.js';
 import { isFinal } from '../core/deployment.js';
 import { parseDuration } from '../core/duration.js';
-import { cancelDeployment, recordVerdict } from './approvals.js';
+import { recordVerdict } from '../features/approvals/engine.js';
+import { closeReview, promote, reviewBuild } from '../features/review/engine.js';
+import { cancelDeployment } from './cancel.js';
 import type { EngineDeps } from './context.js';
 import { retryDeployment, rollBackDeployment } from './follow-ups.js';
 import { lockTarget, unlockTarget } from './locks.js';
 import { detailsOf, historyOf, holderOf, statusOf } from './queries.js';
 import { requestDeployment } from './requests.js';
-import { closeReview, promote, reviewBuild } from './review.js';
 import { steerDeployment } from './steer.js';
 import { createSweeper } from './sweeper.js';
 import { createWorker, type Worker } from './worker.js';
 
+export type {
+  CloseAccepted,
+  PromoteAccepted,
+  ReviewAccepted,
+  ReviewCaller,
+} from '../features/review/engine.js';
+export { previewUrl, promotionKey, reviewTarget } from '../features/review/engine-state.js';
 export { type CanaryProgress, canaryProgressOf } from './canary.js';
 export type { EngineDeps, Refusal } from './context.js';
 export { describeDeployment } from './describe.js';
@@ -21,13 +29,6 @@ export { createEventBus } from './events.js';
 export { type FollowUpCaller, retryKey, rollbackKey } from './follow-ups.js';
 export { describeLock } from './locks.js';
 export type { DeployRequest } from './requests.js';
-export type {
-  CloseAccepted,
-  PromoteAccepted,
-  ReviewAccepted,
-  ReviewCaller,
-} from './review.js';
-export { previewUrl, promotionKey, reviewTarget } from './review-state.js';
 export type { Surprise, SurpriseQuestion } from './surprises.js';
 export { type VerifyProgress, verifyProgressOf } from './verification.js';
 

@@ -2,10 +2,10 @@ import { bindingOf, findEnvironment, findService, serviceEnvironments } from '..
 import { actorOf } from '../config/people.js';
 import type { Config, Service } from '../config/schema.js';
 import { closest } from '../config/suggest.js';
+import { decideVerdict } from '../features/approvals/policy.js';
+import { decideOwnerDecision, decideReview } from '../features/review/policy.js';
 import { decideChange, decideLock } from './change.js';
-import { isAdmin, isMember, isOwner } from './principals.js';
-import { decideOwnerDecision, decideReview } from './review.js';
-import { describePrincipals } from './text.js';
+import { isAdmin, isOwner } from './principals.js';
 import {
   type Action,
   allow,
@@ -144,36 +144,6 @@ export function resolveService(config: Config, name: string): Service | Decision
     `There is no service called "${name}". Known services: ${names.join(', ')}.`,
     near ? `Did you mean ${near}?` : null,
   );
-}
-
-/** Four-eyes: whoever requested a deployment never approves it, admins included. */
-function decideVerdict(config: Config, { request, service, environment }: Target): Decision {
-  if (!service || !environment) return refuse('incomplete_request', 'Say which deployment.');
-  const approvers = environment.approvals.from;
-  const who = describePrincipals(config, approvers, service);
-  if (request.requestedBy === undefined) {
-    return refuse(
-      'incomplete_request',
-      `Cannot check who requested this deployment of ${service.name} to ${environment.name}, so it cannot be ${request.action === 'approve' ? 'approved' : 'rejected'}; try again from the deployment's message.`,
-    );
-  }
-  if (request.requestedBy === request.actor) {
-    return refuse(
-      'self_approval',
-      request.action === 'approve'
-        ? `You requested this deployment of ${service.name} to ${environment.name}, so someone else must approve it (four-eyes): ${who}.`
-        : `You requested this deployment of ${service.name} to ${environment.name}; to withdraw it, cancel it instead.`,
-    );
-  }
-  if (!isMember(config, request.actor, approvers, service)) {
-    return refuse(
-      'not_approver',
-      approvers.length === 0
-        ? `Nobody is set up to approve deployments to ${environment.name}; an admin can list approvers under approvals.from in slipway.yaml.`
-        : `${request.actor} may not ${request.action} deployments of ${service.name} to ${environment.name}: approvals come from ${who}.`,
-    );
-  }
-  return allow();
 }
 
 function decideCancel(

@@ -1,13 +1,13 @@
 import { expect } from 'vitest';
-import type { Harness } from '../../../test/support/engine-harness.js';
-import type { Deployment } from '../../core/deployment.js';
-import { createLogger } from '../../core/logger.js';
-import { createDrivers } from '../../drivers/index.js';
-import type { DeployDriver } from '../../drivers/types.js';
-import type { EngineDeps } from '../context.js';
-import type { EngineEvent } from '../events.js';
+import type { Harness } from '../../../../test/support/engine-harness.js';
+import type { Deployment } from '../../../core/deployment.js';
+import { createLogger } from '../../../core/logger.js';
+import { createDrivers } from '../../../drivers/index.js';
+import type { DeployDriver } from '../../../drivers/types.js';
+import type { EngineDeps } from '../../../engine/context.js';
+import type { EngineEvent } from '../../../engine/events.js';
 
-/** Shared by the review tests (review.test.ts, review-races.test.ts). */
+/** Shared by the review engine tests (engine.test.ts, engine-races.test.ts). */
 
 const log = createLogger({ level: 'silent' });
 

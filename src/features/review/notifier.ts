@@ -1,28 +1,27 @@
-import { findService } from '../config/index.js';
-import type { Config } from '../config/schema.js';
-import type { Deployment } from '../core/deployment.js';
-import { deploymentSubject } from '../core/message-subject.js';
+import { createPostedMessage, type PostedMessage } from '../../chat/posted/posted-message.js';
+import { adoptMessage } from '../../chat/posted/reservation.js';
+import type { MessageRef, MessageView } from '../../chat/types.js';
+import { findService } from '../../config/index.js';
+import type { Config } from '../../config/schema.js';
+import type { Deployment } from '../../core/deployment.js';
+import { deploymentSubject } from '../../core/message-subject.js';
+import { membersOf } from '../../policy/principals.js';
+import type { Store } from '../../store/types.js';
+import type { ApprovalDeps } from '../approvals/notifier.js';
+import { approvalRequestView, type Verdict } from '../approvals/view.js';
 import {
   loadReview,
   previewUrl,
   qaVerdicts,
   type ReviewState,
   reviewTarget,
-} from '../engine/review-state.js';
-import { membersOf } from '../policy/principals.js';
-import type { Store } from '../store/types.js';
-import type { ApprovalDeps } from './notifier-approvals.js';
-import { createPostedMessage, type PostedMessage } from './posted/posted-message.js';
-import { adoptMessage } from './posted/reservation.js';
-import type { MessageRef, MessageView } from './types.js';
+} from './engine-state.js';
 import {
-  approvalRequestView,
   type ReviewOutcome,
   reviewRejectedOwnerView,
   reviewSettledView,
   reviewVerdictView,
-  type Verdict,
-} from './views/index.js';
+} from './view.js';
 
 /**
  * The direct messages of a build's review (seeds/001): each of the service's QA gets Approve /

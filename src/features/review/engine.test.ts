@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../test/support/engine-harness.js';
-import { closeReview, promote, reviewBuild } from './review.js';
-import { reviewTarget } from './review-state.js';
-import { build, deps, dm, events } from './test-support/review-fixtures.js';
+import { type Harness, startHarness } from '../../../test/support/engine-harness.js';
+import { closeReview, promote, reviewBuild } from './engine.js';
+import { reviewTarget } from './engine-state.js';
+import { build, deps, dm, events } from './test-support/fixtures.js';
 
 let h: Harness | null = null;
 

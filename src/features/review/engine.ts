@@ -1,11 +1,16 @@
-import type { Approval, ApprovalVerdict, Deployment, RequestSource } from '../core/deployment.js';
-import { decide } from '../policy/decide.js';
-import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
-import { deploymentSubject, refuseAndRecord } from './refusals.js';
-import { requestDeployment } from './requests.js';
-import { carryApprovals, promotionChannel, qaProblem, withdraw } from './review-promotion.js';
-import { buildName, loadReview, promotionKey, reviewOver } from './review-state.js';
-import { tearDown } from './teardown.js';
+import type {
+  Approval,
+  ApprovalVerdict,
+  Deployment,
+  RequestSource,
+} from '../../core/deployment.js';
+import { clockOf, type EngineDeps, type Refusal, refuse } from '../../engine/context.js';
+import { deploymentSubject, refuseAndRecord } from '../../engine/refusals.js';
+import { requestDeployment } from '../../engine/requests.js';
+import { tearDown } from '../../engine/teardown.js';
+import { decide } from '../../policy/decide.js';
+import { carryApprovals, promotionChannel, qaProblem, withdraw } from './engine-promotion.js';
+import { buildName, loadReview, promotionKey, reviewOver } from './engine-state.js';
 
 /** Who clicked, and where: a button in a direct message, the CLI or the API. */
 export interface ReviewCaller {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { scenarioConfig, scenarioConfigInput } from '../../test/support/engine-harness.js';
-import { deployment } from '../chat/test-support/deployments.js';
-import { Config } from '../config/schema.js';
-import { previewUrl, promotionKey, reviewTarget } from './review-state.js';
+import { scenarioConfig, scenarioConfigInput } from '../../../test/support/engine-harness.js';
+import { deployment } from '../../chat/test-support/deployments.js';
+import { Config } from '../../config/schema.js';
+import { previewUrl, promotionKey, reviewTarget } from './engine-state.js';
 
 const config = scenarioConfig('/nonexistent');
 

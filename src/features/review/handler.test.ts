@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../test/support/engine-harness.js';
-import type { Deployment } from '../core/deployment.js';
-import { createLogger } from '../core/logger.js';
-import { handleInbound } from './handler.js';
-import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
-import type { FormAnswer } from './types.js';
-import { reviewRejectedOwnerView, reviewVerdictView } from './views/index.js';
+import { type Harness, startHarness } from '../../../test/support/engine-harness.js';
+import { handleInbound } from '../../chat/handler.js';
+import { createRecordingChat, type RecordingChat } from '../../chat/test-support/recording-chat.js';
+import type { FormAnswer } from '../../chat/types.js';
+import type { Deployment } from '../../core/deployment.js';
+import { createLogger } from '../../core/logger.js';
+import { reviewRejectedOwnerView, reviewVerdictView } from './view.js';
 
 const log = createLogger({ level: 'silent' });
 let h: Harness | null = null;

@@ -1,7 +1,7 @@
-import type { Config } from '../config/schema.js';
-import { isAdmin, isMember, isOwner } from './principals.js';
-import { describePrincipals } from './text.js';
-import { allow, type Decision, refuse, type Target } from './types.js';
+import type { Config } from '../../config/schema.js';
+import { isAdmin, isMember, isOwner } from '../../policy/principals.js';
+import { describePrincipals } from '../../policy/text.js';
+import { allow, type Decision, refuse, type Target } from '../../policy/types.js';
 
 /**
  * The review of a build that reached a pre-production environment (seeds/001): the service's

@@ -1,7 +1,7 @@
+import type { MessageRef, MessageView, ModalView } from '../../chat/types.js';
+import { code, escapeText, mention, plural } from '../../chat/views/text.js';
 import type { Approval, Deployment } from '../../core/deployment.js';
-import type { MessageRef, MessageView, ModalView } from '../types.js';
-import type { Verdict } from './approval.js';
-import { code, escapeText, mention, plural, sentence } from './text.js';
+import { type Verdict, verdictLine } from '../approvals/view.js';
 
 /**
  * The review of a build on a pre-production environment (seeds/001), after the asking:
@@ -48,14 +48,6 @@ export function rejectReasonModal(d: Deployment, origin: MessageRef): ModalView 
 /** "web 1.4.2 on staging", escaped. */
 function onEnvironment(d: Deployment): string {
   return escapeText(`${d.service} ${d.version} on ${d.environment}`);
-}
-
-/** `Approved by <@U-QA1>: looks good.` */
-export function verdictLine(a: Pick<Approval, 'approver' | 'verdict' | 'comment'>): string {
-  const word = a.verdict === 'approve' ? 'Approved' : 'Rejected';
-  return sentence(
-    `${word} by ${mention(a.approver)}${a.comment ? `: ${escapeText(a.comment)}` : ''}`,
-  );
 }
 
 /**

@@ -1,19 +1,14 @@
 import type { Logger } from 'pino';
-import { findService } from '../config/index.js';
-import type { Config } from '../config/schema.js';
-import type { ApprovalVerdict } from '../core/deployment.js';
-import { type Engine, reviewTarget } from '../engine/index.js';
-import { activeFreeze, mayOverrideFreeze } from '../policy/index.js';
-import { announceIn, answerPrivately } from './replies.js';
-import type { ChatClient, FormAnswer, InboundEvent, ViewAction } from './types.js';
-import {
-  promotionView,
-  REJECT_REASON,
-  refusalView,
-  rejectReasonModal,
-  reviewClosedView,
-} from './views/index.js';
-import { code, mention } from './views/text.js';
+import { announceIn, answerPrivately } from '../../chat/replies.js';
+import type { ChatClient, FormAnswer, InboundEvent, ViewAction } from '../../chat/types.js';
+import { refusalView } from '../../chat/views/index.js';
+import { code, mention } from '../../chat/views/text.js';
+import { findService } from '../../config/index.js';
+import type { Config } from '../../config/schema.js';
+import type { ApprovalVerdict } from '../../core/deployment.js';
+import { type Engine, reviewTarget } from '../../engine/index.js';
+import { activeFreeze, mayOverrideFreeze } from '../../policy/index.js';
+import { promotionView, REJECT_REASON, rejectReasonModal, reviewClosedView } from './view.js';
 
 type ActionEvent = Extract<InboundEvent, { kind: 'action' }>;
 type SubmissionEvent = Extract<InboundEvent, { kind: 'submission' }>;

@@ -1,17 +1,17 @@
 import type { Logger } from 'pino';
-import { findEnvironment, findService } from '../config/index.js';
-import type { Config } from '../config/schema.js';
-import type { ApprovalVerdict, Deployment } from '../core/deployment.js';
-import { deploymentSubject } from '../core/message-subject.js';
-import { membersOf } from '../policy/principals.js';
-import type { Store } from '../store/types.js';
 import {
   createPostedMessage,
   type PostedDeps,
   type PostedMessage,
-} from './posted/posted-message.js';
-import type { ChatClient } from './types.js';
-import { approvalRequestView, settledApprovalView, verdictView } from './views/index.js';
+} from '../../chat/posted/posted-message.js';
+import type { ChatClient } from '../../chat/types.js';
+import { findEnvironment, findService } from '../../config/index.js';
+import type { Config } from '../../config/schema.js';
+import type { ApprovalVerdict, Deployment } from '../../core/deployment.js';
+import { deploymentSubject } from '../../core/message-subject.js';
+import { membersOf } from '../../policy/principals.js';
+import type { Store } from '../../store/types.js';
+import { approvalRequestView, settledApprovalView, verdictView } from './view.js';
 
 const PREFIX = 'approver:';
 

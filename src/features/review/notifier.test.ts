@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../test/support/engine-harness.js';
-import type { Config } from '../config/schema.js';
-import type { Deployment } from '../core/deployment.js';
-import { createLogger } from '../core/logger.js';
-import { deploymentSubject } from '../core/message-subject.js';
-import { handleInbound } from './handler.js';
-import { createNotifier, type Notifier } from './notifier.js';
-import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
-import type { InboundEvent, MessageView } from './types.js';
+import { type Harness, startHarness } from '../../../test/support/engine-harness.js';
+import { handleInbound } from '../../chat/handler.js';
+import { createNotifier, type Notifier } from '../../chat/notifier.js';
+import { createRecordingChat, type RecordingChat } from '../../chat/test-support/recording-chat.js';
+import type { InboundEvent, MessageView } from '../../chat/types.js';
+import type { Config } from '../../config/schema.js';
+import type { Deployment } from '../../core/deployment.js';
+import { createLogger } from '../../core/logger.js';
+import { deploymentSubject } from '../../core/message-subject.js';
 
 const log = createLogger({ level: 'silent' });
 let h: Harness | null = null;

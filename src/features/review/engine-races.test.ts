@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, webRequest } from '../../test/support/engine-harness.js';
-import type { Store } from '../store/types.js';
-import { promote, reviewBuild } from './review.js';
-import { promotionKey } from './review-state.js';
-import { build, deps, dm, events } from './test-support/review-fixtures.js';
+import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
+import type { Store } from '../../store/types.js';
+import { promote, reviewBuild } from './engine.js';
+import { promotionKey } from './engine-state.js';
+import { build, deps, dm, events } from './test-support/fixtures.js';
 
 /** Promotions and closes that cross a restart or another replica's click. */
 

@@ -1,13 +1,21 @@
+import type { MessageView, ViewAction } from '../../chat/types.js';
+import { refLabel, stateLabel } from '../../chat/views/deployment.js';
+import {
+  code,
+  escapeText,
+  firstLine,
+  link,
+  mention,
+  mentions,
+  plural,
+  sentence,
+} from '../../chat/views/text.js';
 import type { Approval, ApprovalVerdict, Deployment } from '../../core/deployment.js';
-import type { MessageView, ViewAction } from '../types.js';
-import { refLabel, stateLabel } from './deployment.js';
-import { verdictLine } from './review.js';
-import { code, escapeText, firstLine, link, mention, mentions, plural, sentence } from './text.js';
 
 /**
  * Who a direct message asks (seeds/001): `approver`, someone in an environment's
  * `approvals.from` while the deployment waits; `qa`, the service's QA once a build is on a
- * preview; `owner`, the service's owners, who promote it or close it (views/review.ts shows
+ * preview; `owner`, the service's owners, who promote it or close it (features/review/view.ts shows
  * what follows).
  */
 export type ApprovalRole = 'approver' | 'qa' | 'owner';
@@ -165,4 +173,12 @@ function verdictButtons(d: Deployment, prefix: '' | 'review_' = ''): ViewAction[
     { id: `${prefix}approve`, label: 'Approve', value: d.id, style: 'primary' },
     { id: `${prefix}reject`, label: 'Reject', value: d.id, style: 'danger' },
   ];
+}
+
+/** `Approved by <@U-QA1>: looks good.` */
+export function verdictLine(a: Pick<Approval, 'approver' | 'verdict' | 'comment'>): string {
+  const word = a.verdict === 'approve' ? 'Approved' : 'Rejected';
+  return sentence(
+    `${word} by ${mention(a.approver)}${a.comment ? `: ${escapeText(a.comment)}` : ''}`,
+  );
 }

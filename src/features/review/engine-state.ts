@@ -3,13 +3,13 @@ import {
   findService,
   nextEnvironment,
   serviceEnvironments,
-} from '../config/lookup.js';
-import type { Config, Environment } from '../config/schema.js';
-import type { Approval, Deployment } from '../core/deployment.js';
-import { isMember } from '../policy/principals.js';
-import type { ReviewDecision, Store } from '../store/types.js';
-import { type Refusal, refuse } from './context.js';
-import { describeDeployment } from './describe.js';
+} from '../../config/lookup.js';
+import type { Config, Environment } from '../../config/schema.js';
+import type { Approval, Deployment } from '../../core/deployment.js';
+import { type Refusal, refuse } from '../../engine/context.js';
+import { describeDeployment } from '../../engine/describe.js';
+import { isMember } from '../../policy/principals.js';
+import type { ReviewDecision, Store } from '../../store/types.js';
 
 /**
  * The review of a build (seeds/001): a deploy that succeeded on an environment before the end

@@ -1,12 +1,12 @@
-import { findEnvironment, findService } from '../config/lookup.js';
-import type { Config } from '../config/schema.js';
-import type { Deployment } from '../core/deployment.js';
-import { isMember } from '../policy/principals.js';
-import { recordVerdict } from './approvals.js';
-import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
-import { emitTransition } from './requests.js';
-import { buildName, qaVerdicts, type ReviewState } from './review-state.js';
-import { PENDING_STATES } from './state-machine.js';
+import { findEnvironment, findService } from '../../config/lookup.js';
+import type { Config } from '../../config/schema.js';
+import type { Deployment } from '../../core/deployment.js';
+import { clockOf, type EngineDeps, type Refusal, refuse } from '../../engine/context.js';
+import { emitTransition } from '../../engine/requests.js';
+import { PENDING_STATES } from '../../engine/state-machine.js';
+import { isMember } from '../../policy/principals.js';
+import { recordVerdict } from '../approvals/engine.js';
+import { buildName, qaVerdicts, type ReviewState } from './engine-state.js';
 
 /** The parts of a promotion (review.ts, `promote`) that are rules rather than steps. */
 
