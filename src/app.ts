@@ -7,13 +7,21 @@ import {
   type HandlingQueue,
   type HandlingQueueOptions,
 } from './chat/handling-queue.js';
+import { actorOf, configuredPeople } from './chat/identity.js';
 import { createInbound, type Inbound } from './chat/inbound.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
 import { createPeopleDirectory, type PeopleDirectory } from './chat/people.js';
+import { createChatRouter } from './chat/router.js';
 import { createSlackClient } from './chat/slack/client.js';
 import { slackTransports } from './chat/slack/transports.js';
+import {
+  teamsClientFromSettings,
+  teamsMessagesUnconfigured,
+  teamsReferences,
+  teamsRouteFromSettings,
+  teamsToken,
+} from './chat/teams/index.js';
 import type { ChatClient } from './chat/types.js';
-import { configuredPeople } from './config/people.js';
 import type { Config } from './config/schema.js';
 import { durableDedupe } from './core/dedupe.js';
 import { newProcessId } from './core/ids.js';
@@ -47,7 +55,7 @@ export interface App {
   processId: string;
   /** This app's Prometheus registry, served at GET /metrics. */
   metrics: AppMetrics;
-  /** The chat side, when Slack is configured. */
+  /** The chat side, when Slack or Teams is configured. */
   chat: {
     client: ChatClient;
     notifier: Notifier;
@@ -76,8 +84,13 @@ export interface AppOptions {
   drivers?: ReadonlyMap<string, DeployDriver<unknown>>;
   /** Apply pending migrations at start (serve does; `db migrate` exists for operators who don't). */
   migrate?: boolean;
-  /** Replace the chat client (tests); default: Slack's Web API when SLACK_BOT_TOKEN is set. */
+  /** Replace Slack's client (tests); default: Slack's Web API when SLACK_BOT_TOKEN is set. */
   chatClient?: ChatClient;
+  /**
+   * The address the server will listen on (`serve --host`): Teams without credentials is only
+   * allowed on loopback. Default: 127.0.0.1.
+   */
+  host?: string;
   notifier?: NotifierOptions;
   /** How many chat events are handled at once and how many commands may wait (handling-queue.ts). */
   handling?: HandlingQueueOptions;
@@ -152,17 +165,43 @@ export async function createApp(options: AppOptions): Promise<App> {
   const routes: Route[] = [];
   let chat: App['chat'] = null;
   const slack = settings.slack;
-  if (slack) {
-    const chatLog = log.child({ component: 'chat' });
-    const client = tracedChat(
-      options.chatClient ??
-        createSlackClient({
-          token: slack.botToken,
-          apiUrl: slack.apiUrl,
-          log: chatLog,
-          onCall: chatCallRecorder(metrics),
-        }),
-    );
+  const teams = settings.teams ?? null;
+  const chatLog = log.child({ component: 'chat' });
+  const onCall = chatCallRecorder(metrics);
+  // Conversation references are shared by Teams' client (where to write) and its transport
+  // (which learns them from every activity).
+  const teamsRefs = teams ? teamsReferences(store) : null;
+  const teamsBotToken = teams ? teamsToken(teams) : undefined;
+  if (slack || teams) {
+    const platforms = {
+      ...(slack
+        ? {
+            slack:
+              options.chatClient ??
+              createSlackClient({
+                token: slack.botToken,
+                apiUrl: slack.apiUrl,
+                log: chatLog,
+                onCall,
+              }),
+          }
+        : {}),
+      ...(teams && teamsRefs
+        ? {
+            teams: teamsClientFromSettings(teams, {
+              references: teamsRefs,
+              token: teamsBotToken,
+              // Names Teams never gave (someone mentioned before they wrote to the bot).
+              names: async (id) => (await store.findPeople([id])).get(id)?.name ?? null,
+              onCall,
+              log: chatLog,
+            }),
+          }
+        : {}),
+    };
+    // One client for the core: calls go to the platform an id belongs to, and people are
+    // written as each platform knows them (chat/router.ts).
+    const client = tracedChat(createChatRouter(config, platforms));
     const notifier = createNotifier(
       {
         events,
@@ -176,6 +215,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
     const people = createPeopleDirectory({
       chat: client,
+      config,
       store,
       log: log.child({ component: 'people' }),
     });
@@ -184,7 +224,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       handle: (event, context) =>
         handleInbound(event, { engine, config, log: chatLog, ...context }),
       queue: handling,
-      // No `identify` yet: the platform's user id is the core's actor id (inbound.ts).
+      // A person listed under people: is one actor whichever platform they act from.
+      identify: (event) => ({ ...event, user: actorOf(config, event.user) }),
       learn: (users) => people.learn(users),
       onRefused: metrics.chatRefusedBusy,
       durable: durableDedupe(store),
@@ -193,7 +234,20 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     chat = { client, notifier, people, inbound };
   }
-  const slackIn = slackTransports(slack, chat?.inbound ?? null, log.child({ component: 'chat' }));
+  if (teams && teamsRefs && chat) {
+    routes.push(
+      await teamsRouteFromSettings(teams, {
+        admission: chat.inbound,
+        references: teamsRefs,
+        token: teamsBotToken,
+        listenHost: options.host ?? '127.0.0.1',
+        log: chatLog,
+      }),
+    );
+  } else {
+    routes.push(teamsMessagesUnconfigured());
+  }
+  const slackIn = slackTransports(slack, chat?.inbound ?? null, chatLog);
   routes.push(slackIn.route);
   // Always mounted: without GITHUB_WEBHOOK_SECRET it refuses deliveries saying so, not 404.
   routes.push(
@@ -244,7 +298,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async start() {
       chat?.notifier.start();
       // The people the config names, so that names show before they first act in chat.
-      chat?.people.learn(configuredPeople(config));
+      chat?.people.learn(configuredPeople(config).map((person) => person.id));
       alertmanager.start();
       engine.start();
       await slackIn.socket?.start();

@@ -33,8 +33,8 @@ export async function serve(parsed: ParsedArgs, env: NodeJS.ProcessEnv): Promise
   const log = createLogger({ level: settings.logLevel ?? config.log.level, format });
   // OTEL_* variables (README.md, "Observability"); app.stop() flushes the spans.
   const tracing = startTracing(env, { log });
-  const app = await createApp({ config, settings, log, env, server: true, tracing });
   const host = values.host ?? DEFAULT_HOST;
+  const app = await createApp({ config, settings, log, env, server: true, tracing, host });
   const port = await app.http.listen(settings.port, host);
   await app.start();
   const summary = startSummary({ settings, config, env, host, port, tracing: tracing.enabled });
