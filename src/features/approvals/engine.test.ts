@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../../test/support/engine-harness.js';
+import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
 import type { ApprovalVerdict, Deployment } from '../../core/deployment.js';
 
 let h: Harness | null = null;
@@ -10,15 +10,9 @@ afterEach(async () => {
 
 /** web 1.4.2 to production, asked by U-DEV1: the scenario wants one approval from @qa there. */
 async function waiting(harness: Harness): Promise<Deployment> {
-  const r = await harness.app.engine.request({
-    actor: 'U-DEV1',
-    source: 'chat',
-    channel: 'C-DEPLOYS',
-    kind: 'deploy',
-    service: 'web',
-    environment: 'production',
-    version: '1.4.2',
-  });
+  const r = await harness.app.engine.request(
+    webRequest({ environment: 'production', channel: 'C-DEPLOYS' }),
+  );
   if (!r.ok) throw new Error(r.reason);
   expect(r.deployment.state).toBe('awaiting_approval');
   return r.deployment;
