@@ -18,26 +18,32 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  type Activity,
-  type InjectMessageOptions,
-  messageActivity,
-} from './playground/activities.js';
-import { channelOf, type PlaygroundPage, playgroundPage } from './playground/page.js';
-import { runPlayground } from './playground/process.js';
-import {
+  findPlaygroundCli,
+  PLAYGROUND_INSTALL,
   type PlaygroundChannel,
   type PlaygroundPerson,
   type PlaygroundSetup,
   type PlaygroundSetupOptions,
   playgroundSetup,
-} from './playground/setup.js';
-import { tail } from './playground/wait.js';
+  runPlayground,
+  tail,
+} from '../../src/local-teams/playground/index.js';
+import {
+  type Activity,
+  type InjectMessageOptions,
+  messageActivity,
+} from './playground/activities.js';
+import { channelOf, type PlaygroundPage, playgroundPage } from './playground/page.js';
 import { ROOT } from './processes.js';
 
+export type {
+  PersonInput,
+  PlaygroundPerson,
+  PlaygroundSetupOptions,
+} from '../../src/local-teams/playground/index.js';
+export { playgroundSetup } from '../../src/local-teams/playground/index.js';
 export type { Activity, InjectMessageOptions } from './playground/activities.js';
 export type { Card, ChatTarget, PlaygroundPage, PostedMessage } from './playground/page.js';
-export type { PersonInput, PlaygroundPerson, PlaygroundSetupOptions } from './playground/setup.js';
-export { playgroundSetup } from './playground/setup.js';
 
 export const DEFAULT_OUT_DIR = resolve(ROOT, 'test-output/playground');
 
@@ -110,12 +116,20 @@ export interface Playground {
 export async function startPlayground(options: StartPlaygroundOptions): Promise<Playground> {
   const setup = playgroundSetup(options);
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const cli = findPlaygroundCli(ROOT, [ROOT]);
+  if (!cli) throw new Error(`the Agents Playground is not installed: ${PLAYGROUND_INSTALL}`);
   const { port, output, stop } = await runPlayground({
+    cli: cli.path,
     botEndpoint: options.botEndpoint,
     setup,
     port: options.port,
     timeoutMs,
   });
+  // A test that names its port means that one: the Playground takes another when it is taken.
+  if (options.port !== undefined && options.port !== 0 && port !== options.port) {
+    await stop();
+    throw new Error(`port ${options.port} was taken: the Playground listens on ${port} instead`);
+  }
   return playground({ setup, port, outDir: options.outDir, timeoutMs, output, stop });
 }
 

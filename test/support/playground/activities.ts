@@ -1,5 +1,8 @@
+import type {
+  PlaygroundPerson,
+  PlaygroundSetup,
+} from '../../../src/local-teams/playground/index.js';
 import { type ChatTarget, channelOf, conversationOf } from './page.js';
-import type { PlaygroundPerson, PlaygroundSetup } from './setup.js';
 
 /** An activity as Bot Framework shapes it; only what tests read is typed. */
 export interface Activity {

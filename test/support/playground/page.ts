@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page, selectors } from 'playwright-core';
+import type { PlaygroundSetup } from '../../../src/local-teams/playground/index.js';
 import { CARD_ENGINE, CARD_ENGINE_NAME, PAGE_TEXT, READ_CARDS } from './page-scripts.js';
-import type { PlaygroundSetup } from './setup.js';
 import { step, tail, waitFor } from './wait.js';
 
 /** Debian's Chromium; playwright-core never downloads a browser. */

@@ -1,66 +1,84 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { terminate } from '../daemon.js';
-import { freePort } from '../ports.js';
-import { ROOT } from '../processes.js';
+import { join } from 'node:path';
 import type { PlaygroundSetup } from './setup.js';
 import { tail, waitFor } from './wait.js';
 
-const CLI = resolve(ROOT, 'node_modules/@microsoft/m365agentsplayground/cli.js');
+export interface RunPlaygroundOptions {
+  /** The package's `cli.js` (`findPlaygroundCli`). */
+  cli: string;
+  /** The bot's messaging endpoint; it must already answer there. */
+  botEndpoint: string;
+  setup: PlaygroundSetup;
+  /** 0 or absent: one the system picks. When the one asked for is taken it takes another. */
+  port?: number | undefined;
+  timeoutMs: number;
+  /**
+   * Its working directory, where its config file and log go; kept on stop. Absent: a temporary
+   * one, removed on stop. Never the caller's own: it writes `./devTools/` there.
+   */
+  workDir?: string | undefined;
+}
 
 export interface PlaygroundProcess {
+  /** Where it listens, on every interface: it has no host option. */
   port: number;
-  /** Its stdout and stderr, then its log file (where most of what it says goes). */
+  pid: number | undefined;
+  /** Its log file, where most of what it says goes. */
+  logFile: string;
+  /** Its stdout and stderr, then its log file. */
   output: () => string;
-  /** Stops it and removes its working directory. */
+  /** Stops it (SIGTERM, SIGKILL after 5 s) and removes a temporary working directory. */
   stop: () => Promise<void>;
 }
 
 /**
- * Runs the Playground's CLI in a temporary working directory holding its config file, for the
- * bot at `botEndpoint`, and waits until it serves that config.
+ * Runs the Playground's CLI (`-e <bot> -c msteams -p <port> --disable-telemetry`) in a working
+ * directory holding its config file, for the bot at `botEndpoint`, and waits until it serves
+ * that config.
  */
-export async function runPlayground(options: {
-  botEndpoint: string;
-  setup: PlaygroundSetup;
-  port: number | undefined;
-  timeoutMs: number;
-}): Promise<PlaygroundProcess> {
+export async function runPlayground(options: RunPlaygroundOptions): Promise<PlaygroundProcess> {
   const { botEndpoint, setup, timeoutMs } = options;
   await botAnswers(botEndpoint, timeoutMs);
-  const dir = mkdtempSync(join(tmpdir(), 'slipway-playground-'));
+  const temporary = options.workDir === undefined;
+  const dir = options.workDir ?? mkdtempSync(join(tmpdir(), 'slipway-playground-'));
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, '.m365agentsplayground.yml'), setup.yaml);
   const logFile = join(dir, 'playground.log');
-  const requested = options.port ?? (await freePort());
-  const args = ['-e', botEndpoint, '-c', 'msteams', '-p', String(requested), '--disable-telemetry'];
-  const child = spawn(process.execPath, [CLI, ...args], {
+  // A fresh log per run: an earlier run's "Listening on" must not be read as this one's.
+  writeFileSync(logFile, '');
+  const args = [
+    ...['-e', botEndpoint, '-c', 'msteams', '-p', String(options.port ?? 0)],
+    '--disable-telemetry',
+  ];
+  const child = spawn(process.execPath, [options.cli, ...args], {
     cwd: dir,
     env: playgroundEnv(logFile),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let streams = '';
   const collect = (chunk: unknown) => {
-    streams += String(chunk);
+    streams = tail(`${streams}${String(chunk)}`, 20_000);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
+  // Whatever ends this process (an uncaught error, process.exit), the Playground goes with it.
+  const orphaned = () => child.kill('SIGTERM');
+  process.once('exit', orphaned);
   const output = () => {
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
     return `${streams}${log ? `--- ${logFile}\n${tail(log, 4000)}` : ''}`;
   };
   const stop = async () => {
     await terminate(child);
-    rmSync(dir, { recursive: true, force: true });
+    process.off('exit', orphaned);
+    if (temporary) rmSync(dir, { recursive: true, force: true });
   };
   try {
     const port = await listening(child, timeoutMs, output);
-    if (options.port !== undefined && port !== options.port) {
-      throw new Error(`port ${options.port} was taken: the Playground listens on ${port} instead`);
-    }
     await configLoaded(`http://127.0.0.1:${port}`, setup, timeoutMs, output);
-    return { port, output, stop };
+    return { port, pid: child.pid, logFile, output, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -74,9 +92,21 @@ function playgroundEnv(logFile: string): NodeJS.ProcessEnv {
       ([name]) => !/^(M365_AGENTS_PLAYGROUND_|TEAMSAPPTESTER_)/.test(name),
     ),
   );
-  // No browser of its own (tests drive one); its log file in its working directory, not in
-  // ./devTools of wherever it runs.
+  // No browser of its own (a person opens the printed address, tests drive one); its log file
+  // in its working directory, not in ./devTools of wherever it runs.
   return { ...env, TEAMSAPPTESTER_BROWSER: 'none', M365_AGENTS_PLAYGROUND_LOGFILE: logFile };
+}
+
+function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 /**

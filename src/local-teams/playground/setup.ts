@@ -4,8 +4,9 @@ import { stringify } from 'yaml';
 /**
  * Who and where the Agents Playground pretends to be: the `.m365agentsplayground.yml` it reads
  * from its working directory, with Teams-shaped ids. Computed without starting anything, so a
- * test can write Slipway's `people:` config (which needs the aadObjectIds) and start Slipway
- * before the Playground, which probes the bot at start.
+ * test can write Slipway's `people:` config (which needs the aadObjectIds), and `slipway dev
+ * --teams` can take them from slipway.yaml, and start Slipway before the Playground, which
+ * probes the bot at start.
  *
  * The file's schema is in the package's bundle (`dist/index.js`, search `config.schema.json`,
  * version 0.1.1). The fields used, and what the Playground does with them:
@@ -25,7 +26,7 @@ import { stringify } from 'yaml';
  *   the team id; `channels` holds at most one more channel (`maxItems: 1`).
  */
 
-/** A person in the Playground. `key` is how tests name them (and Slipway's `people:` key). */
+/** A person in the Playground. `key` is how they are named (Slipway's `people:` key). */
 export interface PlaygroundPerson {
   key: string;
   /** Teams' channel account id, `29:<key>`: the activity's `from.id`. */
@@ -36,7 +37,7 @@ export interface PlaygroundPerson {
   email: string;
 }
 
-/** A person as a test asks for them: a key, or a key with overrides. */
+/** A person as asked for: a key, or a key with overrides (a configured name, an Entra id). */
 export type PersonInput = string | ({ key: string } & Partial<Omit<PlaygroundPerson, 'key'>>);
 
 export interface PlaygroundSetupOptions {
@@ -45,9 +46,15 @@ export interface PlaygroundSetupOptions {
   /** Key of the person the page acts as; the first of `users` when not given. */
   currentUser?: string;
   bot?: { id?: string; name?: string };
-  /** The team: its name and its one channel besides General. */
-  team?: { name?: string; channel?: string };
-  groupChat?: { name?: string };
+  /**
+   * The team: its name and its one channel besides General, whose conversation id is
+   * `19:<channel>@thread.tacv2` unless `channelId` names one (a channel of slipway.yaml).
+   */
+  team?: { name?: string; channel?: string; channelId?: string };
+  /** The one group chat; `id` when slipway.yaml names a group chat (`19:…@thread.v2`). */
+  groupChat?: { name?: string; id?: string };
+  /** Keys the people filled in must not take (people of slipway.yaml who are not in it). */
+  avoid?: string[];
 }
 
 export interface PlaygroundChannel {
@@ -79,6 +86,8 @@ const DEFAULT_PEOPLE: Record<string, string> = {
   frank: 'Frank Fisher',
 };
 const PEOPLE_COUNT = Object.keys(DEFAULT_PEOPLE).length;
+/** After those, when `avoid` takes some of them. */
+const GUESTS = ['guest1', 'guest2', 'guest3', 'guest4', 'guest5', 'guest6'];
 
 /** A GUID-shaped id derived from `seed`, so the same key gets the same aadObjectId every run. */
 export function guidFor(seed: string): string {
@@ -111,8 +120,9 @@ function peopleFrom(options: PlaygroundSetupOptions): PlaygroundPerson[] {
   }
   const keys = new Set(asked.map((p) => p.key));
   if (keys.size !== asked.length) throw new Error('two Playground users have the same key');
-  const filler = Object.keys(DEFAULT_PEOPLE)
-    .filter((key) => !keys.has(key))
+  const taken = new Set([...keys, ...(options.avoid ?? [])]);
+  const filler = [...Object.keys(DEFAULT_PEOPLE), ...GUESTS]
+    .filter((key) => !taken.has(key))
     .map((key) => person(key));
   const people = [...asked, ...filler].slice(0, PEOPLE_COUNT);
   const current = options.currentUser ?? people[0]?.key;
@@ -138,6 +148,9 @@ function userEntry(p: PlaygroundPerson) {
   };
 }
 
+/** The General channel's conversation id, which is the team's id too (as in Teams). */
+const GENERAL_ID = '19:general@thread.tacv2';
+
 /** The Playground's people, bot, team and chats for `options`; the same options give the same ids. */
 export function playgroundSetup(options: PlaygroundSetupOptions = {}): PlaygroundSetup {
   const [currentUser, ...users] = peopleFrom(options) as [PlaygroundPerson, ...PlaygroundPerson[]];
@@ -147,20 +160,21 @@ export function playgroundSetup(options: PlaygroundSetupOptions = {}): Playgroun
   if (channelName.toLowerCase() === 'general') {
     throw new Error('the team always has General; name the one other channel something else');
   }
+  const channelId =
+    options.team?.channelId ??
+    `19:${channelName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@thread.tacv2`;
+  if (channelId === GENERAL_ID) throw new Error(`${GENERAL_ID} is the team's General channel`);
   const team = {
-    id: '19:general@thread.tacv2',
+    id: GENERAL_ID,
     name: teamName,
     aadGroupId: guidFor(`team:${teamName}`),
     channels: [
-      { name: 'General', id: '19:general@thread.tacv2' },
-      {
-        name: channelName,
-        id: `19:${channelName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@thread.tacv2`,
-      },
+      { name: 'General', id: GENERAL_ID },
+      { name: channelName, id: channelId },
     ],
   };
   const groupChat = {
-    id: '19:release-crew@thread.v2',
+    id: options.groupChat?.id ?? '19:release-crew@thread.v2',
     name: options.groupChat?.name ?? 'Release Crew',
   };
   const personalChat = { id: `a:1${bot.id.replace(/^28:/, '')}-${currentUser.key}` };
