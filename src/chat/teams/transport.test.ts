@@ -13,7 +13,13 @@ import {
   ISSUER,
   startBotFrameworkKeys,
 } from './test-support/bot-framework.js';
-import { createTeamsTransport, inboundAuth, isLoopback, TEAMS_MESSAGES_PATH } from './transport.js';
+import {
+  CLICK_TAKEN,
+  createTeamsTransport,
+  inboundAuth,
+  isLoopback,
+  TEAMS_MESSAGES_PATH,
+} from './transport.js';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const BOT = { id: `28:${APP_ID}`, name: 'Slipway' };
@@ -298,22 +304,28 @@ describe('clicks and their answers', () => {
     });
   });
 
-  it('shows the clicker the card as it stands when the handler answered nothing', async () => {
+  it('answers a click the handler took silently with a message, never the card', async () => {
+    // A card in the answer would stand in for the message for the clicker, hiding the updates
+    // that follow (the Agents Playground shows the answer's card, not the later PUTs).
     cards.set(ref, current);
     await serve();
     const answer = await post(click({ value: 'd-42' }), keys.token(claims()));
-    expect(answer.body).toMatchObject({
-      statusCode: 200,
-      type: 'application/vnd.microsoft.card.adaptive',
+    expect(answer).toEqual({
+      status: 200,
+      body: {
+        statusCode: 200,
+        type: 'application/vnd.microsoft.activity.message',
+        value: CLICK_TAKEN,
+      },
     });
-    expect(JSON.stringify(answer.body)).toContain('web 1.4.2 approved');
+    expect(JSON.stringify(answer.body)).not.toContain('web 1.4.2 approved');
   });
 
-  it('answers a plain 200 when Slipway keeps no card for the message', async () => {
+  it('answers a click with the same message when Slipway keeps no card for the message', async () => {
     await serve();
-    expect(await post(click({ value: 'd-42' }), keys.token(claims()))).toEqual({
-      status: 200,
-      body: null,
+    expect((await post(click({ value: 'd-42' }), keys.token(claims()))).body).toMatchObject({
+      type: 'application/vnd.microsoft.activity.message',
+      value: CLICK_TAKEN,
     });
   });
 

@@ -8,7 +8,12 @@ import { readBody } from '../../http/body.js';
 import { type Route, sendJson } from '../../http/router.js';
 import type { AckReply, Admission } from '../inbound.js';
 import type { InboundEvent, MessageRef, MessageView } from '../types.js';
-import { cardResponse, type InvokeResponseBody, invokeReply } from './invoke-response.js';
+import {
+  cardResponse,
+  type InvokeResponseBody,
+  invokeReply,
+  messageResponse,
+} from './invoke-response.js';
 import { namesIn } from './names.js';
 import { normalizeTeams } from './normalize.js';
 import { type ConversationReferences, referencesOf } from './references.js';
@@ -25,6 +30,13 @@ export const TEAMS_MESSAGES_PATH = '/api/messages';
  */
 export const INVOKE_DEADLINE_MS = 5_000;
 export const MESSAGE_DEADLINE_MS = 15_000;
+
+/**
+ * The clicker's answer when the handler took a click and had nothing to tell them alone: the
+ * card itself changes for everyone once the notifier updates it. Not the card's title, which at
+ * this moment still says what it said before the click.
+ */
+export const CLICK_TAKEN = 'Received: the card shows what happens next.';
 
 /**
  * A Bot Framework token is valid for an hour, and unlike Slack's signature it covers no body:
@@ -46,8 +58,7 @@ export interface TeamsTransportOptions {
   references: ConversationReferences;
   /**
    * The current view of a message Slipway posted, or null when it keeps none: the answer to a
-   * refresh, and to a click the handler answered nothing to, so the clicker sees the card as it
-   * stands now (their own view of a card lasts until it is refreshed or updated).
+   * card's refresh, which asks for the card as it stands now.
    */
   cardFor?: (ref: MessageRef) => Promise<MessageView | null>;
   /** TEAMS_APP_ID: requests must carry a Bot Framework token for it. */
@@ -102,8 +113,8 @@ export function isLoopback(host: string): boolean {
  * app id, the token's service URL = the activity's), mounted on Slipway's router through its
  * `httpServerAdapter` seam; this module records conversation references, normalizes, and hands
  * events to admission. An invoke's HTTP response waits for what the handler answers privately
- * (invoke-answers.ts), else shows the clicker the card as it stands now. `HEAD` (the Agents
- * Playground's probe) is answered 405 by the router, naming POST.
+ * (a message, a form), else says the click was received; a refresh gets the card as it stands
+ * now. `HEAD` (the Agents Playground's probe) is answered 405 by the router, naming POST.
  */
 export async function createTeamsTransport(options: TeamsTransportOptions): Promise<Route> {
   const log = options.log.child({ component: 'teams-http' });
@@ -228,11 +239,10 @@ async function onActivity(raw: unknown, options: TeamsTransportOptions, log: Log
       }
       const reply = await waitForAnswer(event, options);
       if (reply) return { status: 200, body: await replyBody(reply, options) };
-      const ref =
-        event.kind === 'command' || !event.messageTs
-          ? null
-          : { channel: event.channel, ts: event.messageTs };
-      return { status: 200, ...(await currentCard(ref, options)) };
+      // Taken, with nothing to say to the clicker alone: a card here would replace the message
+      // for them until their client refreshes it, hiding the updates (PUT) that follow, as the
+      // Agents Playground shows; a message leaves the card to those updates.
+      return { status: 200, body: messageResponse(CLICK_TAKEN) };
     }
   }
 }
@@ -265,7 +275,7 @@ function waitForAnswer(
   });
 }
 
-/** The card as it stands, for the person whose client asked; nothing when there is none. */
+/** The card as it stands, for the client that asked for it; nothing when there is none. */
 async function currentCard(
   ref: MessageRef | null,
   options: TeamsTransportOptions,
