@@ -235,11 +235,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     chat = { client, notifier, people, inbound };
   }
   if (teams && teamsRefs && chat) {
+    const { notifier } = chat;
     routes.push(
       await teamsRouteFromSettings(teams, {
         admission: chat.inbound,
         references: teamsRefs,
         token: teamsBotToken,
+        // What a card shows now, for a Teams client that asks to refresh it.
+        cardFor: (ref) => notifier.currentView(ref),
         listenHost: options.host ?? '127.0.0.1',
         log: chatLog,
       }),

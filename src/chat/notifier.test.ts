@@ -24,9 +24,9 @@ function withChannel(config: Config): Config {
   return {
     ...config,
     services: config.services.map((s) => {
-      if (s.name === 'web') return { ...s, channel: 'C-WEB' };
+      if (s.name === 'web') return { ...s, channel: 'C-WEB', channels: ['C-WEB'] };
       const { channel: _none, ...rest } = s;
-      return rest;
+      return { ...rest, channels: [] };
     }),
   };
 }
@@ -307,6 +307,53 @@ describe('notifier', () => {
       ['main', true],
       ['origin', true],
     ]);
+  });
+
+  it('keeps the card in every channel of the service (Slack and Teams), details in each thread, and renders it again for whoever asks by its ref', async () => {
+    h = await startHarness();
+    const chat = createRecordingChat();
+    const teamsChannel = 'teams:19:web@thread.tacv2';
+    const config = withChannel(h.app.config);
+    const n = createNotifier(
+      {
+        events: h.app.engine.events,
+        store: h.app.store,
+        chat: chat.client,
+        config: {
+          ...config,
+          services: config.services.map((s) =>
+            s.name === 'web' ? { ...s, channels: ['C-WEB', teamsChannel] } : s,
+          ),
+        },
+        log,
+        keepsOutput: () => true,
+      },
+      { minUpdateIntervalMs: INTERVAL, retryBaseMs: 50 },
+    );
+    n.start();
+    notifiers.push(n);
+    const bad = await request(h, 'staging', '1.4.3-bad');
+    const final = await h.waitFinal(bad.id);
+    await n.idle();
+    const [slack] = chat.inChannel('C-WEB');
+    const [teams] = chat.inChannel(teamsChannel);
+    if (!slack || !teams) throw new Error(`cards in ${chat.messages.map((m) => m.channel)}`);
+    const ended = final.state === 'rolled_back' ? 'rolled back' : 'failed';
+    expect(chat.latest(slack).title).toBe(`web 1.4.3-bad → staging: ${ended}`);
+    expect(chat.latest(teams)).toEqual(chat.latest(slack));
+    for (const card of [slack, teams]) {
+      const thread = chat.thread(card).map((m) => chat.latest(m));
+      const texts = thread.map((v) => `${v.title}\n${v.body ?? ''}`);
+      expect(texts.some((t) => t.includes('crashed on start'))).toBe(true);
+    }
+    expect((await mainRecords(h, bad.id)).map((m) => m.channel).sort()).toEqual([
+      'C-WEB',
+      teamsChannel,
+    ]);
+    // A Teams client refreshing the card, or answering the person who pressed a button on it.
+    const view = await n.currentView({ channel: teamsChannel, ts: teams.ts });
+    expect(view?.title).toBe(`web 1.4.3-bad → staging: ${ended}`);
+    expect(await n.currentView({ channel: teamsChannel, ts: 'no-such-message' })).toBeNull();
   });
 
   it('replies with a failure’s output in the thread and skips services without a channel', async () => {

@@ -27,7 +27,7 @@ import {
   type PostedMessage,
   type PostedTiming,
 } from './posted/posted-message.js';
-import type { ChatClient, MessageView } from './types.js';
+import type { ChatClient, MessageRef, MessageView } from './types.js';
 import {
   deliveryQuestionView,
   deploymentView,
@@ -74,10 +74,20 @@ export interface Notifier {
   stop(): Promise<void>;
   /** Resolves once nothing is waiting or under way (for tests). */
   idle(): Promise<void>;
+  /**
+   * The view a kept message shows now, rendered from the store: a deployment's card by where it
+   * was posted (a Teams client asking to refresh one, or answering the person who pressed a
+   * button on it). Null for other messages and unknown ones.
+   */
+  currentView(ref: MessageRef): Promise<MessageView | null>;
 }
 
 interface Tracked {
-  main: PostedMessage | null;
+  /**
+   * The card in each of the service's channels (a Slack and a Teams channel may both follow
+   * it): each shows the same view, and the details go in each one's thread.
+   */
+  cards: PostedMessage[];
   /**
    * The same card in the channel the request came from, when that is another channel (a
    * production deploy asked in #deploys): everyone there sees what they asked for happen. Its
@@ -125,10 +135,10 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
   function track(d: Deployment): Tracked {
     let t = tracked.get(d.id);
     if (!t) {
-      const channel = findService(deps.config, d.service)?.channel;
-      const asked = originChannel(d, channel ?? null);
+      const channels = serviceChannels(deps.config, d.service);
+      const asked = originChannel(d, channels);
       t = {
-        main: channel ? mainSlot(d, channel) : null,
+        cards: channels.map((channel) => mainSlot(d, channel)),
         origin: asked ? mainSlot(d, asked, 'origin') : null,
         approvers: new Map(),
         review: new Map(),
@@ -150,9 +160,14 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     );
   }
 
+  /** A reply in the thread of every channel's card. */
+  function reply(t: Tracked, view: MessageView): void {
+    for (const card of t.cards) card.reply(view);
+  }
+
   /** Shows the deployment's card wherever it is kept. */
   function showCards(id: string, t: Tracked): void {
-    t.main?.show((posted) => renderMain(id, posted));
+    for (const card of t.cards) card.show((posted) => renderMain(id, posted));
     t.origin?.show((posted) => renderMain(id, posted));
   }
 
@@ -191,7 +206,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     if (event.type === 'progress') return showProgress(d.id, t);
     showCards(d.id, t);
     if (event.type === 'approval') {
-      t.main?.reply(verdictView(d, event, 'reply'));
+      reply(t, verdictView(d, event, 'reply'));
       await recordVerdict(approvalDeps, d, event, t.approvers);
       return;
     }
@@ -210,12 +225,12 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
         logs: deps.keepsOutput?.(d.driver) ?? false,
         messageText: deps.chat.limits.messageText,
       }))
-        t.main?.reply(view);
+        reply(t, view);
     }
     // An analysis that cannot decide asks in the thread, once, when it pauses.
     const asks = from === to && /^(canary|verification) paused/.test(reason ?? '');
     const question = asks ? deliveryQuestionView(d) : null;
-    if (question) t.main?.reply(question);
+    if (question) reply(t, question);
     if (to === 'succeeded' && reviewed(deps.config, d)) {
       await askReviewers(approvalDeps, d, t.review);
       await retireReviewBefore(d);
@@ -232,7 +247,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
    * at the latest. A card re-rendered at every line would cost a call a second per deployment.
    */
   function showProgress(id: string, t: Tracked): void {
-    if (!t.main || t.progressTimer || t.finishedAt !== null) return;
+    if (t.cards.length === 0 || t.progressTimer || t.finishedAt !== null) return;
     const origin = context.active();
     t.progressTimer = setTimeout(() => {
       t.progressTimer = null;
@@ -277,7 +292,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
   }
 
   const slots = (t: Tracked) => [
-    ...(t.main ? [t.main] : []),
+    ...t.cards,
     ...(t.origin ? [t.origin] : []),
     ...t.approvers.values(),
     ...t.review.values(),
@@ -300,6 +315,15 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
       await Promise.all([...tracked.values()].map((t) => t.queue));
       await Promise.all([...tracked.values()].flatMap(slots).map((slot) => slot.flush()));
       for (const slot of [...tracked.values()].flatMap(slots)) slot.close();
+    },
+    async currentView(ref) {
+      const rows = await deps.store.findPostedMessages(ref);
+      const card = rows.find(
+        (row) =>
+          row.subject.kind === 'deployment' && (row.purpose === 'main' || row.purpose === 'origin'),
+      );
+      if (card?.subject.kind !== 'deployment') return null;
+      return renderMain(card.subject.deploymentId, true);
     },
     async idle() {
       for (;;) {
@@ -326,10 +350,20 @@ function worthACard(d: Deployment): boolean {
  * The chat channel a request came from, when its card belongs there too: another channel than
  * the service's, and not a direct message (that conversation has the private answer).
  */
-function originChannel(d: Deployment, serviceChannel: string | null): string | null {
+function originChannel(d: Deployment, serviceChannels: readonly string[]): string | null {
   const asked = d.source === 'chat' ? d.channel : null;
-  if (!asked || asked === serviceChannel || /^D/.test(asked)) return null;
+  if (!asked || serviceChannels.includes(asked) || isDirect(asked)) return null;
   return asked;
+}
+
+/** A direct message: Slack's D… channels, a Teams personal chat (`a:…`). */
+function isDirect(channel: string): boolean {
+  return /^D/.test(channel) || channel.startsWith('teams:a:');
+}
+
+/** Where a service's cards go: each of its channels, on whichever platforms they are. */
+function serviceChannels(config: Config, service: string): string[] {
+  return findService(config, service)?.channels ?? [];
 }
 
 function ranOrFailed(d: Deployment): boolean {
