@@ -21,6 +21,7 @@ import {
   withDeployment,
 } from '../observability/spans.js';
 import { mayOverrideFreeze } from '../policy/index.js';
+import { isDirectChannel, platformOf } from './identity.js';
 import { announce, answerPrivately, replaceAnswer } from './replies.js';
 import type {
   ChatClient,
@@ -378,8 +379,12 @@ async function acceptedAnswer(
   const waiting = holder ? waitingView(acceptedView(d, notes), d, holder) : null;
   // The card is kept in the service's channel and, from a chat channel, where it was asked
   // (the notifier's origin card); only a direct message has neither.
-  const cardChannel = findService(deps.config, d.service)?.channel ?? null;
-  const here = e.channel === cardChannel || (d.channel === e.channel && !/^D/.test(e.channel));
+  const channels = findService(deps.config, d.service)?.channels ?? [];
+  const here =
+    channels.includes(e.channel) || (d.channel === e.channel && !isDirectChannel(e.channel));
+  // Pointed to on the asker's own platform when the service has a channel there.
+  const cardChannel =
+    channels.find((c) => platformOf(c) === platformOf(e.channel)) ?? channels[0] ?? null;
   if (!here) {
     const view = waiting ?? acceptedView(d, notes, cardChannel ?? undefined);
     return { view, public: false };

@@ -20,6 +20,14 @@ export function platformOf(id: string): ChatPlatform {
   return id.startsWith(TEAMS_PREFIX) ? 'teams' : 'slack';
 }
 
+/**
+ * A conversation between the bot and one person: Slack's D… channels, a Teams personal chat
+ * (`teams:a:…`). What is said there is seen by them alone.
+ */
+export function isDirectChannel(channel: string): boolean {
+  return /^D/.test(channel) || channel.startsWith(`${TEAMS_PREFIX}a:`);
+}
+
 /** The listed person an actor id (or one of their platform ids) names, or null. */
 export function personOf(config: People, actor: string): ResolvedPerson | null {
   return config.people[actorOf(config, actor)] ?? null;

@@ -21,6 +21,7 @@ import {
 } from '../features/review/notifier.js';
 import { deploymentContext } from '../observability/spans.js';
 import type { Store } from '../store/types.js';
+import { isDirectChannel } from './identity.js';
 import {
   createPostedMessage,
   type PostedDeps,
@@ -352,13 +353,8 @@ function worthACard(d: Deployment): boolean {
  */
 function originChannel(d: Deployment, serviceChannels: readonly string[]): string | null {
   const asked = d.source === 'chat' ? d.channel : null;
-  if (!asked || serviceChannels.includes(asked) || isDirect(asked)) return null;
+  if (!asked || serviceChannels.includes(asked) || isDirectChannel(asked)) return null;
   return asked;
-}
-
-/** A direct message: Slack's D… channels, a Teams personal chat (`a:…`). */
-function isDirect(channel: string): boolean {
-  return /^D/.test(channel) || channel.startsWith('teams:a:');
 }
 
 /** Where a service's cards go: each of its channels, on whichever platforms they are. */

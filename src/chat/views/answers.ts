@@ -40,7 +40,7 @@ export function acceptedView(
   const lines = [
     d.reason ? `Reason: ${escapeText(d.reason)}` : null,
     ...notes.map((note) => escapeText(note)),
-    cardIn ? `Its progress is shown in <#${cardIn}>.` : null,
+    cardIn ? `Its progress is shown in ${channelName(cardIn)}.` : null,
   ].filter((line): line is string => line !== null);
   return {
     title: `${mention(d.requestedBy)} asked to ${escapeText(what)}`,
@@ -48,6 +48,14 @@ export function acceptedView(
     ...(lines.length > 0 ? { body: lines.join('\n') } : {}),
     context: [code(d.id)],
   };
+}
+
+/**
+ * A channel as the reader's client can show it: Slack links its own channels by id; a Teams
+ * channel has no such markup in a card, so it is named by what it is.
+ */
+function channelName(channel: string): string {
+  return channel.startsWith('teams:') ? "the service's Teams channel" : `<#${channel}>`;
 }
 
 /** A lock taken (or taken over) or released, announced in the channel. */
