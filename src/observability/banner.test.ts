@@ -43,10 +43,13 @@ const SECRETS = {
   SLIPWAY_API_TOKEN: 'api-token-value',
   ARGOCD_TOKEN: 'argocd-token-value',
   OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer otel-header-value',
+  TEAMS_APP_PASSWORD: 'teams-password-value',
 };
 const ALL_ON = {
   ...SECRETS,
   ARGOCD_SERVER: 'https://argocd.example.com',
+  TEAMS_APP_ID: '2f0e5c1a-6b7d-4e8f-9a0b-1c2d3e4f5a6b',
+  TEAMS_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
   SLIPWAY_DATABASE_URL: 'postgres://slipway:db-password-value@db.internal:5432/slipway',
   OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:otel-url-password@otel.example.com:4318',
 };
@@ -86,6 +89,7 @@ describe('start banner', () => {
     expect(text).toMatch(/\/hooks\/alertmanager +off +set SLIPWAY_ALERTMANAGER_TOKEN/);
     expect(text).toMatch(/\/api +local +reads from this machine only; set SLIPWAY_API_TOKEN/);
     expect(text).toMatch(/tracing +off +set OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(text).toMatch(/Teams +off +set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID/);
     expect(text).toContain('/healthz, /readyz, /metrics');
     expect(text).not.toMatch(/ on {2}/);
   });
@@ -95,6 +99,7 @@ describe('start banner', () => {
     const text = renderBanner(summary);
     expect(summary.features.map((f) => [f.name, f.state])).toEqual([
       ['Slack', 'on'],
+      ['Teams', 'on'],
       ['/hooks/build', 'on'],
       ['/hooks/github', 'on'],
       ['/hooks/alertmanager', 'on'],
@@ -103,6 +108,7 @@ describe('start banner', () => {
     ]);
     expect(text).toContain('http://localhost:3000   (listening on [::]:3000)');
     expect(text).toMatch(/Slack +on +Socket Mode and HTTP at POST \/slack\/events/);
+    expect(text).toMatch(/Teams +on +POST \/api\/messages, Bot Framework tokens checked/);
     expect(text).toContain('database   postgres://slipway:***@db.internal:5432/slipway (Postgres)');
     expect(text).toContain('OTLP to https://collector:***@otel.example.com:4318');
     expect(text).toContain(

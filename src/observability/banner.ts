@@ -51,6 +51,7 @@ export function startSummary(facts: StartFacts): StartSummary {
     drivers: driversInUse(facts),
     features: [
       slackFeature(settings),
+      teamsFeature(settings),
       hookFeature(
         '/hooks/build',
         settings.integrations.webhookSecret,
@@ -103,6 +104,30 @@ function slackFeature(settings: Settings): Feature {
   ].filter(Boolean);
   const api = slack.apiUrl === SLACK_API_DEFAULT ? '' : `, Web API at ${redactUrl(slack.apiUrl)}`;
   return { name: 'Slack', state: 'on', detail: `${ways.join(' and ')}${api}` };
+}
+
+function teamsFeature(settings: Settings): Feature {
+  const teams = settings.teams;
+  if (!teams) {
+    return {
+      name: 'Teams',
+      state: 'off',
+      detail:
+        'set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID from your Azure Bot; "slipway teams manifest" makes the app package',
+    };
+  }
+  if (teams.anonymous) {
+    return {
+      name: 'Teams',
+      state: 'on',
+      detail: 'POST /api/messages WITHOUT authentication (TEAMS_ANONYMOUS, loopback only)',
+    };
+  }
+  return {
+    name: 'Teams',
+    state: 'on',
+    detail: `POST /api/messages, Bot Framework tokens checked for app ${teams.appId}`,
+  };
 }
 
 function hookFeature(
