@@ -95,3 +95,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.writeHead(status, headers);
   res.end(text);
 }
+
+/**
+ * A route mounted while what it needs is not set (a secret, a token, a platform's credentials):
+ * 503 `not_configured` with what to set, so whoever points a platform or CI at Slipway learns it
+ * from the answer rather than from a 404 or a 401 that says nothing of the cause.
+ */
+export function sendNotConfigured(res: ServerResponse, message: string): void {
+  sendJson(res, 503, { error: 'not_configured', message });
+}

@@ -3,13 +3,14 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DurableDedupe, durableDedupe } from '../../core/dedupe.js';
 import { createLogger } from '../../core/logger.js';
+import type { Route } from '../../http/router.js';
 import { createStore } from '../../store/index.js';
 import { createHandlingQueue } from '../handling-queue.js';
 import { createInbound } from '../inbound.js';
 import { createRecordingChat } from '../test-support/recording-chat.js';
 import type { InboundEvent } from '../types.js';
 import { encodeModalMetadata } from './modal-metadata.js';
-import { slackEventsRoute } from './receiver.js';
+import { slackEventsRoute, slackEventsUnconfigured } from './receiver.js';
 
 const SECRET = 'test-signing-secret';
 let server: Server | null = null;
@@ -56,13 +57,19 @@ async function start(
     admission: inbound,
     log: createLogger({ level: 'silent' }),
   });
+  return { url: await serve(route), events, chat, inbound };
+}
+
+/** Serves one route on a free port; the URL it answers at. */
+async function serve(route: Route): Promise<string> {
+  server?.close();
   server = createServer(
     (req, res) => void route.handler(req, res, {}, new URL(req.url ?? '/', 'http://x')),
   );
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/slack/events`, events, chat, inbound };
+  return `http://127.0.0.1:${port}/slack/events`;
 }
 
 function sign(body: string, timestamp = Math.floor(Date.now() / 1000), secret = SECRET) {
@@ -362,5 +369,27 @@ describe('Slack HTTP transport', () => {
     expect(res.status).toBe(400);
     expect(res.text).toContain('slash command');
     expect(events).toEqual([]);
+  });
+});
+
+describe('Slack HTTP transport without a signing secret', () => {
+  it('answers 503 not_configured, saying what to set, or that Slack comes over Socket Mode', async () => {
+    const body = slashBody('web 1.4.2 to staging');
+    const off = await post(await serve(slackEventsUnconfigured()), body, sign(body));
+    expect(off.status).toBe(503);
+    expect(JSON.parse(off.text)).toEqual({
+      error: 'not_configured',
+      message: expect.stringContaining('set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET'),
+    });
+    const socket = await post(
+      await serve(slackEventsUnconfigured({ socket: true })),
+      body,
+      sign(body),
+    );
+    expect(socket.status).toBe(503);
+    expect(JSON.parse(socket.text)).toEqual({
+      error: 'not_configured',
+      message: expect.stringContaining('over Socket Mode (SLACK_APP_TOKEN)'),
+    });
   });
 });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { readBody } from '../../http/body.js';
 import { header, parseJsonOrForm } from '../../http/request.js';
 import type { Route } from '../../http/router.js';
-import { sendJson } from '../../http/router.js';
+import { sendJson, sendNotConfigured } from '../../http/router.js';
 import type { Admission } from '../inbound.js';
 import { slackDelivery } from './ack.js';
 import { normalizeSlack } from './normalize.js';
@@ -104,7 +104,7 @@ export function slackEventsUnconfigured(mode: { socket: boolean } = { socket: fa
     path: PATH,
     hook: 'slack',
     handler(_req, res) {
-      sendJson(res, 503, { error: 'not_configured', message });
+      sendNotConfigured(res, message);
     },
   };
 }

@@ -156,6 +156,7 @@ describe('POST /hooks/alertmanager: refusals', () => {
     const { replica, chat } = await setup();
     const r = await replica({ token: undefined }).send(notification([errors()]));
     expect(r.status).toBe(503);
+    expect(r.body.error).toBe('not_configured');
     expect(r.body.message).toMatch(/set SLIPWAY_ALERTMANAGER_TOKEN/);
     expect(chat.calls).toEqual([]);
   });

@@ -6,7 +6,7 @@ import type { Engine, EngineEvent } from '../../engine/index.js';
 import { readBody } from '../../http/body.js';
 import { bearerToken, sameSecret } from '../../http/credentials.js';
 import { parseJson } from '../../http/request.js';
-import { type Route, sendJson } from '../../http/router.js';
+import { type Route, sendJson, sendNotConfigured } from '../../http/router.js';
 import type { Store } from '../../store/types.js';
 import { groupIdOf } from './group.js';
 import { canaryTieOf } from './match.js';
@@ -122,11 +122,10 @@ export function createAlertmanagerWebhook(
     hook: 'alertmanager',
     async handler(req, res) {
       if (!deps.token) {
-        sendJson(res, 503, {
-          error: 'not_configured',
-          message:
-            'Alertmanager webhooks are off: set SLIPWAY_ALERTMANAGER_TOKEN on Slipway and send it from the webhook receiver (http_config.authorization.credentials).',
-        });
+        sendNotConfigured(
+          res,
+          'Alertmanager webhooks are off: set SLIPWAY_ALERTMANAGER_TOKEN on Slipway and send it from the webhook receiver (http_config.authorization.credentials).',
+        );
         return;
       }
       if (!sameSecret(bearerToken(req.headers.authorization) ?? '', deps.token)) {

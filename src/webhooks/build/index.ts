@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import type { Engine } from '../../engine/index.js';
 import { readBody } from '../../http/body.js';
-import { type Route, sendJson } from '../../http/router.js';
+import { type Route, sendJson, sendNotConfigured } from '../../http/router.js';
 import { answerFor } from './answer.js';
 import { parseBody } from './body.js';
 import { resolveBuild } from './build.js';
@@ -39,7 +39,7 @@ export function buildHookRoute(deps: BuildHookDeps): Route {
     hook: 'build',
     async handler(req, res) {
       const secret = deps.secret;
-      if (!secret) return refuse(res, NOT_CONFIGURED);
+      if (!secret) return sendNotConfigured(res, NOT_CONFIGURED);
       const unread = checkCredentialHeaders(req.headers, secret);
       if (unread) {
         log.warn(
@@ -80,11 +80,8 @@ export function buildHookRoute(deps: BuildHookDeps): Route {
   };
 }
 
-const NOT_CONFIGURED = hookRefusal(
-  503,
-  'not_configured',
-  'Slipway refuses builds until a webhook secret is set: set SLIPWAY_WEBHOOK_SECRET (or SLIPWAY_WEBHOOK_SECRET_FILE) on the Slipway server and sign builds with it.',
-);
+const NOT_CONFIGURED =
+  'Slipway refuses builds until a webhook secret is set: set SLIPWAY_WEBHOOK_SECRET (or SLIPWAY_WEBHOOK_SECRET_FILE) on the Slipway server and sign builds with it.';
 
 function refuse(res: ServerResponse, refusal: HookRefusal): void {
   const { status, error, message, suggestion } = refusal;

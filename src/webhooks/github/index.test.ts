@@ -100,7 +100,10 @@ describe('POST /hooks/github', () => {
     await start(undefined);
     const answer = await deliver(JSON.stringify(event));
     expect(answer.status).toBe(503);
-    expect(((await answer.json()) as { message: string }).message).toMatch(/GITHUB_WEBHOOK_SECRET/);
+    expect(await answer.json()).toEqual({
+      error: 'not_configured',
+      message: expect.stringMatching(/GITHUB_WEBHOOK_SECRET/),
+    });
     // Answered from the headers alone: the client is still sending when the answer comes.
     expect(await answerWhileSending(url, { 'x-github-event': 'workflow_run' })).toBe(503);
     expect(received).toEqual([]);

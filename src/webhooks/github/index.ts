@@ -4,7 +4,7 @@ import { WorkflowRunEvent } from '../../drivers/github-actions/schema.js';
 import { readBody } from '../../http/body.js';
 import { sha256SignatureMatches } from '../../http/credentials.js';
 import { header, parseJsonOrForm } from '../../http/request.js';
-import { type Route, sendJson } from '../../http/router.js';
+import { type Route, sendJson, sendNotConfigured } from '../../http/router.js';
 
 export interface GitHubWebhookDeps {
   /** GITHUB_WEBHOOK_SECRET; without it every delivery is refused (none can be verified). */
@@ -47,11 +47,10 @@ export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
       const delivery = header(req, 'x-github-delivery');
       if (!deps.secret) {
         log.warn({ event, delivery }, 'refused a GitHub delivery: no webhook secret is set');
-        sendJson(res, 503, {
-          error: 'not_configured',
-          message:
-            "Slipway has no GITHUB_WEBHOOK_SECRET, so it cannot verify GitHub's deliveries: set it to the webhook's secret.",
-        });
+        sendNotConfigured(
+          res,
+          "Slipway has no GITHUB_WEBHOOK_SECRET, so it cannot verify GitHub's deliveries: set it to the webhook's secret.",
+        );
         return;
       }
       const signature = header(req, 'x-hub-signature-256');
