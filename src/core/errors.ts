@@ -57,7 +57,11 @@ export class RetryableError extends SlipwayError {
 /** Wraps anything thrown into a SlipwayError at a boundary, keeping the original as `cause`. */
 export function toSlipwayError(err: unknown): SlipwayError {
   if (err instanceof SlipwayError) return err;
-  const wrapped = new SlipwayError(err instanceof Error ? err.message : String(err));
-  wrapped.cause = err;
-  return wrapped;
+  return withCause(new SlipwayError(err instanceof Error ? err.message : String(err)), err);
+}
+
+/** `error`, keeping what it explains (a platform's or library's failure) as its `cause` for the log. */
+export function withCause<E extends Error>(error: E, cause: unknown): E {
+  error.cause = cause;
+  return error;
 }

@@ -11,6 +11,7 @@ import {
   SlipwayError,
   UnauthorizedError,
   ValidationError,
+  withCause,
 } from '../../core/errors.js';
 
 /**
@@ -67,7 +68,7 @@ export function toChatError(method: string, err: unknown): SlipwayError {
   if (code === ErrorCode.PlatformError) return platformError(method, err as WebAPIPlatformError);
   if (code === ErrorCode.RateLimitedError) {
     const seconds = (err as WebAPIRateLimitedError).retryAfter;
-    return wrap(
+    return withCause(
       new RetryableError(`Slack rate-limited ${method}; retry in ${seconds}s`, seconds * 1000),
       err,
     );
@@ -76,8 +77,8 @@ export function toChatError(method: string, err: unknown): SlipwayError {
     const status = (err as WebAPIHTTPError).statusCode;
     const message = `Slack answered ${method} with HTTP ${status}`;
     if (status === 429 || status >= 500)
-      return wrap(new RetryableError(`${message}; it will be retried`), err);
-    return wrap(new SlipwayError(message, { status }), err);
+      return withCause(new RetryableError(`${message}; it will be retried`), err);
+    return withCause(new SlipwayError(message, { status }), err);
   }
   // The Web API client gives up on a rate limit it waited out with an Error naming the wait,
   // wrapped as a request error: Slack refused the call, so it did nothing.
@@ -85,18 +86,18 @@ export function toChatError(method: string, err: unknown): SlipwayError {
   const limited = /rate limit was exceeded.*retry-after: (\d+)/i.exec(text);
   if (limited) {
     const seconds = Number(limited[1]);
-    return wrap(
+    return withCause(
       new RetryableError(`Slack rate-limited ${method}; retry in ${seconds}s`, seconds * 1000),
       err,
     );
   }
   if (code === ErrorCode.RequestError) {
-    return wrap(
+    return withCause(
       new RetryableError(`Slack could not be reached for ${method} (network error or timeout)`),
       err,
     );
   }
-  return wrap(new SlipwayError(`Slack call ${method} failed: ${text}`), err);
+  return withCause(new SlipwayError(`Slack call ${method} failed: ${text}`), err);
 }
 
 function platformError(method: string, err: WebAPIPlatformError): SlipwayError {
@@ -104,14 +105,9 @@ function platformError(method: string, err: WebAPIPlatformError): SlipwayError {
   const hint = HINTS[code];
   const message = `Slack refused ${method}: ${code}${hint ? `; ${hint}` : ''}`;
   const details = { slackError: code };
-  if (RETRYABLE.has(code)) return wrap(new RetryableError(message, undefined, details), err);
-  if (NOT_FOUND.has(code)) return wrap(new NotFoundError(message, details), err);
-  if (UNAUTHORIZED.has(code)) return wrap(new UnauthorizedError(message, details), err);
-  if (FORBIDDEN.has(code)) return wrap(new ForbiddenError(message, details), err);
-  return wrap(new ValidationError(message, details), err);
-}
-
-function wrap<E extends SlipwayError>(error: E, cause: unknown): E {
-  error.cause = cause;
-  return error;
+  if (RETRYABLE.has(code)) return withCause(new RetryableError(message, undefined, details), err);
+  if (NOT_FOUND.has(code)) return withCause(new NotFoundError(message, details), err);
+  if (UNAUTHORIZED.has(code)) return withCause(new UnauthorizedError(message, details), err);
+  if (FORBIDDEN.has(code)) return withCause(new ForbiddenError(message, details), err);
+  return withCause(new ValidationError(message, details), err);
 }

@@ -6,6 +6,7 @@ import {
   SlipwayError,
   UnauthorizedError,
   ValidationError,
+  withCause,
 } from '../../core/errors.js';
 
 /**
@@ -41,7 +42,7 @@ export function toTeamsError(operation: string, err: unknown): SlipwayError {
       failure.code === 'ECONNABORTED' || failure.code === 'ETIMEDOUT'
         ? 'timed out'
         : 'could not be reached';
-    return wrap(
+    return withCause(
       new RetryableError(
         `The Bot Connector ${what} for ${operation} (${failure.code ?? failure.message ?? 'network error'})`,
       ),
@@ -56,7 +57,7 @@ export function toTeamsError(operation: string, err: unknown): SlipwayError {
   // (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/conversation-messages,
   // "Status codes retry guidance"); other 5xx are retried too, a bounded number of times.
   if (status === 412 || status === 429 || status >= 500) {
-    return wrap(
+    return withCause(
       new RetryableError(
         `${message}; it will be retried`,
         retryAfterMs(failure.response?.headers),
@@ -66,7 +67,7 @@ export function toTeamsError(operation: string, err: unknown): SlipwayError {
     );
   }
   if (status === 401) {
-    return wrap(
+    return withCause(
       new UnauthorizedError(
         `${message}: check TEAMS_APP_ID, TEAMS_APP_PASSWORD (or the certificate) and TEAMS_TENANT_ID`,
         details,
@@ -74,11 +75,11 @@ export function toTeamsError(operation: string, err: unknown): SlipwayError {
       err,
     );
   }
-  if (status === 403) return wrap(new ForbiddenError(message, details), err);
-  if (status === 404) return wrap(new NotFoundError(message, details), err);
-  if (status === 413) return wrap(new PayloadTooLargeError(message, details), err);
-  if (status >= 400 && status < 500) return wrap(new ValidationError(message, details), err);
-  return wrap(new SlipwayError(message, details), err);
+  if (status === 403) return withCause(new ForbiddenError(message, details), err);
+  if (status === 404) return withCause(new NotFoundError(message, details), err);
+  if (status === 413) return withCause(new PayloadTooLargeError(message, details), err);
+  if (status >= 400 && status < 500) return withCause(new ValidationError(message, details), err);
+  return withCause(new SlipwayError(message, details), err);
 }
 
 /** Retry-After in seconds (or an HTTP date), as a wait in milliseconds. */
@@ -98,9 +99,4 @@ export function retryAfterMs(
 function connectorCode(data: unknown): string | undefined {
   const error = (data as { error?: { code?: unknown } } | null)?.error;
   return typeof error?.code === 'string' ? error.code : undefined;
-}
-
-function wrap<E extends SlipwayError>(error: E, cause: unknown): E {
-  error.cause = cause;
-  return error;
 }

@@ -1,6 +1,6 @@
 import { constants, createPrivateKey, randomUUID, sign } from 'node:crypto';
 import { z } from 'zod';
-import { RetryableError, SlipwayError, UnauthorizedError } from '../../core/errors.js';
+import { RetryableError, SlipwayError, UnauthorizedError, withCause } from '../../core/errors.js';
 
 /**
  * The bot's access token for the Bot Connector: the Microsoft identity platform's client
@@ -62,11 +62,12 @@ export function createBotTokenSource(options: BotTokenOptions): BotTokenSource {
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       });
     } catch (err) {
-      const error = new RetryableError(
-        `The Microsoft identity platform (${url}) could not be reached for the bot's token`,
+      throw withCause(
+        new RetryableError(
+          `The Microsoft identity platform (${url}) could not be reached for the bot's token`,
+        ),
+        err,
       );
-      error.cause = err;
-      throw error;
     }
     const body: unknown = await res.json().catch(() => null);
     if (res.ok) {
