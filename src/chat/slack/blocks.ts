@@ -9,22 +9,13 @@ import type {
   SectionBlock,
   ModalView as SlackModal,
 } from '@slack/web-api';
-import type { MessageView, ModalInput, ModalView, ViewAction, ViewTone } from '../types.js';
+import type { MessageView, ModalInput, ModalView, ViewAction } from '../types.js';
+import { buttonRows, TONE_EMOJI } from '../views/layout.js';
 import { unescapeText } from '../views/text.js';
 import { BLOCK_LIMITS as L, TRUNCATION_NOTE, truncateMrkdwn, truncatePlain } from './limits.js';
 import { encodeModalMetadata } from './modal-metadata.js';
 
 export { BLOCK_LIMITS, splitForThread, TRUNCATION_NOTE } from './limits.js';
-
-/** A glance at the emoji says how it went. */
-export const TONE_EMOJI: Readonly<Record<ViewTone, string>> = {
-  success: '✅',
-  failure: '❌',
-  waiting: '⏳',
-  progress: '🚀',
-  warning: '↩️',
-  neutral: '',
-};
 
 /**
  * A view as Block Kit: title, body, fields, buttons, small print. Every limit Slack documents
@@ -115,28 +106,23 @@ function fieldBlocks(fields: readonly { label: string; value: string }[]): Secti
 }
 
 function actionBlocks(view: MessageView): { blocks: ActionsBlock[]; dropped: number } {
-  const buttons: Button[] = [];
-  let dropped = 0;
-  for (const action of view.actions ?? []) {
-    // A reference cut short would point elsewhere: leave the button out instead.
-    if (action.value.length > L.buttonValue || action.id.length > L.actionId) dropped++;
-    else buttons.push(actionButton(action));
-  }
-  for (const [i, link] of (view.links ?? []).entries()) {
-    if (link.url.length > L.buttonUrl) dropped++;
-    else
-      buttons.push({
-        type: 'button',
-        action_id: `link:${i}`,
-        text: plain(link.label, L.buttonText),
-        url: link.url,
-      });
-  }
-  const blocks: ActionsBlock[] = [];
-  for (let i = 0; i < buttons.length; i += L.actionsElements) {
-    blocks.push({ type: 'actions', elements: buttons.slice(i, i + L.actionsElements) });
-  }
-  return { blocks, dropped };
+  const { rows, dropped } = buttonRows<Button>(view, {
+    action: (action) =>
+      action.value.length > L.buttonValue || action.id.length > L.actionId
+        ? null
+        : actionButton(action),
+    link: (link, i) =>
+      link.url.length > L.buttonUrl
+        ? null
+        : {
+            type: 'button',
+            action_id: `link:${i}`,
+            text: plain(link.label, L.buttonText),
+            url: link.url,
+          },
+    perRow: L.actionsElements,
+  });
+  return { blocks: rows.map((elements) => ({ type: 'actions', elements })), dropped };
 }
 
 function actionButton(action: ViewAction): Button {

@@ -1,4 +1,5 @@
 import type { MessageView, ModalView, ViewAction, ViewTone } from '../types.js';
+import { buttonRows, TONE_EMOJI } from '../views/layout.js';
 import { mrkdwnCut, safeEnd } from '../views/split.js';
 import { CARD_LIMITS as L, TRUNCATION_NOTE } from './limits.js';
 import {
@@ -42,16 +43,6 @@ const TONE_COLOR: Readonly<Record<ViewTone, string>> = {
   waiting: 'Accent',
   progress: 'Accent',
   neutral: 'Default',
-};
-
-/** The same glance as in Slack (blocks.ts), where colour is not seen (notifications, screen readers). */
-const TONE_EMOJI: Readonly<Record<ViewTone, string>> = {
-  success: '✅',
-  failure: '❌',
-  waiting: '⏳',
-  progress: '🚀',
-  warning: '↩️',
-  neutral: '',
 };
 
 export interface RenderOptions {
@@ -220,6 +211,7 @@ function card(
 }
 
 function titleBlock(view: MessageView, nameOf: NameOf): CardElement {
+  // The tone's colour is not seen everywhere (notifications, screen readers): its emoji is.
   const emoji = TONE_EMOJI[view.tone];
   const title = view.title.trim() === '' ? '(no title)' : view.title.replace(/\n/g, ' ');
   const text = toCardMarkdown(cut(title, L.titleText), nameOf);
@@ -251,28 +243,16 @@ function note(text: string): CardElement {
 
 /** Buttons in rows of six, then links; a reference too long to carry is left out, not cut. */
 function actionSets(view: MessageView): { sets: CardElement[]; dropped: number } {
-  const actions: CardAction[] = [];
-  let dropped = 0;
-  for (const action of view.actions ?? []) {
-    if (action.value.length > L.buttonValue) dropped++;
-    else actions.push(executeAction(action));
-  }
-  for (const link of view.links ?? []) {
-    if (!/^https?:\/\//i.test(link.url)) dropped++;
-    else
-      actions.push({
-        type: 'Action.OpenUrl',
-        title: plainCut(link.label, L.actionTitle),
-        url: link.url,
-      });
-  }
-  const max = L.actionsPerSet * L.actionSets;
-  if (actions.length > max) dropped += actions.splice(max).length;
-  const sets: CardElement[] = [];
-  for (let i = 0; i < actions.length; i += L.actionsPerSet) {
-    sets.push({ type: 'ActionSet', actions: actions.slice(i, i + L.actionsPerSet) });
-  }
-  return { sets, dropped };
+  const { rows, dropped } = buttonRows<CardAction>(view, {
+    action: (action) => (action.value.length > L.buttonValue ? null : executeAction(action)),
+    link: (link) =>
+      /^https?:\/\//i.test(link.url)
+        ? { type: 'Action.OpenUrl', title: plainCut(link.label, L.actionTitle), url: link.url }
+        : null,
+    perRow: L.actionsPerSet,
+    max: L.actionsPerSet * L.actionSets,
+  });
+  return { sets: rows.map((actions) => ({ type: 'ActionSet', actions })), dropped };
 }
 
 /**
