@@ -23,6 +23,9 @@ const NO_WAIT: OptionSpec = {
   text: 'return once it is queued; a running `slipway serve` carries it out',
 };
 
+/** The Agents Playground's own default port. */
+export const DEFAULT_TEAMS_PORT = 56150;
+
 /** Every IPv4 interface, as before --host existed: a container's port is reached from outside it. */
 export const DEFAULT_HOST = '0.0.0.0';
 
@@ -46,8 +49,12 @@ export const SERVE: CommandSpec = {
 
 export const DEV: CommandSpec = {
   name: 'dev',
-  summary: 'Starts Slipway against a local Slack with a web page to try it: no workspace needed.',
-  usage: ['dev [--port <port>] [--slack-port <port>] [--socket] [--config <file>]'],
+  summary:
+    'Starts Slipway against a local Slack, and with --teams a local Teams, each with a page to try it: no workspace or tenant needed.',
+  usage: [
+    'dev [--port <port>] [--slack-port <port>] [--socket] [--config <file>]',
+    'dev --teams [--teams-port <port>] [--teams-user <person key>] [options]',
+  ],
   options: {
     port: {
       type: 'string',
@@ -61,10 +68,29 @@ export const DEV: CommandSpec = {
       text: 'the local Slack’s page and API (default 3001)',
     },
     socket: { type: 'boolean', text: 'deliver chat over Socket Mode instead of HTTP' },
+    teams: {
+      type: 'boolean',
+      text: 'also start Microsoft’s Agents Playground, a local Teams client (the\n@microsoft/m365agentsplayground dev dependency), with the people: that\nhave a Teams id; it listens on every interface, without authentication',
+    },
+    'teams-port': {
+      type: 'string',
+      value: '<port>',
+      text: `the Playground’s page (default ${DEFAULT_TEAMS_PORT}; another one when that is taken)`,
+    },
+    'teams-user': {
+      type: 'string',
+      value: '<person key>',
+      text: 'who the Playground’s page acts as: a key of people: with a Teams id\n(default: the first of them)',
+    },
     config: CONFIG,
   },
   maxPositionals: 0,
-  examples: ['dev --config examples/slipway.yaml', 'dev --port 4110 --slack-port 4111'],
+  examples: [
+    'dev --config examples/slipway.yaml',
+    'dev --port 4110 --slack-port 4111',
+    'dev --teams --config examples/slipway.yaml',
+    'dev --teams --teams-port 4112 --teams-user ana --config examples/slipway.yaml',
+  ],
 };
 
 export const CONFIG_CHECK: CommandSpec = {

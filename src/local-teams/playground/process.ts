@@ -29,6 +29,10 @@ export interface PlaygroundProcess {
   logFile: string;
   /** Its stdout and stderr, then its log file. */
   output: () => string;
+  /** Its exit code, or the signal that ended it, whenever it ends. */
+  exited: Promise<number | string>;
+  /** Whether `stop` was called: an exit before that was its own. */
+  stopping: () => boolean;
   /** Stops it (SIGTERM, SIGKILL after 5 s) and removes a temporary working directory. */
   stop: () => Promise<void>;
 }
@@ -63,6 +67,10 @@ export async function runPlayground(options: RunPlaygroundOptions): Promise<Play
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  let stopping = false;
   // Whatever ends this process (an uncaught error, process.exit), the Playground goes with it.
   const orphaned = () => child.kill('SIGTERM');
   process.once('exit', orphaned);
@@ -71,6 +79,7 @@ export async function runPlayground(options: RunPlaygroundOptions): Promise<Play
     return `${streams}${log ? `--- ${logFile}\n${tail(log, 4000)}` : ''}`;
   };
   const stop = async () => {
+    stopping = true;
     await terminate(child);
     process.off('exit', orphaned);
     if (temporary) rmSync(dir, { recursive: true, force: true });
@@ -78,7 +87,7 @@ export async function runPlayground(options: RunPlaygroundOptions): Promise<Play
   try {
     const port = await listening(child, timeoutMs, output);
     await configLoaded(`http://127.0.0.1:${port}`, setup, timeoutMs, output);
-    return { port, pid: child.pid, logFile, output, stop };
+    return { port, pid: child.pid, logFile, output, exited, stopping: () => stopping, stop };
   } catch (error) {
     await stop();
     throw error;
