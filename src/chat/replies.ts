@@ -32,29 +32,30 @@ export async function announce(
 }
 
 /** Only the person sees it: through the response_url when there is one. */
-export async function answerPrivately(
+export function answerPrivately(
   e: InboundEvent,
   view: MessageView,
   deps: ReplyDeps,
 ): Promise<void> {
-  if (e.responseUrl) {
-    await deps.chat.respond(e.responseUrl, view, { ephemeral: true, replaceOriginal: false });
-  } else {
-    await deps.chat.postEphemeral(e.channel, e.user, view);
-  }
+  return toThePerson(e, view, deps, false);
 }
 
 /**
  * Only the person sees it, in place of the private message they clicked a button on (a
  * question answered); without a response_url, as a new private message.
  */
-export async function replaceAnswer(
+export function replaceAnswer(e: InboundEvent, view: MessageView, deps: ReplyDeps): Promise<void> {
+  return toThePerson(e, view, deps, true);
+}
+
+async function toThePerson(
   e: InboundEvent,
   view: MessageView,
   deps: ReplyDeps,
+  replaceOriginal: boolean,
 ): Promise<void> {
   if (e.responseUrl) {
-    await deps.chat.respond(e.responseUrl, view, { ephemeral: true, replaceOriginal: true });
+    await deps.chat.respond(e.responseUrl, view, { ephemeral: true, replaceOriginal });
   } else {
     await deps.chat.postEphemeral(e.channel, e.user, view);
   }
