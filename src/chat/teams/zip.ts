@@ -15,30 +15,15 @@ export function zip(files: readonly { name: string; data: Buffer }[], date = new
     const name = Buffer.from(file.name, 'utf8');
     const data = deflateRawSync(file.data);
     const crc = crc32(file.data);
+    const entry = { time, day, crc, compressed: data.length, size: file.data.length, name };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
-    local.writeUInt16LE(0x0800, 6); // names are UTF-8
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(day, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(file.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeEntry(local, 4, entry);
+    // extra field: none
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4); // made by: 2.0
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(time, 12);
-    central.writeUInt16LE(day, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(file.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    writeEntry(central, 6, entry);
     // extra, comment, disk, internal and external attributes: none
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, data);
@@ -53,6 +38,26 @@ export function zip(files: readonly { name: string; data: Buffer }[], date = new
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
+}
+
+/**
+ * The fields a local header and its central directory record both hold, in the same order
+ * (4.3.7 from "version needed", 4.3.12 likewise): they must agree, as a reader may take either.
+ */
+function writeEntry(
+  header: Buffer,
+  at: number,
+  entry: { time: number; day: number; crc: number; compressed: number; size: number; name: Buffer },
+): void {
+  header.writeUInt16LE(20, at); // version needed: 2.0 (deflate)
+  header.writeUInt16LE(0x0800, at + 2); // names are UTF-8
+  header.writeUInt16LE(8, at + 4); // deflate
+  header.writeUInt16LE(entry.time, at + 6);
+  header.writeUInt16LE(entry.day, at + 8);
+  header.writeUInt32LE(entry.crc, at + 10);
+  header.writeUInt32LE(entry.compressed, at + 14);
+  header.writeUInt32LE(entry.size, at + 18);
+  header.writeUInt16LE(entry.name.length, at + 22);
 }
 
 /** MS-DOS date and time, as zip keeps them (two-second resolution, local time). */
