@@ -1,66 +1,34 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, NotFoundError, RetryableError, ValidationError } from '../../core/errors.js';
+import {
+  type Answer,
+  json,
+  type ScriptedServer,
+  type Seen,
+  startScriptedServer,
+} from '../test-support/scripted-server.js';
 import type { ChatClient } from '../types.js';
 import { createSlackClient, type SlackCall, slackClientFromEnv } from './client.js';
 
-/**
- * A tiny Web API in the test: each request takes the next scripted answer for its path, and
- * every request is kept, so a test fails when a call it expects was not made.
- */
-interface Seen {
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-  at: number;
-  /** The client's port: the same port means the same connection. */
-  port: number | undefined;
-}
-type Answer = (res: ServerResponse) => void | Promise<void>;
-
-let server: Server;
+/** A Web API in the test, answering what it was not told to as Slack answers an unknown method. */
+let server: ScriptedServer;
 let base: string;
 let seen: Seen[];
-let script: Map<string, Answer[]>;
 
 beforeEach(async () => {
-  seen = [];
-  script = new Map();
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += String(chunk);
-    });
-    req.on('end', async () => {
-      const path = req.url ?? '';
-      seen.push({ path, headers: req.headers, body, at: Date.now(), port: req.socket.remotePort });
-      const next = script.get(path)?.shift();
-      if (next) await next(res);
-      else json(res, 200, { ok: false, error: 'unknown_method' });
-    });
+  server = await startScriptedServer({
+    unscripted: (res) => json(res, 200, { ok: false, error: 'unknown_method' }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
+  seen = server.seen;
 });
 
-afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterEach(() => server.close());
 
-function json(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-
+/** Every Web API call and response_url answer is a POST. */
 function answer(path: string, ...answers: Answer[]): void {
-  script.set(path, [...(script.get(path) ?? []), ...answers]);
+  server.on(`POST ${path}`, ...answers);
 }
 
 const posted = (res: ServerResponse) => json(res, 200, { ok: true, channel: 'C1', ts: '111.222' });

@@ -6,6 +6,12 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../../core/errors.js';
+import {
+  hang,
+  reply,
+  type ScriptedServer,
+  startScriptedServer,
+} from '../test-support/scripted-server.js';
 import type { ChatClient, MessageView } from '../types.js';
 import { type AdaptiveCard, CARD_CONTENT_TYPE } from './cards.js';
 import { createTeamsClient, deliveryTarget, type TeamsCall } from './client.js';
@@ -14,12 +20,6 @@ import {
   createMemoryReferences,
   type TeamsMember,
 } from './references.js';
-import {
-  hang,
-  reply,
-  type ScriptedServer,
-  startScriptedServer,
-} from './test-support/scripted-server.js';
 
 const CHANNEL = '19:deploys@thread.tacv2';
 const GROUP = '19:group@thread.v2';

@@ -1,7 +1,11 @@
 import { constants, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RetryableError, UnauthorizedError } from '../../core/errors.js';
-import { reply, type ScriptedServer, startScriptedServer } from './test-support/scripted-server.js';
+import {
+  reply,
+  type ScriptedServer,
+  startScriptedServer,
+} from '../test-support/scripted-server.js';
 import { BOT_FRAMEWORK_SCOPE, clientAssertion, createBotTokenSource } from './token.js';
 
 const APP = '11111111-2222-3333-4444-555555555555';

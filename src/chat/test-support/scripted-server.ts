@@ -7,14 +7,19 @@ export interface Seen {
   path: string;
   headers: IncomingMessage['headers'];
   body: string;
+  /** When it arrived (ms since the epoch). */
+  at: number;
+  /** The client's port: the same port means the same connection. */
+  port: number | undefined;
 }
 
 export type Answer = (res: ServerResponse, seen: Seen) => void | Promise<void>;
 
 /**
- * A tiny HTTP server for the Teams client's and token source's tests: each request takes the
- * next scripted answer for its method and path (else 404), and every request is kept, so a test
- * fails when a call it expects was not made, or one it forbids was.
+ * A tiny HTTP server standing in for a platform's API in its client's tests (Slack's Web API and
+ * response_urls, the Bot Connector, Entra's token endpoint): each request takes the next scripted
+ * answer for its method and path (else `unscripted`), and every request is kept, so a test fails
+ * when a call it expects was not made, or one it forbids was.
  */
 export interface ScriptedServer {
   url: string;
@@ -24,7 +29,18 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-export async function startScriptedServer(): Promise<ScriptedServer> {
+export interface ScriptedServerOptions {
+  /** The answer to a request nothing was scripted for; by default 404 `NotScripted`. */
+  unscripted?: Answer;
+}
+
+const NOT_SCRIPTED: Answer = (res, seen) =>
+  json(res, 404, { error: { code: 'NotScripted', message: `${seen.method} ${seen.path}` } });
+
+export async function startScriptedServer(
+  options: ScriptedServerOptions = {},
+): Promise<ScriptedServer> {
+  const unscripted = options.unscripted ?? NOT_SCRIPTED;
   const seen: Seen[] = [];
   const script = new Map<string, Answer[]>();
   const server: Server = createServer((req, res) => {
@@ -33,14 +49,17 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       body += String(chunk);
     });
     req.on('end', async () => {
-      const request = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+      const request: Seen = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        at: Date.now(),
+        port: req.socket.remotePort,
+      };
       seen.push(request);
       const next = script.get(`${request.method} ${decodeURI(request.path)}`)?.shift();
-      if (next) await next(res, request);
-      else
-        json(res, 404, {
-          error: { code: 'NotScripted', message: `${request.method} ${request.path}` },
-        });
+      await (next ?? unscripted)(res, request);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
