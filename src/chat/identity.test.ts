@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssues, parseConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import {
+  ALICE_TEAMS,
+  BOB_TEAMS,
+  CAROL_TEAMS,
+  configFrom,
+  STRANGER,
+} from '../config/test-support/config.js';
 import {
   actorOf,
   configuredPeople,
@@ -12,18 +17,7 @@ import {
   userIdOn,
 } from './identity.js';
 
-const ALICE_TEAMS = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
-const BOB_TEAMS = '9b2c1d4e-0000-4a1b-8c2d-111122223333';
-const CAROL_TEAMS = '11111111-2222-4333-8444-555555555555';
-const STRANGER = 'teams:aaaaaaaa-0000-4000-8000-000000000000';
-
-function load(text: string): Config {
-  const result = parseConfig(text);
-  if (!result.ok) throw new Error(formatIssues(result.errors));
-  return result.config;
-}
-
-const CONFIG = load(`
+const CONFIG = configFrom(`
 people:
   alice: { slack: U0ALICE01, teams: ${ALICE_TEAMS}, name: Alice Doe }
   bob: { teams: ${BOB_TEAMS} }

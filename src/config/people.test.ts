@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssues, parseConfig } from './load.js';
 import { actorOf, configuredPeople, personKeyOf } from './people.js';
-import type { Config } from './schema.js';
+import { ALICE_TEAMS, BOB_TEAMS, CAROL_TEAMS, configFrom } from './test-support/config.js';
 
-const ALICE_TEAMS = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
-const BOB_TEAMS = '9b2c1d4e-0000-4a1b-8c2d-111122223333';
-
-function load(text: string): Config {
-  const result = parseConfig(text);
-  if (!result.ok) throw new Error(formatIssues(result.errors));
-  return result.config;
-}
-
-const CONFIG = load(`
+const CONFIG = configFrom(`
 people:
   alice:
     slack: U0ALICE01
@@ -24,7 +14,7 @@ people:
     direct: teams
   carol:
     slack: U0CAROL01
-    teams: 11111111-2222-4333-8444-555555555555
+    teams: ${CAROL_TEAMS}
     direct: teams
   dan: { email: dan@example.com }
 admins: [operator, U0ALICE01]
@@ -91,7 +81,7 @@ describe('people in the loaded config', () => {
   });
 
   it('leaves a config without people as it was', () => {
-    const plain = load(`
+    const plain = configFrom(`
 admins: [U0ADMIN01, operator]
 environments: [{ name: staging, order: 0 }]
 services:

@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import { ALICE_TEAMS, BOB_TEAMS, configFrom } from '../config/test-support/config.js';
 import type { Lock } from '../core/deployment.js';
 import { decide, type PolicyRequest, type RefusalCode } from './decide.js';
 
-const CONFIG = load(`
+const CONFIG = configFrom(`
 admins: ['@admins']
 groups:
   admins: [UADMIN]
@@ -45,12 +44,6 @@ services:
 autoDeploy:
   - { service: api, type: branch, pattern: main, environment: staging }
 `);
-
-function load(text: string): Config {
-  const result = parseConfig(text);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors, null, 2));
-  return result.config;
-}
 
 /** Wednesday 6 March 2024, 11:00 in Berlin: no freeze. */
 const WEDNESDAY = new Date('2024-03-06T10:00:00Z');
@@ -656,9 +649,7 @@ describe('decide', () => {
 });
 
 describe('decide for people on several platforms', () => {
-  const ALICE_TEAMS = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
-  const BOB_TEAMS = '9b2c1d4e-0000-4a1b-8c2d-111122223333';
-  const PEOPLE = load(`
+  const PEOPLE = configFrom(`
 people:
   alice: { slack: U0ALICE01, teams: ${ALICE_TEAMS} }
   bob: { slack: U0BOB0001, teams: ${BOB_TEAMS} }
@@ -693,7 +684,7 @@ services:
   });
 
   it('names a Teams channel an environment may only be deployed from as such', () => {
-    const teamsOnly = load(`
+    const teamsOnly = configFrom(`
 environments:
   - { name: production, order: 0, channels: [C0DEPLOYS, "teams:19:deploys@thread.tacv2"] }
 services: [{ name: web, driver: { driver: command, options: { deploy: [x] } } }]

@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/load.js';
-import type { Config, Service } from '../config/schema.js';
+import type { Service } from '../config/schema.js';
+import { configFrom } from '../config/test-support/config.js';
 import { isAdmin, isMember, membersOf } from './principals.js';
 
-function load(text: string): Config {
-  const result = parseConfig(text);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.config;
-}
-
-const CONFIG = load(`
+const CONFIG = configFrom(`
 admins: ['@sre']
 groups:
   sre: [U1, '@oncall']
