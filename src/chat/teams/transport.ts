@@ -32,9 +32,9 @@ export const INVOKE_DEADLINE_MS = 5_000;
 export const MESSAGE_DEADLINE_MS = 15_000;
 
 /**
- * The clicker's answer when the handler took a click and had nothing to tell them alone: the
- * card itself changes for everyone once the notifier updates it. Not the card's title, which at
- * this moment still says what it said before the click.
+ * The clicker's answer when the handler took a click, had nothing to tell them alone, and Slipway
+ * keeps no card for the message they clicked: the message itself changes once the notifier
+ * updates it.
  */
 export const CLICK_TAKEN = 'Received: the card shows what happens next.';
 
@@ -58,7 +58,8 @@ export interface TeamsTransportOptions {
   references: ConversationReferences;
   /**
    * The current view of a message Slipway posted, or null when it keeps none: the answer to a
-   * card's refresh, which asks for the card as it stands now.
+   * refresh, and to a click the handler answered nothing to, so the clicker sees the card as it
+   * stands now (their own view of a card lasts until it is refreshed or updated).
    */
   cardFor?: (ref: MessageRef) => Promise<MessageView | null>;
   /** TEAMS_APP_ID: requests must carry a Bot Framework token for it. */
@@ -113,8 +114,9 @@ export function isLoopback(host: string): boolean {
  * app id, the token's service URL = the activity's), mounted on Slipway's router through its
  * `httpServerAdapter` seam; this module records conversation references, normalizes, and hands
  * events to admission. An invoke's HTTP response waits for what the handler answers privately
- * (a message, a form), else says the click was received; a refresh gets the card as it stands
- * now. `HEAD` (the Agents Playground's probe) is answered 405 by the router, naming POST.
+ * (a message, a form), else shows the clicker the card as it stands now (or says the click was
+ * received); a refresh gets the card. `HEAD` (the Agents Playground's probe) is answered 405 by
+ * the router, naming POST.
  */
 export async function createTeamsTransport(options: TeamsTransportOptions): Promise<Route> {
   const log = options.log.child({ component: 'teams-http' });
@@ -239,10 +241,15 @@ async function onActivity(raw: unknown, options: TeamsTransportOptions, log: Log
       }
       const reply = await waitForAnswer(event, options);
       if (reply) return { status: 200, body: await replyBody(reply, options) };
-      // Taken, with nothing to say to the clicker alone: a card here would replace the message
-      // for them until their client refreshes it, hiding the updates (PUT) that follow, as the
-      // Agents Playground shows; a message leaves the card to those updates.
-      return { status: 200, body: messageResponse(CLICK_TAKEN) };
+      // Taken, with nothing to say to the clicker alone: the card as it stands now, so they see
+      // what their click did at once; where Slipway keeps no card for the message (an approver's
+      // request), a message, since Teams wants an answer to every invoke.
+      const ref =
+        event.kind === 'command' || !event.messageTs
+          ? null
+          : { channel: event.channel, ts: event.messageTs };
+      const card = await currentCard(ref, options);
+      return { status: 200, body: card.body ?? messageResponse(CLICK_TAKEN) };
     }
   }
 }
@@ -275,7 +282,7 @@ function waitForAnswer(
   });
 }
 
-/** The card as it stands, for the client that asked for it; nothing when there is none. */
+/** The card as it stands, for the person whose client asked; nothing when there is none. */
 async function currentCard(
   ref: MessageRef | null,
   options: TeamsTransportOptions,
