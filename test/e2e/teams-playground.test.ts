@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLICK_TAKEN } from '../../src/chat/teams/transport.js';
 import { tempDir } from '../support/engine-harness.js';
 import { READ_CARDS } from '../support/playground/page-scripts.js';
 import {
@@ -103,7 +104,7 @@ async function sameCardShows(messageId: string, pattern: RegExp): Promise<Card> 
   return card;
 }
 
-/** What Slipway answered a click in the page: a message, so later updates of the card show. */
+/** What Slipway answered a click in the page when it was a message: its text. */
 function messageAnswer(answer: unknown): string {
   // The Playground hands the page the response's type and value (its statusCode stays behind).
   expect(answer, 'the invoke response the Playground got from Slipway').toMatchObject({
@@ -111,6 +112,16 @@ function messageAnswer(answer: unknown): string {
     value: expect.any(String),
   });
   return String((answer as { value: unknown }).value);
+}
+
+/** What Slipway answered a click in the page when it was a card: its title. */
+function cardAnswer(answer: unknown): string {
+  expect(answer, 'the invoke response the Playground got from Slipway').toMatchObject({
+    type: 'application/vnd.microsoft.card.adaptive',
+    value: { type: 'AdaptiveCard', body: expect.any(Array) },
+  });
+  const [title] = (answer as { value: { body: { text?: string }[] } }).value.body;
+  return String(title?.text);
 }
 
 async function deployment(version: string) {
@@ -161,10 +172,15 @@ describe('Slipway in the Agents Playground', () => {
     expect(request.text).toContain('Bob Baker asked to deploy api 1.2.3 to production');
     expect(request.buttons).toEqual(['Approve', 'Reject']);
     await pg.page.screenshot('dm-2-approval-request');
+    // Slipway keeps no card for an approver's request: the click is answered with a message,
+    // and the request changes in place.
     const answer = await pg.page.clickCardButton('Approve', { messageId: request.messageId });
-    messageAnswer(answer);
+    expect(messageAnswer(answer)).toBe(CLICK_TAKEN);
     await slipway.waitState(asked.id, 'running');
-    const decided = await sameCardShows(request.messageId, /approved/);
+    const decided = await sameCardShows(
+      request.messageId,
+      /api 1\.2\.3 → production: approved[\s\S]*Approved by Alice Archer/,
+    );
     expect(decided.buttons).toEqual([]);
     await pg.page.screenshot('dm-3-approved');
 
@@ -186,7 +202,7 @@ describe('Slipway in the Agents Playground', () => {
     ]);
 
     await pg.page.openChat('personal');
-    await sameCardShows(request.messageId, /Now deployed/);
+    await sameCardShows(request.messageId, /api 1\.2\.3 → production[\s\S]*Now deployed/);
     await pg.page.screenshot('dm-6-approval-request-settled');
     expect(pg.page.consoleErrors()).toEqual([]);
   }, 120_000);
@@ -203,10 +219,13 @@ describe('Slipway in the Agents Playground', () => {
     await pg.page.openChat('channel:deploys');
     const card = await pg.page.waitForCardText(/api 1\.2\.4 → production: waiting for approval/);
     await pg.page.screenshot('card-1-waiting');
-    messageAnswer(await pg.page.clickCardButton('Approve', { messageId: card.messageId }));
+    // Her click is answered with the card as it stands; her view of the card still follows
+    // Slipway's updates of the message afterwards.
+    const answered = cardAnswer(
+      await pg.page.clickCardButton('Approve', { messageId: card.messageId }),
+    );
+    expect(answered).toMatch(/api 1\.2\.4 → production/);
     await slipway.waitState(asked.id, 'running');
-    // Alice's own view of the card she clicked follows Slipway's updates: her click's answer
-    // was a message, not a card that would stand in for the message.
     const running = await sameCardShows(card.messageId, /api 1\.2\.4 → production: deploying/);
     expect(running.buttons).not.toContain('Approve');
     await pg.page.screenshot('card-2-deploying-for-the-clicker');
@@ -249,7 +268,7 @@ describe('Slipway in the Agents Playground', () => {
       verb: 'approve',
       data: { value: asked.id },
     });
-    messageAnswer(bobs);
+    expect(cardAnswer(bobs)).toMatch(/api 1\.2\.5 → production/);
     await slipway.waitState(asked.id, 'running');
     await sameCardShows(card.messageId, /api 1\.2\.5 → production: deploying/);
     gate.release('api', 'production', '1.2.5');
