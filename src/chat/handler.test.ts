@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../test/support/engine-harness.js';
+import { type Harness, startHarness, webRequest } from '../../test/support/engine-harness.js';
 import type { Deployment } from '../core/deployment.js';
 import { createLogger } from '../core/logger.js';
 import { handleInbound } from './handler.js';
+import { buttonClick, slashCommand } from './test-support/events.js';
 import { createRecordingChat, type RecordingChat } from './test-support/recording-chat.js';
 import type { InboundEvent } from './types.js';
+
+type Command = Extract<InboundEvent, { kind: 'command' }>;
 
 const log = createLogger({ level: 'silent' });
 let h: Harness | null = null;
@@ -23,18 +26,15 @@ async function setup(options: { start?: boolean; ms?: number } = {}) {
   return { h: harness, chat, send: (event: InboundEvent) => handleInbound(event, deps) };
 }
 
-function slash(text: string, user = 'U-DEV1', extra: Partial<InboundEvent> = {}): InboundEvent {
-  return {
-    kind: 'command',
-    mode: 'slash',
+function slash(text: string, user = 'U-DEV1', extra: Partial<Command> = {}): InboundEvent {
+  return slashCommand({
     text,
     user,
     channel: 'C-DEPLOYS',
-    threadTs: null,
     responseUrl: 'https://hooks.slack.com/commands/T1/1/abc',
     deliveryId: `trigger-${++delivery}`,
     ...extra,
-  } as InboundEvent;
+  });
 }
 
 function click(
@@ -44,16 +44,14 @@ function click(
   channel = 'C-DEPLOYS',
   responseUrl: string | null = null,
 ): InboundEvent {
-  return {
-    kind: 'action',
+  return buttonClick({
     actionId,
     value,
     user,
     channel,
-    messageTs: '1.1',
     responseUrl,
     deliveryId: `click-${++delivery}`,
-  };
+  });
 }
 
 const ANSWER_URL = 'https://hooks.slack.com/actions/T1/2/def';
@@ -80,15 +78,9 @@ async function deployed(
   environment = 'staging',
   wait = true,
 ): Promise<Deployment> {
-  const r = await harness.app.engine.request({
-    actor: 'U-DEV1',
-    source: 'chat',
-    channel: 'C-DEPLOYS',
-    kind: 'deploy',
-    service: 'web',
-    environment,
-    version,
-  });
+  const r = await harness.app.engine.request(
+    webRequest({ channel: 'C-DEPLOYS', environment, version }),
+  );
   if (!r.ok) throw new Error(r.reason);
   return r.deployment.state === 'awaiting_approval' || !wait
     ? r.deployment
@@ -112,11 +104,7 @@ describe('handleInbound: commands', () => {
 
   it('answers a policy refusal privately, by postEphemeral when there is no response_url', async () => {
     const { chat, send, h } = await setup({ start: false });
-    await send({
-      ...slash('deploy web 1.4.2 to perf', 'U-QA2'),
-      mode: 'mention',
-      responseUrl: null,
-    } as InboundEvent);
+    await send(slash('deploy web 1.4.2 to perf', 'U-QA2', { mode: 'mention', responseUrl: null }));
     expect(publicly(chat)).toEqual([]);
     const [answer] = chat.callsOf('postEphemeral');
     expect(answer).toMatchObject({
@@ -131,13 +119,12 @@ describe('handleInbound: commands', () => {
   it('leaves an accepted deploy to its card, telling the asker privately where it is, once per delivery', async () => {
     const { chat, send, h } = await setup({ start: false });
     // Asked in a direct message, where no card is kept: the card is in #web (the notifier's).
-    const event = {
-      ...slash('<@USLIPWAY> deploy web 1.4.2 to staging -- fixes <!channel>'),
+    const event = slash('<@USLIPWAY> deploy web 1.4.2 to staging -- fixes <!channel>', 'U-DEV1', {
       channel: 'D-U-DEV1',
       mode: 'mention',
       threadTs: '5.5',
       responseUrl: null,
-    } as InboundEvent;
+    });
     await send(event);
     expect(publicly(chat)).toEqual([]);
     const [answer] = chat.callsOf('postEphemeral');
@@ -157,12 +144,13 @@ describe('handleInbound: commands', () => {
 
   it('says nothing more for a mention in the card’s channel, and answers a slash command there privately', async () => {
     const { chat, send, h } = await setup({ start: false });
-    await send({
-      ...slash('<@USLIPWAY> deploy web 1.4.2 to staging'),
-      channel: 'C-WEB',
-      mode: 'mention',
-      responseUrl: null,
-    } as InboundEvent);
+    await send(
+      slash('<@USLIPWAY> deploy web 1.4.2 to staging', 'U-DEV1', {
+        channel: 'C-WEB',
+        mode: 'mention',
+        responseUrl: null,
+      }),
+    );
     expect(chat.calls).toEqual([]);
     await send(slash('web 1.4.3 to staging', 'U-DEV1', { channel: 'C-WEB' }));
     expect(publicly(chat)).toEqual([]);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../test/support/engine-harness.js';
+import { type Harness, startHarness, webRequest } from '../../test/support/engine-harness.js';
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
 import { RetryableError } from '../core/errors.js';
@@ -66,15 +66,13 @@ async function request(
   environment: string,
   version = '1.4.2',
 ): Promise<Deployment> {
-  const r = await harness.app.engine.request({
-    actor: 'U-DEV1',
-    source: 'chat',
-    channel: environment === 'production' ? 'C-DEPLOYS' : 'C-WEB',
-    kind: 'deploy',
-    service: 'web',
-    environment,
-    version,
-  });
+  const r = await harness.app.engine.request(
+    webRequest({
+      channel: environment === 'production' ? 'C-DEPLOYS' : 'C-WEB',
+      environment,
+      version,
+    }),
+  );
   if (!r.ok) throw new Error(r.reason);
   return r.deployment;
 }

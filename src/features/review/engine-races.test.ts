@@ -20,16 +20,9 @@ describe('review decisions across processes', () => {
     const d = await build(h, 'staging');
     await reviewBuild(deps(h), { ...dm('U-QA1'), deploymentId: d.id, verdict: 'approve' });
     // What the first click did before its process died: the request, not the decision.
-    const first = await h.app.engine.request({
-      actor: 'U-DEV1',
-      source: 'chat',
-      channel: 'C-WEB',
-      kind: 'deploy',
-      service: 'web',
-      environment: 'perf',
-      version: d.version,
-      idempotencyKey: promotionKey(d.id),
-    });
+    const first = await h.app.engine.request(
+      webRequest({ environment: 'perf', version: d.version, idempotencyKey: promotionKey(d.id) }),
+    );
     if (!first.ok) throw new Error(first.reason);
     const seen = events(h);
     const retried = await promote(deps(h), { ...dm('U-DEV1'), deploymentId: d.id });

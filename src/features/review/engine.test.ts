@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../../test/support/engine-harness.js';
+import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
 import { closeReview, promote, reviewBuild } from './engine.js';
 import { reviewTarget } from './engine-state.js';
 import { build, deps, dm, events } from './test-support/fixtures.js';
@@ -219,15 +219,9 @@ describe('review of a build (seeds/001)', () => {
 
   it('has nothing to review on a protected environment or for a deployment that is not a build', async () => {
     const harness = await start();
-    const r = await harness.app.engine.request({
-      actor: 'U-DEV1',
-      source: 'chat',
-      channel: 'C-DEPLOYS',
-      kind: 'deploy',
-      service: 'web',
-      environment: 'production',
-      version: '1.4.2',
-    });
+    const r = await harness.app.engine.request(
+      webRequest({ channel: 'C-DEPLOYS', environment: 'production' }),
+    );
     if (!r.ok) throw new Error(r.reason);
     const waiting = await reviewBuild(deps(harness), {
       ...dm('U-QA1'),

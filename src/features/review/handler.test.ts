@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../../test/support/engine-harness.js';
+import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
 import { handleInbound } from '../../chat/handler.js';
+import { buttonClick, formSubmission } from '../../chat/test-support/events.js';
 import { createRecordingChat, type RecordingChat } from '../../chat/test-support/recording-chat.js';
 import type { FormAnswer } from '../../chat/types.js';
 import type { Deployment } from '../../core/deployment.js';
@@ -24,32 +25,27 @@ async function setup() {
   /** A click in the clicker's direct message; Slack sent no response_url with it. */
   const click = (actionId: string, value: string, user: string) =>
     handleInbound(
-      {
-        kind: 'action',
+      buttonClick({
         actionId,
         value,
         user,
         channel: `D-${user}`,
-        messageTs: '1.1',
-        responseUrl: null,
         deliveryId: `click-${++delivery}`,
-      },
+      }),
       deps,
     );
   /** Reject clicked in Slack: the click carries a trigger to open the form with. */
   const clickReject = (value: string, user: string) =>
     handleInbound(
-      {
-        kind: 'action',
+      buttonClick({
         actionId: 'review_reject',
         value,
         user,
         channel: `D-${user}`,
-        messageTs: '1.1',
         responseUrl: 'https://hooks.slack.test/response/1',
         deliveryId: `click-${++delivery}`,
         triggerId: `1.${delivery}.abc`,
-      },
+      }),
       deps,
     );
   /** The form submitted; `answered` records what the acknowledgement said, `late` that it had gone. */
@@ -63,17 +59,12 @@ async function setup() {
       close: () => void answered.push('closed'),
     };
     const done = handleInbound(
-      {
-        kind: 'submission',
-        actionId: 'review_reject',
+      formSubmission(reason, {
         value,
-        fields: { reason },
         user,
         channel: `D-${user}`,
-        messageTs: '1.1',
-        responseUrl: null,
         deliveryId: `submit-${++delivery}`,
-      },
+      }),
       { ...deps, form },
     );
     return done.then(() => answered);
@@ -82,15 +73,7 @@ async function setup() {
 }
 
 async function build(harness: Harness, environment: string, actor = 'U-DEV1'): Promise<Deployment> {
-  const r = await harness.app.engine.request({
-    actor,
-    source: 'chat',
-    channel: 'C-WEB',
-    kind: 'deploy',
-    service: 'web',
-    environment,
-    version: '1.4.2',
-  });
+  const r = await harness.app.engine.request(webRequest({ actor, environment }));
   if (!r.ok) throw new Error(r.reason);
   return harness.waitFinal(r.deployment.id);
 }

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../../test/support/engine-harness.js';
+import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
 import { handleInbound } from '../../chat/handler.js';
 import { createNotifier, type Notifier } from '../../chat/notifier.js';
+import { buttonClick } from '../../chat/test-support/events.js';
 import { createRecordingChat, type RecordingChat } from '../../chat/test-support/recording-chat.js';
-import type { InboundEvent, MessageView } from '../../chat/types.js';
+import type { MessageView } from '../../chat/types.js';
 import type { Config } from '../../config/schema.js';
 import type { Deployment } from '../../core/deployment.js';
 import { createLogger } from '../../core/logger.js';
@@ -56,16 +57,14 @@ async function setup() {
   const handlerDeps = { engine: harness.app.engine, chat: chat.client, config, log };
   const click = (actionId: string, value: string, user: string) =>
     handleInbound(
-      {
-        kind: 'action',
+      buttonClick({
         actionId,
         value,
         user,
         channel: `D-${user}`,
-        messageTs: '1.1',
         responseUrl: `https://hooks.slack.test/actions/${++delivery}`,
         deliveryId: `click-${delivery}`,
-      } satisfies InboundEvent,
+      }),
       handlerDeps,
     );
   return { h: harness, chat, start, click };
@@ -76,15 +75,13 @@ async function build(
   environment: string,
   version = '1.4.2',
 ): Promise<Deployment> {
-  const r = await harness.app.engine.request({
-    actor: 'U-DEV1',
-    source: 'chat',
-    channel: environment === 'production' ? 'C-DEPLOYS' : 'C-WEB',
-    kind: 'deploy',
-    service: 'web',
-    environment,
-    version,
-  });
+  const r = await harness.app.engine.request(
+    webRequest({
+      channel: environment === 'production' ? 'C-DEPLOYS' : 'C-WEB',
+      environment,
+      version,
+    }),
+  );
   if (!r.ok) throw new Error(r.reason);
   if (r.deployment.state === 'awaiting_approval') return r.deployment;
   return harness.waitFinal(r.deployment.id);
@@ -244,15 +241,7 @@ describe('review messages (seeds/001)', () => {
     const older = await build(h, 'staging', '1.4.2');
     await n.idle();
     // U-QA1 deploys the newer build: they may not review their own.
-    const r = await h.app.engine.request({
-      actor: 'U-QA1',
-      source: 'chat',
-      channel: 'C-WEB',
-      kind: 'deploy',
-      service: 'web',
-      environment: 'staging',
-      version: '1.4.3',
-    });
+    const r = await h.app.engine.request(webRequest({ actor: 'U-QA1', version: '1.4.3' }));
     if (!r.ok) throw new Error(r.reason);
     const newer = await h.waitFinal(r.deployment.id);
     await n.idle();

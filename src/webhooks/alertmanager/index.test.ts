@@ -2,7 +2,12 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CanaryDriver, createCanaryDriver } from '../../../test/support/canary-driver.js';
-import { scenarioConfigInput, settingsFor, tempDir } from '../../../test/support/engine-harness.js';
+import {
+  scenarioConfigInput,
+  settingsFor,
+  tempDir,
+  webRequest,
+} from '../../../test/support/engine-harness.js';
 import { type App, createApp } from '../../app.js';
 import { handleInbound } from '../../chat/handler.js';
 import { createRecordingChat, type RecordingChat } from '../../chat/test-support/recording-chat.js';
@@ -115,15 +120,7 @@ async function setup(
   };
 
   async function deployed(version: string, environment = 'staging'): Promise<Deployment> {
-    const r = await app.engine.request({
-      actor: 'U-DEV1',
-      source: 'chat',
-      channel: 'C-WEB',
-      kind: 'deploy',
-      service: 'web',
-      environment,
-      version,
-    });
+    const r = await app.engine.request(webRequest({ environment, version }));
     if (!r.ok) throw new Error(r.reason);
     const d = await app.engine.waitFor(r.deployment.id, undefined, 50);
     expect(d.state).toBe('succeeded');
@@ -410,15 +407,7 @@ describe('POST /hooks/alertmanager: recent deployments', () => {
 describe('POST /hooks/alertmanager: a canary under way', () => {
   /** web 1.1.0 asked for in #web, once its canary takes 25% of staging's traffic. */
   async function canaryAt25(app: App, driver: CanaryDriver): Promise<Deployment> {
-    const r = await app.engine.request({
-      actor: 'U-DEV1',
-      source: 'chat',
-      channel: 'C-WEB',
-      kind: 'deploy',
-      service: 'web',
-      environment: 'staging',
-      version: '1.1.0',
-    });
+    const r = await app.engine.request(webRequest({ version: '1.1.0' }));
     if (!r.ok) throw new Error(r.reason);
     return untilCanaryWeight(app, driver, r.deployment.id, 25);
   }

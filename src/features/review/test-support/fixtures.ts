@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Harness } from '../../../../test/support/engine-harness.js';
+import { type Harness, webRequest } from '../../../../test/support/engine-harness.js';
 import type { Deployment } from '../../../core/deployment.js';
 import { createLogger } from '../../../core/logger.js';
 import { createDrivers } from '../../../drivers/index.js';
@@ -18,15 +18,7 @@ export async function build(
   version = '1.4.2',
   actor = 'U-DEV1',
 ): Promise<Deployment> {
-  const r = await harness.app.engine.request({
-    actor,
-    source: 'chat',
-    channel: 'C-WEB',
-    kind: 'deploy',
-    service: 'web',
-    environment,
-    version,
-  });
+  const r = await harness.app.engine.request(webRequest({ actor, environment, version }));
   if (!r.ok) throw new Error(r.reason);
   const d = await harness.waitFinal(r.deployment.id);
   expect(d.state).toBe('succeeded');
