@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, webRequest } from '../../test/support/engine-harness.js';
+import { type Harness, requestWeb, startHarness } from '../../test/support/engine-harness.js';
 import type { Deployment } from '../core/deployment.js';
 import { createLogger } from '../core/logger.js';
 import { handleInbound } from './handler.js';
@@ -78,13 +78,8 @@ async function deployed(
   environment = 'staging',
   wait = true,
 ): Promise<Deployment> {
-  const r = await harness.app.engine.request(
-    webRequest({ channel: 'C-DEPLOYS', environment, version }),
-  );
-  if (!r.ok) throw new Error(r.reason);
-  return r.deployment.state === 'awaiting_approval' || !wait
-    ? r.deployment
-    : harness.waitFinal(r.deployment.id);
+  const d = await requestWeb(harness.app, { channel: 'C-DEPLOYS', environment, version });
+  return d.state === 'awaiting_approval' || !wait ? d : harness.waitFinal(d.id);
 }
 
 describe('handleInbound: commands', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, webRequest } from '../../test/support/engine-harness.js';
+import { type Harness, requestWeb, startHarness } from '../../test/support/engine-harness.js';
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
 import { RetryableError } from '../core/errors.js';
@@ -66,15 +66,11 @@ async function request(
   environment: string,
   version = '1.4.2',
 ): Promise<Deployment> {
-  const r = await harness.app.engine.request(
-    webRequest({
-      channel: environment === 'production' ? 'C-DEPLOYS' : 'C-WEB',
-      environment,
-      version,
-    }),
-  );
-  if (!r.ok) throw new Error(r.reason);
-  return r.deployment;
+  return requestWeb(harness.app, {
+    channel: environment === 'production' ? 'C-DEPLOYS' : 'C-WEB',
+    environment,
+    version,
+  });
 }
 
 /** The calls made on one message: its post, then its updates. */

@@ -143,6 +143,16 @@ export function webRequest(changes: Partial<DeployRequest> = {}): DeployRequest 
   };
 }
 
+/** Asks `app`'s engine for `webRequest(changes)`: the deployment recorded; a refusal fails the test. */
+export async function requestWeb(
+  app: App,
+  changes: Partial<DeployRequest> = {},
+): Promise<Deployment> {
+  const r = await app.engine.request(webRequest(changes));
+  if (!r.ok) throw new Error(r.reason);
+  return r.deployment;
+}
+
 export function tempDir(prefix = 'slipway-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
+import { type Harness, requestWeb, startHarness } from '../../../test/support/engine-harness.js';
 import { NotFoundError, RetryableError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { deploymentSubject } from '../../core/message-subject.js';
@@ -30,10 +30,8 @@ afterEach(async () => {
 /** A deployment to hang messages on, and its main message as one replica keeps it. */
 async function setUp() {
   h = await startHarness({ start: false });
-  const r = await h.app.engine.request(webRequest());
-  if (!r.ok) throw new Error(r.reason);
   const store = h.app.store;
-  const deploymentId = r.deployment.id;
+  const deploymentId = (await requestWeb(h.app)).id;
   lastDeploymentId = deploymentId;
   return (
     chat: RecordingChat,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
+import { type Harness, requestWeb, startHarness } from '../../../test/support/engine-harness.js';
 import type { Store } from '../../store/types.js';
 import { promote, reviewBuild } from './engine.js';
 import { promotionKey } from './engine-state.js';
@@ -20,16 +20,17 @@ describe('review decisions across processes', () => {
     const d = await build(h, 'staging');
     await reviewBuild(deps(h), { ...dm('U-QA1'), deploymentId: d.id, verdict: 'approve' });
     // What the first click did before its process died: the request, not the decision.
-    const first = await h.app.engine.request(
-      webRequest({ environment: 'perf', version: d.version, idempotencyKey: promotionKey(d.id) }),
-    );
-    if (!first.ok) throw new Error(first.reason);
+    const first = await requestWeb(h.app, {
+      environment: 'perf',
+      version: d.version,
+      idempotencyKey: promotionKey(d.id),
+    });
     const seen = events(h);
     const retried = await promote(deps(h), { ...dm('U-DEV1'), deploymentId: d.id });
     expect(retried).toMatchObject({
       ok: true,
       duplicate: true,
-      promoted: { id: first.deployment.id },
+      promoted: { id: first.id },
     });
     expect(await h.app.store.getReviewDecision(d.id)).toMatchObject({
       decision: 'promoted',
@@ -60,9 +61,7 @@ describe('review decisions across processes', () => {
 
 /** A deploy of web 1.4.2 to staging, moved to succeeded by hand (no driver runs). */
 async function succeededWithoutRunning(harness: Harness) {
-  const r = await harness.app.engine.request(webRequest());
-  if (!r.ok) throw new Error(r.reason);
-  let d = r.deployment;
+  let d = await requestWeb(harness.app);
   for (const [from, to] of [
     ['queued', 'running'],
     ['running', 'verifying'],

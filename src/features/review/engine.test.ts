@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
+import { type Harness, requestWeb, startHarness } from '../../../test/support/engine-harness.js';
 import { closeReview, promote, reviewBuild } from './engine.js';
 import { reviewTarget } from './engine-state.js';
 import { build, deps, dm, events } from './test-support/fixtures.js';
@@ -219,13 +219,13 @@ describe('review of a build (seeds/001)', () => {
 
   it('has nothing to review on a protected environment or for a deployment that is not a build', async () => {
     const harness = await start();
-    const r = await harness.app.engine.request(
-      webRequest({ channel: 'C-DEPLOYS', environment: 'production' }),
-    );
-    if (!r.ok) throw new Error(r.reason);
+    const asked = await requestWeb(harness.app, {
+      channel: 'C-DEPLOYS',
+      environment: 'production',
+    });
     const waiting = await reviewBuild(deps(harness), {
       ...dm('U-QA1'),
-      deploymentId: r.deployment.id,
+      deploymentId: asked.id,
       verdict: 'approve',
     });
     expect(waiting).toMatchObject({ ok: false, code: 'not_reviewable' });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
+import { type Harness, requestWeb, startHarness } from '../../../test/support/engine-harness.js';
 import { handleInbound } from '../../chat/handler.js';
 import { buttonClick, formSubmission } from '../../chat/test-support/events.js';
 import { createRecordingChat, type RecordingChat } from '../../chat/test-support/recording-chat.js';
@@ -73,9 +73,7 @@ async function setup() {
 }
 
 async function build(harness: Harness, environment: string, actor = 'U-DEV1'): Promise<Deployment> {
-  const r = await harness.app.engine.request(webRequest({ actor, environment }));
-  if (!r.ok) throw new Error(r.reason);
-  return harness.waitFinal(r.deployment.id);
+  return harness.waitFinal((await requestWeb(harness.app, { actor, environment })).id);
 }
 
 const privately = (chat: RecordingChat) =>

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, webRequest } from '../../../test/support/engine-harness.js';
+import { type Harness, requestWeb, startHarness } from '../../../test/support/engine-harness.js';
 import { handleInbound } from '../../chat/handler.js';
 import { createNotifier, type Notifier } from '../../chat/notifier.js';
 import { buttonClick } from '../../chat/test-support/events.js';
@@ -75,16 +75,12 @@ async function build(
   environment: string,
   version = '1.4.2',
 ): Promise<Deployment> {
-  const r = await harness.app.engine.request(
-    webRequest({
-      channel: environment === 'production' ? 'C-DEPLOYS' : 'C-WEB',
-      environment,
-      version,
-    }),
-  );
-  if (!r.ok) throw new Error(r.reason);
-  if (r.deployment.state === 'awaiting_approval') return r.deployment;
-  return harness.waitFinal(r.deployment.id);
+  const d = await requestWeb(harness.app, {
+    channel: environment === 'production' ? 'C-DEPLOYS' : 'C-WEB',
+    environment,
+    version,
+  });
+  return d.state === 'awaiting_approval' ? d : harness.waitFinal(d.id);
 }
 
 /** The one top-level message in a user's direct message with Slipway about `d`, as shown now. */
@@ -241,9 +237,8 @@ describe('review messages (seeds/001)', () => {
     const older = await build(h, 'staging', '1.4.2');
     await n.idle();
     // U-QA1 deploys the newer build: they may not review their own.
-    const r = await h.app.engine.request(webRequest({ actor: 'U-QA1', version: '1.4.3' }));
-    if (!r.ok) throw new Error(r.reason);
-    const newer = await h.waitFinal(r.deployment.id);
+    const asked = await requestWeb(h.app, { actor: 'U-QA1', version: '1.4.3' });
+    const newer = await h.waitFinal(asked.id);
     await n.idle();
     for (const user of ['U-DEV1', 'U-SRE', 'U-QA2']) {
       const messages = chat.inChannel(`D-${user}`);

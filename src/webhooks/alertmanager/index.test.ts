@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CanaryDriver, createCanaryDriver } from '../../../test/support/canary-driver.js';
 import {
+  requestWeb,
   scenarioConfigInput,
   settingsFor,
   tempDir,
-  webRequest,
 } from '../../../test/support/engine-harness.js';
 import { type App, createApp } from '../../app.js';
 import { handleInbound } from '../../chat/handler.js';
+import { buttonClick } from '../../chat/test-support/events.js';
 import { createRecordingChat, type RecordingChat } from '../../chat/test-support/recording-chat.js';
 import type { MessageView } from '../../chat/types.js';
 import { Config } from '../../config/schema.js';
@@ -120,9 +121,8 @@ async function setup(
   };
 
   async function deployed(version: string, environment = 'staging'): Promise<Deployment> {
-    const r = await app.engine.request(webRequest({ environment, version }));
-    if (!r.ok) throw new Error(r.reason);
-    const d = await app.engine.waitFor(r.deployment.id, undefined, 50);
+    const asked = await requestWeb(app, { environment, version });
+    const d = await app.engine.waitFor(asked.id, undefined, 50);
     expect(d.state).toBe('succeeded');
     return d;
   }
@@ -407,23 +407,20 @@ describe('POST /hooks/alertmanager: recent deployments', () => {
 describe('POST /hooks/alertmanager: a canary under way', () => {
   /** web 1.1.0 asked for in #web, once its canary takes 25% of staging's traffic. */
   async function canaryAt25(app: App, driver: CanaryDriver): Promise<Deployment> {
-    const r = await app.engine.request(webRequest({ version: '1.1.0' }));
-    if (!r.ok) throw new Error(r.reason);
-    return untilCanaryWeight(app, driver, r.deployment.id, 25);
+    const asked = await requestWeb(app, { version: '1.1.0' });
+    return untilCanaryWeight(app, driver, asked.id, 25);
   }
 
   const click = (s: Setup, user: string, value: string) =>
     handleInbound(
-      {
-        kind: 'action',
+      buttonClick({
         actionId: 'cancel',
         value,
         user,
         channel: 'C-WEB',
         messageTs: s.chat.inChannel('C-WEB')[0]?.ts ?? '',
-        responseUrl: null,
         deliveryId: `click-${user}`,
-      },
+      }),
       { engine: s.app.engine, chat: s.chat.client, config: s.config, log },
     );
 

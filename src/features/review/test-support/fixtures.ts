@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { type Harness, webRequest } from '../../../../test/support/engine-harness.js';
+import { type Harness, requestWeb } from '../../../../test/support/engine-harness.js';
 import type { Deployment } from '../../../core/deployment.js';
 import { createLogger } from '../../../core/logger.js';
 import { createDrivers } from '../../../drivers/index.js';
@@ -18,9 +18,8 @@ export async function build(
   version = '1.4.2',
   actor = 'U-DEV1',
 ): Promise<Deployment> {
-  const r = await harness.app.engine.request(webRequest({ actor, environment, version }));
-  if (!r.ok) throw new Error(r.reason);
-  const d = await harness.waitFinal(r.deployment.id);
+  const asked = await requestWeb(harness.app, { actor, environment, version });
+  const d = await harness.waitFinal(asked.id);
   expect(d.state).toBe('succeeded');
   return d;
 }
