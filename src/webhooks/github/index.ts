@@ -53,14 +53,17 @@ export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
         );
         return;
       }
+      /** A delivery not signed with the secret: logged, and refused with what to fix. */
+      const refuseSignature = (logged: string, message: string) => {
+        log.warn({ event, delivery }, logged);
+        sendJson(res, 401, { error: 'invalid_signature', message });
+      };
       const signature = header(req, 'x-hub-signature-256');
       if (!SIGNATURE_FORMAT.test(signature ?? '')) {
-        log.warn({ event, delivery }, 'refused an unsigned GitHub delivery');
-        sendJson(res, 401, {
-          error: 'invalid_signature',
-          message:
-            'X-Hub-Signature-256 is missing or is not sha256= and 64 hex digits: give the webhook a secret equal to GITHUB_WEBHOOK_SECRET.',
-        });
+        refuseSignature(
+          'refused an unsigned GitHub delivery',
+          'X-Hub-Signature-256 is missing or is not sha256= and 64 hex digits: give the webhook a secret equal to GITHUB_WEBHOOK_SECRET.',
+        );
         return;
       }
       if (!READ_EVENTS.has(event ?? '')) {
@@ -69,12 +72,10 @@ export function githubWebhookRoute(deps: GitHubWebhookDeps): Route {
       }
       const raw = await readBody(req, MAX_BODY);
       if (!sha256SignatureMatches(deps.secret, raw, signature)) {
-        log.warn({ event, delivery }, 'refused a GitHub delivery that failed verification');
-        sendJson(res, 401, {
-          error: 'invalid_signature',
-          message:
-            "X-Hub-Signature-256 does not match the body: the webhook's secret must equal GITHUB_WEBHOOK_SECRET.",
-        });
+        refuseSignature(
+          'refused a GitHub delivery that failed verification',
+          "X-Hub-Signature-256 does not match the body: the webhook's secret must equal GITHUB_WEBHOOK_SECRET.",
+        );
         return;
       }
       if (event === 'ping') {
