@@ -7,7 +7,7 @@ import {
   type HandlingQueue,
   type HandlingQueueOptions,
 } from './chat/handling-queue.js';
-import { actorOf, configuredPeople } from './chat/identity.js';
+import { actorOf, configuredPeople, displayName } from './chat/identity.js';
 import { createInbound, type Inbound } from './chat/inbound.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './chat/notifier.js';
 import { createPeopleDirectory, type PeopleDirectory } from './chat/people.js';
@@ -191,8 +191,16 @@ export async function createApp(options: AppOptions): Promise<App> {
             teams: teamsClientFromSettings(teams, {
               references: teamsRefs,
               token: teamsBotToken,
-              // Names Teams never gave (someone mentioned before they wrote to the bot).
-              names: async (id) => (await store.findPeople([id])).get(id)?.name ?? null,
+              // Names Teams never gave (someone mentioned before they wrote to the bot): the
+              // config's, else the one learned on another platform, kept by actor id.
+              names: async (id) => {
+                const actor = actorOf(config, id);
+                return (
+                  displayName(config, actor) ??
+                  (await store.findPeople([actor])).get(actor)?.name ??
+                  null
+                );
+              },
               onCall,
               log: chatLog,
             }),
