@@ -3,7 +3,7 @@ import { TEAMS_PREFIX } from '../config/ids.js';
 import { type PersonInput, personKeyOf, resolvePeople } from '../config/people.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
-import type { TeamsSettings } from '../core/settings.js';
+import { ANONYMOUS_TEAMS, type TeamsSettings } from '../core/settings.js';
 import { guidFor, type PlaygroundSetup, playgroundSetup } from '../local-teams/playground/index.js';
 
 /**
@@ -29,15 +29,7 @@ export interface SlackDevPerson {
 }
 
 /** Teams without credentials, for the Playground (the server allows it on loopback only). */
-export const PLAYGROUND_TEAMS: TeamsSettings = {
-  appId: undefined,
-  appPassword: undefined,
-  certificate: undefined,
-  tenantId: undefined,
-  anonymous: true,
-  openIdMetadataUrl: undefined,
-  loginUrl: undefined,
-};
+export const PLAYGROUND_TEAMS: TeamsSettings = ANONYMOUS_TEAMS;
 
 /** The Playground's own channel besides General when slipway.yaml names no Teams channel. */
 const DEV_CHANNEL = { name: 'deploys', id: '19:deploys@thread.tacv2' };

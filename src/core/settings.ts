@@ -83,6 +83,17 @@ export interface TeamsSettings {
   loginUrl: string | undefined;
 }
 
+/** Teams for a local client (Microsoft's Agents Playground): no credentials, loopback only. */
+export const ANONYMOUS_TEAMS: TeamsSettings = Object.freeze({
+  appId: undefined,
+  appPassword: undefined,
+  certificate: undefined,
+  tenantId: undefined,
+  anonymous: true,
+  openIdMetadataUrl: undefined,
+  loginUrl: undefined,
+});
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const dataDir = resolve(cwd, env.SLIPWAY_DATA_DIR ?? '.slipway');
   const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT);

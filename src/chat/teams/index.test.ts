@@ -1,18 +1,10 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.js';
-import type { TeamsSettings } from '../../core/settings.js';
+import { ANONYMOUS_TEAMS } from '../../core/settings.js';
 import { teamsReferences, teamsRouteFromSettings, teamsToken } from './index.js';
 
-const anonymous: TeamsSettings = {
-  appId: undefined,
-  appPassword: undefined,
-  certificate: undefined,
-  tenantId: undefined,
-  anonymous: true,
-  openIdMetadataUrl: undefined,
-  loginUrl: undefined,
-};
+const anonymous = ANONYMOUS_TEAMS;
 const deps = {
   admission: { admit: () => {} },
   references: teamsReferences(),

@@ -5,7 +5,7 @@ import { App, type HttpRouteHandler, type IHttpServerAdapter } from '@microsoft/
 import type { Logger } from 'pino';
 import { ConfigError } from '../../core/errors.js';
 import { readBody } from '../../http/body.js';
-import { type Route, sendJson } from '../../http/router.js';
+import { type Route, sendJson, sendNotConfigured } from '../../http/router.js';
 import type { AckReply, Admission } from '../inbound.js';
 import type { InboundEvent, MessageRef, MessageView } from '../types.js';
 import {
@@ -202,11 +202,10 @@ export function teamsMessagesUnconfigured(): Route {
     method: 'POST',
     path: TEAMS_MESSAGES_PATH,
     handler(_req, res) {
-      sendJson(res, 503, {
-        error: 'not_configured',
-        message:
-          'Teams is not configured on this Slipway: set TEAMS_APP_ID, TEAMS_APP_PASSWORD (or TEAMS_APP_CERTIFICATE_FILE) and TEAMS_TENANT_ID from your Azure Bot; "slipway teams manifest" builds the app package to install.',
-      });
+      sendNotConfigured(
+        res,
+        'Teams is not configured on this Slipway: set TEAMS_APP_ID, TEAMS_APP_PASSWORD (or TEAMS_APP_CERTIFICATE_FILE) and TEAMS_TENANT_ID from your Azure Bot; "slipway teams manifest" builds the app package to install.',
+      );
     },
   };
 }
