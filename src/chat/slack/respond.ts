@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { NotFoundError, RetryableError, ValidationError } from '../../core/errors.js';
+import { retryAfterMs } from '../../core/retry-after.js';
 import { ResponseUrlResult } from './web-api-schema.js';
 
 export interface RespondOptions {
@@ -35,9 +36,9 @@ export async function postToResponseUrl(
       if (res.status >= 200 && res.status < 300) return checkAnswer(text, retriedAfterMs);
       last = `HTTP ${res.status}`;
       if (res.status === 429) {
-        const seconds = Number.parseInt(res.retryAfter ?? '', 10);
-        if (Number.isFinite(seconds)) {
-          wait = Math.min(seconds * 1000, 60_000);
+        const asked = retryAfterMs(res.retryAfter);
+        if (asked !== undefined) {
+          wait = Math.min(asked, 60_000);
           retriedAfterMs += wait;
         }
       } else if (res.status < 500) {

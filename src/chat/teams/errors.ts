@@ -8,6 +8,7 @@ import {
   ValidationError,
   withCause,
 } from '../../core/errors.js';
+import { retryAfterMs } from '../../core/retry-after.js';
 
 /**
  * The Bot Connector's failures as the project's coded errors (core/errors.ts): 429, 5xx, timeouts
@@ -60,7 +61,7 @@ export function toTeamsError(operation: string, err: unknown): SlipwayError {
     return withCause(
       new RetryableError(
         `${message}; it will be retried`,
-        retryAfterMs(failure.response?.headers),
+        retryAfterOf(failure.response?.headers),
         details,
       ),
       err,
@@ -82,17 +83,12 @@ export function toTeamsError(operation: string, err: unknown): SlipwayError {
   return withCause(new SlipwayError(message, details), err);
 }
 
-/** Retry-After in seconds (or an HTTP date), as a wait in milliseconds. */
-export function retryAfterMs(
+/** The Retry-After of a response's headers, as a wait in milliseconds. */
+export function retryAfterOf(
   headers: Record<string, unknown> | undefined,
   now = Date.now(),
 ): number | undefined {
-  const raw = headers?.['retry-after'] ?? headers?.['Retry-After'];
-  if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(String(raw));
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+  return retryAfterMs(headers?.['retry-after'] ?? headers?.['Retry-After'], now);
 }
 
 /** `{error: {code, message}}`, as the Bot Connector and the Playground answer. */

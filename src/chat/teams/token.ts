@@ -1,6 +1,7 @@
 import { constants, createPrivateKey, randomUUID, sign } from 'node:crypto';
 import { z } from 'zod';
 import { RetryableError, SlipwayError, UnauthorizedError, withCause } from '../../core/errors.js';
+import { retryAfterMs } from '../../core/retry-after.js';
 
 /**
  * The bot's access token for the Bot Connector: the Microsoft identity platform's client
@@ -156,10 +157,9 @@ function tokenError(res: Response, body: unknown, options: BotTokenOptions): Sli
     ? `${parsed.data.error}: ${(parsed.data.error_description ?? '').split('\n')[0]}`
     : `HTTP ${res.status}`;
   if (res.status === 429 || res.status >= 500) {
-    const retryAfter = Number(res.headers.get('retry-after'));
     return new RetryableError(
       `The Microsoft identity platform did not give the bot a token (${said}); it will be retried`,
-      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+      retryAfterMs(res.headers.get('retry-after')),
     );
   }
   const what = options.certificate ? 'TEAMS_APP_CERTIFICATE' : 'TEAMS_APP_PASSWORD';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { RetryableError } from '../../core/errors.js';
+import { retryAfterMs } from '../../core/retry-after.js';
 import { sleep } from '../../core/sleep.js';
 import { ArgoCdError, type Attempt, explain, HttpFailure } from './errors.js';
 import { Application, StreamMessage } from './schema.js';
@@ -219,13 +220,4 @@ export function createClient(
       }
     },
   };
-}
-
-/** Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3). */
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

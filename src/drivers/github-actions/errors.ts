@@ -1,5 +1,6 @@
 import { formatDuration } from '../../core/duration.js';
 import { RetryableError, SlipwayError } from '../../core/errors.js';
+import { retryAfterMs as retryAfterHeader } from '../../core/retry-after.js';
 
 /** What the driver was doing when GitHub refused, for the sentence it turns into. */
 export interface Attempt {
@@ -134,13 +135,8 @@ export function retryAfterMs(
   headers: Record<string, unknown>,
   now = Date.now(),
 ): number | undefined {
-  const after = headerText(headers['retry-after']);
-  if (after !== undefined) {
-    const seconds = Number(after);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-    const at = Date.parse(after);
-    if (Number.isFinite(at)) return Math.max(0, at - now);
-  }
+  const after = retryAfterHeader(headers['retry-after'], now);
+  if (after !== undefined) return after;
   const remaining = headerText(headers['x-ratelimit-remaining']);
   const reset = Number(headerText(headers['x-ratelimit-reset']));
   if (remaining === '0' && Number.isFinite(reset) && reset > 0) {
