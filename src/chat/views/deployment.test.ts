@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEPLOYMENT_STATES, type DeploymentState } from '../../core/deployment.js';
+import { approvalRequestView } from '../../features/approvals/view.js';
 import { mentionsOn } from '../router.js';
 import { at, deployment } from '../test-support/deployments.js';
 import type { MessageView } from '../types.js';
-import { approvalRequestView } from '../../features/approvals/view.js';
 import {
   acceptedView,
   deliveryQuestionView,
