@@ -85,6 +85,11 @@ export interface Deployment {
    * run continues that trace wherever and whenever it happens (src/observability/tracing.ts).
    */
   traceParent?: string | null;
+  /**
+   * When the commit this version was built from was made, as CI reported it to `/hooks/build`
+   * (`committedAt`); absent when it did not say. Lead time for changes starts here (src/dora).
+   */
+  committedAt?: Date | null;
 }
 
 export interface Transition {

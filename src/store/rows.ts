@@ -78,6 +78,8 @@ export function toDeployment(row: DeploymentsTable): Deployment {
     startedAt: toDateOrNull(row.started_at),
     finishedAt: toDateOrNull(row.finished_at),
     traceParent: row.trace_parent ?? null,
+    // Absent rather than null when unknown: most deployments never have one.
+    ...(row.committed_at === null ? {} : { committedAt: toDate(row.committed_at) }),
   };
 }
 
@@ -115,6 +117,7 @@ export function newDeploymentRow(
     started_at: null,
     finished_at: null,
     trace_parent: d.traceParent ?? null,
+    committed_at: d.committedAt ? d.committedAt.getTime() : null,
   };
 }
 

@@ -35,6 +35,8 @@ export interface DeploymentsTable {
   finished_at: number | null;
   /** W3C traceparent of the request that created the deployment; NULL when tracing was off. */
   trace_parent: string | null;
+  /** When the build's commit was made, as CI reported it; NULL when unknown. */
+  committed_at: number | null;
 }
 
 export interface TransitionsTable {

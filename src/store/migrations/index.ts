@@ -12,6 +12,7 @@ import * as people from './009-people.js';
 import * as canarySignals from './010-canary-signals.js';
 import * as postedMessages from './011-posted-messages.js';
 import * as chatConversations from './012-chat-conversations.js';
+import * as dora from './013-dora.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -30,6 +31,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '010-canary-signals': canarySignals,
   '011-posted-messages': postedMessages,
   '012-chat-conversations': chatConversations,
+  '013-dora': dora,
 };
 
 const provider: MigrationProvider = {

@@ -14,6 +14,7 @@ const ALL = [
   '010-canary-signals',
   '011-posted-messages',
   '012-chat-conversations',
+  '013-dora',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {

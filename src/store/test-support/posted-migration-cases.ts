@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertSubject, deploymentSubject } from '../../core/message-subject.js';
+import { newDeploymentRow } from '../rows.js';
 import { newDeployment, type SuiteContext, timeline } from './fixtures.js';
 import { openRawDatabase, type RawDatabase } from './raw-database.js';
 
@@ -63,9 +64,13 @@ export function postedMigrationCases(ctx: SuiteContext): void {
       const raw = openRawDatabase(url);
       try {
         await raw.migrateTo('010-canary-signals');
-        const { deployment } = await store.createDeployment(newDeployment(), 'succeeded', {
-          actor: 'a',
-        });
+        // Written as the schema stood at 010: the store writes the columns of later migrations.
+        const { committed_at: _later, ...deployment } = newDeploymentRow(
+          newDeployment(),
+          'succeeded',
+          at(0),
+        );
+        await raw.db.insertInto('deployments').values(deployment).execute();
         const old = await before(raw, deployment.id);
         // Later migrations follow it; 011 is the first of what was pending.
         expect((await store.migrate())[0]).toBe('011-posted-messages');
