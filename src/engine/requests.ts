@@ -31,6 +31,8 @@ export interface DeployRequest {
   version: string | null;
   /** The branch or tag the version was built from, when CI said (previews are named after it). */
   ref?: BuildRef | null;
+  /** When the version's commit was made, when CI said (the build hook): DORA's lead time. */
+  committedAt?: Date | null;
   kind: DeploymentKind;
   /** A deploy that repeats a failed one; decided as a deploy, recorded as its own action. */
   retryOf?: string | null;
@@ -314,6 +316,7 @@ async function record(
       version: resolved.version as string,
       previousVersion: live?.version ?? null,
       ref: request.ref ?? null,
+      committedAt: request.committedAt ?? null,
       kind: resolved.kind,
       requestedBy: request.actor,
       source: request.source,

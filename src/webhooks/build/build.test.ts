@@ -35,7 +35,29 @@ describe('resolving a build', () => {
       version: '3f2a9c1',
       ref: { type: 'branch', name: 'feature/login' },
       commit: '3f2a9c1e',
+      committedAt: null,
       url: 'https://ci.test/runs/7',
+    });
+  });
+
+  it('reads the commit time as unix seconds or ISO 8601, and refuses anything else', () => {
+    const committed = new Date('2025-06-02T08:30:00Z');
+    expect(resolve({ ...good, committedAt: committed.getTime() / 1000 })).toMatchObject({
+      committedAt: committed,
+    });
+    expect(resolve({ ...good, committedAt: '2025-06-02T10:30:00+02:00' })).toMatchObject({
+      committedAt: committed,
+    });
+    // Form fields arrive as text.
+    expect(resolve({ ...good, committedAt: String(committed.getTime() / 1000) })).toMatchObject({
+      committedAt: committed,
+    });
+    expect(resolve({ ...good, committedAt: 'yesterday' })).toEqual({
+      refused: true,
+      status: 400,
+      error: 'invalid_commit_time',
+      message:
+        'committedAt "yesterday" is neither unix seconds nor an ISO 8601 time: send the commit\'s time, $(git log -1 --format=%ct).',
     });
   });
 

@@ -1,7 +1,7 @@
 import { validateVersion } from '../../commands/version.js';
 import type { Config, Service } from '../../config/schema.js';
 import { resolveService } from '../../policy/decide.js';
-import { checkFreshness } from './freshness.js';
+import { checkFreshness, parseTimestamp } from './freshness.js';
 import { parseImage, sameRepository } from './image.js';
 import { BuildPayload } from './schema.js';
 import { type Build, type HookRefusal, hookRefusal } from './types.js';
@@ -26,6 +26,15 @@ export function resolveBuild(
     const stale = checkFreshness(payload.timestamp, now);
     if (stale) return stale;
   }
+  const committedAt =
+    payload.committedAt === undefined ? null : parseTimestamp(payload.committedAt);
+  if (payload.committedAt !== undefined && committedAt === null) {
+    return hookRefusal(
+      400,
+      'invalid_commit_time',
+      `committedAt ${JSON.stringify(payload.committedAt)} is neither unix seconds nor an ISO 8601 time: send the commit's time, $(git log -1 --format=%ct).`,
+    );
+  }
   const service = resolveService(config, payload.service ?? payload.project ?? '');
   if ('allowed' in service) {
     const refusal = service.allowed ? null : service;
@@ -48,6 +57,7 @@ export function resolveBuild(
     version,
     ref: { type: payload.type, name: payload.target },
     commit: payload.commit?.toLowerCase() ?? null,
+    committedAt,
     url: payload.url ?? null,
   };
 }

@@ -53,6 +53,7 @@ export async function deployBuild(
       environment,
       version: build.version,
       ref: build.ref,
+      committedAt: build.committedAt,
       kind: 'deploy',
       reason: reasonOf(build),
       idempotencyKey: `build:${bodyHash}:${environment}`,

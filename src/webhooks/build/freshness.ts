@@ -32,7 +32,8 @@ export function checkFreshness(timestamp: number | string, now: Date): HookRefus
   );
 }
 
-function parseTimestamp(value: number | string): Date | null {
+/** Unix seconds (a number, or digits) or an ISO 8601 time with at least hours and minutes. */
+export function parseTimestamp(value: number | string): Date | null {
   const text = String(value).trim();
   let ms: number;
   if (/^\d+(\.\d+)?$/.test(text)) ms = Number(text) * 1000;

@@ -181,6 +181,19 @@ describe('POST /hooks/build: deploying', () => {
       reason: 'build 3f2a9c1d from https://ci.test/runs/42',
     });
     expect(d?.idempotencyKey).toMatch(/^build:[0-9a-f]{64}:preview$/);
+    expect(d?.committedAt).toBeUndefined();
+  });
+
+  it('keeps the commit time CI sent on the deployment, where lead time starts', async () => {
+    s = await startHookServer();
+    const committedAt = '2025-06-02T08:30:00.250Z';
+    const answer = await s.post(buildBody({ ...feature, committedAt }));
+    expect(answer.status).toBe(202);
+    const [d] = await recorded(s);
+    expect(d?.committedAt).toEqual(new Date(committedAt));
+    expect((await s.app.store.getDeployment(d?.id ?? ''))?.committedAt).toEqual(
+      new Date(committedAt),
+    );
   });
 
   it('accepts form fields and a bearer token', async () => {

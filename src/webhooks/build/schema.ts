@@ -50,6 +50,12 @@ export const BuildPayload = z
         error: 'timestamp must be unix seconds or an ISO 8601 time',
       })
       .optional(),
+    /** When the commit was made (`git log -1 --format=%ct`): lead time for changes starts here. */
+    committedAt: z
+      .union([z.number(), z.string()], {
+        error: 'committedAt must be unix seconds or an ISO 8601 time',
+      })
+      .optional(),
   })
   .superRefine(
     (build, ctx) => {

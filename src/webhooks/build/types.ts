@@ -7,6 +7,8 @@ export interface Build {
   version: string;
   ref: BuildRef;
   commit: string | null;
+  /** When the commit was made, when CI said: kept on the deployment for lead time (src/dora). */
+  committedAt: Date | null;
   /** Link to the CI run, shown with the deployment. */
   url: string | null;
 }
