@@ -1,0 +1,129 @@
+import type { DeploymentState } from '../core/deployment.js';
+import type { DoraAlert, DoraDeployment, DoraFailure, DoraWindow, FailureCause } from './types.js';
+
+/**
+ * Which changes failed, and when they were restored, from one target's records. A change is a
+ * deploy (not a rollback) that ran on the target and ended within the window; it failed when
+ * any of these happened before the window's end, and counts once however many did:
+ * - it ended `failed` or `rolled_back` (the engine rolled it back after a failure);
+ * - a rollback of the target was asked for while it was the version live there;
+ * - an Alertmanager alert group was tied to it (the webhook ties alerts to the deploy that
+ *   went live at most `alerts.recentDeploy` before them, or to the canary under way).
+ */
+
+/** Final states of a deployment that ran: the change was made, or tried and undone. */
+export const CHANGE_STATES: readonly DeploymentState[] = [
+  'succeeded',
+  'failed',
+  'rolled_back',
+  'cancelled',
+];
+const FAILED_STATES: readonly DeploymentState[] = ['failed', 'rolled_back'];
+
+/** Whether `d` ran on the target and ended inside the window: one change of the window. */
+export function isChange(d: DoraDeployment, window: DoraWindow): boolean {
+  return (
+    d.kind === 'deploy' &&
+    CHANGE_STATES.includes(d.state) &&
+    d.startedAt !== null &&
+    endedWithin(d, window)
+  );
+}
+
+function endedWithin(d: DoraDeployment, window: DoraWindow): boolean {
+  const end = d.finishedAt?.getTime();
+  return end !== undefined && end >= window.since.getTime() && end < window.until.getTime();
+}
+
+/** What went live on the target before the window's end, oldest first. */
+function wentLive(target: readonly DoraDeployment[], until: Date): DoraDeployment[] {
+  return target
+    .filter((d) => d.state === 'succeeded' && d.finishedAt !== null && d.finishedAt < until)
+    .sort((a, b) => (a.finishedAt as Date).getTime() - (b.finishedAt as Date).getTime());
+}
+
+/** The deployment live on the target at `at`: the last to go live at or before it. */
+function liveAt(live: readonly DoraDeployment[], at: Date): DoraDeployment | null {
+  let found: DoraDeployment | null = null;
+  for (const d of live) {
+    if ((d.finishedAt as Date).getTime() > at.getTime()) break;
+    found = d;
+  }
+  return found;
+}
+
+interface Signal {
+  cause: FailureCause;
+  at: Date;
+}
+
+/**
+ * The failure of each change of one target (`target`: every record of that service and
+ * environment, `alerts`: the alert groups tied to them), keyed by deployment id.
+ */
+export function failuresOf(
+  target: readonly DoraDeployment[],
+  alerts: readonly DoraAlert[],
+  window: DoraWindow,
+): Map<string, DoraFailure> {
+  const { until } = window;
+  const live = wentLive(target, until);
+  const signals = new Map<string, Signal[]>();
+  const add = (id: string, signal: Signal) => signals.set(id, [...(signals.get(id) ?? []), signal]);
+
+  for (const d of target) {
+    if (!isChange(d, window) || !FAILED_STATES.includes(d.state)) continue;
+    add(d.id, { cause: 'failed', at: d.failedAt ?? (d.finishedAt as Date) });
+  }
+  for (const r of target) {
+    // A rollback that had not started by the window's end was still only a request.
+    if (r.kind !== 'rollback' || r.startedAt === null || r.startedAt >= until) continue;
+    const blamed = liveAt(live, r.requestedAt);
+    if (blamed && blamed.kind === 'deploy')
+      add(blamed.id, { cause: 'rollback', at: r.requestedAt });
+  }
+  const firedBy = alerts.filter((a) => a.firedAt < until);
+  for (const a of firedBy) add(a.deploymentId, { cause: 'alert', at: a.firedAt });
+
+  const failures = new Map<string, DoraFailure>();
+  for (const d of target) {
+    const found = signals.get(d.id);
+    if (!found || !isChange(d, window)) continue;
+    const at = new Date(Math.min(...found.map((s) => s.at.getTime())));
+    const mine = firedBy.filter((a) => a.deploymentId === d.id);
+    failures.set(d.id, {
+      deploymentId: d.id,
+      version: d.version,
+      causes: CAUSES.filter((cause) => found.some((s) => s.cause === cause)),
+      at,
+      restoredAt: restoredAt(d, at, live, mine, until),
+    });
+  }
+  return failures;
+}
+
+const CAUSES: readonly FailureCause[] = ['failed', 'rollback', 'alert'];
+
+/**
+ * When the target was good again after a failure that began `at`: the failed deployment's own
+ * rollback ending, the next deployment to go live there, or every alert tied to it resolved,
+ * whichever came first before the window's end. Null when none did.
+ */
+function restoredAt(
+  d: DoraDeployment,
+  at: Date,
+  live: readonly DoraDeployment[],
+  alerts: readonly DoraAlert[],
+  until: Date,
+): Date | null {
+  const candidates: number[] = [];
+  if (d.state === 'rolled_back' && d.finishedAt) candidates.push(d.finishedAt.getTime());
+  const next = live.find((s) => s.id !== d.id && (s.finishedAt as Date) > at);
+  if (next) candidates.push((next.finishedAt as Date).getTime());
+  const resolved = alerts.map((a) => a.resolvedAt);
+  if (resolved.length > 0 && resolved.every((r): r is Date => r !== null)) {
+    candidates.push(Math.max(...resolved.map((r) => r.getTime())));
+  }
+  const first = Math.min(...candidates.filter((t) => t >= at.getTime() && t < until.getTime()));
+  return Number.isFinite(first) ? new Date(first) : null;
+}
