@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
+import { type DashboardSettings, readDashboardSettings } from './dashboard-settings.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import { secretFrom } from './secrets.js';
@@ -33,6 +34,8 @@ export interface Settings {
   teams?: TeamsSettings | null;
   /** Credentials of the webhooks and of the drivers that call other services. */
   integrations: IntegrationSettings;
+  /** Sign-in to the dashboard (OpenID Connect) and its session cookies. */
+  dashboard?: DashboardSettings;
 }
 
 /** Each is read from `NAME` or from the file named by `NAME_FILE`; unset means "not used". */
@@ -141,6 +144,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     slack: readSlackSettings(env),
     teams: readTeamsSettings(env),
     integrations: readIntegrationSettings(env),
+    dashboard: readDashboardSettings(env),
   };
 }
 
