@@ -5,19 +5,19 @@ import type { DoraAlert, DoraDeployment, DoraFailure, DoraWindow, FailureCause }
  * Which changes failed, and when they were restored, from one target's records. A change is a
  * deploy (not a rollback) that ran on the target and ended within the window; it failed when
  * any of these happened before the window's end, and counts once however many did:
- * - it ended `failed` or `rolled_back` (the engine rolled it back after a failure);
+ * - it ended `failed` or `rolled_back` (the engine undid it: it failed, or was cancelled or
+ *   aborted while it ran);
  * - a rollback of the target was asked for while it was the version live there;
  * - an Alertmanager alert group was tied to it (the webhook ties alerts to the deploy that
  *   went live at most `alerts.recentDeploy` before them, or to the canary under way).
  */
 
-/** Final states of a deployment that ran: the change was made, or tried and undone. */
-export const CHANGE_STATES: readonly DeploymentState[] = [
-  'succeeded',
-  'failed',
-  'rolled_back',
-  'cancelled',
-];
+/**
+ * Final states of a deployment that ran: the change was made, or tried and undone. A running
+ * deployment that is cancelled (or a canary aborted) rolls back and ends `rolled_back`; only a
+ * deployment that never started ends `cancelled` or `superseded`.
+ */
+export const CHANGE_STATES: readonly DeploymentState[] = ['succeeded', 'failed', 'rolled_back'];
 const FAILED_STATES: readonly DeploymentState[] = ['failed', 'rolled_back'];
 
 /** Whether `d` ran on the target and ended inside the window: one change of the window. */

@@ -53,6 +53,12 @@ export interface DoraWindow {
   until: Date;
 }
 
+/** Which records to read: those of `targets` that matter to `window` (src/dora/query.ts). */
+export interface DoraQuery {
+  targets: readonly DoraTarget[];
+  window: DoraWindow;
+}
+
 export interface DoraInput extends DoraRecords {
   window: DoraWindow;
   /** Every target reported, with zeros when nothing happened there. */

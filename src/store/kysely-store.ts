@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { doraRecords } from '../dora/query.js';
 import { latestAlertGroup, listAlertGroups, saveAlertGroup } from './alert-groups.js';
 import { addApproval, listApprovals } from './approvals.js';
 import { addCanarySignal, listCanarySignals } from './canary-signals.js';
@@ -109,5 +110,6 @@ export function createKyselyStore(ctx: StoreContext): Store {
     findChatConversation: (platform, id) => findChatConversation(ctx, platform, id),
     saveChatMember: (member) => saveChatMember(ctx, member),
     findChatMember: (userId) => findChatMember(ctx, userId),
+    doraRecords: (query) => doraRecords(ctx, query),
   };
 }

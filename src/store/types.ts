@@ -7,6 +7,7 @@ import type {
   Transition,
 } from '../core/deployment.js';
 import type { MessageSubject } from '../core/message-subject.js';
+import type { DoraQuery, DoraRecords } from '../dora/types.js';
 
 /** What a new deployment row holds; the store fills id-independent bookkeeping fields. */
 export type NewDeployment = Omit<
@@ -407,4 +408,6 @@ export interface Store {
   /** Records a person; null fields keep what was known, an older sighting is dropped. */
   saveChatMember(member: ChatMemberRecord): Promise<void>;
   findChatMember(userId: string): Promise<ChatMemberRecord | null>;
+  /** What the DORA metrics of some targets over a window are computed from (src/dora). */
+  doraRecords(query: DoraQuery): Promise<DoraRecords>;
 }
