@@ -143,6 +143,9 @@ async function startAll(parts: StartParts): Promise<void> {
       apiUrl,
     },
     ...(plan ? { teams: PLAYGROUND_TEAMS } : {}),
+    // The dashboard lets whoever uses this machine pick who to be (/auth/dev), unless a provider
+    // is configured: then people sign in with it, as under serve.
+    ...(base.dashboard ? { dashboard: { ...base.dashboard, devLogin: true } } : {}),
   };
   // The same OTEL_* variables as serve: try a trace exporter against the local Slack too.
   const tracing = startTracing(env, { log });
