@@ -235,6 +235,27 @@ describe('slipway dev: whoever uses this machine picks who to be', () => {
     expect(seen.status).toBe(303);
     expect(seen.headers.location).toBe('/login');
   });
+  it('ignores the sign-in of someone the config no longer names', async () => {
+    const before = createDashboardAuth({ settings: { ...base, devLogin: true }, config, log });
+    const cookie = cookieOf(await pick(await serve(before), 'bob'));
+    server?.closeAllConnections();
+    server?.close();
+    const withoutBob = Config.parse({
+      people: { alice: { slack: 'U0ALICE001' } },
+      environments: [{ name: 'staging', order: 1, deployers: ['alice'] }],
+      services: [{ name: 'web', driver: { driver: 'command', options: { deploy: ['true'] } } }],
+    });
+    const after = createDashboardAuth({
+      settings: { ...base, devLogin: true },
+      config: withoutBob,
+      log,
+    });
+    const port = await serve(after);
+    expect(JSON.parse((await send(port, 'GET', '/', { cookie })).body)).toEqual({
+      actor: null,
+      readOnly: true,
+    });
+  });
 });
 
 describe('without a provider or dev: read-only, this machine only', () => {
