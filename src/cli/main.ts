@@ -37,6 +37,7 @@ const RUNNERS: Record<string, Runner> = {
   cancel: verdict('cancel'),
   retry: verdict('retry'),
   logs: async (parsed, env) => (await import('./logs.js')).runLogs(parsed, env),
+  'report dora': async (parsed, env) => (await import('./report.js')).runDoraReport(parsed, env),
 };
 
 function operator(verb: 'deploy' | 'rollback' | 'lock' | 'unlock' | 'status'): Runner {

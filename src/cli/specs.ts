@@ -345,6 +345,39 @@ export const LOGS: CommandSpec = {
   examples: ['logs d-01J9Z3', 'logs d-01J9Z3 --phase rollback', 'logs d-01J9Z3 --follow'],
 };
 
+export const REPORT_DORA: CommandSpec = {
+  name: 'report dora',
+  summary:
+    'DORA metrics from Slipway’s own records: deploys per week, lead time, change failure rate and time to restore, per service in production.',
+  usage: [
+    'report dora [--since <30d|date>] [--service <service>] [--environment <env>] [--weeks] [--json]',
+  ],
+  options: {
+    since: {
+      type: 'string',
+      value: '<30d|date>',
+      text: 'how far back: a duration (30d, 12w) or a day (2025-01-06, UTC);\nthe window ends now (default 30d)',
+    },
+    service: { type: 'string', value: '<service>', text: 'one service only' },
+    environment: {
+      type: 'string',
+      value: '<env>',
+      text: 'this environment instead of production (default: each service’s\nprotected environments, else the last of its promotion chain)',
+    },
+    weeks: { type: 'boolean', text: 'also a table per service by ISO week' },
+    json: { type: 'boolean', text: 'the same numbers, and every week and failure, as JSON' },
+    config: CONFIG,
+  },
+  maxPositionals: 0,
+  aliases: { '--env': '--environment', '--in': '--environment' },
+  notes: '  What each metric counts, exactly: the "DORA metrics" section of the README.',
+  examples: [
+    'report dora --since 30d',
+    'report dora --since 90d --service web --weeks',
+    'report dora --since 2025-01-06 --environment staging --json',
+  ],
+};
+
 /** Every subcommand, in the order `slipway --help` lists them. */
 export const COMMAND_SPECS: readonly CommandSpec[] = [
   SERVE,
@@ -365,6 +398,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   CANCEL,
   RETRY,
   LOGS,
+  REPORT_DORA,
 ];
 
 /** `slipway --help`: every command with its one line. */
