@@ -28,6 +28,7 @@ import { newProcessId } from './core/ids.js';
 import { redactUrl } from './core/logger.js';
 import type { Settings } from './core/settings.js';
 import { sleep } from './core/sleep.js';
+import { doraGaugeSource } from './dora/gauges.js';
 import { workflowRunReceiver } from './drivers/github-actions/index.js';
 import { createDrivers } from './drivers/index.js';
 import type { DeployDriver } from './drivers/types.js';
@@ -160,6 +161,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     events,
     inFlight: () => engine.inFlight().length,
     chatWaiting: () => handling.waiting(),
+    dora: doraGaugeSource({ store, config }),
     log: log.child({ component: 'metrics' }),
   });
   const routes: Route[] = [];

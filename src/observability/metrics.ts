@@ -4,6 +4,7 @@ import type { SlackCall } from '../chat/slack/client.js';
 import { driverBinding } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import { type DeploymentState, isFinal } from '../core/deployment.js';
+import { type DoraGaugeSource, registerDoraGauges } from '../dora/gauges.js';
 import type { EngineEvent } from '../engine/events.js';
 import type { Store } from '../store/types.js';
 
@@ -51,6 +52,8 @@ export interface MetricsSources {
   inFlight: () => number;
   /** Chat events acknowledged by this process and waiting to be handled. */
   chatWaiting?: () => number;
+  /** The DORA report behind the `slipway_dora_*` gauges; without it there are none. */
+  dora?: DoraGaugeSource;
   log: Logger;
 }
 
@@ -145,6 +148,8 @@ export function createMetrics(sources: MetricsSources): AppMetrics {
     labelNames: ['hook', 'code'],
     registers,
   });
+
+  if (sources.dora) registerDoraGauges(registers, sources.dora, sources.log);
 
   const unsubscribe = sources.events.on((event) => {
     if (event.type !== 'transition' || !isFinal(event.transition.to)) return;
