@@ -1,12 +1,16 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { testDatabaseUrl } from '../../../test/support/postgres.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { testDatabaseUrl, testSchemas } from '../../../test/support/postgres.js';
 import { DatabaseUnavailableError } from '../errors.js';
 import { createStore } from '../index.js';
 import type { Store } from '../types.js';
 import { waitForDatabase } from '../wait.js';
 
 const realUrl = new URL(await testDatabaseUrl());
+// Migrations go into a schema of this file's own: the database's default schema may hold
+// migrations of another checkout (a newer branch) that this one does not know.
+const schemas = testSchemas(realUrl.toString(), 'slipway_errors');
+afterAll(() => schemas.dropAll());
 const opened: Store[] = [];
 const servers: Server[] = [];
 afterEach(async () => {
@@ -21,7 +25,7 @@ function open(url: string): Store {
 }
 
 function withUrl(change: (url: URL) => void): string {
-  const url = new URL(realUrl);
+  const url = new URL(schemas.next());
   change(url);
   return url.toString();
 }
