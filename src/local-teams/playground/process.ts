@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { terminate } from '../../core/terminate.js';
 import type { PlaygroundSetup } from './setup.js';
 import { tail, waitFor } from './wait.js';
 
@@ -104,18 +105,6 @@ function playgroundEnv(logFile: string): NodeJS.ProcessEnv {
   // No browser of its own (a person opens the printed address, tests drive one); its log file
   // in its working directory, not in ./devTools of wherever it runs.
   return { ...env, TEAMSAPPTESTER_BROWSER: 'none', M365_AGENTS_PLAYGROUND_LOGFILE: logFile };
-}
-
-function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /**
