@@ -1,6 +1,7 @@
 import { failuresOf, isChange } from './failures.js';
 import { quantile, seconds } from './stats.js';
 import type {
+  DoraAlert,
   DoraDeployment,
   DoraFailure,
   DoraFigures,
@@ -8,6 +9,7 @@ import type {
   DoraReport,
   DoraTarget,
   DoraTargetReport,
+  DoraWindow,
   LeadTime,
 } from './types.js';
 import { daysBetween, weeksOf } from './weeks.js';
@@ -19,11 +21,32 @@ import { daysBetween, weeksOf } from './weeks.js';
  */
 export function computeDora(input: DoraInput): DoraReport {
   const { window } = input;
+  const records = groupBy(input.deployments, targetKey);
+  const alerts = groupBy(input.alerts, (a) => a.deploymentId);
   return {
     since: window.since,
     until: window.until,
-    targets: input.targets.map((target) => targetReport(target, input)),
+    targets: input.targets.map((target) => {
+      const mine = records.get(targetKey(target)) ?? [];
+      const tied = mine.flatMap((d) => alerts.get(d.id) ?? []);
+      return targetReport(target, mine, tied, window);
+    }),
   };
+}
+
+function targetKey(t: DoraTarget): string {
+  return JSON.stringify([t.service, t.environment]);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
 
 /** One change of the window, with what became of it. */
@@ -34,17 +57,13 @@ interface Change {
   failure: DoraFailure | null;
 }
 
-function targetReport(target: DoraTarget, input: DoraInput): DoraTargetReport {
-  const { window } = input;
-  const records = input.deployments.filter(
-    (d) => d.service === target.service && d.environment === target.environment,
-  );
-  const ids = new Set(records.map((d) => d.id));
-  const failures = failuresOf(
-    records,
-    input.alerts.filter((a) => ids.has(a.deploymentId)),
-    window,
-  );
+function targetReport(
+  target: DoraTarget,
+  records: readonly DoraDeployment[],
+  alerts: readonly DoraAlert[],
+  window: DoraWindow,
+): DoraTargetReport {
+  const failures = failuresOf(records, alerts, window);
   const changes: Change[] = records
     .filter((d) => isChange(d, window))
     .map((d) => ({
@@ -54,15 +73,18 @@ function targetReport(target: DoraTarget, input: DoraInput): DoraTargetReport {
       failure: failures.get(d.id) ?? null,
     }))
     .sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime());
-  const within = (start: Date, end: Date) =>
-    changes.filter((c) => c.finishedAt >= start && c.finishedAt < end);
+  const weeks = weeksOf(window);
+  // Changes are in order: each week takes the run of them that ended before its end.
+  let next = 0;
+  const byWeek = weeks.map((w) => {
+    const first = next;
+    while (next < changes.length && (changes[next] as Change).finishedAt < w.end) next++;
+    return changes.slice(first, next);
+  });
   return {
     ...target,
     total: figures(changes, window.since, window.until),
-    weeks: weeksOf(window).map((w) => ({
-      ...w,
-      ...figures(within(w.start, w.end), w.start, w.end),
-    })),
+    weeks: weeks.map((w, i) => ({ ...w, ...figures(byWeek[i] ?? [], w.start, w.end) })),
     failures: changes.flatMap((c) => (c.failure ? [c.failure] : [])),
   };
 }

@@ -35,21 +35,44 @@ function endedWithin(d: DoraDeployment, window: DoraWindow): boolean {
   return end !== undefined && end >= window.since.getTime() && end < window.until.getTime();
 }
 
-/** What went live on the target before the window's end, oldest first. */
-function wentLive(target: readonly DoraDeployment[], until: Date): DoraDeployment[] {
-  return target
+/**
+ * What went live on the target before the window's end, in order, with its times as numbers:
+ * a report over months asks it thousands of times, so it is searched by halves.
+ */
+interface Timeline {
+  live: DoraDeployment[];
+  times: number[];
+}
+
+function timeline(target: readonly DoraDeployment[], until: Date): Timeline {
+  const live = target
     .filter((d) => d.state === 'succeeded' && d.finishedAt !== null && d.finishedAt < until)
     .sort((a, b) => (a.finishedAt as Date).getTime() - (b.finishedAt as Date).getTime());
+  return { live, times: live.map((d) => (d.finishedAt as Date).getTime()) };
+}
+
+/** The index of the first deployment that went live after `at`, or the count when none did. */
+function firstAfter(line: Timeline, at: number): number {
+  let low = 0;
+  let high = line.times.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((line.times[mid] as number) > at) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 /** The deployment live on the target at `at`: the last to go live at or before it. */
-function liveAt(live: readonly DoraDeployment[], at: Date): DoraDeployment | null {
-  let found: DoraDeployment | null = null;
-  for (const d of live) {
-    if ((d.finishedAt as Date).getTime() > at.getTime()) break;
-    found = d;
-  }
-  return found;
+function liveAt(line: Timeline, at: Date): DoraDeployment | null {
+  return line.live[firstAfter(line, at.getTime()) - 1] ?? null;
+}
+
+/** The first deployment other than `d` to go live after `at`. */
+function nextLive(line: Timeline, d: DoraDeployment, at: Date): DoraDeployment | null {
+  const index = firstAfter(line, at.getTime());
+  const next = line.live[index];
+  return (next?.id === d.id ? line.live[index + 1] : next) ?? null;
 }
 
 interface Signal {
@@ -66,40 +89,61 @@ export function failuresOf(
   alerts: readonly DoraAlert[],
   window: DoraWindow,
 ): Map<string, DoraFailure> {
-  const { until } = window;
-  const live = wentLive(target, until);
-  const signals = new Map<string, Signal[]>();
-  const add = (id: string, signal: Signal) => signals.set(id, [...(signals.get(id) ?? []), signal]);
-
-  for (const d of target) {
-    if (!isChange(d, window) || !FAILED_STATES.includes(d.state)) continue;
-    add(d.id, { cause: 'failed', at: d.failedAt ?? (d.finishedAt as Date) });
-  }
-  for (const r of target) {
-    // A rollback that had not started by the window's end was still only a request.
-    if (r.kind !== 'rollback' || r.startedAt === null || r.startedAt >= until) continue;
-    const blamed = liveAt(live, r.requestedAt);
-    if (blamed && blamed.kind === 'deploy')
-      add(blamed.id, { cause: 'rollback', at: r.requestedAt });
-  }
-  const firedBy = alerts.filter((a) => a.firedAt < until);
-  for (const a of firedBy) add(a.deploymentId, { cause: 'alert', at: a.firedAt });
-
+  const line = timeline(target, window.until);
+  const fired = groupFired(alerts, window.until);
+  const signals = signalsOf(target, fired, line, window);
   const failures = new Map<string, DoraFailure>();
   for (const d of target) {
     const found = signals.get(d.id);
     if (!found || !isChange(d, window)) continue;
     const at = new Date(Math.min(...found.map((s) => s.at.getTime())));
-    const mine = firedBy.filter((a) => a.deploymentId === d.id);
     failures.set(d.id, {
       deploymentId: d.id,
       version: d.version,
       causes: CAUSES.filter((cause) => found.some((s) => s.cause === cause)),
       at,
-      restoredAt: restoredAt(d, at, live, mine, until),
+      restoredAt: restoredAt(d, at, line, fired.get(d.id) ?? [], window.until),
     });
   }
   return failures;
+}
+
+/** The alerts that fired before the window's end, by the deployment they are tied to. */
+function groupFired(alerts: readonly DoraAlert[], until: Date): Map<string, DoraAlert[]> {
+  const fired = new Map<string, DoraAlert[]>();
+  for (const a of alerts) {
+    if (a.firedAt < until) fired.set(a.deploymentId, [...(fired.get(a.deploymentId) ?? []), a]);
+  }
+  return fired;
+}
+
+/** Every sign of failure before the window's end, by the deployment it is a sign of. */
+function signalsOf(
+  target: readonly DoraDeployment[],
+  fired: Map<string, DoraAlert[]>,
+  line: Timeline,
+  window: DoraWindow,
+): Map<string, Signal[]> {
+  const signals = new Map<string, Signal[]>();
+  const add = (id: string, signal: Signal) => {
+    const known = signals.get(id);
+    if (known) known.push(signal);
+    else signals.set(id, [signal]);
+  };
+  for (const d of target) {
+    if (isChange(d, window) && FAILED_STATES.includes(d.state)) {
+      add(d.id, { cause: 'failed', at: d.failedAt ?? (d.finishedAt as Date) });
+    }
+    // A rollback that had not started by the window's end was still only a request.
+    if (d.kind === 'rollback' && d.startedAt !== null && d.startedAt < window.until) {
+      const blamed = liveAt(line, d.requestedAt);
+      if (blamed?.kind === 'deploy') add(blamed.id, { cause: 'rollback', at: d.requestedAt });
+    }
+  }
+  for (const [id, alerts] of fired) {
+    for (const a of alerts) add(id, { cause: 'alert', at: a.firedAt });
+  }
+  return signals;
 }
 
 const CAUSES: readonly FailureCause[] = ['failed', 'rollback', 'alert'];
@@ -112,13 +156,13 @@ const CAUSES: readonly FailureCause[] = ['failed', 'rollback', 'alert'];
 function restoredAt(
   d: DoraDeployment,
   at: Date,
-  live: readonly DoraDeployment[],
+  line: Timeline,
   alerts: readonly DoraAlert[],
   until: Date,
 ): Date | null {
   const candidates: number[] = [];
   if (d.state === 'rolled_back' && d.finishedAt) candidates.push(d.finishedAt.getTime());
-  const next = live.find((s) => s.id !== d.id && (s.finishedAt as Date) > at);
+  const next = nextLive(line, d, at);
   if (next) candidates.push((next.finishedAt as Date).getTime());
   const resolved = alerts.map((a) => a.resolvedAt);
   if (resolved.length > 0 && resolved.every((r): r is Date => r !== null)) {

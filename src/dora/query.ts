@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import { ACTIVE_STATES, type DeploymentKind, type DeploymentState } from '../core/deployment.js';
 import type { StoreContext } from '../store/context.js';
 import { toDate, toDateOrNull } from '../store/rows.js';
@@ -34,11 +34,22 @@ export async function doraRecords(ctx: StoreContext, query: DoraQuery): Promise<
   };
   // The scope's services × environments may hold pairs nobody asked for.
   const wanted = new Set(targets.map(targetKey));
-  const [ended, active, alerts] = await Promise.all([
-    deploymentRows(ctx, scope, 'ended'),
-    deploymentRows(ctx, scope, 'active'),
-    alertRows(ctx, scope),
-  ]);
+  const read = (db: Kysely<Tables>) =>
+    Promise.all([
+      deploymentRows(db, scope, 'ended'),
+      deploymentRows(db, scope, 'active'),
+      alertRows(db, scope),
+    ]);
+  const [ended, active, alerts] =
+    ctx.dialect.kind === 'postgres'
+      ? await ctx.db.transaction().execute(async (trx) => {
+          // The lookups per row make Postgres estimate the first query as costly enough to
+          // JIT-compile it: over 90 days of 1,000,000 deployments, 0.8 s of compiling for 0.35 s
+          // of work. SQLite reads without a transaction: its transactions take the write lock.
+          await sql`set local jit = off`.execute(trx);
+          return read(trx);
+        })
+      : await read(ctx.db);
   return {
     // By id: a row is in one part or the other, but a transition between the two reads may
     // show it in both.
@@ -58,8 +69,8 @@ const FAILING: readonly DeploymentState[] = ['failed', 'rolling_back'];
 
 type Deployments = ExpressionBuilder<Tables & { d: Tables['deployments'] }, 'd'>;
 
-function deploymentRows(ctx: StoreContext, scope: Scope, part: 'ended' | 'active') {
-  let query = ctx.db
+function deploymentRows(db: Kysely<Tables>, scope: Scope, part: 'ended' | 'active') {
+  let query = db
     .selectFrom('deployments as d')
     .select(['d.id', 'd.service', 'd.environment', 'd.version', 'd.kind', 'd.state'])
     .select(['d.created_at', 'd.started_at', 'd.finished_at'])
@@ -83,7 +94,13 @@ function deploymentRows(ctx: StoreContext, scope: Scope, part: 'ended' | 'active
   query =
     part === 'ended'
       ? query.where('d.finished_at', '>=', scope.since)
-      : query.where('d.state', 'in', ACTIVE_STATES);
+      : // Written out, not bound: only then can SQLite use the partial index on active states
+        // (deployments_one_active_per_target); bound, it reads every row of the environment.
+        query.where(
+          'd.state',
+          'in',
+          ACTIVE_STATES.map((state) => sql.lit(state)),
+        );
   return query.execute();
 }
 
@@ -128,8 +145,8 @@ function liveBefore(eb: Deployments) {
     .whereRef('v.finished_at', '<', 'd.finished_at');
 }
 
-function alertRows(ctx: StoreContext, scope: Scope) {
-  return ctx.db
+function alertRows(db: Kysely<Tables>, scope: Scope) {
+  return db
     .selectFrom('alert_groups as g')
     .innerJoin('deployments as d', 'd.id', 'g.deployment_id')
     .select(['d.service', 'd.environment', 'g.deployment_id', 'g.state', 'g.created_at'])
