@@ -135,7 +135,14 @@ export function transitionText(t: Transition): string {
 
 /** Cells get their names before the widths are measured. */
 function table(header: string[], cells: string[][], names: PeopleNames): string {
-  const rows = cells.map((row) => row.map((cell) => withNames(cell, names)));
+  return alignedTable(
+    header,
+    cells.map((row) => row.map((cell) => withNames(cell, names))),
+  );
+}
+
+/** Columns padded to their widest cell, two spaces apart, no trailing blanks. */
+export function alignedTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

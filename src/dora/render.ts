@@ -1,3 +1,4 @@
+import { alignedTable } from '../cli/render.js';
 import type { DoraFigures, DoraReport } from './types.js';
 
 /**
@@ -12,7 +13,7 @@ export function renderDoraReport(report: DoraReport, options: { weeks?: boolean 
   ];
   if (report.targets.length === 0) return [...lines, 'No service to report on.'].join('\n');
   lines.push(
-    table(
+    alignedTable(
       ['SERVICE', 'ENVIRONMENT', 'DEPLOYS/WEEK', ...FIGURE_HEADER],
       report.targets.map((t) => [
         t.service,
@@ -26,7 +27,7 @@ export function renderDoraReport(report: DoraReport, options: { weeks?: boolean 
     for (const t of report.targets) {
       lines.push('', `${t.service} in ${t.environment}, by ISO week (UTC)`);
       lines.push(
-        table(
+        alignedTable(
           ['WEEK', 'DAYS', 'DEPLOYS', ...FIGURE_HEADER],
           t.weeks.map((w) => [w.week, round(w.days), String(w.deployments), ...figureCells(w)]),
         ),
@@ -68,16 +69,6 @@ function footnotes(report: DoraReport): string[] {
     'Deploys went live (rollbacks are not counted); a change failed when it failed or was rolled back, a rollback was asked for while it was live, or an alert was tied to it. In brackets: how many figures a median is taken from.',
   ];
   return notes;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 const UNITS: readonly [string, number][] = [
