@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { selfSignedCertificate } from '../../test/support/certificate.js';
 import { readSettings } from './settings.js';
 
 describe('settings from the environment', () => {
@@ -154,28 +154,8 @@ describe('Teams settings', () => {
   });
 
   it('read a certificate with its private key and take its SHA-256 thumbprint', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slipway-teams-cert-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=slipway',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    const pem =
-      readFileSync(join(dir, 'key.pem'), 'utf8') + readFileSync(join(dir, 'cert.pem'), 'utf8');
+    const { dir, key, certificate } = selfSignedCertificate('slipway');
+    const pem = key + certificate;
     writeFileSync(join(dir, 'both.pem'), pem);
     const expected = new X509Certificate(readFileSync(join(dir, 'cert.pem'))).fingerprint256
       .replaceAll(':', '')

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import {
   constants,
   createHash,
@@ -9,10 +8,8 @@ import {
   sign,
   X509Certificate,
 } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selfSignedCertificate } from '../../test/support/certificate.js';
 import { createLocalTeams, type LocalTeams } from './index.js';
 import { decodeJwt } from './jwt.js';
 import { type SdkBot, startSdkBot } from './test-support/sdk-bot.js';
@@ -226,33 +223,13 @@ describe('a certificate instead of a secret', () => {
   });
 
   it('reads the key and thumbprint from an X.509 certificate made by openssl', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'local-teams-cert-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=slipway-bot',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    const certificate = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    const { key: keyPem, certificate } = selfSignedCertificate('slipway-bot');
     const thumbprint = createHash('sha256')
       .update(new X509Certificate(certificate).raw)
       .digest('hex');
     const certTeams = await createLocalTeams({ appId: APP_ID, appCertificate: { certificate } });
     try {
-      const key = createPrivateKey(readFileSync(join(dir, 'key.pem')));
+      const key = createPrivateKey(keyPem);
       const r = await byAssertion(
         certTeams.tokenUrl,
         assertion(key, thumbprint, certTeams.tokenUrl),
