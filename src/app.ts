@@ -28,6 +28,8 @@ import { newProcessId } from './core/ids.js';
 import { redactUrl } from './core/logger.js';
 import type { Settings } from './core/settings.js';
 import { sleep } from './core/sleep.js';
+import { createDashboardAuth } from './dashboard/auth/index.js';
+import { createDashboard } from './dashboard/index.js';
 import { doraGaugeSource } from './dora/gauges.js';
 import { workflowRunReceiver } from './drivers/github-actions/index.js';
 import { createDrivers } from './drivers/index.js';
@@ -290,6 +292,20 @@ export async function createApp(options: AppOptions): Promise<App> {
       people: store,
     }),
   );
+  // The dashboard, on the same port: what is live where, each deployment, the inbox, history and
+  // DORA (src/dashboard). Its actions are the engine's, as chat's are.
+  const dashboard = createDashboard({
+    auth: createDashboardAuth({ settings: settings.dashboard, config, log }),
+    engine,
+    store,
+    config,
+    drivers,
+    messageLink: async (channel, ts) => (await chat?.client.permalink?.({ channel, ts })) ?? null,
+    traceUrl: settings.dashboard?.traceUrl ?? null,
+    log: log.child({ component: 'dashboard' }),
+    now: () => new Date(),
+  });
+  routes.push(...dashboard.routes);
   const http = createHttpServer({
     engine,
     store,
@@ -322,6 +338,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         engine.pause();
         if (stopOptions.drainMs) await sleep(stopOptions.drainMs);
         await slackIn.socket?.stop();
+        // Open pages' live streams would hold the server open; their browsers reconnect.
+        dashboard.close();
         await http.close();
         await chat?.inbound.settle();
         await engine.stop();

@@ -7,7 +7,7 @@ import {
   platformOf,
   userIdOn,
 } from './identity.js';
-import type { ChatClient, ChatLimits, MessageView, ModalView } from './types.js';
+import type { ChatClient, ChatLimits, MessageRef, MessageView, ModalView } from './types.js';
 
 /** The chat platforms this Slipway talks to; either may be missing. */
 export interface ChatPlatforms {
@@ -127,6 +127,13 @@ export function createChatRouter(config: Config, platforms: ChatPlatforms): Chat
         if (name !== null) return name;
       }
       return null;
+    };
+  }
+
+  if (configured.some((p) => platforms[p]?.permalink)) {
+    router.permalink = async (ref: MessageRef) => {
+      const target = platforms[platformOf(ref.channel)];
+      return (await target?.permalink?.(ref)) ?? null;
     };
   }
 

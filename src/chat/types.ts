@@ -207,4 +207,9 @@ export interface ChatClient {
    * platform without it leaves people shown by id outside chat (CLI, API).
    */
   userName?(user: string): Promise<string | null>;
+  /**
+   * A link that opens a posted message in the platform's own client (the dashboard links each
+   * deployment to its card), or null when the platform cannot give one for it.
+   */
+  permalink?(ref: MessageRef): Promise<string | null>;
 }

@@ -23,6 +23,11 @@ export interface DashboardSettings {
    * person they act as, without a provider.
    */
   devLogin?: boolean;
+  /**
+   * SLIPWAY_TRACE_URL: where a deployment's trace is read, with `{traceId}` in it (Jaeger:
+   * http://jaeger:16686/trace/{traceId}); a deployment's page links there when tracing was on.
+   */
+  traceUrl?: string;
 }
 
 export interface OidcSettings {
@@ -70,7 +75,13 @@ export function readDashboardSettings(env: NodeJS.ProcessEnv): DashboardSettings
       `SLIPWAY_SESSION_SECRET is not set: sign-ins are kept in cookies signed with it, ${MAKE_SECRET}.`,
     );
   }
-  return { publicUrl, oidc, sessionSecrets, sessionLifetimeMs };
+  const traceUrl = env.SLIPWAY_TRACE_URL?.trim() || undefined;
+  if (traceUrl && !/^https?:\/\/\S+\{traceId\}/.test(traceUrl)) {
+    throw new ConfigError(
+      `SLIPWAY_TRACE_URL is "${traceUrl}": give an http(s) address with {traceId} where the trace id goes, such as http://jaeger:16686/trace/{traceId}.`,
+    );
+  }
+  return { publicUrl, oidc, sessionSecrets, sessionLifetimeMs, ...(traceUrl ? { traceUrl } : {}) };
 }
 
 function readOidcSettings(env: NodeJS.ProcessEnv): OidcSettings | null {

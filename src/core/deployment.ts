@@ -34,8 +34,8 @@ export const ACTIVE_STATES: readonly DeploymentState[] = ['running', 'verifying'
 
 /** `deploy` installs a version; `rollback` re-installs an earlier one (same lifecycle). */
 export type DeploymentKind = 'deploy' | 'rollback';
-/** Where a request came from. */
-export type RequestSource = 'chat' | 'cli' | 'api' | 'webhook';
+/** Where a request came from; `dashboard` is a person acting from its pages. */
+export type RequestSource = 'chat' | 'cli' | 'api' | 'webhook' | 'dashboard';
 
 /** The branch or tag a build came from (CI reports it); previews are named after it. */
 export interface BuildRef {

@@ -15,6 +15,7 @@ export function tracedChat(client: ChatClient): ChatClient {
   }
   const userName = client.userName?.bind(client);
   const openModal = client.openModal?.bind(client);
+  const permalink = client.permalink?.bind(client);
   return {
     limits: client.limits,
     post: (channel, view, options) =>
@@ -27,6 +28,7 @@ export function tracedChat(client: ChatClient): ChatClient {
     openDirect: (user) => traced('openDirect', () => client.openDirect(user)),
     // Optional on the port: absent here too when the client has none.
     ...(userName ? { userName: (user: string) => traced('userName', () => userName(user)) } : {}),
+    ...(permalink ? { permalink: (ref) => traced('permalink', () => permalink(ref)) } : {}),
     ...(openModal
       ? { openModal: (trigger, view) => traced('openModal', () => openModal(trigger, view)) }
       : {}),

@@ -587,7 +587,7 @@ describe('decide', () => {
         fc.string({ maxLength: 6 }),
       ),
       channel: fc.option(fc.constantFrom('C0DEPLOYS', 'C0RANDOM', '#C0DEPLOYS', 'c0deploys')),
-      source: fc.constantFrom('chat', 'cli', 'api', 'webhook'),
+      source: fc.constantFrom('chat', 'cli', 'api', 'webhook', 'dashboard'),
       action: fc.constantFrom(
         'deploy',
         'rollback',

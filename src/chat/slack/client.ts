@@ -17,6 +17,7 @@ import { postToResponseUrl, type RespondOptions } from './respond.js';
 import {
   ConversationsOpenResult,
   HistoryPage,
+  PermalinkResult,
   PostMessageResult,
   UsersInfoResult,
 } from './web-api-schema.js';
@@ -205,6 +206,16 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
       const result = await call('conversations.open', { users: user }, ConversationsOpenResult);
       directs.set(user, result.channel.id);
       return result.channel.id;
+    },
+    async permalink(ref) {
+      try {
+        const args = { channel: ref.channel, message_ts: ref.ts };
+        return (await call('chat.getPermalink', args, PermalinkResult)).permalink;
+      } catch (err) {
+        // The message or its channel is gone: a card without a link, not a broken page.
+        if (err instanceof NotFoundError) return null;
+        throw err;
+      }
     },
     async userName(user) {
       try {

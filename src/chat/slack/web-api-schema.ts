@@ -41,6 +41,8 @@ export const UsersInfoResult = z.object({
 });
 export type UsersInfoResult = z.infer<typeof UsersInfoResult>;
 
+export const PermalinkResult = z.object({ permalink: z.string() });
+
 /** A response_url answers `ok` as text or `{"ok":true}`; a refusal is `{"ok":false,…}`. */
 export const ResponseUrlResult = z.union([
   z.object({ ok: z.literal(true) }),

@@ -1,0 +1,6 @@
+import type { Route } from '../../http/router.js';
+import type { DashboardDeps } from '../types.js';
+
+export function overviewRoutes(_deps: DashboardDeps): Route[] {
+  return [];
+}
