@@ -48,6 +48,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margi
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:1rem}
 .card{border:1px solid var(--line);border-radius:.5rem;padding:.8rem}
 svg.chart{max-width:100%;height:auto}svg.chart text{font:11px system-ui,sans-serif;fill:var(--muted)}
+ul.summary{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;padding:0;margin:0 0 1rem}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:40rem){main{padding:.6rem}
  table.stack thead{position:absolute;left:-999px}
