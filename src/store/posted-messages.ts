@@ -105,9 +105,19 @@ function keyColumns(key: PostedMessageKey) {
 }
 
 function subjectColumns(subject: MessageSubject) {
-  return subject.kind === 'deployment'
-    ? { deployment_id: subject.deploymentId, alert_group_id: null, alert_episode: null }
-    : { deployment_id: null, alert_group_id: subject.groupId, alert_episode: subject.episode };
+  switch (subject.kind) {
+    case 'deployment':
+      return { deployment_id: subject.deploymentId, alert_group_id: null, alert_episode: null };
+    case 'alert':
+      return {
+        deployment_id: null,
+        alert_group_id: subject.groupId,
+        alert_episode: subject.episode,
+      };
+    case 'digest':
+      // Nothing to go with: a digest is about a week, kept for as long as the table keeps rows.
+      return { deployment_id: null, alert_group_id: null, alert_episode: null };
+  }
 }
 
 async function selectMessage(
@@ -123,7 +133,12 @@ async function selectMessage(
 }
 
 function missing(subject: MessageSubject): string {
-  return subject.kind === 'deployment'
-    ? `deployment ${subject.deploymentId} does not exist: check the id`
-    : `alert group ${subject.groupId} has no episode ${subject.episode}: save the group first`;
+  switch (subject.kind) {
+    case 'deployment':
+      return `deployment ${subject.deploymentId} does not exist: check the id`;
+    case 'alert':
+      return `alert group ${subject.groupId} has no episode ${subject.episode}: save the group first`;
+    case 'digest':
+      return `the digest of ${subject.week} could not be reserved`;
+  }
 }

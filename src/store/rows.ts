@@ -9,7 +9,12 @@ import type {
   RequestSource,
   Transition,
 } from '../core/deployment.js';
-import { alertSubject, deploymentSubject, type MessageSubject } from '../core/message-subject.js';
+import {
+  alertSubject,
+  deploymentSubject,
+  digestOfKey,
+  type MessageSubject,
+} from '../core/message-subject.js';
 import type {
   AlertGroupsTable,
   ApprovalsTable,
@@ -184,10 +189,17 @@ export function toPostedMessage(row: PostedMessagesTable): PostedMessageRecord {
   };
 }
 
-/** The subject from its foreign keys: exactly one of them is set. */
+/**
+ * The subject from its foreign keys: at most one of them is set. A digest has no row of its own
+ * to point at, so none is; its key says what it is.
+ */
 function subjectOf(row: PostedMessagesTable): MessageSubject {
   if (row.alert_group_id !== null && row.alert_episode !== null) {
     return alertSubject(row.alert_group_id, Number(row.alert_episode));
+  }
+  if (row.deployment_id === null) {
+    const digest = digestOfKey(row.subject);
+    if (digest) return digest;
   }
   return deploymentSubject(row.deployment_id ?? row.subject);
 }

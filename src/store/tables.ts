@@ -69,7 +69,7 @@ export interface LocksTable {
 }
 
 export interface PostedMessagesTable {
-  /** A deployment id, or `alert:<group>:<episode>` (see subjectKey). */
+  /** A deployment id, `alert:<group>:<episode>` or `digest:<ISO week>` (see subjectKey). */
   subject: string;
   /** `main`, `origin`, `approver:<user>`, … (see PostedMessageRecord). */
   purpose: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../core/errors.js';
-import { alertSubject, deploymentSubject } from '../../core/message-subject.js';
+import { alertSubject, deploymentSubject, digestSubject } from '../../core/message-subject.js';
 import { newDeployment, type SuiteContext, timeline } from './fixtures.js';
 
 export function postedMessageCases(ctx: SuiteContext): void {
@@ -151,6 +151,19 @@ export function postedMessageCases(ctx: SuiteContext): void {
       expect(await store.listPostedMessages(subject)).toMatchObject([{ subject, ts: '7.7' }]);
       expect(await store.listPostedMessages(alertSubject('g1', 1))).toEqual([]);
       const found = await store.findPostedMessages({ channel: 'C-WEB', ts: '7.7' });
+      expect(found.map((m) => m.subject)).toEqual([subject]);
+    });
+
+    it('keeps a weekly digest’s message, which refers to no other row', async () => {
+      const store = ctx.store();
+      const subject = digestSubject('2025-W12');
+      const key = { subject, purpose: 'digest', address: 'C-DORA', channel: 'C-DORA' };
+      expect((await store.reservePostedMessage(key)).reserved).toBe(true);
+      expect((await store.reservePostedMessage(key)).reserved).toBe(false);
+      await store.completePostedMessage({ ...key, ts: '8.8' });
+      expect(await store.listPostedMessages(subject)).toMatchObject([{ subject, ts: '8.8' }]);
+      expect(await store.listPostedMessages(digestSubject('2025-W11'))).toEqual([]);
+      const found = await store.findPostedMessages({ channel: 'C-DORA', ts: '8.8' });
       expect(found.map((m) => m.subject)).toEqual([subject]);
     });
 
