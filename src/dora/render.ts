@@ -40,7 +40,8 @@ export function renderDoraReport(report: DoraReport, options: { weeks?: boolean 
 
 const FIGURE_HEADER = ['LEAD TIME MEDIAN / P90', 'CHANGE FAILURE RATE', 'TIME TO RESTORE'];
 
-function figureCells(f: DoraFigures): string[] {
+/** Lead time, change failure rate and time to restore as written here and on the dashboard. */
+export function figureCells(f: DoraFigures): string[] {
   const lead = f.leadTime;
   const restore = f.timeToRestore;
   return [
@@ -58,7 +59,7 @@ function figureCells(f: DoraFigures): string[] {
 }
 
 /** Where lead times started, and what counts: the reader cannot tell from the table. */
-function footnotes(report: DoraReport): string[] {
+export function footnotes(report: DoraReport): string[] {
   const sum = (pick: (f: DoraFigures) => number) =>
     report.targets.reduce((n, t) => n + pick(t.total), 0);
   const fromCommit = sum((f) => f.leadTime.fromCommit);
