@@ -83,6 +83,7 @@ export function crossReferenceIssues(input: CheckInput): RawIssue[] {
     ...groupReferenceIssues(input),
     ...peopleIssues(input, principalLists(input)),
     ...autoDeployIssues(input),
+    ...doraDigestIssues(input),
   ];
 }
 
@@ -286,6 +287,22 @@ function autoDeployIssues(input: CheckInput): RawIssue[] {
     }
   });
   return issues;
+}
+
+/** The digest's environment must be one a service deploys to, else it reports on nothing. */
+function doraDigestIssues(input: CheckInput): RawIssue[] {
+  const dora = input.raw.dora;
+  const digest = isRecord(dora) ? dora.digest : undefined;
+  const environment = isRecord(digest) ? digest.environment : undefined;
+  const { envNames } = input;
+  if (typeof environment !== 'string' || !envNames || envNames.has(environment)) return [];
+  return [
+    {
+      path: ['dora', 'digest', 'environment'],
+      message: `the DORA digest reports on "${environment}", which is not defined`,
+      fix: `use a defined environment${didYouMean(environment, envNames)}: ${[...envNames].join(', ')}, or omit it to report on each service's production`,
+    },
+  ];
 }
 
 function namesOf(items: unknown[]): Set<string> {

@@ -112,6 +112,12 @@ export const ChannelId = checkedId(channelProblem).describe(
   'A channel: Slack\'s channel id (C012ABC), or "teams:" and a Teams channel or group chat id ("teams:19:abc@thread.tacv2").',
 );
 
+const TimeZone = z.string().superRefine((zone, ctx) => {
+  const problem = timeZoneProblem(zone);
+  if (problem)
+    ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix } });
+});
+
 export const FreezeWindow = z
   .object({
     cron: z
@@ -126,15 +132,9 @@ export const FreezeWindow = z
     duration: Duration.describe(
       'How long each freeze lasts from its start, in elapsed time ("64h" is Friday 16:00 to Monday 08:00, an hour off when clocks change that weekend).',
     ),
-    timezone: z
-      .string()
-      .superRefine((zone, ctx) => {
-        const problem = timeZoneProblem(zone);
-        if (problem)
-          ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix } });
-      })
-      .default('UTC')
-      .describe('IANA time zone the cron expression is read in, e.g. "Europe/Berlin".'),
+    timezone: TimeZone.default('UTC').describe(
+      'IANA time zone the cron expression is read in, e.g. "Europe/Berlin".',
+    ),
     reason: z
       .string()
       .min(1)
@@ -344,6 +344,43 @@ export const AutoDeployRule = z
   .describe('Deploy a build automatically when it comes from a matching branch or tag.');
 export type AutoDeployRule = z.infer<typeof AutoDeployRule>;
 
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;
+
+/** `09:00`: hours and minutes on a 24-hour clock. */
+const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export const DoraDigest = z
+  .object({
+    channel: ChannelId.describe(
+      'Where the digest is posted: a Slack channel id (C012ABC) or "teams:" and a Teams conversation id.',
+    ),
+    day: z.enum(WEEKDAYS).default('monday').describe('The day it is posted on.'),
+    time: z
+      .string()
+      .regex(CLOCK_TIME, 'write hours and minutes on a 24-hour clock, e.g. "09:00" or "17:30"')
+      .default('09:00')
+      .describe('The time it is posted at, on a 24-hour clock in `timezone`.'),
+    timezone: TimeZone.default('UTC').describe(
+      'IANA time zone of `day` and `time`, and of the week reported: Monday 00:00 to Sunday 24:00 there.',
+    ),
+    environment: Name.optional().describe(
+      "The environment reported on. Default: each service's production (its protected environments, else the last of its chain), as slipway report dora picks it.",
+    ),
+  })
+  .strict()
+  .describe(
+    "A weekly message with last ISO week's DORA metrics per service, compared with the week before.",
+  );
+export type DoraDigest = z.infer<typeof DoraDigest>;
+
 export const Person = z
   .object({
     slack: checkedId(slackUserProblem)
@@ -431,6 +468,11 @@ const ConfigFields = z
       })
       .strict()
       .default({ recentDeploy: '30m', autoRollback: false }),
+    dora: z
+      .object({ digest: DoraDigest.optional() })
+      .strict()
+      .default({})
+      .describe('DORA metrics: the weekly digest posted to chat.'),
     engine: z
       .object({
         lease: Duration.default('30s').describe(
