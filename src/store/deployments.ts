@@ -12,6 +12,7 @@ import { lockRows, type StoreContext } from './context.js';
 import { preparedQuery } from './prepared.js';
 import { newDeploymentRow, patchColumns, toDeployment, toTransition } from './rows.js';
 import type { DeploymentsTable, Tables } from './tables.js';
+import { contains, containsPattern, oneOrMore } from './text-search.js';
 import type {
   DeploymentCount,
   DeploymentFilter,
@@ -113,6 +114,8 @@ export async function listDeployments(
   filter: DeploymentFilter = {},
 ): Promise<Deployment[]> {
   if (filter.states?.length === 0) return [];
+  const people = filter.requestedBy === undefined ? undefined : oneOrMore(filter.requestedBy);
+  if (people?.length === 0) return [];
   const limit = pageLimit(filter.limit);
   let query = ctx.db.selectFrom('deployments').selectAll();
   if (filter.service !== undefined) query = query.where('service', '=', filter.service);
@@ -120,10 +123,20 @@ export async function listDeployments(
     query = query.where('environment', '=', filter.environment);
   }
   if (filter.states !== undefined) query = query.where('state', 'in', filter.states);
-  if (filter.requestedBy !== undefined) {
-    query = query.where('requested_by', '=', filter.requestedBy);
-  }
+  if (people !== undefined) query = query.where('requested_by', 'in', people);
   if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+  const { text } = filter;
+  if (text !== undefined) {
+    const pattern = containsPattern(text);
+    query = query.where((eb) =>
+      eb.or([
+        eb('id', '=', text),
+        contains('version', pattern),
+        contains('reason', pattern),
+        contains('outcome', pattern),
+      ]),
+    );
+  }
   if (filter.before !== undefined) query = query.where('created_at', '<', filter.before.getTime());
   if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since.getTime());
   const rows = await query

@@ -1,6 +1,7 @@
 import type { StoreContext } from './context.js';
 import { pageLimit } from './deployments.js';
 import { refusalRow, toRefusal } from './rows.js';
+import { contains, containsPattern, oneOrMore } from './text-search.js';
 import type { RefusalFilter, RefusalRecord } from './types.js';
 
 export async function recordRefusal(ctx: StoreContext, refusal: RefusalRecord): Promise<void> {
@@ -16,12 +17,26 @@ export async function listRefusals(
   ctx: StoreContext,
   filter: RefusalFilter = {},
 ): Promise<RefusalRecord[]> {
+  const actors = filter.actor === undefined ? undefined : oneOrMore(filter.actor);
+  if (actors?.length === 0) return [];
   let query = ctx.db.selectFrom('refusals').selectAll();
   if (filter.service !== undefined) query = query.where('service', '=', filter.service);
   if (filter.environment !== undefined) {
     query = query.where('environment', '=', filter.environment);
   }
-  if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
+  if (actors !== undefined) query = query.where('actor', 'in', actors);
+  const { text } = filter;
+  if (text !== undefined) {
+    const pattern = containsPattern(text);
+    query = query.where((eb) =>
+      eb.or([
+        eb('id', '=', text),
+        eb('deployment_id', '=', text),
+        contains('version', pattern),
+        contains('reason', pattern),
+      ]),
+    );
+  }
   if (filter.deploymentId !== undefined) {
     query = query.where('deployment_id', '=', filter.deploymentId);
   }

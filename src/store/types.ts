@@ -55,8 +55,14 @@ export interface DeploymentFilter {
   service?: string;
   environment?: string;
   states?: DeploymentState[];
-  requestedBy?: string;
+  /** Requested by this id, or by any of these (a person's key and their platform ids). */
+  requestedBy?: string | readonly string[];
   kind?: Deployment['kind'];
+  /**
+   * Searched text: deployments whose id is exactly it, or whose version, reason or outcome
+   * contains it in any case (ASCII). No index serves it (src/store/text-search.ts).
+   */
+  text?: string;
   /** Only deployments created strictly before this time (paging backwards). */
   before?: Date;
   since?: Date;
@@ -149,7 +155,13 @@ export interface RefusalRecord {
 export interface RefusalFilter {
   service?: string;
   environment?: string;
-  actor?: string;
+  /** Asked by this id, or by any of these (a person's key and their platform ids). */
+  actor?: string | readonly string[];
+  /**
+   * Searched text: refusals whose id or deployment id is exactly it, or whose version or
+   * reason contains it in any case (ASCII). No index serves it (src/store/text-search.ts).
+   */
+  text?: string;
   /** Only refusals of requests that named this deployment. */
   deploymentId?: string;
   /** Only refusals strictly before this time (paging backwards). */

@@ -42,6 +42,36 @@ export function queryCases(ctx: SuiteContext): void {
       expect(await list({ since: at(1000), before: at(3000), service: 'api' })).toEqual([2]);
     });
 
+    it('takes several people, and finds searched text in any case, wildcards as text', async () => {
+      const { store, ids } = await seed();
+      const list = async (filter: Parameters<typeof store.listDeployments>[0]) =>
+        (await store.listDeployments(filter)).map((d) => ids.indexOf(d.id));
+      expect(await list({ requestedBy: ['alice', 'carol'] })).toEqual([3, 2, 0]);
+      expect(await list({ requestedBy: [] })).toEqual([]);
+      const at = timeline(Date.now() + 60_000);
+      const make = async (row: Parameters<typeof newDeployment>[0], outcome: string | null) => {
+        const { deployment } = await store.createDeployment(newDeployment(row), 'verifying', {
+          actor: 'a',
+          at: at(ids.length * 1000),
+        });
+        await store.transition(deployment.id, ['verifying'], 'failed', { actor: 'a' }, { outcome });
+        ids.push(deployment.id);
+        return deployment.id;
+      };
+      const hotfix = await make({ version: '2.0.0-RC1', reason: 'Hotfix for 100% CPU' }, null);
+      await make({ version: '3.1.4' }, 'Rollout timed out: 1 of 3 pods READY');
+      expect(await list({ text: 'rc1' })).toEqual([5]);
+      expect(await list({ text: 'HOTFIX' })).toEqual([5]);
+      expect(await list({ text: '100%' })).toEqual([5]);
+      // % and _ are the searched characters, not LIKE's wildcards.
+      expect(await list({ text: '1_0' })).toEqual([]);
+      expect(await list({ text: '%' })).toEqual([5]);
+      expect(await list({ text: 'pods ready' })).toEqual([6]);
+      expect(await list({ text: hotfix })).toEqual([5]);
+      expect(await list({ text: hotfix.slice(0, 8) })).toEqual([]);
+      expect(await list({ text: '3.1', states: ['succeeded'] })).toEqual([]);
+    });
+
     it('pages backwards with before and limit', async () => {
       const { store, ids } = await seed();
       const first = await store.listDeployments({ limit: 2 });

@@ -84,6 +84,29 @@ export function refusalCases(ctx: SuiteContext): void {
       expect(await list({ since: at(1000), before: at(3000), actor: 'alice' })).toEqual([2]);
     });
 
+    it('takes several actors, and finds searched text in any case, wildcards as text', async () => {
+      const { store, ids } = await seed();
+      const list = async (filter: Parameters<typeof store.listRefusals>[0]) =>
+        (await store.listRefusals(filter)).map((r) => ids.indexOf(r.id));
+      expect(await list({ actor: ['alice', 'carol'] })).toEqual([3, 2, 0]);
+      expect(await list({ actor: [] })).toEqual([]);
+      const odd = newRefusal({
+        version: '9.9.9-BETA',
+        reason: '=HYPERLINK("x"), 50% done_now',
+        deploymentId: 'd-0a0b0c0d0e0f',
+      });
+      await store.recordRefusal(odd);
+      ids.push(odd.id);
+      expect(await list({ text: 'beta' })).toEqual([5]);
+      expect(await list({ text: 'hyperlink("X")' })).toEqual([5]);
+      expect(await list({ text: '50%' })).toEqual([5]);
+      expect(await list({ text: 'e_n' })).toEqual([5]);
+      expect(await list({ text: '0%d' })).toEqual([]);
+      expect(await list({ text: 'd-0a0b0c0d0e0f' })).toEqual([5]);
+      expect(await list({ text: odd.id })).toEqual([5]);
+      expect(await list({ text: 'monday', service: 'api' })).toEqual([3, 2]);
+    });
+
     it('pages backwards with before and limit, 50 by default and at least 1', async () => {
       const { store, ids } = await seed();
       const first = await store.listRefusals({ limit: 2 });
