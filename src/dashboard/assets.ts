@@ -56,7 +56,8 @@ ul.summary{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;paddin
  table.stack td,table.stack th{display:block;border:0;padding:.25rem .6rem}
  table.stack [data-label]::before{content:attr(data-label);display:block;font-size:.75rem;color:var(--muted);font-weight:600}
  .who{margin-left:0}}
-@media (prefers-reduced-motion:reduce){*{scroll-behavior:auto}}`;
+@media (prefers-reduced-motion:reduce){*{scroll-behavior:auto}}
+.field-error{color:var(--bad);max-width:18rem}[aria-invalid="true"]{border-color:var(--bad)}`;
 
 /**
  * Live pages without a reload: the server tells (server-sent events, GET /events) that something
