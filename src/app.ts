@@ -30,6 +30,7 @@ import type { Settings } from './core/settings.js';
 import { sleep } from './core/sleep.js';
 import { createDashboardAuth } from './dashboard/auth/index.js';
 import { createDashboard } from './dashboard/index.js';
+import { createDigestSchedule, type DigestSchedule } from './dora/digest-schedule.js';
 import { doraGaugeSource } from './dora/gauges.js';
 import { workflowRunReceiver } from './drivers/github-actions/index.js';
 import { createDrivers } from './drivers/index.js';
@@ -168,6 +169,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const routes: Route[] = [];
   let chat: App['chat'] = null;
+  let digest: DigestSchedule | null = null;
   const slack = settings.slack;
   const teams = settings.teams ?? null;
   const chatLog = log.child({ component: 'chat' });
@@ -245,6 +247,18 @@ export async function createApp(options: AppOptions): Promise<App> {
       log: chatLog,
     });
     chat = { client, notifier, people, inbound };
+    // The weekly DORA digest (dora.digest in the config), posted once a week by one replica.
+    const digestConfig = config.dora.digest;
+    if (digestConfig) {
+      digest = createDigestSchedule({
+        store,
+        chat: client,
+        config,
+        digest: digestConfig,
+        publicUrl: settings.dashboard?.publicUrl,
+        log: log.child({ component: 'dora-digest' }),
+      });
+    }
   }
   if (teams && teamsRefs && chat) {
     const { notifier } = chat;
@@ -326,6 +340,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     chat,
     async start() {
       chat?.notifier.start();
+      digest?.start();
       // The people the config names, so that names show before they first act in chat.
       chat?.people.learn(configuredPeople(config).map((person) => person.id));
       alertmanager.start();
@@ -343,6 +358,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await http.close();
         await chat?.inbound.settle();
         await engine.stop();
+        await digest?.stop();
         // After the engine: the final states of what it was running still reach chat.
         await chat?.notifier.stop();
         // After the engine too: the final state of a rollback an alert asked for reaches it.
