@@ -197,6 +197,7 @@ function summaryLines(facts: {
     `  Local Slack:  ${facts.slackUrl}   (open it: pick a user and a channel, type "/deploy web 1.2.3 to staging")`,
     ...(teams ? [teamsLine(teams.plan, teams.playground)] : []),
     `  Slipway:      http://127.0.0.1:${facts.port}   (${via})`,
+    `  Dashboard:    http://127.0.0.1:${facts.port}/   (pick who you are at /auth/dev: policy still decides what they may do)`,
     `  People:       ${facts.people.map((p) => `${p.name} (${p.id})`).join(', ')}`,
     ...(teams ? teamsNotes(teams.plan, teams.playground) : []),
     '',

@@ -44,6 +44,8 @@ const SECRETS = {
   ARGOCD_TOKEN: 'argocd-token-value',
   OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer otel-header-value',
   TEAMS_APP_PASSWORD: 'teams-password-value',
+  SLIPWAY_OIDC_CLIENT_SECRET: 'oidc-client-secret-value',
+  SLIPWAY_SESSION_SECRET: 'session-secret-value-of-at-least-32-characters',
 };
 const ALL_ON = {
   ...SECRETS,
@@ -52,6 +54,9 @@ const ALL_ON = {
   TEAMS_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
   SLIPWAY_DATABASE_URL: 'postgres://slipway:db-password-value@db.internal:5432/slipway',
   OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:otel-url-password@otel.example.com:4318',
+  SLIPWAY_OIDC_ISSUER: 'https://login.example.com/realms/eng',
+  SLIPWAY_OIDC_CLIENT_ID: 'slipway',
+  SLIPWAY_PUBLIC_URL: 'https://slipway.example.com',
 };
 
 function banner(env: NodeJS.ProcessEnv, tracing: boolean, host = '0.0.0.0') {
@@ -90,6 +95,7 @@ describe('start banner', () => {
     expect(text).toMatch(/\/api +local +reads from this machine only; set SLIPWAY_API_TOKEN/);
     expect(text).toMatch(/tracing +off +set OTEL_EXPORTER_OTLP_ENDPOINT/);
     expect(text).toMatch(/Teams +off +set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID/);
+    expect(text).toMatch(/dashboard +local +read-only, this machine only; set SLIPWAY_OIDC_ISSUER/);
     expect(text).toContain('/healthz, /readyz, /metrics');
     expect(text).not.toMatch(/ on {2}/);
   });
@@ -104,6 +110,7 @@ describe('start banner', () => {
       ['/hooks/github', 'on'],
       ['/hooks/alertmanager', 'on'],
       ['/api', 'on'],
+      ['dashboard', 'on'],
       ['tracing', 'on'],
     ]);
     expect(text).toContain('http://localhost:3000   (listening on [::]:3000)');
@@ -111,6 +118,9 @@ describe('start banner', () => {
     expect(text).toMatch(/Teams +on +POST \/api\/messages, Bot Framework tokens checked/);
     expect(text).toContain('database   postgres://slipway:***@db.internal:5432/slipway (Postgres)');
     expect(text).toContain('OTLP to https://collector:***@otel.example.com:4318');
+    expect(text).toMatch(
+      /dashboard +on +at https:\/\/slipway\.example\.com, people sign in with https:\/\/login\.example\.com\/realms\/eng/,
+    );
     expect(text).toContain(
       'argocd (worker); command (web); github-actions (api); kubernetes (web)',
     );

@@ -71,6 +71,7 @@ export function startSummary(facts: StartFacts): StartSummary {
         'alerts',
       ),
       apiFeature(settings),
+      dashboardFeature(settings),
       tracingFeature(facts),
     ],
   };
@@ -154,6 +155,30 @@ function apiFeature(settings: Settings): Feature {
         detail:
           'reads from this machine only; set SLIPWAY_API_TOKEN to open it to others and to cancel or retry',
       };
+}
+
+function dashboardFeature(settings: Settings): Feature {
+  const dashboard = settings.dashboard;
+  if (dashboard?.oidc) {
+    return {
+      name: 'dashboard',
+      state: 'on',
+      detail: `at ${dashboard.publicUrl ?? '/'}, people sign in with ${redactUrl(dashboard.oidc.issuer)}`,
+    };
+  }
+  if (dashboard?.devLogin) {
+    return {
+      name: 'dashboard',
+      state: 'local',
+      detail: 'this machine; pick who you are at /auth/dev',
+    };
+  }
+  return {
+    name: 'dashboard',
+    state: 'local',
+    detail:
+      'read-only, this machine only; set SLIPWAY_OIDC_ISSUER (and its client) to let people sign in and act',
+  };
 }
 
 function tracingFeature(facts: StartFacts): Feature {

@@ -59,6 +59,8 @@ describe('the overview', () => {
       service: 'api',
       environment: 'production',
       reason: 'db migration <tonight>',
+      durationMs: null,
+      force: false,
     });
     expect(locked.ok).toBe(true);
 
