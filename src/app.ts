@@ -260,6 +260,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
     }
   }
+  if (config.dora.digest && !chat) {
+    log.warn(
+      { channel: config.dora.digest.channel },
+      'dora.digest is configured without Slack or Teams: the DORA digest is not posted',
+    );
+  }
   if (teams && teamsRefs && chat) {
     const { notifier } = chat;
     routes.push(
