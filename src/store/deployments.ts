@@ -125,6 +125,7 @@ export async function listDeployments(
   if (filter.states !== undefined) query = query.where('state', 'in', filter.states);
   if (people !== undefined) query = query.where('requested_by', 'in', people);
   if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+  if (filter.id !== undefined) query = query.where('id', '=', filter.id);
   const { text } = filter;
   if (text !== undefined) {
     const pattern = containsPattern(text);

@@ -25,6 +25,7 @@ export async function listRefusals(
     query = query.where('environment', '=', filter.environment);
   }
   if (actors !== undefined) query = query.where('actor', 'in', actors);
+  if (filter.id !== undefined) query = query.where('id', '=', filter.id);
   const { text } = filter;
   if (text !== undefined) {
     const pattern = containsPattern(text);

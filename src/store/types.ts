@@ -58,6 +58,8 @@ export interface DeploymentFilter {
   /** Requested by this id, or by any of these (a person's key and their platform ids). */
   requestedBy?: string | readonly string[];
   kind?: Deployment['kind'];
+  /** Only the deployment with this id (with the other filters, a list of one or none). */
+  id?: string;
   /**
    * Searched text: deployments whose id is exactly it, or whose version, reason or outcome
    * contains it in any case (ASCII). No index serves it (src/store/text-search.ts).
@@ -157,6 +159,8 @@ export interface RefusalFilter {
   environment?: string;
   /** Asked by this id, or by any of these (a person's key and their platform ids). */
   actor?: string | readonly string[];
+  /** Only the refusal with this id. */
+  id?: string;
   /**
    * Searched text: refusals whose id or deployment id is exactly it, or whose version or
    * reason contains it in any case (ASCII). No index serves it (src/store/text-search.ts).

@@ -37,6 +37,8 @@ export function queryCases(ctx: SuiteContext): void {
       expect(await list({ states: [] })).toEqual([]);
       expect(await list({ requestedBy: 'alice' })).toEqual([2, 0]);
       expect(await list({ kind: 'rollback' })).toEqual([2]);
+      expect(await list({ id: ids[3] })).toEqual([3]);
+      expect(await list({ id: ids[3], service: 'web' })).toEqual([]);
       expect(await list({ before: at(3000) })).toEqual([2, 1, 0]);
       expect(await list({ since: at(3000) })).toEqual([4, 3]);
       expect(await list({ since: at(1000), before: at(3000), service: 'api' })).toEqual([2]);

@@ -79,6 +79,8 @@ export function refusalCases(ctx: SuiteContext): void {
       expect(await list({ service: 'api', environment: 'production' })).toEqual([3]);
       expect(await list({ actor: 'bob' })).toEqual([4, 1]);
       expect(await list({ deploymentId: 'd-1' })).toEqual([4]);
+      expect(await list({ id: ids[2] })).toEqual([2]);
+      expect(await list({ id: ids[2], actor: 'bob' })).toEqual([]);
       expect(await list({ before: at(3000) })).toEqual([2, 1, 0]);
       expect(await list({ since: at(3000) })).toEqual([4, 3]);
       expect(await list({ since: at(1000), before: at(3000), actor: 'alice' })).toEqual([2]);
