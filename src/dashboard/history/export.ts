@@ -111,13 +111,21 @@ export function cell(value: string | null): string {
 /** The JSON download: one list, newest first, each entry with its `type`. */
 export function toJson(
   rows: readonly ExportRow[],
-  meta: { filters: HistoryFilters; generatedAt: Date; limit: number; truncated: boolean },
+  meta: {
+    filters: HistoryFilters;
+    /** Where a search for words started, when no since day was given. */
+    searchedFrom: Date | null;
+    generatedAt: Date;
+    limit: number;
+    truncated: boolean;
+  },
 ): string {
   const { before, ...filters } = meta.filters;
   return `${JSON.stringify(
     {
       generatedAt: meta.generatedAt.toISOString(),
       filters: { ...filters, before: before?.toISOString() ?? null },
+      searchedFrom: meta.searchedFrom?.toISOString() ?? null,
       limit: meta.limit,
       truncated: meta.truncated,
       entries: rows,

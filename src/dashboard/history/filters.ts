@@ -113,40 +113,71 @@ export function personIds(config: Pick<Config, 'people'>, typed: string): string
   );
 }
 
+/** How far back a search for words reads when no since day is given. */
+export const SEARCH_DAYS = 90;
+
+// Ids as src/core/ids.ts makes them: a searched id is looked up by key, not found in text.
+const DEPLOYMENT_ID = /^d-[0-9a-f]{12}$/;
+const REFUSAL_ID = /^r-[0-9a-f]{12}$/;
+
 /**
  * What to ask the store: a filter for each list, or null for a list the state rules out.
  * `until` is inclusive (the whole day), so it bounds like the page's cursor: strictly before
  * the next midnight.
+ *
+ * Searched text: a deployment's id finds it and the refusals that named it, a refusal's id
+ * finds it, both by key. Anything else is looked for in every row's version, reason and outcome,
+ * which no index serves (src/store/text-search.ts): with 1,000,000 deployments over two years
+ * that read takes 1 to 2 s on SQLite when nothing matches, so without a since day it reads the
+ * last SEARCH_DAYS days only (about 0.2 s there), and the page says so; a since day reads
+ * further back, for whoever needs it and waits for it.
  */
-export function storeQuery(config: Pick<Config, 'people'>, filters: HistoryFilters): StoreQuery {
-  const since = filters.since ? new Date(`${filters.since}T00:00:00Z`) : undefined;
-  const until = filters.until
-    ? new Date(new Date(`${filters.until}T00:00:00Z`).getTime() + DAY_MS)
-    : null;
+export function storeQuery(
+  config: Pick<Config, 'people'>,
+  filters: HistoryFilters,
+  now: Date,
+): StoreQuery {
+  const until = filters.until ? new Date(startOf(filters.until).getTime() + DAY_MS) : null;
   const before = earliest(until, filters.before);
   const people = filters.person ? personIds(config, filters.person) : undefined;
+  const { q, state } = filters;
+  const search = !q
+    ? null
+    : DEPLOYMENT_ID.test(q)
+      ? ('deployment' as const)
+      : REFUSAL_ID.test(q)
+        ? ('refusal' as const)
+        : ('text' as const);
+  const searchedFrom =
+    search === 'text' && !filters.since
+      ? new Date(startOf(now.toISOString().slice(0, 10)).getTime() - SEARCH_DAYS * DAY_MS)
+      : null;
+  const since = filters.since ? startOf(filters.since) : searchedFrom;
   const common = {
     ...(filters.service ? { service: filters.service } : {}),
     ...(filters.environment ? { environment: filters.environment } : {}),
-    ...(filters.q ? { text: filters.q } : {}),
     ...(since ? { since } : {}),
+    ...(search === 'text' && q ? { text: q } : {}),
   };
-  const { state } = filters;
-  return {
-    deployments:
-      state === 'refused'
-        ? null
-        : {
-            ...common,
-            ...(people ? { requestedBy: people } : {}),
-            ...(state === 'any' ? {} : { states: [state] }),
-          },
-    refusals:
-      state === 'any' || state === 'refused'
-        ? { ...common, ...(people ? { actor: people } : {}) }
-        : null,
-    before,
-  };
+  const deployments =
+    state === 'refused' || search === 'refusal'
+      ? null
+      : {
+          ...common,
+          ...(people ? { requestedBy: people } : {}),
+          ...(state === 'any' ? {} : { states: [state] }),
+          ...(search === 'deployment' && q ? { id: q } : {}),
+        };
+  const refusals =
+    state === 'any' || state === 'refused'
+      ? {
+          ...common,
+          ...(people ? { actor: people } : {}),
+          ...(search === 'deployment' && q ? { deploymentId: q } : {}),
+          ...(search === 'refusal' && q ? { id: q } : {}),
+        }
+      : null;
+  return { deployments, refusals, before, searchedFrom };
 }
 
 export interface StoreQuery {
@@ -154,6 +185,12 @@ export interface StoreQuery {
   refusals: Omit<RefusalFilter, 'before' | 'limit'> | null;
   /** Only entries strictly older than this: the page's cursor or the end of `until`. */
   before: Date | null;
+  /** Where a search for words starts when no since day was given; null otherwise. */
+  searchedFrom: Date | null;
+}
+
+function startOf(day: string): Date {
+  return new Date(`${day}T00:00:00Z`);
 }
 
 function earliest(a: Date | null, b: Date | null): Date | null {

@@ -157,6 +157,42 @@ describe('the history page', () => {
     expect(page).toContain('name="q" type="search" value="2.0.0"');
   });
 
+  it('finds an id by key: a deployment with the refusals that named it, or one refusal', async () => {
+    const named = refusal({
+      service: 'api',
+      environment: 'staging',
+      action: 'cancel',
+      deploymentId: seen.api,
+      code: 'not_cancellable',
+      reason: 'It has finished.',
+    });
+    await h.app.store.recordRefusal(named);
+    expect(rows(await historyPage(dev, `?q=${seen.api}`))).toEqual([named.id, seen.api]);
+    expect(rows(await historyPage(dev, `?q=${seen.api}&state=refused`))).toEqual([named.id]);
+    expect(rows(await historyPage(dev, `?q=${seen.frozen}`))).toEqual([seen.frozen]);
+    expect(rows(await historyPage(dev, `?q=${seen.frozen}&service=api`))).toEqual([]);
+  });
+
+  it('searches words in the last 90 days unless given a since day, and says so', async () => {
+    const old = refusal({
+      service: 'archive',
+      reason: 'Ancient history',
+      at: new Date(Date.now() - 100 * 86_400_000),
+    });
+    await h.app.store.recordRefusal(old);
+    const recent = await historyPage(dev, '?q=ancient');
+    expect(rows(recent)).toEqual([]);
+    expect(recent).toMatch(
+      /The search read the last 90 days, from \d{4}-\d\d-\d\d: to search further back, pick a since day\./,
+    );
+    const since = new Date(Date.now() - 200 * 86_400_000).toISOString().slice(0, 10);
+    const further = await historyPage(dev, `?q=ancient&since=${since}`);
+    expect(rows(further)).toEqual([old.id]);
+    expect(further).not.toContain('The search read the last');
+    // Without words to search, nothing is cut: the old refusal is listed.
+    expect(rows(await historyPage(dev, '?service=archive'))).toEqual([old.id]);
+  });
+
   it('finds a listed person by key, name or platform id, and all of their ids', () => {
     const config = {
       people: {

@@ -38,16 +38,19 @@ async function page(
   if (!viewer) return;
   const { filters, errors } = readFilters(url.searchParams);
   const invalid = Object.keys(errors).length > 0;
-  const found = invalid
-    ? { entries: null, next: null }
-    : await readPage(deps.store, storeQuery(deps.config, filters), PAGE_SIZE);
+  const now = deps.now();
+  const query = invalid ? null : storeQuery(deps.config, filters, now);
+  const found = query
+    ? await readPage(deps.store, query, PAGE_SIZE)
+    : { entries: null, next: null };
   const nameOf = await namesFor(deps, peopleOf(found.entries ?? []));
+  const searchedFrom = query?.searchedFrom ?? null;
   sendDashboardPage(req, res, deps, viewer, {
     title: 'History',
     section: 'history',
     live: 'all',
     status: invalid ? 400 : 200,
-    main: historyMain(deps.config, { filters, errors, ...found, nameOf, now: deps.now() }),
+    main: historyMain(deps.config, { filters, errors, ...found, searchedFrom, nameOf, now }),
   });
 }
 
@@ -62,18 +65,21 @@ async function download(
   if (!viewer) return;
   const { filters, errors } = readFilters(url.searchParams);
   if (Object.keys(errors).length > 0) return refuseFilters(req, res, format, errors);
-  const { entries, truncated } = await readUpTo(
-    deps.store,
-    storeQuery(deps.config, filters),
-    EXPORT_MAX,
-  );
+  const now = deps.now();
+  const query = storeQuery(deps.config, filters, now);
+  const { entries, truncated } = await readUpTo(deps.store, query, EXPORT_MAX);
   const nameOf = await namesFor(deps, peopleOf(entries));
   const rows = entries.map((e) => exportRow(e, nameOf));
-  const now = deps.now();
   const body =
     format === 'csv'
       ? toCsv(rows)
-      : toJson(rows, { filters, generatedAt: now, limit: EXPORT_MAX, truncated });
+      : toJson(rows, {
+          filters,
+          searchedFrom: query.searchedFrom,
+          generatedAt: now,
+          limit: EXPORT_MAX,
+          truncated,
+        });
   const name = `slipway-history-${now.toISOString().slice(0, 10)}.${format}`;
   send(req, res, 200, body, {
     'content-type':

@@ -6,6 +6,7 @@ import {
   type FilterField,
   filterQuery,
   type HistoryFilters,
+  SEARCH_DAYS,
   STATE_CHOICES,
   type StateChoice,
 } from './filters.js';
@@ -20,6 +21,8 @@ export interface HistoryView {
   /** Null when the filters could not be read: nothing is listed. */
   entries: HistoryEntry[] | null;
   next: Date | null;
+  /** Where a search for words started, when no since day was given. */
+  searchedFrom: Date | null;
   nameOf: NameOf;
   now: Date;
 }
@@ -96,14 +99,20 @@ function fieldError(field: FilterField, errors: FieldErrors): Html | '' {
 }
 
 function listing(view: HistoryView, entries: HistoryEntry[]): Html {
+  return html`${view.searchedFrom ? html`<p class="notice" role="status">The search read the last ${SEARCH_DAYS} days, from ${view.searchedFrom.toISOString().slice(0, 10)}: to search further back, pick a since day.</p>` : ''}
+${entries.length === 0 ? empty(view) : table(view, entries)}`;
+}
+
+function empty(view: HistoryView): Html {
+  const filtered = filterQuery(view.filters) !== '' || view.filters.before;
+  return html`<p>${filtered ? html`Nothing matches these filters. <a href="/history">Clear them</a> to see everything.` : 'Nothing has been requested yet: deployments and refused requests appear here as they happen.'}</p>`;
+}
+
+function table(view: HistoryView, entries: HistoryEntry[]): Html {
   const { filters, next } = view;
   const query = filterQuery(filters);
   const downloads = html`<p class="small">Download what these filters select, newest first, up to ${EXPORT_MAX.toLocaleString('en')} rows:
 <a href="/history.csv${query}" download>CSV</a> · <a href="/history.json${query}" download>JSON</a></p>`;
-  if (entries.length === 0) {
-    const filtered = query !== '' || filters.before;
-    return html`<p>${filtered ? html`Nothing matches these filters. <a href="/history">Clear them</a> to see everything.` : 'Nothing has been requested yet: deployments and refused requests appear here as they happen.'}</p>`;
-  }
   return html`${downloads}
 <div class="scroll"><table class="stack history">
 <caption class="visually-hidden">Deployments and refused requests, newest first</caption>
