@@ -32,6 +32,8 @@ export function overviewRoutes(deps: DashboardDeps): Route[] {
 interface Cell {
   status: TargetStatus;
   drift: Drift | null;
+  /** The newest deployment there, when it ended without going live after what is live. */
+  lastFailed: Deployment | null;
 }
 
 async function overview(
@@ -45,20 +47,28 @@ async function overview(
   if (!viewer) return;
   const now = deps.now();
   const targets = await deps.engine.status(null);
+  const newest = await Promise.all(
+    targets.map((t) =>
+      deps.store.listDeployments({ service: t.service, environment: t.environment, limit: 1 }),
+    ),
+  );
   const cells = new Map<string, Cell>();
-  for (const status of targets) {
+  targets.forEach((status, i) => {
     const live = status.active ? null : status.live;
+    const last = newest[i]?.[0] ?? null;
     cells.set(key(status.service, status.environment), {
       status,
       drift: drift.driftOf(status.service, status.environment, live, now),
+      lastFailed: last && FAILED.has(last.state) ? last : null,
     });
-  }
+  });
   const ids = targets.flatMap((t) => [
     t.live?.requestedBy,
     t.active?.requestedBy,
     ...t.pending.map((d) => d.requestedBy),
     ...t.locks.map((l) => l.owner),
   ]);
+  for (const [d] of newest) ids.push(d?.requestedBy);
   const nameOf = await namesFor(deps, ids);
   const environments = environmentsInOrder(deps.config);
   const services = deps.config.services.map((s) => s.name);
@@ -84,6 +94,9 @@ ${summary(targets, cells)}
     main,
   });
 }
+
+/** What a newest deployment ended as, when the team should see it beside what is live. */
+const FAILED = new Set<Deployment['state']>(['failed', 'rolled_back']);
 
 function key(service: string, environment: string): string {
   return `${service}\u0000${environment}`;
@@ -121,7 +134,7 @@ function environmentHeading(
 }
 
 function renderCell(cell: Cell, nameOf: NameOf, now: Date): Html {
-  const { status, drift } = cell;
+  const { status, drift, lastFailed } = cell;
   const parts: Html[] = [];
   const live = status.live;
   parts.push(
@@ -130,6 +143,10 @@ function renderCell(cell: Cell, nameOf: NameOf, now: Date): Html {
 <div class="small muted">since ${when(live.finishedAt ?? live.updatedAt, now)} by ${nameOf(live.requestedBy)}</div>`
       : html`<div class="muted">nothing deployed yet</div>`,
   );
+  if (lastFailed)
+    parts.push(
+      html`<div>${stateBadge(lastFailed.state)} <a href="/deployments/${lastFailed.id}">${lastFailed.version}</a> <span class="small muted">${when(lastFailed.finishedAt ?? lastFailed.updatedAt, now)} by ${nameOf(lastFailed.requestedBy)}</span></div>`,
+    );
   if (status.active) parts.push(moving(status.active, now));
   for (const d of status.pending) {
     parts.push(
