@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.js';
-import { ago, badge, type NameOf, stateBadge, utc } from '../format.js';
+import { ago, badge, type NameOf, stateBadge, stateLabel, utc } from '../format.js';
 import { type Html, html } from '../html.js';
 import {
   type FieldErrors,
@@ -72,7 +72,7 @@ function option(value: string, label: string, current: string): Html {
 function stateChoiceLabel(state: StateChoice): string {
   if (state === 'any') return 'Any, refusals too';
   if (state === 'refused') return 'Refused requests';
-  return state.replaceAll('_', ' ');
+  return stateLabel(state);
 }
 
 function input(
