@@ -13,6 +13,7 @@ import * as canarySignals from './010-canary-signals.js';
 import * as postedMessages from './011-posted-messages.js';
 import * as chatConversations from './012-chat-conversations.js';
 import * as dora from './013-dora.js';
+import * as dashboard from './014-dashboard.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -32,6 +33,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '011-posted-messages': postedMessages,
   '012-chat-conversations': chatConversations,
   '013-dora': dora,
+  '014-dashboard': dashboard,
 };
 
 const provider: MigrationProvider = {

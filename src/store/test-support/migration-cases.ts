@@ -15,6 +15,7 @@ const ALL = [
   '011-posted-messages',
   '012-chat-conversations',
   '013-dora',
+  '014-dashboard',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {
