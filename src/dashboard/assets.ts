@@ -47,6 +47,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margi
 .matrix td{min-width:10rem}.cell-version{font-weight:700;font-size:1.05rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:1rem}
 .card{border:1px solid var(--line);border-radius:.5rem;padding:.8rem}
+.card h2,.card h3,.card h4{font-size:.95rem;margin:0 0 .4rem}.card p{margin:.2rem 0}.card p:first-of-type strong{font-size:1.6rem;line-height:1.2}
 svg.chart{max-width:100%;height:auto}svg.chart text{font:11px system-ui,sans-serif;fill:var(--muted)}
 ul.summary{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;padding:0;margin:0 0 1rem}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
