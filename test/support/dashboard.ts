@@ -10,6 +10,7 @@ import {
   scenarioConfig,
   settingsFor,
   tempDir,
+  waitFinal,
 } from './engine-harness.js';
 
 /**
@@ -105,12 +106,7 @@ export async function startDashboard(
     stateDir,
     url,
     runs: () => readRuns(stateDir),
-    async waitFinal(id, timeoutMs = 20_000) {
-      const signal = AbortSignal.timeout(timeoutMs);
-      const d = await app.engine.waitFor(id, signal, 50);
-      if (signal.aborted) throw new Error(`${id} still ${d.state} after ${timeoutMs} ms`);
-      return d;
-    },
+    waitFinal: (id, timeoutMs) => waitFinal(app, id, timeoutMs),
     async signIn(actor) {
       const res = await fetch(`${url}/auth/dev`, {
         method: 'POST',

@@ -224,17 +224,20 @@ export async function startHarness(
     dir,
     stateDir,
     runs: () => readRuns(stateDir),
-    async waitFinal(id, timeoutMs = 20_000) {
-      const signal = AbortSignal.timeout(timeoutMs);
-      const d = await app.engine.waitFor(id, signal, 50);
-      if (signal.aborted) throw new Error(`${id} still ${d.state} after ${timeoutMs} ms`);
-      return d;
-    },
+    waitFinal: (id, timeoutMs) => waitFinal(app, id, timeoutMs),
     async close() {
       await app.stop();
       await removeTestDir(dir);
     },
   };
+}
+
+/** Resolves once deployment `id` is final or waits on people; fails the test after `timeoutMs`. */
+export async function waitFinal(app: App, id: string, timeoutMs = 20_000): Promise<Deployment> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const d = await app.engine.waitFor(id, signal, 50);
+  if (signal.aborted) throw new Error(`${id} still ${d.state} after ${timeoutMs} ms`);
+  return d;
 }
 
 export function readRuns(stateDir: string): string[] {

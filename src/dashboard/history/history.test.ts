@@ -4,6 +4,7 @@ import {
   type DashboardHarness,
   startDashboard,
 } from '../../../test/support/dashboard.js';
+import { webRequest } from '../../../test/support/engine-harness.js';
 import { newRefusalId } from '../../core/ids.js';
 import type { DeployRequest } from '../../engine/index.js';
 import type { RefusalRecord } from '../../store/types.js';
@@ -27,16 +28,8 @@ const seen: Record<'web' | 'api' | 'frozen' | 'stranger', string> = {
 };
 const codes: Record<'frozen' | 'stranger', string> = { frozen: '', stranger: '' };
 
-const ask = (changes: Partial<DeployRequest>): DeployRequest => ({
-  actor: 'U-DEV1',
-  source: 'chat',
-  channel: 'C-WEB',
-  kind: 'deploy',
-  service: 'web',
-  environment: 'staging',
-  version: '1.0.0',
-  ...changes,
-});
+const ask = (changes: Partial<DeployRequest>): DeployRequest =>
+  webRequest({ version: '1.0.0', ...changes });
 
 async function refused(request: DeployRequest): Promise<string> {
   const r = await h.app.engine.request(request);

@@ -4,6 +4,7 @@ import {
   type DashboardHarness,
   startDashboard,
 } from '../../../test/support/dashboard.js';
+import { webRequest } from '../../../test/support/engine-harness.js';
 import type { DeployRequest } from '../../engine/index.js';
 
 /**
@@ -18,16 +19,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const deploy = (changes: Partial<DeployRequest>) =>
-  h.request({
-    actor: 'U-DEV1',
-    source: 'chat',
-    channel: 'C-WEB',
-    kind: 'deploy',
-    service: 'web',
-    environment: 'staging',
-    version: '1.0.0',
-    ...changes,
-  });
+  h.request(webRequest({ version: '1.0.0', ...changes }));
 
 async function inboxOf(browser: Browser, path = '/inbox'): Promise<string> {
   const res = await browser.get(path);
