@@ -22,6 +22,14 @@ import {
   patchDeployment,
   transition,
 } from './deployments.js';
+import {
+  completeGrafanaAnnotation,
+  endGrafanaAnnotation,
+  getGrafanaAnnotation,
+  listOpenGrafanaAnnotations,
+  reserveGrafanaAnnotation,
+  takeOverGrafanaAnnotation,
+} from './grafana-annotations.js';
 import { acquireLock, listLocks, releaseLock } from './locks.js';
 import { migrate, pendingMigrations } from './migrations/index.js';
 import { findPeople, rememberPeople } from './people.js';
@@ -111,5 +119,13 @@ export function createKyselyStore(ctx: StoreContext): Store {
     saveChatMember: (member) => saveChatMember(ctx, member),
     findChatMember: (userId) => findChatMember(ctx, userId),
     doraRecords: (query) => doraRecords(ctx, query),
+
+    reserveGrafanaAnnotation: (key) => reserveGrafanaAnnotation(ctx, key),
+    takeOverGrafanaAnnotation: (key, staleAfterMs) =>
+      takeOverGrafanaAnnotation(ctx, key, staleAfterMs),
+    completeGrafanaAnnotation: (key) => completeGrafanaAnnotation(ctx, key),
+    endGrafanaAnnotation: (key) => endGrafanaAnnotation(ctx, key),
+    getGrafanaAnnotation: (deploymentId) => getGrafanaAnnotation(ctx, deploymentId),
+    listOpenGrafanaAnnotations: (limit) => listOpenGrafanaAnnotations(ctx, limit),
   };
 }

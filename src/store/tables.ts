@@ -181,6 +181,20 @@ export interface ChatMembersTable {
   updated_at: number;
 }
 
+/** A deployment's annotation in Grafana (src/integrations/grafana). */
+export interface GrafanaAnnotationsTable {
+  deployment_id: string;
+  /** Grafana's id; NULL while the row only reserves it: a process is creating it. */
+  annotation_id: number | string | null;
+  /** The process creating it, and since when: a reservation this old without an id was left. */
+  claimed_by: string;
+  claimed_at: number;
+  /** When its end (the deployment's outcome) was written to Grafana; NULL while open. */
+  ended_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Tables {
   deployments: DeploymentsTable;
   transitions: TransitionsTable;
@@ -195,4 +209,5 @@ export interface Tables {
   canary_signals: CanarySignalsTable;
   chat_conversations: ChatConversationsTable;
   chat_members: ChatMembersTable;
+  grafana_annotations: GrafanaAnnotationsTable;
 }

@@ -198,6 +198,17 @@ export interface CanarySignal {
   at: Date;
 }
 
+/** A deployment's annotation in Grafana (src/integrations/grafana). */
+export interface GrafanaAnnotationRecord {
+  deploymentId: string;
+  /** Grafana's id; null while `claimedBy` is creating it. */
+  annotationId: number | null;
+  claimedBy: string;
+  claimedAt: Date;
+  /** When the deployment's end was written to it; null while it is open. */
+  endedAt: Date | null;
+}
+
 /** How many deployments of one target are in one state (`countDeployments`). */
 export interface DeploymentCount {
   service: string;
@@ -426,4 +437,33 @@ export interface Store {
   findChatMember(userId: string): Promise<ChatMemberRecord | null>;
   /** What the DORA metrics of some targets over a window are computed from (src/dora). */
   doraRecords(query: DoraQuery): Promise<DoraRecords>;
+
+  /**
+   * Reserves a deployment's Grafana annotation before it is created: `reserved` for the one
+   * process whose reservation was recorded, else the row as another process left it. Throws
+   * NotFoundError when the deployment does not exist.
+   */
+  reserveGrafanaAnnotation(key: {
+    deploymentId: string;
+    owner: string;
+    at?: Date;
+  }): Promise<{ reserved: boolean; annotation: GrafanaAnnotationRecord }>;
+  /** Takes over a reservation without an id claimed at least `staleAfterMs` ago; one process wins. */
+  takeOverGrafanaAnnotation(
+    key: { deploymentId: string; owner: string; at?: Date },
+    staleAfterMs: number,
+  ): Promise<GrafanaAnnotationRecord | null>;
+  /** Records Grafana's id while `owner` still holds the reservation; null when it does not. */
+  completeGrafanaAnnotation(key: {
+    deploymentId: string;
+    owner: string;
+    annotationId: number;
+    endedAt: Date | null;
+    at?: Date;
+  }): Promise<GrafanaAnnotationRecord | null>;
+  /** Records that the annotation's end was written; a second record changes nothing. */
+  endGrafanaAnnotation(key: { deploymentId: string; endedAt: Date }): Promise<void>;
+  getGrafanaAnnotation(deploymentId: string): Promise<GrafanaAnnotationRecord | null>;
+  /** Annotations not ended (or not created) yet, oldest claim first. */
+  listOpenGrafanaAnnotations(limit: number): Promise<GrafanaAnnotationRecord[]>;
 }

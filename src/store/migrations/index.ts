@@ -14,6 +14,7 @@ import * as postedMessages from './011-posted-messages.js';
 import * as chatConversations from './012-chat-conversations.js';
 import * as dora from './013-dora.js';
 import * as dashboard from './014-dashboard.js';
+import * as grafanaAnnotations from './017-grafana-annotations.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -34,6 +35,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '012-chat-conversations': chatConversations,
   '013-dora': dora,
   '014-dashboard': dashboard,
+  '017-grafana-annotations': grafanaAnnotations,
 };
 
 const provider: MigrationProvider = {

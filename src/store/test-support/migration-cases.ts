@@ -16,6 +16,7 @@ const ALL = [
   '012-chat-conversations',
   '013-dora',
   '014-dashboard',
+  '017-grafana-annotations',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {

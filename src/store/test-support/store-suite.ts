@@ -7,6 +7,7 @@ import { chatConversationCases } from './chat-conversation-cases.js';
 import { deliveryCases } from './delivery-cases.js';
 import { deploymentCases } from './deployment-cases.js';
 import type { StoreSuiteTarget, SuiteContext } from './fixtures.js';
+import { grafanaAnnotationCases } from './grafana-annotation-cases.js';
 import { approvalAndLockCases } from './lock-cases.js';
 import { migrationCases } from './migration-cases.js';
 import { peopleCases } from './people-cases.js';
@@ -92,5 +93,6 @@ export function storeSuite(target: StoreSuiteTarget): void {
     peopleCases(ctx);
     canarySignalCases(ctx);
     chatConversationCases(ctx);
+    grafanaAnnotationCases(ctx);
   });
 }
