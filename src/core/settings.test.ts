@@ -60,6 +60,27 @@ describe('settings from the environment', () => {
     );
   });
 
+  it('annotates in Grafana with GRAFANA_URL and GRAFANA_TOKEN (or its file), and says what is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-settings-'));
+    writeFileSync(join(dir, 'grafana'), 'glsa_token\n');
+    const s = readSettings({
+      GRAFANA_URL: 'https://grafana.example.com/sub/',
+      GRAFANA_TOKEN_FILE: join(dir, 'grafana'),
+    });
+    expect(s.integrations).toMatchObject({
+      grafanaUrl: 'https://grafana.example.com/sub',
+      grafanaToken: 'glsa_token',
+    });
+    expect(readSettings({}).integrations.grafanaUrl).toBeUndefined();
+    expect(() => readSettings({ GRAFANA_URL: 'https://grafana.example.com' })).toThrow(
+      /GRAFANA_TOKEN is not set: create a service account/,
+    );
+    expect(() => readSettings({ GRAFANA_TOKEN: 'glsa_x' })).toThrow(/set GRAFANA_URL/);
+    expect(() => readSettings({ GRAFANA_URL: 'grafana:3000', GRAFANA_TOKEN: 'x' })).toThrow(
+      /give the address of Grafana/,
+    );
+  });
+
   it('says how to fix a bad port or database URL', () => {
     expect(() => readSettings({ PORT: 'eighty' })).toThrow(/PORT is "eighty"/);
     expect(() => readSettings({ SLIPWAY_DATABASE_URL: 'mysql://x' })).toThrow(/postgres:\/\//);

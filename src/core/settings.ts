@@ -54,6 +54,10 @@ export interface IntegrationSettings {
   argocdServer: string | undefined;
   /** ARGOCD_TOKEN: an Argo CD API token (account or project role). */
   argocdToken: string | undefined;
+  /** GRAFANA_URL: where deployments are annotated (https://grafana.example.com); with the token. */
+  grafanaUrl?: string | undefined;
+  /** GRAFANA_TOKEN: a Grafana service account token that may create and edit annotations. */
+  grafanaToken?: string | undefined;
 }
 
 /** Slack is on when a bot token is set; it then needs a way to receive (HTTP or Socket Mode). */
@@ -163,6 +167,7 @@ function readIntegrationSettings(env: NodeJS.ProcessEnv): IntegrationSettings {
     );
   }
   return {
+    ...readGrafanaSettings(env),
     webhookSecret: secretFrom(env, 'SLIPWAY_WEBHOOK_SECRET'),
     alertmanagerToken: secretFrom(env, 'SLIPWAY_ALERTMANAGER_TOKEN'),
     githubToken: secretFrom(env, 'GITHUB_TOKEN'),
@@ -171,6 +176,28 @@ function readIntegrationSettings(env: NodeJS.ProcessEnv): IntegrationSettings {
     argocdServer: argocdServer?.replace(/\/+$/, ''),
     argocdToken: secretFrom(env, 'ARGOCD_TOKEN'),
   };
+}
+
+/** Grafana annotations are on when both the URL and the token are set; one alone is a mistake. */
+function readGrafanaSettings(env: NodeJS.ProcessEnv) {
+  const grafanaUrl = env.GRAFANA_URL?.trim() || undefined;
+  const grafanaToken = secretFrom(env, 'GRAFANA_TOKEN');
+  if (grafanaUrl && !/^https?:\/\//.test(grafanaUrl)) {
+    throw new ConfigError(
+      `GRAFANA_URL is "${grafanaUrl}": give the address of Grafana, e.g. https://grafana.example.com (with its sub-path, if it is served under one).`,
+    );
+  }
+  if (grafanaUrl && !grafanaToken) {
+    throw new ConfigError(
+      'GRAFANA_TOKEN is not set: create a service account in Grafana (Administration → Users and access → Service accounts) with the Editor role, add a token to it, and set GRAFANA_TOKEN (or GRAFANA_TOKEN_FILE) to it.',
+    );
+  }
+  if (grafanaToken && !grafanaUrl) {
+    throw new ConfigError(
+      'GRAFANA_TOKEN is set but GRAFANA_URL is not: set GRAFANA_URL to the address of Grafana, e.g. https://grafana.example.com.',
+    );
+  }
+  return grafanaUrl ? { grafanaUrl: grafanaUrl.replace(/\/+$/, ''), grafanaToken } : {};
 }
 
 function readSlackSettings(env: NodeJS.ProcessEnv): SlackSettings | null {
