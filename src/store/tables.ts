@@ -195,6 +195,25 @@ export interface GrafanaAnnotationsTable {
   updated_at: number;
 }
 
+/** A version a rollback took off a target (src/core/bad-version.ts; migration 015). */
+export interface BadVersionsTable {
+  id: string;
+  service: string;
+  environment: string;
+  version: string;
+  marked_at: number;
+  /** The person or identity that rolled it back, or `slipway` after a failed rollout. */
+  marked_by: string;
+  reason: string;
+  /** The rollback, or the deploy that failed and went back; not a foreign key. */
+  deployment_id: string | null;
+  /** NULL while the mark holds; set by the `deploy!` that overrode it. */
+  cleared_at: number | null;
+  cleared_by: string | null;
+  cleared_reason: string | null;
+  cleared_deployment_id: string | null;
+}
+
 export interface Tables {
   deployments: DeploymentsTable;
   transitions: TransitionsTable;
@@ -209,5 +228,6 @@ export interface Tables {
   canary_signals: CanarySignalsTable;
   chat_conversations: ChatConversationsTable;
   chat_members: ChatMembersTable;
+  bad_versions: BadVersionsTable;
   grafana_annotations: GrafanaAnnotationsTable;
 }
