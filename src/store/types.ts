@@ -6,6 +6,7 @@ import type {
   RequestSource,
   Transition,
 } from '../core/deployment.js';
+import type { BadVersion, BadVersionClearing, NewBadVersion } from '../core/bad-version.js';
 import type { MessageSubject } from '../core/message-subject.js';
 import type { DoraQuery, DoraRecords } from '../dora/types.js';
 
@@ -249,6 +250,16 @@ export interface ChatMemberRecord {
   updatedAt: Date;
 }
 
+/** Which marks `listBadVersions` returns. */
+export interface BadVersionFilter {
+  service?: string;
+  environment?: string;
+  /** Cleared marks too (the audit trail); default: only those that hold. */
+  cleared?: boolean;
+  /** Newest first; default 50, at most 500. */
+  limit?: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; returns the names applied now. */
@@ -437,6 +448,18 @@ export interface Store {
   findChatMember(userId: string): Promise<ChatMemberRecord | null>;
   /** What the DORA metrics of some targets over a window are computed from (src/dora). */
   doraRecords(query: DoraQuery): Promise<DoraRecords>;
+
+  /**
+   * Marks a version bad on a target (a rollback took it off). When it already has an uncleared
+   * mark, changes nothing and returns that one with `created: false`.
+   */
+  markBadVersion(mark: NewBadVersion): Promise<{ mark: BadVersion; created: boolean }>;
+  /** The uncleared mark of a version on a target, or null. */
+  findBadVersion(service: string, environment: string, version: string): Promise<BadVersion | null>;
+  /** Clears a version's uncleared mark (a `deploy!` overrode it); null when it had none. */
+  clearBadVersion(clearing: BadVersionClearing): Promise<BadVersion | null>;
+  /** Marks, newest first (see BadVersionFilter). */
+  listBadVersions(filter?: BadVersionFilter): Promise<BadVersion[]>;
 
   /**
    * Reserves a deployment's Grafana annotation before it is created: `reserved` for the one
