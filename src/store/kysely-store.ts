@@ -2,6 +2,12 @@ import { sql } from 'kysely';
 import { doraRecords } from '../dora/query.js';
 import { latestAlertGroup, listAlertGroups, saveAlertGroup } from './alert-groups.js';
 import { addApproval, listApprovals } from './approvals.js';
+import {
+  clearBadVersion,
+  findBadVersion,
+  listBadVersions,
+  markBadVersion,
+} from './bad-versions.js';
 import { addCanarySignal, listCanarySignals } from './canary-signals.js';
 import {
   findChatConversation,
@@ -119,6 +125,12 @@ export function createKyselyStore(ctx: StoreContext): Store {
     saveChatMember: (member) => saveChatMember(ctx, member),
     findChatMember: (userId) => findChatMember(ctx, userId),
     doraRecords: (query) => doraRecords(ctx, query),
+
+    markBadVersion: (mark) => markBadVersion(ctx, mark),
+    findBadVersion: (service, environment, version) =>
+      findBadVersion(ctx, service, environment, version),
+    clearBadVersion: (clearing) => clearBadVersion(ctx, clearing),
+    listBadVersions: (filter) => listBadVersions(ctx, filter),
 
     reserveGrafanaAnnotation: (key) => reserveGrafanaAnnotation(ctx, key),
     takeOverGrafanaAnnotation: (key, staleAfterMs) =>

@@ -14,6 +14,7 @@ import * as postedMessages from './011-posted-messages.js';
 import * as chatConversations from './012-chat-conversations.js';
 import * as dora from './013-dora.js';
 import * as dashboard from './014-dashboard.js';
+import * as badVersions from './015-bad-versions.js';
 import * as grafanaAnnotations from './017-grafana-annotations.js';
 
 /**
@@ -35,6 +36,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '012-chat-conversations': chatConversations,
   '013-dora': dora,
   '014-dashboard': dashboard,
+  '015-bad-versions': badVersions,
   '017-grafana-annotations': grafanaAnnotations,
 };
 

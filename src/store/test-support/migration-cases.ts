@@ -16,6 +16,7 @@ const ALL = [
   '012-chat-conversations',
   '013-dora',
   '014-dashboard',
+  '015-bad-versions',
   '017-grafana-annotations',
 ];
 
