@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GrafanaOptions } from '../integrations/grafana/schema.js';
 import { Delivery } from './analysis.js';
 import { Duration } from './duration.js';
 import {
@@ -13,6 +14,7 @@ import {
   teamsPrincipalProblem,
   teamsUserProblem,
 } from './ids.js';
+import { LinkTemplates } from './links.js';
 import { resolvePeople } from './people.js';
 import { cronProblem, timeZoneProblem } from './time.js';
 
@@ -309,6 +311,12 @@ const ServiceFields = z
       .describe(
         'Where this service deploys, with per-environment driver settings. Omitted: every environment, with the default driver.',
       ),
+    links: LinkTemplates.optional().describe(
+      "This service's link templates, by name over the top-level links (a name given here replaces the top-level one).",
+    ),
+    grafana: GrafanaOptions.optional().describe(
+      "Where this service's Grafana annotations go, over the top-level grafana settings.",
+    ),
   })
   .strict();
 
@@ -468,6 +476,8 @@ const ConfigFields = z
       })
       .strict()
       .default({ recentDeploy: '30m', autoRollback: false }),
+    links: LinkTemplates.default({}),
+    grafana: GrafanaOptions.default({}),
     dora: z
       .object({ digest: DoraDigest.optional() })
       .strict()
