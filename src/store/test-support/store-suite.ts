@@ -2,6 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { createStore } from '../index.js';
 import type { Store } from '../types.js';
 import { alertCases } from './alert-cases.js';
+import { badVersionCases } from './bad-version-cases.js';
 import { canarySignalCases } from './canary-signal-cases.js';
 import { chatConversationCases } from './chat-conversation-cases.js';
 import { deliveryCases } from './delivery-cases.js';
@@ -93,6 +94,7 @@ export function storeSuite(target: StoreSuiteTarget): void {
     peopleCases(ctx);
     canarySignalCases(ctx);
     chatConversationCases(ctx);
+    badVersionCases(ctx);
     grafanaAnnotationCases(ctx);
   });
 }
