@@ -1,6 +1,7 @@
 import type { Config, Environment, Service } from '../config/schema.js';
 import { listOr } from '../config/suggest.js';
 import type { Lock } from '../core/deployment.js';
+import { checkBadVersion } from './bad-version.js';
 import { activeFreeze } from './freeze.js';
 import { coveringLocks, exactLocks, mayBreakLock } from './locks.js';
 import { mayDeploy, mayOverrideFreeze, whoMayDeploy, whoMayOverrideFreeze } from './rights.js';
@@ -17,7 +18,8 @@ import {
 import { allow, type Decision, refuse, type Target } from './types.js';
 
 /**
- * deploy, retry and rollback: rights, then channel, then freeze, then locks. `rollback` here is
+ * deploy, retry and rollback: rights, then channel, then a version marked bad, then freeze, then
+ * locks. `rollback` here is
  * a rollback to the previous version; the engine asks about a rollback to any other version as
  * a deploy, since it puts something on the target that was not just there.
  */
@@ -30,8 +32,10 @@ export function decideChange(config: Config, target: Target): Decision {
   if (rights) return rights;
   const channel = checkChannel(target, action);
   if (channel) return channel;
+  const bad = checkBadVersion(target);
+  if (bad && !bad.allowed) return bad;
 
-  const notes: string[] = [];
+  const notes: string[] = [...(bad?.notes ?? [])];
   const freeze = activeFreeze(environment, request.now);
   if (freeze) {
     const until = formatTime(freeze.endsAt, freeze.window.timezone);

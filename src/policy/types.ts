@@ -1,4 +1,5 @@
 import type { Environment, Service } from '../config/schema.js';
+import type { BadVersion } from '../core/bad-version.js';
 import type { Lock, RequestSource } from '../core/deployment.js';
 
 /** The policy's vocabulary, shared by decide.ts and the rule files it dispatches to. */
@@ -29,8 +30,15 @@ export interface PolicyRequest {
   environment: string | null;
   /** The version a change puts on the target, for sentences that suggest a command. */
   version?: string | null;
-  /** `deploy!` (override a freeze) or `lock!` / `unlock!` (take over someone else's lock). */
+  /**
+   * `deploy!` (override a freeze, or a version marked bad) or `lock!` / `unlock!` (take over
+   * someone else's lock).
+   */
   force?: boolean;
+  /** Why, as the person said it (`-- <reason>`); a version marked bad is deployed only with one. */
+  reason?: string | null;
+  /** The mark on the version this change puts on the target, when a rollback took it off there. */
+  badVersion?: BadVersion | null;
   /** For approve/reject/cancel/review: who requested the deployment. */
   requestedBy?: string;
   /** Unexpired locks on this environment, from the store. */
@@ -50,6 +58,8 @@ export type RefusalCode =
   | 'locked'
   | 'lock_held'
   | 'lock_override_denied'
+  | 'bad_version'
+  | 'reason_required'
   | 'self_approval'
   | 'not_approver'
   | 'not_requester'
