@@ -19,6 +19,7 @@ import {
   refreshReview,
   reviewed,
 } from '../features/review/notifier.js';
+import { deploymentLinks } from '../integrations/links.js';
 import { deploymentContext } from '../observability/spans.js';
 import type { Store } from '../store/types.js';
 import { isDirectChannel } from './identity.js';
@@ -192,7 +193,13 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
           })
         : [],
     ]);
-    return deploymentView(d, { approvals, transitions, queuedBehind: ahead[0] ?? null });
+    return deploymentView(d, {
+      approvals,
+      transitions,
+      queuedBehind: ahead[0] ?? null,
+      // The config's links (a dashboard, its logs) over the time it ran: `now` until it ends.
+      links: deploymentLinks(deps.config, d),
+    });
   }
 
   async function handle(event: Exclude<EngineEvent, { type: 'lock' }>, t: Tracked): Promise<void> {

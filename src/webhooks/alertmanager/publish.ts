@@ -11,7 +11,9 @@ import type { Config } from '../../config/schema.js';
 import { RetryableError } from '../../core/errors.js';
 import { alertSubject } from '../../core/message-subject.js';
 import { rollbackKey } from '../../engine/follow-ups.js';
+import { alertLinks } from '../../integrations/links.js';
 import type { AlertGroupRecord, Store } from '../../store/types.js';
+import { firstStart, isResolved, lastEnd } from './group.js';
 import { canaryTieOf, subjectOf } from './match.js';
 import { stateOf } from './record.js';
 import { alertGroupView } from './view.js';
@@ -87,7 +89,14 @@ export function createPublisher(deps: PublishDeps) {
       : null;
     const subject = subjectOf(deps.config, state.alerts);
     const canary = deployment ? canaryTieOf(deployment) : null;
-    return alertGroupView({ state, subject, deployment, rollback, canary });
+    const links = alertLinks(deps.config, {
+      service: subject.service?.name ?? null,
+      environment: subject.environment,
+      deployment,
+      firedAt: firstStart(state),
+      resolvedAt: isResolved(state) ? lastEnd(state) : null,
+    });
+    return alertGroupView({ state, subject, deployment, rollback, canary, links });
   }
 
   /**

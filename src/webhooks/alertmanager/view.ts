@@ -18,6 +18,8 @@ export interface AlertViewInput {
   rollback: Deployment | null;
   /** Where that deployment's canary stands, when it is released as one. */
   canary?: CanaryTie | null;
+  /** The config's links (a dashboard, logs) over the time the alerts fired. */
+  links?: { label: string; url: string }[];
 }
 
 /** Alert lines shown in the message; the rest are counted. */
@@ -40,7 +42,7 @@ export function alertGroupView(input: AlertViewInput): MessageView {
   };
   const action = resolved ? null : offerOf(input);
   if (action) view.actions = [action];
-  const links = linksOf(state);
+  const links = [...linksOf(state), ...(input.links ?? [])];
   if (links.length > 0) view.links = links;
   return view;
 }
