@@ -4,6 +4,7 @@ import { createLogger } from '../core/logger.js';
 import * as argocd from './argocd/index.js';
 import * as command from './command/index.js';
 import * as githubActions from './github-actions/index.js';
+import * as helm from './helm/index.js';
 import * as kubernetes from './kubernetes/index.js';
 import type { DeployDriver, DriverFactory, DriverFactoryContext } from './types.js';
 
@@ -18,6 +19,7 @@ export const drivers: ReadonlyMap<string, DriverFactory> = new Map<string, Drive
     'github-actions',
     (ctx) => githubActions.createGitHubActionsDriver(ctx) as DeployDriver<unknown>,
   ],
+  ['helm', (ctx) => helm.createHelmDriver(ctx) as DeployDriver<unknown>],
   ['kubernetes', (ctx) => kubernetes.createKubernetesDriver(ctx) as DeployDriver<unknown>],
 ]);
 
@@ -26,6 +28,7 @@ const optionSchemas: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>
   ['argocd', argocd.optionsSchema],
   ['command', command.optionsSchema],
   ['github-actions', githubActions.optionsSchema],
+  ['helm', helm.optionsSchema],
   ['kubernetes', kubernetes.optionsSchema],
 ]);
 
