@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALICE_TEAMS, BOB_TEAMS, configFrom } from '../config/test-support/config.js';
+import type { BadVersion } from '../core/bad-version.js';
 import type { Lock } from '../core/deployment.js';
 import { decide, type PolicyRequest, type RefusalCode } from './decide.js';
 
@@ -61,6 +62,22 @@ function lock(owner: string, service: string | null, extra: Partial<Lock> = {}):
     ...extra,
   };
 }
+
+/** web 1.5.0, taken off production by an automatic rollback that morning. */
+const BAD: BadVersion = {
+  id: 'b-1',
+  service: 'web',
+  environment: 'production',
+  version: '1.5.0',
+  markedAt: new Date('2024-03-06T09:30:00Z'),
+  markedBy: 'slipway',
+  reason: 'not healthy within 30s',
+  deploymentId: 'd-1',
+  clearedAt: null,
+  clearedBy: null,
+  clearedReason: null,
+  clearedDeploymentId: null,
+};
 
 /** A chat deploy of web to production from the deploy channel, on a quiet Wednesday. */
 const BASE: PolicyRequest = {
@@ -350,6 +367,24 @@ const ROWS: Row[] = [
     code: 'lock_override_denied',
     reason: ['UWEB1 may not remove the lock UREL holds on production: only an admin may'],
   },
+  // A version a rollback took off production (policy/bad-version.ts has the rest)
+  {
+    name: 'a webhook (a build, alert automation) putting back a version rolled back there',
+    request: { source: 'webhook', channel: null, badVersion: BAD },
+    code: 'bad_version',
+    reason: ['web 1.5.0 was rolled back in production automatically', 'Builds and alerts never'],
+  },
+  {
+    name: 'deploy! of a version rolled back there, without a reason',
+    request: { force: true, badVersion: BAD },
+    code: 'reason_required',
+    reason: ['deploy! web 1.5.0 to production -- <reason>'],
+  },
+  {
+    name: 'deploy! of a version rolled back there, with a reason',
+    request: { force: true, reason: 'fixed upstream', badVersion: BAD },
+    notes: ['deployed again by UWEB1 with deploy! ("fixed upstream"), which clears the mark'],
+  },
   {
     name: 'unlock without force of someone else’s lock',
     request: { action: 'unlock', service: null, locks: [lock('UREL', null)] },
@@ -562,6 +597,8 @@ describe('decide', () => {
       locked: true,
       lock_held: true,
       lock_override_denied: true,
+      bad_version: true,
+      reason_required: true,
       self_approval: true,
       not_approver: true,
       not_requester: true,
