@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { deployment } from '../../chat/test-support/deployments.js';
+import { Config } from '../../config/schema.js';
 import { createLogger } from '../../core/logger.js';
 import { deploymentSubject } from '../../core/message-subject.js';
 import type { PostedMessageRecord, Store } from '../../store/types.js';
-import { chatLinks, driverLinks, httpUrl, traceIdOf, traceLink } from './links.js';
+import { chatLinks, configuredLinks, driverLinks, httpUrl, traceIdOf, traceLink } from './links.js';
 
 const TRACE = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -91,6 +93,21 @@ describe('links from a deployment page', () => {
         label: 'Chat message where it was asked, #C-DEPLOYS',
         url: null,
         note: 'the chat platform gives no link',
+      },
+    ]);
+  });
+
+  it("lists the config's links over the time the deployment ran", () => {
+    const config = Config.parse({
+      environments: [{ name: 'staging', order: 1 }],
+      services: [{ name: 'web', links: { grafana: 'https://g.example/d/w?from={from}&to={to}' } }],
+    });
+    const startedAt = new Date('2026-03-01T10:00:00.000Z');
+    const d = deployment({ startedAt, finishedAt: new Date(startedAt.getTime() + 60_000) });
+    expect(configuredLinks(config, d)).toEqual([
+      {
+        label: 'Grafana',
+        url: `https://g.example/d/w?from=${startedAt.getTime() - 300_000}&to=${startedAt.getTime() + 360_000}`,
       },
     ]);
   });

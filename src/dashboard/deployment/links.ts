@@ -1,5 +1,7 @@
+import type { Config } from '../../config/schema.js';
 import type { Deployment } from '../../core/deployment.js';
 import { deploymentSubject } from '../../core/message-subject.js';
+import { deploymentLinks } from '../../integrations/links.js';
 import { channelName } from '../../policy/text.js';
 import type { DashboardDeps } from '../types.js';
 
@@ -53,6 +55,11 @@ export function driverLinks(d: Deployment): PlaceLink[] {
   const link = httpUrl(ref.link?.url);
   if (link && typeof ref.link?.label === 'string') links.push({ label: ref.link.label, url: link });
   return links;
+}
+
+/** The config's `links:` (a dashboard, logs) over the time it ran, as its chat card shows them. */
+export function configuredLinks(config: Config, d: Deployment): PlaceLink[] {
+  return deploymentLinks(config, d).map((l) => ({ label: l.label, url: httpUrl(l.url) }));
 }
 
 /** A permalink asked of the chat platform should not hold the page up when it is slow. */

@@ -161,8 +161,8 @@ ${text}</pre>${where}</section>`;
 }
 
 function linksSection(story: DeploymentStory): Html {
-  const { chat, trace, driver } = story.links;
-  const items = [...chat, ...(trace ? [trace] : []), ...driver].map(
+  const { chat, trace, driver, configured } = story.links;
+  const items = [...chat, ...(trace ? [trace] : []), ...driver, ...configured].map(
     (l) =>
       html`<li>${l.url ? html`<a href="${l.url}">${l.label}</a>` : l.label}${l.note ? html` <span class="small muted">(${l.note})</span>` : ''}</li>`,
   );

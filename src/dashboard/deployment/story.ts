@@ -8,7 +8,7 @@ import { type NameOf, namesFor } from '../format.js';
 import { type DeploymentOutput, keepsOutput, readOutput } from '../output.js';
 import type { DashboardDeps } from '../types.js';
 import type { ActionFacts } from './controls.js';
-import { chatLinks, driverLinks, type PlaceLink, traceLink } from './links.js';
+import { chatLinks, configuredLinks, driverLinks, type PlaceLink, traceLink } from './links.js';
 
 /** Everything the page of one deployment shows, read at once. */
 export interface DeploymentStory {
@@ -24,7 +24,13 @@ export interface DeploymentStory {
   plan: DeliveryPlan | null;
   /** `kept: false`: the driver keeps no output Slipway can read. */
   output: { kept: false } | { kept: true; output: DeploymentOutput | null };
-  links: { chat: PlaceLink[]; trace: PlaceLink | null; driver: PlaceLink[] };
+  links: {
+    chat: PlaceLink[];
+    trace: PlaceLink | null;
+    driver: PlaceLink[];
+    /** The config's `links:`, filled for this deployment. */
+    configured: PlaceLink[];
+  };
   nameOf: NameOf;
   /** A reason or outcome with the chat ids in it written as names. */
   say: (text: string) => string;
@@ -84,7 +90,12 @@ export async function readStory(deps: DashboardDeps, id: string): Promise<Deploy
     holder: holder && holder.id !== d.id ? holder : null,
     plan: service ? deliveryOf(service, d.environment) : null,
     output: output === undefined ? { kept: false } : { kept: true, output },
-    links: { chat, trace: traceLink(deps.traceUrl, d.traceParent), driver: driverLinks(d) },
+    links: {
+      chat,
+      trace: traceLink(deps.traceUrl, d.traceParent),
+      driver: driverLinks(d),
+      configured: configuredLinks(deps.config, d),
+    },
     nameOf,
     say: (text) => withNames(text, names),
   };
