@@ -249,7 +249,7 @@ export const DriverBinding = z
     driver: z
       .string()
       .min(1)
-      .describe('Driver id: "command", "kubernetes", "github-actions", "argocd".'),
+      .describe('Driver id: "command", "kubernetes", "helm", "github-actions", "argocd".'),
     options: z
       .record(z.string(), z.unknown())
       .default({})
