@@ -90,6 +90,11 @@ export interface Deployment {
    * (`committedAt`); absent when it did not say. Lead time for changes starts here (src/dora).
    */
   committedAt?: Date | null;
+  /**
+   * The commit this version was built from, as CI reported it to `/hooks/build` (`commit`);
+   * absent when it did not say. GitHub deployments are made for it (src/integrations).
+   */
+  commit?: string | null;
 }
 
 export interface Transition {

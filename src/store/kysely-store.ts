@@ -29,6 +29,11 @@ import {
   transition,
 } from './deployments.js';
 import {
+  getGitHubDeployment,
+  listGitHubDeployments,
+  saveGitHubDeployment,
+} from './github-deployments.js';
+import {
   completeGrafanaAnnotation,
   endGrafanaAnnotation,
   getGrafanaAnnotation,
@@ -139,5 +144,9 @@ export function createKyselyStore(ctx: StoreContext): Store {
     endGrafanaAnnotation: (key) => endGrafanaAnnotation(ctx, key),
     getGrafanaAnnotation: (deploymentId) => getGrafanaAnnotation(ctx, deploymentId),
     listOpenGrafanaAnnotations: (limit) => listOpenGrafanaAnnotations(ctx, limit),
+
+    getGitHubDeployment: (deploymentId) => getGitHubDeployment(ctx, deploymentId),
+    saveGitHubDeployment: (report, revision) => saveGitHubDeployment(ctx, report, revision),
+    listGitHubDeployments: (filter) => listGitHubDeployments(ctx, filter),
   };
 }

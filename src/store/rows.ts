@@ -85,6 +85,7 @@ export function toDeployment(row: DeploymentsTable): Deployment {
     traceParent: row.trace_parent ?? null,
     // Absent rather than null when unknown: most deployments never have one.
     ...(row.committed_at === null ? {} : { committedAt: toDate(row.committed_at) }),
+    ...(row.commit_sha === null ? {} : { commit: row.commit_sha }),
   };
 }
 
@@ -123,6 +124,7 @@ export function newDeploymentRow(
     finished_at: null,
     trace_parent: d.traceParent ?? null,
     committed_at: d.committedAt ? d.committedAt.getTime() : null,
+    commit_sha: d.commit ?? null,
   };
 }
 

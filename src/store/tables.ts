@@ -37,6 +37,8 @@ export interface DeploymentsTable {
   trace_parent: string | null;
   /** When the build's commit was made, as CI reported it; NULL when unknown. */
   committed_at: number | null;
+  /** The commit the build was made from, as CI reported it; NULL when unknown. */
+  commit_sha: string | null;
 }
 
 export interface TransitionsTable {
@@ -230,4 +232,39 @@ export interface Tables {
   chat_members: ChatMembersTable;
   bad_versions: BadVersionsTable;
   grafana_annotations: GrafanaAnnotationsTable;
+  github_deployments: GitHubDeploymentsTable;
+}
+
+/** A deployment's GitHub deployment (src/integrations/github-deployments; migration 016). */
+export interface GitHubDeploymentsTable {
+  deployment_id: string;
+  /** owner/name */
+  repository: string;
+  service: string;
+  environment: string;
+  version: string;
+  /** What it holds on GitHub once it succeeded: '' (its environment) or a preview's ref. */
+  slot: string;
+  /** The ref GitHub was asked to deploy: a commit SHA, or the version. */
+  ref: string;
+  github_environment: string;
+  /** 0 or 1. */
+  transient: number;
+  production: number;
+  /** GitHub's id; NULL until it was created (or found). */
+  github_id: number | string | null;
+  /** 1 once a create was sent: before another, GitHub is asked whether it made one. */
+  create_tried: number;
+  /** How many of its planned statuses were posted. */
+  statuses: number;
+  last_state: string | null;
+  /** 1 while more may be posted to it. */
+  open: number;
+  /** Why reporting it was given up; NULL while it is reported. */
+  given_up: string | null;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  revision: number;
+  created_at: number;
+  updated_at: number;
 }

@@ -1,3 +1,4 @@
+import type { BadVersion, BadVersionClearing, NewBadVersion } from '../core/bad-version.js';
 import type {
   Approval,
   Deployment,
@@ -6,7 +7,6 @@ import type {
   RequestSource,
   Transition,
 } from '../core/deployment.js';
-import type { BadVersion, BadVersionClearing, NewBadVersion } from '../core/bad-version.js';
 import type { MessageSubject } from '../core/message-subject.js';
 import type { DoraQuery, DoraRecords } from '../dora/types.js';
 
@@ -190,6 +190,55 @@ export interface PersonRecord {
 
 /** What a person told a running canary: hold its weight, go on, promote it now, or abort it. */
 export type CanarySignalAction = 'pause' | 'resume' | 'promote' | 'abort';
+
+/**
+ * A deployment's report to GitHub's Deployments API (src/integrations/github-deployments): the
+ * GitHub deployment made for it and how far its statuses got. Saved by compare-and-set on
+ * `revision`; `claimedBy` is the process posting to GitHub until `claimedUntil`.
+ */
+export interface GitHubDeploymentRecord {
+  deploymentId: string;
+  /** owner/name */
+  repository: string;
+  service: string;
+  environment: string;
+  version: string;
+  /** What it holds on GitHub once it succeeded: '' (its environment) or its preview's ref. */
+  slot: string;
+  /** The ref GitHub was asked to deploy. */
+  ref: string;
+  githubEnvironment: string;
+  transient: boolean;
+  production: boolean;
+  /** GitHub's id; null until it was created. */
+  githubId: number | null;
+  /** A create was sent once: GitHub may have made it even if no answer came. */
+  createTried: boolean;
+  /** How many of its planned statuses were posted, in order. */
+  statuses: number;
+  lastState: string | null;
+  /** More may still be posted (it is not over, or it is live and may be retired). */
+  open: boolean;
+  /** Why it is not reported (GitHub refused for good); null while it is. */
+  givenUp: string | null;
+  claimedBy: string | null;
+  claimedUntil: Date | null;
+  revision: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface GitHubDeploymentFilter {
+  repository?: string;
+  service?: string;
+  environment?: string;
+  slot?: string;
+  version?: string;
+  lastState?: string;
+  open?: boolean;
+  /** Newest first; default 50, at most 500. */
+  limit?: number;
+}
 
 export interface CanarySignal {
   id: string;
@@ -489,4 +538,16 @@ export interface Store {
   getGrafanaAnnotation(deploymentId: string): Promise<GrafanaAnnotationRecord | null>;
   /** Annotations not ended (or not created) yet, oldest claim first. */
   listOpenGrafanaAnnotations(limit: number): Promise<GrafanaAnnotationRecord[]>;
+
+  getGitHubDeployment(deploymentId: string): Promise<GitHubDeploymentRecord | null>;
+  /**
+   * Compare-and-set: with `revision` 0 inserts the report (null when it exists already), else
+   * updates it when the stored revision is still `revision` (null when another process saved
+   * first). Throws NotFoundError when the deployment does not exist.
+   */
+  saveGitHubDeployment(
+    report: Omit<GitHubDeploymentRecord, 'revision' | 'createdAt' | 'updatedAt'> & { at?: Date },
+    revision: number,
+  ): Promise<GitHubDeploymentRecord | null>;
+  listGitHubDeployments(filter: GitHubDeploymentFilter): Promise<GitHubDeploymentRecord[]>;
 }

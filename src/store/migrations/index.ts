@@ -15,6 +15,7 @@ import * as chatConversations from './012-chat-conversations.js';
 import * as dora from './013-dora.js';
 import * as dashboard from './014-dashboard.js';
 import * as badVersions from './015-bad-versions.js';
+import * as githubDeployments from './016-github-deployments.js';
 import * as grafanaAnnotations from './017-grafana-annotations.js';
 
 /**
@@ -37,6 +38,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '013-dora': dora,
   '014-dashboard': dashboard,
   '015-bad-versions': badVersions,
+  '016-github-deployments': githubDeployments,
   '017-grafana-annotations': grafanaAnnotations,
 };
 

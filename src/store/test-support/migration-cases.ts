@@ -17,6 +17,7 @@ const ALL = [
   '013-dora',
   '014-dashboard',
   '015-bad-versions',
+  '016-github-deployments',
   '017-grafana-annotations',
 ];
 

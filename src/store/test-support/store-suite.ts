@@ -8,6 +8,7 @@ import { chatConversationCases } from './chat-conversation-cases.js';
 import { deliveryCases } from './delivery-cases.js';
 import { deploymentCases } from './deployment-cases.js';
 import type { StoreSuiteTarget, SuiteContext } from './fixtures.js';
+import { githubDeploymentCases } from './github-deployment-cases.js';
 import { grafanaAnnotationCases } from './grafana-annotation-cases.js';
 import { approvalAndLockCases } from './lock-cases.js';
 import { migrationCases } from './migration-cases.js';
@@ -96,5 +97,6 @@ export function storeSuite(target: StoreSuiteTarget): void {
     chatConversationCases(ctx);
     badVersionCases(ctx);
     grafanaAnnotationCases(ctx);
+    githubDeploymentCases(ctx);
   });
 }
