@@ -39,6 +39,11 @@ import { createEngine, createEventBus, type Engine } from './engine/index.js';
 import { apiActionRoutes } from './http/api-actions.js';
 import type { Route } from './http/router.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
+import {
+  createGrafanaAnnotations,
+  type GrafanaAnnotations,
+  type GrafanaAnnotationsOptions,
+} from './integrations/grafana/index.js';
 import { type AppMetrics, chatCallRecorder, createMetrics } from './observability/metrics.js';
 import { tracedChat } from './observability/traced-chat.js';
 import type { Tracing } from './observability/tracing.js';
@@ -68,6 +73,8 @@ export interface App {
     /** Admission: every transport hands its verified events here (chat/inbound.ts). */
     inbound: Inbound;
   } | null;
+  /** Deployment annotations in Grafana, when GRAFANA_URL and GRAFANA_TOKEN are set. */
+  grafana: GrafanaAnnotations | null;
   /** Starts the engine's workers and the chat side (Socket Mode connects here). */
   start(): Promise<void>;
   /**
@@ -96,6 +103,8 @@ export interface AppOptions {
    */
   host?: string;
   notifier?: NotifierOptions;
+  /** Retries and sweeps of Grafana annotations (tests shorten them). */
+  grafana?: GrafanaAnnotationsOptions;
   /** How many chat events are handled at once and how many commands may wait (handling-queue.ts). */
   handling?: HandlingQueueOptions;
   /** The queue itself, instead of `handling` (tests hold its slots to fill it). */
@@ -167,6 +176,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     dora: doraGaugeSource({ store, config }),
     log: log.child({ component: 'metrics' }),
   });
+  const grafana = grafanaAnnotations(options, { events, store, processId });
   const routes: Route[] = [];
   let chat: App['chat'] = null;
   let digest: DigestSchedule | null = null;
@@ -344,8 +354,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     processId,
     metrics,
     chat,
+    grafana,
     async start() {
       chat?.notifier.start();
+      grafana?.start();
       digest?.start();
       // The people the config names, so that names show before they first act in chat.
       chat?.people.learn(configuredPeople(config).map((person) => person.id));
@@ -369,6 +381,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         await chat?.notifier.stop();
         // After the engine too: the final state of a rollback an alert asked for reaches it.
         await alertmanager.stop();
+        // After the engine too: the ends of the deployments it finished are written.
+        await grafana?.stop();
         chat?.people.stop();
         await store.close();
         // Last, so the spans of the shutdown itself are exported too.
@@ -379,4 +393,36 @@ export async function createApp(options: AppOptions): Promise<App> {
       return stopping;
     },
   };
+}
+
+/**
+ * Annotations in Grafana when GRAFANA_URL and GRAFANA_TOKEN are set; a dashboard named in the
+ * config without them is said at start, instead of annotations never appearing there.
+ */
+function grafanaAnnotations(
+  options: AppOptions,
+  deps: Pick<Parameters<typeof createGrafanaAnnotations>[0], 'events' | 'store' | 'processId'>,
+): GrafanaAnnotations | null {
+  const { config, settings, log } = options;
+  const { grafanaUrl: url, grafanaToken: token } = settings.integrations;
+  if (!url || !token) {
+    const named = [config.grafana, ...config.services.map((s) => s.grafana)].some(
+      (g) => g?.dashboardUID,
+    );
+    if (named)
+      log.warn(
+        'grafana.dashboardUID is configured without GRAFANA_URL and GRAFANA_TOKEN: deployments are not annotated',
+      );
+    return null;
+  }
+  return createGrafanaAnnotations(
+    {
+      ...deps,
+      config,
+      grafana: { url, token },
+      publicUrl: settings.dashboard?.publicUrl,
+      log,
+    },
+    options.grafana,
+  );
 }
