@@ -5,6 +5,7 @@ import * as argocd from './argocd/index.js';
 import * as command from './command/index.js';
 import * as githubActions from './github-actions/index.js';
 import * as helm from './helm/index.js';
+import * as jenkins from './jenkins/index.js';
 import * as kubernetes from './kubernetes/index.js';
 import type { DeployDriver, DriverFactory, DriverFactoryContext } from './types.js';
 
@@ -20,6 +21,7 @@ export const drivers: ReadonlyMap<string, DriverFactory> = new Map<string, Drive
     (ctx) => githubActions.createGitHubActionsDriver(ctx) as DeployDriver<unknown>,
   ],
   ['helm', (ctx) => helm.createHelmDriver(ctx) as DeployDriver<unknown>],
+  ['jenkins', (ctx) => jenkins.createJenkinsDriver(ctx) as DeployDriver<unknown>],
   ['kubernetes', (ctx) => kubernetes.createKubernetesDriver(ctx) as DeployDriver<unknown>],
 ]);
 
@@ -29,6 +31,7 @@ const optionSchemas: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>
   ['command', command.optionsSchema],
   ['github-actions', githubActions.optionsSchema],
   ['helm', helm.optionsSchema],
+  ['jenkins', jenkins.optionsSchema],
   ['kubernetes', kubernetes.optionsSchema],
 ]);
 
