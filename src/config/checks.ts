@@ -84,6 +84,7 @@ export function crossReferenceIssues(input: CheckInput): RawIssue[] {
     ...peopleIssues(input, principalLists(input)),
     ...autoDeployIssues(input),
     ...doraDigestIssues(input),
+    ...githubEnvironmentIssues(input),
   ];
 }
 
@@ -303,6 +304,28 @@ function doraDigestIssues(input: CheckInput): RawIssue[] {
       fix: `use a defined environment${didYouMean(environment, envNames)}: ${[...envNames].join(', ')}, or omit it to report on each service's production`,
     },
   ];
+}
+
+/** A name under services[].github.environments that is no environment would configure nothing. */
+function githubEnvironmentIssues(input: CheckInput): RawIssue[] {
+  const { envNames } = input;
+  if (!envNames) return [];
+  const issues: RawIssue[] = [];
+  list(input.raw.services).forEach((service, index) => {
+    const github = isRecord(service) ? service.github : undefined;
+    const environments = isRecord(github) ? github.environments : undefined;
+    if (!isRecord(environments)) return;
+    for (const name of Object.keys(environments)) {
+      if (envNames.has(name)) continue;
+      issues.push({
+        path: ['services', index, 'github', 'environments', name],
+        key: true,
+        message: `github.environments names "${name}", which is not defined`,
+        fix: `use a defined environment${didYouMean(name, envNames)}: ${[...envNames].join(', ')}`,
+      });
+    }
+  });
+  return issues;
 }
 
 function namesOf(items: unknown[]): Set<string> {

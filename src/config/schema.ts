@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GitHubReporting } from '../integrations/github-deployments/schema.js';
 import { GrafanaOptions } from '../integrations/grafana/schema.js';
 import { Delivery } from './analysis.js';
 import { Duration } from './duration.js';
@@ -317,6 +318,7 @@ const ServiceFields = z
     grafana: GrafanaOptions.optional().describe(
       "Where this service's Grafana annotations go, over the top-level grafana settings.",
     ),
+    github: GitHubReporting.optional(),
   })
   .strict();
 
