@@ -250,7 +250,9 @@ export const DriverBinding = z
     driver: z
       .string()
       .min(1)
-      .describe('Driver id: "command", "kubernetes", "helm", "github-actions", "argocd".'),
+      .describe(
+        'Driver id: "command", "kubernetes", "helm", "github-actions", "jenkins", "argocd".',
+      ),
     options: z
       .record(z.string(), z.unknown())
       .default({})
