@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type DashboardSettings, readDashboardSettings } from './dashboard-settings.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import { type GitHubAppSettings, readGitHubAppSettings } from './github-app-settings.js';
 import { secretFrom } from './secrets.js';
 
 /**
@@ -44,8 +45,10 @@ export interface IntegrationSettings {
   webhookSecret: string | undefined;
   /** SLIPWAY_ALERTMANAGER_TOKEN: bearer token Alertmanager sends to /hooks/alertmanager. */
   alertmanagerToken: string | undefined;
-  /** GITHUB_TOKEN: for the github-actions driver. */
+  /** GITHUB_TOKEN: for the github-actions driver, and GitHub Deployments without an app. */
   githubToken: string | undefined;
+  /** A GitHub App's installation (GITHUB_APP_*): GitHub Deployments are reported as the app. */
+  githubApp?: GitHubAppSettings | undefined;
   /** GITHUB_API_URL: GitHub's REST API (GitHub Enterprise: https://host/api/v3). */
   githubApiUrl: string;
   /** GITHUB_WEBHOOK_SECRET: verifies `X-Hub-Signature-256` on /hooks/github. */
@@ -168,6 +171,7 @@ function readIntegrationSettings(env: NodeJS.ProcessEnv): IntegrationSettings {
   }
   return {
     ...readGrafanaSettings(env),
+    ...readGitHubAppSettings(env),
     webhookSecret: secretFrom(env, 'SLIPWAY_WEBHOOK_SECRET'),
     alertmanagerToken: secretFrom(env, 'SLIPWAY_ALERTMANAGER_TOKEN'),
     githubToken: secretFrom(env, 'GITHUB_TOKEN'),
