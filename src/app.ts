@@ -40,6 +40,11 @@ import { apiActionRoutes } from './http/api-actions.js';
 import type { Route } from './http/router.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import {
+  createGitHubDeployments,
+  type GitHubDeploymentReporter,
+} from './integrations/github-deployments/index.js';
+import type { ReporterOptions } from './integrations/github-deployments/reporter.js';
+import {
   createGrafanaAnnotations,
   type GrafanaAnnotations,
   type GrafanaAnnotationsOptions,
@@ -75,6 +80,8 @@ export interface App {
   } | null;
   /** Deployment annotations in Grafana, when GRAFANA_URL and GRAFANA_TOKEN are set. */
   grafana: GrafanaAnnotations | null;
+  /** Reports to GitHub's Deployments API, when a service has `github:` and credentials are set. */
+  githubDeployments: GitHubDeploymentReporter | null;
   /** Starts the engine's workers and the chat side (Socket Mode connects here). */
   start(): Promise<void>;
   /**
@@ -105,6 +112,8 @@ export interface AppOptions {
   notifier?: NotifierOptions;
   /** Retries and sweeps of Grafana annotations (tests shorten them). */
   grafana?: GrafanaAnnotationsOptions;
+  /** Retries of GitHub Deployments reports (tests shorten them). */
+  githubDeployments?: ReporterOptions;
   /** How many chat events are handled at once and how many commands may wait (handling-queue.ts). */
   handling?: HandlingQueueOptions;
   /** The queue itself, instead of `handling` (tests hold its slots to fill it). */
@@ -177,6 +186,20 @@ export async function createApp(options: AppOptions): Promise<App> {
     log: log.child({ component: 'metrics' }),
   });
   const grafana = grafanaAnnotations(options, { events, store, processId });
+  const githubDeployments = createGitHubDeployments({
+    config,
+    integrations: settings.integrations,
+    env,
+    store,
+    events,
+    processId,
+    log: log.child({ component: 'github-deployments' }),
+    publicUrl: settings.dashboard?.publicUrl,
+    // Without a dashboard address, a status links to the deployment's chat card.
+    permalink: async (ref) => (await chat?.client.permalink?.(ref)) ?? null,
+    registry: metrics.registry,
+    ...(options.githubDeployments ? { options: options.githubDeployments } : {}),
+  });
   const routes: Route[] = [];
   let chat: App['chat'] = null;
   let digest: DigestSchedule | null = null;
@@ -355,9 +378,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics,
     chat,
     grafana,
+    githubDeployments,
     async start() {
       chat?.notifier.start();
       grafana?.start();
+      await githubDeployments?.start();
       digest?.start();
       // The people the config names, so that names show before they first act in chat.
       chat?.people.learn(configuredPeople(config).map((person) => person.id));
@@ -383,6 +408,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         await alertmanager.stop();
         // After the engine too: the ends of the deployments it finished are written.
         await grafana?.stop();
+        // After the engine too: the final statuses of what it was running reach GitHub.
+        await githubDeployments?.stop();
         chat?.people.stop();
         await store.close();
         // Last, so the spans of the shutdown itself are exported too.
