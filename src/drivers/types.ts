@@ -33,6 +33,11 @@ export type DriverOutcome =
       url?: string;
       /** A page about the work itself (the CI run, the GitOps application): linked in chat. */
       link?: DriverLink;
+      /**
+       * What people should know about the target after this work, shown on the deployment's
+       * card: "auto-sync is off: Argo CD keeps the rollback until the next good deployment".
+       */
+      note?: string;
     }
   | {
       ok: false;
