@@ -1,5 +1,6 @@
 import type { Deployment, DeploymentState } from '../core/deployment.js';
 import { decide } from '../policy/decide.js';
+import { markGoingBack } from './bad-versions.js';
 import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
 import { describeDeployment } from './describe.js';
 import { deploymentSubject, refuseAndRecord } from './refusals.js';
@@ -71,6 +72,9 @@ export async function cancelDeployment(
       ),
     );
   emitTransition(deps, moved, deployment.state, request.actor, reason);
+  // Alert automation stops a running deploy because its alerts fire: a verdict on the version,
+  // which a person's cancel ("not now") is not.
+  if (running && request.source === 'webhook') await markGoingBack(deps, moved, request.actor);
   return { ok: true, deployment: moved };
 }
 

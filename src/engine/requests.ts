@@ -14,6 +14,7 @@ import { deploymentAttributes, inSpan, traceParentOf } from '../observability/sp
 import { approvalsFor } from '../policy/change.js';
 import { decide } from '../policy/decide.js';
 import { activeFreeze } from '../policy/freeze.js';
+import { clearOverridden, markedVersions, markOf } from './bad-versions.js';
 import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
 import { describeDeployment } from './describe.js';
 import { type RefusalSubject, refuseAndRecord } from './refusals.js';
@@ -36,7 +37,7 @@ export interface DeployRequest {
   kind: DeploymentKind;
   /** A deploy that repeats a failed one; decided as a deploy, recorded as its own action. */
   retryOf?: string | null;
-  /** `deploy!`: override a freeze window. */
+  /** `deploy!`: override a freeze window, or deploy a version a rollback took off the target. */
   force?: boolean;
   /**
    * Allowed requests the asker probably did not mean (surprises.ts) come back unrecorded as
@@ -115,7 +116,7 @@ async function pipeline(
   const resolved = await resolveRequest(deps, request);
   const audit = auditOf(request, resolved);
   if (!resolved.ok) return refuseAndRecord(deps, audit, resolved, now);
-  const decision = await decideRequest(deps, resolved, now);
+  const { decision, mark } = await decideRequest(deps, resolved, now);
   if (!decision.allowed)
     return refuseAndRecord(
       deps,
@@ -133,12 +134,15 @@ async function pipeline(
   // would be a question for nothing.
   const surprise = request.askFirst ? await surpriseIn(deps, resolved, environment) : null;
   if (surprise) return surprise;
-  return record(deps, resolved, {
+  const accepted = await record(deps, resolved, {
     environment,
     driver: binding.driver,
     notes: [...resolved.notes, ...decision.notes],
     now,
   });
+  // Policy lets a marked version through only for a deploy! with a reason: it clears the mark.
+  if (mark && !accepted.duplicate) await clearOverridden(deps, mark, accepted.deployment);
+  return accepted;
 }
 
 async function surpriseIn(
@@ -202,7 +206,10 @@ async function resolveRollback(
     limit: 500,
   });
   const live = succeeded[0] ?? null;
-  const previous = succeeded.find((d) => live && d.version !== live.version) ?? null;
+  // A version a rollback took off the target is no place to go back to.
+  const bad = await markedVersions(deps, service, environment);
+  const previous =
+    succeeded.find((d) => live && d.version !== live.version && !bad.has(d.version)) ?? null;
   const named = base.version;
   if (named === null) {
     if (!previous) {
@@ -232,29 +239,40 @@ async function resolveRollback(
   };
 }
 
-/** Policy, with the locks and the time it needs brought from the store. */
+/**
+ * Policy, with what it needs brought from the store: the locks, the mark on the version if a
+ * rollback took it off the target, and the time. A store that cannot read them fails the
+ * request: policy never decides without them.
+ */
 async function decideRequest(deps: EngineDeps, resolved: Resolved, now: Date) {
   const { request } = resolved;
-  // A store that cannot list the locks fails the request: policy never decides without them.
   const known = resolved.environment && findEnvironment(deps.config, resolved.environment);
   const locks = known ? await deps.store.listLocks(known.name, now) : [];
-  return inSpan('policy.decide', { attributes: { 'slipway.action': resolved.action } }, (span) => {
-    const decided = decide(deps.config, {
-      actor: request.actor,
-      channel: request.channel,
-      source: request.source,
-      action: resolved.action,
-      service: resolved.service,
-      environment: resolved.environment,
-      version: resolved.version,
-      force: request.force ?? false,
-      locks,
-      now,
-    });
-    span.setAttribute('slipway.policy.allowed', decided.allowed);
-    if (!decided.allowed) span.setAttribute('slipway.policy.code', decided.code);
-    return decided;
-  });
+  const mark = known ? await markOf(deps, { ...resolved, environment: known.name }) : null;
+  const decision = inSpan(
+    'policy.decide',
+    { attributes: { 'slipway.action': resolved.action } },
+    (span) => {
+      const decided = decide(deps.config, {
+        actor: request.actor,
+        channel: request.channel,
+        source: request.source,
+        action: resolved.action,
+        service: resolved.service,
+        environment: resolved.environment,
+        version: resolved.version,
+        force: request.force ?? false,
+        reason: request.reason ?? null,
+        locks,
+        badVersion: mark,
+        now,
+      });
+      span.setAttribute('slipway.policy.allowed', decided.allowed);
+      if (!decided.allowed) span.setAttribute('slipway.policy.code', decided.code);
+      return decided;
+    },
+  );
+  return { decision, mark };
 }
 
 function checkVersionAndRef({ request, version, service, environment }: Resolved): Refusal | null {

@@ -19,6 +19,7 @@ import {
   inSpan,
   withDeployment,
 } from '../observability/spans.js';
+import { markedSinceRequested, markGoingBack, markTakenOff } from './bad-versions.js';
 import { type CanaryEnd, canaryProgressOf, walkCanary } from './canary.js';
 import { clockOf, type EngineDeps } from './context.js';
 import { deliveryPlanOf } from './delivery.js';
@@ -30,13 +31,15 @@ const CANARY_POLL_MS = 1_000;
 
 /**
  * Handles of the work started for a deployment, one per phase; stored as `driverRef`. `url` is
- * where the deployed version can be tried, when the driver said so (see `previewUrl`).
+ * where the deployed version can be tried, when the driver said so (see `previewUrl`); `note`
+ * what the driver left people to know about the target (shown on the card).
  */
 type Handles = {
   deploy?: DriverHandle;
   rollback?: DriverHandle;
   url?: string;
   link?: DriverLink;
+  note?: string;
 };
 
 interface Run {
@@ -96,6 +99,10 @@ async function runClaimed(
   if (typeof prepared === 'string') return finish(deps, claimed, 'failed', prepared);
   try {
     let current = claimed;
+    if (current.state === 'running' && !started(current)) {
+      const stop = await markedSinceRequested(deps, current);
+      if (stop) return finish(deps, current, 'failed', stop, ['running']);
+    }
     if (current.state === 'running') {
       const next = await runPhase(
         prepared,
@@ -119,6 +126,12 @@ async function runClaimed(
   } finally {
     await prepared.flushProgress();
   }
+}
+
+/** The driver was asked to act for this deployment already (a resumed run). */
+function started(d: Deployment): boolean {
+  const handles = (d.driverRef ?? {}) as Handles;
+  return Boolean(handles.deploy || handles.rollback) || canaryProgressOf(d) !== null;
 }
 
 function prepare(
@@ -179,6 +192,7 @@ async function runPhase(
     if (!handle) {
       d = await readLiveVersion(deps, d);
       ctx.deployment = d;
+      if (phase === 'rollback') await markTakenOff(deps, d);
       const rollback = driver.rollback?.bind(driver);
       if (phase === 'rollback' && rollback)
         handle = await driverCall(run, 'rollback', () => rollback(ctx, d.version));
@@ -200,10 +214,11 @@ async function runPhase(
     const found = {
       ...(outcome.url ? { url: outcome.url } : {}),
       ...(outcome.link ? { link: outcome.link } : {}),
+      ...(outcome.note ? { note: outcome.note } : {}),
     };
     return move(deps, d, ['running'], 'verifying', `${driver.id}: ${outcome.summary}`, {
       progress: outcome.summary,
-      ...(outcome.url || outcome.link
+      ...(Object.keys(found).length > 0
         ? { driverRef: { ...handles, [phase]: handle, ...found } }
         : {}),
     });
@@ -403,10 +418,13 @@ async function rollBack(run: Run, d: Deployment): Promise<Deployment | null> {
   const handles = (d.driverRef ?? {}) as Handles;
   const failure = d.outcome ?? 'the deployment failed';
   const canary = canaryProgressOf(d);
-  if (canary && !canary.promoting && driver.canary) return removeCanary(run, d, failure);
+  if (canary && !canary.promoting && driver.canary) {
+    await markGoingBack(deps, d);
+    return removeCanary(run, d, failure);
+  }
   let outcome: DriverOutcome;
+  let handle = handles.rollback;
   try {
-    let handle = handles.rollback;
     if (!handle && d.previousVersion === null && !capabilitiesOf(run).rollbackToPrevious) {
       // A cancelled first deployment: nothing Slipway knows of was live before it.
       return finish(
@@ -417,6 +435,7 @@ async function rollBack(run: Run, d: Deployment): Promise<Deployment | null> {
         ['rolling_back'],
       );
     }
+    await markGoingBack(deps, d);
     if (!handle) {
       if (!driver.rollback)
         throw new Error('this driver cannot roll back; restore the previous version by hand');
@@ -435,10 +454,19 @@ async function rollBack(run: Run, d: Deployment): Promise<Deployment | null> {
   // A canary stopped while being promoted: the live target is back on the previous version,
   // but the canary may still take traffic; it goes too, or the new version would keep serving.
   const leftover = outcome.ok && canary?.promoting ? await removeLeftoverCanary(run) : '';
-  if (outcome.ok)
-    return finish(deps, d, 'rolled_back', `rolled back to ${to} after: ${failure}${leftover}`, [
-      'rolling_back',
-    ]);
+  if (outcome.ok) {
+    const note = outcome.note
+      ? { driverRef: { ...handles, rollback: handle, note: outcome.note } }
+      : {};
+    return move(
+      deps,
+      d,
+      ['rolling_back'],
+      'rolled_back',
+      `rolled back to ${to} after: ${failure}${leftover}`,
+      note,
+    );
+  }
   return finish(
     deps,
     d,
