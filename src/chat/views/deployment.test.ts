@@ -143,6 +143,23 @@ describe('deploymentView', () => {
     expect(odd.links).toBeUndefined();
   });
 
+  it('says what the driver left people to know about the target, escaped, on one line', () => {
+    const view = deploymentView(
+      deployment({
+        state: 'rolled_back',
+        outcome: 'rolled back to 1.4.0 after: not healthy',
+        driverRef: {
+          rollback: { phase: 'rollback' },
+          note: 'auto-sync is off: Argo CD keeps the rollback until the next good deployment <!here>\nmore',
+        },
+      }),
+    );
+    expect(view.body).toBe(
+      'rolled back to 1.4.0 after: not healthy\nℹ️ auto-sync is off: Argo CD keeps the rollback until the next good deployment &lt;!here&gt;',
+    );
+    expect(deploymentView(deployment({ driverRef: { note: 42 } })).body).not.toContain('ℹ️');
+  });
+
   it('says what a queued deployment waits for', () => {
     const ahead = deployment({ id: 'd-ahead', version: '1.4.1', requestedBy: 'U-BOB' });
     const view = deploymentView(deployment({ state: 'queued' }), { queuedBehind: ahead });

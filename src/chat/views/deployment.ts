@@ -97,6 +97,9 @@ function driverLinks(d: Deployment): { label: string; url: string }[] {
 
 function bodyOf(d: Deployment, options: DeploymentViewOptions): string {
   const lines = [stateLine(d, options), ...deliveryLines(d)];
+  // What the driver left people to know about the target (an application left pinned).
+  const note = (d.driverRef as { note?: unknown } | null)?.note;
+  if (typeof note === 'string' && note !== '') lines.push(`ℹ️ ${escapeText(firstLine(note))}`);
   if (d.freezeOverride) lines.push('Deployed during a freeze window (`deploy!`).');
   if (d.reason) lines.push(`Reason: ${escapeText(d.reason)}`);
   return lines.join('\n');
