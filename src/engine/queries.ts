@@ -25,24 +25,28 @@ export async function statusOf(deps: EngineDeps, service: string | null): Promis
     states: [...ACTIVE_STATES, ...PENDING_STATES],
     limit: 500,
   });
-  const out: TargetStatus[] = [];
-  for (const s of services) {
-    for (const env of environmentsInOrder(config)) {
-      if (!driverBinding(config, s.name, env.name)) continue;
-      const here = moving.filter((d) => d.service === s.name && d.environment === env.name);
-      out.push({
-        service: s.name,
-        environment: env.name,
-        live: await store.lastSucceeded(s.name, env.name),
-        active: here.find((d) => ACTIVE_STATES.includes(d.state)) ?? null,
-        pending: here.filter((d) => PENDING_STATES.includes(d.state)),
-        locks: locks.filter(
-          (l) => l.environment === env.name && (l.service === null || l.service === s.name),
-        ),
-      });
-    }
-  }
-  return out;
+  const targets = services.flatMap((s) =>
+    environmentsInOrder(config)
+      .filter((env) => driverBinding(config, s.name, env.name))
+      .map((env) => ({ service: s.name, environment: env.name })),
+  );
+  // One read for every target: the overview asks for all of them on each look.
+  const live = new Map(
+    (await store.lastSucceededOn(targets)).map((d) => [`${d.service}\n${d.environment}`, d]),
+  );
+  return targets.map(({ service, environment }) => {
+    const here = moving.filter((d) => d.service === service && d.environment === environment);
+    return {
+      service,
+      environment,
+      live: live.get(`${service}\n${environment}`) ?? null,
+      active: here.find((d) => ACTIVE_STATES.includes(d.state)) ?? null,
+      pending: here.filter((d) => PENDING_STATES.includes(d.state)),
+      locks: locks.filter(
+        (l) => l.environment === environment && (l.service === null || l.service === service),
+      ),
+    };
+  });
 }
 
 /** The deployment holding a target now (running, verifying or rolling back), if any. */

@@ -292,3 +292,34 @@ export async function lastSucceeded(
     .executeTakeFirst();
   return row ? toDeployment(row) : null;
 }
+
+/** Targets per query: 2 bound values each, far below either database's limit. */
+const TARGETS_PER_QUERY = 1_000;
+
+/**
+ * `lastSucceeded` of each target, in one query for up to a thousand of them: one index lookup
+ * each (deployments_live) inside the database. The overview asks for every target at once, and
+ * one round trip each cost it about 25 ms on Postgres for 80 targets, a third of its time.
+ */
+export async function lastSucceededOn(
+  ctx: StoreContext,
+  targets: ReadonlyArray<{ service: string; environment: string }>,
+): Promise<Deployment[]> {
+  const out: Deployment[] = [];
+  for (let from = 0; from < targets.length; from += TARGETS_PER_QUERY) {
+    const some = targets.slice(from, from + TARGETS_PER_QUERY);
+    const wanted = sql.join(
+      some.map((t) => sql`select ${t.service} as service, ${t.environment} as environment`),
+      sql` union all `,
+    );
+    // The same order as lastSucceeded's, so both name the same deployment.
+    const { rows } = await sql<DeploymentsTable>`select d.* from deployments d where d.id in (
+      select (select x.id from deployments x
+        where x.service = t.service and x.environment = t.environment and x.state = 'succeeded'
+        order by coalesce(x.finished_at, x.updated_at) desc, x.created_at desc, x.id desc
+        limit 1)
+      from (${wanted}) t)`.execute(ctx.db);
+    out.push(...rows.map(toDeployment));
+  }
+  return out;
+}

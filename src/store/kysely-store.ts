@@ -23,6 +23,7 @@ import {
   findByIdempotencyKey,
   getDeployment,
   lastSucceeded,
+  lastSucceededOn,
   listDeployments,
   listTransitions,
   patchDeployment,
@@ -96,6 +97,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     releaseLeases: (owner) => releaseLeases(ctx, owner),
 
     lastSucceeded: (service, environment) => lastSucceeded(ctx, service, environment),
+    lastSucceededOn: (targets) => lastSucceededOn(ctx, targets),
 
     addApproval: (approval) => addApproval(ctx, approval),
     listApprovals: (id) => listApprovals(ctx, id),

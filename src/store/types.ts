@@ -384,6 +384,10 @@ export interface Store {
 
   /** The most recent succeeded deployment of a target, if any (what is live). */
   lastSucceeded(service: string, environment: string): Promise<Deployment | null>;
+  /** `lastSucceeded` of many targets in one read, in no particular order; none for a target without. */
+  lastSucceededOn(
+    targets: ReadonlyArray<{ service: string; environment: string }>,
+  ): Promise<Deployment[]>;
 
   /** Records a verdict; a second verdict by the same approver returns `created: false`. */
   addApproval(approval: Omit<Approval, 'at'> & { at?: Date }): Promise<{ created: boolean }>;

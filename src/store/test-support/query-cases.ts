@@ -133,6 +133,22 @@ export function queryCases(ctx: SuiteContext): void {
       expect((await store.lastSucceeded('web', 'staging'))?.version).toBe('1.1.0');
       expect((await store.lastSucceeded('web', 'production'))?.version).toBe('9.9.9');
       expect(await store.lastSucceeded('web', 'perf')).toBeNull();
+      // Many targets at once name the same deployments, and nothing for a target without.
+      const targets = [
+        { service: 'web', environment: 'staging' },
+        { service: 'web', environment: 'production' },
+        { service: 'web', environment: 'perf' },
+        { service: 'api', environment: 'staging' },
+      ];
+      const many = await store.lastSucceededOn(targets);
+      const one = await Promise.all(
+        targets.map((t) => store.lastSucceeded(t.service, t.environment)),
+      );
+      const byVersion = (list: Array<Deployment | null>) =>
+        list.flatMap((d) => (d ? [d] : [])).sort((a, b) => a.version.localeCompare(b.version));
+      expect(byVersion(many)).toEqual(byVersion(one));
+      expect(many.map((d) => d.version).sort()).toEqual(['1.1.0', '8.8.8', '9.9.9']);
+      expect(await store.lastSucceededOn([])).toEqual([]);
     });
   });
   describe('countDeployments', () => {
