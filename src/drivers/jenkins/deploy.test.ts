@@ -257,7 +257,7 @@ describe('jenkins deploy', () => {
     await expect(
       world.driver.deploy(
         world.context(
-          { credentials: 'JENKINS_PROD' },
+          { credentialsEnv: 'JENKINS_PROD' },
           { deployment: { id: 'd-p', correlationId: 'c-p' } },
         ),
       ),
@@ -268,7 +268,7 @@ describe('jenkins deploy', () => {
     });
     await world.driver.deploy(
       world.context(
-        { credentials: 'JENKINS_PROD' },
+        { credentialsEnv: 'JENKINS_PROD' },
         { deployment: { id: 'd-p', correlationId: 'c-p' } },
       ),
     );

@@ -63,7 +63,7 @@ export function createJenkinsDriver(
 
   // Read per call, so a token file rotated by Kubernetes or Vault is picked up without a restart.
   function apiFor(ctx: Ctx): JenkinsClient {
-    const prefix = ctx.options.credentials;
+    const prefix = ctx.options.credentialsEnv;
     const user = secretFrom(factory.env, `${prefix}_USER`);
     const token = secretFrom(factory.env, `${prefix}_TOKEN`);
     if (!user || !token) {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/load.js';
+import { driverOptionSchemas } from '../index.js';
 import { identifyingParameters, jobPath, phaseJob, startedWith } from './parameters.js';
 import { optionsSchema } from './schema.js';
 import { makeDeployment } from './test-support/world.js';
@@ -20,7 +22,7 @@ describe('jenkins options', () => {
         ENVIRONMENT: '{environment}',
         SLIPWAY_DEPLOYMENT_ID: '{deploymentId}',
       },
-      credentials: 'JENKINS',
+      credentialsEnv: 'JENKINS',
       timeout: '30m',
       pollInterval: '5s',
     });
@@ -43,8 +45,8 @@ describe('jenkins options', () => {
     expect(problems({ ...base, parameters: { V: '{verison}' } })).toEqual([
       'parameters.V: unknown placeholder {verison}: use one of {service} {version} {environment} {deploymentId} {correlationId} {previousVersion} {image} {ref} {refSlug}',
     ]);
-    expect(problems({ ...base, credentials: 'jenkins-prod' })[0]).toMatch(
-      /^credentials: name an environment variable prefix/,
+    expect(problems({ ...base, credentialsEnv: 'jenkins-prod' })[0]).toMatch(
+      /^credentialsEnv: name an environment variable prefix/,
     );
     expect(problems({ ...base, timeout: 'soon' })[0]).toMatch(/^timeout: write a duration/);
     expect(problems({ ...base, token: 'x' })).toHaveLength(1);
@@ -87,5 +89,39 @@ describe('jenkins options', () => {
     ).toBe(false);
     expect(startedWith(ours, deploy.parameters, [])).toBe(false);
     expect(identifyingParameters({ A: 'run {correlationId}', B: '{version}' })).toEqual(['A']);
+  });
+});
+
+describe('jenkins options in slipway.yaml', () => {
+  const yaml = (options: string[]) =>
+    [
+      'environments:',
+      '  - { name: staging, order: 1 }',
+      'services:',
+      '  - name: web',
+      '    driver:',
+      '      driver: jenkins',
+      '      options:',
+      '        url: https://ci.example.com',
+      '        job: platform/deploy-web',
+      ...options.map((line) => `        ${line}`),
+    ].join('\n');
+
+  it('loads, with the credentials named by their variables', () => {
+    const result = parseConfig(yaml(['credentialsEnv: JENKINS_PROD']), {
+      driverSchemas: driverOptionSchemas(),
+    });
+    expect(result.ok).toBe(true);
+  });
+
+  it('is refused at load on the line of the mistake', () => {
+    const result = parseConfig(yaml(['parameters:', '  VERSION: "{verison}"']), {
+      driverSchemas: driverOptionSchemas(),
+    });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors[0]).toMatchObject({
+      line: 11,
+      message: expect.stringContaining('unknown placeholder {verison}'),
+    });
   });
 });

@@ -97,7 +97,8 @@ export const optionsSchema = z
     rollbackParameters: Parameters.optional().describe(
       'Parameters of rollback builds; default: those of deploys.',
     ),
-    credentials: CredentialsPrefix.default('JENKINS').describe(
+    // Named *Env: the key names where the secret is, and slipway.yaml refuses keys named like secrets.
+    credentialsEnv: CredentialsPrefix.default('JENKINS').describe(
       'Environment variables holding the user and API token: <prefix>_USER and <prefix>_TOKEN (or <prefix>_TOKEN_FILE).',
     ),
     timeout: Duration.default('30m').describe(
