@@ -191,7 +191,7 @@ describe('argocd driver in a running Slipway, against the Argo CD double', () =>
     expect(w.double.app('web-staging').status.summary.images).toEqual([`${IMAGE}:1.0.0`]);
   });
 
-  it('says what to do when automated sync refuses the rollback', async () => {
+  it('under automated sync, turns it off to roll back and says so on the card', async () => {
     world = await start();
     const w = world;
     expect((await w.deploy('1.1.0')).state).toBe('succeeded');
@@ -199,10 +199,15 @@ describe('argocd driver in a running Slipway, against the Argo CD double', () =>
     w.double.behave('2.0.0', 'degrade');
     const bad = await w.deploy('2.0.0');
 
-    expect(bad.state).toBe('failed');
-    expect(bad.outcome).toMatch(
-      /; the rollback to 1\.1\.0 failed too: Argo CD refuses to roll back web-staging while automated sync is on: disable automated sync on web-staging \(spec\.syncPolicy\.automated\) and roll back again, or roll forward by deploying the previous version\.$/,
+    expect(bad.state).toBe('rolled_back');
+    expect(bad.outcome).toMatch(/^rolled back to 1\.1\.0 after: web-staging is Degraded/);
+    expect((bad.driverRef as { note?: string }).note).toBe(
+      'auto-sync is off: Argo CD keeps the rollback until the next good deployment',
     );
+    const live = w.double.app('web-staging');
+    expect(live.spec.syncPolicy.automated).toBeUndefined();
+    expect(live.status.summary.images).toEqual([`${IMAGE}:1.1.0`]);
+    expect(w.double.callsTo('POST', /\/rollback$/).map((c) => c.status)).toEqual([200]);
   });
 
   it('recovers from 5xx answers by retrying', async () => {

@@ -28,7 +28,8 @@ export interface AppSeed {
   helmParameter?: string;
   /** Live version at start, with one history entry for it. */
   version: string;
-  automated?: boolean;
+  /** Automated sync on at start, with this policy (`true`: prune and selfHeal off). */
+  automated?: boolean | Json;
   targetRevision?: string;
 }
 
@@ -89,7 +90,16 @@ export class Controller {
         project: seed.project ?? 'default',
         source,
         destination: { server: 'https://kubernetes.default.svc', namespace: seed.name },
-        ...(seed.automated ? { syncPolicy: { automated: { prune: false, selfHeal: false } } } : {}),
+        ...(seed.automated
+          ? {
+              syncPolicy: {
+                automated:
+                  seed.automated === true
+                    ? { prune: false, selfHeal: false }
+                    : clone(seed.automated),
+              },
+            }
+          : {}),
       },
       status: {
         history: [
@@ -250,7 +260,8 @@ export class Controller {
   /** Automated sync: an OutOfSync application is synced once per spec (as Argo CD does). */
   private autoSync(model: Model): void {
     const app = model.app;
-    if (!app.spec.syncPolicy?.automated || app.operation) return;
+    const automated = app.spec.syncPolicy?.automated;
+    if (!automated || automated.enabled === false || app.operation) return;
     const wanted = stableJson(app.spec.source);
     if (app.status.sync.status !== 'OutOfSync' || model.lastAutoSync === wanted) return;
     model.lastAutoSync = wanted;

@@ -108,6 +108,50 @@ describe('Argo CD double', () => {
     expect(rolled.json.operation.sync.source.kustomize.images).toEqual(['registry.test/web:1.0.0']);
   });
 
+  it('reads automated sync as Argo CD 3.1 does: enabled false is off, absent is on', async () => {
+    double.setAutomated('web', true, { enabled: false, prune: true, selfHeal: true });
+    const off = await api('POST', '/api/v1/applications/web/rollback', { name: 'web', id: 0 });
+    expect(off.status).toBe(200);
+    await until(() => double.app('web').status.operationState?.phase === 'Succeeded');
+    double.setAutomated('web', true, { enabled: true, prune: true });
+    const on = await api('POST', '/api/v1/applications/web/rollback', { name: 'web', id: 0 });
+    expect(on).toMatchObject({ status: 400, json: { code: 9 } });
+  });
+
+  it('turns automated sync off and on by merge patch, annotations included, as the API does', async () => {
+    double.setAutomated('web', true, { prune: true, selfHeal: true });
+    const patch = (change: Json) =>
+      api('PATCH', '/api/v1/applications/web', {
+        name: 'web',
+        patchType: 'merge',
+        patch: JSON.stringify(change),
+      });
+    const off = await patch({
+      metadata: { annotations: { 'example.com/why': 'rollback' }, uid: 'not-changed' },
+      spec: { syncPolicy: { automated: null } },
+    });
+    expect(off.status).toBe(200);
+    expect(off.json.spec.syncPolicy).toEqual({});
+    expect(off.json.metadata.annotations).toEqual({ 'example.com/why': 'rollback' });
+    expect(off.json.metadata.uid).not.toBe('not-changed');
+    const rolled = await api('POST', '/api/v1/applications/web/rollback', { name: 'web', id: 0 });
+    expect(rolled.status).toBe(200);
+    const on = await patch({
+      metadata: { annotations: { 'example.com/why': null } },
+      spec: { syncPolicy: { automated: { prune: true, selfHeal: true } } },
+    });
+    expect(on.json.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(on.json.metadata.annotations).toBeUndefined();
+    // What Argo CD could not unmarshal is refused.
+    for (const bad of [
+      { metadata: { annotations: { n: 1 } } },
+      { spec: { syncPolicy: { automated: { prune: 'yes' } } } },
+      { spec: { syncPolicy: { automated: { purne: true } } } },
+    ]) {
+      expect(await patch(bad)).toMatchObject({ status: 400, json: { code: 3 } });
+    }
+  });
+
   it('injects 5xx answers, before or after handling the request', async () => {
     double.fail({ method: 'GET', path: /web$/, status: 503, times: 2 });
     expect((await api('GET', '/api/v1/applications/web')).status).toBe(503);

@@ -52,7 +52,11 @@ export interface ArgoCdDouble {
   app(name: string, namespace?: string): Json;
   /** What syncing `version` does from now on (null: it applies and turns Healthy). */
   behave(version: string, behaviour: Behaviour | null): void;
-  setAutomated(name: string, on: boolean): void;
+  /**
+   * Turns automated sync on (with `policy` as `spec.syncPolicy.automated`, default prune and
+   * selfHeal off) or off (removes it, as `argocd app set --sync-policy none` does).
+   */
+  setAutomated(name: string, on: boolean, policy?: Json): void;
   fail(fault: Fault): void;
   deny(action: RbacAction): void;
   setStream(mode: StreamMode): void;
@@ -164,10 +168,22 @@ export async function startArgoCdDouble(
     if (change?.metadata?.name !== undefined && change.metadata.name !== name) {
       return grpcError(400, 3, 'application name cannot be changed');
     }
+    // Argo CD merges the patch into the whole Application, then keeps its spec, labels and
+    // annotations (server/application: Patch → updateApp); other metadata is not changed.
     const spec = mergePatch(clone(app.spec), change?.spec ?? {});
-    const bad = checkSource(spec.source);
+    const metadata = mergePatch(clone(app.metadata), change?.metadata ?? {});
+    const bad =
+      checkSource(spec.source) ??
+      checkSyncPolicy(spec.syncPolicy) ??
+      checkStringMap(metadata.annotations, 'annotations') ??
+      checkStringMap(metadata.labels, 'labels');
     if (bad) return grpcError(400, 3, `application spec for ${name} is invalid: ${bad}`);
     app.spec = spec;
+    for (const field of ['annotations', 'labels']) {
+      if (metadata[field] && Object.keys(metadata[field]).length > 0)
+        app.metadata[field] = metadata[field];
+      else delete app.metadata[field];
+    }
     controller.touched(app);
     return ok(app);
   }
@@ -197,7 +213,7 @@ export async function startArgoCdDouble(
     const app = find(name, body, 'sync');
     if (isReply(app)) return app;
     const target = app.spec.source.targetRevision || 'HEAD';
-    if (app.spec.syncPolicy?.automated && body.revision && body.revision !== target) {
+    if (autoSyncEnabled(app) && body.revision && body.revision !== target) {
       return grpcError(
         400,
         9,
@@ -228,7 +244,7 @@ export async function startArgoCdDouble(
       return grpcError(400, 3, invalid ?? 'id: an integer');
     const app = find(name, body, 'sync');
     if (isReply(app)) return app;
-    if (app.spec.syncPolicy?.automated) {
+    if (autoSyncEnabled(app)) {
       return grpcError(400, 9, 'rollback cannot be initiated when auto-sync is enabled');
     }
     const entry = app.status.history.find((h: Json) => h.id === body.id);
@@ -345,10 +361,10 @@ export async function startArgoCdDouble(
       return clone(app);
     },
     behave: (version, behaviour) => controller.behave(version, behaviour),
-    setAutomated(name, on) {
+    setAutomated(name, on, policy = { prune: false, selfHeal: false }) {
       const app = controller.find(ARGOCD_NAMESPACE, name);
       if (!app) throw new Error(`the double has no application ${name}`);
-      if (on) app.spec.syncPolicy = { automated: { prune: false, selfHeal: false } };
+      if (on) app.spec.syncPolicy = { automated: clone(policy) };
       else delete app.spec.syncPolicy;
       controller.touched(app);
     },
@@ -376,6 +392,15 @@ export async function startArgoCdDouble(
     },
   };
   return double;
+}
+
+/**
+ * Automated sync is on: `automated` set and its `enabled` (Argo CD 3.1+) not false
+ * (SyncPolicy.IsAutomatedSyncEnabled); the rollback refusal and the controller read it so.
+ */
+export function autoSyncEnabled(app: Json): boolean {
+  const automated = app.spec.syncPolicy?.automated;
+  return Boolean(automated) && automated.enabled !== false;
 }
 
 function busy(app: Json): boolean {
@@ -423,6 +448,34 @@ function checkSource(source: Json): string | null {
     if (!valid) return 'helm.parameters must be a list of {name, value, forceString}';
   }
   return null;
+}
+
+/** `spec.syncPolicy` as Argo CD's types take it: `automated` an object of booleans, or absent. */
+function checkSyncPolicy(policy: Json): string | null {
+  if (policy === undefined) return null;
+  if (!policy || typeof policy !== 'object' || Array.isArray(policy))
+    return 'syncPolicy must be an object';
+  const automated = policy.automated;
+  if (automated === undefined) return null;
+  if (!automated || typeof automated !== 'object' || Array.isArray(automated))
+    return 'syncPolicy.automated must be an object';
+  for (const [field, value] of Object.entries(automated)) {
+    if (!['prune', 'selfHeal', 'allowEmpty', 'enabled'].includes(field))
+      return `syncPolicy.automated: unknown field "${field}"`;
+    if (typeof value !== 'boolean') return `syncPolicy.automated.${field} must be a boolean`;
+  }
+  return null;
+}
+
+/** Labels and annotations are maps of strings: anything else fails to unmarshal in Argo CD. */
+function checkStringMap(map: Json, field: string): string | null {
+  if (map === undefined) return null;
+  const valid =
+    map &&
+    typeof map === 'object' &&
+    !Array.isArray(map) &&
+    Object.values(map).every((v) => typeof v === 'string');
+  return valid ? null : `metadata.${field} must map names to strings`;
 }
 
 /** RFC 7386 JSON merge patch. */

@@ -8,6 +8,7 @@ import type {
   DriverOutcome,
   TargetStatus,
 } from '../types.js';
+import { PINNED_NOTE, pin, unpin } from './auto-sync.js';
 import { type AppRef, type ClientTuning, DEFAULT_CLIENT_TUNING } from './client.js';
 import { clientFrom, pageOf, refOf, singleSource } from './connect.js';
 import { follow } from './follow.js';
@@ -48,6 +49,8 @@ const ArgoCdHandle = z.object({
   deadline: z.number(),
   /** Rollback: how the history entry was chosen ("history 4 (1.2.0)"). */
   how: z.string().optional(),
+  /** Rollback: automated sync is off by Slipway's doing until the next good deployment. */
+  pinned: z.boolean().optional(),
 });
 type ArgoCdHandle = z.infer<typeof ArgoCdHandle>;
 
@@ -117,7 +120,8 @@ export function createArgoCdDriver(
       handle.phase === 'deploy'
         ? `${ref.name} at ${revision}${history}, Synced and Healthy in ${env}: ${url}`
         : `${ref.name} rolled back to ${handle.how ?? revision} in ${env}, Healthy: ${url}`;
-    return { ok: true as const, summary, link: { label: 'Argo CD', url } };
+    const note = handle.phase === 'rollback' && handle.pinned ? { note: PINNED_NOTE } : {};
+    return { ok: true as const, summary, link: { label: 'Argo CD', url }, ...note };
   }
 
   return {
@@ -196,7 +200,11 @@ export function createArgoCdDriver(
       }
       if (verdict.state === 'failed') return { ok: false, reason: verdict.reason, changed: true };
       ctx.log.info({ application: c.ref.name, phase: handle.phase }, 'argocd work done');
-      return success(ctx, c.ref, c.client.server, handle, verdict);
+      const done = success(ctx, c.ref, c.client.server, handle, verdict);
+      if (handle.phase !== 'deploy') return done;
+      // A good deployment ends the pin of an earlier rollback.
+      const note = await unpin({ ...c, signal: ctx.signal, log: ctx.log });
+      return note ? { ...done, note } : done;
     },
 
     async status(ctx): Promise<TargetStatus> {
@@ -222,7 +230,8 @@ export function createArgoCdDriver(
       const c = connect(ctx);
       const d = ctx.deployment;
       const deadline = Date.now() + durationMs(ctx.options.timeout);
-      const app = await c.client.get(c.ref, ctx.signal);
+      const connection = { ...c, signal: ctx.signal, log: ctx.log };
+      const { app, pinned } = await pin(connection, await c.client.get(c.ref, ctx.signal));
       const current = d.kind === 'deploy' ? d.version : versionIn(singleSource(app), c.override);
       const history = app.status?.history ?? [];
       const choice = chooseEntry(c.ref.name, history, toVersion, current, c.override);
@@ -237,6 +246,7 @@ export function createArgoCdDriver(
         settled: false,
         deadline,
         how: choice.how,
+        pinned,
       };
       if (rollbackUnderway(app, source)) {
         // Requested before a restart: follow that one. A running one is ours whatever its start.

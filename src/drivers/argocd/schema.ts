@@ -175,12 +175,21 @@ const ResourceStatus = z.looseObject({
 });
 
 export const Application = z.looseObject({
-  metadata: z.looseObject({ name: z.string(), namespace: z.string().nullish() }),
+  metadata: z.looseObject({
+    name: z.string(),
+    namespace: z.string().nullish(),
+    annotations: z.record(z.string(), z.string().nullish()).nullish(),
+  }),
   spec: z.looseObject({
     project: z.string().nullish(),
     source: Source.nullish(),
     sources: z.array(Source).nullish(),
-    syncPolicy: z.looseObject({ automated: z.looseObject({}).nullish() }).nullish(),
+    syncPolicy: z
+      .looseObject({
+        // `enabled` since Argo CD 3.1: false keeps prune/selfHeal but turns automated sync off.
+        automated: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
+      })
+      .nullish(),
   }),
   operation: Operation.nullish(),
   status: z

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { sleep } from '../../core/sleep.js';
+import { autoSyncOn } from './auto-sync.js';
 import type { AppRef, ArgoCdClient, SyncRequest } from './client.js';
 import { ArgoCdError } from './errors.js';
 import { describeApp, RUNNING, TAG_INFO, tagged } from './judge.js';
@@ -75,7 +76,7 @@ export async function startSync(s: Starter, request: SyncRequest, tag: string): 
     () => s.client.sync(s.ref, request, s.signal),
     (app) => {
       if (ourSync(app, tag)) return true;
-      return Boolean(app.spec.syncPolicy?.automated);
+      return autoSyncOn(app);
     },
   );
   s.log.info({ application: s.ref.name, tag }, 'argocd sync requested');
