@@ -1,5 +1,4 @@
 import { formatDuration } from '../../core/duration.js';
-import { ValidationError } from '../../core/errors.js';
 import { clientCache, type KubeClients } from '../kubernetes/client.js';
 import { followRollout } from '../kubernetes/follow.js';
 import { NamespaceWatcher } from '../kubernetes/watcher.js';
@@ -32,18 +31,16 @@ import {
 } from './release.js';
 import {
   deployDescription,
-  type HistoryEntry,
   isPending,
   latestRevision,
   liveRevision,
   markedRevision,
-  newest,
   previousRevisionIn,
   revisionAfter,
-  revisionBeforeLive,
 } from './releases.js';
 import { outputPath, readOutput, readRecord, runDirOf, runningHelm } from './runs.js';
 import { durationMs, type HelmOptions, optionsSchema } from './schema.js';
+import { onceLiveBefore, rollbackTarget } from './targets.js';
 import { healthOf, liveTags, releaseDeployments, writtenOf } from './workloads.js';
 
 export { type HelmOptions, optionsSchema } from './schema.js';
@@ -57,9 +54,6 @@ export interface HelmDriverTuning {
   /** Pause between reads of a release helm is still writing. */
   pollMs: number;
 }
-
-/** Older revisions whose values are read to find one that ran a version (`rollback … to 1.2.0`). */
-const VERSION_SEARCH_DEPTH = 20;
 
 export function createHelmDriver(
   factory: DriverFactoryContext,
@@ -171,49 +165,14 @@ export function createHelmDriver(
     };
   }
 
-  /** Which earlier revision a rollback returns to, or the version to install when none ran it. */
-  async function rollbackTarget(
-    ctx: Ctx,
-    scope: ReleaseScope,
-    history: HistoryEntry[],
-    toVersion: string | null,
-  ): Promise<{ revision: number } | { version: string }> {
-    const d = ctx.deployment;
-    const own = d.kind === 'deploy' ? deployHandleOf(d.driverRef) : null;
-    if (own && own.release === scope.release) {
-      if (own.previousRevision === null) {
-        throw new ValidationError(
-          `release ${scope.release} had no revision before this deployment installed it, so there is nothing to roll back to; remove it with "helm uninstall ${scope.release} -n ${ctx.options.namespace}" if it should go.`,
-        );
-      }
-      return { revision: own.previousRevision };
-    }
-    if (toVersion !== null) {
-      const candidates = history
-        .filter((e) => e.status === 'superseded' || e.status === 'deployed')
-        .reverse()
-        .slice(0, VERSION_SEARCH_DEPTH);
-      for (const entry of candidates) {
-        const ran = await readValue(scope, entry.revision, ctx.options.versionValue);
-        if (ran === toVersion) return { revision: entry.revision };
-      }
-      return { version: toVersion };
-    }
-    const before = revisionBeforeLive(history);
-    if (!before) {
-      throw new ValidationError(
-        `release ${scope.release} has no earlier revision that ran, so there is nothing to roll back to; name a version: "rollback ${d.service} in ${d.environment} to <version>".`,
-      );
-    }
-    return { revision: before.revision };
-  }
-
   async function rollback(ctx: Ctx, toVersion: string | null): Promise<RollbackHandle> {
     const scope = await scopeOf(ctx);
     const d = ctx.deployment;
     const earlier = await settleEarlierRun(scope, 'rollback');
     let history = await readHistory(scope);
-    const target = await rollbackTarget(ctx, scope, history, toVersion);
+    // What a rollback started before a restart added is not a candidate to return to.
+    const known = earlier ? history.filter((e) => e.revision <= earlier.latestBefore) : history;
+    const target = await rollbackTarget(ctx.deployment, scope, known, toVersion);
     const restores = 'revision' in target ? target.revision : null;
     const handle = (revision: number): RollbackHandle => ({
       phase: 'rollback',
@@ -343,13 +302,4 @@ export function createHelmDriver(
       };
     },
   } satisfies DeployDriver<HelmOptions>;
-}
-
-/** The newest revision before `mine` that ran (a deploy whose description helm replaced). */
-function onceLiveBefore(history: HistoryEntry[], mine: HistoryEntry): number | null {
-  const before = newest(
-    history,
-    (e) => e.revision < mine.revision && (e.status === 'superseded' || e.status === 'deployed'),
-  );
-  return before?.revision ?? null;
 }

@@ -26,14 +26,16 @@ const ReleaseTemplate = z
   .string()
   .min(1)
   .superRefine((text, ctx) => {
-    for (const [, name] of text.matchAll(/\{([^}]*)\}/g)) {
-      if (!(RELEASE_PLACEHOLDERS as readonly string[]).includes(name ?? '')) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `{${name}} is not a placeholder here: use {service} or {environment}`,
-        });
-      }
+    const unknown = [...text.matchAll(/\{([^}]*)\}/g)]
+      .map(([, name]) => name ?? '')
+      .filter((name) => !(RELEASE_PLACEHOLDERS as readonly string[]).includes(name));
+    for (const name of unknown) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `{${name}} is not a placeholder here: use {service} or {environment}`,
+      });
     }
+    if (unknown.length > 0) return;
     const sample = text.replaceAll('{service}', 'a').replaceAll('{environment}', 'a');
     if (!RELEASE_NAME.test(sample)) {
       ctx.addIssue({

@@ -44,7 +44,16 @@ export async function releaseDeployments(
     attempt(clients, namespace, 'list'),
     () => clients.apps.listNamespacedDeployment({ namespace, labelSelector }),
     signal,
-  );
+  ).catch((err: unknown) => {
+    if (err instanceof KubernetesError && err.status === 404) {
+      throw new KubernetesError(
+        `Namespace ${namespace} does not exist at ${clients.server}: fix "namespace" in the helm driver options.`,
+        404,
+        false,
+      );
+    }
+    throw err;
+  });
   const deployments = [...list.items].sort((a, b) =>
     (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
   );
