@@ -1,7 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type BuildPlan,
+  type BuildState,
+  type DoubleBuild,
+  type DoubleJob,
+  JenkinsModel,
+} from './jenkins-double-model.js';
 import { applyTree, type Json, parseTree, TreeError } from './jenkins-double-tree.js';
+
+export type { BuildPlan, BuildResult, DoubleBuild, DoubleJob } from './jenkins-double-model.js';
 
 /**
  * A local stand-in for the parts of Jenkins' remote access API the jenkins driver uses, with the
@@ -29,30 +38,7 @@ import { applyTree, type Json, parseTree, TreeError } from './jenkins-double-tre
  * one was not made (or an injected fault was never met).
  */
 
-export type BuildResult = 'SUCCESS' | 'FAILURE' | 'UNSTABLE' | 'ABORTED' | 'NOT_BUILT';
 export type CrumbMode = 'off' | 'api-token-exempt' | 'required';
-
-export interface DoubleJob {
-  /** Full name, folders separated by "/". */
-  name: string;
-  /** Declared parameters; null for a job that is not parameterized. */
-  parameters: { name: string; default?: string }[] | null;
-  disabled?: boolean;
-}
-
-/** How the next triggered build behaves. */
-export interface BuildPlan {
-  /** Reads of its queue item before it leaves the queue (default 1); Infinity: it never does. */
-  queuePolls?: number;
-  /** What the queue item says while it waits. */
-  why?: string;
-  /** Console lines after "Started by user …"; one is written every lineMs. */
-  lines?: string[];
-  lineMs?: number;
-  result?: BuildResult;
-  /** It keeps running after its lines until stopped. */
-  hangs?: boolean;
-}
 
 export interface Call {
   method: string;
@@ -105,36 +91,7 @@ export interface JenkinsDouble {
   /** Throws, naming what is missing and every call made, when an expectation was not met. */
   verify(): void;
   builds(job: string): DoubleBuild[];
-  queueItem(id: number): QueueEntry | undefined;
   close(): Promise<void>;
-}
-
-export interface DoubleBuild {
-  number: number;
-  queueId: number;
-  parameters: Record<string, string>;
-  building: boolean;
-  result: BuildResult | null;
-  console: string;
-}
-
-interface QueueEntry {
-  id: number;
-  job: DoubleJob;
-  parameters: Record<string, string>;
-  plan: BuildPlan;
-  reads: number;
-  inQueueSince: number;
-  state: 'waiting' | 'left' | 'cancelled';
-  build: BuildState | null;
-}
-
-interface BuildState extends DoubleBuild {
-  job: DoubleJob;
-  timestamp: number;
-  duration: number;
-  bytes: Buffer;
-  timer: NodeJS.Timeout | null;
 }
 
 export interface DoubleOptions {
@@ -161,27 +118,13 @@ export async function startJenkinsDouble(options: DoubleOptions): Promise<Jenkin
   let cookiesDropped = false;
   const sessions = new Set<string>();
   const calls: Call[] = [];
-  const plans: BuildPlan[] = [];
   const faults: (Fault & { left: number })[] = [];
   const expectations: Expectation[] = [];
-  const queue = new Map<number, QueueEntry>();
-  const forgotten = new Set<number>();
-  const builds = new Map<string, BuildState[]>();
-  let nextQueueId = 17;
   let root = '';
+  const model = new JenkinsModel(user, () => root);
 
   const crumbFor = (session: string) =>
     createHash('sha256').update(`${user}:${session}:${SALT}`).digest('hex');
-  const jobUrl = (job: DoubleJob) =>
-    `${root}/${job.name
-      .split('/')
-      .map((n) => `job/${encodeURIComponent(n)}/`)
-      .join('')}`;
-  const buildsOf = (job: DoubleJob) => {
-    const list = builds.get(job.name) ?? [];
-    builds.set(job.name, list);
-    return list;
-  };
 
   function error(res: ServerResponse, status: number, message: string, headers = {}) {
     // Jetty's error page: the reason is in the title.
@@ -220,257 +163,28 @@ export async function startJenkinsDouble(options: DoubleOptions): Promise<Jenkin
     return found;
   }
 
-  function queueJson(entry: QueueEntry): Json {
-    const parameters = Object.entries(entry.parameters).map(([name, value]) => ({
-      _class: 'hudson.model.StringParameterValue',
-      name,
-      value,
-    }));
-    const common: { [key: string]: Json } = {
-      actions: [
-        { _class: 'hudson.model.ParametersAction', parameters },
-        {
-          _class: 'hudson.model.CauseAction',
-          causes: [
-            {
-              _class: 'hudson.model.Cause$UserIdCause',
-              shortDescription: `Started by user ${user}`,
-              userId: user,
-              userName: user,
-            },
-          ],
-        },
-      ],
-      blocked: false,
-      buildable: false,
-      id: entry.id,
-      inQueueSince: entry.inQueueSince,
-      params: Object.entries(entry.parameters)
-        .map(([k, v]) => `\n${k}=${v}`)
-        .join(''),
-      stuck: false,
-      task: {
-        _class: 'hudson.model.FreeStyleProject',
-        name: entry.job.name.split('/').pop() ?? '',
-        url: jobUrl(entry.job),
-        color: 'blue',
-      },
-      url: `queue/item/${entry.id}/`,
-      why: null,
-    };
-    if (entry.state === 'waiting') {
-      return {
-        _class: 'hudson.model.Queue$BuildableItem',
-        ...common,
-        buildable: true,
-        why: entry.plan.why ?? 'Waiting for next available executor',
-        buildableStartMilliseconds: entry.inQueueSince,
-        pending: false,
-        timestamp: entry.inQueueSince,
-      };
-    }
-    const b = entry.build;
-    return {
-      _class: 'hudson.model.Queue$LeftItem',
-      ...common,
-      cancelled: entry.state === 'cancelled',
-      executable: b
-        ? {
-            _class: 'hudson.model.FreeStyleBuild',
-            number: b.number,
-            url: `${jobUrl(b.job)}${b.number}/`,
-          }
-        : null,
-    };
-  }
-
-  function buildJson(b: BuildState): Json {
-    return {
-      _class: 'hudson.model.FreeStyleBuild',
-      actions: [
-        {
-          _class: 'hudson.model.ParametersAction',
-          parameters: Object.entries(b.parameters).map(([name, value]) => ({
-            _class: 'hudson.model.StringParameterValue',
-            name,
-            value,
-          })),
-        },
-        {
-          _class: 'hudson.model.CauseAction',
-          causes: [
-            {
-              _class: 'hudson.model.Cause$UserIdCause',
-              shortDescription: `Started by user ${user}`,
-            },
-          ],
-        },
-        {},
-      ],
-      artifacts: [],
-      building: b.building,
-      description: null,
-      displayName: `#${b.number}`,
-      duration: b.building ? 0 : b.duration,
-      estimatedDuration: 1000,
-      executor: null,
-      fullDisplayName: `${b.job.name.split('/').join(' » ')} #${b.number}`,
-      id: String(b.number),
-      keepLog: false,
-      number: b.number,
-      queueId: b.queueId,
-      result: b.result,
-      timestamp: b.timestamp,
-      url: `${jobUrl(b.job)}${b.number}/`,
-      builtOn: '',
-      changeSet: { _class: 'hudson.scm.EmptyChangeLogSet', items: [], kind: null },
-      culprits: [],
-    };
-  }
-
-  function jobJson(job: DoubleJob): Json {
-    const list = [...buildsOf(job)].reverse();
-    return {
-      _class: 'hudson.model.FreeStyleProject',
-      actions: [],
-      description: '',
-      displayName: job.name.split('/').pop() ?? '',
-      fullName: job.name,
-      name: job.name.split('/').pop() ?? '',
-      url: jobUrl(job),
-      buildable: !job.disabled,
-      builds: list.map(buildJson),
-      color: 'blue',
-      inQueue: [...queue.values()].some((q) => q.job === job && q.state === 'waiting'),
-      nextBuildNumber: list.length + 1,
-      property: job.parameters
-        ? [
-            {
-              _class: 'hudson.model.ParametersDefinitionProperty',
-              parameterDefinitions: job.parameters.map((p) => ({
-                _class: 'hudson.model.StringParameterDefinition',
-                name: p.name,
-                defaultParameterValue: {
-                  _class: 'hudson.model.StringParameterValue',
-                  name: p.name,
-                  value: p.default ?? '',
-                },
-                type: 'StringParameterDefinition',
-              })),
-            },
-          ]
-        : [],
-    };
-  }
-
-  function append(b: BuildState, text: string) {
-    b.bytes = Buffer.concat([b.bytes, Buffer.from(text)]);
-    b.console = b.bytes.toString('utf8');
-  }
-
-  function finish(b: BuildState, result: BuildResult) {
-    if (!b.building) return;
-    if (b.timer) clearTimeout(b.timer);
-    b.timer = null;
-    append(b, `Finished: ${result}\n`);
-    b.result = result;
-    b.building = false;
-    b.duration = Math.max(1, Date.now() - b.timestamp);
-  }
-
-  function startBuild(entry: QueueEntry) {
-    const list = buildsOf(entry.job);
-    const b: BuildState = {
-      job: entry.job,
-      number: list.length + 1,
-      queueId: entry.id,
-      parameters: entry.parameters,
-      building: true,
-      result: null,
-      console: '',
-      timestamp: Date.now(),
-      duration: 0,
-      bytes: Buffer.alloc(0),
-      timer: null,
-    };
-    list.push(b);
-    entry.state = 'left';
-    entry.build = b;
-    append(
-      b,
-      `Started by user ${user}\nRunning as SYSTEM\nBuilding in workspace /var/jenkins_home/workspace/${entry.job.name}\n`,
-    );
-    const lines = [...(entry.plan.lines ?? ['+ ./deploy.sh'])];
-    const lineMs = entry.plan.lineMs ?? 20;
-    const tick = () => {
-      const line = lines.shift();
-      if (line !== undefined) {
-        append(b, `${line}\n`);
-        b.timer = setTimeout(tick, lineMs);
-        return;
-      }
-      b.timer = null;
-      if (!entry.plan.hangs) finish(b, entry.plan.result ?? 'SUCCESS');
-    };
-    b.timer = setTimeout(tick, lineMs);
-  }
-
   function trigger(res: ServerResponse, job: DoubleJob, form: Record<string, string>) {
     if (job.disabled) return error(res, 409, `${job.name} is not buildable`);
     if (!job.parameters) return error(res, 400, `${job.name} is not parameterized`);
     // Parameters the job does not declare are dropped; declared ones left out take their default.
     const parameters: Record<string, string> = {};
     for (const p of job.parameters) parameters[p.name] = form[p.name] ?? p.default ?? '';
-    const same = [...queue.values()].find(
-      (q) =>
-        q.job === job &&
-        q.state === 'waiting' &&
-        JSON.stringify(q.parameters) === JSON.stringify(parameters),
-    );
-    if (same) {
-      res.writeHead(303, { location: `${root}/queue/item/${same.id}/` });
-      return res.end();
-    }
-    const entry: QueueEntry = {
-      id: nextQueueId++,
-      job,
-      parameters,
-      plan: plans.shift() ?? {},
-      reads: 0,
-      inQueueSince: Date.now(),
-      state: 'waiting',
-      build: null,
-    };
-    queue.set(entry.id, entry);
-    res.writeHead(201, { location: `${root}/queue/item/${entry.id}/` });
+    const { entry, created } = model.enqueue(job, parameters);
+    res.writeHead(created ? 201 : 303, { location: `${root}/queue/item/${entry.id}/` });
     res.end();
   }
 
   function progressiveText(res: ServerResponse, b: BuildState, startText: string | undefined) {
-    let start = Number(startText ?? 0);
+    const start = Number(startText ?? 0);
     if (!Number.isSafeInteger(start) || start < 0) return error(res, 400, 'Bad start');
-    if (b.bytes.length < start) start = 0; // text rolled over
-    let end = b.bytes.length;
-    if (b.building) {
-      // While a build runs, LargeText sends whole lines only, and only so many of them.
-      let lines = 0;
-      let at = start;
-      end = start;
-      while (lines < maxLines) {
-        const nl = b.bytes.indexOf(0x0a, at);
-        if (nl === -1) break;
-        end = nl + 1;
-        at = end;
-        lines++;
-      }
-    }
+    const { bytes, end } = model.consoleFrom(b, start, maxLines);
     const headers: Record<string, string> = {
       'content-type': 'text/plain;charset=UTF-8',
       'x-text-size': String(end),
     };
     if (b.building) headers['x-more-data'] = 'true';
     res.writeHead(200, headers);
-    res.end(b.bytes.subarray(start, end));
+    res.end(bytes);
   }
 
   function route(req: Parsed, res: ServerResponse) {
@@ -498,19 +212,15 @@ export async function startJenkinsDouble(options: DoubleOptions): Promise<Jenkin
     if (queueItem) {
       if (post) return error(res, 405, 'Method Not Allowed');
       const id = Number(queueItem[1]);
-      const entry = queue.get(id);
-      if (!entry || forgotten.has(id)) return error(res, 404, 'Not Found');
-      if (entry.state === 'waiting') {
-        entry.reads++;
-        if (entry.reads > (entry.plan.queuePolls ?? 1)) startBuild(entry);
-      }
-      return json(res, queueJson(entry), req.query.tree);
+      const entry = model.read(id);
+      if (!entry) return error(res, 404, 'Not Found');
+      return json(res, model.queueJson(entry), req.query.tree);
     }
     if (req.path === '/queue/cancelItem') {
       if (!post) return error(res, 405, 'This URL requires POST');
       const id = Number(req.query.id ?? req.form.id);
-      const entry = queue.get(id);
-      if (!entry || forgotten.has(id)) return error(res, 404, `Provided id (${id}) not found`);
+      const entry = model.known(id);
+      if (!entry) return error(res, 404, `Provided id (${id}) not found`);
       if (buildDenied) return error(res, 422, `Item for id (${id}) is not cancellable`);
       if (entry.state !== 'waiting') return error(res, 500, `Could not cancel run for id ${id}`);
       entry.state = 'cancelled';
@@ -522,28 +232,31 @@ export async function startJenkinsDouble(options: DoubleOptions): Promise<Jenkin
     const { job, rest } = found;
     const tail = rest.join('/');
     if (tail === 'api/json')
-      return post ? error(res, 405, 'Method Not Allowed') : json(res, jobJson(job), req.query.tree);
+      return post
+        ? error(res, 405, 'Method Not Allowed')
+        : json(res, model.jobJson(job), req.query.tree);
     if (tail === 'buildWithParameters') {
       if (!post) return error(res, 405, 'This URL requires POST');
       if (buildDenied) return error(res, 403, `${user} is missing the Job/Build permission`);
       return trigger(res, job, { ...req.query, ...req.form });
     }
     const number = Number(rest[0]);
-    const b = Number.isInteger(number) ? buildsOf(job).find((x) => x.number === number) : undefined;
+    const b = Number.isInteger(number)
+      ? model.buildsOf(job).find((x) => x.number === number)
+      : undefined;
     if (!b) return error(res, 404, 'Not Found');
     const what = rest.slice(1).join('/');
     if (what === 'api/json')
-      return post ? error(res, 405, 'Method Not Allowed') : json(res, buildJson(b), req.query.tree);
+      return post
+        ? error(res, 405, 'Method Not Allowed')
+        : json(res, model.buildJson(b), req.query.tree);
     if (what === 'logText/progressiveText') return progressiveText(res, b, req.query.start);
     if (what === 'stop') {
       if (!post) return error(res, 405, 'This URL requires POST');
       if (buildDenied) return error(res, 403, `${user} is missing the Job/Cancel permission`);
-      if (b.building) {
-        append(b, `Aborted by ${user}\n`);
-        finish(b, 'ABORTED');
-      }
+      model.stop(b);
       // HttpResponses.forwardToPreviousPage(): back to the build's page.
-      res.writeHead(302, { location: `${jobUrl(job)}${b.number}/` });
+      res.writeHead(302, { location: `${model.jobUrl(job)}${b.number}/` });
       return res.end();
     }
     return error(res, 404, 'Not Found');
@@ -616,13 +329,13 @@ export async function startJenkinsDouble(options: DoubleOptions): Promise<Jenkin
     token,
     calls,
     called: (method, path) => calls.filter((c) => c.method === method && path.test(c.path)),
-    planNext: (...next) => plans.push(...next),
+    planNext: (...next) => model.plans.push(...next),
     setCrumb(mode) {
       crumbMode = mode;
     },
     expireSessions: () => sessions.clear(),
     forgetLeftItems() {
-      for (const entry of queue.values()) if (entry.state !== 'waiting') forgotten.add(entry.id);
+      model.forgetLeft();
     },
     dropCookies(dropped) {
       cookiesDropped = dropped;
@@ -659,17 +372,19 @@ export async function startJenkinsDouble(options: DoubleOptions): Promise<Jenkin
       }
     },
     builds: (name) =>
-      (builds.get(name) ?? []).map((b) => ({
-        number: b.number,
-        queueId: b.queueId,
-        parameters: { ...b.parameters },
-        building: b.building,
-        result: b.result,
-        console: b.console,
-      })),
-    queueItem: (id) => queue.get(id),
+      model
+        .allBuilds()
+        .filter((b) => b.job.name === name)
+        .map((b) => ({
+          number: b.number,
+          queueId: b.queueId,
+          parameters: { ...b.parameters },
+          building: b.building,
+          result: b.result,
+          console: b.console,
+        })),
     async close() {
-      for (const list of builds.values()) for (const b of list) if (b.timer) clearTimeout(b.timer);
+      model.stopTimers();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
