@@ -34,6 +34,8 @@ export interface DeployRequest {
   ref?: BuildRef | null;
   /** When the version's commit was made, when CI said (the build hook): DORA's lead time. */
   committedAt?: Date | null;
+  /** The commit the version was built from, when CI said (the build hook): GitHub deploys it. */
+  commit?: string | null;
   kind: DeploymentKind;
   /** A deploy that repeats a failed one; decided as a deploy, recorded as its own action. */
   retryOf?: string | null;
@@ -335,6 +337,7 @@ async function record(
       previousVersion: live?.version ?? null,
       ref: request.ref ?? null,
       committedAt: request.committedAt ?? null,
+      commit: request.commit ?? null,
       kind: resolved.kind,
       requestedBy: request.actor,
       source: request.source,

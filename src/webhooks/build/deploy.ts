@@ -54,6 +54,7 @@ export async function deployBuild(
       version: build.version,
       ref: build.ref,
       committedAt: build.committedAt,
+      commit: build.commit,
       kind: 'deploy',
       reason: reasonOf(build),
       idempotencyKey: `build:${bodyHash}:${environment}`,
