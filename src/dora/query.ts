@@ -83,11 +83,13 @@ function deploymentRows(db: Kysely<Tables>, scope: Scope, part: 'ended' | 'activ
       wentLive(
         eb,
         versionFacts(eb)
-          .where('v.idempotency_key', 'like', 'build:%')
+          // Written out, not bound: only then can SQLite use the partial index of build
+          // deployments (deployments_version_built).
+          .where('v.idempotency_key', 'like', sql.lit('build:%'))
           // Of an expression, not the column: SQLite would read min(created_at) off
           // deployments_service_created, walking the service's deployments from the oldest
           // until one of this version turns up (10 s for 200 rows at 1,000,000 deployments),
-          // where deployments_service_version finds the version's few at once.
+          // where the version's index finds its few at once.
           .select((v) => v.fn.min(sql<number>`+${sql.ref('v.created_at')}`).as('at')),
       ).as('reported_at'),
       wentLive(eb, eb.exists(liveBefore(eb))).as('live_before'),
