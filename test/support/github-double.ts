@@ -1,6 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAppState, type DoubleApp, type IssuedToken } from './github-double-app.js';
+import {
+  type Answer,
+  createDeploymentsState,
+  type DoubleDeployment,
+  type RepositoryRefs,
+} from './github-double-deployments.js';
 import {
   createActionsState,
   createdFilter,
@@ -9,6 +16,9 @@ import {
   type RunPlan,
 } from './github-double-runs.js';
 
+export type { DoubleApp, IssuedToken } from './github-double-app.js';
+export type { DoubleDeployment, DoubleDeploymentStatus } from './github-double-deployments.js';
+export { shaOf } from './github-double-deployments.js';
 export type { DoubleWorkflow, JobPlan, RunPlan } from './github-double-runs.js';
 
 /**
@@ -18,6 +28,10 @@ export type { DoubleWorkflow, JobPlan, RunPlan } from './github-double-runs.js';
  * refuses what GitHub refuses (credentials, unknown workflow or ref, undeclared or missing
  * inputs, more than 25 inputs), runs each dispatch through queued → in_progress → completed,
  * signs webhooks as GitHub does, records every call, and injects GitHub's failure modes.
+ * It also keeps the repository's deployments and their statuses (github-double-deployments.ts)
+ * and, with `app`, issues GitHub App installation tokens for a signed JWT
+ * (github-double-app.ts). A test may declare the calls it expects (`expect`): `verify` then
+ * fails on any expected call that was not made and any call that was not expected.
  *
  * Stricter than GitHub on purpose: input values must be strings (the driver only sends strings)
  * and a malformed `created` filter is a 422 rather than ignored.
@@ -51,7 +65,21 @@ export interface RecordedCall {
   body: unknown;
   /** Scheme of the Authorization header ("bearer", "token"), never the token. */
   auth: string | null;
+  /**
+   * Who the credentials stand for, never the token: `token` (the personal token), `jwt` (the
+   * app's JWT), `installation#<n>` (the n-th installation token issued), or null (none valid).
+   */
+  principal: string | null;
   status: number;
+}
+
+/** A call a test expects; `body` is matched as a subset of the JSON body sent. */
+export interface ExpectedCall {
+  method: string;
+  path: RegExp;
+  body?: unknown;
+  /** How many such calls; default 1. */
+  times?: number;
 }
 
 export interface Delivery {
@@ -65,11 +93,22 @@ export interface DoubleOptions {
   owner: string;
   repo: string;
   token: string;
-  /** Tokens that may read but not write Actions (403 on dispatch and cancel). */
+  /** Tokens that may read but not write (403 on dispatch, cancel and deployments). */
   readOnlyTokens?: string[];
+  /** Branches; the first is the default branch. */
   branches?: string[];
-  workflows: DoubleWorkflow[];
+  tags?: string[];
+  /** Full SHAs of commits deployments may name besides branch and tag heads. */
+  commits?: string[];
+  /** Branches behind the default branch (auto_merge merges it first), and those that conflict. */
+  behind?: string[];
+  conflicting?: string[];
+  /** Commit statuses by SHA (context → state), checked unless required_contexts says otherwise. */
+  commitStatuses?: Record<string, Record<string, string>>;
+  workflows?: DoubleWorkflow[];
   webhook?: { url: string; secret: string };
+  /** A GitHub App installed on the repository: installation tokens for its JWT. */
+  app?: DoubleApp;
 }
 
 export interface GitHubDouble {
@@ -84,11 +123,23 @@ export interface GitHubDouble {
   inject(fault: Fault): void;
   /** Injected faults no request has met yet: a test that expected them to be hit fails. */
   unusedFaults(): Fault[];
+  /** GitHub is back: faults not met yet are dropped. */
+  clearFaults(): void;
   setWebhook(webhook: { url: string; secret: string } | null): void;
   /** Sends a ping, as GitHub does when a webhook is created. */
   ping(): Promise<Delivery>;
   /** Adds a run nobody dispatched through the double (someone else's, from the UI). */
   addForeignRun(title: string, workflowId?: number): Record<string, unknown>;
+  /** The repository's deployments, oldest first, each with its statuses oldest first. */
+  deployments(): DoubleDeployment[];
+  /** Installation tokens issued so far (with `app`). */
+  issuedTokens(): IssuedToken[];
+  /** Makes every installation token issued so far invalid (401 from then on). */
+  revokeInstallationTokens(): void;
+  /** Declares calls the test expects; once any is declared, `verify` checks every call. */
+  expect(...calls: ExpectedCall[]): void;
+  /** Throws, listing them, when an expected call was not made or a call was not expected. */
+  verify(): void;
   close(): Promise<void>;
 }
 
@@ -119,7 +170,9 @@ const MAX_INPUTS = 25;
 
 export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubDouble> {
   const branches = options.branches ?? ['main'];
+  const workflows = options.workflows ?? [];
   const calls: RecordedCall[] = [];
+  const expected: ExpectedCall[] = [];
   const deliveries: Delivery[] = [];
   const plans: RunPlan[] = [];
   const faults: (Fault & { left: number })[] = [];
@@ -136,6 +189,16 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
 
   const actions = createActionsState({ repository, apiUrl: () => baseUrl, onRunEvent: runEvent });
   const runs = actions.runs;
+  const app = options.app ? createAppState(options.app) : null;
+  const refs: RepositoryRefs = {
+    defaultBranch: branches[0] ?? 'main',
+    branches,
+    tags: options.tags ?? [],
+    commits: options.commits ?? [],
+    behind: [...(options.behind ?? [])],
+    conflicting: options.conflicting ?? [],
+    commitStatuses: options.commitStatuses ?? {},
+  };
 
   function send(res: Sink, status: number, body?: unknown, headers = {}) {
     const text = body === undefined ? '' : JSON.stringify(body);
@@ -152,9 +215,24 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
   }
   const refuse = (res: Sink, status: number, message: string, headers = {}) =>
     send(res, status, { message, documentation_url: DOCS, status: String(status) }, headers);
+  const deploymentsState = createDeploymentsState({
+    refs,
+    apiUrl: () => baseUrl,
+    fullName,
+    refuse: (status, message, extra = {}) => ({
+      status,
+      body: {
+        message,
+        ...extra,
+        documentation_url: 'https://docs.github.com/rest/deployments',
+        status: String(status),
+      },
+    }),
+  });
+  const answer = (res: Sink, a: Answer) => send(res, a.status, a.body, a.headers ?? {});
 
   function workflowOf(ref: string): DoubleWorkflow | undefined {
-    return options.workflows.find((w) => w.file === ref || String(w.id) === ref);
+    return workflows.find((w) => w.file === ref || String(w.id) === ref);
   }
 
   function deliver(event: string, payload: Record<string, unknown>, run?: Run): Promise<Delivery> {
@@ -200,7 +278,7 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
 
   function runEvent(action: string, run: Run, plan: RunPlan) {
     if (plan.withholdWebhooks || !webhook) return;
-    const workflow = options.workflows.find((w) => w.id === run.workflow_id);
+    const workflow = workflows.find((w) => w.id === run.workflow_id);
     void deliver(
       'workflow_run',
       {
@@ -293,6 +371,62 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     actions.cancel(run);
   }
 
+  /** `/repos/{owner}/{repo}/deployments[/{id}[/statuses]]`; false when the path is another. */
+  function routeDeployments(req: Parsed, res: Sink, principal: string): boolean {
+    const m = /^\/repos\/([^/]+)\/([^/]+)\/deployments(?:\/(\d+)(\/statuses)?)?$/.exec(req.path);
+    if (!m) return false;
+    if (`${m[1]}/${m[2]}`.toLowerCase() !== fullName.toLowerCase()) {
+      refuse(res, 404, 'Not Found');
+      return true;
+    }
+    if (req.method === 'POST') {
+      const denied = writeDenied(req, principal, 'deployments');
+      if (denied) {
+        refuse(res, 403, denied);
+        return true;
+      }
+    }
+    const id = m[3] === undefined ? null : Number(m[3]);
+    if (id === null && req.method === 'POST')
+      answer(res, deploymentsState.create(req.body, principal));
+    else if (id === null && req.method === 'GET') answer(res, deploymentsState.list(req.query));
+    else if (id !== null && !m[4] && req.method === 'GET') answer(res, deploymentsState.get(id));
+    else if (id !== null && m[4] && req.method === 'POST')
+      answer(res, deploymentsState.postStatus(id, req.body));
+    else if (id !== null && m[4] && req.method === 'GET')
+      answer(res, deploymentsState.listStatuses(id, req.query));
+    else refuse(res, 404, 'Not Found');
+    return true;
+  }
+
+  /** Why a write is refused for these credentials, or null when it is allowed. */
+  function writeDenied(req: Parsed, principal: string, permission: string): string | null {
+    if (options.readOnlyTokens?.includes(req.token ?? ''))
+      return 'Resource not accessible by personal access token';
+    if (principal.startsWith('installation#') && !app?.canWrite(permission))
+      return 'Resource not accessible by integration';
+    return null;
+  }
+
+  /** Who the request's credentials stand for (RecordedCall.principal), or null. */
+  function principalOf(req: Parsed): string | null {
+    const token = req.token ?? '';
+    if (token === options.token || options.readOnlyTokens?.includes(token)) return 'token';
+    const installation = app?.installationToken(token);
+    if (installation) return `installation#${installation.serial}`;
+    return null;
+  }
+
+  function routeApp(req: Parsed, res: Sink) {
+    const m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(req.path);
+    if (!app || !m || req.method !== 'POST') return refuse(res, 404, 'Not Found');
+    // Only the app's JWT opens /app endpoints; GitHub refuses any token there this way.
+    const jwt = req.scheme === 'bearer' ? req.token : null;
+    const issued = app.createToken(Number(m[1]), jwt);
+    if (issued.status !== 201) return refuse(res, issued.status, issued.message ?? 'Not Found');
+    send(res, 201, issued.body);
+  }
+
   function route(req: Parsed, res: Sink) {
     const m =
       /^\/repos\/([^/]+)\/([^/]+)\/actions\/(workflows\/([^/]+)\/(dispatches|runs)|runs\/(\d+)(\/jobs|\/cancel)?)$/.exec(
@@ -300,9 +434,9 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
       );
     if (!m || `${m[1]}/${m[2]}`.toLowerCase() !== fullName.toLowerCase())
       return refuse(res, 404, 'Not Found');
-    const write = req.method === 'POST';
-    if (write && options.readOnlyTokens?.includes(req.token ?? ''))
-      return refuse(res, 403, 'Resource not accessible by personal access token');
+    const denied =
+      req.method === 'POST' ? writeDenied(req, principalOf(req) ?? '', 'actions') : null;
+    if (denied) return refuse(res, 403, denied);
     if (m[4] !== undefined) {
       const workflow = workflowOf(decodeURIComponent(m[4]));
       if (!workflow) return refuse(res, 404, 'Not Found');
@@ -323,21 +457,25 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
 
   const server = createServer((incoming, res) => {
     void parse(incoming).then((req) => {
+      const appCall = req.path.startsWith('/app/');
+      const principal = appCall ? (req.scheme ? 'jwt' : null) : principalOf(req);
       const call: RecordedCall = {
         method: req.method,
         path: req.path,
         query: req.query,
         body: req.body,
         auth: req.scheme,
+        principal,
         status: 0,
       };
       calls.push(call);
       res.on('finish', () => {
         call.status = res.statusCode;
+        // The JWT is judged by the endpoint: only an accepted one stands for the app.
+        if (appCall && call.status >= 400) call.principal = null;
       });
       if (!req.scheme) return refuse(res, 401, 'Requires authentication');
-      if (req.token !== options.token && !options.readOnlyTokens?.includes(req.token ?? ''))
-        return refuse(res, 401, 'Bad credentials');
+      if (!appCall && !principal) return refuse(res, 401, 'Bad credentials');
       const fault = faults.find(
         (f) =>
           f.left > 0 &&
@@ -347,12 +485,18 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
       if (fault) {
         fault.left--;
         // A 5xx from a proxy in front of GitHub can come after the work was done.
-        if (fault.processed) route(req, discard);
+        if (fault.processed) dispatchRoute(req, discard, principal);
         return injected(res, fault);
       }
-      route(req, res);
+      dispatchRoute(req, res, principal);
     });
   });
+
+  function dispatchRoute(req: Parsed, res: Sink, principal: string | null) {
+    if (req.path.startsWith('/app/')) return routeApp(req, res);
+    if (routeDeployments(req, res, principal ?? '')) return;
+    route(req, res);
+  }
 
   function injected(res: ServerResponse, fault: Fault) {
     const headers: Record<string, string> = {};
@@ -382,15 +526,23 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     planNext: (...next) => plans.push(...next),
     inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
     unusedFaults: () => faults.filter((f) => f.left > 0),
+    clearFaults: () => {
+      faults.length = 0;
+    },
     setWebhook(next) {
       webhook = next;
     },
     ping: () => deliver('ping', { zen: 'Design for failure.', hook_id: 4242, repository }),
     addForeignRun(title, workflowId) {
-      const workflow = options.workflows.find((w) => w.id === workflowId) ?? options.workflows[0];
+      const workflow = workflows.find((w) => w.id === workflowId) ?? workflows[0];
       if (!workflow) throw new Error('the double has no workflow');
       return actions.foreign(workflow, branches[0] ?? 'main', title);
     },
+    deployments: () => deploymentsState.all(),
+    issuedTokens: () => (app ? app.issued.map((t) => ({ ...t })) : []),
+    revokeInstallationTokens: () => app?.revokeAll(),
+    expect: (...more) => expected.push(...more),
+    verify: () => verifyCalls(expected, calls),
     async close() {
       actions.stop();
       await deliveryChain.catch(() => undefined);
@@ -398,6 +550,49 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Each call takes the first expectation it matches that still has room; what is left over on
+ * either side is reported, with the bodies, so a failure says what went wrong.
+ */
+function verifyCalls(expected: ExpectedCall[], calls: RecordedCall[]): void {
+  if (expected.length === 0) return;
+  const left = expected.map((e) => ({ ...e, left: e.times ?? 1 }));
+  const unexpected: RecordedCall[] = [];
+  for (const call of calls) {
+    const match = left.find(
+      (e) =>
+        e.left > 0 &&
+        e.method === call.method &&
+        e.path.test(call.path) &&
+        (e.body === undefined || contains(call.body, e.body)),
+    );
+    if (match) match.left--;
+    else unexpected.push(call);
+  }
+  const missing = left.filter((e) => e.left > 0);
+  if (missing.length === 0 && unexpected.length === 0) return;
+  const lines = [
+    ...missing.map(
+      (e) =>
+        `expected ${e.left} more ${e.method} ${e.path}${e.body === undefined ? '' : ` with ${JSON.stringify(e.body)}`}`,
+    ),
+    ...unexpected.map(
+      (c) => `unexpected ${c.method} ${c.path} → ${c.status} ${JSON.stringify(c.body ?? null)}`,
+    ),
+  ];
+  throw new Error(`the GitHub double saw other calls than expected:\n${lines.join('\n')}`);
+}
+
+/** Whether `actual` holds everything `subset` has (objects by key, arrays and values exactly). */
+function contains(actual: unknown, subset: unknown): boolean {
+  if (subset === null || typeof subset !== 'object' || Array.isArray(subset))
+    return JSON.stringify(actual) === JSON.stringify(subset);
+  if (actual === null || typeof actual !== 'object') return false;
+  return Object.entries(subset).every(([key, value]) =>
+    contains((actual as Record<string, unknown>)[key], value),
+  );
 }
 
 /** Where an answer is written: a response, or nowhere (`discard`). */
