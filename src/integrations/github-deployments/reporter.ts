@@ -341,7 +341,9 @@ export function createGitHubDeploymentReporter(
       return null;
     } catch (err) {
       if (err instanceof GitHubRefusal) return giveUp(rec, refusedStatus(err, rec, status));
-      t.unsure = true;
+      // No answer, or a 5xx from GitHub or a proxy in front of it: the status may be there.
+      const answered = err instanceof RetryableError ? err.details?.status : undefined;
+      t.unsure = typeof answered !== 'number' || answered >= 500;
       throw err;
     }
   }
