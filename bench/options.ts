@@ -20,7 +20,16 @@ export interface BenchOptions {
   /** Bad canaries aborted in (f), and the seconds between their checks. */
   canaryRuns: number;
   canaryInterval: number;
-  /** Sections to run, of a b c d e f. */
+  /** Deployments seeded for (g), the dashboard at scale. */
+  dashboardDeployments: number;
+  /** Timed GETs of each page in (g), after 20 not counted; DORA's report gets its own count. */
+  dashboardRequests: number;
+  dashboardDoraRequests: number;
+  /** Seconds each page's measurement in (g) may take; a slow page gets fewer requests. */
+  dashboardBudget: number;
+  /** The databases (g) seeds and serves from, in order. */
+  dashboardDatabases: Array<'sqlite' | 'postgres'>;
+  /** Sections to run, of a b c d e f g. */
   sections: Set<string>;
   /** The /deploy text sent in (a), (b) and (c). */
   text: string;
@@ -39,14 +48,20 @@ const FLAGS = {
   'k8s-iterations': { env: 'BENCH_K8S_ITERATIONS', default: '10' },
   'canary-runs': { env: 'BENCH_CANARY_RUNS', default: '5' },
   'canary-interval': { env: 'BENCH_CANARY_INTERVAL', default: '5' },
-  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f' },
+  'dashboard-deployments': { env: 'BENCH_DASHBOARD_DEPLOYMENTS', default: '1000000' },
+  'dashboard-requests': { env: 'BENCH_DASHBOARD_REQUESTS', default: '200' },
+  'dashboard-dora-requests': { env: 'BENCH_DASHBOARD_DORA_REQUESTS', default: '20' },
+  'dashboard-budget': { env: 'BENCH_DASHBOARD_BUDGET', default: '60' },
+  'dashboard-databases': { env: 'BENCH_DASHBOARD_DATABASES', default: 'sqlite,postgres' },
+  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f,g' },
   text: { env: 'BENCH_TEXT', default: 'deploy web 1.2.3 to production' },
   out: { env: 'BENCH_OUT', default: 'bench/results' },
 } as const;
 
 export const USAGE = `npm run bench [-- --duration s] [--warmup s] [--concurrency n] [--pairs n] [--burst n]
   [--inflight n] [--deployments n] [--k8s-iterations n] [--canary-runs n] [--canary-interval s]
-  [--sections a,b,c,d,e,f] [--text "..."]
+  [--dashboard-deployments n] [--dashboard-requests n] [--dashboard-dora-requests n]
+  [--dashboard-budget s] [--dashboard-databases sqlite,postgres] [--sections a,b,c,d,e,f,g] [--text "..."]
   [--out dir]
 Each flag also reads ${Object.values(FLAGS)
   .map((f) => f.env)
@@ -85,8 +100,15 @@ export function readOptions(
       .map((s) => s.trim().toLowerCase()),
   );
   for (const s of sections)
-    if (!'abcdef'.includes(s) || s.length !== 1)
-      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f.`);
+    if (!'abcdefg'.includes(s) || s.length !== 1)
+      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f, g.`);
+  const databases = get('dashboard-databases')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const d of databases)
+    if (d !== 'sqlite' && d !== 'postgres')
+      throw new Error(`--dashboard-databases: "${d}" is not sqlite or postgres.`);
   return {
     duration: num('duration', 1),
     warmup: num('warmup', 0),
@@ -98,6 +120,11 @@ export function readOptions(
     k8sIterations: Math.floor(num('k8s-iterations', 1)),
     canaryRuns: Math.floor(num('canary-runs', 1)),
     canaryInterval: num('canary-interval', 2),
+    dashboardDeployments: Math.floor(num('dashboard-deployments', 100)),
+    dashboardRequests: Math.floor(num('dashboard-requests', 1)),
+    dashboardDoraRequests: Math.floor(num('dashboard-dora-requests', 1)),
+    dashboardBudget: num('dashboard-budget', 1),
+    dashboardDatabases: databases as Array<'sqlite' | 'postgres'>,
     sections,
     text: get('text'),
     out: get('out'),

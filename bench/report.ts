@@ -6,6 +6,7 @@ import type { BenchOptions } from './options.js';
 import type { AckFigure, PairsFigure } from './sections/ack.js';
 import type { CanaryAbortFigure } from './sections/canary-abort.js';
 import type { ChatCallsFigure } from './sections/chat-calls.js';
+import { type DashboardFigure, PAGE_PATHS, PAGES, type PageFigures } from './sections/dashboard.js';
 import type { InFlightFigure } from './sections/inflight.js';
 import type { KubernetesFigure } from './sections/kubernetes.js';
 import type { LatencySummary } from './stats.js';
@@ -31,6 +32,7 @@ export interface BenchResults {
   d: KubernetesFigure;
   e: { calls: ChatCallsFigure | Skipped; memory: InFlightFigure['memory'] | Skipped };
   f: CanaryAbortFigure;
+  g: DashboardFigure;
   goals: Goal[];
   notes: string[];
   durationSeconds: number;
@@ -67,7 +69,41 @@ export function goalsOf(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): Goa
       ? throughputGoal(r.a.slipway, r.a.bolt, r.a.pairs)
       : { goal: THROUGHPUT, value: '—', status: 'not measured' },
     canaryGoal(r.f),
+    ...dashboardGoals(r.g),
   ];
+}
+
+const DATABASE_NAMES = { sqlite: 'SQLite', postgres: 'Postgres' } as const;
+const PAGE_LIMIT_MS = 100;
+const DORA_LIMIT_MS = 1_000;
+
+/** Each database's slowest page at p99, and DORA's slowest report (its p99 of few requests). */
+function dashboardGoals(g: DashboardFigure): Goal[] {
+  const databases = has(g) ? g.databases : [];
+  const goals: Goal[] = [];
+  for (const name of ['sqlite', 'postgres'] as const) {
+    const pageGoal = `dashboard pages p99 < ${PAGE_LIMIT_MS} ms, ${DATABASE_NAMES[name]} (g)`;
+    const doraGoal = `DORA 90 d < 1 s, ${DATABASE_NAMES[name]} (g)`;
+    const fig = databases.find((d) => d.database === name);
+    if (!fig) {
+      goals.push({ goal: pageGoal, value: '—', status: 'not measured' });
+      goals.push({ goal: doraGoal, value: '—', status: 'not measured' });
+      continue;
+    }
+    const pages = PAGES.filter((p) => p !== 'dora');
+    const worst = pages.reduce((a, b) => (fig.indexed[a].p99 >= fig.indexed[b].p99 ? a : b));
+    goals.push({
+      goal: pageGoal,
+      value: `${fig.indexed[worst].p99} ms (${worst})`,
+      status: fig.indexed[worst].p99 < PAGE_LIMIT_MS ? 'met' : 'missed',
+    });
+    goals.push({
+      goal: doraGoal,
+      value: `${fig.indexed.dora.max} ms`,
+      status: fig.indexed.dora.max < DORA_LIMIT_MS ? 'met' : 'missed',
+    });
+  }
+  return goals;
 }
 
 /** Judged on the slowest abort: every bad canary, not the typical one, must be caught in time. */
@@ -244,6 +280,8 @@ export function renderTable(r: BenchResults): string {
   } else lines.push(`  memory SKIPPED: ${r.e.memory.skipped}`);
   lines.push('');
   lines.push(...canaryLines(r.f));
+  lines.push('');
+  lines.push(...dashboardLines(r.g));
   lines.push('', 'Goals');
   for (const g of r.goals)
     lines.push(row([`  ${g.goal}`, g.value, g.status.toUpperCase()], [34, 16, 12]));
@@ -265,6 +303,38 @@ function canaryLines(f: CanaryAbortFigure): string[] {
     `  slipway: median ${seconds(d.p50)} s, max ${seconds(d.max)} s (each: ${f.runs.map((r) => seconds(r.detectionMs)).join(', ')} s)`,
     `  yardstick: Flagger's documented time to roll back, interval × threshold = ${f.intervalSeconds} s × ${f.failureLimit + 1} = ${seconds(f.flaggerMs)} s; goal < 2 × interval = ${seconds(f.goalMs)} s`,
   ];
+}
+
+function dashboardLines(g: DashboardFigure): string[] {
+  const head =
+    "(g) dashboard at scale: each page over HTTP, one request at a time (ms); yardstick: the same without migration 014's indexes";
+  if (!has(g)) return [head, `  SKIPPED: ${g.skipped}`];
+  const W = [52, 5, 8, 8, 8, 2, 5, 8, 8, 8];
+  const cells = (f: PageFigures[keyof PageFigures]) => [f.count, f.p50, f.p95, f.p99];
+  const lines = [
+    head,
+    `  ${g.deployments.toLocaleString('en')} deployments over two years, 20 services × 4 environments; ${g.requests} requests per page after 20 not counted (DORA: ${g.doraRequests} after 2), fewer when a page's ${g.budgetSeconds} s are spent (n)`,
+  ];
+  for (const d of g.databases) {
+    const rows = d.seed.rows;
+    lines.push(
+      `  ${DATABASE_NAMES[d.database]}: seeded in ${d.seed.seconds} s (${rows.transitions.toLocaleString('en')} transitions, ${rows.approvals.toLocaleString('en')} approvals, ${rows.refusals.toLocaleString('en')} refusals)`,
+      `${row(['    page', 'n', 'p50', 'p95', 'p99', '|', 'n', 'p50', 'p95', 'p99'], W)}  (right: without 014's indexes)`,
+    );
+    for (const page of PAGES)
+      lines.push(
+        row(
+          [
+            `    ${PAGE_PATHS[page]}`,
+            ...cells(d.indexed[page]),
+            '|',
+            ...cells(d.withoutIndexes[page]),
+          ],
+          W,
+        ),
+      );
+  }
+  return lines;
 }
 
 /** Writes latest.json and a dated copy; returns their paths. */

@@ -11,6 +11,7 @@ import { type BenchResults, goalsOf, renderTable, writeResults } from './report.
 import { measureAck, measurePairs } from './sections/ack.js';
 import { measureCanaryAbort } from './sections/canary-abort.js';
 import { measureChatCalls } from './sections/chat-calls.js';
+import { measureDashboard } from './sections/dashboard.js';
 import { measureInFlight } from './sections/inflight.js';
 import { measureKubernetes } from './sections/kubernetes.js';
 import { startResponseSink } from './sink.js';
@@ -100,6 +101,7 @@ const results: Omit<BenchResults, 'goals' | 'durationSeconds'> = {
   d: notSelected,
   e: { calls: notSelected, memory: notSelected },
   f: notSelected,
+  g: notSelected,
   notes: [],
 };
 
@@ -209,6 +211,14 @@ try {
     await scoped(async (defer) => {
       results.f = await measureCanaryAbort(ctx, options.canaryRuns, options.canaryInterval, defer);
       if ('skipped' in results.f) log(`!!! (f) SKIPPED: ${results.f.skipped}`);
+    });
+  }
+  if (want('g')) {
+    log(
+      `(g) the dashboard at scale: ${options.dashboardDeployments.toLocaleString('en')} deployments on ${options.dashboardDatabases.join(' and ')}`,
+    );
+    await scoped(async (defer) => {
+      results.g = await measureDashboard(ctx, defer);
     });
   }
 } catch (err) {

@@ -4,6 +4,7 @@ export interface LatencySummary {
   count: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
   mean: number;
@@ -24,6 +25,7 @@ export function summarize(samples: ArrayLike<number>): LatencySummary {
     count: sorted.length,
     p50: round(percentile(sorted, 0.5)),
     p90: round(percentile(sorted, 0.9)),
+    p95: round(percentile(sorted, 0.95)),
     p99: round(percentile(sorted, 0.99)),
     max: round(sorted.length > 0 ? (sorted[sorted.length - 1] as number) : Number.NaN),
     mean: round(sorted.length > 0 ? sum / sorted.length : Number.NaN),
