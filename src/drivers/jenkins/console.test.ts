@@ -14,14 +14,15 @@ describe('jenkins console', () => {
     world.jenkins.planNext({
       queuePolls: 3,
       lines: ['+ ./deploy.sh web 1.2.3', 'deploying… ✓ pods 3/3'],
-      lineMs: 80,
+      lineMs: 20,
+      hangs: true,
     });
     const ctx = world.context();
     const handle = await world.driver.deploy(ctx);
     expect(await world.driver.logs?.(ctx, handle)).toBeNull();
 
     const watching = world.driver.watch(ctx, handle);
-    await until(() => ctx.reported.some((t) => t.includes('./deploy.sh')));
+    await until(() => ctx.reported.some((t) => t.includes('pods 3/3')));
     const during = await world.driver.logs?.(ctx, handle);
     expect(during).toMatchObject({
       running: true,
@@ -31,11 +32,14 @@ describe('jenkins console', () => {
       /^Started by user slipway\n(.*\n)*\+ \.\/deploy\.sh web 1\.2\.3\n/,
     );
 
+    await world.driver.cancel?.(ctx, handle);
     await watching;
     const after = await world.driver.logs?.(ctx, handle);
     expect(after?.running).toBe(false);
     expect(after?.text).toBe(world.jenkins.builds('platform/deploy-web')[0]?.console);
-    expect(after?.text.endsWith('deploying… ✓ pods 3/3\nFinished: SUCCESS\n')).toBe(true);
+    expect(
+      after?.text.endsWith('deploying… ✓ pods 3/3\nAborted by slipway\nFinished: ABORTED\n'),
+    ).toBe(true);
     // Each read started where the one before ended, by the byte offset Jenkins gave.
     const starts = world.jenkins.called('GET', CONSOLE).map((c) => Number(c.query.start));
     expect(starts.some((s) => s > 0)).toBe(true);

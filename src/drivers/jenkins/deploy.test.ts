@@ -27,6 +27,8 @@ describe('jenkins deploy', () => {
       queuePolls: 2,
       why: 'Waiting for next available executor on ‘deploy-agents’',
       lines: ['+ ./deploy.sh web 1.2.3', 'rollout complete'],
+      // Slow enough that the build is read while it runs, even on a busy machine.
+      lineMs: 150,
     });
     // Recent builds first (none of this deployment), then the build and its console.
     for (const path of [JOB, BUILD, CONSOLE]) world.jenkins.expectCall({ method: 'GET', path });

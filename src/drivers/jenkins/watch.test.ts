@@ -92,7 +92,10 @@ describe('jenkins watch and cancel', () => {
 
   it('is finished by a new process from the stored handle, after a restart mid-build', async () => {
     world = await makeWorld();
-    world.jenkins.planNext({ lines: ['step 1', 'step 2', 'step 3', 'step 4', 'done'], lineMs: 60 });
+    world.jenkins.planNext({
+      lines: ['step 1', 'step 2', 'step 3', 'step 4', 'done'],
+      lineMs: 100,
+    });
     const died = new AbortController();
     const first = world.context({}, { signal: died.signal });
     const stored = JSON.parse(JSON.stringify(await world.driver.deploy(first)));
@@ -115,7 +118,7 @@ describe('jenkins watch and cancel', () => {
 
   it('finds the build by its queue id once Jenkins has forgotten the queue item', async () => {
     world = await makeWorld();
-    world.jenkins.planNext({ lines: ['a', 'b', 'c'], lineMs: 50 });
+    world.jenkins.planNext({ lines: ['a', 'b', 'c'], lineMs: 150 });
     const died = new AbortController();
     const first = world.context({}, { signal: died.signal });
     const stored = JSON.parse(JSON.stringify(await world.driver.deploy(first)));
