@@ -197,8 +197,15 @@ function tracingFeature(facts: StartFacts): Feature {
 }
 
 /** The credentials a driver reads from the environment when it runs, not at start. */
-function missingCredentials(id: string, settings: Settings): string | undefined {
+function missingCredentials(
+  id: string,
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   const { integrations } = settings;
+  // A binding may name its own variables (credentialsEnv); the default pair is checked here.
+  if (id === 'jenkins' && !env.JENKINS_TOKEN && !env.JENKINS_TOKEN_FILE)
+    return 'set JENKINS_USER and JENKINS_TOKEN (or credentialsEnv)';
   if (id === 'github-actions' && !integrations.githubToken) return 'set GITHUB_TOKEN';
   if (id === 'argocd') {
     const unset = [
@@ -210,7 +217,7 @@ function missingCredentials(id: string, settings: Settings): string | undefined 
   return undefined;
 }
 
-function driversInUse({ config, settings }: StartFacts): StartSummary['drivers'] {
+function driversInUse({ config, settings, env }: StartFacts): StartSummary['drivers'] {
   const byDriver = new Map<string, Set<string>>();
   for (const service of config.services) {
     for (const environment of config.environments) {
@@ -224,7 +231,7 @@ function driversInUse({ config, settings }: StartFacts): StartSummary['drivers']
   return [...byDriver.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([id, services]) => {
-      const missing = missingCredentials(id, settings);
+      const missing = missingCredentials(id, settings, env);
       return { id, services: [...services], ...(missing ? { missing } : {}) };
     });
 }
