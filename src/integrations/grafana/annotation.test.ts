@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deployment } from '../../chat/test-support/deployments.js';
 import { Config } from '../../config/schema.js';
+import type { DeploymentState } from '../../core/deployment.js';
 import { annotationOf, outcomeOf } from './annotation.js';
 
 const config = Config.parse({
@@ -68,12 +69,9 @@ describe('annotationOf', () => {
   });
 
   it('names each final state by the outcomes Grafana is filtered on', () => {
-    const outcome = (state: Parameters<typeof deployment>[0]['state']) =>
-      outcomeOf(deployment({ state }));
+    const states = ['succeeded', 'failed', 'rolled_back', 'cancelled', 'superseded', 'running'];
     expect(
-      ['succeeded', 'failed', 'rolled_back', 'cancelled', 'superseded', 'running'].map((s) =>
-        outcome(s as never),
-      ),
+      states.map((state) => outcomeOf(deployment({ state: state as DeploymentState }))),
     ).toEqual(['succeeded', 'failed', 'rolled_back', 'cancelled', 'cancelled', null]);
     expect(() => annotationOf(deployment({ state: 'queued' }), ctx)).toThrow(/has not started/);
   });
