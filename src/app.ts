@@ -42,8 +42,8 @@ import { createHttpServer, type HttpServer } from './http/server.js';
 import {
   createGitHubDeployments,
   type GitHubDeploymentReporter,
+  type GitHubDeploymentsOptions,
 } from './integrations/github-deployments/index.js';
-import type { ReporterOptions } from './integrations/github-deployments/reporter.js';
 import {
   createGrafanaAnnotations,
   type GrafanaAnnotations,
@@ -113,7 +113,7 @@ export interface AppOptions {
   /** Retries and sweeps of Grafana annotations (tests shorten them). */
   grafana?: GrafanaAnnotationsOptions;
   /** Retries of GitHub Deployments reports (tests shorten them). */
-  githubDeployments?: ReporterOptions;
+  githubDeployments?: GitHubDeploymentsOptions;
   /** How many chat events are handled at once and how many commands may wait (handling-queue.ts). */
   handling?: HandlingQueueOptions;
   /** The queue itself, instead of `handling` (tests hold its slots to fill it). */

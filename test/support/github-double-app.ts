@@ -16,8 +16,8 @@ export interface DoubleApp {
   /** The app's public key (PEM or KeyObject): what GitHub keeps of the key pair. */
   publicKey: string | KeyObject;
   installationId: number;
-  /** Lifetime of each installation token; GitHub's is one hour. */
-  tokenLifetimeSeconds?: number;
+  /** Lifetime of each installation token (or of the n-th one issued); GitHub's is one hour. */
+  tokenLifetimeSeconds?: number | ((serial: number) => number);
   /** The installation's permissions: `deployments: 'read'` makes deployment writes 403. */
   permissions?: Record<string, 'read' | 'write'>;
 }
@@ -104,7 +104,9 @@ export function createAppState(app: DoubleApp): AppState {
       const problem = checkJwt(jwt);
       if (problem) return { status: 401, message: problem };
       if (installationId !== app.installationId) return { status: 404, message: 'Not Found' };
-      const lifetime = app.tokenLifetimeSeconds ?? 3600;
+      const lifetimeOf = app.tokenLifetimeSeconds ?? 3600;
+      const lifetime =
+        typeof lifetimeOf === 'function' ? lifetimeOf(issued.length + 1) : lifetimeOf;
       const expiresAt = Math.floor(Date.now() / 1000 + lifetime) * 1000;
       const token: IssuedToken = {
         serial: issued.length + 1,

@@ -27,7 +27,12 @@ export interface GitHubDeploymentsSetup {
   permalink?: (ref: { channel: string; ts: string }) => Promise<string | null>;
   /** The app's Prometheus registry: calls to GitHub and given-up reports are counted there. */
   registry?: Registry;
-  options?: ReporterOptions;
+  options?: GitHubDeploymentsOptions;
+}
+
+export interface GitHubDeploymentsOptions extends ReporterOptions {
+  /** When an app's installation token is due for renewal (tests move it); default: the clock. */
+  tokenClock?: () => number;
 }
 
 /**
@@ -82,6 +87,7 @@ function tokenSource(setup: GitHubDeploymentsSetup, octokit: ReturnType<typeof c
         installationId: app.installationId,
       },
       fetchToken,
+      setup.options?.tokenClock,
     );
   }
   if (!setup.integrations.githubToken) return null;

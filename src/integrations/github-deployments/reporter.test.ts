@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFinal } from '../../../test/support/engine-harness.js';
 import type { ExpectedCall } from '../../../test/support/github-double.js';
 import { previewUrl } from '../../features/review/engine-state.js';
 import {
@@ -225,6 +226,39 @@ describe('GitHub Deployments reporter, with deployments run by the engine', () =
       [COMMIT, COMMIT, 'staging'],
       [COMMIT, COMMIT, 'Production'],
     ]);
+    h.gh.verify();
+  });
+
+  it('reports a deployment whose driver erred as error, not failure', async () => {
+    h = await startReporterHarness();
+    h.gh.expect(
+      ...reported({ ref: '1.4.2', environment: 'staging' }, 'queued', 'in_progress', 'error'),
+    );
+    const d = await h.settle((await h.request({ service: 'worker', version: '1.4.2' })).id);
+    expect(d).toMatchObject({ state: 'failed', outcome: expect.stringContaining('driver error') });
+    const [github] = h.gh.deployments();
+    expect(github?.statuses.at(-1)).toMatchObject({
+      state: 'error',
+      description: 'broken driver error: the cluster cannot be reached',
+    });
+    h.gh.verify();
+  });
+
+  it('lets another replica go on with a deployment one replica reported the start of', async () => {
+    h = await startReporterHarness({ deferStart: true });
+    h.gh.expect(...reported({ ref: '1.4.2' }, 'queued', 'in_progress', 'success'));
+    // This replica records the request (and reports it) but runs nothing.
+    const asked = await h.request({ version: '1.4.2' });
+    await h.app.githubDeployments?.idle();
+    expect(statesOf(h.gh)).toEqual([['queued']]);
+    // The other one runs it, and finds the GitHub deployment in the store.
+    const other = await h.replica();
+    const d = await waitFinal(other, asked.id);
+    expect(d.leaseOwner).toBeNull();
+    await other.githubDeployments?.idle();
+    expect(statesOf(h.gh)).toEqual([['queued', 'in_progress', 'success']]);
+    const report = await other.store.getGitHubDeployment(asked.id);
+    expect(report).toMatchObject({ statuses: 3, githubId: h.gh.deployments()[0]?.id });
     h.gh.verify();
   });
 

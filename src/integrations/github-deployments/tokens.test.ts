@@ -39,6 +39,7 @@ describe('GitHub App tokens', () => {
         return { token: `ghs_${fetched.length}`, expiresAt: clock + 3_600_000 };
       },
       () => clock,
+      () => clock,
     );
     // Three callers at once: one fetch.
     const first = Promise.all([tokens.token(signal), tokens.token(signal), tokens.token(signal)]);

@@ -46,12 +46,14 @@ export const REFRESH_BEFORE_MS = 5 * 60_000;
 /**
  * Installation access tokens of a GitHub App: one is asked for with the app's JWT, kept until
  * five minutes before it expires, and shared by every call meanwhile; calls that need one while
- * it is being fetched wait for that fetch instead of starting their own.
+ * it is being fetched wait for that fetch instead of starting their own. `now` says when a token
+ * is due (tests move it); the JWT is always dated by `jwtNow`, the clock GitHub checks it by.
  */
 export function appInstallationTokens(
   credentials: AppCredentials,
   fetchToken: (jwt: string, signal: AbortSignal) => Promise<IssuedToken>,
   now: () => number = Date.now,
+  jwtNow: () => number = Date.now,
 ): TokenSource {
   let cached: IssuedToken | null = null;
   let fetching: Promise<IssuedToken> | null = null;
@@ -59,7 +61,7 @@ export function appInstallationTokens(
     kind: 'app',
     async token(signal) {
       if (cached && cached.expiresAt - REFRESH_BEFORE_MS > now()) return cached.token;
-      fetching ??= fetchToken(appJwt(credentials, now()), signal)
+      fetching ??= fetchToken(appJwt(credentials, jwtNow()), signal)
         .then((issued) => {
           cached = issued;
           return issued;

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { z } from 'zod';
 import {
   commandBinding,
   removeTestDir,
@@ -19,9 +20,11 @@ import { Config } from '../../../config/schema.js';
 import type { Deployment } from '../../../core/deployment.js';
 import { createLogger } from '../../../core/logger.js';
 import type { Settings } from '../../../core/settings.js';
+import { createDrivers } from '../../../drivers/index.js';
+import type { DeployDriver } from '../../../drivers/types.js';
 import type { DeployRequest } from '../../../engine/requests.js';
 import { sha256Signature } from '../../../http/credentials.js';
-import type { ReporterOptions } from '../reporter.js';
+import type { GitHubDeploymentsOptions } from '../index.js';
 
 export const TOKEN = 'ghp_slipway_reporter_0123456789';
 export const PUBLIC_URL = 'https://slipway.example.com';
@@ -76,6 +79,14 @@ export function reporterConfig(stateDir: string) {
       },
       // Not reported: no github.
       { name: 'api', owners: ['U-DEV1'], driver: binding, environments: { staging: {} } },
+      // Its driver cannot reach its target: every deploy errs.
+      {
+        name: 'worker',
+        owners: ['U-DEV1'],
+        driver: { driver: 'broken' },
+        environments: { staging: {} },
+        github: { repository: 'acme/web' },
+      },
     ],
     // Builds of main go to staging by themselves (/hooks/build).
     autoDeploy: [{ service: 'web', type: 'branch', pattern: 'main', environment: 'staging' }],
@@ -93,7 +104,7 @@ export interface HarnessOptions {
   /** Credentials: GITHUB_TOKEN (default), or a GitHub App the double knows. */
   app?: DoubleApp & { privateKey: KeyObject };
   double?: Partial<DoubleOptions>;
-  reporter?: ReporterOptions;
+  reporter?: GitHubDeploymentsOptions;
   /** Without SLIPWAY_PUBLIC_URL there is no log_url (no chat either). */
   publicUrl?: string | null;
   /** Only the reporter is started: requests wait in the queue until `start()`. */
@@ -115,6 +126,8 @@ export interface ReporterHarness {
   restart(): Promise<void>;
   /** Starts the app (its engine) when it was deferred. */
   start(): Promise<void>;
+  /** Another replica on the same database and double, started. */
+  replica(): Promise<App>;
   close(): Promise<void>;
 }
 
@@ -165,7 +178,7 @@ export async function startReporterHarness(options: HarnessOptions = {}): Promis
       sessionLifetimeMs: 3_600_000,
     },
   };
-  const reporter: ReporterOptions = {
+  const reporter: GitHubDeploymentsOptions = {
     retryBaseMs: 30,
     retryMaxMs: 200,
     busyRetryMs: 30,
@@ -174,6 +187,7 @@ export async function startReporterHarness(options: HarnessOptions = {}): Promis
   async function open(deferred = false): Promise<App> {
     const app = await createApp({
       config,
+      drivers,
       settings,
       // GITHUB_TOKEN is read again per call from here; the settings hold the one at start.
       env: options.app ? {} : { GITHUB_TOKEN: TOKEN },
@@ -184,6 +198,9 @@ export async function startReporterHarness(options: HarnessOptions = {}): Promis
     else await app.start();
     return app;
   }
+  const drivers = createDrivers({ dataDir: dir, env: {}, log: createLogger({ level: 'silent' }) });
+  drivers.set('broken', brokenDriver);
+  const replicas: App[] = [];
   let app = await open(options.deferStart);
   return {
     gh,
@@ -233,13 +250,31 @@ export async function startReporterHarness(options: HarnessOptions = {}): Promis
     async start() {
       await app.start();
     },
+    async replica() {
+      const other = await open();
+      replicas.push(other);
+      return other;
+    },
     async close() {
+      for (const other of replicas) await other.stop();
       await app.stop();
       await gh.close();
       await removeTestDir(dir);
     },
   };
 }
+
+/** A driver whose every call throws, as one that cannot reach its target does. */
+const brokenDriver: DeployDriver<unknown> = {
+  id: 'broken',
+  optionsSchema: z.record(z.string(), z.unknown()),
+  async deploy() {
+    throw new Error('the cluster cannot be reached');
+  },
+  async watch() {
+    throw new Error('the cluster cannot be reached');
+  },
+};
 
 /** Each GitHub deployment of the double as its states, oldest first. */
 export function statesOf(gh: GitHubDouble): string[][] {
