@@ -72,12 +72,7 @@ export async function clearBadVersion(
   ctx: StoreContext,
   clearing: BadVersionClearing,
 ): Promise<BadVersion | null> {
-  const found = await findBadVersion(
-    ctx,
-    clearing.service,
-    clearing.environment,
-    clearing.version,
-  );
+  const found = await findBadVersion(ctx, clearing.service, clearing.environment, clearing.version);
   if (!found) return null;
   const at = (clearing.at ?? ctx.now()).getTime();
   const changes = {
@@ -109,8 +104,7 @@ export async function listBadVersions(
 ): Promise<BadVersion[]> {
   let query = ctx.db.selectFrom('bad_versions').selectAll();
   if (filter.service !== undefined) query = query.where('service', '=', filter.service);
-  if (filter.environment !== undefined)
-    query = query.where('environment', '=', filter.environment);
+  if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
   if (!filter.cleared) query = query.where('cleared_at', 'is', null);
   const rows = await query
     .orderBy('marked_at', 'desc')
