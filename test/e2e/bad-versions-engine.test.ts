@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deployment } from '../../src/core/deployment.js';
-import type { DeployAccepted, Refusal } from '../../src/engine/index.js';
+import type { Refusal } from '../../src/engine/index.js';
+import type { DeployAccepted } from '../../src/engine/requests.js';
 import { type Harness, requestWeb, startHarness } from '../support/engine-harness.js';
 
 /**

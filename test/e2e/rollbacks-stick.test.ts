@@ -8,7 +8,8 @@ import type { Deployment } from '../../src/core/deployment.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createArgoCdDriver } from '../../src/drivers/argocd/index.js';
 import { executeCommand } from '../../src/engine/execute.js';
-import type { DeployAccepted, Refusal } from '../../src/engine/index.js';
+import type { Refusal } from '../../src/engine/index.js';
+import type { DeployAccepted } from '../../src/engine/requests.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { buildHookRoute } from '../../src/webhooks/build/index.js';
 import {
