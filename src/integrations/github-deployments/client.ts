@@ -25,6 +25,9 @@ export class GitHubRefusal extends SlipwayError {
   }
 }
 
+/** GitHub refused the app's credentials themselves (its JWT, its installation): said as is. */
+export class CredentialsRefused extends GitHubRefusal {}
+
 export interface NewDeployment {
   ref: string;
   environment: string;
@@ -219,12 +222,12 @@ export function installationTokenFetcher(
       signal.throwIfAborted();
       const { error, httpStatus } = classify(err, 'token');
       if (httpStatus === 401)
-        throw new GitHubRefusal(
+        throw new CredentialsRefused(
           `GitHub refused the GitHub App's JWT (${error.message}): check GITHUB_APP_ID and that GITHUB_APP_PRIVATE_KEY is a current private key of that app (its settings → Private keys), and this machine's clock.`,
           401,
         );
       if (httpStatus === 404)
-        throw new GitHubRefusal(
+        throw new CredentialsRefused(
           `GitHub has no installation ${installationId} of the app (404): set GITHUB_APP_INSTALLATION_ID to the number at the end of the installation's settings URL (…/settings/installations/<id>).`,
           404,
         );

@@ -2,13 +2,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { type Deployment, isFinal } from '../../core/deployment.js';
 import { RetryableError } from '../../core/errors.js';
-import { deploymentSubject } from '../../core/message-subject.js';
 import type { EngineEvent, EngineListener } from '../../engine/events.js';
 import { previewUrl } from '../../features/review/engine-state.js';
 import type { GitHubDeploymentRecord, Store } from '../../store/types.js';
+import { Busy, reportClaims } from './claims.js';
 import { type DeploymentsApi, GitHubRefusal, type NewStatus } from './client.js';
-import { type Aftermath, type PlannedStatus, plannedStatuses } from './plan.js';
-import { refFor, slotOf, type Target, targetOf } from './target.js';
+import { aftermathOf, logLinks, replacedBy } from './facts.js';
+import { type PlannedStatus, plannedStatuses } from './plan.js';
+import { refusedCreate, refusedStatus } from './refusals.js';
+import { targetOf } from './target.js';
 
 export interface ReporterDeps {
   /** The engine's event bus (`engine.events`). */
@@ -53,9 +55,6 @@ export interface Reporter {
   idle(): Promise<void>;
 }
 
-/** Another process is reporting this deployment right now. */
-class Busy extends Error {}
-
 interface Tracked {
   running: Promise<void> | null;
   again: boolean;
@@ -85,7 +84,13 @@ export function createGitHubDeploymentReporter(
   const claimMs = options.claimMs ?? 120_000;
   const busyRetryMs = options.busyRetryMs ?? 1_000;
   const tracked = new Map<string, Tracked>();
-  const permalinks = new Map<string, string>();
+  const logUrlOf = logLinks(deps);
+  const { claim, save, release } = reportClaims({
+    store: deps.store,
+    processId: deps.processId,
+    claimMs,
+    now,
+  });
   let controller = new AbortController();
   let unsubscribe: (() => void) | null = null;
   /** Stopping: nothing new is scheduled, and a failed call waits for the next start. */
@@ -173,7 +178,7 @@ export function createGitHubDeploymentReporter(
       const planned = plannedStatuses(
         d,
         await deps.store.listTransitions(d.id),
-        await aftermath(d, rec),
+        await aftermathOf(deps.store, d, rec),
       );
       for (let i = rec.statuses; i < planned.length; i++) {
         const status = planned[i] as PlannedStatus;
@@ -188,84 +193,10 @@ export function createGitHubDeploymentReporter(
           open: !(isFinal(d.state) && i === planned.length - 1 && status.state !== 'success'),
         });
       }
-      return planned.at(-1)?.state === 'success' ? await replaced(d, rec) : [];
+      return planned.at(-1)?.state === 'success' ? await replacedBy(deps.store, d, rec) : [];
     } finally {
       await release(rec);
     }
-  }
-
-  /** Takes the report for this process (inserting it the first time), or throws Busy. */
-  async function claim(
-    d: Deployment,
-    target: Target,
-    found: GitHubDeploymentRecord | null,
-  ): Promise<GitHubDeploymentRecord> {
-    const until = new Date(now().getTime() + claimMs);
-    let current = found;
-    if (!current) {
-      const inserted = await deps.store.saveGitHubDeployment(
-        {
-          deploymentId: d.id,
-          repository: target.repository,
-          service: d.service,
-          environment: d.environment,
-          version: d.version,
-          slot: slotOf(d, target.transient),
-          ref: await refFor(deps.store, d, target.repository),
-          githubEnvironment: target.githubEnvironment,
-          transient: target.transient,
-          production: target.production,
-          githubId: null,
-          createTried: false,
-          statuses: 0,
-          lastState: null,
-          open: true,
-          givenUp: null,
-          claimedBy: deps.processId,
-          claimedUntil: until,
-          at: now(),
-        },
-        0,
-      );
-      if (inserted) return inserted;
-      current = await deps.store.getGitHubDeployment(d.id);
-      if (!current) throw new Busy();
-    }
-    const holder = current.claimedBy;
-    if (
-      holder &&
-      holder !== deps.processId &&
-      (current.claimedUntil?.getTime() ?? 0) > now().getTime()
-    )
-      throw new Busy();
-    const claimed = await deps.store.saveGitHubDeployment(
-      { ...current, claimedBy: deps.processId, claimedUntil: until, at: now() },
-      current.revision,
-    );
-    if (!claimed) throw new Busy();
-    return claimed;
-  }
-
-  async function release(rec: GitHubDeploymentRecord): Promise<void> {
-    try {
-      await save(rec, { claimedBy: null, claimedUntil: null });
-    } catch (err) {
-      // The claim lapses by itself; another process waits at most claimMs.
-      log.debug({ err, deployment: rec.deploymentId }, 'could not release a GitHub report');
-    }
-  }
-
-  async function save(
-    rec: GitHubDeploymentRecord,
-    changes: Partial<GitHubDeploymentRecord>,
-  ): Promise<GitHubDeploymentRecord> {
-    const saved = await deps.store.saveGitHubDeployment(
-      { ...rec, ...changes, at: now() },
-      rec.revision,
-    );
-    // Only a process whose claim lapsed while it waited on GitHub gets here.
-    if (!saved) throw new Busy();
-    return saved;
   }
 
   /** Creates the GitHub deployment, or finds the one an answer lost on the way created. */
@@ -274,22 +205,25 @@ export function createGitHubDeploymentReporter(
     rec: GitHubDeploymentRecord,
   ): Promise<GitHubDeploymentRecord> {
     const signal = controller.signal;
-    if (rec.createTried) {
-      const found = await deps.api.find(
-        rec.repository,
-        { environment: rec.githubEnvironment, ref: rec.ref, slipwayId: d.id },
-        signal,
-      );
-      if (found !== null) return save(rec, { githubId: found });
-    }
     const tried = rec.createTried ? rec : await save(rec, { createTried: true });
     try {
+      if (rec.createTried) {
+        const found = await deps.api.find(
+          rec.repository,
+          { environment: rec.githubEnvironment, ref: rec.ref, slipwayId: d.id },
+          signal,
+        );
+        if (found !== null) return save(tried, { githubId: found });
+      }
       const created = await deps.api.create(
         rec.repository,
         {
           ref: rec.ref,
           environment: rec.githubEnvironment,
-          description: `${d.kind === 'rollback' ? 'roll back' : 'deploy'} ${d.service} ${d.version} to ${d.environment}`,
+          description:
+            d.kind === 'rollback'
+              ? `roll back ${d.service} in ${d.environment} to ${d.version}`
+              : `deploy ${d.service} ${d.version} to ${d.environment}`,
           payload: {
             slipway: {
               deploymentId: d.id,
@@ -352,67 +286,21 @@ export function createGitHubDeploymentReporter(
     d: Deployment,
     status: PlannedStatus,
   ): Promise<Pick<NewStatus, 'logUrl' | 'environmentUrl' | 'autoInactive'>> {
-    const logUrl = await logUrlOf(d);
+    let logUrl: string | null = null;
+    try {
+      logUrl = await logUrlOf(d);
+    } catch (err) {
+      log.debug({ err, deployment: d.id }, 'no chat permalink for the GitHub status');
+    }
     if (status.state !== 'success') return logUrl ? { logUrl } : {};
     const environmentUrl = previewUrl(d) ?? targetOf(deps.config, d)?.url ?? null;
     return {
       ...(logUrl ? { logUrl } : {}),
       ...(environmentUrl ? { environmentUrl } : {}),
-      // Slipway marks what a success replaced itself (`replaced`): GitHub's own rule would also
+      // Slipway retires what a success replaced itself (facts.ts): GitHub's own rule would also
       // retire another service's deployment that shares the environment's name in the repository.
       autoInactive: false,
     };
-  }
-
-  /** The dashboard's page of the deployment, else its chat card, else none. */
-  async function logUrlOf(d: Deployment): Promise<string | null> {
-    if (deps.publicUrl) return `${deps.publicUrl}/deployments/${encodeURIComponent(d.id)}`;
-    const known = permalinks.get(d.id);
-    if (known || !deps.permalink) return known ?? null;
-    try {
-      const messages = await deps.store.listPostedMessages(deploymentSubject(d.id));
-      const card = messages.find((m) => m.purpose === 'main' && m.ts !== null);
-      const link = card?.ts ? await deps.permalink({ channel: card.channel, ts: card.ts }) : null;
-      if (link && /^https?:\/\//.test(link)) permalinks.set(d.id, link);
-      return link && /^https?:\/\//.test(link) ? link : null;
-    } catch (err) {
-      log.debug({ err, deployment: d.id }, 'no chat permalink for the GitHub status');
-      return null;
-    }
-  }
-
-  /** What retired a successful deployment since: a newer success in its slot, or a teardown. */
-  async function aftermath(d: Deployment, rec: GitHubDeploymentRecord): Promise<Aftermath> {
-    if (d.state !== 'succeeded') return {};
-    if (rec.transient) {
-      const decision = await deps.store.getReviewDecision(d.id);
-      if (decision?.decision === 'closed') return { tornDownBy: decision.actor };
-    }
-    const newer = await deps.store.listDeployments({
-      service: d.service,
-      environment: d.environment,
-      states: ['succeeded'],
-      limit: 20,
-    });
-    const finished = d.finishedAt?.getTime() ?? 0;
-    const replacedBy = newer
-      .filter((x) => x.id !== d.id && slotOf(x, rec.transient) === rec.slot)
-      .filter((x) => (x.finishedAt?.getTime() ?? 0) > finished)
-      .sort((a, b) => (a.finishedAt?.getTime() ?? 0) - (b.finishedAt?.getTime() ?? 0))[0];
-    return { replacedBy: replacedBy ?? null };
-  }
-
-  /** The reports still showing success in the slot `d` just took: each is retired in turn. */
-  async function replaced(d: Deployment, rec: GitHubDeploymentRecord): Promise<string[]> {
-    const live = await deps.store.listGitHubDeployments({
-      service: d.service,
-      environment: d.environment,
-      slot: rec.slot,
-      lastState: 'success',
-      open: true,
-      limit: 20,
-    });
-    return live.filter((r) => r.deploymentId !== d.id).map((r) => r.deploymentId);
   }
 
   async function giveUp(
@@ -477,35 +365,4 @@ export function createGitHubDeploymentReporter(
       }
     },
   };
-}
-
-function refusedCreate(err: GitHubRefusal, rec: GitHubDeploymentRecord): string {
-  const repo = rec.repository;
-  const said = err.message;
-  switch (err.httpStatus) {
-    case 422:
-      if (/no ref found/i.test(said))
-        return `GitHub has no ref "${rec.ref}" in ${repo} (${said}): have CI send the build's commit to /hooks/build ("commit"), or tag ${repo} with the versions Slipway deploys`;
-      return `GitHub refused the deployment of "${rec.ref}" to ${rec.githubEnvironment} in ${repo} (${said})`;
-    case 409:
-      return `GitHub refused the deployment of "${rec.ref}" in ${repo} (${said})`;
-    case 401:
-      return `GitHub rejected Slipway's token (${said}): set GITHUB_TOKEN (or GITHUB_TOKEN_FILE) to a valid token with deployments:write on ${repo}`;
-    case 403:
-      return `GitHub refused to create a deployment in ${repo} (${said}): give Slipway's token deployments:write on it (fine-grained: "Deployments" read and write; classic: repo_deployment), or the GitHub App the Deployments permission`;
-    case 404:
-      return `GitHub found no repository ${repo} (${said}): check services[].github.repository, and that Slipway's token or GitHub App can see it`;
-    default:
-      return `GitHub refused to create the deployment in ${repo} (${said})`;
-  }
-}
-
-function refusedStatus(
-  err: GitHubRefusal,
-  rec: GitHubDeploymentRecord,
-  status: PlannedStatus,
-): string {
-  if (err.httpStatus === 404)
-    return `GitHub deployment ${rec.githubId} in ${rec.repository} is gone (${err.message}): it was deleted on GitHub`;
-  return `GitHub refused the ${status.state} status of deployment ${rec.githubId} in ${rec.repository} (${err.message})`;
 }

@@ -111,6 +111,22 @@ describe('GitHub Deployments reporter when GitHub refuses, fails or restarts', (
     ]);
   });
 
+  it("says once per deployment when GitHub refuses the app's JWT, and reports nothing", async () => {
+    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    h = await startReporterHarness({
+      app: { id: 4711, installationId: 90210, publicKey: keys.publicKey, privateKey: stranger },
+    });
+    h.gh.expect({ method: 'POST', path: TOKENS });
+    const d = await h.settle((await h.request({ version: '1.4.2' })).id);
+    expect(d.state).toBe('succeeded');
+    expect(h.gh.called('POST', TOKENS).map((c) => [c.status, c.principal])).toEqual([[401, null]]);
+    const said = h.logs.filter((l) => l.msg === 'not reporting this deployment to GitHub');
+    expect(said.map((l) => l.reason)).toEqual([
+      "GitHub refused the GitHub App's JWT (401: A JSON web token could not be decoded): check GITHUB_APP_ID and that GITHUB_APP_PRIVATE_KEY is a current private key of that app (its settings → Private keys), and this machine's clock.",
+    ]);
+    h.gh.verify();
+  });
+
   it('acts as a GitHub App: a token fetched once and reused, another when it nears expiry or is revoked', async () => {
     // When Slipway thinks a token is due is read from this clock, which the test moves; GitHub
     // (the double) keeps the real one. The first token lives an hour, later ones two.
