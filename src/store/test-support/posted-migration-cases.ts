@@ -65,11 +65,11 @@ export function postedMigrationCases(ctx: SuiteContext): void {
       try {
         await raw.migrateTo('010-canary-signals');
         // Written as the schema stood at 010: the store writes the columns of later migrations.
-        const { committed_at: _later, ...deployment } = newDeploymentRow(
-          newDeployment(),
-          'succeeded',
-          at(0),
-        );
+        const {
+          committed_at: _later,
+          commit_sha: _laterStill,
+          ...deployment
+        } = newDeploymentRow(newDeployment(), 'succeeded', at(0));
         await raw.db.insertInto('deployments').values(deployment).execute();
         const old = await before(raw, deployment.id);
         // Later migrations follow it; 011 is the first of what was pending.
