@@ -8,6 +8,7 @@ import {
   type DoubleDeployment,
   type RepositoryRefs,
 } from './github-double-deployments.js';
+import { type ExpectedCall, verifyCalls } from './github-double-expect.js';
 import {
   createActionsState,
   createdFilter,
@@ -19,6 +20,7 @@ import {
 export type { DoubleApp, IssuedToken } from './github-double-app.js';
 export type { DoubleDeployment, DoubleDeploymentStatus } from './github-double-deployments.js';
 export { shaOf } from './github-double-deployments.js';
+export type { ExpectedCall } from './github-double-expect.js';
 export type { DoubleWorkflow, JobPlan, RunPlan } from './github-double-runs.js';
 
 /**
@@ -71,15 +73,6 @@ export interface RecordedCall {
    */
   principal: string | null;
   status: number;
-}
-
-/** A call a test expects; `body` is matched as a subset of the JSON body sent. */
-export interface ExpectedCall {
-  method: string;
-  path: RegExp;
-  body?: unknown;
-  /** How many such calls; default 1. */
-  times?: number;
 }
 
 export interface Delivery {
@@ -550,49 +543,6 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/**
- * Each call takes the first expectation it matches that still has room; what is left over on
- * either side is reported, with the bodies, so a failure says what went wrong.
- */
-function verifyCalls(expected: ExpectedCall[], calls: RecordedCall[]): void {
-  if (expected.length === 0) return;
-  const left = expected.map((e) => ({ ...e, left: e.times ?? 1 }));
-  const unexpected: RecordedCall[] = [];
-  for (const call of calls) {
-    const match = left.find(
-      (e) =>
-        e.left > 0 &&
-        e.method === call.method &&
-        e.path.test(call.path) &&
-        (e.body === undefined || contains(call.body, e.body)),
-    );
-    if (match) match.left--;
-    else unexpected.push(call);
-  }
-  const missing = left.filter((e) => e.left > 0);
-  if (missing.length === 0 && unexpected.length === 0) return;
-  const lines = [
-    ...missing.map(
-      (e) =>
-        `expected ${e.left} more ${e.method} ${e.path}${e.body === undefined ? '' : ` with ${JSON.stringify(e.body)}`}`,
-    ),
-    ...unexpected.map(
-      (c) => `unexpected ${c.method} ${c.path} → ${c.status} ${JSON.stringify(c.body ?? null)}`,
-    ),
-  ];
-  throw new Error(`the GitHub double saw other calls than expected:\n${lines.join('\n')}`);
-}
-
-/** Whether `actual` holds everything `subset` has (objects by key, arrays and values exactly). */
-function contains(actual: unknown, subset: unknown): boolean {
-  if (subset === null || typeof subset !== 'object' || Array.isArray(subset))
-    return JSON.stringify(actual) === JSON.stringify(subset);
-  if (actual === null || typeof actual !== 'object') return false;
-  return Object.entries(subset).every(([key, value]) =>
-    contains((actual as Record<string, unknown>)[key], value),
-  );
 }
 
 /** Where an answer is written: a response, or nowhere (`discard`). */
