@@ -26,6 +26,7 @@ import {
   lastSucceededOn,
   listDeployments,
   listTransitions,
+  newestOn,
   patchDeployment,
   transition,
 } from './deployments.js';
@@ -98,6 +99,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
 
     lastSucceeded: (service, environment) => lastSucceeded(ctx, service, environment),
     lastSucceededOn: (targets) => lastSucceededOn(ctx, targets),
+    newestOn: (targets) => newestOn(ctx, targets),
 
     addApproval: (approval) => addApproval(ctx, approval),
     listApprovals: (id) => listApprovals(ctx, id),

@@ -388,6 +388,8 @@ export interface Store {
   lastSucceededOn(
     targets: ReadonlyArray<{ service: string; environment: string }>,
   ): Promise<Deployment[]>;
+  /** The newest deployment of each target (any state), in one read; none for a target without. */
+  newestOn(targets: ReadonlyArray<{ service: string; environment: string }>): Promise<Deployment[]>;
 
   /** Records a verdict; a second verdict by the same approver returns `created: false`. */
   addApproval(approval: Omit<Approval, 'at'> & { at?: Date }): Promise<{ created: boolean }>;

@@ -47,28 +47,26 @@ async function overview(
   if (!viewer) return;
   const now = deps.now();
   const targets = await deps.engine.status(null);
-  const newest = await Promise.all(
-    targets.map((t) =>
-      deps.store.listDeployments({ service: t.service, environment: t.environment, limit: 1 }),
-    ),
+  const newest = new Map(
+    (await deps.store.newestOn(targets)).map((d) => [key(d.service, d.environment), d]),
   );
   const cells = new Map<string, Cell>();
-  targets.forEach((status, i) => {
+  for (const status of targets) {
     const live = status.active ? null : status.live;
-    const last = newest[i]?.[0] ?? null;
+    const last = newest.get(key(status.service, status.environment)) ?? null;
     cells.set(key(status.service, status.environment), {
       status,
       drift: drift.driftOf(status.service, status.environment, live, now),
       lastFailed: last && FAILED.has(last.state) ? last : null,
     });
-  });
+  }
   const ids = targets.flatMap((t) => [
     t.live?.requestedBy,
     t.active?.requestedBy,
     ...t.pending.map((d) => d.requestedBy),
     ...t.locks.map((l) => l.owner),
   ]);
-  for (const [d] of newest) ids.push(d?.requestedBy);
+  for (const d of newest.values()) ids.push(d.requestedBy);
   const nameOf = await namesFor(deps, ids);
   const environments = environmentsInOrder(deps.config);
   const services = deps.config.services.map((s) => s.name);

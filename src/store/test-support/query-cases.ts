@@ -149,6 +149,13 @@ export function queryCases(ctx: SuiteContext): void {
       expect(byVersion(many)).toEqual(byVersion(one));
       expect(many.map((d) => d.version).sort()).toEqual(['1.1.0', '8.8.8', '9.9.9']);
       expect(await store.lastSucceededOn([])).toEqual([]);
+      // The newest of each target, whatever its state, is what listDeployments puts first.
+      const newest = await store.newestOn(targets);
+      const first = await Promise.all(
+        targets.map(async (t) => (await store.listDeployments({ ...t, limit: 1 }))[0] ?? null),
+      );
+      expect(byVersion(newest)).toEqual(byVersion(first));
+      expect(newest.map((d) => d.version).sort()).toEqual(['1.2.0', '8.8.8', '9.9.9']);
     });
   });
   describe('countDeployments', () => {
