@@ -1,7 +1,7 @@
 import { formatDuration } from '../../core/duration.js';
-import { clientCache, type KubeClients } from '../kubernetes/client.js';
+import { clientCache } from '../kubernetes/client.js';
 import { followRollout } from '../kubernetes/follow.js';
-import { NamespaceWatcher } from '../kubernetes/watcher.js';
+import { namespaceWatchers } from '../kubernetes/watcher.js';
 import type {
   DeployDriver,
   DriverContext,
@@ -62,23 +62,7 @@ export function createHelmDriver(
   const pollMs = tuning.pollMs ?? 1_000;
   const cli = helmCli(factory.env);
   const clientsFor = clientCache(factory.env);
-  const watchers = new Map<string, NamespaceWatcher>();
-
-  function watcherFor(clients: KubeClients, namespace: string): NamespaceWatcher {
-    const key = `${clients.key}|${namespace}`;
-    let watcher = watchers.get(key);
-    if (!watcher) {
-      watcher = new NamespaceWatcher(
-        clients,
-        namespace,
-        factory.log.child({ namespace }),
-        undefined,
-        () => watchers.delete(key),
-      );
-      watchers.set(key, watcher);
-    }
-    return watcher;
-  }
+  const watcherFor = namespaceWatchers(factory.log);
 
   /** Checks helm (once) and names the release: every call starts here. */
   async function scopeOf(ctx: Ctx): Promise<ReleaseScope> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../core/duration.js';
+import { clusterAccess } from '../kubernetes/schema.js';
 
 /** Options of the `helm` driver (README.md in this folder is the user-facing reference). */
 
@@ -98,24 +99,7 @@ export const optionsSchema = z
     timeout: Duration.default('10m').describe(
       'A rollout not complete after this long fails (and is rolled back); also helm --timeout for hooks.',
     ),
-    kubeconfig: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        'Path of a kubeconfig file; default: $KUBECONFIG, else in-cluster, else ~/.kube/config.',
-      ),
-    context: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Context in the kubeconfig; default: its current one.'),
-    inCluster: z
-      .boolean()
-      .optional()
-      .describe(
-        "Use the pod's service account (default when running in a cluster without $KUBECONFIG).",
-      ),
+    ...clusterAccess,
   })
   .strict()
   .superRefine((options, ctx) => {

@@ -21,7 +21,7 @@ import {
   startCanary,
 } from './canary.js';
 import type { CanaryRelease } from './canary-objects.js';
-import { clientCache, type KubeClients } from './client.js';
+import { clientCache } from './client.js';
 import { followRollout } from './follow.js';
 import { previewIdentity, previewManifests } from './preview.js';
 import { applyPreview, deletePreview, expirePreviews } from './preview-objects.js';
@@ -29,7 +29,7 @@ import { templateVersion, undo } from './rollback.js';
 import { rolloutOf } from './rollout.js';
 import { durationMs, type KubernetesOptions, optionsSchema } from './schema.js';
 import { changeAnnotations, readDeployment, setImages, type Target, targetsOf } from './update.js';
-import { NamespaceWatcher, type WatcherTuning } from './watcher.js';
+import { namespaceWatchers, type WatcherTuning } from './watcher.js';
 
 export { type KubernetesOptions, optionsSchema } from './schema.js';
 
@@ -57,23 +57,7 @@ export function createKubernetesDriver(
   tuning?: WatcherTuning,
 ): DeployDriver<KubernetesOptions> {
   const clientsFor = clientCache(factory.env);
-  const watchers = new Map<string, NamespaceWatcher>();
-
-  function watcherFor(clients: KubeClients, namespace: string): NamespaceWatcher {
-    const key = `${clients.key}|${namespace}`;
-    let watcher = watchers.get(key);
-    if (!watcher) {
-      watcher = new NamespaceWatcher(
-        clients,
-        namespace,
-        factory.log.child({ namespace }),
-        tuning,
-        () => watchers.delete(key),
-      );
-      watchers.set(key, watcher);
-    }
-    return watcher;
-  }
+  const watcherFor = namespaceWatchers(factory.log, tuning);
 
   function repositoryOf(ctx: Ctx): string {
     if (!ctx.image)

@@ -105,26 +105,31 @@ export const CanaryOptions = z
   });
 export type CanaryOptions = z.infer<typeof CanaryOptions>;
 
+/** How a driver reaches a cluster: the options every driver that talks to Kubernetes takes. */
+export const clusterAccess = {
+  kubeconfig: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Path of a kubeconfig file; default: $KUBECONFIG, else in-cluster, else ~/.kube/config.',
+    ),
+  context: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Context in the kubeconfig; default: its current one.'),
+  inCluster: z
+    .boolean()
+    .optional()
+    .describe(
+      "Use the pod's service account (default when running in a cluster without $KUBECONFIG).",
+    ),
+};
+
 export const optionsSchema = z
   .object({
-    kubeconfig: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        'Path of a kubeconfig file; default: $KUBECONFIG, else in-cluster, else ~/.kube/config.',
-      ),
-    context: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Context in the kubeconfig; default: its current one.'),
-    inCluster: z
-      .boolean()
-      .optional()
-      .describe(
-        "Use the pod's service account (default when running in a cluster without $KUBECONFIG).",
-      ),
+    ...clusterAccess,
     namespace: Label.describe('Namespace of the Deployments (and of the previews).'),
     mode: z.enum(['update', 'preview']).default('update'),
     deployments: z

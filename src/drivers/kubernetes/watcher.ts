@@ -220,3 +220,25 @@ function watchError(err: unknown, namespace: string): unknown {
     );
   return err;
 }
+
+/**
+ * One watcher per cluster and namespace, shared by every rollout followed there (a watch per
+ * namespace, not per deployment); a watcher that goes idle is dropped.
+ */
+export function namespaceWatchers(
+  log: Logger,
+  tuning?: WatcherTuning,
+): (clients: KubeClients, namespace: string) => NamespaceWatcher {
+  const watchers = new Map<string, NamespaceWatcher>();
+  return (clients, namespace) => {
+    const key = `${clients.key}|${namespace}`;
+    let watcher = watchers.get(key);
+    if (!watcher) {
+      watcher = new NamespaceWatcher(clients, namespace, log.child({ namespace }), tuning, () =>
+        watchers.delete(key),
+      );
+      watchers.set(key, watcher);
+    }
+    return watcher;
+  };
+}
