@@ -20,6 +20,7 @@ services:
   - name: api
     owners: [U1]
     driver: { driver: github-actions, options: { owner: acme, repo: api, workflow: deploy.yml } }
+    github: { repository: acme/api }
   - name: worker
     owners: [U1]
     driver: { driver: argocd, options: { application: worker } }
@@ -44,6 +45,7 @@ const SECRETS = {
   ARGOCD_TOKEN: 'argocd-token-value',
   OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer otel-header-value',
   TEAMS_APP_PASSWORD: 'teams-password-value',
+  GRAFANA_TOKEN: 'grafana-token-value',
   SLIPWAY_OIDC_CLIENT_SECRET: 'oidc-client-secret-value',
   SLIPWAY_SESSION_SECRET: 'session-secret-value-of-at-least-32-characters',
 };
@@ -55,6 +57,7 @@ const ALL_ON = {
   SLIPWAY_DATABASE_URL: 'postgres://slipway:db-password-value@db.internal:5432/slipway',
   OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:otel-url-password@otel.example.com:4318',
   SLIPWAY_OIDC_ISSUER: 'https://login.example.com/realms/eng',
+  GRAFANA_URL: 'https://grafana.example.com',
   SLIPWAY_OIDC_CLIENT_ID: 'slipway',
   SLIPWAY_PUBLIC_URL: 'https://slipway.example.com',
 };
@@ -96,6 +99,8 @@ describe('start banner', () => {
     expect(text).toMatch(/tracing +off +set OTEL_EXPORTER_OTLP_ENDPOINT/);
     expect(text).toMatch(/Teams +off +set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID/);
     expect(text).toMatch(/dashboard +local +read-only, this machine only; set SLIPWAY_OIDC_ISSUER/);
+    expect(text).toMatch(/GitHub deployments +off +set GITHUB_TOKEN, or GITHUB_APP_ID/);
+    expect(text).toMatch(/Grafana +off +set GRAFANA_URL and GRAFANA_TOKEN/);
     expect(text).toContain('/healthz, /readyz, /metrics');
     expect(text).not.toMatch(/ on {2}/);
   });
@@ -111,6 +116,8 @@ describe('start banner', () => {
       ['/hooks/alertmanager', 'on'],
       ['/api', 'on'],
       ['dashboard', 'on'],
+      ['GitHub deployments', 'on'],
+      ['Grafana', 'on'],
       ['tracing', 'on'],
     ]);
     expect(text).toContain('http://localhost:3000   (listening on [::]:3000)');

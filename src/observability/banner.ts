@@ -72,6 +72,8 @@ export function startSummary(facts: StartFacts): StartSummary {
       ),
       apiFeature(settings),
       dashboardFeature(settings),
+      ...[githubDeploymentsFeature(facts)].filter((f): f is Feature => f !== null),
+      grafanaFeature(settings),
       tracingFeature(facts),
     ],
   };
@@ -154,6 +156,33 @@ function apiFeature(settings: Settings): Feature {
         state: 'local',
         detail:
           'reads from this machine only; set SLIPWAY_API_TOKEN to open it to others and to cancel or retry',
+      };
+}
+
+/** Shown only when some service reports to GitHub: most setups never will. */
+function githubDeploymentsFeature({ config, settings }: StartFacts): Feature | null {
+  const repositories = config.services.flatMap((s) => (s.github ? [s.github.repository] : []));
+  if (repositories.length === 0) return null;
+  const { githubApp, githubToken } = settings.integrations;
+  const name = 'GitHub deployments';
+  if (githubApp) return { name, state: 'on', detail: `as GitHub App ${githubApp.appId}` };
+  if (githubToken) return { name, state: 'on', detail: 'with GITHUB_TOKEN' };
+  return {
+    name,
+    state: 'off',
+    detail:
+      'set GITHUB_TOKEN, or GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID',
+  };
+}
+
+function grafanaFeature(settings: Settings): Feature {
+  const url = settings.integrations.grafanaUrl;
+  return url
+    ? { name: 'Grafana', state: 'on', detail: `annotations at ${redactUrl(url)}` }
+    : {
+        name: 'Grafana',
+        state: 'off',
+        detail: 'set GRAFANA_URL and GRAFANA_TOKEN to annotate deployments',
       };
 }
 
