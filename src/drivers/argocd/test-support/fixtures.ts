@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { ArgoCdDouble } from '../../../../test/support/argocd-double.js';
 import type { Deployment } from '../../../core/deployment.js';
+import { runningDeployment } from '../../test-support/deployment.js';
 import type { DriverContext, DriverHandle } from '../../types.js';
 import { type ArgoCdDriverTuning, createArgoCdDriver } from '../index.js';
 import { type ArgoCdOptions, optionsSchema } from '../schema.js';
@@ -15,36 +16,10 @@ export const FAST: ArgoCdDriverTuning = {
 export const IMAGE = 'registry.test/web';
 
 export function makeDeployment(overrides: Partial<Deployment> = {}): Deployment {
-  const now = new Date();
-  return {
-    id: 'dep1',
-    service: 'web',
-    environment: 'staging',
-    version: '1.1.0',
-    previousVersion: '1.0.0',
-    ref: null,
-    kind: 'deploy',
-    state: 'running',
-    requestedBy: 'U1',
-    source: 'chat',
-    channel: null,
-    reason: null,
-    correlationId: 'corr-1',
-    idempotencyKey: null,
-    freezeOverride: false,
-    approvalsRequired: 0,
-    driver: 'argocd',
-    driverRef: null,
-    progress: null,
-    outcome: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: now,
-    finishedAt: null,
-    ...overrides,
-  };
+  return runningDeployment(
+    { id: 'dep1', correlationId: 'corr-1', driver: 'argocd' },
+    { version: '1.1.0', previousVersion: '1.0.0', ...overrides },
+  );
 }
 
 export type TestContext = DriverContext<ArgoCdOptions> & { reported: string[] };

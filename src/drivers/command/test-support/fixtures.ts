@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Deployment } from '../../../core/deployment.js';
+import { runningDeployment } from '../../test-support/deployment.js';
 import type { DriverContext, DriverHandle } from '../../types.js';
 import { type CommandDriverTuning, createCommandDriver } from '../index.js';
 import { type CommandOptions, optionsSchema } from '../schema.js';
@@ -17,36 +18,7 @@ export const FAST: CommandDriverTuning = {
 };
 
 export function makeDeployment(overrides: Partial<Deployment> = {}): Deployment {
-  const now = new Date();
-  return {
-    id: 'dep1',
-    service: 'web',
-    environment: 'staging',
-    version: '1.2.3',
-    previousVersion: '1.2.2',
-    ref: null,
-    kind: 'deploy',
-    state: 'running',
-    requestedBy: 'U1',
-    source: 'chat',
-    channel: null,
-    reason: null,
-    correlationId: 'corr-1',
-    idempotencyKey: null,
-    freezeOverride: false,
-    approvalsRequired: 0,
-    driver: 'command',
-    driverRef: null,
-    progress: null,
-    outcome: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: now,
-    finishedAt: null,
-    ...overrides,
-  };
+  return runningDeployment({ id: 'dep1', correlationId: 'corr-1', driver: 'command' }, overrides);
 }
 
 /** A temp directory holding a data dir and test scripts; `cleanup` removes it all. */

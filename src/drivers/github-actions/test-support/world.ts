@@ -10,6 +10,7 @@ import {
 import type { Deployment } from '../../../core/deployment.js';
 import { createLogger } from '../../../core/logger.js';
 import { githubWebhookRoute } from '../../../webhooks/github/index.js';
+import { runningDeployment } from '../../test-support/deployment.js';
 import type { DriverContext } from '../../types.js';
 import {
   createGitHubActionsDriver,
@@ -28,36 +29,14 @@ export const FAST: GitHubActionsTuning = {
 };
 
 export function makeDeployment(overrides: Partial<Deployment> = {}): Deployment {
-  const now = new Date();
-  return {
-    id: 'd-0a1b2c3d4e5f',
-    service: 'web',
-    environment: 'staging',
-    version: '1.2.3',
-    previousVersion: '1.2.2',
-    ref: null,
-    kind: 'deploy',
-    state: 'running',
-    requestedBy: 'U1',
-    source: 'chat',
-    channel: null,
-    reason: null,
-    correlationId: '5f0c8a52-7d7e-4a4e-9a51-0c1f2e3d4b5a',
-    idempotencyKey: null,
-    freezeOverride: false,
-    approvalsRequired: 0,
-    driver: 'github-actions',
-    driverRef: null,
-    progress: null,
-    outcome: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: now,
-    finishedAt: null,
-    ...overrides,
-  };
+  return runningDeployment(
+    {
+      id: 'd-0a1b2c3d4e5f',
+      correlationId: '5f0c8a52-7d7e-4a4e-9a51-0c1f2e3d4b5a',
+      driver: 'github-actions',
+    },
+    overrides,
+  );
 }
 
 export type TestContext = DriverContext<GitHubActionsOptions> & { reported: string[] };

@@ -7,6 +7,7 @@ import {
 } from '../../../../test/support/jenkins-double.js';
 import type { Deployment } from '../../../core/deployment.js';
 import { createLogger } from '../../../core/logger.js';
+import { runningDeployment } from '../../test-support/deployment.js';
 import type { DeployDriver, DriverContext } from '../../types.js';
 import { createJenkinsDriver, type JenkinsTuning } from '../index.js';
 import { type JenkinsOptions, optionsSchema } from '../schema.js';
@@ -33,36 +34,14 @@ export const ROLLBACK_JOB: DoubleJob = {
 };
 
 export function makeDeployment(overrides: Partial<Deployment> = {}): Deployment {
-  const now = new Date();
-  return {
-    id: 'd-7c1e2a9b4f30',
-    service: 'web',
-    environment: 'staging',
-    version: '1.2.3',
-    previousVersion: '1.2.2',
-    ref: null,
-    kind: 'deploy',
-    state: 'running',
-    requestedBy: 'U1',
-    source: 'chat',
-    channel: null,
-    reason: null,
-    correlationId: '0d4b7f2e-3c1a-4e8b-9f60-5a2d1c7e8b94',
-    idempotencyKey: null,
-    freezeOverride: false,
-    approvalsRequired: 0,
-    driver: 'jenkins',
-    driverRef: null,
-    progress: null,
-    outcome: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: now,
-    finishedAt: null,
-    ...overrides,
-  };
+  return runningDeployment(
+    {
+      id: 'd-7c1e2a9b4f30',
+      correlationId: '0d4b7f2e-3c1a-4e8b-9f60-5a2d1c7e8b94',
+      driver: 'jenkins',
+    },
+    overrides,
+  );
 }
 
 export type TestContext = DriverContext<JenkinsOptions> & { reported: string[] };
