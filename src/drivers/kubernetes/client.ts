@@ -9,6 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import { ValidationError } from '../../core/errors.js';
 import type { KubernetesOptions } from './schema.js';
+import { WarmKubeConfig } from './warm-config.js';
 
 /** The API groups the driver speaks, built from one KubeConfig. */
 export interface KubeClients {
@@ -32,7 +33,7 @@ type Connection = Pick<KubernetesOptions, 'kubeconfig' | 'context' | 'inCluster'
  * account when running in a cluster, else `~/.kube/config`; then `context` when given.
  */
 export function loadKubeConfig(options: Connection, env: NodeJS.ProcessEnv): KubeConfig {
-  const config = new KubeConfig();
+  const config = new WarmKubeConfig();
   const inCluster =
     options.inCluster ??
     (!options.kubeconfig && !env.KUBECONFIG && Boolean(env.KUBERNETES_SERVICE_HOST));
