@@ -38,6 +38,8 @@ export interface RunPlan {
 export type Run = Record<string, unknown> & {
   id: number;
   workflow_id: number;
+  url: string;
+  html_url: string;
   status: string;
   conclusion: string | null;
 };
@@ -55,6 +57,16 @@ export interface ActionsState {
   jobsOf(runId: number): Job[];
   /** Creates the run of a dispatch (titled by the workflow's run-name) and sets it going. */
   start(workflow: DoubleWorkflow, ref: string, inputs: Record<string, string>, plan: RunPlan): void;
+  /**
+   * The same, but the run exists (queued) on return, as when GitHub answers a dispatch with the
+   * run's details: its id can be read at once. `createMs` is then the wait before it is requested.
+   */
+  startNow(
+    workflow: DoubleWorkflow,
+    ref: string,
+    inputs: Record<string, string>,
+    plan: RunPlan,
+  ): Run;
   /** A run created outside the double's dispatches, left queued. */
   foreign(workflow: DoubleWorkflow, ref: string, title: string): Run;
   cancel(run: Run): void;
@@ -175,11 +187,13 @@ export function createActionsState(deps: {
     runs,
     jobsOf: (runId) => jobs.get(runId) ?? [],
     start(workflow, ref, inputs, plan) {
-      const title = (workflow.runName ?? workflow.name).replace(
-        /\$\{\{\s*(?:github\.event\.)?inputs\.([A-Za-z0-9_-]+)\s*\}\}/g,
-        (_all, name: string) => inputs[name] ?? '',
-      );
+      const title = runTitle(workflow, inputs);
       later(plan.createMs ?? 20, () => simulate(create(workflow, ref, title, plan), plan));
+    },
+    startNow(workflow, ref, inputs, plan) {
+      const run = create(workflow, ref, runTitle(workflow, inputs), plan);
+      later(plan.createMs ?? 20, () => simulate(run, plan));
+      return run;
     },
     foreign: (workflow, ref, title) => create(workflow, ref, title, {}),
     cancel(run) {
@@ -197,6 +211,14 @@ export function createActionsState(deps: {
       timers.clear();
     },
   };
+}
+
+/** The workflow's run-name with `${{ inputs.x }}` replaced, or its name. */
+function runTitle(workflow: DoubleWorkflow, inputs: Record<string, string>): string {
+  return (workflow.runName ?? workflow.name).replace(
+    /\$\{\{\s*(?:github\.event\.)?inputs\.([A-Za-z0-9_-]+)\s*\}\}/g,
+    (_all, name: string) => inputs[name] ?? '',
+  );
 }
 
 function steps(job: JobPlan, outcome: string) {

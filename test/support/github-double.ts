@@ -8,6 +8,7 @@ import {
   type DoubleDeployment,
   type RepositoryRefs,
 } from './github-double-deployments.js';
+import { dispatchWorkflow, type RunDetailsMode } from './github-double-dispatch.js';
 import { type ExpectedCall, verifyCalls } from './github-double-expect.js';
 import {
   createActionsState,
@@ -20,6 +21,7 @@ import {
 export type { DoubleApp, IssuedToken } from './github-double-app.js';
 export type { DoubleDeployment, DoubleDeploymentStatus } from './github-double-deployments.js';
 export { shaOf } from './github-double-deployments.js';
+export type { RunDetailsMode } from './github-double-dispatch.js';
 export type { ExpectedCall } from './github-double-expect.js';
 export type { DoubleWorkflow, JobPlan, RunPlan } from './github-double-runs.js';
 
@@ -102,6 +104,11 @@ export interface DoubleOptions {
   webhook?: { url: string; secret: string };
   /** A GitHub App installed on the repository: installation tokens for its JWT. */
   app?: DoubleApp;
+  /**
+   * How a dispatch's `return_run_details` is answered: `returned` (default, as github.com),
+   * `ignored` (always 204) or `rejected` (422, as GitHub Enterprise Server 3.19).
+   */
+  runDetails?: RunDetailsMode;
 }
 
 export interface GitHubDouble {
@@ -159,7 +166,6 @@ export function slipwayWorkflow(overrides: Partial<DoubleWorkflow> = {}): Double
 
 // GitHub's error bodies carry a documentation_url and, since 2023, the status as a string.
 const DOCS = 'https://docs.github.com/rest/actions';
-const MAX_INPUTS = 25;
 
 export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubDouble> {
   const branches = options.branches ?? ['main'];
@@ -286,56 +292,9 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
   }
 
   function dispatch(req: Parsed, res: Sink, workflow: DoubleWorkflow) {
-    const body = req.body as { ref?: unknown; inputs?: unknown } | undefined;
-    if (body === undefined) return refuse(res, 400, 'Problems parsing JSON');
-    if (body.ref === undefined)
-      return refuse(res, 422, 'Invalid request.\n\n"ref" wasn\'t supplied.');
-    if (typeof body.ref !== 'string')
-      return refuse(
-        res,
-        422,
-        `Invalid request.\n\nFor 'properties/ref', ${JSON.stringify(body.ref)} is not a string.`,
-      );
-    const given = body.inputs ?? {};
-    if (typeof given !== 'object' || given === null || Array.isArray(given))
-      return refuse(
-        res,
-        422,
-        `Invalid request.\n\nFor 'properties/inputs', ${JSON.stringify(given)} is not an object.`,
-      );
-    const inputs = given as Record<string, unknown>;
-    if (Object.keys(inputs).length > MAX_INPUTS)
-      return refuse(
-        res,
-        422,
-        `Invalid request.\n\nFor 'properties/inputs', the maximum number of properties is ${MAX_INPUTS}.`,
-      );
-    for (const [name, value] of Object.entries(inputs)) {
-      if (typeof value !== 'string')
-        return refuse(
-          res,
-          422,
-          `Invalid request.\n\nFor 'properties/${name}', ${JSON.stringify(value)} is not a string.`,
-        );
-    }
-    const ref = body.ref.replace(/^refs\/(heads|tags)\//, '');
-    if (!branches.includes(ref)) return refuse(res, 422, `No ref found for: ${body.ref}`);
-    if (!workflow.inputs)
-      return refuse(res, 422, "Workflow does not have 'workflow_dispatch' trigger");
-    const declared = workflow.inputs;
-    const unexpected = Object.keys(inputs).filter((name) => !(name in declared));
-    if (unexpected.length > 0)
-      return refuse(res, 422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
-    const values: Record<string, string> = {};
-    for (const [name, spec] of Object.entries(declared)) {
-      const value = (inputs[name] as string | undefined) ?? spec.default;
-      if (value === undefined && spec.required)
-        return refuse(res, 422, `Required input '${name}' not provided`);
-      values[name] = value ?? '';
-    }
-    const plan = plans.shift() ?? {};
-    send(res, 204);
-    if (!plan.neverStarts) actions.start(workflow, ref, values, plan);
+    const runDetails = options.runDetails ?? 'returned';
+    const nextPlan = () => plans.shift() ?? {};
+    answer(res, dispatchWorkflow(req.body, workflow, { branches, runDetails, nextPlan, actions }));
   }
 
   function listRuns(req: Parsed, res: Sink, workflow: DoubleWorkflow) {
