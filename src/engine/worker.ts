@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Deployment } from '../core/deployment.js';
 import type { EngineDeps } from './context.js';
 import { emitTransition } from './requests.js';
@@ -39,6 +40,9 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
   let renewTimer: NodeJS.Timeout | null = null;
   let ticking: Promise<void> | null = null;
   let again = false;
+  // Orphans are looked for at start and at each poll only: a wake for new work claims at once,
+  // without first writing to every expired lease.
+  let orphansDue = true;
   let stopped = true;
   let paused = false;
   const log = deps.log.child({ component: 'worker', processId: deps.processId });
@@ -64,13 +68,20 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
   }
 
   // A cancel is written to the store by whichever process received it. Here, it is heard at
-  // once; from another replica, at the next lease renewal (below).
+  // once; from another replica, at the next lease renewal (below). A deployment queued here is
+  // claimed on the same event, as soon as it is written, not after the rest of its request
+  // (superseding older ones, the answer) or at the next poll.
   let unsubscribe = () => {};
-  function listenForCancels(): void {
+  function listenForWork(): void {
     unsubscribe = deps.events.on((event) => {
-      if (event.type !== 'transition' || !isCancel(event.deployment, event.transition.actor))
+      if (event.type !== 'transition') return;
+      if (event.transition.to === 'queued') {
+        // The worker's loop belongs to no request: not in the trace of the one that queued it.
+        context.with(ROOT_CONTEXT, () => wake());
         return;
-      running.get(event.deployment.id)?.cancel.abort();
+      }
+      if (isCancel(event.deployment, event.transition.actor))
+        running.get(event.deployment.id)?.cancel.abort();
     });
   }
 
@@ -87,10 +98,9 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
   async function tick(): Promise<void> {
     if (stopped || paused) return;
     try {
-      for (const orphan of await deps.store.takeExpiredLeases(deps.processId, options.leaseMs)) {
-        if (running.has(orphan.id)) continue;
-        await recordTakeover(orphan);
-        launch(orphan, true);
+      if (orphansDue) {
+        orphansDue = false;
+        await resumeOrphans();
       }
       while (!stopped && !paused && running.size < options.concurrency) {
         const claimed = await deps.store.claimNextQueued(deps.processId, options.leaseMs, {
@@ -103,6 +113,14 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
       }
     } catch (err) {
       log.error({ err }, 'could not look for work; will retry');
+    }
+  }
+
+  async function resumeOrphans(): Promise<void> {
+    for (const orphan of await deps.store.takeExpiredLeases(deps.processId, options.leaseMs)) {
+      if (running.has(orphan.id)) continue;
+      await recordTakeover(orphan);
+      launch(orphan, true);
     }
   }
 
@@ -154,8 +172,12 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     start() {
       if (!stopped) return;
       stopped = false;
-      listenForCancels();
-      pollTimer = setInterval(wake, options.pollMs);
+      listenForWork();
+      orphansDue = true;
+      pollTimer = setInterval(() => {
+        orphansDue = true;
+        wake();
+      }, options.pollMs);
       renewTimer = setInterval(() => void renew(), Math.max(100, Math.floor(options.leaseMs / 3)));
       wake();
     },

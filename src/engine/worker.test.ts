@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRecordingDriver } from '../../test/support/recording-driver.js';
+import { Config } from '../config/schema.js';
+import { createLogger } from '../core/logger.js';
+import { createStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import type { EngineDeps } from './context.js';
+import { createEventBus } from './events.js';
+import { requestDeployment } from './requests.js';
+import { createWorker, type Worker } from './worker.js';
+
+const HOUR = 3_600_000;
+let stores: Store[] = [];
+let workers: Worker[] = [];
+
+afterEach(async () => {
+  for (const w of workers) await w.stop();
+  for (const s of stores) await s.close();
+  workers = [];
+  stores = [];
+});
+
+async function depsWith(processId: string, store?: Store): Promise<EngineDeps> {
+  const own = store ?? createStore(':memory:');
+  if (!store) await own.migrate();
+  stores.push(own);
+  return {
+    config: Config.parse({
+      operator: 'operator',
+      environments: [{ name: 'staging', order: 1, deployers: ['dev'], verifyWindow: '1s' }],
+      services: [
+        {
+          name: 'web',
+          channel: 'C1',
+          driver: { driver: 'recording' },
+          environments: { staging: {} },
+        },
+      ],
+    }),
+    store: own,
+    drivers: new Map([['recording', createRecordingDriver()]]),
+    events: createEventBus(() => {}),
+    log: createLogger({ level: 'silent' }),
+    processId,
+  };
+}
+
+function start(deps: EngineDeps): Worker {
+  // Polls once an hour: only the wake on the queued event can start the deployment in time.
+  const worker = createWorker(deps, { leaseMs: HOUR, pollMs: HOUR, concurrency: 4 });
+  workers.push(worker);
+  worker.start();
+  return worker;
+}
+
+async function stateWithin(store: Store, id: string, ms: number) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const d = await store.getDeployment(id);
+    if (d?.state === 'succeeded' || Date.now() > deadline) return d?.state;
+    await sleep(20);
+  }
+}
+
+describe('worker', () => {
+  it('claims a deployment on the event that queued it, not at the next poll', async () => {
+    const deps = await depsWith('p1');
+    start(deps);
+    await sleep(50); // the start's own look for work is over
+    const accepted = await requestDeployment(deps, {
+      actor: 'dev',
+      source: 'api',
+      channel: null,
+      service: 'web',
+      environment: 'staging',
+      version: '1.0.0',
+      kind: 'deploy',
+    });
+    if (!accepted.ok) throw new Error(accepted.reason);
+    expect(await stateWithin(deps.store, accepted.deployment.id, 10_000)).toBe('succeeded');
+  });
+
+  it('resumes an orphan (a lease run out) at start', async () => {
+    const first = await depsWith('p1');
+    const accepted = await requestDeployment(first, {
+      actor: 'dev',
+      source: 'api',
+      channel: null,
+      service: 'web',
+      environment: 'staging',
+      version: '1.0.0',
+      kind: 'deploy',
+    });
+    if (!accepted.ok) throw new Error(accepted.reason);
+    // Claimed by a process that died at once: its lease has expired.
+    await first.store.claimNextQueued('dead', -1, { actor: 'slipway' });
+    const second = { ...first, processId: 'p2' };
+    start(second);
+    expect(await stateWithin(first.store, accepted.deployment.id, 10_000)).toBe('succeeded');
+  });
+});
