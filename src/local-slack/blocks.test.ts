@@ -1,7 +1,8 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS, validateBlocks } from './blocks.js';
+import { validateBlocks } from './blocks.js';
 import { createLocalSlack } from './index.js';
+import { SLACK_LIMITS } from './limits.js';
 import type { Block } from './types.js';
 
 const plain = (text: string) => ({ type: 'plain_text', text });
@@ -118,19 +119,29 @@ describe('Block Kit limits, through chat.postMessage', () => {
 
   it('accepts a message exactly at every limit', async () => {
     const blocks: Block[] = [
-      { type: 'header', text: plain(x(LIMITS.headerText)), block_id: x(LIMITS.blockId) },
-      section(x(LIMITS.sectionText)),
-      { type: 'section', fields: Array.from({ length: 10 }, () => mrkdwn(x(LIMITS.fieldText))) },
+      {
+        type: 'header',
+        text: plain(x(SLACK_LIMITS.headerText.max)),
+        block_id: x(SLACK_LIMITS.blockId.max),
+      },
+      section(x(SLACK_LIMITS.sectionText.max)),
+      {
+        type: 'section',
+        fields: Array.from({ length: 10 }, () => mrkdwn(x(SLACK_LIMITS.sectionFieldText.max))),
+      },
       { type: 'context', elements: Array.from({ length: 10 }, () => plain('c')) },
       {
         type: 'actions',
         elements: Array.from({ length: 25 }, (_, i) =>
-          button({ action_id: `${i}`.padEnd(LIMITS.actionId, 'a'), value: x(LIMITS.buttonValue) }),
+          button({
+            action_id: `${i}`.padEnd(SLACK_LIMITS.actionId.max, 'a'),
+            value: x(SLACK_LIMITS.buttonValue.max),
+          }),
         ),
       },
       ...Array.from({ length: 45 }, () => ({ type: 'divider' })),
     ];
-    expect(blocks).toHaveLength(LIMITS.blocks);
+    expect(blocks).toHaveLength(SLACK_LIMITS.messageBlocks.max);
     expect(validateBlocks(blocks)).toEqual([]);
     const r = await client.chat.postMessage({
       channel: 'C0DEPLOYS',

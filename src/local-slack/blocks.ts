@@ -1,41 +1,11 @@
+import { BUTTON_STYLES, type LimitName, charLength as length, SLACK_LIMITS } from './limits.js';
 import type { Block } from './types.js';
 
 /**
- * Block Kit limits for messages, as documented (docs.slack.dev/reference/block-kit/...):
- * - blocks: "You can include up to 50 blocks in each message" (reference/block-kit/blocks)
- * - section `text` 1..3000 chars; `fields` at most 10 items, each at most 2000 (section-block)
- * - header `text` plain_text, at most 150 (header-block)
- * - context `elements` at most 10 (context-block); actions `elements` at most 25 (actions-block)
- * - button `text` plain_text at most 75, `value` 2000, `action_id` 255, `url` 3000 (button-element)
- * - `block_id` at most 255 and "unique for each message" (every block)
- * - text objects: `text` at least 1 char, at most 3000 (composition-objects/text-object)
- * - top-level message `text`: Slack truncates past 40,000 characters (chat.postMessage); the
- *   double answers `msg_too_long` instead so an over-long text is caught in tests.
+ * Block Kit checks for messages and modals. Every number comes from the table in limits.ts,
+ * where each limit names the page of Slack's reference that states it and the @slack/types
+ * field that documents it too.
  */
-export const LIMITS = {
-  blocks: 50,
-  sectionText: 3000,
-  sectionFields: 10,
-  fieldText: 2000,
-  headerText: 150,
-  contextElements: 10,
-  actionsElements: 25,
-  buttonText: 75,
-  buttonValue: 2000,
-  actionId: 255,
-  buttonUrl: 3000,
-  blockId: 255,
-  textObject: 3000,
-  messageText: 40_000,
-  // reference/views/modal-views: "Max of 100 blocks"
-  modalBlocks: 100,
-  // reference/block-kit/blocks/input-block: label and hint at most 2000
-  inputLabel: 2000,
-  // reference/block-kit/block-elements/plain-text-input-element: placeholder at most 150,
-  // min_length and max_length at most 3000
-  placeholder: 150,
-  inputLength: 3000,
-} as const;
 
 /**
  * Where blocks are shown: a message, or a modal (docs.slack.dev/reference/views/modal-views),
@@ -58,11 +28,6 @@ const MESSAGE_BLOCK_TYPES = new Set([
   'table',
 ]);
 
-/** Slack counts characters, not UTF-16 code units. */
-function length(s: string): number {
-  return [...s].length;
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -82,30 +47,32 @@ export function validateBlocks(blocks: Block[], surface: Surface = 'message', ba
   const blockIds = new Set<string>();
   const actionIds = new Set<string>();
 
-  function maxLen(value: unknown, max: number, pointer: string): boolean {
+  function maxLen(value: unknown, name: LimitName, pointer: string): boolean {
+    const { max } = SLACK_LIMITS[name];
     if (typeof value === 'string' && length(value) > max) {
       return at(pointer, `must be less than ${max + 1} characters`);
     }
     return true;
   }
 
-  function textObject(value: unknown, pointer: string, max: number, plainOnly = false): boolean {
+  /** A text object within `name`'s limit; plain_text only where the table says so. */
+  function textObject(value: unknown, pointer: string, name: LimitName): boolean {
     if (!isObject(value)) return at(pointer, 'expected object');
     if (value.type !== 'plain_text' && value.type !== 'mrkdwn') {
       return at(`${pointer}/type`, 'must be one of plain_text, mrkdwn');
     }
-    if (plainOnly && value.type !== 'plain_text') {
+    if (SLACK_LIMITS[name].plainOnly === true && value.type !== 'plain_text') {
       return at(`${pointer}/type`, 'must be plain_text');
     }
     if (typeof value.text !== 'string') return at(`${pointer}/text`, 'expected string');
     if (length(value.text) < 1) return at(`${pointer}/text`, 'must be more than 0 characters');
-    return maxLen(value.text, max, `${pointer}/text`);
+    return maxLen(value.text, name, `${pointer}/text`);
   }
 
   function actionId(value: unknown, pointer: string): boolean {
     if (value === undefined) return true;
     if (typeof value !== 'string') return at(pointer, 'expected string');
-    maxLen(value, LIMITS.actionId, pointer);
+    maxLen(value, 'actionId', pointer);
     // Slack documents uniqueness within the block; the double asks it of the whole message
     // so a click names one button without ambiguity (README, "Stricter than Slack").
     if (actionIds.has(value))
@@ -114,39 +81,58 @@ export function validateBlocks(blocks: Block[], surface: Surface = 'message', ba
     return true;
   }
 
+  function confirm(value: unknown, pointer: string): void {
+    if (!isObject(value)) {
+      at(pointer, 'expected object');
+      return;
+    }
+    textObject(value.title, `${pointer}/title`, 'confirmTitle');
+    textObject(value.text, `${pointer}/text`, 'confirmText');
+    textObject(value.confirm, `${pointer}/confirm`, 'confirmButton');
+    textObject(value.deny, `${pointer}/deny`, 'confirmButton');
+    style(value.style, `${pointer}/style`);
+  }
+
+  function style(value: unknown, pointer: string): void {
+    if (value !== undefined && !(BUTTON_STYLES as readonly unknown[]).includes(value)) {
+      at(pointer, `must be one of ${BUTTON_STYLES.join(', ')}`);
+    }
+  }
+
   function element(value: unknown, pointer: string): boolean {
     if (!isObject(value) || typeof value.type !== 'string') return at(pointer, 'expected element');
     if (value.type === 'plain_text_input') textInput(value, pointer);
     if (value.type === 'button') {
-      textObject(value.text, `${pointer}/text`, LIMITS.buttonText, true);
-      maxLen(value.value, LIMITS.buttonValue, `${pointer}/value`);
-      maxLen(value.url, LIMITS.buttonUrl, `${pointer}/url`);
-      if (value.style !== undefined && value.style !== 'primary' && value.style !== 'danger') {
-        at(`${pointer}/style`, 'must be one of primary, danger');
-      }
+      textObject(value.text, `${pointer}/text`, 'buttonText');
+      maxLen(value.value, 'buttonValue', `${pointer}/value`);
+      maxLen(value.url, 'buttonUrl', `${pointer}/url`);
+      style(value.style, `${pointer}/style`);
     }
+    if (value.confirm !== undefined) confirm(value.confirm, `${pointer}/confirm`);
     return actionId(value.action_id, `${pointer}/action_id`);
   }
 
   function textInput(value: Record<string, unknown>, pointer: string): void {
     if (value.placeholder !== undefined)
-      textObject(value.placeholder, `${pointer}/placeholder`, LIMITS.placeholder, true);
+      textObject(value.placeholder, `${pointer}/placeholder`, 'placeholder');
+    const most = SLACK_LIMITS.inputLength.max;
     for (const key of ['min_length', 'max_length'] as const) {
       const n = value[key];
       if (n === undefined) continue;
       const min = key === 'max_length' ? 1 : 0;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > LIMITS.inputLength)
-        at(`${pointer}/${key}`, `must be an integer from ${min} to ${LIMITS.inputLength}`);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > most)
+        at(`${pointer}/${key}`, `must be an integer from ${min} to ${most}`);
     }
     if (value.multiline !== undefined && typeof value.multiline !== 'boolean')
       at(`${pointer}/multiline`, 'expected boolean');
   }
 
-  function list(value: unknown, pointer: string, max: number): unknown[] {
+  function list(value: unknown, pointer: string, name: LimitName): unknown[] {
     if (!Array.isArray(value)) {
       at(pointer, 'expected array');
       return [];
     }
+    const { max } = SLACK_LIMITS[name];
     if (value.length < 1) at(pointer, 'must provide at least 1 item');
     if (value.length > max) at(pointer, `no more than ${max} items allowed`);
     return value;
@@ -157,39 +143,38 @@ export function validateBlocks(blocks: Block[], surface: Surface = 'message', ba
       if (b.text === undefined && b.fields === undefined) {
         at(p, 'must provide either text or fields');
       }
-      if (b.text !== undefined) textObject(b.text, `${p}/text`, LIMITS.sectionText);
+      if (b.text !== undefined) textObject(b.text, `${p}/text`, 'sectionText');
       if (b.fields !== undefined) {
-        for (const [i, f] of list(b.fields, `${p}/fields`, LIMITS.sectionFields).entries()) {
-          textObject(f, `${p}/fields/${i}`, LIMITS.fieldText);
+        for (const [i, f] of list(b.fields, `${p}/fields`, 'sectionFields').entries()) {
+          textObject(f, `${p}/fields/${i}`, 'sectionFieldText');
         }
       }
       if (b.accessory !== undefined) element(b.accessory, `${p}/accessory`);
     },
     header(b, p) {
-      textObject(b.text, `${p}/text`, LIMITS.headerText, true);
+      textObject(b.text, `${p}/text`, 'headerText');
     },
     divider() {},
     context(b, p) {
-      for (const [i, e] of list(b.elements, `${p}/elements`, LIMITS.contextElements).entries()) {
-        if (!isObject(e) || e.type !== 'image')
-          textObject(e, `${p}/elements/${i}`, LIMITS.textObject);
+      for (const [i, e] of list(b.elements, `${p}/elements`, 'contextElements').entries()) {
+        if (!isObject(e) || e.type !== 'image') textObject(e, `${p}/elements/${i}`, 'textObject');
       }
     },
     actions(b, p) {
-      for (const [i, e] of list(b.elements, `${p}/elements`, LIMITS.actionsElements).entries()) {
+      for (const [i, e] of list(b.elements, `${p}/elements`, 'actionsElements').entries()) {
         element(e, `${p}/elements/${i}`);
       }
     },
     input(b, p) {
-      textObject(b.label, `${p}/label`, LIMITS.inputLabel, true);
-      if (b.hint !== undefined) textObject(b.hint, `${p}/hint`, LIMITS.inputLabel, true);
+      textObject(b.label, `${p}/label`, 'inputLabel');
+      if (b.hint !== undefined) textObject(b.hint, `${p}/hint`, 'inputHint');
       if (b.optional !== undefined && typeof b.optional !== 'boolean')
         at(`${p}/optional`, 'expected boolean');
       element(b.element, `${p}/element`);
     },
   };
 
-  const maxBlocks = surface === 'modal' ? LIMITS.modalBlocks : LIMITS.blocks;
+  const maxBlocks = SLACK_LIMITS[surface === 'modal' ? 'modalBlocks' : 'messageBlocks'].max;
   if (blocks.length > maxBlocks) at(`${base}/blocks`, `no more than ${maxBlocks} items allowed`);
   for (const [i, block] of blocks.entries()) {
     const p = `${base}/blocks/${i}`;
@@ -207,7 +192,7 @@ export function validateBlocks(blocks: Block[], surface: Surface = 'message', ba
     if (block.block_id !== undefined) {
       if (typeof block.block_id !== 'string') at(`${p}/block_id`, 'expected string');
       else {
-        maxLen(block.block_id, LIMITS.blockId, `${p}/block_id`);
+        maxLen(block.block_id, 'blockId', `${p}/block_id`);
         if (blockIds.has(block.block_id)) at(`${p}/block_id`, 'duplicate block_id');
         blockIds.add(block.block_id);
       }
@@ -253,7 +238,7 @@ export function checkContent(
   if ((text === undefined || text === '') && (!blocks || blocks.length === 0)) {
     return { error: 'no_text' };
   }
-  if (text !== undefined && length(text) > LIMITS.messageText) {
+  if (text !== undefined && length(text) > SLACK_LIMITS.messageText.max) {
     return { error: 'msg_too_long' };
   }
   if (blocks) {

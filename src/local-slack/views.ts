@@ -1,22 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { validateBlocks } from './blocks.js';
+import { SLACK_LIMITS } from './limits.js';
 import { triggerId } from './payloads.js';
 import type { LocalSlackConfig } from './schema.js';
 import type { Block, Clock } from './types.js';
 
 /**
  * Modals: the triggers Slack hands out with each slash command, click and submission, and the
- * views opened with them. Limits from docs.slack.dev/reference/views/modal-views and
- * reference/methods/views.open.
+ * views opened with them. Limits from the table in limits.ts (reference/views/modal-views and
+ * reference/methods/views.open).
  */
 export const VIEW_LIMITS = {
   /** title, submit and close: plain_text of at most 24 characters */
-  text: 24,
-  privateMetadata: 3000,
-  callbackId: 255,
-  externalId: 255,
+  text: SLACK_LIMITS.modalTitle.max,
+  privateMetadata: SLACK_LIMITS.privateMetadata.max,
+  callbackId: SLACK_LIMITS.callbackId.max,
+  externalId: SLACK_LIMITS.externalId.max,
   /** "view_too_large: the provided view is greater than 250kb" */
-  bytes: 250 * 1024,
+  bytes: SLACK_LIMITS.viewBytes.max,
 } as const;
 
 /** "The expected format for the trigger_id argument is 132456.7890123.abcdef" (views.open). */
