@@ -12,7 +12,10 @@ export interface LoadSpec {
   mode: 'closed' | 'burst';
   url: string;
   secret: string;
+  /** The command's text; each `{n}` becomes `<runId>.<request number>`, unique in the run. */
   text: string;
+  /** Makes `{n}` unique across several loads of one server (a number, so a version stays valid). */
+  runId?: number;
   /** The slash command; `/deploy` unless a diagnostic sends one Slipway ignores. */
   command?: string;
   user: string;

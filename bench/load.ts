@@ -23,7 +23,8 @@ const target = new URL(spec.url);
 function build(n: number): SignedRequest {
   const triggerId = `${spec.triggerPrefix}.${n}`;
   return signedSlashCommand(spec.secret, {
-    text: spec.text,
+    // `{n}`: a fresh version each request (accepted deploys), unique across runs by the prefix.
+    text: spec.text.replaceAll('{n}', `${spec.runId ?? 0}.${n}`),
     ...(spec.command ? { command: spec.command } : {}),
     user: spec.user,
     channel: spec.channel,

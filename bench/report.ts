@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { ROOT } from './load-spec.js';
 import type { MachineInfo } from './machine.js';
 import type { BenchOptions } from './options.js';
+import type { AcceptedFigure } from './sections/accepted.js';
 import type { AckFigure, PairsFigure } from './sections/ack.js';
 import type { CanaryAbortFigure } from './sections/canary-abort.js';
 import type { ChatCallsFigure } from './sections/chat-calls.js';
@@ -27,6 +28,8 @@ export interface BenchResults {
         pairs: PairsFigure | null;
       }
     | Skipped;
+  /** (a) again with a /deploy that is accepted: recorded, queued, superseding the one before. */
+  accepted: AcceptedFigure | Skipped;
   b: InFlightFigure | Skipped;
   c: { slipway: AckFigure; bolt: AckFigure; bare: AckFigure; transportOnly: AckFigure } | Skipped;
   d: KubernetesFigure;
@@ -68,8 +71,34 @@ export function goalsOf(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): Goa
     has(r.a)
       ? throughputGoal(r.a.slipway, r.a.bolt, r.a.pairs)
       : { goal: THROUGHPUT, value: '—', status: 'not measured' },
+    ...acceptedGoals(r.accepted, has(r.a) ? r.a.bolt : null),
     canaryGoal(r.f),
     ...dashboardGoals(r.g),
+  ];
+}
+
+const ACCEPTED_P99 = 'accepted ack p99 < 50 ms in (a)';
+const ACCEPTED_RATE = "accepted req/s ≥ 0.5 × Bolt's in (a)";
+
+/** The accepted /deploy: judged as the refused one, at half Bolt's throughput. */
+function acceptedGoals(f: AcceptedFigure | Skipped, bolt: AckFigure | null): Goal[] {
+  if (!has(f))
+    return [
+      { goal: ACCEPTED_P99, value: '—', status: 'not measured' },
+      { goal: ACCEPTED_RATE, value: '—', status: 'not measured' },
+    ];
+  const ratio = f.pairs ? f.pairs.ratio : bolt ? f.ack.rps / Math.max(bolt.rps, 1) : 0;
+  return [
+    {
+      goal: ACCEPTED_P99,
+      value: `${f.ack.latency.p99} ms`,
+      status: f.ack.latency.p99 < 50 && f.ack.missed === 0 ? 'met' : 'missed',
+    },
+    {
+      goal: ACCEPTED_RATE,
+      value: `${ratio.toFixed(2)} × Bolt's${f.pairs ? ` (${f.pairs.rounds.length} pairs)` : ''}`,
+      status: ratio >= 0.5 ? 'met' : 'missed',
+    },
   ];
 }
 
@@ -218,6 +247,7 @@ export function renderTable(r: BenchResults): string {
           .join(', ')}; Slipway answered ${pairs.ratio.toFixed(2)} × Bolt's requests`,
       );
   } else lines.push(`  SKIPPED: ${r.a.skipped}`);
+  lines.push(...acceptedLines(r.accepted));
   lines.push('');
   if (has(r.b)) {
     lines.push(
@@ -288,6 +318,27 @@ export function renderTable(r: BenchResults): string {
   if (r.notes.length > 0) lines.push('', 'Notes', ...r.notes.map((n) => `  - ${n}`));
   lines.push('', `Took ${r.durationSeconds} s.`);
   return lines.join('\n');
+}
+
+function acceptedLines(f: AcceptedFigure | Skipped): string[] {
+  if (!has(f)) return [];
+  const lines = [
+    `  accepted: /deploy ${f.text} from a deployer of bench, a fresh version each ({n}); each recorded, queued, superseding the one before`,
+    ackRow('  slipway serve, accepted', f.ack),
+  ];
+  const pairs = f.pairs;
+  if (pairs)
+    lines.push(
+      `  accepted against Bolt in ${pairs.rounds.length} alternating rounds of ${pairs.seconds} s (req/s, * first): ${pairs.rounds
+        .map((p) =>
+          p.first === 'slipway' ? `${p.slipway}* / ${p.bolt}` : `${p.slipway} / ${p.bolt}*`,
+        )
+        .join(', ')}; Slipway answered ${pairs.ratio.toFixed(2)} × Bolt's requests`,
+    );
+  lines.push(
+    `  in the store afterwards: ${f.recorded.total} deployments of web in bench ${JSON.stringify(f.recorded.byState)}, for ${f.answeredInAck} acknowledgements that carried an answer`,
+  );
+  return lines;
 }
 
 function canaryLines(f: CanaryAbortFigure): string[] {

@@ -8,6 +8,7 @@ import { machineInfo, round1 } from './machine.js';
 import { readOptions } from './options.js';
 import { sleep } from './processes.js';
 import { type BenchResults, goalsOf, renderTable, writeResults } from './report.js';
+import { measureAccepted } from './sections/accepted.js';
 import { measureAck, measurePairs } from './sections/ack.js';
 import { measureCanaryAbort } from './sections/canary-abort.js';
 import { measureChatCalls } from './sections/chat-calls.js';
@@ -96,6 +97,7 @@ const results: Omit<BenchResults, 'goals' | 'durationSeconds'> = {
   options: { ...options, sections: [...options.sections] },
   command: `${options.text}  (${describeCommand(options.text)})`,
   a: notSelected,
+  accepted: notSelected,
   b: notSelected,
   c: notSelected,
   d: notSelected,
@@ -141,6 +143,10 @@ try {
               ? await measurePairs(ctx, targets.slipway, targets.bolt, options.pairs)
               : null,
         };
+        log('(a) accepted deploys, on a Slipway of their own');
+        await scoped(async (deferAccepted) => {
+          results.accepted = await measureAccepted(ctx, targets.bolt, apiUrl, deferAccepted);
+        });
       }
       if (want('c')) {
         log(`(c) burst of ${options.burst}`);

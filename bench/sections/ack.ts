@@ -34,12 +34,17 @@ export interface AckFigure {
 
 let phases = 0;
 
+/** What a measurement may send instead of the run's command (`--text` from `DEV`). */
+export type AckOverride = Partial<
+  Pick<LoadSpec, 'warmupMs' | 'durationMs' | 'command' | 'text' | 'user'>
+>;
+
 /** Loads `target` with signed /deploy commands (closed loop or burst) from a separate process. */
 export async function measureAck(
   ctx: BenchContext,
   target: AckTarget,
   mode: 'closed' | 'burst',
-  override: Partial<Pick<LoadSpec, 'warmupMs' | 'durationMs' | 'command'>> = {},
+  override: AckOverride = {},
 ): Promise<AckFigure> {
   const { options } = ctx;
   phases += 1;
@@ -57,6 +62,7 @@ export async function measureAck(
       channel: COMMAND_CHANNEL,
       responseUrl: `${ctx.sink.url}/r/${phase}`,
       triggerPrefix: `${phase}-${Date.now()}`,
+      runId: phases,
       concurrency: mode === 'burst' ? options.burst : options.concurrency,
       warmupMs: options.warmup * 1000,
       durationMs: options.duration * 1000,
@@ -116,6 +122,8 @@ export interface PairsFigure {
   rounds: PairRound[];
   /** Slipway's requests over Bolt's, all rounds together (equal windows). */
   ratio: number;
+  /** Slipway's acknowledgements that carried the command's answer, warm-ups included. */
+  answeredInAck: number;
 }
 
 /**
@@ -130,10 +138,19 @@ export async function measurePairs(
   bolt: AckTarget,
   pairs: number,
   seconds = 3,
+  override: AckOverride = {},
 ): Promise<PairsFigure> {
   const rounds: PairRound[] = [];
-  const once = async (target: AckTarget) =>
-    (await measureAck(ctx, target, 'closed', { warmupMs: 1000, durationMs: seconds * 1000 })).rps;
+  let answeredInAck = 0;
+  const once = async (target: AckTarget) => {
+    const fig = await measureAck(ctx, target, 'closed', {
+      ...override,
+      warmupMs: 1000,
+      durationMs: seconds * 1000,
+    });
+    answeredInAck += fig.answered?.inAck ?? 0;
+    return fig.rps;
+  };
   const servers = { slipway, bolt };
   for (let i = 0; i < pairs; i++) {
     const round: PairRound = { first: i % 2 === 0 ? 'slipway' : 'bolt', slipway: 0, bolt: 0 };
@@ -147,5 +164,6 @@ export async function measurePairs(
     seconds,
     rounds,
     ratio: Math.round((sum('slipway') / Math.max(sum('bolt'), 1)) * 1000) / 1000,
+    answeredInAck,
   };
 }
