@@ -140,6 +140,8 @@ export interface DeployDriver<Options = unknown> {
    * `link` (the CI run, the GitOps application) is where to read it.
    */
   logs?(ctx: DriverContext<Options>, handle: DriverHandle): Promise<DriverOutput | null>;
+  /** Lets go of what the driver keeps open between deployments (watches); called at shutdown. */
+  close?(): Promise<void>;
 }
 
 /** What a run printed, for a person reading it after (or while) it ran. */

@@ -52,12 +52,18 @@ export function previewRef(d: Readonly<Deployment>): BuildRef {
   return d.ref ?? { type: 'tag', name: d.version };
 }
 
+/**
+ * How long a namespace's watch outlives the last rollout it followed: the next deployment there
+ * writes on what it saw instead of reading first, and is followed from its first event.
+ */
+const WATCH_IDLE_MS = 5 * 60_000;
+
 export function createKubernetesDriver(
   factory: DriverFactoryContext,
-  tuning?: WatcherTuning,
+  tuning?: Partial<WatcherTuning>,
 ): DeployDriver<KubernetesOptions> {
   const clientsFor = clientCache(factory.env);
-  const watcherFor = namespaceWatchers(factory.log, tuning);
+  const watcherFor = namespaceWatchers(factory.log, { idleMs: WATCH_IDLE_MS, ...tuning });
 
   function repositoryOf(ctx: Ctx): string {
     if (!ctx.image)
@@ -161,6 +167,9 @@ export function createKubernetesDriver(
         const written = await applyPreview(clients, ctx.options.namespace, manifests, ctx.signal);
         return handleFor(ctx, [written], { url: manifests.url });
       }
+      // The watch that will follow the rollout starts now, beside the write, if it is not open.
+      const watcher = watcherFor(clients, ctx.options.namespace);
+      watcher.warm();
       const written = await setImages(
         clients,
         ctx.options.namespace,
@@ -168,6 +177,7 @@ export function createKubernetesDriver(
         image,
         annotate(ctx, `deploy ${d.service} ${d.version}`),
         ctx.signal,
+        (name) => watcher.latest(name),
       );
       return handleFor(ctx, written);
     },
@@ -260,6 +270,10 @@ export function createKubernetesDriver(
       if (ctx.options.mode !== 'preview') return;
       const clients = clientsFor(ctx.options);
       await deletePreview(clients, ctx.options.namespace, previewTarget(ctx).name, ctx.signal);
+    },
+
+    async close() {
+      watcherFor.close();
     },
 
     async expire(ctx: SweepContext<KubernetesOptions>) {

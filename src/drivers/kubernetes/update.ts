@@ -75,10 +75,17 @@ export function checkContainers(live: V1Deployment, target: Target, namespace: s
   }
 }
 
+/** Where the driver may find a Deployment as a watch last saw it, to write without reading first. */
+export type KnownDeployments = (name: string) => V1Deployment | null;
+
 /**
  * `kubectl set image` for each target, plus the change cause: a strategic merge patch that
  * matches containers by name. The containers are checked first, because such a patch would add
- * a container that does not exist instead of refusing.
+ * a container that does not exist instead of refusing. They are checked on the Deployment as the
+ * namespace's watch last saw it when there is one (`known`), and the patch then carries its
+ * resourceVersion: the API server applies it only to that very version, so the check holds
+ * without a read before the write. A Deployment that changed meanwhile (409) is read and
+ * patched as without a watch.
  */
 export async function setImages(
   clients: KubeClients,
@@ -87,29 +94,71 @@ export async function setImages(
   image: string,
   annotations: Record<string, string>,
   signal: AbortSignal,
+  known: KnownDeployments = () => null,
 ): Promise<Written[]> {
   const written: Written[] = [];
   for (const target of targets) {
-    const live = await readDeployment(clients, namespace, target.name, signal);
-    checkContainers(live, target, namespace);
-    const body = {
-      metadata: { annotations },
-      spec: {
-        template: {
-          spec: { containers: target.containers.map((name) => ({ name, image })) },
-        },
-      },
-    };
-    const patched = await withRetry(
-      attempt(clients, namespace, 'patch', target.name),
-      () =>
-        clients.apps.patchNamespacedDeployment(
-          { name: target.name, namespace, body, fieldManager: 'slipway' },
-          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-        ),
-      signal,
-    );
+    const seen = known(target.name);
+    const patched =
+      (seen && (await patchSeen(clients, namespace, target, seen, image, annotations))) ??
+      (await readAndPatch(clients, namespace, target, image, annotations, signal));
     written.push({ name: target.name, generation: patched.metadata?.generation ?? 0 });
   }
   return written;
+}
+
+function imagePatch(target: Target, image: string, metadata: Record<string, unknown>) {
+  return {
+    metadata,
+    spec: {
+      template: { spec: { containers: target.containers.map((name) => ({ name, image })) } },
+    },
+  };
+}
+
+function patchDeployment(clients: KubeClients, namespace: string, name: string, body: object) {
+  return clients.apps.patchNamespacedDeployment(
+    { name, namespace, body, fieldManager: 'slipway' },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+}
+
+/** The patch on the version the watch saw; null when that version is gone or the call failed. */
+async function patchSeen(
+  clients: KubeClients,
+  namespace: string,
+  target: Target,
+  seen: V1Deployment,
+  image: string,
+  annotations: Record<string, string>,
+): Promise<V1Deployment | null> {
+  const resourceVersion = seen.metadata?.resourceVersion;
+  if (!resourceVersion) return null;
+  try {
+    checkContainers(seen, target, namespace);
+    const body = imagePatch(target, image, { annotations, resourceVersion });
+    return await patchDeployment(clients, namespace, target.name, body);
+  } catch {
+    // A changed Deployment (409), one the watch saw without the containers, or any failure:
+    // the read below decides, and its errors are the ones worth telling.
+    return null;
+  }
+}
+
+async function readAndPatch(
+  clients: KubeClients,
+  namespace: string,
+  target: Target,
+  image: string,
+  annotations: Record<string, string>,
+  signal: AbortSignal,
+): Promise<V1Deployment> {
+  const live = await readDeployment(clients, namespace, target.name, signal);
+  checkContainers(live, target, namespace);
+  const body = imagePatch(target, image, { annotations });
+  return withRetry(
+    attempt(clients, namespace, 'patch', target.name),
+    () => patchDeployment(clients, namespace, target.name, body),
+    signal,
+  );
 }

@@ -15,8 +15,13 @@ export interface WatcherTuning {
   maxBackoffMs: number;
   /** Asked of the API server, which ends the watch after it: a half-open connection heals. */
   watchSeconds: number;
+  /**
+   * How long the watch stays open once no rollout follows it, so that the next deployment in
+   * the namespace finds the Deployments already listed and watched. 0: it closes at once.
+   */
+  idleMs: number;
 }
-const DEFAULT_TUNING: WatcherTuning = { maxBackoffMs: 5_000, watchSeconds: 240 };
+const DEFAULT_TUNING: WatcherTuning = { maxBackoffMs: 5_000, watchSeconds: 240, idleMs: 0 };
 
 /**
  * One list+watch of the Deployments of a namespace, shared by every rollout followed there, so
@@ -32,27 +37,73 @@ export class NamespaceWatcher {
   private current: AbortController | null = null;
   private failures = 0;
   private epoch = 0;
+  /** Whether `objects` holds a list's answer (and what the watch told since). */
+  private listed = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly tuning: WatcherTuning;
 
   constructor(
     private readonly clients: KubeClients,
     private readonly namespace: string,
     private readonly log: Logger,
-    private readonly tuning: WatcherTuning = DEFAULT_TUNING,
+    tuning: Partial<WatcherTuning> = {},
     private readonly onIdle: () => void = () => {},
-  ) {}
+  ) {
+    this.tuning = { ...DEFAULT_TUNING, ...tuning };
+  }
 
   /** Calls `listener` with every change to Deployment `name`; returns the unsubscribe. */
   subscribe(name: string, listener: Listener): () => void {
+    this.cancelIdle();
     const set = this.listeners.get(name) ?? new Set<Listener>();
     this.listeners.set(name, set);
     set.add(listener);
-    if (this.running) listener({ kind: 'object', deployment: this.objects.get(name) ?? null });
-    else this.start();
+    if (this.running) {
+      if (this.listed) listener({ kind: 'object', deployment: this.objects.get(name) ?? null });
+    } else this.start();
     return () => {
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(name);
-      if (this.listeners.size === 0) this.stop();
+      if (this.listeners.size === 0) this.idle();
     };
+  }
+
+  /**
+   * Starts the list and watch now, ahead of the rollout that will follow them: the rollout then
+   * hears of its Deployment without waiting for a list of the namespace.
+   */
+  warm(): void {
+    if (!this.running) this.start();
+    if (this.listeners.size === 0) this.idle();
+  }
+
+  /**
+   * Deployment `name` as the watch last saw it, or null when it has not listed the namespace
+   * (or has no such Deployment). It may trail the API server by a few milliseconds: a write
+   * based on it must carry its resourceVersion, so the API server refuses it if it changed.
+   */
+  latest(name: string): V1Deployment | null {
+    return this.running && this.listed ? (this.objects.get(name) ?? null) : null;
+  }
+
+  /** Closes the watch now, whoever follows it (the driver is shutting down). */
+  close(): void {
+    this.cancelIdle();
+    if (this.running) this.stop();
+  }
+
+  private idle(): void {
+    this.cancelIdle();
+    if (this.tuning.idleMs <= 0) return this.stop();
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.listeners.size === 0) this.stop();
+    }, this.tuning.idleMs);
+  }
+
+  private cancelIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   private start(): void {
@@ -67,6 +118,7 @@ export class NamespaceWatcher {
     this.current?.abort();
     this.current = null;
     this.objects.clear();
+    this.listed = false;
     this.onIdle();
   }
 
@@ -104,6 +156,7 @@ export class NamespaceWatcher {
       const name = item.metadata?.name;
       if (name) this.objects.set(name, item);
     }
+    this.listed = true;
     for (const [name, set] of this.listeners) {
       const news: WatchNews = { kind: 'object', deployment: this.objects.get(name) ?? null };
       for (const listener of set) listener(news);
@@ -225,12 +278,9 @@ function watchError(err: unknown, namespace: string): unknown {
  * One watcher per cluster and namespace, shared by every rollout followed there (a watch per
  * namespace, not per deployment); a watcher that goes idle is dropped.
  */
-export function namespaceWatchers(
-  log: Logger,
-  tuning?: WatcherTuning,
-): (clients: KubeClients, namespace: string) => NamespaceWatcher {
+export function namespaceWatchers(log: Logger, tuning?: Partial<WatcherTuning>): WatcherPool {
   const watchers = new Map<string, NamespaceWatcher>();
-  return (clients, namespace) => {
+  const pool = (clients: KubeClients, namespace: string) => {
     const key = `${clients.key}|${namespace}`;
     let watcher = watchers.get(key);
     if (!watcher) {
@@ -241,4 +291,15 @@ export function namespaceWatchers(
     }
     return watcher;
   };
+  return Object.assign(pool, {
+    close() {
+      for (const watcher of [...watchers.values()]) watcher.close();
+    },
+  });
+}
+
+export interface WatcherPool {
+  (clients: KubeClients, namespace: string): NamespaceWatcher;
+  /** Closes every watch (the driver is shutting down). */
+  close(): void;
 }
