@@ -401,6 +401,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         await http.close();
         await chat?.inbound.settle();
         await engine.stop();
+        // Watches drivers keep open between deployments would hold the process open.
+        for (const driver of drivers.values()) await driver.close?.();
         await digest?.stop();
         // After the engine: the final states of what it was running still reach chat.
         await chat?.notifier.stop();
