@@ -117,14 +117,23 @@ export interface ApiDeployment {
  * `slipway serve` from source in its own process: SQLite (the default store) in a fresh data
  * directory, Slack over HTTP with chat pointed at the local Slack double.
  */
-export async function startSlipway(
+export function startSlipway(
   shape: ConfigShape,
+  slackApiUrl: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Slipway> {
+  return startSlipwayWith(benchConfig(shape), slackApiUrl, extraEnv);
+}
+
+/** The same, on a config a section wrote itself (JSON is YAML). */
+export async function startSlipwayWith(
+  config: Record<string, unknown>,
   slackApiUrl: string,
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<Slipway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
   const configPath = join(dataDir, 'slipway.yaml');
-  writeFileSync(configPath, JSON.stringify(benchConfig(shape), null, 2));
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
   const env: NodeJS.ProcessEnv = {};
   // Only what a deployment of Slipway would set: none of this shell's SLACK_* or SLIPWAY_*.
   for (const [k, v] of Object.entries(process.env))
