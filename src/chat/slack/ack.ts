@@ -1,3 +1,4 @@
+import type { RespondArguments, ViewErrorsResponseAction } from '@slack/bolt';
 import type { AckCarries, AckReply, Delivery } from '../inbound.js';
 import type { InboundEvent } from '../types.js';
 import { responseBody } from './client.js';
@@ -18,12 +19,18 @@ export function slackCarries(event: InboundEvent): AckCarries {
 }
 
 /**
+ * What an acknowledgement can carry, in the types of Slack's own SDK (@slack/bolt): a slash
+ * command's answer (a response_url message), or a submitted modal's errors.
+ */
+export type SlackAckBody = RespondArguments | ViewErrorsResponseAction;
+
+/**
  * A verified Slack event's delivery for admission (inbound.ts), both transports alike: `write`
  * sends the acknowledgement on the wire, with a Slack-shaped body or none.
  */
 export function slackDelivery(
   event: InboundEvent,
-  write: (body?: Record<string, unknown>) => void,
+  write: (body?: SlackAckBody) => void,
   extra: Pick<Delivery, 'retry' | 'replayableForMs'> = {},
 ): Delivery {
   return {
@@ -39,16 +46,16 @@ export function slackDelivery(
  * sees it), form errors keyed by input id (renderModal makes an input's block_id its id). No
  * reply is the empty acknowledgement, which also closes a modal.
  */
-export function slackAckBody(reply: AckReply | undefined): Record<string, unknown> | undefined {
+export function slackAckBody(reply: AckReply | undefined): SlackAckBody | undefined {
   switch (reply?.kind) {
     case undefined:
       return undefined;
     case 'refusal':
-      return { response_type: 'ephemeral', text: reply.text };
+      return { response_type: 'ephemeral', text: reply.text } satisfies RespondArguments;
     case 'answer':
       return responseBody(reply.view, reply);
     case 'form_errors':
-      return { response_action: 'errors', errors: reply.errors };
+      return { response_action: 'errors', errors: reply.errors } satisfies ViewErrorsResponseAction;
     case 'form':
       // Never offered: a click's acknowledgement carries nothing, and views.open opens forms.
       return undefined;

@@ -3,12 +3,15 @@ import type {
   Button,
   ConfirmationDialog,
   ContextBlock,
+  HeaderBlock,
   InputBlock,
   KnownBlock,
+  MrkdwnElement,
+  PlainTextElement,
   PlainTextInput,
   SectionBlock,
   ModalView as SlackModal,
-} from '@slack/web-api';
+} from '@slack/types';
 import type { MessageView, ModalInput, ModalView, ViewAction } from '../types.js';
 import { buttonRows, TONE_EMOJI } from '../views/layout.js';
 import { unescapeText } from '../views/text.js';
@@ -18,13 +21,23 @@ import { encodeModalMetadata } from './modal-metadata.js';
 export { BLOCK_LIMITS, splitForThread, TRUNCATION_NOTE } from './limits.js';
 
 /**
+ * What every Slack message Slipway sends carries, whichever way it goes (chat.postMessage,
+ * chat.update, chat.postEphemeral, a response_url, a slash command's acknowledgement): the
+ * notification text and the blocks, typed with Slack's own Block Kit types (@slack/types).
+ */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/**
  * A view as Block Kit: title, body, fields, buttons, small print. Every limit Slack documents
  * is respected (limits.ts): text is cut with a visible note, never sent over.
  *
  * View text is mrkdwn and already escaped by the views; labels and confirm dialogs are plain
  * text. `text` is the fallback Slack shows in notifications and old clients.
  */
-export function renderBlocks(view: MessageView): { text: string; blocks: KnownBlock[] } {
+export function renderBlocks(view: MessageView): SlackMessage {
   const emoji = TONE_EMOJI[view.tone];
   const title = emoji ? `${emoji} ${view.title}` : view.title;
   const blocks: KnownBlock[] = [titleBlock(title)];
@@ -77,7 +90,7 @@ function inputBlock(input: ModalInput): InputBlock {
  * A header where the title is plain and short; mrkdwn (mentions, dates) and long titles go in
  * a bold section instead, since a header shows markup literally and stops at 150 characters.
  */
-function titleBlock(title: string): KnownBlock {
+function titleBlock(title: string): HeaderBlock | SectionBlock {
   // Slack refuses empty text objects.
   if (title.trim() === '') return section('(no title)', L.sectionText);
   const plain = unescapeText(title);
@@ -88,7 +101,7 @@ function titleBlock(title: string): KnownBlock {
 }
 
 function section(text: string, max: number): SectionBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(text, max) } };
+  return { type: 'section', text: mrkdwn(truncateMrkdwn(text, max)) };
 }
 
 function fieldBlocks(fields: readonly { label: string; value: string }[]): SectionBlock[] {
@@ -96,10 +109,9 @@ function fieldBlocks(fields: readonly { label: string; value: string }[]): Secti
   for (let i = 0; i < fields.length; i += L.fields) {
     blocks.push({
       type: 'section',
-      fields: fields.slice(i, i + L.fields).map((f) => ({
-        type: 'mrkdwn',
-        text: truncateMrkdwn(`*${f.label}*\n${f.value || ' '}`, L.fieldText),
-      })),
+      fields: fields
+        .slice(i, i + L.fields)
+        .map((f) => mrkdwn(truncateMrkdwn(`*${f.label}*\n${f.value || ' '}`, L.fieldText))),
     });
   }
   return blocks;
@@ -150,8 +162,12 @@ function confirmDialog(
   };
 }
 
-function plain(text: string, max: number) {
-  return { type: 'plain_text' as const, text: truncatePlain(text, max), emoji: true };
+function plain(text: string, max: number): PlainTextElement {
+  return { type: 'plain_text', text: truncatePlain(text, max), emoji: true };
+}
+
+function mrkdwn(text: string): MrkdwnElement {
+  return { type: 'mrkdwn', text };
 }
 
 function contextBlock(items: readonly string[]): ContextBlock {
@@ -161,10 +177,7 @@ function contextBlock(items: readonly string[]): ContextBlock {
   const elements = rest.length > 0 ? [...head, rest.join(' · ')] : head;
   return {
     type: 'context',
-    elements: elements.map((text) => ({
-      type: 'mrkdwn',
-      text: truncateMrkdwn(text || ' ', L.contextText),
-    })),
+    elements: elements.map((text) => mrkdwn(truncateMrkdwn(text || ' ', L.contextText))),
   };
 }
 
@@ -173,6 +186,6 @@ function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
   if (blocks.length <= L.blocks) return blocks;
   return [
     ...blocks.slice(0, L.blocks - 1),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: TRUNCATION_NOTE }] },
+    { type: 'context', elements: [mrkdwn(TRUNCATION_NOTE)] },
   ];
 }

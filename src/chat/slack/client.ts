@@ -1,7 +1,16 @@
+import type { RespondArguments } from '@slack/bolt';
 import {
+  type ChatGetPermalinkArguments,
+  type ChatPostEphemeralArguments,
+  type ChatPostMessageArguments,
+  type ChatUpdateArguments,
+  type ConversationsHistoryArguments,
+  type ConversationsOpenArguments,
   LogLevel,
   type RetryOptions,
   type Logger as SlackLogger,
+  type UsersInfoArguments,
+  type ViewsOpenArguments,
   WebClient,
   WebClientEvent,
 } from '@slack/web-api';
@@ -40,6 +49,21 @@ export const SLACK_CHAT_LIMITS: ChatLimits = {
   // docs.slack.dev/surfaces/modals: views.open with a trigger_id from the click.
   forms: true,
 };
+
+/**
+ * The Web API methods Slipway calls, each with @slack/web-api's own type of its arguments: an
+ * argument Slack does not take, or one of the wrong shape, fails the type check.
+ */
+export interface SlackMethodArgs {
+  'chat.postMessage': ChatPostMessageArguments;
+  'chat.update': ChatUpdateArguments;
+  'chat.postEphemeral': ChatPostEphemeralArguments;
+  'chat.getPermalink': ChatGetPermalinkArguments;
+  'conversations.history': ConversationsHistoryArguments;
+  'conversations.open': ConversationsOpenArguments;
+  'users.info': UsersInfoArguments;
+  'views.open': ViewsOpenArguments;
+}
 
 /** Calls whose answer Slipway does not read beyond `ok` (checked by the Web API client). */
 const ANYTHING = z.unknown();
@@ -100,15 +124,16 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
   const waits = trackRateLimits([web, once]);
   const directs = new Map<string, string>();
 
-  async function call<T>(
-    method: string,
-    args: Record<string, unknown>,
+  async function call<M extends keyof SlackMethodArgs, T>(
+    method: M,
+    args: SlackMethodArgs[M],
     schema: ZodType<T>,
     via: WebClient = web,
   ): Promise<T> {
     const waited = waits.start(method);
     try {
-      const result = await via.apiCall(method, args);
+      // apiCall takes any record; the arguments were checked against the method's type above.
+      const result = await via.apiCall(method, { ...args });
       const parsed = schema.safeParse(result);
       if (!parsed.success) {
         throw new ValidationError(
@@ -137,7 +162,7 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
         ...(key ? { metadata: messageMetadata(key) } : {}),
         unfurl_links: false,
         unfurl_media: false,
-      };
+      } satisfies ChatPostMessageArguments;
       const postVia = async (via: WebClient): Promise<MessageRef> => {
         const result = await call('chat.postMessage', args, PostMessageResult, via);
         return { channel: result.channel, ts: result.ts };
@@ -247,7 +272,7 @@ function personName({ user }: UsersInfoResult): string | null {
 export function responseBody(
   view: MessageView,
   options: { ephemeral: boolean; replaceOriginal?: boolean },
-): Record<string, unknown> {
+): RespondArguments {
   return {
     ...renderBlocks(view),
     response_type: options.ephemeral ? 'ephemeral' : 'in_channel',

@@ -1,3 +1,4 @@
+import type { MessageMetadata } from '@slack/types';
 import type { RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { RetryableError } from '../../core/errors.js';
@@ -11,7 +12,7 @@ import type { HistoryPage } from './web-api-schema.js';
  */
 export const METADATA_EVENT_TYPE = 'slipway_message';
 
-export function messageMetadata(key: MessageKey) {
+export function messageMetadata(key: MessageKey): MessageMetadata {
   return {
     event_type: METADATA_EVENT_TYPE,
     event_payload: { subject: key.subject, purpose: key.purpose },

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { RespondArguments } from '@slack/bolt';
 import { NotFoundError, RetryableError, ValidationError } from '../../core/errors.js';
 import { retryAfterMs } from '../../core/retry-after.js';
 import { ResponseUrlResult } from './web-api-schema.js';
@@ -20,7 +21,7 @@ export interface RespondOptions {
  */
 export async function postToResponseUrl(
   url: string,
-  body: Record<string, unknown>,
+  body: RespondArguments,
   options: RespondOptions = {},
 ): Promise<{ retriedAfterMs: number }> {
   const post = options.post ?? postJson;

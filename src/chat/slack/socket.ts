@@ -1,7 +1,7 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from 'pino';
 import type { Admission } from '../inbound.js';
-import { slackDelivery } from './ack.js';
+import { type SlackAckBody, slackDelivery } from './ack.js';
 import { normalizeSlack } from './normalize.js';
 
 export interface SlackSocketOptions {
@@ -56,8 +56,8 @@ export function createSlackSocket(options: SlackSocketOptions): SlackSocket {
       }
       const { event } = normalized;
       // An envelope's acknowledgement carries what an HTTP 200 would (api.slack.com/apis/socket-mode).
-      const write = (payload?: Record<string, unknown>) => {
-        ack(payload).catch((err: unknown) =>
+      const write = (payload?: SlackAckBody) => {
+        ack(payload && { ...payload }).catch((err: unknown) =>
           log.warn({ err, deliveryId: event.deliveryId }, 'could not acknowledge a Slack envelope'),
         );
       };
