@@ -51,7 +51,7 @@ export function clusterProblem(): string | null {
 }
 
 /** kubectl from the testenv cache (or BENCH_KUBECTL), never a different one found on PATH. */
-function findKubectl(): string | { skipped: string } {
+export function findKubectl(): string | { skipped: string } {
   if (process.env.BENCH_KUBECTL) return process.env.BENCH_KUBECTL;
   const binDir = execFileSync('bash', [TESTENV_SCRIPT, 'bin-dir'], { encoding: 'utf8' }).trim();
   const path = join(binDir, 'kubectl');
