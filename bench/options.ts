@@ -30,6 +30,12 @@ export interface BenchOptions {
   /** The databases (g) seeds and serves from, in order. */
   dashboardDatabases: Array<'sqlite' | 'postgres'>;
   /** Sections to run, of a b c d e f g. */
+  /** Failing rollouts rolled back in (i). */
+  rollbackRuns: number;
+  /** Rollouts at once in (j), the namespaces they spread over, and every how many one fails. */
+  fleetRollouts: number;
+  fleetNamespaces: number;
+  fleetFailEvery: number;
   sections: Set<string>;
   /** The /deploy text sent in (a), (b) and (c). */
   text: string;
@@ -53,7 +59,11 @@ const FLAGS = {
   'dashboard-dora-requests': { env: 'BENCH_DASHBOARD_DORA_REQUESTS', default: '20' },
   'dashboard-budget': { env: 'BENCH_DASHBOARD_BUDGET', default: '60' },
   'dashboard-databases': { env: 'BENCH_DASHBOARD_DATABASES', default: 'sqlite,postgres' },
-  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f,g' },
+  'rollback-runs': { env: 'BENCH_ROLLBACK_RUNS', default: '20' },
+  'fleet-rollouts': { env: 'BENCH_FLEET_ROLLOUTS', default: '1000' },
+  'fleet-namespaces': { env: 'BENCH_FLEET_NAMESPACES', default: '4' },
+  'fleet-fail-every': { env: 'BENCH_FLEET_FAIL_EVERY', default: '10' },
+  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f,g,i,j' },
   text: { env: 'BENCH_TEXT', default: 'deploy web 1.2.3 to production' },
   out: { env: 'BENCH_OUT', default: 'bench/results' },
 } as const;
@@ -61,7 +71,8 @@ const FLAGS = {
 export const USAGE = `npm run bench [-- --duration s] [--warmup s] [--concurrency n] [--pairs n] [--burst n]
   [--inflight n] [--deployments n] [--k8s-iterations n] [--canary-runs n] [--canary-interval s]
   [--dashboard-deployments n] [--dashboard-requests n] [--dashboard-dora-requests n]
-  [--dashboard-budget s] [--dashboard-databases sqlite,postgres] [--sections a,b,c,d,e,f,g] [--text "..."]
+  [--dashboard-budget s] [--dashboard-databases sqlite,postgres] [--rollback-runs n] [--fleet-rollouts n]
+  [--fleet-namespaces n] [--fleet-fail-every n] [--sections a,b,c,d,e,f,g,i,j] [--text "..."]
   [--out dir]
 Each flag also reads ${Object.values(FLAGS)
   .map((f) => f.env)
@@ -100,8 +111,8 @@ export function readOptions(
       .map((s) => s.trim().toLowerCase()),
   );
   for (const s of sections)
-    if (!'abcdefg'.includes(s) || s.length !== 1)
-      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f, g.`);
+    if (!'abcdefgij'.includes(s) || s.length !== 1)
+      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f, g, i, j.`);
   const databases = get('dashboard-databases')
     .split(',')
     .map((s) => s.trim().toLowerCase())
@@ -125,6 +136,10 @@ export function readOptions(
     dashboardDoraRequests: Math.floor(num('dashboard-dora-requests', 1)),
     dashboardBudget: num('dashboard-budget', 1),
     dashboardDatabases: databases as Array<'sqlite' | 'postgres'>,
+    rollbackRuns: Math.floor(num('rollback-runs', 1)),
+    fleetRollouts: Math.floor(num('fleet-rollouts', 1)),
+    fleetNamespaces: Math.floor(num('fleet-namespaces', 1)),
+    fleetFailEvery: Math.floor(num('fleet-fail-every', 0)),
     sections,
     text: get('text'),
     out: get('out'),

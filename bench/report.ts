@@ -8,8 +8,11 @@ import type { AckFigure, PairsFigure } from './sections/ack.js';
 import type { CanaryAbortFigure } from './sections/canary-abort.js';
 import type { ChatCallsFigure } from './sections/chat-calls.js';
 import { type DashboardFigure, PAGE_PATHS, PAGES, type PageFigures } from './sections/dashboard.js';
+import type { FleetFigure } from './sections/fleet.js';
 import type { InFlightFigure } from './sections/inflight.js';
 import type { KubernetesFigure } from './sections/kubernetes.js';
+import { fleetLines, kubernetesGoals, rollbackLines } from './sections/kubernetes-report.js';
+import type { RollbackFigure } from './sections/rollback-reaction.js';
 import type { LatencySummary } from './stats.js';
 
 export type Skipped = { skipped: string };
@@ -36,6 +39,8 @@ export interface BenchResults {
   e: { calls: ChatCallsFigure | Skipped; memory: InFlightFigure['memory'] | Skipped };
   f: CanaryAbortFigure;
   g: DashboardFigure;
+  i: RollbackFigure;
+  j: FleetFigure;
   goals: Goal[];
   notes: string[];
   durationSeconds: number;
@@ -74,6 +79,7 @@ export function goalsOf(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): Goa
     ...acceptedGoals(r.accepted, has(r.a) ? r.a.bolt : null),
     canaryGoal(r.f),
     ...dashboardGoals(r.g),
+    ...kubernetesGoals(r.d, r.i, r.j),
   ];
 }
 
@@ -312,6 +318,7 @@ export function renderTable(r: BenchResults): string {
   lines.push(...canaryLines(r.f));
   lines.push('');
   lines.push(...dashboardLines(r.g));
+  lines.push('', ...rollbackLines(r.i), '', ...fleetLines(r.j));
   lines.push('', 'Goals');
   for (const g of r.goals)
     lines.push(row([`  ${g.goal}`, g.value, g.status.toUpperCase()], [34, 16, 12]));

@@ -13,8 +13,10 @@ import { measureAck, measurePairs } from './sections/ack.js';
 import { measureCanaryAbort } from './sections/canary-abort.js';
 import { measureChatCalls } from './sections/chat-calls.js';
 import { measureDashboard } from './sections/dashboard.js';
+import { measureFleet } from './sections/fleet.js';
 import { measureInFlight } from './sections/inflight.js';
 import { measureKubernetes } from './sections/kubernetes.js';
+import { measureRollbackReaction } from './sections/rollback-reaction.js';
 import { startResponseSink } from './sink.js';
 import { BOT_TOKEN, channelsOf, DEV, OWNER, SIGNING_SECRET, startSlipway } from './slipway.js';
 import { startBare, startBolt } from './targets.js';
@@ -104,6 +106,8 @@ const results: Omit<BenchResults, 'goals' | 'durationSeconds'> = {
   e: { calls: notSelected, memory: notSelected },
   f: notSelected,
   g: notSelected,
+  i: notSelected,
+  j: notSelected,
   notes: [],
 };
 
@@ -225,6 +229,28 @@ try {
     );
     await scoped(async (defer) => {
       results.g = await measureDashboard(ctx, defer);
+    });
+  }
+  if (want('i')) {
+    log(`(i) ${options.rollbackRuns} failing Kubernetes rollouts rolled back`);
+    await scoped(async (defer) => {
+      results.i = await measureRollbackReaction(ctx, options.rollbackRuns, defer);
+      if ('skipped' in results.i) log(`!!! (i) SKIPPED: ${results.i.skipped}`);
+    });
+  }
+  if (want('j')) {
+    log(`(j) ${options.fleetRollouts} Kubernetes rollouts at once`);
+    await scoped(async (defer) => {
+      results.j = await measureFleet(
+        ctx,
+        {
+          rollouts: options.fleetRollouts,
+          namespaces: options.fleetNamespaces,
+          failEvery: options.fleetFailEvery,
+        },
+        defer,
+      );
+      if ('skipped' in results.j) log(`!!! (j) SKIPPED: ${results.j.skipped}`);
     });
   }
 } catch (err) {
