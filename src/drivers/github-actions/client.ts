@@ -2,7 +2,7 @@ import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { type Attempt, GitHubRefusedError, type RetryPolicy, withRetry } from './errors.js';
-import { type Job, JobList, WorkflowRun, WorkflowRunList } from './schema.js';
+import { type Job, JobList, WorkflowDispatchRun, WorkflowRun, WorkflowRunList } from './schema.js';
 
 /** Where GitHub is and who Slipway is there; read from the environment per driver call. */
 export interface ClientSettings {
@@ -11,7 +11,27 @@ export interface ClientSettings {
   token: string;
   log: Logger;
   retry: RetryPolicy;
+  /** Whether this server refused `return_run_details`; kept by the driver across clients. */
+  runDetails: RunDetailsMemory;
 }
+
+/**
+ * Set once GitHub refused `return_run_details` (422 "… is not a permitted key", as GitHub
+ * Enterprise Server 3.19 answers): later dispatches to the same server leave it out.
+ */
+export interface RunDetailsMemory {
+  refused: boolean;
+}
+
+/**
+ * How a dispatch went: GitHub named the run it started (200 to `return_run_details: true`), or
+ * only accepted it (204: servers without run details), or an earlier try that got no answer had
+ * started a run after all, found by its correlation id.
+ */
+export type DispatchAnswer =
+  | { kind: 'returned'; runId: number; htmlUrl: string }
+  | { kind: 'accepted' }
+  | { kind: 'existing'; run: WorkflowRun };
 
 export interface RunsQuery {
   workflow: string;
@@ -23,16 +43,17 @@ export interface RunsQuery {
 /** The few Actions endpoints the driver uses, each retried and its answer checked. */
 export interface GitHubClient {
   /**
-   * `POST …/workflows/{workflow}/dispatches`. GitHub answers 204 without saying which run it
-   * started. When a try failed in a way that may have dispatched anyway (5xx, no answer),
-   * `findExisting` is asked before trying again; its run is returned instead of dispatching twice.
+   * `POST …/workflows/{workflow}/dispatches` with `return_run_details: true`: github.com answers
+   * 200 with the run's id and URLs, servers without it 204. When a try failed in a way that may
+   * have dispatched anyway (5xx, no answer), `findExisting` is asked before trying again; its run
+   * is returned instead of dispatching twice.
    */
   dispatch(
     workflow: string,
     ref: string,
     inputs: Record<string, string>,
     findExisting: () => Promise<WorkflowRun | null>,
-  ): Promise<WorkflowRun | null>;
+  ): Promise<DispatchAnswer>;
   /** workflow_dispatch runs of `workflow` on `ref` created since `since`, newest first. */
   listRuns(query: RunsQuery): Promise<WorkflowRun[]>;
   getRun(runId: number): Promise<WorkflowRun>;
@@ -78,22 +99,45 @@ export function createGitHubClient(
   return {
     async dispatch(workflow, ref, inputs, findExisting) {
       const attempt: Attempt = { kind: 'dispatch', owner, repo, workflow, ref };
-      return withRetry<WorkflowRun | null>(
-        attempt,
-        settings.retry,
-        {
-          signal,
-          onRetry: logRetry(log, attempt),
-          settle: async () => (await findExisting()) ?? undefined,
-        },
-        async () => {
-          await octokit.request(
-            'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
-            { owner, repo, workflow_id: workflow, ref, inputs },
-          );
-          return null;
-        },
-      );
+      const post = (runDetails: boolean) =>
+        withRetry<DispatchAnswer>(
+          attempt,
+          settings.retry,
+          {
+            signal,
+            onRetry: logRetry(log, attempt),
+            settle: async () => {
+              const run = await findExisting();
+              return run ? { kind: 'existing', run } : undefined;
+            },
+          },
+          async () => {
+            const answer = await octokit.request(
+              'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
+              {
+                owner,
+                repo,
+                workflow_id: workflow,
+                ref,
+                inputs,
+                ...(runDetails ? { return_run_details: true } : {}),
+              },
+            );
+            if (answer.status !== 200) return { kind: 'accepted' };
+            const run = checked(WorkflowDispatchRun, answer.data, `the dispatch of ${workflow}`);
+            return { kind: 'returned', runId: run.workflow_run_id, htmlUrl: run.html_url };
+          },
+        );
+      if (settings.runDetails.refused) return post(false);
+      try {
+        return await post(true);
+      } catch (err) {
+        if (!refusesRunDetails(err)) throw err;
+        // The 422 came before anything was dispatched; once without the field is the same request.
+        settings.runDetails.refused = true;
+        log.info({ workflow }, 'GitHub does not know return_run_details; dispatching without it');
+        return post(false);
+      }
     },
 
     async listRuns({ workflow, ref, since }) {
@@ -176,6 +220,15 @@ function logRetry(log: Logger, attempt: Attempt) {
       },
       'github call failed; retrying',
     );
+}
+
+/** GitHub Enterprise Server without run details: 422 '"return_run_details" is not a permitted key.' */
+function refusesRunDetails(err: unknown): boolean {
+  return (
+    err instanceof GitHubRefusedError &&
+    err.httpStatus === 422 &&
+    err.message.includes('return_run_details')
+  );
 }
 
 function checked<T>(schema: z.ZodType<T>, data: unknown, what: string): T {

@@ -38,10 +38,11 @@ describe('github-actions deploy', () => {
     expect(dispatches()).toEqual([
       expect.objectContaining({
         path: '/repos/acme/web/actions/workflows/deploy.yml/dispatches',
-        status: 204,
+        status: 200,
         auth: 'token',
         body: {
           ref: 'main',
+          return_run_details: true,
           inputs: {
             region: 'eu-west-1',
             version: '1.2.3',
@@ -57,7 +58,8 @@ describe('github-actions deploy', () => {
       ref: 'main',
       key: ctx.deployment.correlationId,
     });
-    expect(handle.runId).toBeUndefined();
+    const [run] = world.gh.runs();
+    expect(handle).toMatchObject({ runId: run?.id, runUrl: run?.html_url, foundBy: 'dispatch' });
     expect(handle.deadline - handle.dispatchedAt).toBe(20_000);
     // It looked for a run of this deployment first, since its start (less clock skew).
     const [list] = world.gh.called('GET', /\/workflows\/deploy\.yml\/runs$/);
@@ -90,7 +92,7 @@ describe('github-actions deploy', () => {
     world = await makeWorld();
     world.gh.inject({ method: 'POST', path: /dispatches$/, status: 503, times: 2 });
     await world.driver.deploy(world.context());
-    expect(dispatches().map((c) => c.status)).toEqual([503, 503, 204]);
+    expect(dispatches().map((c) => c.status)).toEqual([503, 503, 200]);
     expect(world.gh.unusedFaults()).toEqual([]);
   });
 
@@ -100,7 +102,7 @@ describe('github-actions deploy', () => {
     const started = Date.now();
     await world.driver.deploy(world.context());
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
-    expect(dispatches().map((c) => c.status)).toEqual([429, 204]);
+    expect(dispatches().map((c) => c.status)).toEqual([429, 200]);
   });
 
   it('gives up at once when the rate limit resets later than it is willing to wait', async () => {

@@ -8,7 +8,7 @@ import type {
   DriverHandle,
   DriverPhase,
 } from '../types.js';
-import { createGitHubClient, type GitHubClient } from './client.js';
+import { createGitHubClient, type GitHubClient, type RunDetailsMemory } from './client.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './errors.js';
 import { createRunBoard, pickRun, runKey } from './runs.js';
 import {
@@ -18,7 +18,7 @@ import {
   type WorkflowRun,
   type WorkflowRunEvent,
 } from './schema.js';
-import { CLOCK_SKEW_MS, watchRun } from './watch.js';
+import { CLOCK_SKEW_MS, type RunFoundBy, watchRun } from './watch.js';
 
 export { type GitHubActionsOptions, optionsSchema, type WorkflowRunEvent } from './schema.js';
 
@@ -26,8 +26,9 @@ export const id = 'github-actions';
 
 /**
  * What `watch`/`cancel` need to find the run again, in any process; stored by the engine right
- * after the dispatch. `runId`/`runUrl` are there when the run was already known (a restart found
- * it before dispatching); otherwise `watch` finds it by `key`, the correlation id in its name.
+ * after the dispatch. `runId`/`runUrl` are there when the run was already known (GitHub returned
+ * it to the dispatch, or a restart found it before dispatching); otherwise `watch` finds it by
+ * `key`, the correlation id in its name.
  */
 export const GitHubActionsHandle = z.object({
   phase: z.enum(['deploy', 'rollback']),
@@ -40,6 +41,8 @@ export const GitHubActionsHandle = z.object({
   deadline: z.number(),
   runId: z.number().int().optional(),
   runUrl: z.string().optional(),
+  /** How the run was known: returned by the dispatch, or by its run name (also when absent). */
+  foundBy: z.enum(['dispatch', 'run-name']).optional(),
 });
 export type GitHubActionsHandle = z.infer<typeof GitHubActionsHandle>;
 
@@ -64,6 +67,9 @@ export function createGitHubActionsDriver(
 ): GitHubActionsDriver {
   const settings = { ...DEFAULT_TUNING, ...tuning };
   const board = createRunBoard();
+  // One GitHub (GITHUB_API_URL) per driver: what it said about return_run_details holds for all
+  // of its clients, so a server without it costs one refused dispatch per process, not each time.
+  const runDetails: RunDetailsMemory = { refused: false };
   const baseUrl = (factory.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
 
   // Read per call, so a token file rotated by Kubernetes or Vault is picked up without a restart.
@@ -75,7 +81,7 @@ export function createGitHubActionsDriver(
       );
     }
     return createGitHubClient(
-      { baseUrl, token, log: ctx.log, retry: settings.retry },
+      { baseUrl, token, log: ctx.log, retry: settings.retry, runDetails },
       ctx.options,
       ctx.signal,
     );
@@ -94,15 +100,20 @@ export function createGitHubActionsDriver(
     const since = new Date(d.startedAt ?? d.createdAt).getTime() - CLOCK_SKEW_MS;
     const findExisting = async () =>
       pickRun(await api.listRuns({ workflow, ref: o.ref, since }), key);
-    const handleFor = (at: number, run: WorkflowRun | null): GitHubActionsHandle => ({
+    const handleFor = (
+      at: number,
+      run: { id: number; url: string; foundBy: RunFoundBy } | null,
+    ): GitHubActionsHandle => ({
       phase,
       workflow,
       ref: o.ref,
       key,
       dispatchedAt: at,
       deadline: at + durationMs(o.timeout),
-      ...(run ? { runId: run.id, runUrl: run.html_url } : {}),
+      ...(run ? { runId: run.id, runUrl: run.url, foundBy: run.foundBy } : {}),
     });
+    const byName = (run: WorkflowRun) =>
+      ({ id: run.id, url: run.html_url, foundBy: 'run-name' }) as const;
 
     // Idempotent per (deployment, phase): a restart after the dispatch finds the run it started.
     const existing = await findExisting();
@@ -111,7 +122,7 @@ export function createGitHubActionsDriver(
         { runId: existing.id, url: existing.html_url },
         'workflow run exists, attaching',
       );
-      return handleFor(Date.parse(existing.created_at) || Date.now(), existing);
+      return handleFor(Date.parse(existing.created_at) || Date.now(), byName(existing));
     }
     const dispatchedAt = Date.now();
     const inputs = {
@@ -120,12 +131,25 @@ export function createGitHubActionsDriver(
       [o.environmentInput]: d.environment,
       [o.correlationIdInput]: key,
     };
-    const found = await api.dispatch(workflow, o.ref, inputs, findExisting);
-    ctx.log.info(
-      { workflow, ref: o.ref, key, runId: found?.id },
-      found ? 'workflow dispatch answered late; its run exists' : 'workflow dispatched',
-    );
-    return handleFor(dispatchedAt, found);
+    const answer = await api.dispatch(workflow, o.ref, inputs, findExisting);
+    switch (answer.kind) {
+      case 'returned':
+        ctx.log.info({ workflow, ref: o.ref, key, runId: answer.runId }, 'workflow dispatched');
+        return handleFor(dispatchedAt, {
+          id: answer.runId,
+          url: answer.htmlUrl,
+          foundBy: 'dispatch',
+        });
+      case 'existing':
+        ctx.log.info(
+          { workflow, ref: o.ref, key, runId: answer.run.id },
+          'workflow dispatch answered late; its run exists',
+        );
+        return handleFor(dispatchedAt, byName(answer.run));
+      case 'accepted':
+        ctx.log.info({ workflow, ref: o.ref, key }, 'workflow dispatched; GitHub named no run');
+        return handleFor(dispatchedAt, null);
+    }
   }
 
   const driver: GitHubActionsDriver = {

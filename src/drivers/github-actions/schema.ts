@@ -166,6 +166,17 @@ export const WorkflowRun = z.object({
 });
 export type WorkflowRun = z.infer<typeof WorkflowRun>;
 
+/**
+ * 200 answer of `POST …/workflows/{workflow_id}/dispatches` with `return_run_details: true`:
+ * schema `workflow-dispatch-response` of the API description (@octokit/openapi,
+ * generated/api.github.com.json), all three properties required.
+ */
+export const WorkflowDispatchRun = z.object({
+  workflow_run_id: z.number().int().positive(),
+  run_url: z.string(),
+  html_url: z.string(),
+});
+
 /** `GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs` */
 export const WorkflowRunList = z.object({
   total_count: z.number().int(),

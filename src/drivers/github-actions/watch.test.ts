@@ -7,6 +7,8 @@ let world: World;
 afterEach(() => world?.close());
 
 const runReads = () => world.gh.called('GET', /\/actions\/runs\/\d+$/);
+/** A server that answers every dispatch 204 (no run details): the run is found by its name. */
+const WITHOUT_RUN_DETAILS = { double: { runDetails: 'ignored' as const } };
 
 async function deployAndWatch(ctx: TestContext) {
   const handle = await world.driver.deploy(ctx);
@@ -15,7 +17,7 @@ async function deployAndWatch(ctx: TestContext) {
 
 describe('github-actions watch', () => {
   it('follows the run through its webhooks to success, with progress and the run URL', async () => {
-    world = await makeWorld();
+    world = await makeWorld(WITHOUT_RUN_DETAILS);
     // Long enough jobs that the in_progress webhook is read while one runs, even on a busy machine.
     world.gh.planNext({
       queuedMs: 100,
@@ -31,7 +33,7 @@ describe('github-actions watch', () => {
     const run = world.gh.runs()[0];
     expect(outcome).toEqual({
       ok: true,
-      summary: 'run #1 of deploy.yml succeeded',
+      summary: 'run #1 of deploy.yml succeeded (found by its correlation id in the run name)',
       link: { label: 'GitHub run', url: `https://github.com/acme/web/actions/runs/${run?.id}` },
     });
     expect(runReads()).toHaveLength(0);
@@ -61,7 +63,7 @@ describe('github-actions watch', () => {
     expect(outcome).toEqual({
       ok: false,
       changed: true,
-      reason: `run #1 of deploy.yml failed: job "deploy" failed at step "Apply manifests" (${run?.html_url})`,
+      reason: `run #1 of deploy.yml failed: job "deploy" failed at step "Apply manifests" (${run?.html_url}) (GitHub returned the run)`,
     });
   });
 
@@ -89,7 +91,7 @@ describe('github-actions watch', () => {
   });
 
   it('fails without having changed anything when the dispatch never starts a run', async () => {
-    world = await makeWorld();
+    world = await makeWorld(WITHOUT_RUN_DETAILS);
     world.gh.planNext({ neverStarts: true });
     const started = Date.now();
     const ctx = world.context({ startTimeout: '600ms' });
@@ -103,7 +105,7 @@ describe('github-actions watch', () => {
   });
 
   it('does not call a run missing while GitHub could not be asked', async () => {
-    world = await makeWorld();
+    world = await makeWorld(WITHOUT_RUN_DETAILS);
     world.gh.planNext({ withholdWebhooks: true });
     const ctx = world.context({ startTimeout: '300ms', pollInterval: '50ms' });
     const handle = await world.driver.deploy(ctx);
@@ -118,12 +120,15 @@ describe('github-actions watch', () => {
     const outcome = await world.driver.watch(ctx, handle);
     expect(Date.now() - started).toBeGreaterThan(300);
     expect(world.gh.unusedFaults()).toEqual([]);
-    expect(outcome).toMatchObject({ ok: true, summary: 'run #1 of deploy.yml succeeded' });
+    expect(outcome).toMatchObject({
+      ok: true,
+      summary: 'run #1 of deploy.yml succeeded (found by its correlation id in the run name)',
+    });
   });
 
   it('names the runs that started without the correlation id when run-name is missing', async () => {
     world = await makeWorld({
-      double: { workflows: [slipwayWorkflow({ runName: undefined })] },
+      double: { workflows: [slipwayWorkflow({ runName: undefined })], runDetails: 'ignored' },
     });
     world.gh.addForeignRun('hotfix by hand');
     const outcome = await deployAndWatch(world.context({ startTimeout: '500ms' }));
@@ -141,7 +146,7 @@ describe('github-actions watch', () => {
     expect(outcome).toEqual({
       ok: false,
       changed: true,
-      reason: `run #1 of deploy.yml did not finish within 2s, last seen in progress: job deploy (step Run deploy); Slipway cancelled it (${run?.html_url})`,
+      reason: `run #1 of deploy.yml did not finish within 2s, last seen in progress: job deploy (step Run deploy); Slipway cancelled it (${run?.html_url}) (GitHub returned the run)`,
     });
     expect(world.gh.called('POST', /\/runs\/\d+\/cancel$/)).toHaveLength(1);
   });
@@ -155,7 +160,10 @@ describe('github-actions watch', () => {
       await new Promise((r) => setTimeout(r, 20));
     const later = world.context();
     const outcome = await world.driver.watch(later, JSON.parse(JSON.stringify(handle)));
-    expect(outcome).toMatchObject({ ok: true, summary: 'run #1 of deploy.yml succeeded' });
+    expect(outcome).toMatchObject({
+      ok: true,
+      summary: 'run #1 of deploy.yml succeeded (GitHub returned the run)',
+    });
     expect(world.gh.called('POST', /\/dispatches$/)).toHaveLength(1);
   });
 
@@ -185,7 +193,7 @@ describe('github-actions rollback and cancel', () => {
     });
     expect(await world.driver.watch(ctx, back)).toMatchObject({
       ok: true,
-      summary: 'run #2 of deploy.yml succeeded',
+      summary: 'run #2 of deploy.yml succeeded (GitHub returned the run)',
     });
   });
 
@@ -210,7 +218,7 @@ describe('github-actions rollback and cancel', () => {
   });
 
   it('cancels the run of a handle, finding it by correlation id when needed', async () => {
-    world = await makeWorld();
+    world = await makeWorld(WITHOUT_RUN_DETAILS);
     world.gh.planNext({ jobs: [{ name: 'deploy', ms: 10_000 }] });
     const ctx = world.context();
     const handle = await world.driver.deploy(ctx);

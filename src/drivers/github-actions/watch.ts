@@ -10,6 +10,18 @@ import type { Job, WorkflowRun } from './schema.js';
 /** Runs created this long before the dispatch (by Slipway's clock) are still looked at. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
+/**
+ * How Slipway knows which run is its own: GitHub returned it to the dispatch (github.com since
+ * 2026-02-19), or its correlation id in the run name (servers that answer a dispatch with 204).
+ */
+export type RunFoundBy = 'dispatch' | 'run-name';
+
+/** Said in the deployment's progress and outcome, so people can tell the two ways apart. */
+export const FOUND_BY: Record<RunFoundBy, string> = {
+  dispatch: 'GitHub returned the run',
+  'run-name': 'found by its correlation id in the run name',
+};
+
 /** The stored handle, as far as watching needs it. */
 export interface WatchedDispatch {
   workflow: string;
@@ -18,6 +30,8 @@ export interface WatchedDispatch {
   dispatchedAt: number;
   deadline: number;
   runId?: number | undefined;
+  /** Absent in handles stored before dispatches returned runs: those were found by name. */
+  foundBy?: RunFoundBy | undefined;
 }
 
 export interface WatchRequest {
@@ -44,11 +58,25 @@ export interface WatchRequest {
  * Any process may call this again with the same handle after a restart.
  */
 export async function watchRun(req: WatchRequest): Promise<DriverOutcome> {
-  if (req.dispatch.runId !== undefined) return followRun(req, req.dispatch.runId, null);
+  const { runId } = req.dispatch;
+  if (runId !== undefined) {
+    const foundBy = req.dispatch.foundBy ?? 'run-name';
+    req.progress(`workflow run ${runId} started (${FOUND_BY[foundBy]})`);
+    return saying(await followRun(req, runId, null), foundBy);
+  }
   const found = await discoverRun(req);
   if (!('run' in found)) return notStarted(req, found.others);
   req.log.info({ runId: found.run.id, url: found.run.html_url }, 'workflow run found');
-  return followRun(req, found.run.id, found.run);
+  req.progress(`workflow run ${found.run.id} started (${FOUND_BY['run-name']})`);
+  return saying(await followRun(req, found.run.id, found.run), 'run-name');
+}
+
+/** The outcome with how the run was found, for the deployment's timeline and thread. */
+function saying(outcome: DriverOutcome, foundBy: RunFoundBy): DriverOutcome {
+  const how = ` (${FOUND_BY[foundBy]})`;
+  return outcome.ok
+    ? { ...outcome, summary: `${outcome.summary}${how}` }
+    : { ...outcome, reason: `${outcome.reason}${how}` };
 }
 
 /**
