@@ -126,6 +126,13 @@ export class Controller {
     this.recompute(model);
   }
 
+  /** Every application, in the order Argo CD's Watch lists them (by namespace/name). */
+  list(): Json[] {
+    return [...this.models.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, model]) => model.app);
+  }
+
   find(namespace: string, name: string): Json | null {
     return this.models.get(key(namespace, name))?.app ?? null;
   }
