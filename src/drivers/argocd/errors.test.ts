@@ -19,6 +19,18 @@ describe('explain', () => {
     );
   });
 
+  it("reads a refused event stream's error chunk, plain or as a server-sent event", () => {
+    // grpc-gateway v1.16 handleForwardResponseStreamError: the status from the error, the
+    // error chunk as the body (argocd-server's Watch stream, see sse.test.ts).
+    const chunk =
+      '{"error":{"grpc_code":16,"http_code":401,"message":"invalid session: token has invalid claims","http_status":"Unauthorized"}}';
+    for (const body of [chunk, `data: ${chunk} \n\n`]) {
+      expect(explain(new HttpFailure(401, body), sync).message).toMatch(
+        /rejected Slipway's token \(401: invalid session: token has invalid claims\): set ARGOCD_TOKEN/,
+      );
+    }
+  });
+
   it('names the RBAC rule to add on 403, and the missing application Argo CD may hide', () => {
     const said = 'permission denied: applications, sync, team/web, sub: slipway';
     expect(explain(new HttpFailure(403, grpc(said, 7)), { ...sync, project: 'team' }).message).toBe(

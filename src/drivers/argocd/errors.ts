@@ -1,5 +1,5 @@
 import { RetryableError, SlipwayError } from '../../core/errors.js';
-import { ErrorBody } from './schema.js';
+import { ErrorBody, StreamMessage } from './schema.js';
 
 /** Why Argo CD said no, for callers that react to one refusal in particular. */
 export type Refusal =
@@ -140,13 +140,21 @@ function where(attempt: Attempt): string {
   return attempt.project ? ` in project ${attempt.project}` : '';
 }
 
-/** The message of a grpc-gateway error body, or the body itself when it is short text. */
+/**
+ * The message of a grpc-gateway error body, or the body itself when it is short text. A refused
+ * event stream's body is the stream's error chunk instead, `{"error": {"message": …}}`, as a
+ * server-sent event (`data: … \n\n`) when asked for those (grpc-gateway v1.16
+ * handleForwardResponseStreamError).
+ */
 function messageOf(body: string): string {
   const text = body.trim();
   if (!text) return '';
   try {
-    const parsed = ErrorBody.safeParse(JSON.parse(text));
+    const json = JSON.parse(text.replace(/^data:/, ''));
+    const parsed = ErrorBody.safeParse(json);
     if (parsed.success) return (parsed.data.message ?? parsed.data.error ?? '').trim();
+    const chunk = StreamMessage.safeParse(json);
+    if (chunk.success && chunk.data.error) return (chunk.data.error.message ?? '').trim();
   } catch {
     // Not JSON: a proxy's page or plain text.
   }

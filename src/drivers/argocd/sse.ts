@@ -1,8 +1,9 @@
 /**
  * The payloads of a server-sent event stream (html.spec.whatwg.org, "event stream
- * interpretation"): `data:` lines up to a blank line make one message; comments and other fields
- * are skipped. Argo CD's gateway answers `Accept: text/event-stream` this way; without that header
- * it writes one JSON object per line, which is read as well.
+ * interpretation"): `data:` lines up to a blank line make one message; comments (argocd-server's
+ * `:` keep-alive) and other fields are skipped. Argo CD answers `Accept: text/event-stream`
+ * exactly this way (`data: <json> \n\n` and a `\n`); for any other Accept it writes one JSON
+ * object per line, which is read as well. test/support/argocd/README.md has the source of both.
  */
 export async function* sseMessages(
   body: ReadableStream<Uint8Array>,
@@ -35,6 +36,10 @@ export async function* sseMessages(
       }
     }
     if (data.length > 0) yield data.join('\n');
+    // grpc-gateway writes no delimiter after a stream's error chunk (ForwardResponseStream,
+    // handleForwardResponseStreamError): without the SSE framing it is the last line, unended.
+    const last = (buffer + decoder.decode()).trim();
+    if (last.startsWith('{')) yield last;
   } finally {
     signal.removeEventListener('abort', onAbort);
     reader.cancel().catch(() => {});
