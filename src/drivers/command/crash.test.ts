@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, utimes } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DriverHandle } from '../types.js';
 import { supervisorCommand } from './launch.js';
@@ -55,9 +56,8 @@ async function readJsonFile(file: string): Promise<unknown> {
 /** Starts a deploy in a separate "engine" process, reads its handle, then SIGKILLs it. */
 async function deployInDoomedProcess(script: string): Promise<DriverHandle> {
   const helper = fileURLToPath(new URL('./test-support/deploy-and-hang.ts', import.meta.url));
-  const { file, args } = supervisorCommand();
-  const tsxArgs = args.slice(0, 2); // ['--import', <tsx loader>]
-  const engine = spawn(file, [...tsxArgs, helper, world.dataDir, script], {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const engine = spawn(process.execPath, ['--import', tsx, helper, world.dataDir, script], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -151,8 +151,8 @@ describe('command driver: crash safety', () => {
     expect(existsSync(join(runDir, 'relaunch-2.json'))).toBe(false);
 
     // A supervisor launched before the crash that wakes up only now finds the run claimed.
-    const { file, args } = supervisorCommand();
-    const late = spawn(file, [...args, runDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const { file, args } = supervisorCommand(runDir, specFor(script));
+    const late = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     late.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

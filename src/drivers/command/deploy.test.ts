@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -199,6 +199,54 @@ describe('command driver: deploy and watch', () => {
     const total = Array.from({ length: 3000 }, (_, i) => `${i + 1}\n`).join('').length + 20;
     const result = JSON.parse(await readFile(join(runDir, 'result.json'), 'utf8'));
     expect(result).toMatchObject({ exitCode: 0, outputBytes: total, outputTruncated: true });
+  });
+
+  it('never holds more than outputLimit bytes on disk while the command runs', async () => {
+    // Bursts of output, then a pause in which the test reads the files: 3,000 lines in all.
+    const script = await world.script(
+      'deploy.sh',
+      'for i in 1 2 3 4 5 6; do seq 1 500; touch burst-$i; sleep 0.3; done\necho end',
+    );
+    const driver = world.driver();
+    const ctx = world.context({ deploy: [script], outputLimit: '1KiB' });
+    const handle = await driver.deploy(ctx);
+    const runDir = runDirOfHandle(world, handle);
+    const onDisk = async () => {
+      const sizes = await Promise.all(
+        ['output.log', 'output.log.1'].map((name) =>
+          stat(join(runDir, name)).then(
+            (s) => s.size,
+            () => 0,
+          ),
+        ),
+      );
+      return sizes.reduce((sum, size) => sum + size, 0);
+    };
+    const seen: number[] = [];
+    for (const burst of [1, 2, 3, 4, 5]) {
+      await eventually(async () =>
+        existsSync(join(world.root, `burst-${burst}`)) ? true : undefined,
+      );
+      seen.push(await onDisk());
+    }
+
+    expect(await driver.watch(ctx, handle)).toEqual({ ok: true, summary: 'end' });
+    // The files held output each time (the reader keeps up), never more than the limit.
+    expect(seen.every((size) => size > 0 && size <= 1024)).toBe(true);
+    expect(await onDisk()).toBeLessThanOrEqual(1024);
+  });
+
+  it('reports a program that is not executable as a failure that changed nothing', async () => {
+    const driver = world.driver();
+    const file = join(world.root, 'not-executable.sh');
+    await writeFile(file, 'echo never\n');
+    const ctx = world.context({ deploy: [file] });
+
+    expect(await driver.watch(ctx, await driver.deploy(ctx))).toEqual({
+      ok: false,
+      changed: false,
+      reason: `could not start the command: spawn ${file} EACCES`,
+    });
   });
 
   it('reports a program that cannot be started as a failure that changed nothing', async () => {

@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { identify, isAlive, spawned } from './processes.js';
 import {
@@ -18,23 +16,47 @@ import {
   runDirOf,
   writeFileAtomic,
 } from './run-dir.js';
+import { SUPERVISOR_SCRIPT } from './supervisor-script.js';
+
+/** Names a shell may export: the spec's environment comes from Slipway, but is checked again. */
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The command's environment as a file the supervisor sources: `export NAME='value'` lines. */
+export function environmentFile(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([name, value]) => {
+      if (!SHELL_NAME.test(name)) {
+        throw new Error(`environment variable name ${JSON.stringify(name)} cannot be passed on`);
+      }
+      // Inside single quotes nothing is special but the quote itself: close, escape, reopen.
+      return `export ${name}='${value.replaceAll("'", "'\\''")}'\n`;
+    })
+    .join('');
+}
 
 /**
- * How to start the supervisor: the sibling file of this module. Built, that is
- * dist/drivers/command/supervisor.js run by node itself; from source (tsx, vitest) it is
- * supervisor.ts, run by node with tsx's loader, resolved to an absolute URL so it does not depend
- * on the working directory.
+ * How to start the supervisor of a run (supervisor-script.ts): the system's shell, with the
+ * script and what it needs from the spec as arguments. The run directory is absolute, since the
+ * supervisor works from it and passes it to nobody else.
  */
-export function supervisorCommand(moduleUrl: string = import.meta.url): {
-  file: string;
-  args: string[];
-} {
-  const here = fileURLToPath(moduleUrl);
-  const extension = extname(here);
-  const script = join(dirname(here), `supervisor${extension}`);
-  if (extension !== '.ts') return { file: process.execPath, args: [script] };
-  const tsx = pathToFileURL(createRequire(moduleUrl).resolve('tsx')).href;
-  return { file: process.execPath, args: ['--import', tsx, script] };
+export function supervisorCommand(
+  runDir: string,
+  spec: Pick<RunSpec, 'timeoutMs' | 'killGraceMs' | 'outputLimitBytes' | 'cwd' | 'argv'>,
+): { file: string; args: string[] } {
+  return {
+    file: '/bin/sh',
+    args: [
+      '-c',
+      SUPERVISOR_SCRIPT,
+      'slipway-supervisor',
+      resolve(runDir),
+      String(spec.timeoutMs),
+      String(spec.killGraceMs),
+      String(spec.outputLimitBytes),
+      spec.cwd,
+      ...spec.argv,
+    ],
+  };
 }
 
 /**
@@ -42,25 +64,32 @@ export function supervisorCommand(moduleUrl: string = import.meta.url): {
  * signal to Slipway's group (Ctrl-C, a process manager killing the main process) does not reach
  * it, and `unref()` lets Slipway exit without waiting for it
  * (nodejs.org/api/child_process.html#optionsdetached). Its stderr goes to supervisor.log: with
- * stdio ignored, a supervisor that fails to load would leave no trace.
+ * stdio ignored, a supervisor that fails would leave no trace. The shell runs with PATH alone
+ * (from the safe base) and LC_ALL=C, which keeps locale files out of its memory; the command's
+ * own environment reaches only the command, through command.env.
  */
 async function launchSupervisor(
   runDir: string,
   env: Record<string, string>,
 ): Promise<Error | null> {
-  const { file, args } = supervisorCommand();
+  const shellEnv: Record<string, string> = { LC_ALL: 'C' };
+  if (env.PATH !== undefined) shellEnv.PATH = env.PATH;
   const out = openSync(join(runDir, RUN_FILES.supervisorLog), 'a', 0o600);
   try {
-    const child = spawn(file, [...args, runDir], {
+    const spec = await readRunSpec(runDir);
+    if (!spec) return new Error(`${RUN_FILES.spec} is missing`);
+    await writeFileAtomic(join(runDir, RUN_FILES.commandEnv), environmentFile(spec.env));
+    const { file, args } = supervisorCommand(runDir, spec);
+    const child = spawn(file, args, {
       cwd: runDir,
-      env,
+      env: shellEnv,
       detached: true,
       stdio: ['ignore', out, out],
     });
     const error = await spawned(child);
     child.unref();
-    // Booting node takes a while on a busy machine: watchers wait for a supervisor they can
-    // see starting instead of declaring the run never started.
+    // Watchers wait for a supervisor they can see starting instead of declaring the run never
+    // started (hundreds launched at once on a busy machine take a while to claim their runs).
     if (!error && child.pid !== undefined)
       await writeFileAtomic(
         join(runDir, RUN_FILES.launched),

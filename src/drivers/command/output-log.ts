@@ -1,30 +1,12 @@
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_FILES } from './run-files.js';
 
 /**
- * The output of a run, capped at `limit` bytes on disk at every moment, keeping the LAST bytes
- * (the end of a failed deploy is what explains it). While the command runs, output goes to
- * output.log; when that reaches half the limit it becomes output.log.1 (replacing the older one)
- * and a new output.log starts, like logrotate. At the end both halves are merged into output.log,
- * with a one-line note at the top when earlier bytes were dropped. A supervisor killed mid-run
- * leaves both halves readable. Writes are synchronous: the supervisor does nothing else, and it
- * keeps stdout and stderr in arrival order.
+ * Reading a run's output. The supervisor (supervisor-script.ts) writes it capped at the run's
+ * output limit, keeping the LAST bytes: output.log, and output.log.1 (the older half) while the
+ * command runs once output passed half the limit; at the end both are merged into output.log.
  */
-export interface OutputLog {
-  write(chunk: Buffer): void;
-  finish(): { bytes: number; truncated: boolean };
-}
-
-export function truncationNote(dropped: number, kept: number, limit: number): string {
-  return `[slipway] output truncated: the first ${dropped} bytes were dropped, the last ${kept} are kept (outputLimit ${limit} bytes)\n`;
-}
-
-function writeAll(fd: number, data: Buffer): void {
-  let offset = 0;
-  while (offset < data.length) offset += writeSync(fd, data, offset);
-}
 
 /** Starts a cut-off tail at a line (or at least a character) boundary. */
 function fromBoundary(tail: Buffer): Buffer {
@@ -34,70 +16,6 @@ function fromBoundary(tail: Buffer): Buffer {
   // Skip UTF-8 continuation bytes (10xxxxxx) so the file does not start mid-character.
   while (start < tail.length && ((tail[start] ?? 0) & 0xc0) === 0x80) start++;
   return tail.subarray(start);
-}
-
-export function openOutputLog(runDir: string, limit: number): OutputLog {
-  const current = join(runDir, RUN_FILES.output);
-  const previous = join(runDir, RUN_FILES.outputPrevious);
-  const segment = Math.floor(limit / 2);
-  let fd = openSync(current, 'w', 0o600);
-  let size = 0;
-  let total = 0;
-  let rotated = false;
-
-  function rotate(): void {
-    closeSync(fd);
-    renameSync(current, previous);
-    fd = openSync(current, 'w', 0o600);
-    size = 0;
-    rotated = true;
-  }
-  function append(data: Buffer): void {
-    writeAll(fd, data);
-    size += data.length;
-  }
-
-  return {
-    write(chunk) {
-      total += chunk.length;
-      if (chunk.length >= 2 * segment) {
-        // Only the last two segments of a huge chunk could survive: write just those.
-        rotate();
-        append(chunk.subarray(chunk.length - 2 * segment, chunk.length - segment));
-        rotate();
-        append(chunk.subarray(chunk.length - segment));
-        return;
-      }
-      let rest = chunk;
-      while (rest.length > 0) {
-        if (size >= segment) rotate();
-        const part = rest.subarray(0, segment - size);
-        append(part);
-        rest = rest.subarray(part.length);
-      }
-    },
-    finish() {
-      closeSync(fd);
-      if (!rotated) return { bytes: total, truncated: false };
-      const kept = Buffer.concat([readFileSync(previous), readFileSync(current)]);
-      const dropped = total - kept.length;
-      let merged = kept;
-      if (dropped > 0) {
-        // The note's own digits depend on what is kept: size it for the worst case first.
-        const room = limit - truncationNote(total, limit, limit).length;
-        const tail = fromBoundary(kept.subarray(Math.max(0, kept.length - room)));
-        const note = truncationNote(total - tail.length, tail.length, limit);
-        merged = Buffer.concat([Buffer.from(note), tail]);
-      }
-      const temp = `${current}.tmp`;
-      const out = openSync(temp, 'w', 0o600);
-      writeAll(out, merged);
-      closeSync(out);
-      renameSync(temp, current);
-      rmSync(previous, { force: true });
-      return { bytes: total, truncated: dropped > 0 };
-    },
-  };
 }
 
 async function readEnd(file: string, maxBytes: number): Promise<Buffer> {

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type RunSpec, runSpecProblems } from './run-files.js';
 
@@ -15,25 +13,6 @@ const spec: RunSpec = {
   outputLimitBytes: 1 << 20,
   createdAt: new Date('2026-12-04T10:00:00.123Z').toISOString(),
 };
-
-/** Every module the supervisor loads, by following imports from its entry point. */
-function importsFrom(entry: string): { files: string[]; packages: string[] } {
-  const files: string[] = [];
-  const packages = new Set<string>();
-  const queue = [entry];
-  while (queue.length > 0) {
-    const file = queue.shift() as string;
-    if (files.includes(file)) continue;
-    files.push(file);
-    const text = readFileSync(file, 'utf8');
-    for (const [, from] of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)) {
-      if (!from) continue;
-      if (from.startsWith('.')) queue.push(resolve(dirname(file), from.replace(/\.js$/, '.ts')));
-      else packages.add(from);
-    }
-  }
-  return { files, packages: [...packages].sort() };
-}
 
 describe('run files', () => {
   it('takes a spec Slipway wrote, and names each problem of one it did not', () => {
@@ -72,18 +51,5 @@ describe('run files', () => {
     expect(runSpecProblems({ ...spec, argv: ['ok', 3] })).toEqual([
       'argv must be a non-empty list of strings',
     ]);
-  });
-
-  it('keeps the supervisor free of packages: it stays in memory for as long as its command runs', () => {
-    const { files, packages } = importsFrom(join(import.meta.dirname, 'supervisor.ts'));
-    // The walk follows the imports it should: the supervisor's own modules.
-    expect(files.map((f) => f.slice(import.meta.dirname.length + 1)).sort()).toEqual([
-      'output-log.ts',
-      'processes.ts',
-      'run-files.ts',
-      'supervise.ts',
-      'supervisor.ts',
-    ]);
-    expect(packages.filter((p) => !p.startsWith('node:'))).toEqual([]);
   });
 });

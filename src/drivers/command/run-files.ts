@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import type { ProcessIdentity } from './processes.js';
 
 /**
- * The files of a run directory, as the supervisor writes and reads them. The supervisor lives as
- * long as its command, one per running deployment, so what it loads stays in memory all that
- * time: this module and everything the supervisor imports use Node's own modules only (zod alone
- * would add 12 MiB to each). The server reads the supervisor's files through run-dir.ts.
+ * The files of a run directory, their names and formats, shared by the launcher (launch.ts) and
+ * the readers (run-dir.ts); the supervisor that writes most of them is a shell script
+ * (supervisor-script.ts). This module uses Node's own modules only.
  *
  * Every file is written whole (temp file + rename) or created exclusively (temp file + link), so
  * a reader in another process never sees half a file and two writers never both win. README.md
@@ -18,6 +17,12 @@ export const RUN_FILES = {
   spec: 'spec.json',
   /** Created exactly once: by the supervisor before it runs anything, or by whoever gave up. */
   claim: 'supervisor.json',
+  /** The command's environment, `export NAME='value'` lines the supervisor sources for it. */
+  commandEnv: 'command.env',
+  /** The pipe from the command's stdout and stderr to the supervisor (while it runs). */
+  pipe: 'output.pipe',
+  /** Why the command could not be started, written by the supervisor's child instead of it. */
+  spawnError: 'spawn-error',
   /** The supervisor's own stderr (crash diagnostics only). */
   supervisorLog: 'supervisor.log',
   /** The supervisor process as launched, before it claims the run (it may be slow to boot). */
