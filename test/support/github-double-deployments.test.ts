@@ -76,6 +76,10 @@ describe('GitHub double: deployments', () => {
     });
     expect((await create({ environment: 'x' })).status).toBe(422);
     expect((await create({ ref: 'main', auto_merge: 'no' })).status).toBe(422);
+    expect(gh.takeViolations().map((v) => `${v.operation} ${v.pointer}`)).toEqual([
+      'repos/create-deployment /body/ref',
+      'repos/create-deployment /body/auto_merge',
+    ]);
     expect((await api('/repos/acme/other/deployments', { ref: 'main' })).status).toBe(404);
     expect((await create({ ref: 'main' }, 'ghp_wrong')).status).toBe(401);
   });
@@ -128,6 +132,12 @@ describe('GitHub double: deployments', () => {
     });
     expect((await status(prod, { state: 'success' })).status).toBe(201);
     expect((await status(first, { state: 'done' })).status).toBe(422);
+    expect(gh.takeViolations()).toEqual([
+      expect.objectContaining({
+        operation: 'repos/create-deployment-status',
+        pointer: '/body/state',
+      }),
+    ]);
     expect(
       (await status(first, { state: 'error', description: 'x'.repeat(141) })).body,
     ).toMatchObject({

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { botShape } from './github-double-shapes.js';
 
 /**
  * Deployments and deployment statuses of the GitHub double (github-double.ts), as the REST API
@@ -141,7 +142,7 @@ export function createDeploymentsState(deps: {
       original_environment: d.environment,
       environment: d.environment,
       description: d.description,
-      creator: { login: 'slipway-bot', id: 4242, type: 'Bot' },
+      creator: botShape(deps.apiUrl()),
       created_at: d.created_at,
       updated_at: d.statuses.at(-1)?.created_at ?? d.created_at,
       statuses_url: `${url}/statuses`,
@@ -159,7 +160,7 @@ export function createDeploymentsState(deps: {
       id: s.id,
       node_id: `DES_${Buffer.from(String(s.id)).toString('base64')}`,
       state: s.state,
-      creator: { login: 'slipway-bot', id: 4242, type: 'Bot' },
+      creator: botShape(deps.apiUrl()),
       description: s.description,
       environment: s.environment,
       target_url: s.target_url,

@@ -1,4 +1,5 @@
 import type { RecordedCall } from './github-double.js';
+import { describeViolation, type SpecViolation } from './github-double-spec.js';
 
 /** A call a test expects; `body` is matched as a subset of the JSON body sent. */
 export interface ExpectedCall {
@@ -49,5 +50,13 @@ function contains(actual: unknown, subset: unknown): boolean {
   if (actual === null || typeof actual !== 'object') return false;
   return Object.entries(subset).every(([key, value]) =>
     contains((actual as Record<string, unknown>)[key], value),
+  );
+}
+
+/** Throws, naming each, while the double holds departures from GitHub's description. */
+export function verifySpec(violations: SpecViolation[]): void {
+  if (violations.length === 0) return;
+  throw new Error(
+    `the GitHub double saw ${violations.length} departure(s) from GitHub's OpenAPI description:\n${violations.map(describeViolation).join('\n')}`,
   );
 }

@@ -1,3 +1,5 @@
+import { botShape, commitShape } from './github-double-shapes.js';
+
 /**
  * Workflow runs and jobs of the GitHub double (github-double.ts): their objects, shaped as the
  * REST API returns them (docs.github.com/rest/actions/workflow-runs, …/workflow-jobs), and their
@@ -103,13 +105,16 @@ export function createActionsState(deps: {
     const number = (runNumbers.get(workflow.id) ?? 0) + 1;
     runNumbers.set(workflow.id, number);
     const now = isoNow();
-    const api = `${deps.apiUrl()}/repos/${fullName}/actions/runs/${id}`;
+    const base = deps.apiUrl();
+    const api = `${base}/repos/${fullName}/actions/runs/${id}`;
+    const sha = 'a'.repeat(40);
+    const checkSuite = 12_000_000_000 + id;
     const run: Run = {
       id,
       name: workflow.name,
       node_id: `WFR_${id}`,
       head_branch: ref,
-      head_sha: 'a'.repeat(40),
+      head_sha: sha,
       path: `.github/workflows/${workflow.file}`,
       display_title: title,
       run_number: number,
@@ -121,13 +126,25 @@ export function createActionsState(deps: {
       html_url: `https://github.com/${fullName}/actions/runs/${id}`,
       jobs_url: `${api}/jobs`,
       cancel_url: `${api}/cancel`,
+      logs_url: `${api}/logs`,
+      rerun_url: `${api}/rerun`,
+      artifacts_url: `${api}/artifacts`,
+      workflow_url: `${base}/repos/${fullName}/actions/workflows/${workflow.id}`,
+      check_suite_id: checkSuite,
+      check_suite_node_id: `CS_${Buffer.from(String(checkSuite)).toString('base64')}`,
+      check_suite_url: `${base}/repos/${fullName}/check-suites/${checkSuite}`,
+      previous_attempt_url: null,
+      referenced_workflows: [],
+      head_commit: commitShape(sha, title, now),
       pull_requests: [],
       created_at: now,
       updated_at: now,
       run_attempt: 1,
       run_started_at: now,
-      actor: { login: 'slipway-bot' },
+      actor: botShape(base),
+      triggering_actor: botShape(base),
       repository: deps.repository,
+      head_repository: deps.repository,
     };
     runs.push(run);
     jobs.set(
@@ -136,10 +153,26 @@ export function createActionsState(deps: {
         const jobId = nextJobId++;
         return {
           id: jobId,
+          node_id: `CR_${Buffer.from(String(jobId)).toString('base64')}`,
           run_id: id,
+          run_url: api,
+          run_attempt: 1,
+          head_sha: sha,
+          head_branch: ref,
+          workflow_name: workflow.name,
           name: job.name,
+          url: `${base}/repos/${fullName}/actions/jobs/${jobId}`,
+          check_run_url: `${base}/repos/${fullName}/check-runs/${jobId}`,
           status: 'queued',
           conclusion: null,
+          created_at: now,
+          started_at: now,
+          completed_at: null,
+          labels: ['ubuntu-latest'],
+          runner_id: null,
+          runner_name: null,
+          runner_group_id: null,
+          runner_group_name: null,
           html_url: `https://github.com/${fullName}/actions/runs/${id}/job/${jobId}`,
           steps: [],
         };
@@ -164,7 +197,12 @@ export function createActionsState(deps: {
         if (!state) return;
         later(at, () => {
           if (run.status === 'completed') return;
-          if (failed) Object.assign(state, { status: 'completed', conclusion: 'skipped' });
+          if (failed)
+            Object.assign(state, {
+              status: 'completed',
+              conclusion: 'skipped',
+              completed_at: isoNow(),
+            });
           else Object.assign(state, { status: 'in_progress', steps: steps(job, 'in_progress') });
         });
         at += job.ms ?? 50;
@@ -172,7 +210,12 @@ export function createActionsState(deps: {
           if (run.status === 'completed' || state.status === 'completed') return;
           const conclusion = job.conclusion ?? 'success';
           failed ||= conclusion === 'failure';
-          Object.assign(state, { status: 'completed', conclusion, steps: steps(job, conclusion) });
+          Object.assign(state, {
+            status: 'completed',
+            conclusion,
+            completed_at: isoNow(),
+            steps: steps(job, conclusion),
+          });
         });
       });
       later(at + 5, () => {
@@ -201,7 +244,11 @@ export function createActionsState(deps: {
         if (run.status === 'completed') return;
         for (const job of jobs.get(run.id) ?? [])
           if (job.status !== 'completed')
-            Object.assign(job, { status: 'completed', conclusion: 'cancelled' });
+            Object.assign(job, {
+              status: 'completed',
+              conclusion: 'cancelled',
+              completed_at: isoNow(),
+            });
         touch(run, { status: 'completed', conclusion: 'cancelled' });
         deps.onRunEvent('completed', run, {});
       });

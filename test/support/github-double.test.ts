@@ -136,6 +136,11 @@ describe('GitHub double', () => {
       expect(answer.status, JSON.stringify(body)).toBe(status);
       expect(((await answer.json()) as { message: string }).message).toMatch(message);
     }
+    // Two of these GitHub's description itself forbids; the rest are the workflow's own rules.
+    expect(gh.takeViolations().map((v) => `${v.operation} ${v.pointer}`)).toEqual([
+      'actions/create-workflow-dispatch /body/ref',
+      'actions/create-workflow-dispatch /body/inputs',
+    ]);
     const readOnly = await dispatch({ ref: 'main', inputs: INPUTS }, 'deploy.yml', 'ghp_read_only');
     expect(readOnly.status).toBe(403);
     expect(gh.runs()).toHaveLength(0);
@@ -178,13 +183,15 @@ describe('GitHub double', () => {
       'someone else',
     ]);
     expect((await listRuns('?branch=release')).total_count).toBe(0);
-    const future = new Date(Date.now() + 60_000).toISOString();
+    // GitHub's date search syntax takes seconds, not milliseconds.
+    const future = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     expect((await listRuns(`?created=${encodeURIComponent(`>=${future}`)}`)).total_count).toBe(0);
-    const past = new Date(Date.now() - 60_000).toISOString();
+    const past = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     expect((await listRuns(`?created=${encodeURIComponent(`>=${past}`)}`)).total_count).toBe(2);
     expect(
       (await api('/repos/acme/web/actions/workflows/deploy.yml/runs?created=soon')).status,
     ).toBe(422);
+    expect(gh.takeViolations().map((v) => v.pointer)).toEqual(['/query/created']);
   });
 
   it('delivers workflow_run webhooks signed with the secret, as GitHub does', async () => {

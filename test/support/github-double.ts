@@ -9,7 +9,7 @@ import {
   type RepositoryRefs,
 } from './github-double-deployments.js';
 import { dispatchWorkflow, type RunDetailsMode } from './github-double-dispatch.js';
-import { type ExpectedCall, verifyCalls } from './github-double-expect.js';
+import { type ExpectedCall, verifyCalls, verifySpec } from './github-double-expect.js';
 import {
   createActionsState,
   createdFilter,
@@ -17,6 +17,15 @@ import {
   type Run,
   type RunPlan,
 } from './github-double-runs.js';
+import { botShape, repositoryShape } from './github-double-shapes.js';
+import {
+  checkRequest,
+  checkResponse,
+  checkWebhook,
+  describeViolation,
+  type Operation,
+  type SpecViolation,
+} from './github-double-spec.js';
 
 export type { DoubleApp, IssuedToken } from './github-double-app.js';
 export type { DoubleDeployment, DoubleDeploymentStatus } from './github-double-deployments.js';
@@ -24,6 +33,7 @@ export { shaOf } from './github-double-deployments.js';
 export type { RunDetailsMode } from './github-double-dispatch.js';
 export type { ExpectedCall } from './github-double-expect.js';
 export type { DoubleWorkflow, JobPlan, RunPlan } from './github-double-runs.js';
+export type { SpecViolation } from './github-double-spec.js';
 
 /**
  * A local stand-in for GitHub's Actions REST API and its `workflow_run` webhooks, for the
@@ -36,6 +46,11 @@ export type { DoubleWorkflow, JobPlan, RunPlan } from './github-double-runs.js';
  * and, with `app`, issues GitHub App installation tokens for a signed JWT
  * (github-double-app.ts). A test may declare the calls it expects (`expect`): `verify` then
  * fails on any expected call that was not made and any call that was not expected.
+ *
+ * Every request, answer and webhook is held to GitHub's own OpenAPI description
+ * (github-double-spec.ts, github-double.md): a request it does not allow is refused as GitHub
+ * refuses it, and every departure, Slipway's or the double's own, is kept in `violations`;
+ * `verify` and `close` throw while any is there, so the test that caused it fails.
  *
  * Stricter than GitHub on purpose: input values must be strings (the driver only sends strings)
  * and a malformed `created` filter is a 422 rather than ignored.
@@ -81,7 +96,8 @@ export interface Delivery {
   event: string;
   action: string | undefined;
   runId: number | undefined;
-  status: number | 'unreachable';
+  /** `invalid`: not sent, the payload is not what GitHub's webhook description allows. */
+  status: number | 'unreachable' | 'invalid';
 }
 
 export interface DoubleOptions {
@@ -116,6 +132,10 @@ export interface GitHubDouble {
   url: string;
   calls: RecordedCall[];
   deliveries: Delivery[];
+  /** Departures from GitHub's descriptions so far: requests, answers and webhooks. */
+  violations: SpecViolation[];
+  /** Returns the violations so far and forgets them: for a test that made them on purpose. */
+  takeViolations(): SpecViolation[];
   runs(): Record<string, unknown>[];
   called(method: string, path: RegExp): RecordedCall[];
   /** How the next dispatches' runs behave, in order; then the default (one job, success). */
@@ -138,8 +158,12 @@ export interface GitHubDouble {
   revokeInstallationTokens(): void;
   /** Declares calls the test expects; once any is declared, `verify` checks every call. */
   expect(...calls: ExpectedCall[]): void;
-  /** Throws, listing them, when an expected call was not made or a call was not expected. */
+  /**
+   * Throws, listing them, when an expected call was not made or a call was not expected, or when
+   * a request, answer or webhook departed from GitHub's description.
+   */
   verify(): void;
+  /** Stops the double, then throws if any departure from GitHub's description is left. */
   close(): Promise<void>;
 }
 
@@ -173,18 +197,23 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
   const calls: RecordedCall[] = [];
   const expected: ExpectedCall[] = [];
   const deliveries: Delivery[] = [];
+  const violations: SpecViolation[] = [];
+  /** The operation each answer is for, so that `send` can hold the answer to it. */
+  const answering = new WeakMap<Sink, { operation: Operation; subject: string }>();
   const plans: RunPlan[] = [];
   const faults: (Fault & { left: number })[] = [];
   let webhook = options.webhook ?? null;
   let deliveryChain: Promise<unknown> = Promise.resolve();
   let baseUrl = '';
   const fullName = `${options.owner}/${options.repo}`;
-  const repository = {
-    id: 1296269,
-    name: options.repo,
-    full_name: fullName,
-    owner: { login: options.owner },
-  };
+  // Filled in whole once the double's address is known (runs and webhooks hold this object).
+  const repository = repositoryShape(
+    '',
+    options.owner,
+    options.repo,
+    1296269,
+    branches[0] ?? 'main',
+  );
 
   const actions = createActionsState({ repository, apiUrl: () => baseUrl, onRunEvent: runEvent });
   const runs = actions.runs;
@@ -200,6 +229,17 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
   };
 
   function send(res: Sink, status: number, body?: unknown, headers = {}) {
+    const request = answering.get(res);
+    const wrong = request ? checkResponse(request.operation, request.subject, status, body) : [];
+    if (wrong.length > 0) {
+      // The double's own mistake: answered as such, so that nothing builds on the wrong answer.
+      violations.push(...wrong);
+      answering.delete(res);
+      const said = wrong.map(describeViolation).join('; ');
+      return send(res, 500, {
+        message: `The GitHub double answered against GitHub's description: ${said}`,
+      });
+    }
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, {
       ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
@@ -244,6 +284,13 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     };
     const sent = deliveryChain.then(async () => {
       if (!hook) return record;
+      const wrong = checkWebhook(event, payload);
+      if (wrong.length > 0) {
+        violations.push(...wrong);
+        record.status = 'invalid';
+        deliveries.push(record);
+        return record;
+      }
       const body = JSON.stringify(payload);
       try {
         const answer = await fetch(hook.url, {
@@ -283,9 +330,9 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
       {
         action,
         workflow_run: { ...run },
-        workflow: { id: workflow?.id, name: workflow?.name, path: run.path, state: 'active' },
+        workflow: workflowShape(baseUrl, fullName, workflow, run),
         repository,
-        sender: { login: 'slipway-bot', type: 'User' },
+        sender: botShape(baseUrl),
       },
       run,
     );
@@ -421,6 +468,10 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
         status: 0,
       };
       calls.push(call);
+      const check = checkRequest(req);
+      violations.push(...check.violations);
+      if (check.operation)
+        answering.set(res, { operation: check.operation, subject: `${req.method} ${req.path}` });
       res.on('finish', () => {
         call.status = res.statusCode;
         // The JWT is judged by the endpoint: only an accepted one stands for the app.
@@ -428,6 +479,7 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
       });
       if (!req.scheme) return refuse(res, 401, 'Requires authentication');
       if (!appCall && !principal) return refuse(res, 401, 'Bad credentials');
+      if (check.violations.length > 0) return refuse(res, check.status, check.message);
       const fault = faults.find(
         (f) =>
           f.left > 0 &&
@@ -468,11 +520,23 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  Object.assign(
+    repository,
+    repositoryShape(
+      baseUrl,
+      options.owner,
+      options.repo,
+      repository.id,
+      repository.default_branch as string,
+    ),
+  );
 
   return {
     url: baseUrl,
     calls,
     deliveries,
+    violations,
+    takeViolations: () => violations.splice(0),
     runs: () => runs.map((run) => ({ ...run })),
     called: (method, path) => calls.filter((c) => c.method === method && path.test(c.path)),
     planNext: (...next) => plans.push(...next),
@@ -494,12 +558,16 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     issuedTokens: () => (app ? app.issued.map((t) => ({ ...t })) : []),
     revokeInstallationTokens: () => app?.revokeAll(),
     expect: (...more) => expected.push(...more),
-    verify: () => verifyCalls(expected, calls),
+    verify: () => {
+      verifySpec(violations);
+      verifyCalls(expected, calls);
+    },
     async close() {
       actions.stop();
       await deliveryChain.catch(() => undefined);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      verifySpec(violations);
     },
   };
 }
@@ -515,6 +583,8 @@ interface Parsed {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** The body as sent ('' for none), for the description's check. */
+  rawBody: string;
   body: unknown;
   scheme: string | null;
   token: string | null;
@@ -536,8 +606,31 @@ async function parse(req: IncomingMessage): Promise<Parsed> {
     method: req.method ?? 'GET',
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
+    rawBody: text,
     body,
     scheme: auth?.[1]?.toLowerCase() ?? null,
     token: auth?.[2] ?? null,
+  };
+}
+
+/** The workflow as a `workflow_run` webhook nests it (`webhooks_workflow`). */
+function workflowShape(
+  api: string,
+  fullName: string,
+  workflow: DoubleWorkflow | undefined,
+  run: Run,
+): Record<string, unknown> {
+  const id = workflow?.id ?? run.workflow_id;
+  return {
+    id,
+    node_id: `W_${Buffer.from(String(id)).toString('base64')}`,
+    name: workflow?.name ?? String(run.name),
+    path: run.path,
+    state: 'active',
+    created_at: '2024-03-01T10:00:00Z',
+    updated_at: '2024-03-01T10:00:00Z',
+    url: `${api}/repos/${fullName}/actions/workflows/${id}`,
+    html_url: `https://github.com/${fullName}/blob/main/${String(run.path)}`,
+    badge_url: `https://github.com/${fullName}/workflows/${encodeURIComponent(workflow?.name ?? '')}/badge.svg`,
   };
 }
