@@ -13,7 +13,7 @@ import {
  * cannot say: which application, RBAC, one operation at a time, automated sync.
  */
 
-export type RbacAction = 'get' | 'update' | 'sync';
+export type RbacAction = 'get' | 'update' | 'sync' | 'rollback';
 
 export interface Reply {
   status: number;
@@ -23,6 +23,11 @@ export interface Reply {
 export interface RouteDeps {
   controller: Controller;
   denied: ReadonlySet<RbacAction>;
+  /**
+   * argocd-cm `server.rbac.rollback.enforce.enable`: rollback needs the `rollback` action
+   * instead of `sync` (server/application Rollback).
+   */
+  rollbackAction(): RbacAction;
   /** Spec problems of a patched Application (argocd-spec.ts checkDefinition). */
   checkApplication(app: Json): string[];
 }
@@ -64,6 +69,15 @@ export function createRoutes(deps: RouteDeps) {
     const mismatch = body?.name !== undefined && body.name !== name;
     if (mismatch) return grpcError(400, 3, `name ${body.name} in the body differs from ${name}`);
     if (method === 'GET' && sub === '') {
+      if (
+        url.searchParams.getAll('projects').length + url.searchParams.getAll('project').length >
+        1
+      )
+        return grpcError(
+          400,
+          3,
+          'multiple projects specified - the get endpoint accepts either zero or one project',
+        );
       const app = find(name, url.searchParams, 'get');
       return isReply(app) ? app : ok(app);
     }
@@ -112,8 +126,10 @@ export function createRoutes(deps: RouteDeps) {
     }
     const app = find(name, body, 'sync');
     if (isReply(app)) return app;
-    const target = app.spec.source.targetRevision || 'HEAD';
-    if (autoSyncEnabled(app) && body.revision && body.revision !== target) {
+    // resolveSourceRevisions: a dry run may name another revision under automated sync.
+    const target = app.spec.source.targetRevision ?? '';
+    const other = body.revision && body.revision !== (target || 'HEAD');
+    if (other && autoSyncEnabled(app) && !body.dryRun) {
       return grpcError(
         400,
         9,
@@ -135,7 +151,7 @@ export function createRoutes(deps: RouteDeps) {
   function rollback(name: string, body: Json): Reply {
     // ApplicationRollbackRequest's id is a required proto2 field (application.pb.go).
     if (body.id === undefined) return grpcError(400, 3, 'id: required');
-    const app = find(name, body, 'sync');
+    const app = find(name, body, deps.rollbackAction());
     if (isReply(app)) return app;
     if (autoSyncEnabled(app)) {
       return grpcError(400, 9, 'rollback cannot be initiated when auto-sync is enabled');

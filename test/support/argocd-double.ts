@@ -80,6 +80,8 @@ export interface ArgoCdDouble {
   setAutomated(name: string, on: boolean, policy?: Json): void;
   fail(fault: Fault): void;
   deny(action: RbacAction): void;
+  /** argocd-cm `server.rbac.rollback.enforce.enable: "true"`: rollback checks `rollback`. */
+  enforceRollbackAction(): void;
   setStream(mode: StreamMode): void;
   callsTo(method: string, path: RegExp): Call[];
   /** The calls made to `method path`; throws when there were none (or not `times`). */
@@ -107,6 +109,7 @@ export async function startArgoCdDouble(options: DoubleOptions = {}): Promise<Ar
   const denied = new Set<RbacAction>();
   const watchers = new Set<{ wants(app: Json): boolean; writer: StreamWriter }>();
   let streamMode: StreamMode = 'sse';
+  let rollbackAction: RbacAction = 'sync';
 
   const controller = new Controller(timing, (app) => {
     for (const w of watchers) if (w.wants(app)) w.writer.event('MODIFIED', app);
@@ -114,6 +117,7 @@ export async function startArgoCdDouble(options: DoubleOptions = {}): Promise<Ar
   const routes = createRoutes({
     controller,
     denied,
+    rollbackAction: () => rollbackAction,
     checkApplication: (app) => spec.checkDefinition('v1alpha1Application', app),
   });
 
@@ -282,6 +286,9 @@ export async function startArgoCdDouble(options: DoubleOptions = {}): Promise<Ar
     },
     fail: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
     deny: (action) => denied.add(action),
+    enforceRollbackAction() {
+      rollbackAction = 'rollback';
+    },
     setStream(mode) {
       streamMode = mode;
     },

@@ -8,7 +8,7 @@ import { DEFAULT_CLIENT_TUNING } from './client.js';
 import { clientFrom, pageOf, serverFrom } from './connect.js';
 import { createArgoCdDriver } from './index.js';
 import { optionsSchema } from './schema.js';
-import { argoWorld, IMAGE } from './test-support/fixtures.js';
+import { argoWorld, deployAndWatch, IMAGE } from './test-support/fixtures.js';
 
 const log = pino({ level: 'silent' });
 
@@ -79,6 +79,22 @@ describe('argocd refusals, as sentences', () => {
         world.driver().status?.(world.context({ application: 'nope', project: 'default' })),
       ).rejects.toThrow(
         'Argo CD has no application nope in project default: fix "application" in the argocd options.',
+      );
+    });
+  });
+
+  it('names the rollback action where Argo CD enforces it instead of sync', async () => {
+    await withDouble(async (world) => {
+      expect((await deployAndWatch(world, world.context())).outcome.ok).toBe(true);
+      // argocd-cm server.rbac.rollback.enforce.enable: Argo CD checks and names "rollback".
+      double.enforceRollbackAction();
+      double.deny('rollback');
+      const ctx = world.context(
+        {},
+        { deployment: { id: 'rb1', kind: 'rollback', version: '1.0.0' } },
+      );
+      await expect(world.driver().rollback?.(ctx, '1.0.0')).rejects.toThrow(
+        /may not rollback application web \(permission denied: applications, rollback, default\/web.*"p, role:slipway, applications, rollback, <project>\/web, allow"/,
       );
     });
   });

@@ -118,13 +118,16 @@ function forbidden(attempt: Attempt, said: string): ArgoCdError {
     );
   }
   const object = `${attempt.project ?? '<project>'}/${attempt.appNamespace ? `${attempt.appNamespace}/` : ''}${attempt.application}`;
+  // Argo CD names the action it checked: a rollback needs "rollback" instead of "sync" where
+  // argocd-cm sets server.rbac.rollback.enforce.enable (server/application: Rollback).
+  const action = /^permission denied: applications, ([a-z-]+),/.exec(said)?.[1] ?? attempt.action;
   // Without a project, Argo CD answers 403 for an application that does not exist, so as not to
   // tell who may see what (server/application: getApplicationEnforceRBACClient).
   const orMissing = attempt.project
     ? ''
     : `, or there is no application ${app} (Argo CD answers 403 then too; set "project" in the argocd options to tell the two apart)`;
   return new ArgoCdError(
-    `Slipway's Argo CD account may not ${attempt.action} application ${app}${said ? ` (${said})` : ''}: allow it in argocd-rbac-cm, e.g. "p, role:slipway, applications, ${attempt.action}, ${object}, allow"${orMissing}.`,
+    `Slipway's Argo CD account may not ${action} application ${app}${said ? ` (${said})` : ''}: allow it in argocd-rbac-cm, e.g. "p, role:slipway, applications, ${action}, ${object}, allow"${orMissing}.`,
     'forbidden',
     403,
   );
