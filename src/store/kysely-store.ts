@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { doraRecords } from '../dora/query.js';
+import { createAcceptWriter } from './accept.js';
 import { latestAlertGroup, listAlertGroups, saveAlertGroup } from './alert-groups.js';
 import { addApproval, listApprovals } from './approvals.js';
 import {
@@ -62,6 +63,7 @@ import type { Store } from './types.js';
 export function createKyselyStore(ctx: StoreContext): Store {
   let closing: Promise<void> | undefined;
   const deliveries = createDeliveryLedger(ctx);
+  const accepts = createAcceptWriter(ctx);
   return {
     kind: ctx.dialect.kind,
     migrate: () => migrate(ctx),
@@ -84,6 +86,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
 
     createDeployment: (deployment, initial, meta) =>
       createDeployment(ctx, deployment, initial, meta),
+    acceptDeployment: (deployment, steps) => accepts.accept(deployment, steps),
     getDeployment: (id) => getDeployment(ctx, id),
     findByIdempotencyKey: (key) => findByIdempotencyKey(ctx, key),
     listDeployments: (filter) => listDeployments(ctx, filter),

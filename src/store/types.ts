@@ -37,6 +37,26 @@ export interface TransitionMeta {
   holder?: string;
 }
 
+/** What `acceptDeployment` writes besides the new deployment (requests.ts). */
+export interface AcceptSteps {
+  /** Its first transition, into `requested`. */
+  requested: TransitionMeta;
+  /** Where it goes next (`queued`, `awaiting_approval`), and why. */
+  next: { to: DeploymentState; meta: TransitionMeta };
+  /** The target's older requests in `from` that end `superseded`, with this outcome. */
+  supersede: { from: readonly DeploymentState[]; meta: TransitionMeta; outcome: string } | null;
+}
+
+/** What `acceptDeployment` wrote: each state the new deployment passed and whom it superseded. */
+export interface AcceptedRecord {
+  /** As it stands after `next`; the existing deployment when its key was used. */
+  deployment: Deployment;
+  created: boolean;
+  /** As it stood in `requested` (null when nothing was created). */
+  requested: Deployment | null;
+  superseded: Array<{ deployment: Deployment; from: DeploymentState }>;
+}
+
 /** Fields a transition may change along with the state. */
 export type DeploymentPatch = Partial<
   Pick<
@@ -334,6 +354,13 @@ export interface Store {
     initial: DeploymentState,
     meta: TransitionMeta,
   ): Promise<{ deployment: Deployment; created: boolean }>;
+  /**
+   * An accepted request in one transaction: created `requested`, moved to `steps.next`, and the
+   * target's older waiting requests superseded. Requests arriving while one is written share
+   * the next transaction (group commit); each resolves once its rows are committed. A used
+   * idempotency key inserts nothing and returns the existing deployment, as createDeployment.
+   */
+  acceptDeployment(deployment: NewDeployment, steps: AcceptSteps): Promise<AcceptedRecord>;
   getDeployment(id: string): Promise<Deployment | null>;
   findByIdempotencyKey(key: string): Promise<Deployment | null>;
   listDeployments(filter?: DeploymentFilter): Promise<Deployment[]>;
