@@ -328,9 +328,17 @@ async function record(
   // what a failure goes back to. This one is what the people approving it see meanwhile.
   const live = await deps.store.lastSucceeded(resolved.service, environment.name);
   const reason = request.reason ?? null;
-  const { deployment, created } = await deps.store.createDeployment(
+  const next = approvalsRequired > 0 ? 'awaiting_approval' : 'queued';
+  const why =
+    next === 'awaiting_approval'
+      ? `needs ${approvalsRequired} approval${approvalsRequired > 1 ? 's' : ''}`
+      : decided.notes.join('; ') || null;
+  const id = newDeploymentId();
+  // One transaction, shared with the requests recorded at the same moment (group commit): the
+  // request, its move on, and the end of the older ones it makes moot. Answered once committed.
+  const written = await deps.store.acceptDeployment(
     {
-      id: newDeploymentId(),
+      id,
       service: resolved.service,
       environment: environment.name,
       version: resolved.version as string,
@@ -350,26 +358,28 @@ async function record(
       driver: decided.driver,
       traceParent: traceParentOf(),
     },
-    'requested',
-    { actor: request.actor, reason, at: now },
+    {
+      requested: { actor: request.actor, reason, at: now },
+      next: { to: next, meta: { actor: 'slipway', reason: why } },
+      // A newer request for a target makes older ones that have not started moot.
+      supersede: {
+        from: PENDING_STATES,
+        meta: { actor: 'slipway', reason: supersededBy(id, resolved, request.actor) },
+        outcome: supersededBy(id, resolved, request.actor),
+      },
+    },
   );
-  if (!created) return { ok: true, deployment, duplicate: true, notes: [] };
-  emitTransition(deps, deployment, null, request.actor, reason);
+  if (!written.created || !written.requested)
+    return { ok: true, deployment: written.deployment, duplicate: true, notes: [] };
+  emitTransition(deps, written.requested, null, request.actor, reason);
+  emitTransition(deps, written.deployment, 'requested', 'slipway', why);
+  for (const { deployment, from } of written.superseded)
+    emitTransition(deps, deployment, from, 'slipway', deployment.outcome);
+  return { ok: true, deployment: written.deployment, duplicate: false, notes: decided.notes };
+}
 
-  const next = approvalsRequired > 0 ? 'awaiting_approval' : 'queued';
-  const why =
-    next === 'awaiting_approval'
-      ? `needs ${approvalsRequired} approval${approvalsRequired > 1 ? 's' : ''}`
-      : decided.notes.join('; ') || null;
-  const moved = await deps.store.transition(deployment.id, ['requested'], next, {
-    actor: 'slipway',
-    reason: why,
-  });
-  if (!moved)
-    throw new Error(`deployment ${deployment.id} changed state while it was being queued`);
-  emitTransition(deps, moved, 'requested', 'slipway', why);
-  await supersedeOlder(deps, moved);
-  return { ok: true, deployment: moved, duplicate: false, notes: decided.notes };
+function supersededBy(id: string, resolved: Resolved, actor: string): string {
+  return `superseded by ${id} (${resolved.version}, requested by ${actor})`;
 }
 
 function auditOf(request: DeployRequest, resolved: Resolved | Refusal): RefusalSubject {
@@ -386,34 +396,6 @@ function auditOf(request: DeployRequest, resolved: Resolved | Refusal): RefusalS
     deploymentId: request.retryOf ?? null,
     correlationId: request.correlationId ?? null,
   };
-}
-
-/** A newer request for a target makes older ones that have not started moot. */
-async function supersedeOlder(deps: EngineDeps, newer: Deployment): Promise<void> {
-  const pending = await deps.store.listDeployments({
-    service: newer.service,
-    environment: newer.environment,
-    states: [...PENDING_STATES],
-    limit: 500,
-  });
-  for (const older of pending) {
-    const isOlder =
-      older.createdAt < newer.createdAt ||
-      (older.createdAt.getTime() === newer.createdAt.getTime() && older.id < newer.id);
-    if (older.id === newer.id || !isOlder) continue;
-    const reason = `superseded by ${newer.id} (${newer.version}, requested by ${newer.requestedBy})`;
-    const moved = await deps.store.transition(
-      older.id,
-      PENDING_STATES,
-      'superseded',
-      {
-        actor: 'slipway',
-        reason,
-      },
-      { outcome: reason, finishedAt: clockOf(deps) },
-    );
-    if (moved) emitTransition(deps, moved, older.state, 'slipway', reason);
-  }
 }
 
 function defaultEnvironment(

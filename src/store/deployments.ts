@@ -79,7 +79,7 @@ function targetBusy(target: Pick<Deployment, 'service' | 'environment'>, to: Dep
   );
 }
 
-function selectByKey(trx: Transaction<Tables>, key: string) {
+export function selectByKey(trx: Transaction<Tables>, key: string) {
   return trx
     .selectFrom('deployments')
     .selectAll()

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { createStore } from '../index.js';
 import type { Store } from '../types.js';
+import { acceptCases } from './accept-cases.js';
 import { alertCases } from './alert-cases.js';
 import { badVersionCases } from './bad-version-cases.js';
 import { canarySignalCases } from './canary-signal-cases.js';
@@ -83,6 +84,7 @@ export function storeSuite(target: StoreSuiteTarget): void {
 
     migrationCases(ctx);
     deploymentCases(ctx);
+    acceptCases(ctx);
     queryCases(ctx);
     queueCases(ctx);
     approvalAndLockCases(ctx);

@@ -1,0 +1,206 @@
+import { sql, type Transaction } from 'kysely';
+import type { Deployment, DeploymentState } from '../core/deployment.js';
+import { lockRows, type StoreContext } from './context.js';
+import { selectByKey } from './deployments.js';
+import { newDeploymentRow, toDeployment } from './rows.js';
+import type { DeploymentsTable, Tables } from './tables.js';
+import type { AcceptedRecord, AcceptSteps, NewDeployment } from './types.js';
+
+/** Requests written in one transaction at most; the rest wait for the next one. */
+const MAX_GROUP = 64;
+
+interface Waiting {
+  deployment: NewDeployment;
+  steps: AcceptSteps;
+  resolve: (record: AcceptedRecord) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface AcceptWriter {
+  accept(deployment: NewDeployment, steps: AcceptSteps): Promise<AcceptedRecord>;
+}
+
+/**
+ * Group commit for accepted requests: those that arrive while a transaction is being written
+ * wait for it to end and then go together in the next one, each in a savepoint of its own (one
+ * request's failure undoes only its own rows). A commit is the costly part of a write: an fsync
+ * on Postgres, a WAL append on SQLite, and on SQLite the writer lock, which every other write
+ * waits for. One a request cost a stream of accepted /deploy commands about as much as all their
+ * other work together; one for all the requests handled meanwhile costs little more than one.
+ * An idle server writes a request at once (next tick). Each caller is answered only once the
+ * transaction holding its rows has committed.
+ */
+export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
+  let waiting: Waiting[] = [];
+  let writing = false;
+
+  function kick(): void {
+    if (writing || waiting.length === 0) return;
+    writing = true;
+    const group = waiting.slice(0, MAX_GROUP);
+    waiting = waiting.slice(group.length);
+    write(group).finally(() => {
+      writing = false;
+      kick();
+    });
+  }
+
+  async function write(group: Waiting[]): Promise<void> {
+    const outcomes: Array<{ ok: true; record: AcceptedRecord } | { ok: false; err: unknown }> = [];
+    try {
+      await ctx.db.transaction().execute(async (trx) => {
+        outcomes.length = 0;
+        for (const [i, w] of group.entries()) outcomes.push(await inSavepoint(ctx, trx, i, w));
+      });
+    } catch (err) {
+      for (const w of group) w.reject(err);
+      return;
+    }
+    for (const [i, w] of group.entries()) {
+      const outcome = outcomes[i];
+      if (outcome?.ok) w.resolve(outcome.record);
+      else w.reject(outcome ? outcome.err : new Error('accept: no outcome recorded'));
+    }
+  }
+
+  return {
+    accept(deployment, steps) {
+      return new Promise((resolve, reject) => {
+        waiting.push({ deployment, steps, resolve, reject });
+        if (!writing) setImmediate(kick);
+      });
+    },
+  };
+}
+
+async function inSavepoint(
+  ctx: StoreContext,
+  trx: Transaction<Tables>,
+  i: number,
+  w: Waiting,
+): Promise<{ ok: true; record: AcceptedRecord } | { ok: false; err: unknown }> {
+  const name = sql.raw(`accept_${i}`);
+  await sql`savepoint ${name}`.execute(trx);
+  try {
+    const record = await acceptOne(ctx, trx, w.deployment, w.steps);
+    await sql`release savepoint ${name}`.execute(trx);
+    return { ok: true, record };
+  } catch (err) {
+    await sql`rollback to savepoint ${name}`.execute(trx);
+    await sql`release savepoint ${name}`.execute(trx);
+    // Another request with the same key committed between the check and the insert.
+    const key = w.deployment.idempotencyKey;
+    const winner =
+      ctx.dialect.violation(err) === 'unique' && key !== null
+        ? await selectByKey(trx, key)
+        : undefined;
+    if (winner) return { ok: true, record: existing(toDeployment(winner)) };
+    return { ok: false, err };
+  }
+}
+
+function existing(deployment: Deployment): AcceptedRecord {
+  return { deployment, created: false, requested: null, superseded: [] };
+}
+
+/** One request's rows: created, moved on, and the target's older waiting requests superseded. */
+async function acceptOne(
+  ctx: StoreContext,
+  trx: Transaction<Tables>,
+  deployment: NewDeployment,
+  steps: AcceptSteps,
+): Promise<AcceptedRecord> {
+  const key = deployment.idempotencyKey;
+  const found = key === null ? undefined : await selectByKey(trx, key);
+  if (found) return existing(toDeployment(found));
+  const at = steps.requested.at ?? ctx.now();
+  const row = newDeploymentRow(deployment, 'requested', at);
+  await trx.insertInto('deployments').values(row).execute();
+  await insertTransition(trx, row, 1, null, steps.requested, at);
+  const requested = toDeployment(row);
+  const nextAt = steps.next.meta.at ?? at;
+  const moved = { ...row, state: steps.next.to, updated_at: nextAt.getTime() };
+  await trx
+    .updateTable('deployments')
+    .set({ state: moved.state, updated_at: moved.updated_at })
+    .where('id', '=', row.id)
+    .execute();
+  await insertTransition(trx, moved, 2, 'requested', steps.next.meta, nextAt);
+  const superseded = steps.supersede
+    ? await supersede(ctx, trx, moved, steps.supersede, nextAt)
+    : [];
+  return { deployment: toDeployment(moved), created: true, requested, superseded };
+}
+
+/** Older requests of the target still waiting (created before `newer`) end as superseded. */
+async function supersede(
+  ctx: StoreContext,
+  trx: Transaction<Tables>,
+  newer: DeploymentsTable,
+  how: NonNullable<AcceptSteps['supersede']>,
+  at: Date,
+): Promise<AcceptedRecord['superseded']> {
+  if (how.from.length === 0) return [];
+  const older = await lockRows(
+    ctx,
+    trx
+      .selectFrom('deployments')
+      .select(['id', 'state'])
+      .where('service', '=', newer.service)
+      .where('environment', '=', newer.environment)
+      .where('state', 'in', how.from)
+      .where('id', '!=', newer.id)
+      .where((eb) =>
+        eb.or([
+          eb('created_at', '<', newer.created_at),
+          eb.and([eb('created_at', '=', newer.created_at), eb('id', '<', newer.id)]),
+        ]),
+      ),
+  ).execute();
+  const out: AcceptedRecord['superseded'] = [];
+  for (const { id, state } of older) {
+    const row = await trx
+      .updateTable('deployments')
+      .set({
+        state: 'superseded',
+        outcome: how.outcome,
+        finished_at: at.getTime(),
+        updated_at: at.getTime(),
+      })
+      .where('id', '=', id)
+      .where('state', '=', state)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) continue;
+    await insertTransition(trx, row, null, state, how.meta, at);
+    out.push({ deployment: toDeployment(row), from: state as DeploymentState });
+  }
+  return out;
+}
+
+/** A transition row; `seq` null: the one after the deployment's last, read in the statement. */
+async function insertTransition(
+  trx: Transaction<Tables>,
+  row: Pick<DeploymentsTable, 'id' | 'state' | 'correlation_id'>,
+  seq: number | null,
+  from: string | null,
+  meta: AcceptSteps['requested'],
+  at: Date,
+): Promise<void> {
+  const next =
+    seq ??
+    sql<number>`(select coalesce(max(seq), 0) + 1 from transitions where deployment_id = ${row.id})`;
+  await trx
+    .insertInto('transitions')
+    .values({
+      deployment_id: row.id,
+      seq: next,
+      from_state: from,
+      to_state: row.state,
+      actor: meta.actor,
+      at: at.getTime(),
+      reason: meta.reason ?? null,
+      correlation_id: row.correlation_id,
+    })
+    .execute();
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import type { AcceptSteps, Store } from '../types.js';
+import { newDeployment, type SuiteContext, timeline } from './fixtures.js';
+
+const PENDING = ['requested', 'awaiting_approval', 'queued'] as const;
+
+function steps(at: Date, outcome = 'superseded by a newer request'): AcceptSteps {
+  return {
+    requested: { actor: 'U-DEV1', reason: 'asked', at },
+    next: { to: 'queued', meta: { actor: 'slipway', reason: null } },
+    supersede: { from: PENDING, meta: { actor: 'slipway', reason: outcome }, outcome },
+  };
+}
+
+async function states(store: Store, ids: string[]): Promise<string[]> {
+  return Promise.all(ids.map(async (id) => (await store.getDeployment(id))?.state ?? 'missing'));
+}
+
+export function acceptCases(ctx: SuiteContext): void {
+  describe('acceptDeployment', () => {
+    it('records a request queued, with both transitions, and supersedes the older ones waiting on its target only', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      const older = newDeployment({ id: 'dep-a-older' });
+      await store.createDeployment(older, 'queued', { actor: 'U-DEV1', at: at(0) });
+      const running = newDeployment({ id: 'dep-a-running' });
+      await store.createDeployment(running, 'running', { actor: 'U-DEV1', at: at(1) });
+      const elsewhere = newDeployment({ id: 'dep-a-prod', environment: 'production' });
+      await store.createDeployment(elsewhere, 'queued', { actor: 'U-DEV1', at: at(2) });
+
+      const input = newDeployment({ id: 'dep-a-new', idempotencyKey: 'slack:T1' });
+      const record = await store.acceptDeployment(input, steps(at(10), 'superseded by dep-a-new'));
+
+      expect(record.created).toBe(true);
+      expect(record.requested?.state).toBe('requested');
+      expect(record.deployment).toMatchObject({ id: 'dep-a-new', state: 'queued' });
+      expect(record.superseded.map((s) => [s.deployment.id, s.from, s.deployment.state])).toEqual([
+        ['dep-a-older', 'queued', 'superseded'],
+      ]);
+      expect(await store.getDeployment('dep-a-new')).toEqual(record.deployment);
+      expect(await states(store, ['dep-a-older', 'dep-a-running', 'dep-a-prod'])).toEqual([
+        'superseded',
+        'running',
+        'queued',
+      ]);
+      const superseded = await store.getDeployment('dep-a-older');
+      expect(superseded?.outcome).toBe('superseded by dep-a-new');
+      expect(superseded?.finishedAt).toEqual(at(10));
+      expect(
+        (await store.listTransitions('dep-a-new')).map((t) => [t.seq, t.from, t.to, t.actor]),
+      ).toEqual([
+        [1, null, 'requested', 'U-DEV1'],
+        [2, 'requested', 'queued', 'slipway'],
+      ]);
+      expect(
+        (await store.listTransitions('dep-a-older')).map((t) => [t.seq, t.from, t.to, t.reason]),
+      ).toEqual([
+        [1, null, 'queued', null],
+        [2, 'queued', 'superseded', 'superseded by dep-a-new'],
+      ]);
+    });
+
+    it('returns the existing deployment for a used key, inserting and superseding nothing', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      const first = await store.acceptDeployment(
+        newDeployment({ id: 'dep-k-1', idempotencyKey: 'slack:T2' }),
+        steps(at(0)),
+      );
+      const again = await store.acceptDeployment(
+        newDeployment({ id: 'dep-k-2', idempotencyKey: 'slack:T2' }),
+        steps(at(5)),
+      );
+      expect(again).toEqual({
+        deployment: first.deployment,
+        created: false,
+        requested: null,
+        superseded: [],
+      });
+      expect(await store.getDeployment('dep-k-2')).toBeNull();
+      expect(await states(store, ['dep-k-1'])).toEqual(['queued']);
+    });
+
+    it('writes requests sent at once together: each recorded, one per key, the newest left queued', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      const ids = Array.from({ length: 12 }, (_, i) => `dep-g-${String(i).padStart(2, '0')}`);
+      const records = await Promise.all(
+        ids.map((id, i) =>
+          store.acceptDeployment(
+            // Two deliveries of the same command (same key) among them: one deployment.
+            newDeployment({ id, idempotencyKey: i === 11 ? 'slack:G-0' : `slack:G-${i}` }),
+            steps(at(i)),
+          ),
+        ),
+      );
+      expect(records.filter((r) => r.created)).toHaveLength(11);
+      expect(records[11]?.deployment.id).toBe('dep-g-00');
+      const left = await store.listDeployments({ service: 'web', states: [...PENDING] });
+      expect(left.map((d) => d.id)).toEqual(['dep-g-10']);
+      const all = await store.listDeployments({ service: 'web', limit: 500 });
+      expect(all.filter((d) => d.state === 'superseded')).toHaveLength(10);
+    });
+
+    it('fails one request of a group alone: the others are committed', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      await store.createDeployment(newDeployment({ id: 'dep-f-taken' }), 'succeeded', {
+        actor: 'U-DEV1',
+        at: at(0),
+      });
+      const results = await Promise.allSettled([
+        store.acceptDeployment(newDeployment({ id: 'dep-f-1', service: 'api' }), steps(at(1))),
+        // The id is used already: this one fails.
+        store.acceptDeployment(newDeployment({ id: 'dep-f-taken' }), steps(at(2))),
+        store.acceptDeployment(newDeployment({ id: 'dep-f-2', service: 'worker' }), steps(at(3))),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await states(store, ['dep-f-1', 'dep-f-2', 'dep-f-taken'])).toEqual([
+        'queued',
+        'queued',
+        'succeeded',
+      ]);
+    });
+  });
+}
