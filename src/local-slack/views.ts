@@ -11,8 +11,10 @@ import type { Block, Clock } from './types.js';
  * reference/methods/views.open).
  */
 export const VIEW_LIMITS = {
-  /** title, submit and close: plain_text of at most 24 characters */
+  /** title: plain_text of at most 24 characters */
   text: SLACK_LIMITS.modalTitle.max,
+  /** submit and close: plain_text of at most 24 characters */
+  button: SLACK_LIMITS.modalButton.max,
   privateMetadata: SLACK_LIMITS.privateMetadata.max,
   callbackId: SLACK_LIMITS.callbackId.max,
   externalId: SLACK_LIMITS.externalId.max,
@@ -187,9 +189,9 @@ export function validateView(view: Record<string, unknown>): string[] {
   const at = (pointer: string, message: string) =>
     problems.push(`${message} [json-pointer:/view${pointer}]`);
   if (view.type !== 'modal') at('/type', 'must be one of modal');
-  plainText(view.title, '/title', true, at);
-  plainText(view.submit, '/submit', false, at);
-  plainText(view.close, '/close', false, at);
+  plainText(view.title, '/title', true, at, VIEW_LIMITS.text);
+  plainText(view.submit, '/submit', false, at, VIEW_LIMITS.button);
+  plainText(view.close, '/close', false, at, VIEW_LIMITS.button);
   const strings = [
     ['private_metadata', VIEW_LIMITS.privateMetadata],
     ['callback_id', VIEW_LIMITS.callbackId],
@@ -224,6 +226,7 @@ function plainText(
   pointer: string,
   required: boolean,
   at: (pointer: string, message: string) => void,
+  max: number,
 ): void {
   if (value === undefined) {
     if (required) at(pointer, 'missing required field');
@@ -236,8 +239,7 @@ function plainText(
   }
   const text = typeof v.text === 'string' ? v.text : '';
   if ([...text].length < 1) at(`${pointer}/text`, 'must be more than 0 characters');
-  else if ([...text].length > VIEW_LIMITS.text)
-    at(`${pointer}/text`, `must be less than ${VIEW_LIMITS.text + 1} characters`);
+  else if ([...text].length > max) at(`${pointer}/text`, `must be less than ${max + 1} characters`);
 }
 
 /**
