@@ -36,6 +36,8 @@ export interface BenchOptions {
   fleetRollouts: number;
   fleetNamespaces: number;
   fleetFailEvery: number;
+  /** Deployments kept running `sleep` through the command driver in (k). */
+  commandDeployments: number;
   sections: Set<string>;
   /** The /deploy text sent in (a), (b) and (c). */
   text: string;
@@ -63,7 +65,8 @@ const FLAGS = {
   'fleet-rollouts': { env: 'BENCH_FLEET_ROLLOUTS', default: '1000' },
   'fleet-namespaces': { env: 'BENCH_FLEET_NAMESPACES', default: '4' },
   'fleet-fail-every': { env: 'BENCH_FLEET_FAIL_EVERY', default: '10' },
-  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f,g,i,j' },
+  'command-deployments': { env: 'BENCH_COMMAND_DEPLOYMENTS', default: '50' },
+  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f,g,i,j,k' },
   text: { env: 'BENCH_TEXT', default: 'deploy web 1.2.3 to production' },
   out: { env: 'BENCH_OUT', default: 'bench/results' },
 } as const;
@@ -72,7 +75,8 @@ export const USAGE = `npm run bench [-- --duration s] [--warmup s] [--concurrenc
   [--inflight n] [--deployments n] [--k8s-iterations n] [--canary-runs n] [--canary-interval s]
   [--dashboard-deployments n] [--dashboard-requests n] [--dashboard-dora-requests n]
   [--dashboard-budget s] [--dashboard-databases sqlite,postgres] [--rollback-runs n] [--fleet-rollouts n]
-  [--fleet-namespaces n] [--fleet-fail-every n] [--sections a,b,c,d,e,f,g,i,j] [--text "..."]
+  [--fleet-namespaces n] [--fleet-fail-every n] [--command-deployments n]
+  [--sections a,b,c,d,e,f,g,i,j,k] [--text "..."]
   [--out dir]
 Each flag also reads ${Object.values(FLAGS)
   .map((f) => f.env)
@@ -111,8 +115,8 @@ export function readOptions(
       .map((s) => s.trim().toLowerCase()),
   );
   for (const s of sections)
-    if (!'abcdefgij'.includes(s) || s.length !== 1)
-      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f, g, i, j.`);
+    if (!'abcdefgijk'.includes(s) || s.length !== 1)
+      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f, g, i, j, k.`);
   const databases = get('dashboard-databases')
     .split(',')
     .map((s) => s.trim().toLowerCase())
@@ -140,6 +144,7 @@ export function readOptions(
     fleetRollouts: Math.floor(num('fleet-rollouts', 1)),
     fleetNamespaces: Math.floor(num('fleet-namespaces', 1)),
     fleetFailEvery: Math.floor(num('fleet-fail-every', 0)),
+    commandDeployments: Math.floor(num('command-deployments', 1)),
     sections,
     text: get('text'),
     out: get('out'),

@@ -7,6 +7,11 @@ import type { AcceptedFigure } from './sections/accepted.js';
 import type { AckFigure, PairsFigure } from './sections/ack.js';
 import type { CanaryAbortFigure } from './sections/canary-abort.js';
 import type { ChatCallsFigure } from './sections/chat-calls.js';
+import {
+  type CommandMemoryFigure,
+  commandMemoryGoal,
+  commandMemoryLines,
+} from './sections/command-memory.js';
 import { type DashboardFigure, PAGE_PATHS, PAGES, type PageFigures } from './sections/dashboard.js';
 import type { FleetFigure } from './sections/fleet.js';
 import type { InFlightFigure } from './sections/inflight.js';
@@ -41,6 +46,7 @@ export interface BenchResults {
   g: DashboardFigure;
   i: RollbackFigure;
   j: FleetFigure;
+  k: CommandMemoryFigure;
   goals: Goal[];
   notes: string[];
   durationSeconds: number;
@@ -80,6 +86,7 @@ export function goalsOf(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): Goa
     canaryGoal(r.f),
     ...dashboardGoals(r.g),
     ...kubernetesGoals(r.d, r.i, r.j),
+    commandMemoryGoal(r.k),
   ];
 }
 
@@ -319,6 +326,7 @@ export function renderTable(r: BenchResults): string {
   lines.push('');
   lines.push(...dashboardLines(r.g));
   lines.push('', ...rollbackLines(r.i), '', ...fleetLines(r.j));
+  lines.push('', ...commandMemoryLines(r.k));
   lines.push('', 'Goals');
   for (const g of r.goals)
     lines.push(row([`  ${g.goal}`, g.value, g.status.toUpperCase()], [34, 16, 12]));

@@ -12,6 +12,7 @@ import { measureAccepted } from './sections/accepted.js';
 import { measureAck, measurePairs } from './sections/ack.js';
 import { measureCanaryAbort } from './sections/canary-abort.js';
 import { measureChatCalls } from './sections/chat-calls.js';
+import { measureCommandMemory } from './sections/command-memory.js';
 import { measureDashboard } from './sections/dashboard.js';
 import { measureFleet } from './sections/fleet.js';
 import { measureInFlight } from './sections/inflight.js';
@@ -108,6 +109,7 @@ const results: Omit<BenchResults, 'goals' | 'durationSeconds'> = {
   g: notSelected,
   i: notSelected,
   j: notSelected,
+  k: notSelected,
   notes: [],
 };
 
@@ -251,6 +253,13 @@ try {
         defer,
       );
       if ('skipped' in results.j) log(`!!! (j) SKIPPED: ${results.j.skipped}`);
+    });
+  }
+  if (want('k')) {
+    log(`(k) command driver memory: ${options.commandDeployments} running deployments`);
+    await scoped(async (defer) => {
+      results.k = await measureCommandMemory(ctx, options.commandDeployments, defer);
+      if ('skipped' in results.k) log(`!!! (k) SKIPPED: ${results.k.skipped}`);
     });
   }
 } catch (err) {
