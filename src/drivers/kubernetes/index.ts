@@ -202,14 +202,13 @@ export function createKubernetesDriver(
     async status(ctx): Promise<TargetStatus> {
       const clients = clientsFor(ctx.options);
       const repository = ctx.image;
+      const watcher = watcherFor(clients, ctx.options.namespace);
       const seen = await Promise.all(
         targets(ctx).map(async (target) => {
-          const live = await readDeployment(
-            clients,
-            ctx.options.namespace,
-            target.name,
-            ctx.signal,
-          );
+          // The watch's copy when it is open: what a rollout just followed there is no older.
+          const live =
+            watcher.latest(target.name) ??
+            (await readDeployment(clients, ctx.options.namespace, target.name, ctx.signal));
           return {
             version: templateVersion(live.spec?.template, target, repository),
             rollout: rolloutOf(live),
