@@ -13,6 +13,7 @@ import { applyNotification } from '../../../webhooks/alertmanager/group.js';
 import { subjectOf } from '../../../webhooks/alertmanager/match.js';
 import { alert, notification } from '../../../webhooks/alertmanager/test-support/notifications.js';
 import { alertGroupView } from '../../../webhooks/alertmanager/view.js';
+import { outcomeReplies } from '../../notifier.js';
 import { at, deployment } from '../../test-support/deployments.js';
 import type { MessageView, ModalView } from '../../types.js';
 import { cancelledRequestView, dismissedView, surpriseView } from '../../views/confirm.js';
@@ -35,6 +36,7 @@ import {
   usageView,
   verdictView,
 } from '../../views/index.js';
+import { SLACK_CHAT_LIMITS } from '../client.js';
 
 /**
  * Every message and form Slipway shows in Slack, in every state, with the longest texts Slipway
@@ -326,6 +328,26 @@ function alertViews(): [string, MessageView][] {
   ];
 }
 
+/** A failure's output in the card's thread: 30 KB with code fences, entities and emoji. */
+function outcomeViews(): [string, MessageView][] {
+  const log = Array.from(
+    { length: 300 },
+    (_, i) => `${i} 🚀 error: <&> \`\`\` ${'x'.repeat(60)}`,
+  ).join('\n');
+  const options = { logs: true, messageText: SLACK_CHAT_LIMITS.messageText };
+  const views: [string, MessageView][] = [];
+  for (const state of ['failed', 'rolling_back', 'rolled_back', 'succeeded'] as const) {
+    for (const [i, view] of outcomeReplies(long({ state }), log, options).entries()) {
+      views.push([`outcome reply ${state} ${i + 1}`, view]);
+    }
+  }
+  views.push([
+    'outcome reply short',
+    ...outcomeReplies(long({ state: 'failed' }), REASON, options),
+  ]);
+  return views;
+}
+
 /** Every message view, named for the test that renders it. */
 export function everyMessageView(): [string, MessageView][] {
   return [
@@ -334,6 +356,7 @@ export function everyMessageView(): [string, MessageView][] {
     ...reviewViews(),
     ...answerViews(),
     ...alertViews(),
+    ...outcomeViews(),
   ];
 }
 
