@@ -108,9 +108,43 @@ function withFormats(ajv: AjvInstance): AjvInstance {
   return ajv;
 }
 
+/**
+ * The components ajv holds under one id (`spec`, `webhooks`). Handing ajv all of them at once
+ * costs about a second, as it walks every one looking for ids; so `root` starts empty and each
+ * component is put in it the first time a compiled schema reaches it, before that compile.
+ */
+interface Components {
+  root: { $id: string; components: { schemas: Json } };
+  all: Json;
+  included: WeakSet<object>;
+}
+
+const COMPONENT = '#/components/schemas/';
+
+function componentsOf(id: string, doc: Json, ajv: AjvInstance): Components {
+  const root = { $id: id, components: { schemas: {} } };
+  ajv.addSchema(root, id);
+  return { root, all: (doc.components as Json).schemas as Json, included: new WeakSet() };
+}
+
+/** Puts in `root` every component `node` refers to, and theirs in turn. */
+function include(node: unknown, c: Components): void {
+  if (node === null || typeof node !== 'object' || c.included.has(node)) return;
+  c.included.add(node);
+  for (const [key, value] of Object.entries(node)) {
+    if (key === '$ref' && typeof value === 'string' && value.startsWith(COMPONENT)) {
+      const name = value.slice(COMPONENT.length);
+      if (name in c.root.components.schemas) continue;
+      c.root.components.schemas[name] = c.all[name];
+      include(c.all[name], c);
+    } else if (key !== 'example' && key !== 'examples') include(value, c);
+  }
+}
+
 interface RestSpec {
   doc: Json;
   ajv: AjvInstance;
+  components: Components;
   templates: { template: string; pattern: RegExp; names: string[]; literals: number }[];
   validators: Map<string, ValidateFunction>;
   normalized: WeakSet<object>;
@@ -118,13 +152,13 @@ interface RestSpec {
 
 let rest: RestSpec | undefined;
 
-/** Read once per worker: 13 MB of JSON parse in about 0.1 s, and every test file needs it. */
+/** Read once per worker (13 MB of JSON): every test file that starts the double needs it. */
 function restSpec(): RestSpec {
   if (rest) return rest;
   const doc = readJson(join(packageRoot('@octokit/openapi'), SPEC_FILE));
   correct(doc);
-  const ajv = withFormats(new Ajv({ strict: false, allErrors: false }));
-  ajv.addSchema({ $id: 'spec', components: doc.components }, 'spec');
+  const ajv = withFormats(new Ajv({ strict: false, allErrors: false, inlineRefs: false }));
+  const components = componentsOf('spec', doc, ajv);
   const templates = Object.keys(doc.paths as Json).map((template) => {
     const names: string[] = [];
     const source = template
@@ -141,7 +175,7 @@ function restSpec(): RestSpec {
     return { template, pattern: new RegExp(`^${source}$`), names, literals };
   });
   templates.sort((a, b) => b.literals - a.literals);
-  rest = { doc, ajv, templates, validators: new Map(), normalized: new WeakSet() };
+  rest = { doc, ajv, components, templates, validators: new Map(), normalized: new WeakSet() };
   return rest;
 }
 
@@ -257,6 +291,7 @@ function validatorFor(key: string, schema: () => unknown): ValidateFunction {
   if (known) return known;
   const raw = schema();
   normalize(raw, spec);
+  include(raw, spec.components);
   const compiled = spec.ajv.compile(anchored(raw) as object);
   spec.validators.set(key, compiled);
   return compiled;
@@ -522,6 +557,7 @@ function checkErrorShape(
 interface WebhookSpec {
   doc: Json;
   ajv: AjvInstance;
+  components: Components;
   validators: Map<string, ValidateFunction>;
 }
 
@@ -533,10 +569,9 @@ function webhookSpec(): WebhookSpec {
   const doc = readJson(join(packageRoot('@octokit/openapi-webhooks'), SPEC_FILE));
   // The webhooks' description is OpenAPI 3.1: JSON Schema 2020-12 as it stands.
   const ajv = withFormats(
-    new Ajv2020({ strict: false, allErrors: false }) as unknown as AjvInstance,
+    new Ajv2020({ strict: false, allErrors: false, inlineRefs: false }) as unknown as AjvInstance,
   );
-  ajv.addSchema({ $id: 'webhooks', components: doc.components }, 'webhooks');
-  hooks = { doc, ajv, validators: new Map() };
+  hooks = { doc, ajv, components: componentsOf('webhooks', doc, ajv), validators: new Map() };
   return hooks;
 }
 
@@ -561,6 +596,7 @@ export function checkWebhook(event: string, payload: Json): SpecViolation[] {
   if (!validate) {
     const content = (definition.requestBody as Json).content as Record<string, { schema: Json }>;
     const schema = content['application/json']?.schema ?? {};
+    include(schema, spec.components);
     const ref = typeof schema.$ref === 'string' ? `webhooks${schema.$ref}` : undefined;
     validate = spec.ajv.compile(ref ? { $ref: ref } : schema);
     spec.validators.set(key, validate);
