@@ -91,7 +91,8 @@ export async function startReplicas(options: {
     byProcessId: (id) => servers.find((s) => processIdOf(s) === id),
     processIdOf,
     async close() {
-      for (const s of servers) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+      for (const s of servers)
+        if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
       await Promise.all(servers.map((s) => exited(s.child)));
       balancer.server.closeAllConnections();
       await new Promise((resolve) => balancer.server.close(resolve));
@@ -106,7 +107,10 @@ function roundRobin(servers: ServerProcess[]): { server: Server; counts: number[
   const counts: number[] = [];
   let next = 0;
   const server = createServer((req, res) => {
-    const live = servers.map((s, i) => ({ s, i })).filter(({ s }) => s.child.exitCode === null);
+    // A process killed by a signal keeps exitCode null: it is dead when either is set.
+    const live = servers
+      .map((s, i) => ({ s, i }))
+      .filter(({ s }) => s.child.exitCode === null && s.child.signalCode === null);
     const pick = live[next++ % Math.max(1, live.length)];
     if (!pick) {
       res.writeHead(502).end('no replica');
