@@ -29,7 +29,7 @@ export interface BenchOptions {
   dashboardBudget: number;
   /** The databases (g) seeds and serves from, in order. */
   dashboardDatabases: Array<'sqlite' | 'postgres'>;
-  /** Sections to run, of a b c d e f g. */
+  /** Sections to run, of a b c d e f g i j k l s. */
   /** Failing rollouts rolled back in (i). */
   rollbackRuns: number;
   /** Rollouts at once in (j), the namespaces they spread over, and every how many one fails. */
@@ -38,6 +38,13 @@ export interface BenchOptions {
   fleetFailEvery: number;
   /** Deployments kept running `sleep` through the command driver in (k). */
   commandDeployments: number;
+  /** (l): /deploy commands a second, seconds sent, targets they spread over. */
+  replicasRate: number;
+  replicasSeconds: number;
+  replicasTargets: number;
+  /** (s): minutes of mixed traffic, and requests a second. */
+  soakMinutes: number;
+  soakRate: number;
   sections: Set<string>;
   /** The /deploy text sent in (a), (b) and (c). */
   text: string;
@@ -66,7 +73,12 @@ const FLAGS = {
   'fleet-namespaces': { env: 'BENCH_FLEET_NAMESPACES', default: '4' },
   'fleet-fail-every': { env: 'BENCH_FLEET_FAIL_EVERY', default: '10' },
   'command-deployments': { env: 'BENCH_COMMAND_DEPLOYMENTS', default: '50' },
-  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f,g,i,j,k' },
+  'replicas-rate': { env: 'BENCH_REPLICAS_RATE', default: '100' },
+  'replicas-seconds': { env: 'BENCH_REPLICAS_SECONDS', default: '60' },
+  'replicas-targets': { env: 'BENCH_REPLICAS_TARGETS', default: '20' },
+  'soak-minutes': { env: 'BENCH_SOAK_MINUTES', default: '20' },
+  'soak-rate': { env: 'BENCH_SOAK_RATE', default: '20' },
+  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f,g,i,j,k,l,s' },
   text: { env: 'BENCH_TEXT', default: 'deploy web 1.2.3 to production' },
   out: { env: 'BENCH_OUT', default: 'bench/results' },
 } as const;
@@ -76,7 +88,8 @@ export const USAGE = `npm run bench [-- --duration s] [--warmup s] [--concurrenc
   [--dashboard-deployments n] [--dashboard-requests n] [--dashboard-dora-requests n]
   [--dashboard-budget s] [--dashboard-databases sqlite,postgres] [--rollback-runs n] [--fleet-rollouts n]
   [--fleet-namespaces n] [--fleet-fail-every n] [--command-deployments n]
-  [--sections a,b,c,d,e,f,g,i,j,k] [--text "..."]
+  [--replicas-rate n] [--replicas-seconds s] [--replicas-targets n] [--soak-minutes m] [--soak-rate n]
+  [--sections a,b,c,d,e,f,g,i,j,k,l,s] [--text "..."]
   [--out dir]
 Each flag also reads ${Object.values(FLAGS)
   .map((f) => f.env)
@@ -115,8 +128,8 @@ export function readOptions(
       .map((s) => s.trim().toLowerCase()),
   );
   for (const s of sections)
-    if (!'abcdefgijk'.includes(s) || s.length !== 1)
-      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f, g, i, j, k.`);
+    if (!'abcdefgijkls'.includes(s) || s.length !== 1)
+      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f, g, i, j, k, l, s.`);
   const databases = get('dashboard-databases')
     .split(',')
     .map((s) => s.trim().toLowerCase())
@@ -145,6 +158,11 @@ export function readOptions(
     fleetNamespaces: Math.floor(num('fleet-namespaces', 1)),
     fleetFailEvery: Math.floor(num('fleet-fail-every', 0)),
     commandDeployments: Math.floor(num('command-deployments', 1)),
+    replicasRate: num('replicas-rate', 1),
+    replicasSeconds: num('replicas-seconds', 4),
+    replicasTargets: Math.floor(num('replicas-targets', 1)),
+    soakMinutes: num('soak-minutes', 0.5),
+    soakRate: num('soak-rate', 1),
     sections,
     text: get('text'),
     out: get('out'),
