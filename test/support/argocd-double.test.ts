@@ -180,6 +180,11 @@ describe('Argo CD double', () => {
     });
     expect(typo).toMatchObject({ status: 400, json: { code: 3 } });
     expect(typo.json.message).toMatch(/body\.purne is not in the description/);
+    const plain = await fetch(`${double.url}/api/v1/applications/web/operation`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${double.token}` },
+    });
+    expect([plain.status, await plain.text()]).toEqual([415, 'Invalid content type\n']);
     const unknown = await fetch(`${double.url}/api/v1/applications/web/nope`);
     expect([unknown.status, await unknown.text()]).toEqual([404, 'Not Found\n']);
     expect(double.violations).toEqual([
@@ -188,6 +193,7 @@ describe('Argo CD double', () => {
         'query parameter "dryrun" is not in the description (grpc-gateway ignores it); ' +
         'body.purne is not in the description (argocd-server would drop it silently); ' +
         'body.infos.0.value must be string',
+      'DELETE /api/v1/applications/web/operation was sent with Content-Type "": argocd-server answers 415 to anything but application/json (server/server.go, enforceContentTypes)',
       "GET /api/v1/applications/web/nope is no operation of Argo CD's API description",
     ]);
     await expect(double.close()).rejects.toThrow(/ApplicationService_Sync[\s\S]*web\/nope/);

@@ -205,6 +205,22 @@ export async function startArgoCdDouble(options: DoubleOptions = {}): Promise<Ar
       operation,
     };
     calls.push(call);
+    // server/server.go enforceContentTypes, before any route: argocd-server's default
+    // --api-content-types is "application/json", compared whole (no charset), for every
+    // method but GET, bodiless DELETEs too. The description says so too ("consumes").
+    const type = (req.headers['content-type'] ?? '').toLowerCase();
+    if (method !== 'GET' && type !== 'application/json') {
+      violations.push(
+        `${method} ${url.pathname} was sent with Content-Type "${type}": argocd-server answers 415 to anything but application/json (server/server.go, enforceContentTypes)`,
+      );
+      res.writeHead(415, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+      });
+      res.end('Invalid content type\n');
+      call.status = 415;
+      return;
+    }
     if (!operation) {
       violations.push(`${method} ${url.pathname} is no operation of Argo CD's API description`);
       // grpc-gateway's DefaultOtherErrorHandler: http.Error, plain text.

@@ -55,7 +55,7 @@ async function open(query: string, accept?: string, token = double.token): Promi
 const setVersion = (version: string) =>
   fetch(`${double.url}/api/v1/applications/web`, {
     method: 'PATCH',
-    headers: { authorization: `Bearer ${double.token}` },
+    headers: { authorization: `Bearer ${double.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       name: 'web',
       patchType: 'merge',

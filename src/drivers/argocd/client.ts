@@ -87,7 +87,9 @@ export function createClient(
       headers: {
         authorization: `Bearer ${token}`,
         accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        // argocd-server answers 415 to any method but GET without exactly this type, bodiless
+        // DELETEs too (server/server.go enforceContentTypes, default --api-content-types).
+        ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.any([signal, AbortSignal.timeout(tuning.requestTimeoutMs)]),

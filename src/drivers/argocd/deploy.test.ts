@@ -151,7 +151,7 @@ describe('argocd deploy and watch', () => {
   it('waits out an operation someone else started, then syncs', async () => {
     await fetch(`${double.url}/api/v1/applications/web/sync`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${double.token}` },
+      headers: { authorization: `Bearer ${double.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'web' }),
     });
     const ctx = world.context();
