@@ -138,6 +138,27 @@ describe('command driver: deploy and watch', () => {
     });
   });
 
+  it('tells a command killed by a signal from one that exits with a high status', async () => {
+    const driver = world.driver();
+    const killed = world.context({
+      deploy: [await world.script('segv.sh', 'echo crashing\nkill -SEGV $$')],
+    });
+    expect(await driver.watch(killed, await driver.deploy(killed))).toEqual({
+      ok: false,
+      changed: true,
+      reason: 'crashing (killed by SIGSEGV)',
+    });
+    const high = world.context(
+      { deploy: [await world.script('high.sh', 'echo odd\nexit 255')] },
+      { deployment: { id: 'dep2' } },
+    );
+    expect(await driver.watch(high, await driver.deploy(high))).toEqual({
+      ok: false,
+      changed: true,
+      reason: 'odd (exit 255)',
+    });
+  });
+
   it('stops a command that runs past its timeout, children included', async () => {
     const script = await world.script(
       'deploy.sh',

@@ -266,7 +266,11 @@ if [ -e spawn-error ]; then
   sv_started=false sv_start_iso=null
 elif [ "$sv_started" = true ]; then
   sv_duration=$((sv_end - sv_start))
-  if [ "$sv_status" -gt 128 ]; then sv_sig="\\"SIG$(kill -l "$sv_status")\\""; else sv_code=$sv_status; fi
+  if [ "$sv_status" -gt 128 ] && sv_name=$(kill -l "$sv_status" 2>/dev/null) && [ -n "$sv_name" ]; then
+    sv_sig="\\"SIG$sv_name\\""
+  else
+    sv_code=$sv_status
+  fi
 fi
 sv_err=null
 if [ -n "$sv_error" ]; then sv_json "$sv_error"; sv_err=$sv_j; fi
