@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createRecordingDriver } from '../../test/support/recording-driver.js';
 import { Config } from '../config/schema.js';
 import { createLogger } from '../core/logger.js';
+import type { DeployDriver } from '../drivers/types.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { EngineDeps } from './context.js';
@@ -20,6 +22,20 @@ afterEach(async () => {
   workers = [];
   stores = [];
 });
+
+/** Deploys never finish until stopped; rollbacks finish at once. */
+const hangingDriver: DeployDriver<unknown> = {
+  id: 'recording',
+  optionsSchema: z.unknown(),
+  deploy: async () => ({ phase: 'deploy' }),
+  rollback: async () => ({ phase: 'rollback' }),
+  watch: (ctx, handle) =>
+    (handle as { phase: string }).phase === 'rollback'
+      ? Promise.resolve({ ok: true, summary: 'back' })
+      : new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }),
+        ),
+};
 
 async function depsWith(processId: string, store?: Store): Promise<EngineDeps> {
   const own = store ?? createStore(':memory:');
@@ -63,6 +79,16 @@ async function stateWithin(store: Store, id: string, ms: number) {
   }
 }
 
+const request = {
+  actor: 'dev',
+  source: 'api' as const,
+  channel: null,
+  service: 'web',
+  environment: 'staging',
+  version: '1.0.0',
+  kind: 'deploy' as const,
+};
+
 describe('worker', () => {
   it('claims a deployment on the event that queued it, not at the next poll', async () => {
     const deps = await depsWith('p1');
@@ -98,5 +124,35 @@ describe('worker', () => {
     const second = { ...first, processId: 'p2' };
     start(second);
     expect(await stateWithin(first.store, accepted.deployment.id, 10_000)).toBe('succeeded');
+  });
+
+  it('hears at the lease renewal of a cancel another process wrote, and rolls back', async () => {
+    const deps = { ...(await depsWith('p1')), drivers: new Map([['recording', hangingDriver]]) };
+    const worker = createWorker(deps, { leaseMs: 600, pollMs: HOUR, concurrency: 4 });
+    workers.push(worker);
+    worker.start();
+    const accepted = await requestDeployment(deps, request);
+    if (!accepted.ok) throw new Error(accepted.reason);
+    const id = accepted.deployment.id;
+    for (let i = 0; i < 200 && (await deps.store.getDeployment(id))?.state !== 'running'; i++)
+      await sleep(20);
+    // Written as another replica writes a cancel: in the store, with no event in this process.
+    await deps.store.transition(
+      id,
+      ['running'],
+      'rolling_back',
+      {
+        actor: 'U-OTHER',
+        reason: 'cancelled by U-OTHER',
+      },
+      { outcome: 'cancelled by U-OTHER' },
+    );
+    const deadline = Date.now() + 10_000;
+    let d = await deps.store.getDeployment(id);
+    while (d?.state !== 'rolled_back' && Date.now() < deadline) {
+      await sleep(50);
+      d = await deps.store.getDeployment(id);
+    }
+    expect(d?.state).toBe('rolled_back');
   });
 });

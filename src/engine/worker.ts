@@ -85,14 +85,30 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     });
   }
 
+  /**
+   * Cancels written by other processes, found among what rolls back now: one query, not one per
+   * deployment held (a thousand rollouts in hand made that a thousand reads every renewal).
+   */
   async function noticeCancels(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      const run = running.get(id);
+    const limit = 500;
+    const rollingBack = await deps.store.listDeployments({ states: ['rolling_back'], limit });
+    const held = new Set(ids);
+    const candidates =
+      rollingBack.length < limit ? rollingBack.filter((d) => held.has(d.id)) : null;
+    for (const d of candidates ?? (await readEach(ids))) {
+      const run = running.get(d.id);
       if (!run || run.cancel.signal.aborted) continue;
-      const d = await deps.store.getDeployment(id);
-      if (d && d.state === 'rolling_back' && d.outcome?.startsWith('cancelled by '))
-        run.cancel.abort();
+      if (d.state === 'rolling_back' && d.outcome?.startsWith('cancelled by ')) run.cancel.abort();
     }
+  }
+
+  async function readEach(ids: string[]): Promise<Deployment[]> {
+    const found: Deployment[] = [];
+    for (const id of ids) {
+      const d = await deps.store.getDeployment(id);
+      if (d) found.push(d);
+    }
+    return found;
   }
 
   async function tick(): Promise<void> {
