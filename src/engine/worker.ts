@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Deployment } from '../core/deployment.js';
 import type { EngineDeps } from './context.js';
@@ -126,6 +127,9 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
         if (!claimed) break;
         emitTransition(deps, claimed, 'queued', 'slipway', null);
         launch(claimed, false);
+        // SQLite answers synchronously, so claim after claim would run as one unbroken chain of
+        // promise callbacks: let the event loop serve I/O (acks, watches) between two claims.
+        await yieldToEventLoop();
       }
     } catch (err) {
       log.error({ err }, 'could not look for work; will retry');
