@@ -3,18 +3,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isFinal } from '../../src/core/deployment.js';
 import { tempDir } from '../support/engine-harness.js';
 import { type TestSchemas, testDatabaseUrl, testSchemas } from '../support/postgres.js';
-import { exited, type ServerProcess } from '../support/processes.js';
+import { exited } from '../support/processes.js';
 import { type Replicas, startReplicas } from '../support/replicas.js';
 import {
   atRate,
   channelOfTarget,
   checkRuns,
+  killWhileRunning,
   ledgerConfig,
   ledgerTargets,
   readLedger,
   readStoredRuns,
 } from '../support/run-ledger.js';
-import { eventually } from '../support/slack-harness.js';
 
 /**
  * Three replicas on one Postgres under a steady stream of accepted /deploy commands, one of
@@ -99,19 +99,3 @@ describe('three replicas under load, one killed', () => {
     expect(check.resumed).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });
-
-/**
- * SIGKILLs the second replica after `afterMs`, at a moment it holds a running deployment, so a
- * takeover is always part of the test.
- */
-async function killWhileRunning(r: Replicas, afterMs: number): Promise<ServerProcess> {
-  await new Promise((resolve) => setTimeout(resolve, afterMs));
-  const victim = r.servers[1] as ServerProcess;
-  const owner = r.processIdOf(victim);
-  await eventually(async () => {
-    const running = await r.store.listDeployments({ states: ['running'] });
-    return running.some((d) => d.leaseOwner === owner);
-  }, 20_000);
-  victim.child.kill('SIGKILL');
-  return victim;
-}

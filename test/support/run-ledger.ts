@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type DeploymentState, FINAL_STATES } from '../../src/core/deployment.js';
-import { ROOT } from './processes.js';
+import { ROOT, type ServerProcess } from './processes.js';
+import type { Replicas } from './replicas.js';
+import { eventually } from './slack-harness.js';
 
 /**
  * Proof from outside Slipway that replicas ran each deployment once and never two at a time on
@@ -252,4 +254,20 @@ export async function atRate<T>(
     pending.push(send(i));
   }
   return Promise.all(pending);
+}
+
+/**
+ * SIGKILLs the second replica `afterMs` from now, at a moment it holds a running deployment, so a
+ * takeover is always part of the run.
+ */
+export async function killWhileRunning(r: Replicas, afterMs: number): Promise<ServerProcess> {
+  await new Promise((resolve) => setTimeout(resolve, afterMs));
+  const victim = r.servers[1] as ServerProcess;
+  const owner = r.processIdOf(victim);
+  await eventually(async () => {
+    const running = await r.store.listDeployments({ states: ['running'] });
+    return running.some((d) => d.leaseOwner === owner);
+  }, 20_000);
+  victim.child.kill('SIGKILL');
+  return victim;
 }
