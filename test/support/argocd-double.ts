@@ -17,7 +17,13 @@ import {
   violation,
 } from './argocd-double-routes.js';
 import { argoCdSpec } from './argocd-spec.js';
-import { openStream, refuseStream, type StreamWriter, streamError } from './argocd-stream.js';
+import {
+  goJson,
+  openStream,
+  refuseStream,
+  type StreamWriter,
+  streamError,
+} from './argocd-stream.js';
 
 export { autoSyncEnabled, type RbacAction } from './argocd-double-routes.js';
 
@@ -145,7 +151,7 @@ export async function startArgoCdDouble(options: DoubleOptions = {}): Promise<Ar
       );
     }
     res.writeHead(reply.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(reply.json));
+    res.end(goJson(reply.json));
     call.status = reply.status;
   }
 
@@ -175,9 +181,10 @@ export async function startArgoCdDouble(options: DoubleOptions = {}): Promise<Ar
     const q = url.searchParams;
     const namespace = q.get('appNamespace') || ARGOCD_NAMESPACE;
     const projects = [...q.getAll('projects'), ...q.getAll('project')];
+    // isApplicationPermitted: the namespace counts only with a name.
     const wants = (app: Json) =>
-      (!q.get('name') || app.metadata.name === q.get('name')) &&
-      app.metadata.namespace === namespace &&
+      (!q.get('name') ||
+        (app.metadata.name === q.get('name') && app.metadata.namespace === namespace)) &&
       (projects.length === 0 || projects.includes(app.spec.project)) &&
       !denied.has('get');
     const watcher = { wants, writer };

@@ -95,6 +95,24 @@ describe('the Argo CD double watch stream, as argocd-server writes it', () => {
     stream.close();
   });
 
+  it("escapes <, > and & as Go's encoding/json does, in events and answers", async () => {
+    const stream = await open('name=web', 'text/event-stream');
+    await stream.readUntil((t) => t.includes(' \n\n\n'));
+    const patched = await fetch(`${double.url}/api/v1/applications/web`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${double.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'web',
+        patchType: 'merge',
+        patch: JSON.stringify({ metadata: { annotations: { note: 'a<b & c>' } } }),
+      }),
+    });
+    const escaped = '"annotations":{"note":"a\\u003cb \\u0026 c\\u003e"}';
+    expect(await patched.text()).toContain(escaped);
+    expect(await stream.readUntil((t) => t.includes(escaped))).toContain(escaped);
+    stream.close();
+  });
+
   it('refuses a bad token with the status and a stream error chunk, not the unary error body', async () => {
     const stream = await open('name=web', 'text/event-stream', 'nope');
     expect(stream.status).toBe(401);

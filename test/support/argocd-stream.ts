@@ -60,9 +60,15 @@ export function streamError(httpCode: number, grpcCode: number, message: string)
   };
 }
 
-/** Go's encoding/json escapes <, > and & in strings (json.Marshal's HTML-safe default). */
+/**
+ * JSON as Go's json.Marshal writes it, which argocd-server uses for answers and events
+ * (util/grpc/json.go, forwarders.go): <, > and & escaped (HTML-safe), and U+2028, U+2029 too.
+ */
 export function goJson(value: Json): string {
-  return JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export interface StreamWriter {
