@@ -8,7 +8,12 @@ import type {
   DriverHandle,
   DriverPhase,
 } from '../types.js';
-import { createGitHubClient, type GitHubClient, type RunDetailsMemory } from './client.js';
+import {
+  createGitHubClient,
+  type DispatchAnswer,
+  type GitHubClient,
+  type RunDetailsMemory,
+} from './client.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './errors.js';
 import { createRunBoard, pickRun, runKey } from './runs.js';
 import {
@@ -100,10 +105,7 @@ export function createGitHubActionsDriver(
     const since = new Date(d.startedAt ?? d.createdAt).getTime() - CLOCK_SKEW_MS;
     const findExisting = async () =>
       pickRun(await api.listRuns({ workflow, ref: o.ref, since }), key);
-    const handleFor = (
-      at: number,
-      run: { id: number; url: string; foundBy: RunFoundBy } | null,
-    ): GitHubActionsHandle => ({
+    const handleFor = (at: number, run: KnownRun | null): GitHubActionsHandle => ({
       phase,
       workflow,
       ref: o.ref,
@@ -112,9 +114,6 @@ export function createGitHubActionsDriver(
       deadline: at + durationMs(o.timeout),
       ...(run ? { runId: run.id, runUrl: run.url, foundBy: run.foundBy } : {}),
     });
-    const byName = (run: WorkflowRun) =>
-      ({ id: run.id, url: run.html_url, foundBy: 'run-name' }) as const;
-
     // Idempotent per (deployment, phase): a restart after the dispatch finds the run it started.
     const existing = await findExisting();
     if (existing) {
@@ -122,7 +121,7 @@ export function createGitHubActionsDriver(
         { runId: existing.id, url: existing.html_url },
         'workflow run exists, attaching',
       );
-      return handleFor(Date.parse(existing.created_at) || Date.now(), byName(existing));
+      return handleFor(Date.parse(existing.created_at) || Date.now(), knownByName(existing));
     }
     const dispatchedAt = Date.now();
     const inputs = {
@@ -131,25 +130,12 @@ export function createGitHubActionsDriver(
       [o.environmentInput]: d.environment,
       [o.correlationIdInput]: key,
     };
-    const answer = await api.dispatch(workflow, o.ref, inputs, findExisting);
-    switch (answer.kind) {
-      case 'returned':
-        ctx.log.info({ workflow, ref: o.ref, key, runId: answer.runId }, 'workflow dispatched');
-        return handleFor(dispatchedAt, {
-          id: answer.runId,
-          url: answer.htmlUrl,
-          foundBy: 'dispatch',
-        });
-      case 'existing':
-        ctx.log.info(
-          { workflow, ref: o.ref, key, runId: answer.run.id },
-          'workflow dispatch answered late; its run exists',
-        );
-        return handleFor(dispatchedAt, byName(answer.run));
-      case 'accepted':
-        ctx.log.info({ workflow, ref: o.ref, key }, 'workflow dispatched; GitHub named no run');
-        return handleFor(dispatchedAt, null);
-    }
+    const run = runOfAnswer(await api.dispatch(workflow, o.ref, inputs, findExisting));
+    ctx.log.info(
+      { workflow, ref: o.ref, key, runId: run?.id, foundBy: run?.foundBy },
+      'workflow dispatched',
+    );
+    return handleFor(dispatchedAt, run);
   }
 
   const driver: GitHubActionsDriver = {
@@ -228,6 +214,29 @@ export function createGitHubActionsDriver(
     },
   } satisfies GitHubActionsDriver;
   return driver;
+}
+
+/** A run Slipway knows is its own, and how it knows. */
+interface KnownRun {
+  id: number;
+  url: string;
+  foundBy: RunFoundBy;
+}
+
+function knownByName(run: WorkflowRun): KnownRun {
+  return { id: run.id, url: run.html_url, foundBy: 'run-name' };
+}
+
+/** The run a dispatch's answer names; null when GitHub named none (204). */
+function runOfAnswer(answer: DispatchAnswer): KnownRun | null {
+  switch (answer.kind) {
+    case 'returned':
+      return { id: answer.runId, url: answer.htmlUrl, foundBy: 'dispatch' };
+    case 'existing':
+      return knownByName(answer.run);
+    case 'accepted':
+      return null;
+  }
 }
 
 /**
