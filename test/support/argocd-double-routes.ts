@@ -107,7 +107,8 @@ export function createRoutes(deps: RouteDeps) {
     // annotations (server/application: Patch → updateApp); other metadata is not changed.
     const spec = mergePatch(clone(app.spec), change?.spec ?? {});
     const metadata = mergePatch(clone(app.metadata), change?.metadata ?? {});
-    const problems = deps.checkApplication({ ...app, metadata, spec });
+    // Only what the patch can change: the rest is the double's, checked with its answers.
+    const problems = deps.checkApplication({ metadata, spec });
     if (problems.length > 0) return violation(problems);
     app.spec = spec;
     for (const field of ['annotations', 'labels']) {
