@@ -17,7 +17,9 @@ import type { FleetFigure } from './sections/fleet.js';
 import type { InFlightFigure } from './sections/inflight.js';
 import type { KubernetesFigure } from './sections/kubernetes.js';
 import { fleetLines, kubernetesGoals, rollbackLines } from './sections/kubernetes-report.js';
+import { type ReplicasFigure, replicasGoal, replicasLines } from './sections/replicas.js';
 import type { RollbackFigure } from './sections/rollback-reaction.js';
+import { type SoakFigure, soakGoals, soakLines } from './sections/soak.js';
 import type { LatencySummary } from './stats.js';
 
 export type Skipped = { skipped: string };
@@ -47,6 +49,8 @@ export interface BenchResults {
   i: RollbackFigure;
   j: FleetFigure;
   k: CommandMemoryFigure;
+  l: ReplicasFigure;
+  s: SoakFigure;
   goals: Goal[];
   notes: string[];
   durationSeconds: number;
@@ -87,6 +91,8 @@ export function goalsOf(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): Goa
     ...dashboardGoals(r.g),
     ...kubernetesGoals(r.d, r.i, r.j),
     commandMemoryGoal(r.k),
+    replicasGoal(r.l),
+    ...soakGoals(r.s),
   ];
 }
 
@@ -327,6 +333,7 @@ export function renderTable(r: BenchResults): string {
   lines.push(...dashboardLines(r.g));
   lines.push('', ...rollbackLines(r.i), '', ...fleetLines(r.j));
   lines.push('', ...commandMemoryLines(r.k));
+  lines.push('', ...replicasLines(r.l), '', ...soakLines(r.s));
   lines.push('', 'Goals');
   for (const g of r.goals)
     lines.push(row([`  ${g.goal}`, g.value, g.status.toUpperCase()], [34, 16, 12]));

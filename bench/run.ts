@@ -17,7 +17,9 @@ import { measureDashboard } from './sections/dashboard.js';
 import { measureFleet } from './sections/fleet.js';
 import { measureInFlight } from './sections/inflight.js';
 import { measureKubernetes } from './sections/kubernetes.js';
+import { measureReplicas } from './sections/replicas.js';
 import { measureRollbackReaction } from './sections/rollback-reaction.js';
+import { measureSoak } from './sections/soak.js';
 import { startResponseSink } from './sink.js';
 import { BOT_TOKEN, channelsOf, DEV, OWNER, SIGNING_SECRET, startSlipway } from './slipway.js';
 import { startBare, startBolt } from './targets.js';
@@ -110,6 +112,8 @@ const results: Omit<BenchResults, 'goals' | 'durationSeconds'> = {
   i: notSelected,
   j: notSelected,
   k: notSelected,
+  l: notSelected,
+  s: notSelected,
   notes: [],
 };
 
@@ -260,6 +264,20 @@ try {
     await scoped(async (defer) => {
       results.k = await measureCommandMemory(ctx, options.commandDeployments, defer);
       if ('skipped' in results.k) log(`!!! (k) SKIPPED: ${results.k.skipped}`);
+    });
+  }
+  if (want('l')) {
+    log(
+      `(l) 3 replicas on one Postgres: ${options.replicasRate} /deploy/s for ${options.replicasSeconds} s`,
+    );
+    await scoped(async (defer) => {
+      results.l = await measureReplicas(ctx, defer);
+    });
+  }
+  if (want('s')) {
+    log(`(s) soak: ${options.soakRate} requests/s of mixed traffic for ${options.soakMinutes} min`);
+    await scoped(async (defer) => {
+      results.s = await measureSoak(ctx, defer);
     });
   }
 } catch (err) {
