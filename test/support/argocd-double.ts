@@ -198,6 +198,35 @@ export async function startArgoCdDouble(options: DoubleOptions = {}): Promise<Ar
     return 200;
   }
 
+  /**
+   * What argocd-server answers before grpc-gateway routes a request. server/server.go
+   * enforceContentTypes: the default --api-content-types is "application/json", compared whole
+   * (no charset), for every method but GET, bodiless DELETEs too; the description's "consumes"
+   * says so too. Then a path the gateway has no route for: DefaultOtherErrorHandler, plain text.
+   */
+  function refusedBeforeRouting(req: IncomingMessage, res: ServerResponse, call: Call): boolean {
+    const type = (req.headers['content-type'] ?? '').toLowerCase();
+    const [status, body] =
+      call.method !== 'GET' && type !== 'application/json'
+        ? [415, 'Invalid content type\n']
+        : !call.operation
+          ? [404, 'Not Found\n']
+          : [0, ''];
+    if (status === 0) return false;
+    violations.push(
+      status === 415
+        ? `${call.method} ${call.path} was sent with Content-Type "${type}": argocd-server answers 415 to anything but application/json (server/server.go, enforceContentTypes)`
+        : `${call.method} ${call.path} is no operation of Argo CD's API description`,
+    );
+    res.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(body);
+    call.status = status;
+    return true;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://argocd.double');
@@ -212,30 +241,7 @@ export async function startArgoCdDouble(options: DoubleOptions = {}): Promise<Ar
       operation,
     };
     calls.push(call);
-    // server/server.go enforceContentTypes, before any route: argocd-server's default
-    // --api-content-types is "application/json", compared whole (no charset), for every
-    // method but GET, bodiless DELETEs too. The description says so too ("consumes").
-    const type = (req.headers['content-type'] ?? '').toLowerCase();
-    if (method !== 'GET' && type !== 'application/json') {
-      violations.push(
-        `${method} ${url.pathname} was sent with Content-Type "${type}": argocd-server answers 415 to anything but application/json (server/server.go, enforceContentTypes)`,
-      );
-      res.writeHead(415, {
-        'content-type': 'text/plain; charset=utf-8',
-        'x-content-type-options': 'nosniff',
-      });
-      res.end('Invalid content type\n');
-      call.status = 415;
-      return;
-    }
-    if (!operation) {
-      violations.push(`${method} ${url.pathname} is no operation of Argo CD's API description`);
-      // grpc-gateway's DefaultOtherErrorHandler: http.Error, plain text.
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Not Found\n');
-      call.status = 404;
-      return;
-    }
+    if (refusedBeforeRouting(req, res, call)) return;
     if (text) {
       try {
         call.body = JSON.parse(text);
