@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -280,6 +280,45 @@ describe('command driver: deploy and watch', () => {
       changed: false,
       reason: `could not start the command: spawn ${join(world.root, 'missing.sh')} ENOENT`,
     });
+  });
+
+  it('says what is missing when the machine has no setsid, and runs nothing', async () => {
+    // A PATH with every tool the supervisor uses but setsid.
+    const bin = join(world.root, 'bin');
+    await mkdir(bin);
+    for (const tool of [
+      'dd',
+      'sleep',
+      'wc',
+      'mkfifo',
+      'date',
+      'mv',
+      'rm',
+      'ln',
+      'cat',
+      'tail',
+      'head',
+      'tr',
+      'sed',
+      'touch',
+    ]) {
+      const found = (process.env.PATH ?? '')
+        .split(':')
+        .map((dir) => join(dir, tool))
+        .find((file) => existsSync(file));
+      if (found) await symlink(found, join(bin, tool));
+    }
+    world.env.PATH = bin;
+    const driver = world.driver();
+    const ctx = world.context({ deploy: ['touch', join(world.root, 'ran')] });
+
+    expect(await driver.watch(ctx, await driver.deploy(ctx))).toEqual({
+      ok: false,
+      changed: false,
+      reason:
+        "could not start the command: the command supervisor needs setsid (util-linux or busybox) on Slipway's PATH",
+    });
+    expect(existsSync(join(world.root, 'ran'))).toBe(false);
   });
 
   it('says so when the working directory is missing, instead of blaming the program', async () => {

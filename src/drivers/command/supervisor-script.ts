@@ -136,9 +136,9 @@ if [ "$sv_term" = 1 ]; then
   sv_stop=cancel
 elif [ -z "$sv_setsid" ]; then
   sv_error="the command supervisor needs setsid (util-linux or busybox) on Slipway's PATH"
+elif ! rm -f output.pipe spawn-error || ! mkfifo -m 600 output.pipe; then
+  sv_error="the command supervisor could not make its pipe (mkfifo) in $sv_dir"
 else
-  rm -f output.pipe spawn-error
-  mkfifo -m 600 output.pipe
   # Held read-write while the command opens it, so neither side blocks on open(2).
   exec 3<>output.pipe
   sv_now
