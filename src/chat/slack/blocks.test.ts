@@ -338,3 +338,37 @@ describe('renderModal', () => {
     expect(decodeModalMetadata('not json')).toBeNull();
   });
 });
+
+describe('empty texts', () => {
+  it('never sends an empty text object, which Slack refuses with the whole message', () => {
+    const { blocks } = renderBlocks({
+      title: 'web',
+      tone: 'neutral',
+      actions: [
+        {
+          id: 'approve',
+          label: '',
+          value: 'd-1',
+          confirm: { title: '', text: '', confirm: '', deny: '' },
+        },
+      ],
+      links: [{ label: '', url: 'https://ci.example.com/runs/7' }],
+    });
+    const buttons = (blocks[1] as unknown as { elements: Json[] }).elements;
+    expect(buttons.map((b) => (b.text as Json).text)).toEqual(['approve', 'ci.example.com']);
+    const confirm = buttons[0]?.confirm as Record<string, Json>;
+    for (const part of ['title', 'text', 'confirm', 'deny']) {
+      expect((confirm[part]?.text as string).length).toBeGreaterThan(0);
+    }
+    const modal = renderModal({
+      actionId: 'review_reject',
+      value: 'd-1',
+      origin: { channel: 'D0QA1', ts: '1767607200.000100' },
+      title: '',
+      submit: '',
+      cancel: '',
+      inputs: [{ id: 'reason', label: '' }],
+    });
+    expect([modal.title.text, modal.submit?.text, modal.close?.text]).toEqual([' ', ' ', ' ']);
+  });
+});

@@ -129,7 +129,7 @@ function actionBlocks(view: MessageView): { blocks: ActionsBlock[]; dropped: num
         : {
             type: 'button',
             action_id: `link:${i}`,
-            text: plain(link.label, L.buttonText),
+            text: plain(link.label || hostOf(link.url), L.buttonText),
             url: link.url,
           },
     perRow: L.actionsElements,
@@ -141,7 +141,7 @@ function actionButton(action: ViewAction): Button {
   const button: Button = {
     type: 'button',
     action_id: action.id,
-    text: plain(action.label, L.buttonText),
+    text: plain(action.label || action.id, L.buttonText),
     value: action.value,
   };
   if (action.style) button.style = action.style;
@@ -162,8 +162,21 @@ function confirmDialog(
   };
 }
 
+/**
+ * Slack refuses a whole message for one empty text object ("must be more than 0 characters"),
+ * so an empty text shows as a space, as empty fields and context do.
+ */
 function plain(text: string, max: number): PlainTextElement {
-  return { type: 'plain_text', text: truncatePlain(text, max), emoji: true };
+  return { type: 'plain_text', text: truncatePlain(text || ' ', max), emoji: true };
+}
+
+/** A link button without a label is named for where it goes. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
 }
 
 function mrkdwn(text: string): MrkdwnElement {

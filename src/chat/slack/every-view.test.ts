@@ -6,13 +6,14 @@ import type {
   ChatUpdateArguments,
   ViewsOpenArguments,
 } from '@slack/web-api';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { checkContent } from '../../local-slack/blocks.js';
 import { createLocalSlack, type LocalSlack } from '../../local-slack/index.js';
 import { SLACK_LIMITS } from '../../local-slack/limits.js';
 import type { Block } from '../../local-slack/types.js';
 import { validateView } from '../../local-slack/views.js';
-import type { ChatClient } from '../types.js';
+import type { ChatClient, MessageView } from '../types.js';
 import { slackAckBody } from './ack.js';
 import { BLOCK_LIMITS, renderBlocks, renderModal, type SlackMessage } from './blocks.js';
 import { createSlackClient, responseBody, type SlackMethodArgs } from './client.js';
@@ -64,6 +65,76 @@ describe('every view rendered for Slack', () => {
 
   it.each(MODALS)('%s: a modal the local Slack accepts', (_name, view) => {
     expect(validateView(wire(renderModal(view)))).toEqual([]);
+  });
+});
+
+describe('any view, rendered for Slack', () => {
+  it('is accepted by the local Slack whatever its texts and sizes', () => {
+    // Any code point (emoji and other astral characters count once for Slack, twice in JS).
+    const text = (maxLength: number) => fc.string({ maxLength, unit: 'binary' });
+    const view = fc.record({
+      title: text(400),
+      tone: fc.constantFrom('neutral', 'progress', 'waiting', 'success', 'failure', 'warning'),
+      body: text(8000),
+      fields: fc.array(fc.record({ label: text(100), value: text(3000) }), { maxLength: 30 }),
+      context: fc.array(text(4000), { maxLength: 14 }),
+      actions: fc.uniqueArray(
+        fc.record({
+          id: fc.stringMatching(/^[a-z_]{1,20}$/),
+          label: text(120),
+          value: text(2200),
+          style: fc.constantFrom(undefined, 'primary', 'danger'),
+          confirm: fc.option(
+            fc.record({ title: text(150), text: text(400), confirm: text(40), deny: text(40) }),
+            { nil: undefined },
+          ),
+        }),
+        { maxLength: 30, selector: (a) => a.id },
+      ),
+      links: fc.array(
+        fc.record({ label: text(120), url: fc.webUrl().map((u) => u.slice(0, 3200)) }),
+        { maxLength: 5 },
+      ),
+    });
+    fc.assert(
+      fc.property(view, (v) => {
+        const message = wire(renderBlocks(JSON.parse(JSON.stringify(v)) as MessageView));
+        expect(checkContent(message.text as string, message.blocks as Block[])).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('makes a modal the local Slack accepts whatever its texts', () => {
+    const text = (maxLength: number) => fc.string({ maxLength, unit: 'binary' });
+    const modal = fc.record({
+      title: text(100),
+      submit: text(100),
+      cancel: text(100),
+      body: text(5000),
+      inputs: fc.uniqueArray(
+        fc.record({
+          id: fc.stringMatching(/^[a-z_]{1,40}$/),
+          label: text(2500),
+          multiline: fc.boolean(),
+          placeholder: text(300),
+          maxLength: fc.integer({ min: 1, max: 10_000 }),
+        }),
+        { minLength: 1, maxLength: 20, selector: (i) => i.id },
+      ),
+    });
+    fc.assert(
+      fc.property(modal, (m) => {
+        const view = {
+          ...m,
+          actionId: 'review_reject',
+          value: 'd-1',
+          origin: { channel: 'C1', ts: '1.2' },
+        };
+        expect(validateView(wire(renderModal(view)))).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

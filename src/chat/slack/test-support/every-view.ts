@@ -341,10 +341,9 @@ function outcomeViews(): [string, MessageView][] {
       views.push([`outcome reply ${state} ${i + 1}`, view]);
     }
   }
-  views.push([
-    'outcome reply short',
-    ...outcomeReplies(long({ state: 'failed' }), REASON, options),
-  ]);
+  for (const view of outcomeReplies(long({ state: 'failed' }), REASON, options)) {
+    views.push(['outcome reply short', view]);
+  }
   return views;
 }
 
