@@ -25,6 +25,9 @@ export const SUPERVISOR_SCRIPT = `# Slipway's command supervisor: runs one comma
 sv_dir=$1 sv_timeout=$2 sv_grace=$3 sv_limit=$4 sv_cwd=$5
 shift 5
 cd "$sv_dir" || exit 66
+# Run files are Slipway's alone; the command gets Slipway's own umask back.
+sv_umask=$(umask)
+umask 077
 sv_term=0 sv_cmd='' sv_status='' sv_stop=''
 # A stop request (SIGTERM to the supervisor) and any child ending interrupt the wait below. The
 # stop is also acted on at once: had it come between the loop's checks and its wait, it would
@@ -150,6 +153,7 @@ else
     exec 3>&- >output.pipe 2>&1 </dev/null
     unset LC_ALL
     . ./command.env
+    umask "$sv_umask"
     if [ ! -d "$sv_cwd" ]; then
       sv_put "$sv_dir/spawn-error" "the working directory $sv_cwd does not exist"
       exit 127
