@@ -2,6 +2,7 @@ import type { RawBuilder, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import {
   ACTIVE_STATES,
+  DEPLOYMENT_STATES,
   type Deployment,
   type DeploymentState,
   isFinal,
@@ -122,7 +123,7 @@ export async function listDeployments(
   if (filter.environment !== undefined) {
     query = query.where('environment', '=', filter.environment);
   }
-  if (filter.states !== undefined) query = query.where('state', 'in', filter.states);
+  if (filter.states !== undefined) query = query.where('state', 'in', stateLiterals(filter.states));
   if (people !== undefined) query = query.where('requested_by', 'in', people);
   if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
   if (filter.id !== undefined) query = query.where('id', '=', filter.id);
@@ -146,6 +147,20 @@ export async function listDeployments(
     .limit(limit)
     .execute();
   return rows.map(toDeployment);
+}
+
+/**
+ * States written into the SQL rather than bound: only then can SQLite use the partial index of
+ * active deployments (deployments_one_active_per_target) for "what runs on this target", which
+ * it must prove from the query's text. Bound, it walked every deployment of the target instead:
+ * 3 ms a lookup at 6,000 superseded requests, the largest cost of an accepted /deploy. Anything
+ * not a known state is refused here, so no text of a caller reaches the SQL.
+ */
+function stateLiterals(states: readonly DeploymentState[]) {
+  for (const state of states)
+    if (!DEPLOYMENT_STATES.includes(state))
+      throw new TypeError(`unknown deployment state "${state}"`);
+  return states.map((state) => sql.lit(state));
 }
 
 export async function countDeployments(
