@@ -129,6 +129,12 @@ describe('notifier', () => {
     const d = await request(h, 'staging');
     const running = await h.app.store.transition(d.id, ['queued'], 'running', { actor: 'slipway' });
     if (!running) throw new Error('could not start the deployment');
+    // As the worker says it: a queued request has no card yet, a running one gets it.
+    h.app.engine.events.emit({
+      type: 'transition',
+      deployment: running,
+      transition: { from: 'queued', to: 'running', actor: 'slipway', reason: null },
+    });
     // Spread over about 1.5 intervals: without pacing, that would be dozens of updates.
     const started = Date.now();
     for (let i = 1; i <= 50; i++) {

@@ -277,6 +277,11 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
 
   function listener(event: EngineEvent): void {
     if (event.type === 'lock') return;
+    // Most of a stream of requests to one target waits in the queue and is superseded there:
+    // such a deployment gets no card and no message, so it is not even tracked (a slot, a
+    // logger and a read of the store per event, kept ten minutes, were most of the notifier's
+    // cost per accepted /deploy). A later event that is worth a card tracks it then.
+    if (!tracked.has(event.deployment.id) && cardless(event)) return;
     const t = track(event.deployment);
     // Its chat calls (and the timers that pace them) belong in the deployment's trace.
     const origin = deploymentContext(event.deployment);
@@ -289,8 +294,12 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     forgetFinished();
   }
 
+  let forgotAt = 0;
+  /** At most once a second: each look goes through every deployment tracked. */
   function forgetFinished(): void {
     const now = Date.now();
+    if (now - forgotAt < 1_000) return;
+    forgotAt = now;
     for (const [id, t] of tracked) {
       if (t.finishedAt === null || now - t.finishedAt < forgetAfterMs || busy(t)) continue;
       if (t.progressTimer) clearTimeout(t.progressTimer);
@@ -341,6 +350,19 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
       }
     },
   };
+}
+
+/**
+ * A transition of a deployment that has no card, is not getting one with this event, and never
+ * asked approvers (whose messages would have to say where it went).
+ */
+function cardless(event: Exclude<EngineEvent, { type: 'lock' }>): boolean {
+  return (
+    event.type === 'transition' &&
+    event.deployment.approvalsRequired === 0 &&
+    event.transition.from !== 'awaiting_approval' &&
+    !worthACard(event.deployment)
+  );
 }
 
 /**
