@@ -134,9 +134,11 @@ async function pipeline(
   if (checked) return refuseAndRecord(deps, audit, checked, now);
   // Asked only once policy allowed it: a question to someone who would be refused anyway
   // would be a question for nothing.
-  const surprise = request.askFirst ? await surpriseIn(deps, resolved, environment) : null;
+  const live = liveOnce(deps, resolved.service, environment.name);
+  const surprise = request.askFirst ? await surpriseIn(deps, resolved, environment, live) : null;
   if (surprise) return surprise;
   const accepted = await record(deps, resolved, {
+    live,
     environment,
     driver: binding.driver,
     notes: [...resolved.notes, ...decision.notes],
@@ -147,16 +149,31 @@ async function pipeline(
   return accepted;
 }
 
+/** What is live on the target, read once for the surprise check and the record. */
+function liveOnce(
+  deps: EngineDeps,
+  service: string,
+  environment: string,
+): () => Promise<Deployment | null> {
+  let read: Promise<Deployment | null> | undefined;
+  return () => {
+    read ??= deps.store.lastSucceeded(service, environment);
+    return read;
+  };
+}
+
 async function surpriseIn(
   deps: EngineDeps,
   { request, service }: Resolved,
   environment: Environment,
+  live: () => Promise<Deployment | null>,
 ): Promise<Refusal | null> {
   const surprise = await surpriseOf(deps, {
     kind: request.kind,
     service,
     environment: environment.name,
     version: request.version,
+    live,
   });
   if (!surprise) return null;
   const reason =
@@ -316,7 +333,13 @@ async function checkBusy(
 async function record(
   deps: EngineDeps,
   resolved: Resolved,
-  decided: { environment: Environment; driver: string; notes: string[]; now: Date },
+  decided: {
+    live: () => Promise<Deployment | null>;
+    environment: Environment;
+    driver: string;
+    notes: string[];
+    now: Date;
+  },
 ): Promise<DeployAccepted> {
   const { request } = resolved;
   const { environment, now } = decided;
@@ -326,7 +349,7 @@ async function record(
   );
   // The live version is read again when the deployment starts running: what is live then is
   // what a failure goes back to. This one is what the people approving it see meanwhile.
-  const live = await deps.store.lastSucceeded(resolved.service, environment.name);
+  const live = await decided.live();
   const reason = request.reason ?? null;
   const next = approvalsRequired > 0 ? 'awaiting_approval' : 'queued';
   const why =

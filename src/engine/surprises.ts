@@ -28,6 +28,8 @@ export interface SurpriseQuestion {
   environment: string | null;
   /** Null: the engine picks it (a rollback to the previous version), which is never a surprise. */
   version: string | null;
+  /** What is live on the target, when the caller reads it anyway (one read for both). */
+  live?: (service: string, environment: string) => Promise<Deployment | null>;
 }
 
 export async function surpriseOf(
@@ -41,7 +43,9 @@ export async function surpriseOf(
   // Unknown or ambiguous names: the engine refuses them with the names it knows.
   if (environment === null || !driverBinding(config, service, environment)) return null;
   if (question.kind === 'deploy') {
-    const live = await store.lastSucceeded(service, environment);
+    const live = question.live
+      ? await question.live(service, environment)
+      : await store.lastSucceeded(service, environment);
     if (live?.version !== version) return null;
     return { kind: 'live_again', service, environment, version, live };
   }
