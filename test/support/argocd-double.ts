@@ -104,11 +104,20 @@ export interface DoubleOptions {
 }
 
 const WATCH = 'ApplicationService_Watch';
+const SERVED = [
+  'ApplicationService_Get',
+  'ApplicationService_Patch',
+  'ApplicationService_Sync',
+  'ApplicationService_Rollback',
+  'ApplicationService_TerminateOperation',
+  WATCH,
+];
 
 export async function startArgoCdDouble(options: DoubleOptions = {}): Promise<ArgoCdDouble> {
   const token = options.token ?? 'argocd-test-token';
   const timing: Timing = { syncMs: 80, refreshMs: 30, healthMs: 120, ...options.timing };
   const spec = argoCdSpec();
+  spec.prepare(SERVED, ['v1alpha1Application']);
   const calls: Call[] = [];
   const violations: string[] = [];
   const faults: (Fault & { left: number })[] = [];
@@ -241,7 +250,7 @@ export async function startArgoCdDouble(options: DoubleOptions = {}): Promise<Ar
       operation,
     };
     calls.push(call);
-    if (refusedBeforeRouting(req, res, call)) return;
+    if (refusedBeforeRouting(req, res, call) || !operation) return;
     if (text) {
       try {
         call.body = JSON.parse(text);

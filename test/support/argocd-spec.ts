@@ -51,6 +51,11 @@ export interface ArgoCdSpec {
   checkStreamChunk(operation: string, chunk: Json): string[];
   /** A value against one of the description's definitions, e.g. `v1alpha1Application`. */
   checkDefinition(name: string, value: Json): string[];
+  /**
+   * Compiles the checks of `operations` and `definitions` now rather than on first use, so that
+   * the first request a double serves is not slowed by it (a client's timeout runs meanwhile).
+   */
+  prepare(operations: string[], definitions?: string[]): void;
   /** The sentence a violation is told in: the operation, the description's commit, the problems. */
   describe(what: string, operation: string, problems: string[]): string;
 }
@@ -129,6 +134,18 @@ function load(): ArgoCdSpec {
     },
     checkDefinition(name, value) {
       return check(`#${name}`, { $ref: `#/definitions/${name}` }, value, name);
+    },
+    prepare(ids, definitions = []) {
+      for (const name of definitions) validator(`#${name}`, { $ref: `#/definitions/${name}` });
+      for (const id of ids) {
+        const { parameters, responses } = op(id);
+        const body = parameters.find((p) => p.in === 'body');
+        if (body) validator(`${id} body`, body.schema);
+        for (const key of ['200', 'default']) {
+          const schema = responses[key]?.schema;
+          if (schema) validator(`${id} ${key}`, schema);
+        }
+      }
     },
     describe(what, id, problems) {
       const operation = byId.get(id);
