@@ -37,6 +37,9 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     string,
     { abort: AbortController; cancel: AbortController; done: Promise<void> }
   >();
+  // Targets of the deployments running here: a request queued behind one of them cannot be
+  // claimed before it ends (one active deployment per target), and its end wakes the worker.
+  const busyTargets = new Set<string>();
   let pollTimer: NodeJS.Timeout | null = null;
   let renewTimer: NodeJS.Timeout | null = null;
   let ticking: Promise<void> | null = null;
@@ -56,6 +59,8 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
         { deployment: deployment.id, state: deployment.state },
         'resuming deployment left by a stopped process',
       );
+    const target = targetOf(deployment);
+    busyTargets.add(target);
     const done = runDeployment(deps, deployment, abort.signal, cancel.signal)
       .then(() => undefined)
       .catch((err: unknown) =>
@@ -63,6 +68,7 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
       )
       .finally(() => {
         running.delete(deployment.id);
+        busyTargets.delete(target);
         wake();
       });
     running.set(deployment.id, { abort, cancel, done });
@@ -77,6 +83,8 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     unsubscribe = deps.events.on((event) => {
       if (event.type !== 'transition') return;
       if (event.transition.to === 'queued') {
+        // A stream of requests to a target running here would otherwise cost a claim each.
+        if (busyTargets.has(targetOf(event.deployment))) return;
         // The worker's loop belongs to no request: not in the trace of the one that queued it.
         context.with(ROOT_CONTEXT, () => wake());
         return;
@@ -223,4 +231,8 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
 /** A person's cancel of a running deployment: it moved to rolling_back, not by Slipway. */
 function isCancel(d: Deployment, actor: string): boolean {
   return d.state === 'rolling_back' && actor !== 'slipway';
+}
+
+function targetOf(d: Pick<Deployment, 'service' | 'environment'>): string {
+  return `${d.service}\u0000${d.environment}`;
 }
