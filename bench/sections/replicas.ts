@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../test/support/engine-harness.js';
 import { testDatabaseUrl, testSchemas } from '../../test/support/postgres.js';
+import { exited } from '../../test/support/processes.js';
 import { startReplicas } from '../../test/support/replicas.js';
 import {
   atRate,
@@ -79,9 +80,18 @@ export async function measureReplicas(ctx: BenchContext, defer: Defer): Promise<
     config: ledgerConfig({ targets, ledger, seconds: RUN_SECONDS, lease: LEASE, users: USERS }),
     channels: services.map(channelOfTarget),
     users: USERS,
-    env: { SLIPWAY_LOG_LEVEL: 'warn' },
+    // BENCH_PROFILE=dir: a V8 CPU profile of each replica, written when it exits (SIGINT below).
+    env: process.env.BENCH_PROFILE
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }
+      : {},
   });
-  defer(() => r.close());
+  defer(async () => {
+    // Replicas still alive stop on SIGINT, which lets a profiling one write its profile.
+    for (const s of r.servers)
+      if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGINT');
+    await Promise.all(r.servers.map((s) => exited(s.child)));
+    await r.close();
+  });
   ctx.log(`  3 replicas up; ${rate}/s over ${targets} targets for ${seconds} s`);
   const t0 = Date.now();
   let killedAt = 0;
@@ -106,7 +116,7 @@ export async function measureReplicas(ctx: BenchContext, defer: Defer): Promise<
   const accepted = answers.filter((a) => a.status === 200 && !a.busy).map((a) => a.version);
   ctx.log(`  sent ${answers.length}, ${accepted.length} accepted; waiting for every outcome`);
   const settleStart = Date.now();
-  const stored = await settled(databaseUrl, accepted.length, 300_000);
+  const stored = await settled(databaseUrl, 300_000);
   const check = checkRuns(stored, readLedger(ledger), accepted);
   const takeovers = stored
     .filter((d) => d.resumedAt !== null)
@@ -137,14 +147,21 @@ export async function measureReplicas(ctx: BenchContext, defer: Defer): Promise<
   };
 }
 
-/** Every deployment final (or `timeoutMs` gone: the check then names those that are not). */
-async function settled(url: string, atLeast: number, timeoutMs: number): Promise<StoredRun[]> {
+/**
+ * Every deployment final and no new one for 5 s (or `timeoutMs` gone: the check then names those
+ * that are not). An accepted request that was never recorded never shows up: the count only
+ * stops growing.
+ */
+async function settled(url: string, timeoutMs: number): Promise<StoredRun[]> {
   const finalStates = new Set(['succeeded', 'failed', 'rolled_back', 'cancelled', 'superseded']);
   let stored = await readStoredRuns(url);
+  let stableSince = Date.now();
   for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
-    if (stored.length >= atLeast && stored.every((d) => finalStates.has(d.state))) break;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    stored = await readStoredRuns(url);
+    const next = await readStoredRuns(url);
+    if (next.length !== stored.length) stableSince = Date.now();
+    stored = next;
+    if (Date.now() - stableSince >= 5_000 && stored.every((d) => finalStates.has(d.state))) break;
   }
   return stored;
 }

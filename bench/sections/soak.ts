@@ -54,7 +54,7 @@ export async function measureSoak(ctx: BenchContext, defer: Defer): Promise<Soak
   const { soakMinutes: minutes, soakRate: rate } = ctx.options;
   const dir = tempDir('slipway-bench-soak-');
   defer(async () => rmSync(dir, { recursive: true, force: true }));
-  const soak = await startSoakServer({ dir, env: { SLIPWAY_LOG_LEVEL: 'warn' } });
+  const soak = await startSoakServer({ dir });
   defer(() => soak.close());
   const samples: Array<{ at: number; heap: number; lag: number }> = [];
   const t0 = Date.now();
