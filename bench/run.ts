@@ -119,7 +119,7 @@ const results: Omit<BenchResults, 'goals' | 'durationSeconds'> = {
 
 function describeCommand(text: string): string {
   return text === 'deploy web 1.2.3 to production'
-    ? `from ${DEV}, who may not deploy to production: parsed, checked by policy against the store (idempotency key, locks), refused, answered privately (in the acknowledgement when ready within 25 ms, else through the response_url); creates no work`
+    ? `from ${DEV}, who may not deploy to production: parsed, checked by policy against the store (idempotency key, locks), refused, answered privately (in the acknowledgement, which waits for the answer up to 1 s, else through the response_url); creates no work`
     : 'set by --text';
 }
 
