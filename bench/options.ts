@@ -29,7 +29,7 @@ export interface BenchOptions {
   dashboardBudget: number;
   /** The databases (g) seeds and serves from, in order. */
   dashboardDatabases: Array<'sqlite' | 'postgres'>;
-  /** Sections to run, of a b c d e f g i j k l s. */
+  /** Sections to run, of a b c d e f g h i j k l s. */
   /** Failing rollouts rolled back in (i). */
   rollbackRuns: number;
   /** Rollouts at once in (j), the namespaces they spread over, and every how many one fails. */
@@ -78,7 +78,7 @@ const FLAGS = {
   'replicas-targets': { env: 'BENCH_REPLICAS_TARGETS', default: '20' },
   'soak-minutes': { env: 'BENCH_SOAK_MINUTES', default: '20' },
   'soak-rate': { env: 'BENCH_SOAK_RATE', default: '20' },
-  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f,g,i,j,k,l,s' },
+  sections: { env: 'BENCH_SECTIONS', default: 'a,b,c,d,e,f,g,h,i,j,k,l,s' },
   text: { env: 'BENCH_TEXT', default: 'deploy web 1.2.3 to production' },
   out: { env: 'BENCH_OUT', default: 'bench/results' },
 } as const;
@@ -89,7 +89,7 @@ export const USAGE = `npm run bench [-- --duration s] [--warmup s] [--concurrenc
   [--dashboard-budget s] [--dashboard-databases sqlite,postgres] [--rollback-runs n] [--fleet-rollouts n]
   [--fleet-namespaces n] [--fleet-fail-every n] [--command-deployments n]
   [--replicas-rate n] [--replicas-seconds s] [--replicas-targets n] [--soak-minutes m] [--soak-rate n]
-  [--sections a,b,c,d,e,f,g,i,j,k,l,s] [--text "..."]
+  [--sections a,b,c,d,e,f,g,h,i,j,k,l,s] [--text "..."]
   [--out dir]
 Each flag also reads ${Object.values(FLAGS)
   .map((f) => f.env)
@@ -128,7 +128,7 @@ export function readOptions(
       .map((s) => s.trim().toLowerCase()),
   );
   for (const s of sections)
-    if (!'abcdefgijkls'.includes(s) || s.length !== 1)
+    if (!'abcdefghijkls'.includes(s) || s.length !== 1)
       throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f, g, i, j, k, l, s.`);
   const databases = get('dashboard-databases')
     .split(',')

@@ -17,6 +17,11 @@ import type { FleetFigure } from './sections/fleet.js';
 import type { InFlightFigure } from './sections/inflight.js';
 import type { KubernetesFigure } from './sections/kubernetes.js';
 import { fleetLines, kubernetesGoals, rollbackLines } from './sections/kubernetes-report.js';
+import {
+  type BurstMemoryFigure,
+  burstMemoryGoals,
+  burstMemoryLines,
+} from './sections/memory-bursts.js';
 import { type ReplicasFigure, replicasGoal, replicasLines } from './sections/replicas.js';
 import type { RollbackFigure } from './sections/rollback-reaction.js';
 import { type SoakFigure, soakGoals, soakLines } from './sections/soak.js';
@@ -51,6 +56,8 @@ export interface BenchResults {
   k: CommandMemoryFigure;
   l: ReplicasFigure;
   s: SoakFigure;
+  /** Memory across three bursts of 2,000 commands, beside the Helm chart's limit. */
+  h: BurstMemoryFigure;
   goals: Goal[];
   notes: string[];
   durationSeconds: number;
@@ -93,6 +100,7 @@ export function goalsOf(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): Goa
     commandMemoryGoal(r.k),
     replicasGoal(r.l),
     ...soakGoals(r.s),
+    ...burstMemoryGoals(r.h),
   ];
 }
 
@@ -334,6 +342,7 @@ export function renderTable(r: BenchResults): string {
   lines.push('', ...rollbackLines(r.i), '', ...fleetLines(r.j));
   lines.push('', ...commandMemoryLines(r.k));
   lines.push('', ...replicasLines(r.l), '', ...soakLines(r.s));
+  lines.push('', ...burstMemoryLines(r.h));
   lines.push('', 'Goals');
   for (const g of r.goals)
     lines.push(row([`  ${g.goal}`, g.value, g.status.toUpperCase()], [34, 16, 12]));

@@ -17,6 +17,7 @@ import { measureDashboard } from './sections/dashboard.js';
 import { measureFleet } from './sections/fleet.js';
 import { measureInFlight } from './sections/inflight.js';
 import { measureKubernetes } from './sections/kubernetes.js';
+import { measureBurstMemory } from './sections/memory-bursts.js';
 import { measureReplicas } from './sections/replicas.js';
 import { measureRollbackReaction } from './sections/rollback-reaction.js';
 import { measureSoak } from './sections/soak.js';
@@ -114,6 +115,7 @@ const results: Omit<BenchResults, 'goals' | 'durationSeconds'> = {
   k: notSelected,
   l: notSelected,
   s: notSelected,
+  h: notSelected,
   notes: [],
 };
 
@@ -235,6 +237,12 @@ try {
     );
     await scoped(async (defer) => {
       results.g = await measureDashboard(ctx, defer);
+    });
+  }
+  if (want('h')) {
+    log('(h) memory across three bursts of 2,000 commands');
+    await scoped(async (defer) => {
+      results.h = await measureBurstMemory(ctx, apiUrl, defer);
     });
   }
   if (want('i')) {
