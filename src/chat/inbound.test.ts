@@ -9,6 +9,7 @@ import {
   type Delivery,
   type HandlingContext,
   type InboundDeps,
+  QUICK_ANSWER_AHEAD,
   WAY_BACK_MS,
 } from './inbound.js';
 import { buttonClick, deferred, formSubmission, slashCommand } from './test-support/events.js';
@@ -154,7 +155,7 @@ describe('admission', () => {
     expect(handled).toHaveLength(1);
   });
 
-  it('carries a quick answer in the acknowledgement, behind a busy queue too', async () => {
+  it('carries a quick answer in the acknowledgement, behind a short queue too, not behind a burst', async () => {
     const answering: Handler = async (event, context) => {
       if (event.responseUrl)
         await context.chat.respond(event.responseUrl, view, { ephemeral: true });
@@ -179,6 +180,18 @@ describe('admission', () => {
     await behind.inbound.settle();
     expect(late.acks).toEqual([{ kind: 'answer', view, ephemeral: true, replaceOriginal: false }]);
     expect(behind.chat.calls).toEqual([]);
+
+    // Behind a burst the answer would not come in time: acknowledged at once, answered after.
+    const crowded = createHandlingQueue({ concurrency: 1 });
+    const held = deferred();
+    for (let i = 0; i <= QUICK_ANSWER_AHEAD; i++) void crowded.run(() => held.promise);
+    const burst = admission(answering, { answerWithinMs: 1_000, queue: crowded });
+    const empty = delivery('quick-answer');
+    burst.inbound.admit(command('d3'), empty.d);
+    expect(empty.acks).toEqual(['empty']);
+    held.resolve();
+    await burst.inbound.settle();
+    expect(burst.chat.calls.map((c) => c.method)).toEqual(['respond']);
   });
 
   it('answers through the platform when the quick window closed first', async () => {

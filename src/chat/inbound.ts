@@ -94,6 +94,12 @@ export interface Inbound extends Admission {
 export const ANSWER_WITHIN_MS = 1_000;
 
 /**
+ * Events waiting to be handled beyond which a command is acknowledged at once: at the few
+ * hundred commands a second one process handles, this many are answered well within the window.
+ */
+export const QUICK_ANSWER_AHEAD = 64;
+
+/**
  * An acknowledgement that is the person's only answer (`answer`: a form's verdict, an invoke's
  * card) waits even behind a busy queue, until this long before the platform's deadline: time for
  * its way back. The handler answers as soon as it can (a form's input is checked before the
@@ -117,8 +123,11 @@ export function createInbound(deps: InboundDeps): Inbound {
       case 'answer':
         return Math.max(0, delivery.deadlineMs - WAY_BACK_MS);
       case 'quick-answer':
-        // Behind a queue too: the answer says what was done (an accepted deploy is answered
-        // once it is recorded), so an acknowledgement sent before it would promise nothing.
+        // Behind a short queue too: the answer says what was done (an accepted deploy is
+        // answered once it is recorded), so an acknowledgement sent before it would promise
+        // nothing. Behind a burst it would not come in time, and each acknowledgement held open
+        // holds its request: those go out at once and the answer follows.
+        if (deps.queue.waiting() >= QUICK_ANSWER_AHEAD) return 0;
         return Math.min(
           deps.answerWithinMs ?? ANSWER_WITHIN_MS,
           Math.max(0, delivery.deadlineMs - WAY_BACK_MS),
