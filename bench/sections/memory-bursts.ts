@@ -58,12 +58,12 @@ function chartResources(): {
 } {
   const values = parse(readFileSync(VALUES, 'utf8')) as {
     resources?: { limits?: { memory?: string }; requests?: { memory?: string } };
-    nodeOptions?: string;
+    env?: { NODE_OPTIONS?: string };
   };
   return {
     limitMiB: quantityMiB(values.resources?.limits?.memory),
     requestMiB: quantityMiB(values.resources?.requests?.memory),
-    env: values.nodeOptions ?? null,
+    env: process.env.BENCH_NODE_OPTIONS ?? values.env?.NODE_OPTIONS ?? null,
   };
 }
 
