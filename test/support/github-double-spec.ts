@@ -659,3 +659,19 @@ export function checkWebhook(event: string, payload: Json): SpecViolation[] {
   }
   return validate(payload) ? [] : violationsOf(validate.errors, payload, '/body', base);
 }
+
+/**
+ * Compiles, ahead of use, the checks of these operations (a method and an example path each:
+ * their request body and every JSON answer they document) and of these webhooks.
+ */
+export function prepareChecks(operations: [string, string][], webhooks: [string, string?][]): void {
+  for (const [method, path] of operations) {
+    const found = findOperation(method, path);
+    if (typeof found === 'string')
+      throw new Error(`the GitHub double serves ${method} ${path}: ${found}`);
+    checkRequest({ method, path, query: {}, rawBody: '{}' });
+    for (const status of Object.keys(found.definition.responses as Json))
+      if (/^\d+$/.test(status)) checkResponse(found, '', Number(status), {});
+  }
+  for (const [event, action] of webhooks) checkWebhook(event, action ? { action } : {});
+}

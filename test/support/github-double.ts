@@ -24,6 +24,7 @@ import {
   checkWebhook,
   describeViolation,
   type Operation,
+  prepareChecks,
   type SpecViolation,
 } from './github-double-spec.js';
 
@@ -518,6 +519,7 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     refuse(res, fault.status, message, headers);
   }
 
+  prepareChecksFor(options);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   Object.assign(
@@ -633,4 +635,45 @@ function workflowShape(
     html_url: `https://github.com/${fullName}/blob/main/${String(run.path)}`,
     badge_url: `https://github.com/${fullName}/workflows/${encodeURIComponent(workflow?.name ?? '')}/badge.svg`,
   };
+}
+
+const REPO = '/repos/o/r';
+
+/**
+ * Compiles the description's checks of what this double will serve before it serves anything:
+ * compiled during a test's first request instead (up to a second on a loaded machine), they can
+ * outlast a driver's timeout. Compiled once per test file, however many doubles it starts.
+ */
+function prepareChecksFor(options: DoubleOptions): void {
+  const deployments: [string, string][] = [
+    ['POST', `${REPO}/deployments`],
+    ['GET', `${REPO}/deployments`],
+    ['GET', `${REPO}/deployments/1`],
+    ['POST', `${REPO}/deployments/1/statuses`],
+    ['GET', `${REPO}/deployments/1/statuses`],
+  ];
+  const actions: [string, string][] = [
+    ['POST', `${REPO}/actions/workflows/1/dispatches`],
+    ['GET', `${REPO}/actions/workflows/1/runs`],
+    ['GET', `${REPO}/actions/runs/1`],
+    ['GET', `${REPO}/actions/runs/1/jobs`],
+    ['POST', `${REPO}/actions/runs/1/cancel`],
+  ];
+  const withActions = (options.workflows ?? []).length > 0;
+  prepareChecks(
+    [
+      ...deployments,
+      ...(withActions ? actions : []),
+      ...(options.app
+        ? ([['POST', '/app/installations/1/access_tokens']] as [string, string][])
+        : []),
+    ],
+    withActions
+      ? [
+          ['workflow_run', 'requested'],
+          ['workflow_run', 'in_progress'],
+          ['workflow_run', 'completed'],
+        ]
+      : [],
+  );
 }
