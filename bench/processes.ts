@@ -17,7 +17,7 @@ export interface ServerChild {
 const KEEP_OUTPUT = 64 * 1024;
 
 /**
- * Starts `node --import tsx <args>` and waits until its output matches `ready` (whose first group
+ * Starts `node --import tsx <args>` (plain `node` for a compiled `.js`) and waits until its output matches `ready` (whose first group
  * is the port it listens on).
  */
 export async function startServerChild(
@@ -28,7 +28,9 @@ export async function startServerChild(
   nodeFlags: string[] = [],
   timeoutMs = 60_000,
 ): Promise<ServerChild> {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
+  // Compiled JavaScript (what the container runs) needs no loader; sources run under tsx.
+  const loader = args[0]?.endsWith('.js') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...nodeFlags, ...loader, ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -121,8 +121,10 @@ export function startSlipway(
   shape: ConfigShape,
   slackApiUrl: string,
   extraEnv: NodeJS.ProcessEnv = {},
+  /** The compiled CLI (`<outDir>/cli/index.js`) to run instead of the sources. */
+  entry?: string,
 ): Promise<Slipway> {
-  return startSlipwayWith(benchConfig(shape), slackApiUrl, extraEnv);
+  return startSlipwayWith(benchConfig(shape), slackApiUrl, extraEnv, entry);
 }
 
 /** The same, on a config a section wrote itself (JSON is YAML). */
@@ -130,6 +132,8 @@ export async function startSlipwayWith(
   config: Record<string, unknown>,
   slackApiUrl: string,
   extraEnv: NodeJS.ProcessEnv = {},
+  /** The compiled CLI (`<outDir>/cli/index.js`) to run instead of the sources. */
+  entry?: string,
 ): Promise<Slipway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
   const configPath = join(dataDir, 'slipway.yaml');
@@ -141,7 +145,7 @@ export async function startSlipwayWith(
   const server = await startServerChild(
     'slipway',
     // BENCH_SLIPWAY_SRC: run Slipway from another copy of src/ (to compare a change).
-    [join(process.env.BENCH_SLIPWAY_SRC ?? join(ROOT, 'src'), 'cli/index.ts'), 'serve'],
+    [entry ?? join(process.env.BENCH_SLIPWAY_SRC ?? join(ROOT, 'src'), 'cli/index.ts'), 'serve'],
     {
       ...env,
       PORT: '0',
