@@ -159,3 +159,25 @@ export function commitShape(sha: string, message: string, at: string): Record<st
     committer: person,
   };
 }
+
+/** The workflow as a `workflow_run` webhook nests it (`webhooks_workflow`). */
+export function workflowShape(
+  api: string,
+  fullName: string,
+  workflow: { id: number; name: string } | undefined,
+  run: { workflow_id: number; name?: unknown; path?: unknown },
+): Record<string, unknown> {
+  const id = workflow?.id ?? run.workflow_id;
+  return {
+    id,
+    node_id: `W_${Buffer.from(String(id)).toString('base64')}`,
+    name: workflow?.name ?? String(run.name),
+    path: run.path,
+    state: 'active',
+    created_at: '2024-03-01T10:00:00Z',
+    updated_at: '2024-03-01T10:00:00Z',
+    url: `${api}/repos/${fullName}/actions/workflows/${id}`,
+    html_url: `https://github.com/${fullName}/blob/main/${String(run.path)}`,
+    badge_url: `https://github.com/${fullName}/workflows/${encodeURIComponent(workflow?.name ?? '')}/badge.svg`,
+  };
+}

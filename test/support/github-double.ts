@@ -17,14 +17,14 @@ import {
   type Run,
   type RunPlan,
 } from './github-double-runs.js';
-import { botShape, repositoryShape } from './github-double-shapes.js';
+import { botShape, repositoryShape, workflowShape } from './github-double-shapes.js';
 import {
   checkRequest,
   checkResponse,
   checkWebhook,
   describeViolation,
   type Operation,
-  prepareChecks,
+  prepareDoubleChecks,
   type SpecViolation,
 } from './github-double-spec.js';
 
@@ -519,7 +519,9 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     refuse(res, fault.status, message, headers);
   }
 
-  prepareChecksFor(options);
+  // Compiled before the double serves anything: compiled during a test's first request instead
+  // (up to a second on a loaded machine), they could outlast a driver's timeout.
+  prepareDoubleChecks({ actions: workflows.length > 0, app: options.app !== undefined });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   Object.assign(
@@ -613,67 +615,4 @@ async function parse(req: IncomingMessage): Promise<Parsed> {
     scheme: auth?.[1]?.toLowerCase() ?? null,
     token: auth?.[2] ?? null,
   };
-}
-
-/** The workflow as a `workflow_run` webhook nests it (`webhooks_workflow`). */
-function workflowShape(
-  api: string,
-  fullName: string,
-  workflow: DoubleWorkflow | undefined,
-  run: Run,
-): Record<string, unknown> {
-  const id = workflow?.id ?? run.workflow_id;
-  return {
-    id,
-    node_id: `W_${Buffer.from(String(id)).toString('base64')}`,
-    name: workflow?.name ?? String(run.name),
-    path: run.path,
-    state: 'active',
-    created_at: '2024-03-01T10:00:00Z',
-    updated_at: '2024-03-01T10:00:00Z',
-    url: `${api}/repos/${fullName}/actions/workflows/${id}`,
-    html_url: `https://github.com/${fullName}/blob/main/${String(run.path)}`,
-    badge_url: `https://github.com/${fullName}/workflows/${encodeURIComponent(workflow?.name ?? '')}/badge.svg`,
-  };
-}
-
-const REPO = '/repos/o/r';
-
-/**
- * Compiles the description's checks of what this double will serve before it serves anything:
- * compiled during a test's first request instead (up to a second on a loaded machine), they can
- * outlast a driver's timeout. Compiled once per test file, however many doubles it starts.
- */
-function prepareChecksFor(options: DoubleOptions): void {
-  const deployments: [string, string][] = [
-    ['POST', `${REPO}/deployments`],
-    ['GET', `${REPO}/deployments`],
-    ['GET', `${REPO}/deployments/1`],
-    ['POST', `${REPO}/deployments/1/statuses`],
-    ['GET', `${REPO}/deployments/1/statuses`],
-  ];
-  const actions: [string, string][] = [
-    ['POST', `${REPO}/actions/workflows/1/dispatches`],
-    ['GET', `${REPO}/actions/workflows/1/runs`],
-    ['GET', `${REPO}/actions/runs/1`],
-    ['GET', `${REPO}/actions/runs/1/jobs`],
-    ['POST', `${REPO}/actions/runs/1/cancel`],
-  ];
-  const withActions = (options.workflows ?? []).length > 0;
-  prepareChecks(
-    [
-      ...deployments,
-      ...(withActions ? actions : []),
-      ...(options.app
-        ? ([['POST', '/app/installations/1/access_tokens']] as [string, string][])
-        : []),
-    ],
-    withActions
-      ? [
-          ['workflow_run', 'requested'],
-          ['workflow_run', 'in_progress'],
-          ['workflow_run', 'completed'],
-        ]
-      : [],
-  );
 }
