@@ -28,11 +28,11 @@ cd "$sv_dir" || exit 66
 # Run files are Slipway's alone; the command gets Slipway's own umask back.
 sv_umask=$(umask)
 umask 077
-sv_term=0 sv_cmd='' sv_status='' sv_stop=''
+sv_term=0 sv_terms=0 sv_cmd='' sv_status='' sv_stop=''
 # A stop request (SIGTERM to the supervisor) and any child ending interrupt the wait below. The
 # stop is also acted on at once: had it come between the loop's checks and its wait, it would
 # otherwise wait for the next wake-up.
-trap 'sv_term=1; sv_cancel' TERM INT HUP
+trap 'sv_term=1 sv_terms=$((sv_terms + 1)); sv_cancel' TERM INT HUP
 trap ':' CHLD
 
 sv_now() {
@@ -55,8 +55,10 @@ sv_ident() {
     sv_ticks="\\"\${20}\\""
   fi
 }
-sv_gone() {
-  read -r sv_l 2>/dev/null <"/proc/$1/stat" || return 0
+sv_gone() { # <pid>: ended (a zombie counts as ended: only its exit status is left)
+  [ -d "/proc/$1" ] || return 0
+  # A read that fails for another reason (a signal arriving meanwhile) proves nothing: not gone.
+  read -r sv_l 2>/dev/null <"/proc/$1/stat" || { [ -d "/proc/$1" ] && return 1; return 0; }
   case \${sv_l##*) } in Z* | X*) return 0 ;; esac
   return 1
 }
@@ -80,9 +82,27 @@ sv_cancel() {
     sv_kill_at=$((sv_ms + sv_grace))
   fi
 }
+sv_reap() { # <pid> of a child that ended (or is ending): its exit status in sv_st
+  # A trapped signal makes wait return 128 + its number at once (POSIX), which would read as
+  # the child's status: CHLD is untrapped meanwhile, and a wait a stop request cut short is
+  # waited again (one that had already returned leaves no job: then its status stands).
+  trap - CHLD
+  sv_before=$sv_terms
+  wait "$1"
+  sv_st=$?
+  if [ "$sv_terms" != "$sv_before" ]; then
+    case $sv_st in 129 | 130 | 143)
+      wait "$1"
+      sv_again=$?
+      [ "$sv_again" = 127 ] || sv_st=$sv_again
+      ;;
+    esac
+  fi
+  trap ':' CHLD
+}
 sv_read_done() { # accounts for what the reader copied; rotates output.log at half the limit
-  wait "$sv_dd"
-  sv_ddst=$?
+  sv_reap "$sv_dd"
+  sv_ddst=$sv_st
   sv_dd=''
   sv_new=$(wc -c <output.log)
   sv_got=$((sv_new - sv_size))
@@ -218,8 +238,8 @@ if [ "$sv_started" = true ]; then
       sv_kill_at=''
     fi
     if [ -z "$sv_status" ] && sv_gone "$sv_cmd"; then
-      wait "$sv_cmd"
-      sv_status=$?
+      sv_reap "$sv_cmd"
+      sv_status=$sv_st
       sv_now
       sv_end=$sv_ms
       # A stopped run leaves nothing behind: whatever the command started in its session goes too.
@@ -240,7 +260,7 @@ if [ "$sv_started" = true ]; then
       fi
     fi
     if [ -n "$sv_tick" ] && sv_gone "$sv_tick"; then
-      wait "$sv_tick"
+      sv_reap "$sv_tick"
       sv_tick=''
     fi
     if [ -z "$sv_tick" ]; then
