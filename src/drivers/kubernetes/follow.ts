@@ -80,7 +80,10 @@ export function followRollout(req: FollowRequest): Promise<DriverOutcome> {
             changed: true,
           });
         }
-        states.set(target.name, rolloutOf(news.deployment, target.generation));
+        states.set(
+          target.name,
+          rolloutOf(news.deployment, target.generation, target.staleDeadline),
+        );
         evaluate();
       };
       const off = req.watcher.subscribe(target.name, onNews);

@@ -37,7 +37,11 @@ export const id = 'kubernetes';
 
 /** What `watch` needs to follow a rollout again in any process; stored by the engine. */
 const KubernetesHandle = z.object({
-  targets: z.array(z.object({ name: z.string(), generation: z.number() })).min(1),
+  targets: z
+    .array(
+      z.object({ name: z.string(), generation: z.number(), staleDeadline: z.number().optional() }),
+    )
+    .min(1),
   /** Epoch ms by which the rollout must be complete. */
   deadline: z.number(),
   url: z.string().optional(),
@@ -244,7 +248,7 @@ export function createKubernetesDriver(
       }
       return handleFor(
         ctx,
-        done.map(({ name, generation }) => ({ name, generation })),
+        done.map(({ how: _, ...written }) => written),
         { how: done.map((u) => u.how).join('; ') },
       );
     },

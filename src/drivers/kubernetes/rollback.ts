@@ -8,7 +8,14 @@ import {
 import type { KubeClients } from './client.js';
 import { KubernetesError, withRetry } from './errors.js';
 import { tagOf } from './rollout.js';
-import { attempt, readDeployment, setImages, type Target, type Written } from './update.js';
+import {
+  attempt,
+  readDeployment,
+  setImages,
+  type Target,
+  type Written,
+  writtenOf,
+} from './update.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 // Annotations kubectl keeps from the Deployment rather than copying from the old ReplicaSet
@@ -50,7 +57,10 @@ export async function undo(
   let chosen: { rs: V1ReplicaSet; revision: number } | undefined;
   if (toVersion !== null) {
     if (versionOf(live.spec?.template) === toVersion)
-      return { name: target.name, generation, how: `${target.name} already runs ${toVersion}` };
+      return {
+        ...writtenOf(live, live, target.name),
+        how: `${target.name} already runs ${toVersion}`,
+      };
     chosen = history.find(
       (h) => h.revision !== current && versionOf(h.rs.spec?.template) === toVersion,
     );
@@ -98,8 +108,7 @@ export async function undo(
   );
   const version = versionOf(template);
   return {
-    name: target.name,
-    generation: patched.metadata?.generation ?? 0,
+    ...writtenOf(live, patched, target.name),
     how: `${target.name} back to revision ${chosen.revision}${version ? ` (${version})` : ''}`,
   };
 }

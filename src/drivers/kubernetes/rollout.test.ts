@@ -172,4 +172,32 @@ describe('tagOf', () => {
   ])('%s in %s → %s', (image, repository, tag) => {
     expect(tagOf(image, repository)).toBe(tag);
   });
+
+  it('judges by a deadline exceeded after the write, not one left from the rollout before', () => {
+    const timedOut = deployment(
+      { generation: 3, replicas: 1 },
+      {
+        observedGeneration: 3,
+        replicas: 2,
+        updatedReplicas: 1,
+        readyReplicas: 1,
+        availableReplicas: 1,
+        conditions: [
+          {
+            type: 'Progressing',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            lastUpdateTime: '2026-12-06T12:00:00Z' as unknown as Date,
+          },
+        ],
+      },
+    );
+    const before = Date.parse('2026-12-06T12:00:00Z');
+    expect(rolloutOf(timedOut, 3).state).toBe('failed');
+    expect(rolloutOf(timedOut, 3, before)).toMatchObject({
+      state: 'progressing',
+      detail: 'web: ready 0 of 1, 1 old pending termination',
+    });
+    expect(rolloutOf(timedOut, 3, before - 60_000).state).toBe('failed');
+  });
 });

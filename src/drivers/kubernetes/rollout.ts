@@ -13,7 +13,7 @@ export type Rollout =
  * is complete once every replica is updated, no old replica is left and all updated ones are
  * available.
  */
-export function rolloutOf(d: V1Deployment, generation = 0): Rollout {
+export function rolloutOf(d: V1Deployment, generation = 0, staleDeadline?: number): Rollout {
   const name = d.metadata?.name ?? 'deployment';
   const status = d.status ?? {};
   const desired = d.spec?.replicas ?? 1;
@@ -34,7 +34,10 @@ export function rolloutOf(d: V1Deployment, generation = 0): Rollout {
     };
   }
   const progressing = status.conditions?.find((c) => c.type === 'Progressing');
-  if (progressing?.reason === 'ProgressDeadlineExceeded') {
+  if (
+    progressing?.reason === 'ProgressDeadlineExceeded' &&
+    (staleDeadline === undefined || timeOf(progressing.lastUpdateTime) !== staleDeadline)
+  ) {
     return {
       state: 'failed',
       detail: `${name} exceeded its progress deadline with ${ready} of ${desired} updated replicas ready${progressing.message ? ` (${progressing.message})` : ''}`,
@@ -59,6 +62,26 @@ export function rolloutOf(d: V1Deployment, generation = 0): Rollout {
     return { state: 'progressing', detail: `${name}: ready ${ready} of ${desired}`, ...counts };
   }
   return { state: 'complete', detail: `${name}: ready ${ready} of ${desired}`, ...counts };
+}
+
+/**
+ * When the Deployment's progress deadline was found exceeded, if it is now: the mark of a
+ * condition that was there before a write, which the controller may leave in place while it
+ * observes the write (it keeps a condition whose reason does not change). A rollback of a
+ * rollout that ran out of time would otherwise be judged failed by its predecessor's deadline.
+ */
+export function deadlineExceededAt(d: V1Deployment): number | undefined {
+  const progressing = d.status?.conditions?.find((c) => c.type === 'Progressing');
+  return progressing?.reason === 'ProgressDeadlineExceeded'
+    ? timeOf(progressing.lastUpdateTime)
+    : undefined;
+}
+
+// Read from a watch the time is text; through client-node's typed calls, a Date.
+function timeOf(value: Date | string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = new Date(value).getTime();
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /** The tag of `image` when its repository is `repository` ("reg/web:1.2" → "1.2"), else null. */

@@ -1,6 +1,7 @@
 import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import type { KubeClients } from './client.js';
 import { type Attempt, KubernetesError, withRetry } from './errors.js';
+import { deadlineExceededAt } from './rollout.js';
 import type { KubernetesOptions } from './schema.js';
 
 /** One Deployment and the containers in it that take the service's image. */
@@ -13,6 +14,18 @@ export interface Target {
 export interface Written {
   name: string;
   generation: number;
+  /** A ProgressDeadlineExceeded there before the write (its time), not this rollout's failure. */
+  staleDeadline?: number;
+}
+
+/** What a write produced, from the Deployment before it and the one the API server returned. */
+export function writtenOf(before: V1Deployment, after: V1Deployment, name: string): Written {
+  const staleDeadline = deadlineExceededAt(before);
+  return {
+    name,
+    generation: after.metadata?.generation ?? 0,
+    ...(staleDeadline === undefined ? {} : { staleDeadline }),
+  };
 }
 
 /** The Deployments a service/environment updates; by default the one named like the service. */
@@ -99,10 +112,12 @@ export async function setImages(
   const written: Written[] = [];
   for (const target of targets) {
     const seen = known(target.name);
-    const patched =
-      (seen && (await patchSeen(clients, namespace, target, seen, image, annotations))) ??
-      (await readAndPatch(clients, namespace, target, image, annotations, signal));
-    written.push({ name: target.name, generation: patched.metadata?.generation ?? 0 });
+    const fast = seen && (await patchSeen(clients, namespace, target, seen, image, annotations));
+    const [before, patched] =
+      seen && fast
+        ? [seen, fast]
+        : await readAndPatch(clients, namespace, target, image, annotations, signal);
+    written.push(writtenOf(before, patched, target.name));
   }
   return written;
 }
@@ -152,13 +167,14 @@ async function readAndPatch(
   image: string,
   annotations: Record<string, string>,
   signal: AbortSignal,
-): Promise<V1Deployment> {
+): Promise<[V1Deployment, V1Deployment]> {
   const live = await readDeployment(clients, namespace, target.name, signal);
   checkContainers(live, target, namespace);
   const body = imagePatch(target, image, { annotations });
-  return withRetry(
+  const patched = await withRetry(
     attempt(clients, namespace, 'patch', target.name),
     () => patchDeployment(clients, namespace, target.name, body),
     signal,
   );
+  return [live, patched];
 }
