@@ -3,7 +3,7 @@
  * <run dir> <timeout ms> <kill grace ms> <output limit bytes> <cwd> <argv…>` in a session of its
  * own (launch.ts). It stays alive as long as its command, one per running deployment, so it is
  * a shell and two small utilities (dd reading the output, sleep waking it at the next deadline):
- * about 4.6 MiB of RSS in all, 0.6 MiB PSS, where a Node supervisor took 44 MiB (72 MiB under tsx),
+ * about 4.7 MiB of RSS in all, 0.4 MiB PSS, where the Node supervisor before it took 53 MiB,
  * measured by `npm run bench -- --sections k`.
  *
  * It writes the files Slipway reads (run-dir.ts): supervisor.json (its exclusive claim, before
