@@ -317,7 +317,7 @@ describe('command driver: deploy and watch', () => {
       ok: false,
       changed: false,
       reason:
-        "could not start the command: the command supervisor needs setsid (util-linux or busybox) on Slipway's PATH",
+        "could not start the command: the command supervisor needs setsid on Slipway's PATH (util-linux and coreutils, or busybox)",
     });
     expect(existsSync(join(world.root, 'ran'))).toBe(false);
   });

@@ -102,6 +102,8 @@ sv_reap() { # <pid> of a child that ended (or is ending): its exit status in sv_
 }
 sv_read_done() { # accounts for what the reader copied; rotates output.log at half the limit
   sv_reap "$sv_dd"
+  # 127: the loop's own wait already collected it (and freed the job); its status is that wait's.
+  if [ "$sv_st" = 127 ]; then sv_st=$sv_waited; fi
   sv_ddst=$sv_st
   sv_dd=''
   sv_new=$(wc -c <output.log)
@@ -154,11 +156,14 @@ fi
 rm -f "supervisor.json.$$.tmp"
 
 sv_truncated=false sv_started=false sv_error='' sv_start_iso=null sv_kill_at='' sv_total=0 sv_size=0
-sv_setsid=$(command -v setsid)
+sv_setsid=$(command -v setsid) sv_missing=''
+for sv_tool in setsid mkfifo dd sleep wc head tail date mv rm ln cat tr sed; do
+  command -v "$sv_tool" >/dev/null || sv_missing="$sv_missing $sv_tool"
+done
 if [ "$sv_term" = 1 ]; then
   sv_stop=cancel
-elif [ -z "$sv_setsid" ]; then
-  sv_error="the command supervisor needs setsid (util-linux or busybox) on Slipway's PATH"
+elif [ -n "$sv_missing" ]; then
+  sv_error="the command supervisor needs\${sv_missing} on Slipway's PATH (util-linux and coreutils, or busybox)"
 elif ! rm -f output.pipe spawn-error || ! mkfifo -m 600 output.pipe; then
   sv_error="the command supervisor could not make its pipe (mkfifo) in $sv_dir"
 else
@@ -223,7 +228,7 @@ if [ "$sv_started" = true ]; then
     # The reader: dd copies what one read(2) returns, so the file grows as the output comes.
     if [ -z "$sv_dd" ] && [ "$sv_eof" = 0 ]; then
       dd bs=$((sv_seg - sv_size)) count=1 <&4 >>output.log 2>/dev/null &
-      sv_dd=$!
+      sv_dd=$! sv_waited=127
     fi
     sv_now
     if [ -z "$sv_status" ] && [ -z "$sv_stop" ]; then
@@ -274,7 +279,12 @@ if [ "$sv_started" = true ]; then
       sleep "$((sv_wait / 1000)).$(printf %03d $((sv_wait % 1000)))" &
       sv_tick=$!
     fi
-    if [ -n "$sv_dd" ]; then wait "$sv_dd"; else wait "$sv_tick"; fi
+    if [ -n "$sv_dd" ]; then
+      wait "$sv_dd"
+      sv_waited=$?
+    else
+      wait "$sv_tick"
+    fi
   done
   exec 4<&-
   if [ -n "$sv_tick" ]; then kill "$sv_tick" 2>/dev/null; fi
