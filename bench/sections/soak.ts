@@ -4,6 +4,7 @@ import { tempDir } from '../../test/support/engine-harness.js';
 import { atRate, readLedger } from '../../test/support/run-ledger.js';
 import { startSoakServer, type TrafficKind } from '../../test/support/soak-traffic.js';
 import type { BenchContext, Defer } from '../context.js';
+import { startInspectorProfile } from '../inspector-profile.js';
 import type { Goal } from '../report.js';
 import { percentile } from '../stats.js';
 
@@ -42,6 +43,8 @@ export type SoakFigure =
       commandStartedTwice: number;
       errorLines: number;
       firstErrors: string[];
+      /** SIGINT → exited, and whether a second SIGINT was needed after 20 s. */
+      stop: { ms: number; forced: boolean; lastLines: string[] };
     }
   | { skipped: string };
 
@@ -53,8 +56,14 @@ export type SoakFigure =
 export async function measureSoak(ctx: BenchContext, defer: Defer): Promise<SoakFigure> {
   const { soakMinutes: minutes, soakRate: rate } = ctx.options;
   const dir = tempDir('slipway-bench-soak-');
+  const profileDir = process.env.BENCH_PROFILE;
   defer(async () => rmSync(dir, { recursive: true, force: true }));
-  const soak = await startSoakServer({ dir });
+  const soak = await startSoakServer({
+    dir,
+    // BENCH_PROFILE=dir: a CPU profile of the server over the traffic, through its inspector.
+    env: profileDir ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {},
+  });
+  const profile = profileDir ? await startInspectorProfile(soak.server.output()) : null;
   defer(() => soak.close());
   const samples: Array<{ at: number; heap: number; lag: number }> = [];
   const t0 = Date.now();
@@ -77,11 +86,13 @@ export async function measureSoak(ctx: BenchContext, defer: Defer): Promise<Soak
     return soak.send(i);
   });
   clearInterval(timer);
+  if (profileDir) await profile?.stop(join(profileDir, `soak-${Date.now()}.cpuprofile`));
   const withoutOutcome = await drain(soak);
   const deployments = await listAll(soak.baseUrl);
   const byState: Record<string, number> = {};
   for (const d of deployments) byState[d.state] = (byState[d.state] ?? 0) + 1;
   const starts = readLedger(join(dir, 'ledger.log')).filter((l) => l.kind === 'start');
+  const stop = await soak.stop();
   const errors = soak.server
     .output()
     .split('\n')
@@ -112,6 +123,10 @@ export async function measureSoak(ctx: BenchContext, defer: Defer): Promise<Soak
     commandStartedTwice: starts.length - new Set(starts.map((l) => l.id)).size,
     errorLines: errors.length,
     firstErrors: errors.slice(0, 3).map((l) => l.slice(0, 300)),
+    stop: {
+      ...stop,
+      lastLines: stop.forced ? soak.server.output().trim().split('\n').slice(-3) : [],
+    },
   };
 }
 
@@ -237,5 +252,6 @@ export function soakLines(s: SoakFigure): string[] {
     `  heap floor (lowest heapUsed per ${FLOOR_WINDOW_SECONDS} s, after GC): ${s.heap.firstMiB} → ${s.heap.lastMiB} MiB over the last 3/4, slope ${s.heap.slopeMiBPerMin} MiB/min (goal |slope| < ${SLOPE_LIMIT_MIB_PER_MIN})`,
     `  event-loop delay p99 (prom-client, per ${SCRAPE_SECONDS} s scrape): p99 of ${s.lag.scrapes} scrapes ${s.lag.p99OfScrapesMs} ms, worst ${s.lag.maxScrapeMs} ms`,
     `  deployments ${s.deployments}: ${JSON.stringify(s.byState)}; without an outcome after the drain: ${s.withoutOutcome}; commands started twice: ${s.commandStartedTwice}; error lines logged: ${s.errorLines}${s.firstErrors.length ? ` (${s.firstErrors.join(' | ')})` : ''}`,
+    `  stop after the soak (SIGINT → exited): ${(s.stop.ms / 1000).toFixed(1)} s${s.stop.forced ? `, not clean: it had not exited 20 s after SIGINT; its last lines: ${s.stop.lastLines.join(' | ')}` : ', clean'}`,
   ];
 }

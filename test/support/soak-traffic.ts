@@ -49,28 +49,33 @@ export function soakConfig(ledger: string) {
 
 export type TrafficKind = 'deploy' | 'approval' | 'click' | 'status' | 'lock' | 'build' | 'alert';
 
-/** Twenty requests in a fixed order, repeated: the mix every second at 20 requests a second. */
+/**
+ * Twenty requests in a fixed order, repeated: at 20 a second, four deployments a second (two
+ * commands, a build, a production deploy approved by the click that follows it), the rest reads,
+ * locks and alerts. Each service's channel then gets a deployment message every 2.5 s, within
+ * Slack's one post a second per channel: traffic Slack itself would not throttle into a backlog.
+ */
 const MIX: TrafficKind[] = [
   'deploy',
+  'status',
+  'alert',
+  'status',
   'build',
   'status',
-  'deploy',
+  'click',
+  'status',
+  'lock',
   'alert',
-  'deploy',
-  'build',
   'approval',
   'status',
   'deploy',
-  'lock',
-  'build',
-  'click',
-  'deploy',
   'status',
   'alert',
-  'deploy',
-  'build',
+  'status',
   'lock',
-  'deploy',
+  'status',
+  'alert',
+  'status',
 ];
 
 export interface SoakServer {
@@ -83,6 +88,11 @@ export interface SoakServer {
   approveAll(): Promise<number>;
   /** Heap in use and the event loop's delay p99 since the last scrape, from GET /metrics. */
   scrape(): Promise<{ heapUsedBytes: number; lagP99Seconds: number } | null>;
+  /**
+   * Stops the server with SIGINT (a clean stop); after `graceMs`, a second SIGINT (exit now).
+   * Says how long it took and whether the second was needed.
+   */
+  stop(graceMs?: number): Promise<{ ms: number; forced: boolean }>;
   close(): Promise<void>;
 }
 
@@ -144,10 +154,9 @@ export async function startSoakServer(options: {
         lagP99Seconds: value('nodejs_eventloop_lag_p99_seconds'),
       };
     },
+    stop: (graceMs) => stopServer(server, graceMs),
     async close() {
-      if (server.child.exitCode === null && server.child.signalCode === null)
-        server.child.kill('SIGINT');
-      await exited(server.child);
+      await stopServer(server);
       await slack.stop();
     },
   };
@@ -236,4 +245,23 @@ function createTraffic(
       });
     },
   };
+}
+
+async function stopServer(
+  server: ServerProcess,
+  graceMs = 20_000,
+): Promise<{ ms: number; forced: boolean }> {
+  const t0 = Date.now();
+  const alive = () => server.child.exitCode === null && server.child.signalCode === null;
+  if (!alive()) return { ms: 0, forced: false };
+  const gone = exited(server.child);
+  server.child.kill('SIGINT');
+  const timer = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  await Promise.race([gone, timer(graceMs)]);
+  const forced = alive();
+  if (forced) server.child.kill('SIGINT');
+  await Promise.race([gone, timer(10_000)]);
+  if (alive()) server.child.kill('SIGKILL');
+  await gone;
+  return { ms: Date.now() - t0, forced };
 }
