@@ -374,8 +374,10 @@ async function acceptedAnswer(
   deps: HandlerDeps,
 ): Promise<Answer> {
   // A request waiting behind another deployment has no card until it runs: the asker is told
-  // what it waits for, with a Cancel, whatever the channel.
-  const holder = d.state === 'queued' ? await deps.engine.holder(d.service, d.environment) : null;
+  // what it waits for, with a Cancel, whatever the channel. The worker may already have claimed
+  // this very request by the time the target is read, and a request never waits on itself.
+  const found = d.state === 'queued' ? await deps.engine.holder(d.service, d.environment) : null;
+  const holder = found && found.id !== d.id ? found : null;
   const waiting = holder ? waitingView(acceptedView(d, notes), d, holder) : null;
   // The card is kept in the service's channel and, from a chat channel, where it was asked
   // (the notifier's origin card); only a direct message has neither.
