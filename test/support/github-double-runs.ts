@@ -32,6 +32,11 @@ export interface RunPlan {
   /** Between the dispatch and the run being listed. */
   createMs?: number;
   queuedMs?: number;
+  /**
+   * Stays queued, as a run waiting for a runner, until `release` lets it go on (after `queuedMs`):
+   * for a test that must see the run queued whatever the machine's speed.
+   */
+  holdQueued?: boolean;
   jobs?: JobPlan[];
   /** No webhook is delivered for this run (GitHub's delivery failed, or none is configured). */
   withholdWebhooks?: boolean;
@@ -72,6 +77,8 @@ export interface ActionsState {
   /** A run created outside the double's dispatches, left queued. */
   foreign(workflow: DoubleWorkflow, ref: string, title: string): Run;
   cancel(run: Run): void;
+  /** Lets a run held queued (`holdQueued`) go on; false when it was not held. */
+  release(runId: number): boolean;
   stop(): void;
 }
 
@@ -84,6 +91,7 @@ export function createActionsState(deps: {
   const jobs = new Map<number, Job[]>();
   const timers = new Set<NodeJS.Timeout>();
   const runNumbers = new Map<number, number>();
+  const held = new Map<number, () => void>();
   const fullName = deps.repository.full_name;
   let nextRunId = 9_100_000_001;
   let nextJobId = 27_000_000_001;
@@ -186,44 +194,47 @@ export function createActionsState(deps: {
     deps.onRunEvent('requested', run, plan);
     const planned = plan.jobs ?? [{ name: 'deploy' }];
     const states = jobs.get(run.id) ?? [];
-    later(plan.queuedMs ?? 30, () => {
-      if (run.status === 'completed') return;
-      touch(run, { status: 'in_progress' });
-      deps.onRunEvent('in_progress', run, plan);
-      let at = 0;
-      let failed = false;
-      planned.forEach((job, i) => {
-        const state = states[i];
-        if (!state) return;
-        later(at, () => {
-          if (run.status === 'completed') return;
-          if (failed)
+    const proceed = () =>
+      later(plan.queuedMs ?? 30, () => {
+        if (run.status === 'completed') return;
+        touch(run, { status: 'in_progress' });
+        deps.onRunEvent('in_progress', run, plan);
+        let at = 0;
+        let failed = false;
+        planned.forEach((job, i) => {
+          const state = states[i];
+          if (!state) return;
+          later(at, () => {
+            if (run.status === 'completed') return;
+            if (failed)
+              Object.assign(state, {
+                status: 'completed',
+                conclusion: 'skipped',
+                completed_at: isoNow(),
+              });
+            else Object.assign(state, { status: 'in_progress', steps: steps(job, 'in_progress') });
+          });
+          at += job.ms ?? 50;
+          later(at, () => {
+            if (run.status === 'completed' || state.status === 'completed') return;
+            const conclusion = job.conclusion ?? 'success';
+            failed ||= conclusion === 'failure';
             Object.assign(state, {
               status: 'completed',
-              conclusion: 'skipped',
+              conclusion,
               completed_at: isoNow(),
+              steps: steps(job, conclusion),
             });
-          else Object.assign(state, { status: 'in_progress', steps: steps(job, 'in_progress') });
-        });
-        at += job.ms ?? 50;
-        later(at, () => {
-          if (run.status === 'completed' || state.status === 'completed') return;
-          const conclusion = job.conclusion ?? 'success';
-          failed ||= conclusion === 'failure';
-          Object.assign(state, {
-            status: 'completed',
-            conclusion,
-            completed_at: isoNow(),
-            steps: steps(job, conclusion),
           });
         });
+        later(at + 5, () => {
+          if (run.status === 'completed') return;
+          touch(run, { status: 'completed', conclusion: failed ? 'failure' : 'success' });
+          deps.onRunEvent('completed', run, plan);
+        });
       });
-      later(at + 5, () => {
-        if (run.status === 'completed') return;
-        touch(run, { status: 'completed', conclusion: failed ? 'failure' : 'success' });
-        deps.onRunEvent('completed', run, plan);
-      });
-    });
+    if (plan.holdQueued) held.set(run.id, proceed);
+    else proceed();
   }
 
   return {
@@ -253,7 +264,14 @@ export function createActionsState(deps: {
         deps.onRunEvent('completed', run, {});
       });
     },
+    release(runId) {
+      const proceed = held.get(runId);
+      held.delete(runId);
+      proceed?.();
+      return proceed !== undefined;
+    },
     stop() {
+      held.clear();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
     },

@@ -151,6 +151,8 @@ export interface GitHubDouble {
   ping(): Promise<Delivery>;
   /** Adds a run nobody dispatched through the double (someone else's, from the UI). */
   addForeignRun(title: string, workflowId?: number): Record<string, unknown>;
+  /** Lets a run planned with `holdQueued` leave the queue; throws when it is not held. */
+  releaseRun(runId: number): void;
   /** The repository's deployments, oldest first, each with its statuses oldest first. */
   deployments(): DoubleDeployment[];
   /** Installation tokens issued so far (with `app`). */
@@ -557,6 +559,9 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
       const workflow = workflows.find((w) => w.id === workflowId) ?? workflows[0];
       if (!workflow) throw new Error('the double has no workflow');
       return actions.foreign(workflow, branches[0] ?? 'main', title);
+    },
+    releaseRun(runId) {
+      if (!actions.release(runId)) throw new Error(`run ${runId} is not held queued`);
     },
     deployments: () => deploymentsState.all(),
     issuedTokens: () => (app ? app.issued.map((t) => ({ ...t })) : []),

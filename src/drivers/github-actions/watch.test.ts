@@ -1,14 +1,24 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { slipwayWorkflow } from '../../../test/support/github-double.js';
+import { prepareDoubleChecks } from '../../../test/support/github-double-spec.js';
 import { GitHubActionsHandle } from './index.js';
 import { makeWorld, type TestContext, type World } from './test-support/world.js';
 
 let world: World;
+// The double's description checks are compiled once per file, taking many seconds on a loaded
+// machine: here, under the hook timeout, rather than inside the first test's own time.
+beforeAll(() => prepareDoubleChecks({ actions: true, app: false }));
 afterEach(() => world?.close());
 
 const runReads = () => world.gh.called('GET', /\/actions\/runs\/\d+$/);
 /** A server that answers every dispatch 204 (no run details): the run is found by its name. */
 const WITHOUT_RUN_DETAILS = { double: { runDetails: 'ignored' as const } };
+
+/** Waits until `done` holds or 10 s (generous, for a loaded machine) pass; the test then asserts. */
+async function until(done: () => boolean) {
+  const deadline = Date.now() + 10_000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
 
 async function deployAndWatch(ctx: TestContext) {
   const handle = await world.driver.deploy(ctx);
@@ -19,8 +29,9 @@ describe('github-actions watch', () => {
   it('follows the run through its webhooks to success, with progress and the run URL', async () => {
     world = await makeWorld(WITHOUT_RUN_DETAILS);
     // Long enough jobs that the in_progress webhook is read while one runs, even on a busy machine.
+    // The run stays queued until the watch has reported it so, however late the watch first reads.
     world.gh.planNext({
-      queuedMs: 100,
+      holdQueued: true,
       jobs: [
         { name: 'build', ms: 500 },
         { name: 'deploy', ms: 700 },
@@ -28,9 +39,13 @@ describe('github-actions watch', () => {
     });
     // Polling every minute: only webhooks can end this within the test.
     const ctx = world.context({ pollInterval: '1m' });
-    const outcome = await deployAndWatch(ctx);
-
+    const watching = deployAndWatch(ctx);
+    await until(() => ctx.reported.some((t) => t.startsWith('queued (')));
     const run = world.gh.runs()[0];
+    expect(ctx.reported).toContain(`queued (${run?.html_url})`);
+    world.gh.releaseRun(Number(run?.id));
+    const outcome = await watching;
+
     expect(outcome).toEqual({
       ok: true,
       summary: 'run #1 of deploy.yml succeeded (found by its correlation id in the run name)',
@@ -38,15 +53,13 @@ describe('github-actions watch', () => {
     });
     expect(runReads()).toHaveLength(0);
     // The double records a delivery once Slipway has answered it, just after the watch woke.
-    for (let i = 0; i < 100 && world.gh.deliveries.length < 3; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await until(() => world.gh.deliveries.length >= 3);
     expect(world.gh.deliveries.map((d) => [d.action, d.status])).toEqual([
       ['requested', 200],
       ['in_progress', 200],
       ['completed', 200],
     ]);
     expect(ctx.reported[0]).toBe('dispatched deploy.yml on main; waiting for its run');
-    expect(ctx.reported).toContain(`queued (${run?.html_url})`);
     expect(ctx.reported.some((t) => /^in progress: job (build|deploy)/.test(t))).toBe(true);
   });
 
