@@ -9,7 +9,6 @@ import {
   type Delivery,
   type HandlingContext,
   type InboundDeps,
-  QUICK_ANSWER_AHEAD,
   WAY_BACK_MS,
 } from './inbound.js';
 import { buttonClick, deferred, formSubmission, slashCommand } from './test-support/events.js';
@@ -155,7 +154,7 @@ describe('admission', () => {
     expect(handled).toHaveLength(1);
   });
 
-  it('carries a quick answer in the acknowledgement, behind a short queue too, not behind a burst', async () => {
+  it('carries a quick answer in the acknowledgement, behind a queue too, and refuses one not handled in time', async () => {
     const answering: Handler = async (event, context) => {
       if (event.responseUrl)
         await context.chat.respond(event.responseUrl, view, { ephemeral: true });
@@ -181,17 +180,22 @@ describe('admission', () => {
     expect(late.acks).toEqual([{ kind: 'answer', view, ephemeral: true, replaceOriginal: false }]);
     expect(behind.chat.calls).toEqual([]);
 
-    // Behind a burst the answer would not come in time: acknowledged at once, answered after.
+    // Behind a burst, a command still waiting when its window closes is withdrawn and refused
+    // in its acknowledgement: never acknowledged as received and then left undone.
     const crowded = createHandlingQueue({ concurrency: 1 });
     const held = deferred();
-    for (let i = 0; i <= QUICK_ANSWER_AHEAD; i++) void crowded.run(() => held.promise);
-    const burst = admission(answering, { answerWithinMs: 1_000, queue: crowded });
-    const empty = delivery('quick-answer');
-    burst.inbound.admit(command('d3'), empty.d);
-    expect(empty.acks).toEqual(['empty']);
+    for (let i = 0; i < 3; i++) void crowded.run(() => held.promise);
+    const burst = admission(answering, { answerWithinMs: 20, queue: crowded });
+    const refused = delivery('quick-answer');
+    burst.inbound.admit(command('d3'), refused.d);
+    await refused.acked;
+    expect(refused.acks).toEqual([
+      { kind: 'refusal', text: expect.stringMatching(/^Slipway is busy: 2 requests are waiting/) },
+    ]);
     held.resolve();
     await burst.inbound.settle();
-    expect(burst.chat.calls.map((c) => c.method)).toEqual(['respond']);
+    expect(burst.handled).toEqual([]);
+    expect(burst.chat.calls).toEqual([]);
   });
 
   it('answers through the platform when the quick window closed first', async () => {

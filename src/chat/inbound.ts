@@ -9,7 +9,7 @@ import {
   formAnswer,
   openAckWindow,
 } from './ack-window.js';
-import { busyRefusal, type HandlingQueue } from './handling-queue.js';
+import { busyRefusal, busyText, type HandlingQueue } from './handling-queue.js';
 import type { ChatClient, FormAnswer, InboundEvent } from './types.js';
 
 export type { AckCarries, AckReply } from './ack-window.js';
@@ -87,17 +87,11 @@ export interface Inbound extends Admission {
 
 /**
  * Default answer window. A command is answered in its acknowledgement as soon as it has been
- * handled (for an accepted deploy: recorded), usually within milliseconds; a second is the most
- * worth waiting before the acknowledgement goes out empty and the answer follows through the
- * response_url, leaving Slack's 3 s deadline two for the way back.
+ * handled (for an accepted deploy: recorded), usually within milliseconds. One still waiting for
+ * a slot after a second is refused in its acknowledgement as busy (withdrawLate), leaving Slack's
+ * 3 s deadline two for the way back.
  */
 export const ANSWER_WITHIN_MS = 1_000;
-
-/**
- * Events waiting to be handled beyond which a command is acknowledged at once: at the few
- * hundred commands a second one process handles, this many are answered well within the window.
- */
-export const QUICK_ANSWER_AHEAD = 64;
 
 /**
  * An acknowledgement that is the person's only answer (`answer`: a form's verdict, an invoke's
@@ -106,6 +100,17 @@ export const QUICK_ANSWER_AHEAD = 64;
  * engine's work), and its end closes the window.
  */
 export const WAY_BACK_MS = 1_000;
+
+/** Whether a command admitted with an acknowledgement window has been handed to the handler. */
+interface Handling {
+  /** Waiting in the handling queue (counted among those waiting). */
+  queued: boolean;
+  started: boolean;
+  /** Refused in its acknowledgement before a slot was free: never handled. */
+  withdrawn: boolean;
+  /** Stops the withdrawal timer. */
+  done(): void;
+}
 
 export function createInbound(deps: InboundDeps): Inbound {
   const log = deps.log.child({ component: 'inbound' });
@@ -123,11 +128,6 @@ export function createInbound(deps: InboundDeps): Inbound {
       case 'answer':
         return Math.max(0, delivery.deadlineMs - WAY_BACK_MS);
       case 'quick-answer':
-        // Behind a short queue too: the answer says what was done (an accepted deploy is
-        // answered once it is recorded), so an acknowledgement sent before it would promise
-        // nothing. Behind a burst it would not come in time, and each acknowledgement held open
-        // holds its request: those go out at once and the answer follows.
-        if (deps.queue.waiting() >= QUICK_ANSWER_AHEAD) return 0;
         return Math.min(
           deps.answerWithinMs ?? ANSWER_WITHIN_MS,
           Math.max(0, delivery.deadlineMs - WAY_BACK_MS),
@@ -135,16 +135,58 @@ export function createInbound(deps: InboundDeps): Inbound {
     }
   }
 
-  async function run(received: InboundEvent, answer: AckAnswer | undefined): Promise<void> {
+  /**
+   * A command's acknowledgement says what was done (an accepted deploy is answered once it is
+   * recorded), so it never goes out empty while the command still waits to be handled: whoever
+   * sent it would take it as received, and a process that stopped then would lose it without a
+   * word. When its window closes before a slot was free, it is withdrawn and refused in the
+   * acknowledgement instead ("nothing was done, send it again"). Once handling has started it
+   * cannot be withdrawn: the acknowledgement then waits for the answer up to the platform's
+   * deadline less the way back, and only then goes out empty, the answer following.
+   */
+  function withdrawLate(
+    event: InboundEvent,
+    delivery: Delivery,
+    answer: AckAnswer | undefined,
+  ): Handling {
+    const handling: Handling = { queued: false, started: false, withdrawn: false, done: () => {} };
+    if (delivery.carries !== 'quick-answer' || !answer) return handling;
+    const timer = setTimeout(() => {
+      if (handling.started) return;
+      handling.withdrawn = true;
+      deps.onRefused?.();
+      const ahead = deps.queue.waiting() - (handling.queued ? 1 : 0);
+      answer.offer({ kind: 'refusal', text: busyText(event, Math.max(0, ahead)) });
+      log.info({ deliveryId: event.deliveryId }, 'withdrew a chat command not handled in time');
+    }, waitFor(delivery));
+    handling.done = () => clearTimeout(timer);
+    return handling;
+  }
+
+  /** The window an acknowledgement is held open: for a command, until its answer is in. */
+  function holdFor(delivery: Delivery): number {
+    if (delivery.carries !== 'quick-answer') return waitFor(delivery);
+    const wait = waitFor(delivery);
+    return wait <= 0 ? 0 : Math.max(wait, delivery.deadlineMs - WAY_BACK_MS);
+  }
+
+  async function run(
+    received: InboundEvent,
+    answer: AckAnswer | undefined,
+    handling?: Handling,
+  ): Promise<void> {
     const event = await identify(received);
     // Whoever acts in chat is named by the CLI and the API; the lookup runs in the background.
     deps.learn?.([event.user]);
     // A submission's acknowledgement carries the form's verdict; any other's, the answer.
     const form = event.kind === 'submission' ? formAnswer(answer) : undefined;
     const chat = event.kind === 'submission' ? deps.chat : answeringInAck(deps.chat, event, answer);
-    await deps.queue.run((release) =>
-      deps.handle(event, { chat, release, ...(form ? { form } : {}) }),
-    );
+    if (handling) handling.queued = true;
+    await deps.queue.run(async (release) => {
+      if (handling?.withdrawn) return;
+      if (handling) handling.started = true;
+      await deps.handle(event, { chat, release, ...(form ? { form } : {}) });
+    });
   }
 
   /**
@@ -155,12 +197,13 @@ export function createInbound(deps: InboundDeps): Inbound {
     event: InboundEvent,
     delivery: Delivery,
     answer: AckAnswer | undefined,
+    handling: Handling,
   ): Promise<void> {
     if (delivery.replayableForMs && !(await firstDurably(event, delivery.replayableForMs))) {
       log.info({ deliveryId: event.deliveryId }, 'ignored a replayed chat delivery');
       return;
     }
-    await run(event, answer);
+    await run(event, answer, handling);
   }
 
   /** A database that cannot answer does not stop chat: the in-memory check has already passed. */
@@ -201,13 +244,19 @@ export function createInbound(deps: InboundDeps): Inbound {
         );
         return;
       }
-      const answer = openAckWindow(waitFor(delivery), (reply) => delivery.ack(reply));
+      const answer = openAckWindow(holdFor(delivery), (reply) => delivery.ack(reply));
+      const handling = withdrawLate(event, delivery, answer);
       const later = new Promise<void>((resolve) => setImmediate(resolve));
       void track(
         event,
         // An answer the handler did not give (an accepted deploy is announced in the channel)
         // need not wait out the window.
-        later.then(() => handOver(event, delivery, answer)).finally(() => answer?.close()),
+        later
+          .then(() => handOver(event, delivery, answer, handling))
+          .finally(() => {
+            handling.done();
+            answer?.close();
+          }),
       );
     },
     handle: (event) => track(event, run(event, undefined)),

@@ -337,7 +337,7 @@ describe('Slack HTTP transport', () => {
     expect(events).toEqual([expect.objectContaining({ deliveryId: 'slack:trigger:T-busy' })]);
   });
 
-  it('carries an answer given within the window in the acknowledgement, not one given later', async () => {
+  it('carries the answer in the acknowledgement, also one that comes after the window from a handler already running', async () => {
     const one = await start(undefined, { withinMs: 200, afterMs: 10 });
     const body = slashBody('web', 'T-quick');
     const answered = await post(one.url, body, sign(body));
@@ -351,15 +351,14 @@ describe('Slack HTTP transport', () => {
     expect(one.chat.calls).toEqual([]);
     server?.close();
 
-    const two = await start(undefined, { withinMs: 20, afterMs: 100 });
-    const empty = await post(two.url, body, sign(body));
-    expect(empty).toEqual({ status: 200, text: '' });
-    expect(two.chat.calls).toEqual([]);
+    // The handler started within the window: its answer says what was done, so the
+    // acknowledgement waits for it (up to Slack's deadline less the way back).
+    const two = await start(undefined, { withinMs: 20, afterMs: 300 });
+    const late = await post(two.url, body, sign(body));
+    expect(late.status).toBe(200);
+    expect(JSON.parse(late.text)).toMatchObject({ text: 'hi', response_type: 'ephemeral' });
     await two.inbound.settle();
-    // Too late for the acknowledgement: it went through the response_url.
-    expect(two.chat.calls).toEqual([
-      expect.objectContaining({ method: 'respond', url: 'http://127.0.0.1:9/response/1' }),
-    ]);
+    expect(two.chat.calls).toEqual([]);
   });
 
   it('answers a malformed payload with 400 and the reason', async () => {
