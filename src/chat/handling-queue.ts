@@ -111,12 +111,12 @@ export function busyRefusal(
       loggedAt = now();
       refusedSinceLog = 0;
     }
-    return busyText(event, queue.waiting());
+    return busyText(event.text, queue.waiting());
   };
 }
 
 /** What a command refused for want of a free slot is told: nothing was done, and what waits. */
-export function busyText(event: InboundEvent, waiting: number): string {
+export function busyText(command: string, waiting: number): string {
   const ahead = waiting === 1 ? '1 request is' : `${waiting} requests are`;
-  return `Slipway is busy: ${ahead} waiting ahead of yours. Nothing was done with ${code(event.text)}; send it again in a few seconds.`;
+  return `Slipway is busy: ${ahead} waiting ahead of yours. Nothing was done with ${code(command)}; send it again in a few seconds.`;
 }

@@ -156,7 +156,8 @@ export function createInbound(deps: InboundDeps): Inbound {
       handling.withdrawn = true;
       deps.onRefused?.();
       const ahead = deps.queue.waiting() - (handling.queued ? 1 : 0);
-      answer.offer({ kind: 'refusal', text: busyText(event, Math.max(0, ahead)) });
+      const text = event.kind === 'command' ? event.text : '';
+      answer.offer({ kind: 'refusal', text: busyText(text, Math.max(0, ahead)) });
       log.info({ deliveryId: event.deliveryId }, 'withdrew a chat command not handled in time');
     }, waitFor(delivery));
     handling.done = () => clearTimeout(timer);
