@@ -273,7 +273,9 @@ describe('GitHub Deployments reporter, with deployments run by the engine', () =
       ),
     );
     const d = await h.settle((await h.request({ environment: 'production' })).id);
-    expect(d.state).toBe('succeeded');
+    // Should the deployment not succeed, its outcome and the warnings logged say why.
+    const warnings = h.logs.filter((l) => l.level >= 40).map((l) => l.msg);
+    expect(d.state, `${d.outcome}; logged: ${warnings.join(' | ')}`).toBe('succeeded');
     // No dashboard address and no chat card: no log_url at all.
     expect(h.gh.called('POST', STATUS).every((c) => !('log_url' in (c.body as object)))).toBe(true);
     h.gh.verify();
