@@ -52,7 +52,6 @@ export async function undo(
   const live = await readDeployment(clients, namespace, target.name, signal);
   const history = await revisions(clients, namespace, live, signal);
   const current = Number(live.metadata?.annotations?.[REVISION] ?? 0);
-  const generation = live.metadata?.generation ?? 0;
   const versionOf = (t: V1PodTemplateSpec | undefined) => templateVersion(t, target, repository);
   let chosen: { rs: V1ReplicaSet; revision: number } | undefined;
   if (toVersion !== null) {

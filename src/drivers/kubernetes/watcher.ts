@@ -94,7 +94,10 @@ export class NamespaceWatcher {
 
   private idle(): void {
     this.cancelIdle();
-    if (this.tuning.idleMs <= 0) return this.stop();
+    if (this.tuning.idleMs <= 0) {
+      this.stop();
+      return;
+    }
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null;
       if (this.listeners.size === 0) this.stop();
