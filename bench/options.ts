@@ -129,7 +129,7 @@ export function readOptions(
   );
   for (const s of sections)
     if (!'abcdefghijkls'.includes(s) || s.length !== 1)
-      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f, g, i, j, k, l, s.`);
+      throw new Error(`--sections: "${s}" is not one of a, b, c, d, e, f, g, h, i, j, k, l, s.`);
   const databases = get('dashboard-databases')
     .split(',')
     .map((s) => s.trim().toLowerCase())
