@@ -110,7 +110,7 @@ export async function measureReplicas(ctx: BenchContext, defer: Defer): Promise<
       text: `${service} ${version} to load`,
     });
     const busy = a.body?.includes('Slipway is busy') ?? false;
-    return { version, status: a.status, busy, ms: performance.now() - sentAt };
+    return { version, status: a.status, busy, ms: performance.now() - sentAt, body: a.body };
   });
   await killed;
   const accepted = answers.filter((a) => a.status === 200 && !a.busy).map((a) => a.version);
@@ -118,6 +118,13 @@ export async function measureReplicas(ctx: BenchContext, defer: Defer): Promise<
   const settleStart = Date.now();
   const stored = await settled(databaseUrl, 300_000);
   const check = checkRuns(stored, readLedger(ledger), accepted);
+  // What an accepted request that left no deployment was answered: the first lead to why.
+  const known = new Set(stored.map((d) => d.version));
+  for (const a of answers)
+    if (a.status === 200 && !a.busy && !known.has(a.version))
+      ctx.log(
+        `  accepted, never recorded: ${a.version}, answered after ${Math.round(a.ms)} ms with ${a.body ? a.body.slice(0, 300) : 'an empty acknowledgement'}`,
+      );
   const takeovers = stored
     .filter((d) => d.resumedAt !== null)
     .map((d) => (d.resumedAt ?? 0) - killedAt);
