@@ -1,21 +1,20 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createLocalSlack } from '../../src/local-slack/index.js';
 import type { BenchContext, Defer } from '../context.js';
 import { rssMiB, sleep } from '../processes.js';
 import { sendCommand, until } from '../send.js';
-import { BOT_TOKEN, channelOf, DEV, OWNER, SIGNING_SECRET, startSlipwayWith } from '../slipway.js';
+import { channelOf, startSlipwayWith } from '../slipway.js';
 import { round } from '../stats.js';
 import {
   allRolledOut,
   apiServerMetrics,
   createFleet,
   type FleetService,
-  fleetChannels,
   fleetConfig,
   inParallel,
   openDeploymentWatches,
   startBenchCluster,
+  startFleetSlack,
   versionOf,
 } from './k8s-fleet.js';
 
@@ -68,17 +67,7 @@ export async function measureFleet(
   await createFleet(k, services, 15);
   await until('the fleet to roll out', () => allRolledOut(k, namespaces), 20 * 60_000);
 
-  const slack = createLocalSlack({
-    channels: fleetChannels(services),
-    users: [
-      { id: DEV, name: 'dev' },
-      { id: OWNER, name: 'owner' },
-    ],
-    signingSecret: SIGNING_SECRET,
-    botToken: BOT_TOKEN,
-  });
-  const { apiUrl } = await slack.start();
-  defer(() => slack.stop());
+  const apiUrl = await startFleetSlack(services, defer);
   const config = fleetConfig(services, {
     concurrency: Math.min(1000, services.length),
     timeout: '10m',

@@ -6,9 +6,10 @@ import {
   type V1Deployment,
   Watch,
 } from '@kubernetes/client-node';
+import { createLocalSlack } from '../../src/local-slack/index.js';
 import { startTestCluster, type TestCluster } from '../../test/support/k8s-testenv.js';
 import type { Defer } from '../context.js';
-import { COMMAND_CHANNEL, channelOf, DEV, OWNER } from '../slipway.js';
+import { BOT_TOKEN, COMMAND_CHANNEL, channelOf, DEV, OWNER, SIGNING_SECRET } from '../slipway.js';
 import { clusterProblem } from './kubernetes.js';
 
 /** The test control plane and an admin's clients, for the Kubernetes sections (i) and (j). */
@@ -156,6 +157,25 @@ export function fleetChannels(services: readonly FleetService[]) {
     id,
     name: id.toLowerCase(),
   }));
+}
+
+/** A local Slack double for a fleet's messages, stopped when the section ends; its API URL. */
+export async function startFleetSlack(
+  services: readonly FleetService[],
+  defer: Defer,
+): Promise<string> {
+  const slack = createLocalSlack({
+    channels: fleetChannels(services),
+    users: [
+      { id: DEV, name: 'dev' },
+      { id: OWNER, name: 'owner' },
+    ],
+    signingSecret: SIGNING_SECRET,
+    botToken: BOT_TOKEN,
+  });
+  const { apiUrl } = await slack.start();
+  defer(() => slack.stop());
+  return apiUrl;
 }
 
 /** The version a service's command deploys: the failing ones' never become Ready. */

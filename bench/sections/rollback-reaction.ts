@@ -1,20 +1,19 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createLocalSlack } from '../../src/local-slack/index.js';
 import type { BenchContext, Defer } from '../context.js';
 import { sleep } from '../processes.js';
 import { sendCommand, until } from '../send.js';
-import { BOT_TOKEN, channelOf, DEV, OWNER, SIGNING_SECRET, startSlipwayWith } from '../slipway.js';
+import { channelOf, startSlipwayWith } from '../slipway.js';
 import { type LatencySummary, summarize } from '../stats.js';
 import {
   allRolledOut,
   createFleet,
   type DeploymentTimeline,
   type FleetService,
-  fleetChannels,
   fleetConfig,
   REPOSITORY,
   startBenchCluster,
+  startFleetSlack,
   versionOf,
   watchTimelines,
 } from './k8s-fleet.js';
@@ -70,17 +69,7 @@ export async function measureRollbackReaction(
   await until('the Deployments to roll out', () => allRolledOut(k, [namespace]), 5 * 60_000);
   const timelines = await watchTimelines(k, defer);
 
-  const slack = createLocalSlack({
-    channels: fleetChannels(services),
-    users: [
-      { id: DEV, name: 'dev' },
-      { id: OWNER, name: 'owner' },
-    ],
-    signingSecret: SIGNING_SECRET,
-    botToken: BOT_TOKEN,
-  });
-  const { apiUrl } = await slack.start();
-  defer(() => slack.stop());
+  const apiUrl = await startFleetSlack(services, defer);
   const slipway = await startSlipwayWith(
     fleetConfig(services, { concurrency: Math.max(16, runs), timeout: '2m' }),
     apiUrl,
