@@ -74,6 +74,10 @@ export function followRollout(req: FollowRequest): Promise<DriverOutcome> {
           return;
         }
         if (!news.deployment) {
+          // The Deployment was written just before this follow began, so it exists: a watch
+          // already open may simply not have had the event of its creation yet. Only one seen
+          // and then gone was deleted.
+          if (!states.has(target.name)) return;
           return settle({
             ok: false,
             reason: `Deployment ${target.name} was deleted from namespace ${req.namespace} during the rollout`,
