@@ -37,7 +37,10 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
   function kick(): void {
     if (writing || waiting.length === 0) return;
     writing = true;
-    const group = waiting.slice(0, MAX_GROUP);
+    // In target order: each request locks its target's waiting rows (to supersede them), so
+    // two replicas' groups taking the same targets in different orders could deadlock on
+    // Postgres, which would fail a request in each. One order for all makes that impossible.
+    const group = waiting.slice(0, MAX_GROUP).sort(byTarget);
     waiting = waiting.slice(group.length);
     write(group).finally(() => {
       writing = false;
@@ -71,6 +74,12 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
       });
     },
   };
+}
+
+function byTarget(a: Waiting, b: Waiting): number {
+  const x = `${a.deployment.service}\u0000${a.deployment.environment}`;
+  const y = `${b.deployment.service}\u0000${b.deployment.environment}`;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 async function inSavepoint(
