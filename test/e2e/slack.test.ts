@@ -67,15 +67,20 @@ describe.each(['http', 'socket'] as const)('Slack over %s', (mode) => {
     const queue = createHandlingQueue({ concurrency: 1, backlog: 2 });
     let free = () => {};
     const held = queue.run(() => new Promise<void>((resolve) => (free = resolve)));
-    h = await startSlackHarness({ mode, ms: 200, handlingQueue: queue });
+    // The longest answer window Slack's 3 s allow, so the two waiting are still within theirs
+    // when the slot is freed (one not handled within it is refused too: inbound.test.ts).
+    h = await startSlackHarness({ mode, ms: 200, handlingQueue: queue, answerWithinMs: 2_000 });
     const send = (version: string) =>
       h?.slack.slashCommand({
         user: 'U-DEV1',
         channel: 'C-WEB',
         text: `web ${version} to staging`,
       });
-    // Sent one after another: each is acknowledged before the next, so the order is certain.
-    for (const version of ['5.0.1', '5.0.2', '5.0.3', '5.0.4']) {
+    // Two wait for the slot, their acknowledgements held open for their answers...
+    const waiting = ['5.0.1', '5.0.2'].map((version) => send(version));
+    await eventually(() => (queue.waiting() === 2 ? true : undefined));
+    // ...and the next two find the backlog full: refused at once, one after the other.
+    for (const version of ['5.0.3', '5.0.4']) {
       const delivery = await send(version);
       expect(delivery?.timedOut).toBe(false);
     }
@@ -100,6 +105,7 @@ describe.each(['http', 'socket'] as const)('Slack over %s', (mode) => {
     // The slot is free: the two waiting are handled and recorded; the two refused are not.
     free();
     await held;
+    for (const delivery of await Promise.all(waiting)) expect(delivery?.timedOut).toBe(false);
     await eventually(async () => ((await versions()).length === 2 ? true : undefined));
     expect(await versions()).toEqual(['5.0.1', '5.0.2']);
     const metrics = await h.app.metrics.scrape();
