@@ -78,10 +78,10 @@ async function succeededWithoutRunning(harness: Harness) {
 function closingFirst(store: Store, deploymentId: string, actor: string): Store {
   return new Proxy(store, {
     get(target, key, receiver) {
-      if (key !== 'createDeployment') return Reflect.get(target, key, receiver);
-      return async (...args: Parameters<Store['createDeployment']>) => {
+      if (key !== 'acceptDeployment') return Reflect.get(target, key, receiver);
+      return async (...args: Parameters<Store['acceptDeployment']>) => {
         await target.recordReviewDecision({ deploymentId, decision: 'closed', actor });
-        return target.createDeployment(...args);
+        return target.acceptDeployment(...args);
       };
     },
   });
