@@ -15,43 +15,61 @@ export async function claimNextQueued(
     // Without this, two processes could each see the target free (neither sees the other's
     // uncommitted claim) and both start a deployment on it.
     await ctx.dialect.lockQueue(trx);
-    const next = await trx
-      .selectFrom('deployments as d')
-      .select('d.id')
-      .where('d.state', '=', 'queued')
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('deployments as a')
-              .select('a.id')
-              .whereRef('a.service', '=', 'd.service')
-              .whereRef('a.environment', '=', 'd.environment')
-              .where('a.state', 'in', ACTIVE_STATES),
+    // Accepting a newer request supersedes the target's queued one without the queue lock (it
+    // locks that row only), so the row picked here can stop being queued before it is updated:
+    // the update then finds nothing, and the next candidate is read again (a new snapshot per
+    // statement on Postgres, so the superseded row is no longer among them).
+    const passed: string[] = [];
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      const next = await trx
+        .selectFrom('deployments as d')
+        .select('d.id')
+        .where('d.state', '=', 'queued')
+        .$if(passed.length > 0, (q) => q.where('d.id', 'not in', passed))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('deployments as a')
+                .select('a.id')
+                .whereRef('a.service', '=', 'd.service')
+                .whereRef('a.environment', '=', 'd.environment')
+                .where('a.state', 'in', ACTIVE_STATES),
+            ),
           ),
-        ),
-      )
-      .orderBy('d.created_at')
-      .orderBy('d.id')
-      .limit(1)
-      .executeTakeFirst();
-    if (!next) return null;
-    const row = await trx
-      .updateTable('deployments')
-      .set({
-        state: 'running',
-        lease_owner: owner,
-        lease_expires_at: at.getTime() + leaseMs,
-        started_at: at.getTime(),
-        updated_at: at.getTime(),
-      })
-      .where('id', '=', next.id)
-      .where('state', '=', 'queued')
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await appendTransition(trx, row, 'queued', meta, at);
-    return toDeployment(row);
+        )
+        .orderBy('d.created_at')
+        .orderBy('d.id')
+        .limit(1)
+        .executeTakeFirst();
+      if (!next) return null;
+      const row = await trx
+        .updateTable('deployments')
+        .set({
+          state: 'running',
+          lease_owner: owner,
+          lease_expires_at: at.getTime() + leaseMs,
+          started_at: at.getTime(),
+          updated_at: at.getTime(),
+        })
+        .where('id', '=', next.id)
+        .where('state', '=', 'queued')
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) {
+        passed.push(next.id);
+        continue;
+      }
+      await appendTransition(trx, row, 'queued', meta, at);
+      return toDeployment(row);
+    }
+    // Every candidate moved on while being claimed: the next claim (the queueing event's, or
+    // the poll's) looks again.
+    return null;
   });
 }
+
+/** Candidates a claim tries before leaving the queue to the next one. */
+const CLAIM_ATTEMPTS = 5;
 
 export async function renewLeases(
   ctx: StoreContext,
