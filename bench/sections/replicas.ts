@@ -125,6 +125,16 @@ export async function measureReplicas(ctx: BenchContext, defer: Defer): Promise<
       ctx.log(
         `  accepted, never recorded: ${a.version}, answered after ${Math.round(a.ms)} ms with ${a.body ? a.body.slice(0, 300) : 'an empty acknowledgement'}`,
       );
+  // Warnings and errors the replicas logged: where a request that left no record went.
+  for (const [n, s] of r.servers.entries()) {
+    const worrying = s
+      .output()
+      .split('\n')
+      .filter((line) => /"level":(4|5|6)0/.test(line));
+    if (worrying.length > 0)
+      ctx.log(`  replica ${n + 1} logged ${worrying.length} warnings or errors:`);
+    for (const line of worrying.slice(0, 15)) ctx.log(`    ${line.slice(0, 600)}`);
+  }
   const takeovers = stored
     .filter((d) => d.resumedAt !== null)
     .map((d) => (d.resumedAt ?? 0) - killedAt);
