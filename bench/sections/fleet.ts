@@ -17,6 +17,7 @@ import {
   startFleetSlack,
   versionOf,
 } from './k8s-fleet.js';
+import { chartResources } from './memory-bursts.js';
 
 /** (j) Many Kubernetes rollouts at once, followed by one Slipway process. */
 export type FleetFigure =
@@ -33,6 +34,8 @@ export type FleetFigure =
       /** Seconds from the first command to the last deployment final. */
       seconds: number;
       rss: { idleMiB: number; peakMiB: number; growthMiB: number };
+      /** The NODE_OPTIONS Slipway ran with: the Helm chart's. */
+      nodeOptions: string | null;
       /** Slipway's own event-loop delay over the run (prom-client's monitorEventLoopDelay). */
       lag: { p50Ms: number; p99Ms: number; maxMs: number };
       /** The most Deployment watches open at once on the API server, by scope. */
@@ -72,7 +75,13 @@ export async function measureFleet(
     concurrency: Math.min(1000, services.length),
     timeout: '10m',
   });
-  const slipway = await startSlipwayWith(config, apiUrl, { KUBECONFIG: k.cluster.kubeconfig });
+  // Run as the chart runs it: its NODE_OPTIONS cap V8's heap, without which V8 lets garbage
+  // pile up on a machine with memory to spare and RSS says little about what Slipway keeps.
+  const nodeOptions = chartResources().env;
+  const slipway = await startSlipwayWith(config, apiUrl, {
+    KUBECONFIG: k.cluster.kubeconfig,
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+  });
   defer(() => slipway.close());
   const db = new Database(join(slipway.dataDir, 'slipway.db'), { readonly: true });
   defer(async () => db.close());
@@ -141,6 +150,7 @@ export async function measureFleet(
     wrongExamples: wrong.slice(0, 3).map((r) => `${r.service} ${r.state}: ${r.outcome ?? ''}`),
     seconds: round(seconds, 1),
     rss: { idleMiB, peakMiB, growthMiB: round(peakMiB - idleMiB, 1) },
+    nodeOptions,
     lag,
     watches,
   };

@@ -80,7 +80,7 @@ export function fleetLines(j: FleetFigure): string[] {
   return [
     head,
     `  ${j.rollouts} rollouts over ${j.namespaces} namespaces, ${j.failing} of them failing (rolled back); all final after ${j.seconds} s: ${JSON.stringify(j.byState)}; ${j.wrong} wrong${j.wrongExamples.length ? ` (${j.wrongExamples.join('; ')})` : ''}`,
-    `  RSS ${j.rss.idleMiB} MiB idle → ${j.rss.peakMiB} MiB at most: +${j.rss.growthMiB} MiB`,
+    `  RSS ${j.rss.idleMiB} MiB idle → ${j.rss.peakMiB} MiB at most: +${j.rss.growthMiB} MiB${j.nodeOptions ? ` (NODE_OPTIONS ${j.nodeOptions}, as the chart runs it)` : ''}`,
     `  event-loop delay over the run: p50 ${j.lag.p50Ms} ms, p99 ${j.lag.p99Ms} ms, max ${j.lag.maxMs} ms`,
     `  Deployment watches open on the API server at most: ${j.watches.namespaceScoped} namespace-scoped (Slipway's), ${j.watches.clusterScoped} cluster-scoped (the controllers' and the benchmark's)`,
   ];

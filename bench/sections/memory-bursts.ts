@@ -52,7 +52,8 @@ export function quantityMiB(q: unknown): number | null {
   return Math.round((unit === '' ? n : bytes) / 2 ** 20);
 }
 
-function chartResources(): {
+/** The chart's memory request and limit and the NODE_OPTIONS it runs Slipway with. */
+export function chartResources(): {
   limitMiB: number | null;
   requestMiB: number | null;
   env: string | null;
