@@ -42,6 +42,11 @@ export class PayloadTooLargeError extends SlipwayError {
   override readonly code = 'too_large';
   override readonly status = 413;
 }
+/** The process is stopping and gave up on the call (its time for the last chat updates ran out). */
+export class ShutdownError extends SlipwayError {
+  override readonly code = 'shutting_down';
+  override readonly status = 503;
+}
 export class RetryableError extends SlipwayError {
   override readonly code = 'retryable';
   override readonly status = 503;

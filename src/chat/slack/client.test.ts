@@ -1,6 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, NotFoundError, RetryableError, ValidationError } from '../../core/errors.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  ConfigError,
+  NotFoundError,
+  RetryableError,
+  ShutdownError,
+  ValidationError,
+} from '../../core/errors.js';
 import {
   type Answer,
   json,
@@ -111,6 +117,40 @@ describe('Slack client over @slack/web-api', () => {
     expect(calls).toEqual([
       { method: 'chat.postMessage', ok: false, retriedAfterMs: 0, error: 'retryable' },
     ]);
+  });
+
+  it('gives up a Retry-After wait at once when the process stops, and sends nothing after', async () => {
+    const limited = (res: ServerResponse) =>
+      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '30' });
+    answer('/api/chat.update', limited, limited);
+    const stop = new AbortController();
+    const calls: SlackCall[] = [];
+    const update = client(calls, { signal: stop.signal }).update(
+      { channel: 'C1', ts: '1.1' },
+      view,
+    );
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    const stoppedAt = Date.now();
+    stop.abort();
+    await expect(update).rejects.toBeInstanceOf(ShutdownError);
+    expect(Date.now() - stoppedAt).toBeLessThan(1_000);
+    expect(calls).toEqual([
+      { method: 'chat.update', ok: false, retriedAfterMs: 30_000, error: 'shutting_down' },
+    ]);
+    // No call is made once stopped, not even a retry that was due.
+    await expect(
+      client([], { signal: stop.signal }).post('C1', view, { threadTs: '1.1' }),
+    ).rejects.toBeInstanceOf(ShutdownError);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('abandons a call Slack has not answered yet when the process stops', async () => {
+    answer('/api/chat.postMessage', () => {});
+    const stop = new AbortController();
+    const post = client([], { signal: stop.signal, timeoutMs: 60_000 }).post('C1', view);
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    stop.abort();
+    await expect(post).rejects.toBeInstanceOf(ShutdownError);
   });
 
   it('reports Slack refusals as coded errors that say what to do, without retrying', async () => {

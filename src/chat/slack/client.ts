@@ -12,7 +12,6 @@ import {
   type UsersInfoArguments,
   type ViewsOpenArguments,
   WebClient,
-  WebClientEvent,
 } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { type ZodType, z } from 'zod';
@@ -23,6 +22,7 @@ import { toChatError } from './errors.js';
 import { HISTORY_PAGE_SIZE, messageMetadata, postByKey } from './keyed-post.js';
 import { BLOCK_LIMITS } from './limits.js';
 import { postToResponseUrl, type RespondOptions } from './respond.js';
+import { withRetries } from './retry.js';
 import {
   ConversationsOpenResult,
   HistoryPage,
@@ -84,7 +84,7 @@ export interface SlackClientOptions {
   apiUrl?: string;
   /**
    * Retries for 5xx, network errors and timeouts (node-retry options). 429s are retried after
-   * their Retry-After by the Web API client itself and count as attempts too.
+   * their Retry-After and count as attempts too (see withRetries).
    */
   retryConfig?: RetryOptions;
   /** Per-attempt timeout. Default 10 s. */
@@ -92,6 +92,11 @@ export interface SlackClientOptions {
   respond?: RespondOptions;
   onCall?: (call: SlackCall) => void;
   log?: Logger;
+  /**
+   * Aborted when the process stops and the last chat updates have had their time: calls under
+   * way and waiting to be retried fail at once (ShutdownError), and none is sent after.
+   */
+  signal?: AbortSignal;
 }
 
 // About a minute of retrying: long enough for a Slack blip, short enough to surface an outage.
@@ -107,33 +112,37 @@ const DEFAULT_RETRY: RetryOptions = {
 export function createSlackClient(options: SlackClientOptions): ChatClient {
   const apiUrl = normalizeApiUrl(options.apiUrl ?? DEFAULT_SLACK_API_URL);
   const retry = options.retryConfig ?? DEFAULT_RETRY;
-  const webClient = (retryConfig: RetryOptions) =>
-    new WebClient(options.token, {
-      slackApiUrl: apiUrl,
-      // Let the client wait out Retry-After and try again (docs.slack.dev/apis/web-api/rate-limits).
-      rejectRateLimitedCalls: false,
-      retryConfig,
-      timeout: options.timeoutMs ?? 10_000,
-      logger: slackLogger(options.log),
-      logLevel: LogLevel.DEBUG,
-    });
-  const web = webClient(retry);
+  const { signal } = options;
+  // One try per call, rate limits refused: withRetries waits and tries again, where a stop can
+  // cut the wait short.
+  const web = new WebClient(options.token, {
+    slackApiUrl: apiUrl,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: options.timeoutMs ?? 10_000,
+    logger: slackLogger(options.log),
+    logLevel: LogLevel.DEBUG,
+    ...(signal ? { fetch: abortedBy(signal) } : {}),
+  });
   // For keyed posts: after a timeout the message may exist, so they are retried by
-  // postByKey, which looks before posting again, never blindly by the Web API client.
-  const once = webClient({ retries: 0 });
-  const waits = trackRateLimits([web, once]);
+  // postByKey, which looks before posting again, never blindly here.
+  const once: RetryOptions = { retries: 0 };
   const directs = new Map<string, string>();
 
   async function call<M extends keyof SlackMethodArgs, T>(
     method: M,
     args: SlackMethodArgs[M],
     schema: ZodType<T>,
-    via: WebClient = web,
+    retries: RetryOptions = retry,
   ): Promise<T> {
-    const waited = waits.start(method);
+    const waited = { ms: 0 };
     try {
       // apiCall takes any record; the arguments were checked against the method's type above.
-      const result = await via.apiCall(method, { ...args });
+      const result = await withRetries(method, () => web.apiCall(method, { ...args }), {
+        retry: retries,
+        signal,
+        waited,
+      });
       const parsed = schema.safeParse(result);
       if (!parsed.success) {
         throw new ValidationError(
@@ -146,8 +155,6 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
       const error = toChatError(method, err);
       options.onCall?.({ method, ok: false, retriedAfterMs: waited.ms, error: error.code });
       throw error;
-    } finally {
-      waited.stop();
     }
   }
 
@@ -163,12 +170,12 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
         unfurl_links: false,
         unfurl_media: false,
       } satisfies ChatPostMessageArguments;
-      const postVia = async (via: WebClient): Promise<MessageRef> => {
-        const result = await call('chat.postMessage', args, PostMessageResult, via);
+      const postVia = async (retries: RetryOptions): Promise<MessageRef> => {
+        const result = await call('chat.postMessage', args, PostMessageResult, retries);
         return { channel: result.channel, ts: result.ts };
       };
       // Thread replies are not looked up (that is conversations.replies): retried as before.
-      if (!key || threadTs) return postVia(web);
+      if (!key || threadTs) return postVia(retry);
       return postByKey(
         {
           postOnce: () => postVia(once),
@@ -339,35 +346,13 @@ function checkResponseUrl(responseUrl: string, apiUrl: string): void {
     throw new ValidationError(`response_url "${responseUrl}" is not a Slack URL; nothing was sent`);
 }
 
-/** Adds Retry-After waits reported by the Web API clients to the calls in flight for a method. */
-function trackRateLimits(clients: WebClient[]) {
-  const inFlight = new Map<string, { ms: number }[]>();
-  for (const web of clients) {
-    web.on(WebClientEvent.RATE_LIMITED, (retrySec: number, info: { url?: string }) => {
-      const method = info?.url?.split('/').pop() ?? '';
-      // Concurrent calls of one method cannot be told apart here: the oldest one takes the wait.
-      const first = inFlight.get(method)?.[0];
-      if (first) first.ms += retrySec * 1000;
+/** fetch, aborted when the process stops: nothing is sent after, and nothing waits on an answer. */
+function abortedBy(signal: AbortSignal): typeof fetch {
+  return (input, init) =>
+    fetch(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
     });
-  }
-  return {
-    start(method: string) {
-      const entry = { ms: 0 };
-      const list = inFlight.get(method) ?? [];
-      list.push(entry);
-      inFlight.set(method, list);
-      return {
-        get ms() {
-          return entry.ms;
-        },
-        stop() {
-          const rest = (inFlight.get(method) ?? []).filter((e) => e !== entry);
-          if (rest.length > 0) inFlight.set(method, rest);
-          else inFlight.delete(method);
-        },
-      };
-    },
-  };
 }
 
 /** The Web API client's own log lines, through pino at debug (warnings at warn). */

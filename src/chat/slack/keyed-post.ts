@@ -69,7 +69,7 @@ export async function postByKey(
         { err, channel, key, attempt, lookFirst: since !== undefined },
         'posting a chat message failed; trying again',
       );
-      // A rate limit was already waited out by the Web API client before it gave up.
+      // A rate limit was already waited out by the client before it gave up (withRetries).
       if (!rateLimited) await sleep(backoffMs(deps.retry, attempt));
     }
   }

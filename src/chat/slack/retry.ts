@@ -1,0 +1,83 @@
+import { ErrorCode, type RetryOptions, type WebAPIRateLimitedError } from '@slack/web-api';
+import { ShutdownError } from '../../core/errors.js';
+import { sleep } from '../../core/sleep.js';
+
+export interface RetryDeps {
+  /** node-retry options, as the Web API client took them: `retries` counts every kind of wait. */
+  retry: RetryOptions;
+  /** Aborted when the process stops: a wait or a call under way ends at once, and none follows. */
+  signal?: AbortSignal | undefined;
+  /** Adds up the time spent waiting out rate limits (Retry-After), for metrics. */
+  waited: { ms: number };
+  random?: () => number;
+}
+
+/**
+ * One Web API call, made by a client that neither retries nor waits out rate limits itself, with
+ * the retries that client would have made: a rate limit after its Retry-After
+ * (docs.slack.dev/apis/web-api/rate-limits), a 5xx, network error or timeout after node-retry's
+ * backoff. They are made here because the client's own waits cannot be cut short: a stopping
+ * server sat out Retry-After after Retry-After of conversations.history for more than 20 s. Here
+ * the stop (`signal`) ends any wait and the call under way with a ShutdownError.
+ */
+export async function withRetries<T>(method: string, call: () => Promise<T>, deps: RetryDeps) {
+  const { retry, signal } = deps;
+  const retries = retry.retries ?? 0;
+  for (let attempt = 0; ; attempt++) {
+    abandonIfStopped(method, signal);
+    try {
+      return await untilStopped(method, call(), signal);
+    } catch (err) {
+      if (err instanceof ShutdownError) throw err;
+      const limited = rateLimitMs(err);
+      if (limited !== null) {
+        // The call did nothing: wait as Slack asks, even before giving up, so that whoever tries
+        // again next does not meet the same limit.
+        deps.waited.ms += limited;
+        await sleep(limited, signal);
+        abandonIfStopped(method, signal);
+        if (attempt >= retries) throw err;
+        continue;
+      }
+      if (!retryable(err) || attempt >= retries) throw err;
+      await sleep(backoffMs(retry, attempt, deps.random ?? Math.random), signal);
+    }
+  }
+}
+
+function abandonIfStopped(method: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ShutdownError(`Slipway is stopping: ${method} was not sent`);
+}
+
+/** The call's outcome, or a ShutdownError as soon as the stop comes. */
+function untilStopped<T>(method: string, call: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return call;
+  return new Promise<T>((resolve, reject) => {
+    const stop = () =>
+      reject(new ShutdownError(`Slipway is stopping: ${method} was abandoned under way`));
+    signal.addEventListener('abort', stop, { once: true });
+    call.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}
+
+/** Retry-After in ms when Slack refused the call with a rate limit. */
+function rateLimitMs(err: unknown): number | null {
+  const e = err as Partial<WebAPIRateLimitedError> | null;
+  if (e?.code !== ErrorCode.RateLimitedError || typeof e.retryAfter !== 'number') return null;
+  return e.retryAfter * 1000;
+}
+
+/** What the Web API client retried: 5xx answers, network errors and timeouts. */
+function retryable(err: unknown): boolean {
+  const e = err as { code?: unknown; statusCode?: unknown } | null;
+  if (e?.code === ErrorCode.RequestError) return true;
+  return e?.code === ErrorCode.HTTPError && typeof e.statusCode === 'number' && e.statusCode >= 500;
+}
+
+/** node-retry's schedule (github.com/tim-kos/node-retry, `createTimeout`). */
+function backoffMs(retry: RetryOptions, attempt: number, random: () => number): number {
+  const min = retry.minTimeout ?? 1_000;
+  const max = retry.maxTimeout ?? Number.POSITIVE_INFINITY;
+  const jitter = retry.randomize ? random() + 1 : 1;
+  return Math.min(max, Math.round(jitter * min * (retry.factor ?? 2) ** attempt));
+}
