@@ -7,14 +7,14 @@ import type { Store } from './types.js';
 
 /**
  * On Postgres a claim and the acceptance of a newer request for the same target run side by
- * side: the acceptance supersedes the queued row with a row lock and no queue lock. Here the
- * superseding transaction is held open by hand, so the claim's update waits on its row lock and
- * then finds the row no longer queued.
+ * side: the acceptance locks the target's queued row to supersede it. Here that transaction is
+ * held open by hand.
  */
-describe('claiming on Postgres while a queued request is superseded', () => {
+describe('claiming on Postgres while a queued request is being superseded', () => {
   let schemas: ReturnType<typeof testSchemas>;
   let url: string;
   let store: Store;
+  let peer: Store;
   let raw: pg.Client;
 
   beforeAll(async () => {
@@ -22,64 +22,75 @@ describe('claiming on Postgres while a queued request is superseded', () => {
     url = schemas.next();
     store = createStore(url);
     await store.migrate();
+    peer = createStore(url);
     raw = new pg.Client({ connectionString: url.replace(/[?&]schema=[^&]+/, '') });
     await raw.connect();
   });
 
   afterAll(async () => {
     await raw?.end();
+    await peer?.close();
     await store?.close();
     await schemas?.dropAll();
   });
 
-  it('claims the next free request instead of failing on the one that moved on', async () => {
+  it('claims the next free request without waiting for the one being superseded', async () => {
     const schema = new URL(url).searchParams.get('schema');
     const at = Date.now();
-    const { deployment: web } = await store.createDeployment(
-      newDeployment({ service: 'web' }),
-      'queued',
-      {
-        actor: 'dev',
-        at: new Date(at),
-      },
-    );
-    const { deployment: api } = await store.createDeployment(
-      newDeployment({ service: 'api' }),
-      'queued',
-      {
-        actor: 'dev',
-        at: new Date(at + 1),
-      },
-    );
+    const queued = async (service: string, offsetMs: number) =>
+      (
+        await store.createDeployment(newDeployment({ service }), 'queued', {
+          actor: 'dev',
+          at: new Date(at + offsetMs),
+        })
+      ).deployment;
+    const web = await queued('web', 0);
+    const api = await queued('api', 1);
 
     await raw.query('begin');
-    await raw.query(`select id from "${schema}".deployments where id = $1 for update`, [web.id]);
-    const claim = store.claimNextQueued('proc-1', 30_000, { actor: 'slipway' });
-    // The claim reads `web` as the oldest queued and waits on its row lock.
-    await waitForLockWait(raw);
-    await raw.query(`update "${schema}".deployments set state = 'superseded' where id = $1`, [
-      web.id,
-    ]);
-    await raw.query('commit');
-
-    const claimed = await claim;
-    expect(claimed?.id).toBe(api.id);
-    expect(claimed?.state).toBe('running');
+    try {
+      await raw.query(`select id from "${schema}".deployments where id = $1 for update`, [web.id]);
+      const claimed = await store.claimNextQueued('proc-1', 30_000, { actor: 'slipway' });
+      expect(claimed).toMatchObject({ id: api.id, state: 'running', leaseOwner: 'proc-1' });
+      await raw.query(`update "${schema}".deployments set state = 'superseded' where id = $1`, [
+        web.id,
+      ]);
+    } finally {
+      await raw.query('commit');
+    }
+    expect(await store.claimNextQueued('proc-1', 30_000, { actor: 'slipway' })).toBeNull();
     expect((await store.getDeployment(web.id))?.state).toBe('superseded');
+    expect((await store.listTransitions(api.id)).map((t) => [t.from, t.to])).toEqual([
+      [null, 'queued'],
+      ['queued', 'running'],
+    ]);
+  });
+
+  it('gives a target to one of two replicas claiming its two requests at once', async () => {
+    const at = Date.now();
+    const requests = [];
+    for (let i = 0; i < 40; i++) {
+      const { deployment } = await store.createDeployment(
+        newDeployment({ service: `svc-${i % 4}`, environment: 'race' }),
+        'queued',
+        { actor: 'dev', at: new Date(at + i) },
+      );
+      requests.push(deployment);
+    }
+    // Two processes claim until neither finds anything: one run per target at most.
+    const claims = await Promise.all(
+      [store, peer].map(async (s, n) => {
+        const got = [];
+        for (;;) {
+          const d = await s.claimNextQueued(`proc-${n}`, 30_000, { actor: 'slipway' });
+          if (!d) return got;
+          got.push(d);
+        }
+      }),
+    );
+    const claimed = claims.flat();
+    expect(claimed.map((d) => d.service).sort()).toEqual(['svc-0', 'svc-1', 'svc-2', 'svc-3']);
+    // The oldest request of each target is the one that runs.
+    for (const d of claimed) expect(d.id).toBe(requests.find((r) => r.service === d.service)?.id);
   });
 });
-
-/** Until some other session waits for a lock (the claim's update, blocked on the row). */
-async function waitForLockWait(client: pg.Client): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const { rows } = await client.query<{ n: string }>(
-      `select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid() and datname = current_database()`,
-    );
-    if (Number(rows[0]?.n) > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  const { rows } = await client.query(
-    `select state, wait_event_type, wait_event, left(query, 80) as q from pg_stat_activity where datname = current_database()`,
-  );
-  throw new Error(`the claim never waited on the row lock: ${JSON.stringify(rows)}`);
-}

@@ -1,15 +1,10 @@
-import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { Tables } from './tables.js';
 
 /** What differs between the two databases; everything else is one query layer. */
 export interface DialectSupport {
   readonly kind: 'sqlite' | 'postgres';
-  /**
-   * Serialises queue claims across every process sharing the database. SQLite needs nothing:
-   * every write transaction begins IMMEDIATE and so already runs alone.
-   */
-  lockQueue(trx: Transaction<Tables>): Promise<void>;
   /** Whether `SELECT … FOR UPDATE` exists (SQLite has no row locks, nor the syntax). */
   readonly rowLocks: boolean;
   /** Which constraint kind an error from the driver violated, if any. */

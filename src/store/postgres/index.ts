@@ -21,10 +21,6 @@ export interface PostgresStoreOptions {
 /** Plain identifiers only: the name goes into a startup option, not a bind parameter. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** First key of the claim lock; the second is the schema, so tenants never contend. */
-const CLAIM_LOCK_CLASS = 0x51_1b_a7;
-
-const CLAIM_LOCK = sql`select pg_advisory_xact_lock(${sql.lit(CLAIM_LOCK_CLASS)}, hashtext(current_schema()))`;
 const CURRENT_SCHEMA = sql<{ schema: string | null }>`select current_schema() as schema`;
 
 /** Postgres error codes (postgresql.org/docs/current/errcodes-appendix.html). */
@@ -33,11 +29,6 @@ const FOREIGN_KEY_VIOLATION = '23503';
 
 const postgresSupport: DialectSupport = {
   kind: 'postgres',
-  // Transaction-scoped: released by commit or rollback, so a crashed process cannot leave it
-  // held. Claims are short, so one lock for the whole queue costs little and is plainly correct.
-  lockQueue: async (trx) => {
-    await CLAIM_LOCK.execute(trx);
-  },
   rowLocks: true,
   violation: (err) => {
     const code = (err as { code?: unknown } | null)?.code;

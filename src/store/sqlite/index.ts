@@ -22,7 +22,6 @@ export interface SqliteStoreOptions {
 const sqliteSupport: DialectSupport = {
   kind: 'sqlite',
   // Every transaction begins IMMEDIATE (see driver.ts): claims already run one at a time.
-  lockQueue: async () => {},
   rowLocks: false,
   violation: (err) => {
     const code = (err as { code?: unknown } | null)?.code;
