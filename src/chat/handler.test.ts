@@ -137,6 +137,30 @@ describe('handleInbound: commands', () => {
     expect(await h.app.store.listDeployments()).toHaveLength(1);
   });
 
+  it('frees its handling slot while the deploy is being recorded, not after', async () => {
+    h = await startHarness({ start: false });
+    const harness = h;
+    const chat = createRecordingChat();
+    let recorded = false;
+    const freedBeforeRecorded: boolean[] = [];
+    const engine = {
+      ...harness.app.engine,
+      request: async (...args: Parameters<typeof harness.app.engine.request>) => {
+        const result = await harness.app.engine.request(...args);
+        recorded = true;
+        return result;
+      },
+    };
+    const deps = { engine, chat: chat.client, config: harness.app.config, log };
+    await handleInbound(slash('deploy web 1.4.2 to staging'), {
+      ...deps,
+      release: () => freedBeforeRecorded.push(!recorded),
+    });
+    // The requests arriving meanwhile are decided then, and share the record's transaction.
+    expect(freedBeforeRecorded[0]).toBe(true);
+    expect(await harness.app.store.listDeployments()).toHaveLength(1);
+  });
+
   it('says nothing more for a mention in the card’s channel, and answers a slash command there privately', async () => {
     const { chat, send, h } = await setup({ start: false });
     await send(

@@ -120,6 +120,9 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
     source: 'chat' as const,
     channel: e.channel,
     idempotencyKey: e.deliveryId,
+    // What is left once the record is written is the answer: the slot can go to the next
+    // command, which then shares the record's transaction.
+    ...(deps.release ? { whileRecording: deps.release } : {}),
   };
   let result = await executeCommand(deps.engine, parsed.command, { ...caller, askFirst: true });
   const question = questionFor(parsed.command, result, e.deliveryId, deps.chat.limits);

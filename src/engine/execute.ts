@@ -14,6 +14,8 @@ export interface Caller {
   correlationId?: string;
   /** Deploys and rollbacks it probably did not mean come back as questions (requests.ts). */
   askFirst?: boolean;
+  /** Called while a deploy or rollback waits for its record to be written (requests.ts). */
+  whileRecording?: () => void;
 }
 
 /** The outcome of a command, for any front end to render (chat blocks, CLI text, JSON). */
@@ -31,6 +33,7 @@ export async function executeCommand(
   command: Command,
   caller: Caller,
 ): Promise<CommandResult> {
+  const { whileRecording, ...who } = caller;
   switch (command.kind) {
     case 'deploy':
     case 'rollback':
@@ -50,7 +53,7 @@ export async function executeCommand(
       return {
         kind: 'lock',
         result: await engine.lock({
-          ...caller,
+          ...who,
           environment: command.environment,
           service: command.service,
           durationMs: command.durationMs,
@@ -62,7 +65,7 @@ export async function executeCommand(
       return {
         kind: 'unlock',
         result: await engine.unlock({
-          ...caller,
+          ...who,
           environment: command.environment,
           service: command.service,
           force: command.force,

@@ -50,6 +50,12 @@ export interface DeployRequest {
   /** A repeated request with the same key returns the first deployment, never a second one. */
   idempotencyKey?: string | null;
   correlationId?: string;
+  /**
+   * Called once the request waits for its record's transaction: a chat handler frees its
+   * handling slot then, so that the requests arriving meanwhile are decided and share that
+   * transaction instead of queueing behind it.
+   */
+  whileRecording?: () => void;
 }
 
 export type DeployAccepted = {
@@ -391,6 +397,7 @@ async function record(
         outcome: supersededBy(id, resolved, request.actor),
       },
     },
+    request.whileRecording,
   );
   if (!written.created || !written.requested)
     return { ok: true, deployment: written.deployment, duplicate: true, notes: [] };

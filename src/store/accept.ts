@@ -17,7 +17,11 @@ interface Waiting {
 }
 
 export interface AcceptWriter {
-  accept(deployment: NewDeployment, steps: AcceptSteps): Promise<AcceptedRecord>;
+  accept(
+    deployment: NewDeployment,
+    steps: AcceptSteps,
+    waiting?: () => void,
+  ): Promise<AcceptedRecord>;
 }
 
 /**
@@ -67,10 +71,11 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
   }
 
   return {
-    accept(deployment, steps) {
+    accept(deployment, steps, onWaiting) {
       return new Promise((resolve, reject) => {
         waiting.push({ deployment, steps, resolve, reject });
         if (!writing) setImmediate(kick);
+        onWaiting?.();
       });
     },
   };

@@ -86,7 +86,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
 
     createDeployment: (deployment, initial, meta) =>
       createDeployment(ctx, deployment, initial, meta),
-    acceptDeployment: (deployment, steps) => accepts.accept(deployment, steps),
+    acceptDeployment: (deployment, steps, waiting) => accepts.accept(deployment, steps, waiting),
     getDeployment: (id) => getDeployment(ctx, id),
     findByIdempotencyKey: (key) => findByIdempotencyKey(ctx, key),
     listDeployments: (filter) => listDeployments(ctx, filter),

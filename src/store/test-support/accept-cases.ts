@@ -102,6 +102,25 @@ export function acceptCases(ctx: SuiteContext): void {
       expect(all.filter((d) => d.state === 'superseded')).toHaveLength(10);
     });
 
+    it('says when a request waits for its transaction, before answering it', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      const seen: string[] = [];
+      const first = store
+        .acceptDeployment(newDeployment({ id: 'dep-w-1', service: 'api' }), steps(at(0)), () =>
+          seen.push('waiting 1'),
+        )
+        .then(() => seen.push('recorded 1'));
+      const second = store
+        .acceptDeployment(newDeployment({ id: 'dep-w-2', service: 'db' }), steps(at(1)), () =>
+          seen.push('waiting 2'),
+        )
+        .then(() => seen.push('recorded 2'));
+      await Promise.all([first, second]);
+      expect(seen.slice(0, 2)).toEqual(['waiting 1', 'waiting 2']);
+      expect(await states(store, ['dep-w-1', 'dep-w-2'])).toEqual(['queued', 'queued']);
+    });
+
     it('fails one request of a group alone: the others are committed', async () => {
       const store = ctx.store();
       const at = timeline();
