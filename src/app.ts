@@ -206,6 +206,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const slack = settings.slack;
   const teams = settings.teams ?? null;
   const chatLog = log.child({ component: 'chat' });
+  // Aborted at a stop once the last chat updates have had their time: Slack calls still under
+  // way or waiting out a rate limit are given up, so they cannot hold the process.
+  const abandonChat = new AbortController();
   const onCall = chatCallRecorder(metrics);
   // Conversation references are shared by Teams' client (where to write) and its transport
   // (which learns them from every activity).
@@ -222,6 +225,7 @@ export async function createApp(options: AppOptions): Promise<App> {
                 apiUrl: slack.apiUrl,
                 log: chatLog,
                 onCall,
+                signal: abandonChat.signal,
               }),
           }
         : {}),
@@ -404,10 +408,14 @@ export async function createApp(options: AppOptions): Promise<App> {
         // Watches drivers keep open between deployments would hold the process open.
         for (const driver of drivers.values()) await driver.close?.();
         await digest?.stop();
-        // After the engine: the final states of what it was running still reach chat.
-        await chat?.notifier.stop();
+        // After the engine: the final states of what it was running still reach chat, within
+        // their time (SLIPWAY_SHUTDOWN_CHAT_TIMEOUT), the alerts' included; then the calls left
+        // are abandoned. The states are in the store whatever chat shows.
+        const chatUntil = Date.now() + (settings.shutdownChatMs ?? Number.POSITIVE_INFINITY);
+        await chat?.notifier.stop({ withinMs: chatUntil - Date.now() });
         // After the engine too: the final state of a rollback an alert asked for reaches it.
-        await alertmanager.stop();
+        await alertmanager.stop({ withinMs: Math.max(0, chatUntil - Date.now()) });
+        abandonChat.abort();
         // After the engine too: the ends of the deployments it finished are written.
         await grafana?.stop();
         // After the engine too: the final statuses of what it was running reach GitHub.
