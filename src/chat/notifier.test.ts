@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Harness, requestWeb, startHarness } from '../../test/support/engine-harness.js';
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
@@ -220,6 +220,36 @@ describe('notifier', () => {
     expect(failed[0]).toMatchObject({ deployment: d.id, correlationId: d.correlationId });
     // Retried: both approvers were asked in the end.
     expect(chat.inChannel('D-U-QA1').length + chat.inChannel('D-U-QA2').length).toBe(2);
+  });
+
+  it('gives the last updates at most their time at a stop, and logs the cards left behind', async () => {
+    h = await startHarness({ start: false });
+    const chat = createRecordingChat();
+    // Every post waits, as one waiting out Slack's Retry-After after Retry-After does.
+    const releases = Array.from({ length: 10 }, () => chat.holdNext('post'));
+    const lines: Record<string, unknown>[] = [];
+    const captured = createLogger(
+      { level: 'warn' },
+      { write: (line: string) => void lines.push(JSON.parse(line)) },
+    );
+    const n = notifier(h, chat, {}, captured);
+    // Waiting for approval: its card and the approvers' messages are posted at once.
+    const d = await request(h, 'production');
+    await vi.waitFor(() => expect(chat.callsOf('post').length).toBeGreaterThanOrEqual(1));
+
+    const stoppedAt = Date.now();
+    await n.stop({ withinMs: 300 });
+    const stoppedIn = Date.now() - stoppedAt;
+    for (const release of releases) release();
+    expect(stoppedIn).toBeLessThan(2_000);
+    const left = lines.filter((l) => String(l.msg).includes('chat updates left undelivered'));
+    // Its card in #web and the one in #deploys, where it was asked for.
+    expect(left).toEqual([
+      expect.objectContaining({ withinMs: 300, cards: 2, deployments: [d.id] }),
+    ]);
+    // Closed: a post that lands after the stop changes nothing more, and nothing is retried.
+    await new Promise((resolve) => setTimeout(resolve, 3 * INTERVAL));
+    expect(chat.callsOf('update')).toEqual([]);
   });
 
   it('posts one main message when two replicas share the store', async () => {

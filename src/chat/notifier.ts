@@ -4,6 +4,7 @@ import { findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import { ACTIVE_STATES, type Deployment, isFinal } from '../core/deployment.js';
 import { deploymentSubject } from '../core/message-subject.js';
+import { settledWithin } from '../core/within.js';
 import type { EngineEvent, EngineListener } from '../engine/events.js';
 import {
   type ApprovalDeps,
@@ -72,8 +73,12 @@ export interface NotifierOptions {
 
 export interface Notifier {
   start(): void;
-  /** Stops listening and delivers what is still waiting (the final states). */
-  stop(): Promise<void>;
+  /**
+   * Stops listening and delivers what is still waiting (the final states), for at most
+   * `withinMs`: what is left then is given up, and logged. Their states are in the store; calls
+   * still under way are the chat client's to abandon.
+   */
+  stop(options?: { withinMs?: number }): Promise<void>;
   /** Resolves once nothing is waiting or under way (for tests). */
   idle(): Promise<void>;
   /**
@@ -308,6 +313,31 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     }
   }
 
+  /**
+   * What a stop gave up on, so that an operator can tell which cards show an earlier state: a
+   * deployment whose events were still being handled counts all its messages.
+   */
+  function logUndelivered(left: [string, Tracked][], handled: Set<Tracked>, withinMs: number) {
+    const pending = (t: Tracked, list: PostedMessage[]) =>
+      list.filter((slot) => !handled.has(t) || slot.busy()).length;
+    let cards = 0;
+    let messages = 0;
+    for (const [, t] of left) {
+      const main = [...t.cards, ...(t.origin ? [t.origin] : [])];
+      cards += pending(t, main);
+      messages += pending(t, [...t.approvers.values(), ...t.review.values()]);
+    }
+    log.warn(
+      {
+        withinMs,
+        cards,
+        otherMessages: messages,
+        deployments: left.slice(0, 20).map(([id]) => id),
+      },
+      'stopping: chat updates left undelivered; those cards show an earlier state than the store',
+    );
+  }
+
   const slots = (t: Tracked) => [
     ...t.cards,
     ...(t.origin ? [t.origin] : []),
@@ -320,7 +350,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     start() {
       unsubscribe ??= deps.events.on(listener);
     },
-    async stop() {
+    async stop({ withinMs = Number.POSITIVE_INFINITY } = {}) {
       unsubscribe?.();
       unsubscribe = null;
       // A progress line waiting for its turn is not worth delaying the stop: final states are
@@ -329,9 +359,20 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
         if (t.progressTimer) clearTimeout(t.progressTimer);
         t.progressTimer = null;
       }
-      await Promise.all([...tracked.values()].map((t) => t.queue));
-      await Promise.all([...tracked.values()].flatMap(slots).map((slot) => slot.flush()));
-      for (const slot of [...tracked.values()].flatMap(slots)) slot.close();
+      const all = [...tracked.entries()];
+      const handled = new Set<Tracked>();
+      const delivered = (async () => {
+        await Promise.all(all.map(([, t]) => t.queue.then(() => handled.add(t))));
+        await Promise.all(all.flatMap(([, t]) => slots(t)).map((slot) => slot.flush()));
+      })();
+      if (!(await settledWithin(delivered, withinMs))) {
+        logUndelivered(
+          all.filter(([, t]) => !handled.has(t) || busy(t)),
+          handled,
+          withinMs,
+        );
+      }
+      for (const slot of all.flatMap(([, t]) => slots(t))) slot.close();
     },
     async currentView(ref) {
       const rows = await deps.store.findPostedMessages(ref);

@@ -26,6 +26,16 @@ describe('settings from the environment', () => {
     );
   });
 
+  it('gives the last chat updates 10 s at a stop by default; SLIPWAY_SHUTDOWN_CHAT_TIMEOUT takes a duration or seconds', () => {
+    expect(readSettings({}).shutdownChatMs).toBe(10_000);
+    expect(readSettings({ SLIPWAY_SHUTDOWN_CHAT_TIMEOUT: '3s' }).shutdownChatMs).toBe(3_000);
+    expect(readSettings({ SLIPWAY_SHUTDOWN_CHAT_TIMEOUT: '20' }).shutdownChatMs).toBe(20_000);
+    expect(readSettings({ SLIPWAY_SHUTDOWN_CHAT_TIMEOUT: '0' }).shutdownChatMs).toBe(0);
+    expect(() => readSettings({ SLIPWAY_SHUTDOWN_CHAT_TIMEOUT: 'soon' })).toThrow(
+      'SLIPWAY_SHUTDOWN_CHAT_TIMEOUT is "soon": give a duration such as 10s or 0 (seconds when no unit).',
+    );
+  });
+
   it('waits 60 s for the database by default; SLIPWAY_DB_WAIT takes a duration or seconds', () => {
     expect(readSettings({}).dbWaitMs).toBe(60_000);
     expect(readSettings({ SLIPWAY_DB_WAIT: '2m' }).dbWaitMs).toBe(120_000);

@@ -26,6 +26,13 @@ export interface Settings {
    */
   shutdownDelayMs?: number;
   /**
+   * SLIPWAY_SHUTDOWN_CHAT_TIMEOUT (default 10s): at a stop, how long the last chat updates (the
+   * final states of deployments and alerts) may take, Slack's rate limits included; what is left
+   * then is given up and logged. With the default delay it keeps a stop well within
+   * Kubernetes' 30 s terminationGracePeriodSeconds.
+   */
+  shutdownChatMs?: number;
+  /**
    * SLIPWAY_DB_WAIT (default 60s): how long start keeps trying a database server that is not
    * reachable yet, e.g. one started alongside Slipway.
    */
@@ -125,6 +132,13 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
       `SLIPWAY_SHUTDOWN_DELAY is "${delay}": give a duration such as 5s or 0 (seconds when no unit).`,
     );
   }
+  const chatTimeout = env.SLIPWAY_SHUTDOWN_CHAT_TIMEOUT || '10s';
+  const shutdownChatMs = secondsOrDuration(chatTimeout);
+  if (shutdownChatMs === null) {
+    throw new ConfigError(
+      `SLIPWAY_SHUTDOWN_CHAT_TIMEOUT is "${chatTimeout}": give a duration such as 10s or 0 (seconds when no unit).`,
+    );
+  }
   const dbWait = env.SLIPWAY_DB_WAIT || '60s';
   const dbWaitMs = secondsOrDuration(dbWait);
   if (dbWaitMs === null) {
@@ -147,6 +161,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     logLevel: env.SLIPWAY_LOG_LEVEL || undefined,
     logFormat,
     shutdownDelayMs,
+    shutdownChatMs,
     dbWaitMs,
     slack: readSlackSettings(env),
     teams: readTeamsSettings(env),

@@ -146,6 +146,11 @@ export function createPostedMessage(deps: PostedDeps, key: ReservationKey): Post
   }
 
   function failed(err: unknown, render: Render | null, answers: ((s: Shown) => void)[]): void {
+    // Closed (a stop gave up on it): nothing is tried again, and its abandoned call is no news.
+    if (closed) {
+      answer(answers, { outcome: 'failed', error: err });
+      return;
+    }
     const elsewhere = err instanceof PostedElsewhere;
     posterSince = elsewhere ? (posterSince ?? Date.now()) : null;
     const retry = elsewhere ? waitedLess() : tryAgain(err);
@@ -189,6 +194,7 @@ export function createPostedMessage(deps: PostedDeps, key: ReservationKey): Post
   return {
     purpose: key.purpose,
     show(render) {
+      if (closed) return Promise.resolve({ outcome: 'nothing' });
       pending = render;
       const shown = new Promise<Shown>((resolve) => waiting.push(resolve));
       // A waiting timer was set from an earlier cause (a look again after the last update): set
@@ -208,7 +214,7 @@ export function createPostedMessage(deps: PostedDeps, key: ReservationKey): Post
       if (timer) clearTimeout(timer);
       timer = null;
       await running;
-      for (let tries = 0; hasWork() && tries < 3 * (replies.length + 1); tries++) {
+      for (let tries = 0; !closed && hasWork() && tries < 3 * (replies.length + 1); tries++) {
         const before = attempts;
         running = step();
         await running;

@@ -47,8 +47,8 @@ export interface AlertmanagerWebhook {
    * rollback goes, or its canary's weight and abort.
    */
   start(): void;
-  /** Stops following and waits for the messages under way. */
-  stop(): Promise<void>;
+  /** Stops following and waits for the messages under way, for at most `withinMs`. */
+  stop(options?: { withinMs?: number }): Promise<void>;
 }
 
 const PATH = '/hooks/alertmanager';
@@ -161,10 +161,10 @@ export function createAlertmanagerWebhook(
     start() {
       unsubscribe ??= deps.engine.events.on(onEvent);
     },
-    async stop() {
+    async stop(stopOptions = {}) {
       unsubscribe?.();
       unsubscribe = null;
-      await publisher?.stop();
+      await publisher?.stop(stopOptions);
     },
   };
 }

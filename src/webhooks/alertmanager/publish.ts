@@ -10,6 +10,7 @@ import type { ChatClient, MessageView } from '../../chat/types.js';
 import type { Config } from '../../config/schema.js';
 import { RetryableError } from '../../core/errors.js';
 import { alertSubject } from '../../core/message-subject.js';
+import { settledWithin } from '../../core/within.js';
 import { rollbackKey } from '../../engine/follow-ups.js';
 import { alertLinks } from '../../integrations/links.js';
 import type { AlertGroupRecord, Store } from '../../store/types.js';
@@ -176,10 +177,22 @@ export function createPublisher(deps: PublishDeps) {
     /** Posts or updates the group's message; call it inside `serial` for that group. */
     show,
     refresh: (groupId: string, episode: number) => serial(groupId, () => refresh(groupId, episode)),
-    /** Waits for the work under way, delivers what is waiting, and stops. */
-    async stop(): Promise<void> {
-      while (queues.size > 0) await Promise.all([...queues.values()]);
-      await Promise.all([...messages.values()].map((message) => message.flush()));
+    /**
+     * Waits for the work under way, delivers what is waiting, and stops; after `withinMs` what is
+     * left is given up, and logged (the groups' states are in the store).
+     */
+    async stop({ withinMs = Number.POSITIVE_INFINITY } = {}): Promise<void> {
+      const delivered = (async () => {
+        while (queues.size > 0) await Promise.all([...queues.values()]);
+        await Promise.all([...messages.values()].map((message) => message.flush()));
+      })();
+      if (!(await settledWithin(delivered, withinMs))) {
+        const busy = [...messages.values()].filter((message) => message.busy()).length;
+        deps.log.warn(
+          { withinMs, messages: busy, groupsWaiting: queues.size },
+          'stopping: alert messages left undelivered; those messages show an earlier state than the store',
+        );
+      }
       for (const message of messages.values()) message.close();
     },
   };
