@@ -1,4 +1,5 @@
 import type { StoreContext } from './context.js';
+import { batchedWrites } from './write-batch.js';
 
 /**
  * Expired rows are deleted at most this often per process, on the way through a write: one
@@ -16,50 +17,30 @@ export interface DeliveryLedger {
 interface Mark {
   key: string;
   expiresAt: number;
-  resolve: (first: boolean) => void;
-  reject: (err: unknown) => void;
 }
 
 /**
- * Marks wait for the statement in flight and then go together in one statement: on SQLite each
- * statement is a transaction of its own, about 0.1 ms, which one insert per slash command would
- * spend at every command of a full-speed stream; one insert for all the marks that arrived
- * meanwhile costs little more than one. An idle server writes each mark at once (next tick).
+ * Marks wait for the statement in flight and then go together in one (write-batch.ts): one
+ * insert per slash command cost about 0.1 ms of SQLite's time at every command of a full-speed
+ * stream.
  */
 export function createDeliveryLedger(ctx: StoreContext): DeliveryLedger {
   let prunedAt = Number.NEGATIVE_INFINITY;
-  let waiting: Mark[] = [];
-  let writing = false;
-
-  function kick(): void {
-    if (writing || waiting.length === 0) return;
-    writing = true;
-    const marks = waiting.slice(0, MAX_BATCH);
-    waiting = waiting.slice(marks.length);
-    write(marks).finally(() => {
-      writing = false;
-      kick();
-    });
-  }
-
-  async function write(marks: Mark[]): Promise<void> {
-    try {
-      const now = ctx.now().getTime();
-      const inserted = await insertIfAbsent(ctx, marks, now);
-      if (now - prunedAt >= PRUNE_EVERY_MS) {
-        prunedAt = now;
-        await prune(now);
-      }
-      const seen = new Set<string>();
-      for (const mark of marks) {
-        // The same key twice in one batch: the first caller is the first delivery.
-        mark.resolve(inserted.has(mark.key) && !seen.has(mark.key));
-        seen.add(mark.key);
-      }
-    } catch (err) {
-      for (const mark of marks) mark.reject(err);
+  const mark = batchedWrites(MAX_BATCH, async (marks: Mark[]) => {
+    const now = ctx.now().getTime();
+    const inserted = await insertIfAbsent(ctx, marks, now);
+    if (now - prunedAt >= PRUNE_EVERY_MS) {
+      prunedAt = now;
+      await prune(now);
     }
-  }
+    // The same key twice in one batch: the first caller is the first delivery.
+    const seen = new Set<string>();
+    return marks.map(({ key }) => {
+      const first = inserted.has(key) && !seen.has(key);
+      seen.add(key);
+      return first;
+    });
+  });
 
   /** A failed prune is tried again a minute later; the marks it came with stand. */
   async function prune(now: number): Promise<void> {
@@ -71,12 +52,7 @@ export function createDeliveryLedger(ctx: StoreContext): DeliveryLedger {
   }
 
   return {
-    markDelivered(key, expiresAt) {
-      return new Promise((resolve, reject) => {
-        waiting.push({ key, expiresAt: expiresAt.getTime(), resolve, reject });
-        if (!writing) setImmediate(kick);
-      });
-    },
+    markDelivered: (key, expiresAt) => mark({ key, expiresAt: expiresAt.getTime() }),
   };
 }
 

@@ -55,7 +55,7 @@ import {
   takeOverPostedMessage,
 } from './posted-messages.js';
 import { claimNextQueued, releaseLeases, renewLeases, takeExpiredLeases } from './queue.js';
-import { listRefusals, recordRefusal } from './refusals.js';
+import { createRefusalLedger, listRefusals } from './refusals.js';
 import { getReviewDecision, recordReviewDecision } from './review-decisions.js';
 import type { Store } from './types.js';
 
@@ -64,6 +64,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
   let closing: Promise<void> | undefined;
   const deliveries = createDeliveryLedger(ctx);
   const accepts = createAcceptWriter(ctx);
+  const recordRefusal = createRefusalLedger(ctx);
   return {
     kind: ctx.dialect.kind,
     migrate: () => migrate(ctx),
@@ -123,7 +124,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     saveAlertGroup: (group) => saveAlertGroup(ctx, group),
     listAlertGroups: (filter) => listAlertGroups(ctx, filter),
 
-    recordRefusal: (refusal) => recordRefusal(ctx, refusal),
+    recordRefusal,
     listRefusals: (filter) => listRefusals(ctx, filter),
 
     markDelivered: (key, expiresAt) => deliveries.markDelivered(key, expiresAt),

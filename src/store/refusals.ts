@@ -3,11 +3,49 @@ import { pageLimit } from './deployments.js';
 import { refusalRow, toRefusal } from './rows.js';
 import { contains, containsPattern, oneOrMore } from './text-search.js';
 import type { RefusalFilter, RefusalRecord } from './types.js';
+import { batchedWrites } from './write-batch.js';
 
-export async function recordRefusal(ctx: StoreContext, refusal: RefusalRecord): Promise<void> {
+/** Thirteen bound values a row: far below either database's limit on one statement. */
+const MAX_BATCH = 500;
+
+type Outcome = { ok: true } | { ok: false; err: unknown };
+
+/**
+ * Every refused request is recorded before its answer goes out, so a stream of refused chat
+ * commands wrote one row per commit, and the commit cost SQLite more than the rest of the
+ * refusal's store work together. Refusals recorded at the same moment go in one statement
+ * instead (write-batch.ts); a batch that fails is written again one row at a time, so a bad row
+ * fails only its own caller.
+ */
+export function createRefusalLedger(ctx: StoreContext): (refusal: RefusalRecord) => Promise<void> {
+  const write = batchedWrites(MAX_BATCH, async (refusals: RefusalRecord[]): Promise<Outcome[]> => {
+    try {
+      await insertRefusals(ctx, refusals);
+      return refusals.map(() => ({ ok: true }));
+    } catch (err) {
+      if (refusals.length === 1) return [{ ok: false, err }];
+      const outcomes: Outcome[] = [];
+      for (const refusal of refusals) {
+        outcomes.push(
+          await insertRefusals(ctx, [refusal]).then(
+            (): Outcome => ({ ok: true }),
+            (e: unknown): Outcome => ({ ok: false, err: e }),
+          ),
+        );
+      }
+      return outcomes;
+    }
+  });
+  return async (refusal) => {
+    const outcome = await write(refusal);
+    if (!outcome.ok) throw outcome.err;
+  };
+}
+
+async function insertRefusals(ctx: StoreContext, refusals: RefusalRecord[]): Promise<void> {
   await ctx.db
     .insertInto('refusals')
-    .values(refusalRow(refusal))
+    .values(refusals.map(refusalRow))
     // The caller made the id: recording the same refusal again (a retried request) keeps one row.
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();

@@ -69,6 +69,24 @@ export function refusalCases(ctx: SuiteContext): void {
       expect(await store.listRefusals()).toEqual([refusal]);
     });
 
+    it('records refusals made at the same moment, a bad one failing only its own caller', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      const good = [0, 1, 2].map((i) => newRefusal({ at: at(i * 1000) }));
+      // A reason is required: the database refuses the row.
+      const bad = newRefusal({ at: at(500), reason: null as unknown as string });
+      const outcomes = await Promise.allSettled(
+        [good[0], bad, good[1], good[2]].map((r) => store.recordRefusal(r as RefusalRecord)),
+      );
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect(await store.listRefusals()).toEqual([...good].reverse());
+    });
+
     it('lists newest first and filters by each field', async () => {
       const { store, at, ids } = await seed();
       const list = async (filter: Parameters<typeof store.listRefusals>[0]) =>
