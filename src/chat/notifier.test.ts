@@ -252,6 +252,36 @@ describe('notifier', () => {
     expect(chat.callsOf('update')).toEqual([]);
   });
 
+  it('forgets a finished deployment’s messages after forgetAfterMs', async () => {
+    h = await startHarness({ ms: 50 });
+    const n = notifier(h, createRecordingChat(), { forgetAfterMs: 200 });
+    for (const version of ['1.0.1', '1.0.2']) {
+      await h.waitFinal((await request(h, 'staging', version)).id);
+    }
+    await n.idle();
+    expect(n.kept()).toBe(2);
+    // Forgetting is looked at with the next event, at most once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await h.waitFinal((await request(h, 'staging', '1.0.3')).id);
+    await n.idle();
+    // 1.0.1 is gone; 1.0.3, and 1.0.2 again, whose review 1.0.3 ended (web's builds are reviewed
+    // in staging): a late event tracks a deployment anew.
+    expect(n.kept()).toBe(2);
+  });
+
+  it('keeps at most maxFinished finished deployments’ messages, however recent', async () => {
+    h = await startHarness({ ms: 50 });
+    const n = notifier(h, createRecordingChat(), { forgetAfterMs: 3_600_000, maxFinished: 2 });
+    for (const version of ['1.0.1', '1.0.2', '1.0.3', '1.0.4']) {
+      await h.waitFinal((await request(h, 'staging', version)).id);
+    }
+    await n.idle();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await h.waitFinal((await request(h, 'staging', '1.0.5')).id);
+    // Two finished ones, and the one that just ran (finished too, once a second has passed).
+    expect(n.kept()).toBeLessThanOrEqual(3);
+  });
+
   it('posts one main message when two replicas share the store', async () => {
     h = await startHarness();
     // Slow answers, so one replica reserves the message while the other is still posting it.

@@ -62,8 +62,17 @@ export interface NotifierOptions {
   retryMaxMs?: number;
   /** A reservation without a posted message this old was abandoned by a dead process. */
   staleClaimMs?: number;
-  /** How long a finished deployment's messages are kept in memory for late events. */
+  /**
+   * How long a finished deployment's messages are kept in memory for late events. A later event
+   * finds them again in the store (a read), so this only saves reads: a minute covers the look
+   * again after the last update and a review asked for at the end.
+   */
   forgetAfterMs?: number;
+  /**
+   * At most this many finished deployments' messages are kept, however recent: about 7 KiB
+   * each (the messages, their loggers and timers), and a burst can finish thousands a minute.
+   */
+  maxFinished?: number;
   /**
    * Progress alone (a driver's output line) updates a card at most this often; a change of
    * state still shows after minUpdateIntervalMs.
@@ -81,6 +90,8 @@ export interface Notifier {
   stop(options?: { withinMs?: number }): Promise<void>;
   /** Resolves once nothing is waiting or under way (for tests). */
   idle(): Promise<void>;
+  /** How many deployments' messages are kept in memory (for tests). */
+  kept(): number;
   /**
    * The view a kept message shows now, rendered from the store: a deployment's card by where it
    * was posted (a Teams client asking to refresh one, or answering the person who pressed a
@@ -132,7 +143,8 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     // Engine events have nobody waiting on them: a card waits for whoever is posting it.
     waitForPosterMs: Number.POSITIVE_INFINITY,
   };
-  const forgetAfterMs = options.forgetAfterMs ?? 600_000;
+  const forgetAfterMs = options.forgetAfterMs ?? 60_000;
+  const maxFinished = options.maxFinished ?? 1_000;
   const progressIntervalMs = options.progressIntervalMs ?? 5_000;
   const posted: PostedDeps = { chat: deps.chat, store: deps.store, log, timing };
   const approvalDeps: ApprovalDeps = { ...deps, log, posted };
@@ -300,16 +312,23 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
   }
 
   let forgotAt = 0;
-  /** At most once a second: each look goes through every deployment tracked. */
+  /**
+   * At most once a second: each look goes through every deployment tracked. The ones tracked
+   * longest go first when too many finished ones are kept.
+   */
   function forgetFinished(): void {
     const now = Date.now();
     if (now - forgotAt < 1_000) return;
     forgotAt = now;
+    let finished = 0;
+    for (const t of tracked.values()) if (t.finishedAt !== null) finished++;
     for (const [id, t] of tracked) {
-      if (t.finishedAt === null || now - t.finishedAt < forgetAfterMs || busy(t)) continue;
+      if (t.finishedAt === null || busy(t)) continue;
+      if (now - t.finishedAt < forgetAfterMs && finished <= maxFinished) continue;
       if (t.progressTimer) clearTimeout(t.progressTimer);
       for (const slot of slots(t)) slot.close();
       tracked.delete(id);
+      finished--;
     }
   }
 
@@ -383,6 +402,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
       if (card?.subject.kind !== 'deployment') return null;
       return renderMain(card.subject.deploymentId, true);
     },
+    kept: () => tracked.size,
     async idle() {
       for (;;) {
         await Promise.all([...tracked.values()].map((t) => t.queue));
