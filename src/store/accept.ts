@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Deployment, DeploymentState } from '../core/deployment.js';
 import { lockRows, type StoreContext } from './context.js';
 import { selectByKey } from './deployments.js';
+import { preparedInsert, preparedQuery } from './prepared.js';
 import { newDeploymentRow, toDeployment } from './rows.js';
 import type { DeploymentsTable, Tables } from './tables.js';
 import type { AcceptedRecord, AcceptSteps, NewDeployment } from './types.js';
@@ -133,7 +134,7 @@ async function acceptOne(
   // transaction, and one insert costs the table's indexes once where an insert and an update
   // cost them twice. Both transitions are in the history.
   const row = { ...newDeploymentRow(deployment, steps.next.to, at), updated_at: nextAt.getTime() };
-  await trx.insertInto('deployments').values(row).execute();
+  await insertDeployment(trx, row);
   await insertTransition(trx, row, 1, null, steps.requested, at, 'requested');
   await insertTransition(trx, row, 2, 'requested', steps.next.meta, nextAt);
   const requested = toDeployment({ ...row, state: 'requested', updated_at: at.getTime() });
@@ -176,18 +177,7 @@ async function supersede(
   ).execute();
   const out: AcceptedRecord['superseded'] = [];
   for (const { id, state } of older) {
-    const row = await trx
-      .updateTable('deployments')
-      .set({
-        state: 'superseded',
-        outcome: how.outcome,
-        finished_at: at.getTime(),
-        updated_at: at.getTime(),
-      })
-      .where('id', '=', id)
-      .where('state', '=', state)
-      .returningAll()
-      .executeTakeFirst();
+    const [row] = await supersedeRow(trx, how.outcome, at.getTime(), id, state);
     if (!row) continue;
     await insertTransition(trx, row, null, state, how.meta, at);
     out.push({ deployment: toDeployment(row), from: state as DeploymentState });
@@ -205,20 +195,68 @@ async function insertTransition(
   at: Date,
   to: string = row.state,
 ): Promise<void> {
-  const next =
-    seq ??
-    sql<number>`(select coalesce(max(seq), 0) + 1 from transitions where deployment_id = ${row.id})`;
-  await trx
-    .insertInto('transitions')
-    .values({
-      deployment_id: row.id,
-      seq: next,
+  const values: TransitionValues = [
+    from,
+    to,
+    meta.actor,
+    at.getTime(),
+    meta.reason ?? null,
+    row.correlation_id,
+  ];
+  if (seq === null) await appendTransitionRow(trx, row.id, ...values);
+  else await insertTransitionRow(trx, row.id, seq, ...values);
+}
+
+// The statements every accepted request runs, compiled once (prepared.ts).
+const insertDeployment = preparedInsert('deployments');
+
+const supersedeRow = preparedQuery((db, outcome: string, at: number, id: string, state: string) =>
+  db
+    .updateTable('deployments')
+    .set({ state: 'superseded', outcome, finished_at: at, updated_at: at })
+    .where('id', '=', id)
+    .where('state', '=', state)
+    .returningAll(),
+);
+
+type TransitionValues = [
+  from: string | null,
+  to: string,
+  actor: string,
+  at: number,
+  reason: string | null,
+  correlationId: string,
+];
+
+const insertTransitionRow = preparedQuery(
+  (
+    db,
+    id: string,
+    seq: number,
+    ...[from, to, actor, at, reason, correlationId]: TransitionValues
+  ) =>
+    db.insertInto('transitions').values({
+      deployment_id: id,
+      seq,
       from_state: from,
       to_state: to,
-      actor: meta.actor,
-      at: at.getTime(),
-      reason: meta.reason ?? null,
-      correlation_id: row.correlation_id,
-    })
-    .execute();
-}
+      actor,
+      at,
+      reason,
+      correlation_id: correlationId,
+    }),
+);
+
+const appendTransitionRow = preparedQuery(
+  (db, id: string, ...[from, to, actor, at, reason, correlationId]: TransitionValues) =>
+    db.insertInto('transitions').values({
+      deployment_id: id,
+      seq: sql<number>`(select coalesce(max(seq), 0) + 1 from transitions where deployment_id = ${id})`,
+      from_state: from,
+      to_state: to,
+      actor,
+      at,
+      reason,
+      correlation_id: correlationId,
+    }),
+);

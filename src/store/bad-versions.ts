@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BadVersion, BadVersionClearing, NewBadVersion } from '../core/bad-version.js';
 import type { StoreContext } from './context.js';
 import { pageLimit } from './deployments.js';
+import { preparedQuery } from './prepared.js';
 import { toDate, toDateOrNull } from './rows.js';
 import type { BadVersionsTable } from './tables.js';
 import type { BadVersionFilter } from './types.js';
@@ -52,16 +53,20 @@ export async function findBadVersion(
   environment: string,
   version: string,
 ): Promise<BadVersion | null> {
-  const row = await ctx.db
+  const [row] = await uncleared(ctx.db, service, environment, version);
+  return row ? toBadVersion(row) : null;
+}
+
+// Policy reads the mark of the version every deploy request names.
+const uncleared = preparedQuery((db, service: string, environment: string, version: string) =>
+  db
     .selectFrom('bad_versions')
     .selectAll()
     .where('service', '=', service)
     .where('environment', '=', environment)
     .where('version', '=', version)
-    .where('cleared_at', 'is', null)
-    .executeTakeFirst();
-  return row ? toBadVersion(row) : null;
-}
+    .where('cleared_at', 'is', null),
+);
 
 /**
  * Clears the uncleared mark of a version on a target, recording who, why and through which

@@ -80,12 +80,11 @@ function targetBusy(target: Pick<Deployment, 'service' | 'environment'>, to: Dep
   );
 }
 
-export function selectByKey(trx: Transaction<Tables>, key: string) {
-  return trx
-    .selectFrom('deployments')
-    .selectAll()
-    .where('idempotency_key', '=', key)
-    .executeTakeFirst();
+export async function selectByKey(
+  trx: Transaction<Tables>,
+  key: string,
+): Promise<DeploymentsTable | undefined> {
+  return (await byIdempotencyKey(trx, key))[0];
 }
 
 export async function getDeployment(ctx: StoreContext, id: string): Promise<Deployment | null> {

@@ -1,7 +1,7 @@
 import Sqlite from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { preparedQuery } from './prepared.js';
+import { preparedInsert, preparedQuery } from './prepared.js';
 import { createSqliteDialect } from './sqlite/driver.js';
 import type { Tables } from './tables.js';
 
@@ -51,6 +51,47 @@ describe('preparedQuery', () => {
       k.selectFrom('locks').selectAll().where('environment', '=', 'prod'),
     );
     await expect(query(db, 'x')).rejects.toThrow(/not every argument reached the SQL/);
+    await db.destroy();
+  });
+
+  it('compiles once for a database and its transactions', async () => {
+    const db = database();
+    await db.schema.createTable('locks').addColumn('environment', 'text').execute();
+    let builds = 0;
+    const query = preparedQuery((k, environment: string) => {
+      builds++;
+      return k.selectFrom('locks').selectAll().where('environment', '=', environment);
+    });
+    await query(db, 'prod');
+    for (const environment of ['staging', 'dev']) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('locks')
+          .values({ environment } as never)
+          .execute();
+        expect(await query(trx, environment)).toEqual([{ environment }]);
+      });
+    }
+    expect(builds).toBe(1);
+    await db.destroy();
+  });
+
+  it('inserts rows of any shape, leaving out undefined columns as Kysely does', async () => {
+    const db = database();
+    await db.schema
+      .createTable('locks')
+      .addColumn('environment', 'text')
+      .addColumn('service', 'text', (c) => c.defaultTo('everything'))
+      .execute();
+    const insert = preparedInsert('locks');
+    await insert(db, { environment: 'prod', service: 'web' } as never);
+    await insert(db, { environment: 'staging', service: undefined } as never);
+    await insert(db, { environment: 'dev', service: null } as never);
+    expect(await db.selectFrom('locks').selectAll().execute()).toEqual([
+      { environment: 'prod', service: 'web' },
+      { environment: 'staging', service: 'everything' },
+      { environment: 'dev', service: null },
+    ]);
     await db.destroy();
   });
 });

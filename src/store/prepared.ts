@@ -1,4 +1,4 @@
-import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
+import { type Compilable, CompiledQuery, type Insertable, type Kysely } from 'kysely';
 import type { Tables } from './tables.js';
 
 /** Stands for argument `index` while the query is compiled; Kysely passes it through as a value. */
@@ -19,13 +19,17 @@ interface Compiled {
  * command makes (idempotency key, locks) paid each time, more than SQLite's own work. `build`
  * must pass its arguments straight into the query as values (no arithmetic on them, no
  * branching on them), since it is called once with placeholders.
+ *
+ * Kept per dialect adapter, which a database's transactions share with it: a query run inside
+ * the transactions of a group commit is compiled once, not once per transaction.
  */
 export function preparedQuery<Args extends unknown[], Row>(
   build: (db: Kysely<Tables>, ...args: Args) => Compilable<Row>,
 ): (db: Kysely<Tables>, ...args: Args) => Promise<Row[]> {
-  const cache = new WeakMap<Kysely<Tables>, Compiled>();
+  const cache = new WeakMap<object, Compiled>();
   return async (db, ...args) => {
-    let compiled = cache.get(db);
+    const key = db.getExecutor().adapter;
+    let compiled = cache.get(key);
     if (!compiled) {
       const slots = args.map((_, i) => new Slot(i)) as Args;
       const query = build(db, ...slots).compile();
@@ -36,10 +40,37 @@ export function preparedQuery<Args extends unknown[], Row>(
       };
       if (new Set(compiled.from.filter((i) => i >= 0)).size !== args.length)
         throw new Error(`preparedQuery: not every argument reached the SQL of ${query.sql}`);
-      cache.set(db, compiled);
+      cache.set(key, compiled);
     }
     const { from, constants, sql } = compiled;
     const parameters = from.map((i, n) => (i >= 0 ? args[i] : constants[n]));
     return (await db.executeQuery<Row>(CompiledQuery.raw(sql, parameters))).rows;
+  };
+}
+
+/**
+ * An insert of one row, compiled once per shape (the columns the row sets) as preparedQuery
+ * does: Kysely's insert builder parses every value of every row it is given, which for the
+ * thirty columns of a deployment cost more than SQLite's insert. Columns whose value is
+ * `undefined` are left out, as Kysely does.
+ */
+export function preparedInsert<T extends keyof Tables & string>(
+  table: T,
+): (db: Kysely<Tables>, row: Insertable<Tables[T]>) => Promise<void> {
+  const byShape = new Map<string, (db: Kysely<Tables>, ...values: unknown[]) => Promise<unknown>>();
+  return async (db, row) => {
+    const record = row as Record<string, unknown>;
+    const columns = Object.keys(record).filter((c) => record[c] !== undefined);
+    const shape = columns.join(',');
+    let insert = byShape.get(shape);
+    if (!insert) {
+      insert = preparedQuery((k, ...values: unknown[]) =>
+        k
+          .insertInto(table)
+          .values(Object.fromEntries(columns.map((c, i) => [c, values[i]])) as never),
+      );
+      byShape.set(shape, insert);
+    }
+    await insert(db, ...columns.map((c) => record[c]));
   };
 }
