@@ -1,5 +1,6 @@
 import { NotFoundError } from '../core/errors.js';
 import type { StoreContext } from './context.js';
+import { literalLimit } from './limit.js';
 import { toAlertGroup } from './rows.js';
 import type { AlertGroupRecord, Store } from './types.js';
 
@@ -12,7 +13,7 @@ export async function latestAlertGroup(
     .selectAll()
     .where('group_id', '=', groupId)
     .orderBy('episode', 'desc')
-    .limit(1)
+    .limit(literalLimit(1))
     .executeTakeFirst();
   return row ? toAlertGroup(row) : null;
 }

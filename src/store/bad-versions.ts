@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BadVersion, BadVersionClearing, NewBadVersion } from '../core/bad-version.js';
 import type { StoreContext } from './context.js';
 import { pageLimit } from './deployments.js';
+import { literalLimit } from './limit.js';
 import { preparedQuery } from './prepared.js';
 import { toDate, toDateOrNull } from './rows.js';
 import type { BadVersionsTable } from './tables.js';
@@ -114,7 +115,7 @@ export async function listBadVersions(
   const rows = await query
     .orderBy('marked_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(pageLimit(filter.limit))
+    .limit(literalLimit(pageLimit(filter.limit)))
     .execute();
   return rows.map(toBadVersion);
 }

@@ -10,6 +10,7 @@ import {
 } from '../core/deployment.js';
 import { ConflictError } from '../core/errors.js';
 import { lockRows, type StoreContext } from './context.js';
+import { literalLimit } from './limit.js';
 import { preparedQuery } from './prepared.js';
 import { newDeploymentRow, patchColumns, toDeployment, toTransition } from './rows.js';
 import type { DeploymentsTable, Tables } from './tables.js';
@@ -143,7 +144,7 @@ export async function listDeployments(
   const rows = await query
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(limit)
+    .limit(literalLimit(limit))
     .execute();
   return rows.map(toDeployment);
 }
@@ -302,7 +303,7 @@ export async function lastSucceeded(
     .orderBy(sql`coalesce(finished_at, updated_at)`, 'desc')
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(1)
+    .limit(literalLimit(1))
     .executeTakeFirst();
   return row ? toDeployment(row) : null;
 }

@@ -1,5 +1,6 @@
 import { NotFoundError } from '../core/errors.js';
 import type { StoreContext } from './context.js';
+import { literalLimit } from './limit.js';
 import { toDate, toDateOrNull, toMillisOrNull } from './rows.js';
 import type { GitHubDeploymentsTable } from './tables.js';
 import type { GitHubDeploymentFilter, GitHubDeploymentRecord, Store } from './types.js';
@@ -86,7 +87,7 @@ export async function listGitHubDeployments(
   const rows = await query
     .orderBy('created_at', 'desc')
     .orderBy('deployment_id', 'desc')
-    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500))
+    .limit(literalLimit(Math.floor(Math.min(Math.max(filter.limit ?? 50, 1), 500))))
     .execute();
   return rows.map(toRecord);
 }

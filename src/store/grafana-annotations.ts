@@ -1,5 +1,6 @@
 import { NotFoundError } from '../core/errors.js';
 import type { StoreContext } from './context.js';
+import { literalLimit } from './limit.js';
 import { toDate, toDateOrNull } from './rows.js';
 import type { GrafanaAnnotationsTable } from './tables.js';
 import type { GrafanaAnnotationRecord } from './types.js';
@@ -124,7 +125,7 @@ export async function listOpenGrafanaAnnotations(
     .where('ended_at', 'is', null)
     .orderBy('claimed_at')
     .orderBy('deployment_id')
-    .limit(limit)
+    .limit(literalLimit(limit))
     .execute();
   return rows.map(toRecord);
 }

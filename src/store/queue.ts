@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { ACTIVE_STATES, type Deployment } from '../core/deployment.js';
 import type { StoreContext } from './context.js';
 import { appendTransition } from './deployments.js';
+import { literalLimit } from './limit.js';
 import { toDeployment } from './rows.js';
 import type { DeploymentsTable } from './tables.js';
 import type { TransitionMeta } from './types.js';
@@ -33,7 +34,7 @@ export async function claimNextQueued(
       )
       .orderBy('d.created_at')
       .orderBy('d.id')
-      .limit(1)
+      .limit(literalLimit(1))
       .executeTakeFirst();
     if (!next) return null;
     const row = await trx

@@ -1,5 +1,6 @@
 import type { StoreContext } from './context.js';
 import { pageLimit } from './deployments.js';
+import { literalLimit } from './limit.js';
 import { refusalRow, toRefusal } from './rows.js';
 import { contains, containsPattern, oneOrMore } from './text-search.js';
 import type { RefusalFilter, RefusalRecord } from './types.js';
@@ -84,7 +85,7 @@ export async function listRefusals(
   const rows = await query
     .orderBy('at', 'desc')
     .orderBy('id', 'desc')
-    .limit(pageLimit(filter.limit))
+    .limit(literalLimit(pageLimit(filter.limit)))
     .execute();
   return rows.map(toRefusal);
 }
