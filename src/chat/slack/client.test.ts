@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -142,6 +143,18 @@ describe('Slack client over @slack/web-api', () => {
       client([], { signal: stop.signal }).post('C1', view, { threadTs: '1.1' }),
     ).rejects.toBeInstanceOf(ShutdownError);
     expect(seen).toHaveLength(1);
+  });
+
+  it('leaves nothing behind on the process-long stop signal once a call is answered', async () => {
+    answer(
+      '/api/chat.update',
+      ...Array.from({ length: 5 }, () => (res: ServerResponse) => json(res, 200, { ok: true })),
+    );
+    const stop = new AbortController();
+    const slack = client([], { signal: stop.signal });
+    for (let i = 0; i < 5; i++) await slack.update({ channel: 'C1', ts: '1.1' }, view);
+    expect(seen).toHaveLength(5);
+    expect(getEventListeners(stop.signal, 'abort')).toEqual([]);
   });
 
   it('abandons a call Slack has not answered yet when the process stops', async () => {
