@@ -1,7 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
+import {
+  createLocalSlack,
+  type LocalSlack,
+  type LocalSlackOptions,
+} from '../../src/local-slack/index.js';
 import { alert, notification } from '../../src/webhooks/alertmanager/test-support/notifications.js';
 import { exited, type ServerProcess, startServer } from './processes.js';
 import { ledgerBinding } from './run-ledger.js';
@@ -100,13 +104,18 @@ export async function startSoakServer(options: {
   dir: string;
   databaseUrl?: string;
   env?: NodeJS.ProcessEnv;
+  /** The local Slack's rate limits by method, over Slack's own (src/local-slack/rate-limit.ts). */
+  rateLimits?: LocalSlackOptions['rateLimits'];
 }): Promise<SoakServer> {
   const users = [DEV, QA];
   const slack = createLocalSlack({
     channels: SERVICES.map((s) => ({ id: channelOfService(s), name: s, members: users })),
     users: users.map((id) => ({ id, name: id.slice(2).toLowerCase() })),
     signingSecret: 'soak-signing-secret',
-    rateLimits: { 'chat.update': { perMinute: 600, burst: 100, per: 'method' } },
+    rateLimits: {
+      'chat.update': { perMinute: 600, burst: 100, per: 'method' },
+      ...options.rateLimits,
+    },
   });
   const { apiUrl } = await slack.start();
   const configPath = join(options.dir, 'slipway.yaml');
@@ -199,15 +208,13 @@ function createTraffic(
       ),
     async click() {
       const dm = slack.dmChannel(QA);
+      if (!dm) return null;
+      // The QA's direct messages only: every message of the workspace, sorted at each click, cost
+      // the process that plays Slack more the longer a soak ran, and Slack's answers came slower.
       const ask = slack
-        .allMessages()
-        .find(
-          (m) =>
-            m.channel === dm &&
-            !clicked.has(m.ts) &&
-            JSON.stringify(m.blocks ?? []).includes('"approve"'),
-        );
-      if (!ask || !dm) return null;
+        .history(dm)
+        .find((m) => !clicked.has(m.ts) && JSON.stringify(m.blocks ?? []).includes('"approve"'));
+      if (!ask) return null;
       clicked.add(ask.ts);
       const r = await slack.clickButton({ user: QA, channel: dm, ts: ask.ts, actionId: 'approve' });
       return r.status ?? null;
