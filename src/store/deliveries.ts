@@ -1,4 +1,5 @@
 import type { StoreContext } from './context.js';
+import { preparedQuery, rowsOf } from './prepared.js';
 import { batchedWrites } from './write-batch.js';
 
 /**
@@ -7,8 +8,8 @@ import { batchedWrites } from './write-batch.js';
  * insert, and a minute's worth of expired keys is all the table holds beyond the live ones.
  */
 const PRUNE_EVERY_MS = 60_000;
-/** Two bound values a row: far below SQLite's 32,766 variables in one statement. */
-const MAX_BATCH = 500;
+/** Marks in one insert at most: each count of rows is a statement of its own (prepared.ts). */
+const MAX_BATCH = 64;
 
 export interface DeliveryLedger {
   markDelivered(key: string, expiresAt: Date): Promise<boolean>;
@@ -65,16 +66,19 @@ export function createDeliveryLedger(ctx: StoreContext): DeliveryLedger {
 async function insertIfAbsent(ctx: StoreContext, marks: Mark[], now: number): Promise<Set<string>> {
   const rows = new Map<string, number>();
   for (const mark of marks) if (!rows.has(mark.key)) rows.set(mark.key, mark.expiresAt);
-  const inserted = await ctx.db
+  const inserted = await insertMarks(ctx.db, now, ...[...rows].flat());
+  return new Set(inserted.map((row) => row.key));
+}
+
+const insertMarks = preparedQuery((db, now: number, ...keysAndExpiries: unknown[]) =>
+  db
     .insertInto('seen_deliveries')
-    .values([...rows].map(([key, expires_at]) => ({ key, expires_at })))
+    .values(rowsOf(['key', 'expires_at'], keysAndExpiries) as never)
     .onConflict((oc) =>
       oc
         .column('key')
         .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') }))
         .where('seen_deliveries.expires_at', '<=', now),
     )
-    .returning('key')
-    .execute();
-  return new Set(inserted.map((row) => row.key));
-}
+    .returning('key'),
+);

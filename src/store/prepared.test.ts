@@ -1,7 +1,7 @@
 import Sqlite from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { preparedInsert, preparedQuery } from './prepared.js';
+import { preparedInsert, preparedQuery, rowsOf } from './prepared.js';
 import { createSqliteDialect } from './sqlite/driver.js';
 import type { Tables } from './tables.js';
 
@@ -92,6 +92,23 @@ describe('preparedQuery', () => {
       { environment: 'staging', service: 'everything' },
       { environment: 'dev', service: null },
     ]);
+    await db.destroy();
+  });
+
+  it('compiles a batch once for each number of rows', async () => {
+    const db = database();
+    await db.schema.createTable('locks').addColumn('environment', 'text').execute();
+    const counts: number[] = [];
+    const insert = preparedQuery((k, ...environments: unknown[]) => {
+      counts.push(environments.length);
+      return k.insertInto('locks').values(rowsOf(['environment'], environments) as never);
+    });
+    await insert(db, 'a', 'b');
+    await insert(db, 'c');
+    await insert(db, 'd', 'e');
+    expect(counts).toEqual([2, 1]);
+    const rows = await db.selectFrom('locks').selectAll().execute();
+    expect(rows.map((r) => r.environment)).toEqual(['a', 'b', 'c', 'd', 'e']);
     await db.destroy();
   });
 });

@@ -21,15 +21,22 @@ interface Compiled {
  * branching on them), since it is called once with placeholders.
  *
  * Kept per dialect adapter, which a database's transactions share with it: a query run inside
- * the transactions of a group commit is compiled once, not once per transaction.
+ * the transactions of a group commit is compiled once, not once per transaction. `build` may
+ * depend on how many arguments it is given (a batch's rows, `rowsOf`), compiled once for each
+ * count.
  */
 export function preparedQuery<Args extends unknown[], Row>(
   build: (db: Kysely<Tables>, ...args: Args) => Compilable<Row>,
 ): (db: Kysely<Tables>, ...args: Args) => Promise<Row[]> {
-  const cache = new WeakMap<object, Compiled>();
+  const cache = new WeakMap<object, Map<number, Compiled>>();
   return async (db, ...args) => {
-    const key = db.getExecutor().adapter;
-    let compiled = cache.get(key);
+    const adapter = db.getExecutor().adapter;
+    let byCount = cache.get(adapter);
+    if (!byCount) {
+      byCount = new Map();
+      cache.set(adapter, byCount);
+    }
+    let compiled = byCount.get(args.length);
     if (!compiled) {
       const slots = args.map((_, i) => new Slot(i)) as Args;
       const query = build(db, ...slots).compile();
@@ -40,7 +47,7 @@ export function preparedQuery<Args extends unknown[], Row>(
       };
       if (new Set(compiled.from.filter((i) => i >= 0)).size !== args.length)
         throw new Error(`preparedQuery: not every argument reached the SQL of ${query.sql}`);
-      cache.set(key, compiled);
+      byCount.set(args.length, compiled);
     }
     const { from, constants, sql } = compiled;
     const parameters = from.map((i, n) => (i >= 0 ? args[i] : constants[n]));
@@ -73,4 +80,19 @@ export function preparedInsert<T extends keyof Tables & string>(
     }
     await insert(db, ...columns.map((c) => record[c]));
   };
+}
+
+/**
+ * Rows of `columns` from their values laid end to end, as a prepared batch insert takes them
+ * (preparedQuery compiles it once for each number of rows).
+ */
+export function rowsOf<C extends string>(
+  columns: readonly C[],
+  values: readonly unknown[],
+): Array<Record<C, unknown>> {
+  const rows: Array<Record<C, unknown>> = [];
+  for (let at = 0; at < values.length; at += columns.length) {
+    rows.push(Object.fromEntries(columns.map((c, i) => [c, values[at + i]])) as Record<C, unknown>);
+  }
+  return rows;
 }

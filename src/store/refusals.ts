@@ -1,13 +1,15 @@
 import type { StoreContext } from './context.js';
 import { pageLimit } from './deployments.js';
 import { literalLimit } from './limit.js';
+import { preparedQuery, rowsOf } from './prepared.js';
 import { refusalRow, toRefusal } from './rows.js';
+import type { RefusalsTable } from './tables.js';
 import { contains, containsPattern, oneOrMore } from './text-search.js';
 import type { RefusalFilter, RefusalRecord } from './types.js';
 import { batchedWrites } from './write-batch.js';
 
-/** Thirteen bound values a row: far below either database's limit on one statement. */
-const MAX_BATCH = 500;
+/** Rows in one insert at most: each count of rows is a statement of its own (prepared.ts). */
+const MAX_BATCH = 64;
 
 type Outcome = { ok: true } | { ok: false; err: unknown };
 
@@ -44,13 +46,38 @@ export function createRefusalLedger(ctx: StoreContext): (refusal: RefusalRecord)
 }
 
 async function insertRefusals(ctx: StoreContext, refusals: RefusalRecord[]): Promise<void> {
-  await ctx.db
-    .insertInto('refusals')
-    .values(refusals.map(refusalRow))
-    // The caller made the id: recording the same refusal again (a retried request) keeps one row.
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
+  await insertRefusalRows(
+    ctx.db,
+    ...refusals.flatMap((r) => {
+      const row = refusalRow(r);
+      return REFUSAL_COLUMNS.map((c) => row[c]);
+    }),
+  );
 }
+
+const REFUSAL_COLUMNS = [
+  'id',
+  'at',
+  'actor',
+  'source',
+  'channel',
+  'action',
+  'service',
+  'environment',
+  'version',
+  'deployment_id',
+  'code',
+  'reason',
+  'correlation_id',
+] as const satisfies ReadonlyArray<keyof RefusalsTable>;
+
+const insertRefusalRows = preparedQuery((db, ...values: unknown[]) =>
+  db
+    .insertInto('refusals')
+    .values(rowsOf(REFUSAL_COLUMNS, values) as never)
+    // The caller made the id: recording the same refusal again (a retried request) keeps one row.
+    .onConflict((oc) => oc.column('id').doNothing()),
+);
 
 export async function listRefusals(
   ctx: StoreContext,
