@@ -38,11 +38,13 @@ export interface AckAnswer {
 
 /**
  * Opens a window of `waitMs`, or acknowledges at once (returning undefined) when it is 0.
- * `send` is called exactly once, with the reply or nothing.
+ * `send` is called exactly once, with the reply or nothing; when the window runs out,
+ * `lastWord` may still give a reply.
  */
 export function openAckWindow(
   waitMs: number,
   send: (reply?: AckReply) => void,
+  lastWord?: () => AckReply | undefined,
 ): AckAnswer | undefined {
   if (waitMs <= 0) {
     send();
@@ -56,7 +58,7 @@ export function openAckWindow(
     send(reply);
     return true;
   };
-  const timer = setTimeout(finish, waitMs);
+  const timer = setTimeout(() => finish(lastWord?.()), waitMs);
   return { offer: (reply) => finish(reply), close: () => void finish() };
 }
 

@@ -7,6 +7,7 @@ import { usageFor } from '../commands/usage.js';
 import { findEnvironment, findService } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../core/deployment.js';
+import { WithdrawnError } from '../core/errors.js';
 import { type CommandResult, executeCommand } from '../engine/execute.js';
 import type { Engine } from '../engine/index.js';
 import {
@@ -55,6 +56,8 @@ export interface HandlerDeps {
   log: Logger;
   /** Called when what is left is only the answer's chat call (handling-queue.ts). */
   release?: () => void;
+  /** A deploy's record waits for its transaction; `withdraw` takes it back meanwhile (inbound.ts). */
+  recording?: (withdraw: () => boolean) => void;
   /** A submitted form's answer while the person waits (the transport's, for submissions). */
   form?: FormAnswer;
 }
@@ -97,6 +100,11 @@ export async function handleInbound(event: InboundEvent, deps: HandlerDeps): Pro
       return handleReviewSubmission(event, deps);
     });
   } catch (err) {
+    // Taken back unrecorded: its acknowledgement has told the person (busy, send it again).
+    if (err instanceof WithdrawnError) {
+      log().info('withdrew a chat command whose record could not be written in time');
+      return;
+    }
     log().error({ err, kind: event.kind }, 'chat request failed');
     const view = refusalView(
       'Slipway could not finish this because of an internal error. Check "status" before trying again.',
@@ -122,7 +130,10 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
     idempotencyKey: e.deliveryId,
     // What is left once the record is written is the answer: the slot can go to the next
     // command, which then shares the record's transaction.
-    ...(deps.release ? { whileRecording: deps.release } : {}),
+    whileRecording: (withdraw: () => boolean) => {
+      deps.release?.();
+      deps.recording?.(withdraw);
+    },
   };
   let result = await executeCommand(deps.engine, parsed.command, { ...caller, askFirst: true });
   const question = questionFor(parsed.command, result, e.deliveryId, deps.chat.limits);

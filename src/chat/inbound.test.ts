@@ -198,6 +198,62 @@ describe('admission', () => {
     expect(burst.chat.calls).toEqual([]);
   });
 
+  it('refuses a command whose record still waits for its transaction when its window closes, and takes the record back', async () => {
+    /** A handler that frees its slot and waits for its record, which `inTransaction` says is being written. */
+    const recordingHandler =
+      (inTransaction: () => boolean, recordAfterMs: number | null): Handler =>
+      async (event, context) => {
+        context.release();
+        const written = deferred<boolean>();
+        if (recordAfterMs !== null) setTimeout(() => written.resolve(true), recordAfterMs);
+        context.recording(() => {
+          if (inTransaction()) return false;
+          written.resolve(false);
+          return true;
+        });
+        if ((await written.promise) && event.responseUrl)
+          await context.chat.respond(event.responseUrl, view, { ephemeral: true });
+      };
+
+    // Still waiting when the answer window closes: taken back, refused as busy, nothing written.
+    const waiting = admission(
+      recordingHandler(() => false, null),
+      { answerWithinMs: 20 },
+    );
+    const refused = delivery('quick-answer');
+    waiting.inbound.admit(command('d1'), refused.d);
+    await waiting.inbound.settle();
+    expect(refused.acks).toEqual([
+      { kind: 'refusal', text: expect.stringMatching(/^Slipway is busy/) },
+    ]);
+    expect(waiting.chat.calls).toEqual([]);
+
+    // Already being written when the acknowledgement can wait no longer: acknowledged empty at
+    // the deadline less the way back, the answer following once it is recorded.
+    const writing = admission(
+      recordingHandler(() => true, 150),
+      { answerWithinMs: 20 },
+    );
+    const slow = delivery('quick-answer', { deadlineMs: WAY_BACK_MS + 60 });
+    writing.inbound.admit(command('d2'), slow.d);
+    await slow.acked;
+    expect(slow.acks).toEqual(['empty']);
+    await writing.inbound.settle();
+    expect(writing.chat.calls.map((c) => c.method)).toEqual(['respond']);
+
+    // Recorded within the window: the answer rides in the acknowledgement.
+    const quick = admission(
+      recordingHandler(() => true, 5),
+      { answerWithinMs: 1_000 },
+    );
+    const answered = delivery('quick-answer');
+    quick.inbound.admit(command('d3'), answered.d);
+    await quick.inbound.settle();
+    expect(answered.acks).toEqual([
+      { kind: 'answer', view, ephemeral: true, replaceOriginal: false },
+    ]);
+  });
+
   it('answers through the platform when the quick window closed first', async () => {
     const gate = deferred();
     const { inbound, chat } = admission(

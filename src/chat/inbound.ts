@@ -51,6 +51,11 @@ export interface HandlingContext {
   chat: ChatClient;
   /** Frees the event's handling slot early (handling-queue.ts). */
   release(): void;
+  /**
+   * A deploy's record waits for its transaction; `withdraw` takes it back unwritten while it
+   * still waits. A command whose acknowledgement cannot wait longer is then refused as busy.
+   */
+  recording(withdraw: () => boolean): void;
   /** A submitted form's answer while the person waits, when the acknowledgement carries it. */
   form?: FormAnswer;
 }
@@ -106,8 +111,10 @@ interface Handling {
   /** Waiting in the handling queue (counted among those waiting). */
   queued: boolean;
   started: boolean;
-  /** Refused in its acknowledgement before a slot was free: never handled. */
+  /** Refused in its acknowledgement before it was recorded: never handled, or taken back. */
   withdrawn: boolean;
+  /** Takes the command's record back while it still waits for its transaction. */
+  withdrawRecord: (() => boolean) | null;
   /** Stops the withdrawal timer. */
   done(): void;
 }
@@ -137,31 +144,45 @@ export function createInbound(deps: InboundDeps): Inbound {
 
   /**
    * A command's acknowledgement says what was done (an accepted deploy is answered once it is
-   * recorded), so it never goes out empty while the command still waits to be handled: whoever
-   * sent it would take it as received, and a process that stopped then would lose it without a
-   * word. When its window closes before a slot was free, it is withdrawn and refused in the
-   * acknowledgement instead ("nothing was done, send it again"). Once handling has started it
-   * cannot be withdrawn: the acknowledgement then waits for the answer up to the platform's
-   * deadline less the way back, and only then goes out empty, the answer following.
+   * recorded), so it never goes out empty while the command still waits: whoever sent it would
+   * take it as received, and a process that stopped then would lose it without a word. When its
+   * window closes before a slot was free, or while its record still waits for a transaction, it
+   * is withdrawn and refused in the acknowledgement instead ("nothing was done, send it again").
+   * Once its record is being written it cannot be withdrawn: the acknowledgement then waits up
+   * to the platform's deadline less the way back, and only then goes out empty, the answer
+   * following.
    */
   function withdrawLate(
     event: InboundEvent,
     delivery: Delivery,
     answer: AckAnswer | undefined,
   ): Handling {
-    const handling: Handling = { queued: false, started: false, withdrawn: false, done: () => {} };
+    const handling: Handling = {
+      queued: false,
+      started: false,
+      withdrawn: false,
+      withdrawRecord: null,
+      done: () => {},
+    };
     if (delivery.carries !== 'quick-answer' || !answer) return handling;
     const timer = setTimeout(() => {
-      if (handling.started) return;
-      handling.withdrawn = true;
-      deps.onRefused?.();
-      const ahead = deps.queue.waiting() - (handling.queued ? 1 : 0);
-      const text = event.kind === 'command' ? event.text : '';
-      answer.offer({ kind: 'refusal', text: busyText(text, Math.max(0, ahead)) });
-      log.info({ deliveryId: event.deliveryId }, 'withdrew a chat command not handled in time');
+      const refusal = late(event, handling);
+      if (refusal) answer.offer(refusal);
     }, waitFor(delivery));
     handling.done = () => clearTimeout(timer);
     return handling;
+  }
+
+  /** The busy refusal for a command taken back now, or null when it can no longer be. */
+  function late(event: InboundEvent, handling: Handling): AckReply | null {
+    if (handling.withdrawn) return null;
+    if (handling.started && !handling.withdrawRecord?.()) return null;
+    handling.withdrawn = true;
+    deps.onRefused?.();
+    const ahead = deps.queue.waiting() - (handling.queued && !handling.started ? 1 : 0);
+    const text = event.kind === 'command' ? event.text : '';
+    log.info({ deliveryId: event.deliveryId }, 'withdrew a chat command not handled in time');
+    return { kind: 'refusal', text: busyText(text, Math.max(0, ahead)) };
   }
 
   /** The window an acknowledgement is held open: for a command, until its answer is in. */
@@ -186,7 +207,10 @@ export function createInbound(deps: InboundDeps): Inbound {
     await deps.queue.run(async (release) => {
       if (handling?.withdrawn) return;
       if (handling) handling.started = true;
-      await deps.handle(event, { chat, release, ...(form ? { form } : {}) });
+      const recording = (withdraw: () => boolean) => {
+        if (handling) handling.withdrawRecord = withdraw;
+      };
+      await deps.handle(event, { chat, release, recording, ...(form ? { form } : {}) });
     });
   }
 
@@ -245,17 +269,21 @@ export function createInbound(deps: InboundDeps): Inbound {
         );
         return;
       }
-      const answer = openAckWindow(holdFor(delivery), (reply) => delivery.ack(reply));
-      const handling = withdrawLate(event, delivery, answer);
+      let handling: Handling | undefined;
+      // At the window's end a command whose record still waits is refused, not acknowledged empty.
+      const lastWord = () => (handling ? (late(event, handling) ?? undefined) : undefined);
+      const answer = openAckWindow(holdFor(delivery), (reply) => delivery.ack(reply), lastWord);
+      const admitted = withdrawLate(event, delivery, answer);
+      handling = admitted;
       const later = new Promise<void>((resolve) => setImmediate(resolve));
       void track(
         event,
         // An answer the handler did not give (an accepted deploy is announced in the channel)
         // need not wait out the window.
         later
-          .then(() => handOver(event, delivery, answer, handling))
+          .then(() => handOver(event, delivery, answer, admitted))
           .finally(() => {
-            handling.done();
+            admitted.done();
             answer?.close();
           }),
       );

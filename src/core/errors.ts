@@ -47,6 +47,11 @@ export class ShutdownError extends SlipwayError {
   override readonly code = 'shutting_down';
   override readonly status = 503;
 }
+/** A request taken back before it was recorded (its chat acknowledgement said "busy"). */
+export class WithdrawnError extends SlipwayError {
+  override readonly code = 'withdrawn';
+  override readonly status = 503;
+}
 export class RetryableError extends SlipwayError {
   override readonly code = 'retryable';
   override readonly status = 503;

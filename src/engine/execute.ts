@@ -15,7 +15,7 @@ export interface Caller {
   /** Deploys and rollbacks it probably did not mean come back as questions (requests.ts). */
   askFirst?: boolean;
   /** Called while a deploy or rollback waits for its record to be written (requests.ts). */
-  whileRecording?: () => void;
+  whileRecording?: (withdraw: () => boolean) => void;
 }
 
 /** The outcome of a command, for any front end to render (chat blocks, CLI text, JSON). */

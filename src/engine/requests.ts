@@ -53,9 +53,11 @@ export interface DeployRequest {
   /**
    * Called once the request waits for its record's transaction: a chat handler frees its
    * handling slot then, so that the requests arriving meanwhile are decided and share that
-   * transaction instead of queueing behind it.
+   * transaction instead of queueing behind it. `withdraw` takes the request back while it still
+   * waits (the request then rejects with WithdrawnError): a chat command whose acknowledgement
+   * cannot wait any longer is refused as busy instead of acknowledged unrecorded.
    */
-  whileRecording?: () => void;
+  whileRecording?: (withdraw: () => boolean) => void;
 }
 
 export type DeployAccepted = {

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Deployment, DeploymentState } from '../core/deployment.js';
+import { WithdrawnError } from '../core/errors.js';
 import { lockRows, type StoreContext } from './context.js';
 import { selectByKey } from './deployments.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
@@ -21,7 +22,7 @@ export interface AcceptWriter {
   accept(
     deployment: NewDeployment,
     steps: AcceptSteps,
-    waiting?: () => void,
+    waiting?: (withdraw: () => boolean) => void,
   ): Promise<AcceptedRecord>;
 }
 
@@ -74,9 +75,17 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
   return {
     accept(deployment, steps, onWaiting) {
       return new Promise((resolve, reject) => {
-        waiting.push({ deployment, steps, resolve, reject });
+        const entry: Waiting = { deployment, steps, resolve, reject };
+        waiting.push(entry);
         if (!writing) setImmediate(kick);
-        onWaiting?.();
+        // Until its transaction starts, the request can still be taken back unwritten.
+        onWaiting?.(() => {
+          const at = waiting.indexOf(entry);
+          if (at < 0) return false;
+          waiting.splice(at, 1);
+          reject(new WithdrawnError('the request was withdrawn before it was recorded'));
+          return true;
+        });
       });
     },
   };

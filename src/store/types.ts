@@ -359,12 +359,13 @@ export interface Store {
    * target's older waiting requests superseded. Requests arriving while one is written share
    * the next transaction (group commit); each resolves once its rows are committed. A used
    * idempotency key inserts nothing and returns the existing deployment, as createDeployment.
-   * `waiting` is called once the request waits for its transaction.
+   * `waiting` is called once the request waits for its transaction, with a function that takes
+   * it back while it still waits (true when it did: the promise rejects with WithdrawnError).
    */
   acceptDeployment(
     deployment: NewDeployment,
     steps: AcceptSteps,
-    waiting?: () => void,
+    waiting?: (withdraw: () => boolean) => void,
   ): Promise<AcceptedRecord>;
   getDeployment(id: string): Promise<Deployment | null>;
   findByIdempotencyKey(key: string): Promise<Deployment | null>;

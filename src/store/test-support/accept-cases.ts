@@ -121,6 +121,28 @@ export function acceptCases(ctx: SuiteContext): void {
       expect(await states(store, ['dep-w-1', 'dep-w-2'])).toEqual(['queued', 'queued']);
     });
 
+    it('takes back a request still waiting for its transaction, and only then', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      let withdrawKept: () => boolean = () => true;
+      const kept = store.acceptDeployment(
+        newDeployment({ id: 'dep-t-kept', service: 'api' }),
+        steps(at(0)),
+        (withdraw) => {
+          withdrawKept = withdraw;
+        },
+      );
+      const taken = store.acceptDeployment(
+        newDeployment({ id: 'dep-t-taken', service: 'db' }),
+        steps(at(1)),
+        (withdraw) => expect(withdraw()).toBe(true),
+      );
+      await expect(taken).rejects.toMatchObject({ code: 'withdrawn' });
+      await kept;
+      expect(withdrawKept()).toBe(false);
+      expect(await states(store, ['dep-t-kept', 'dep-t-taken'])).toEqual(['queued', 'missing']);
+    });
+
     it('fails one request of a group alone: the others are committed', async () => {
       const store = ctx.store();
       const at = timeline();
