@@ -293,7 +293,13 @@ export async function lastSucceeded(
   service: string,
   environment: string,
 ): Promise<Deployment | null> {
-  const row = await ctx.db
+  const [row] = await liveOn(ctx.db, service, environment);
+  return row ? toDeployment(row) : null;
+}
+
+// Every accepted deploy request reads what is live on its target.
+const liveOn = preparedQuery((db, service: string, environment: string) =>
+  db
     .selectFrom('deployments')
     .selectAll()
     .where('service', '=', service)
@@ -303,10 +309,8 @@ export async function lastSucceeded(
     .orderBy(sql`coalesce(finished_at, updated_at)`, 'desc')
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(literalLimit(1))
-    .executeTakeFirst();
-  return row ? toDeployment(row) : null;
-}
+    .limit(literalLimit(1)),
+);
 
 /** Targets per query: 2 bound values each, far below either database's limit. */
 const TARGETS_PER_QUERY = 1_000;
