@@ -222,6 +222,48 @@ describe('POST /hooks/alertmanager: one message per group', () => {
     expect(chat.inChannel('C-WEB')).toHaveLength(3);
   });
 
+  it('gives its messages at most their time at a stop, and logs what was left', async () => {
+    const { app, config, chat } = await setup();
+    const release = chat.holdNext('post');
+    const lines: Record<string, unknown>[] = [];
+    const captured = createLogger(
+      { level: 'warn' },
+      { write: (line: string) => void lines.push(JSON.parse(line)) },
+    );
+    const webhook = createAlertmanagerWebhook({
+      token: TOKEN,
+      config,
+      store: app.store,
+      engine: app.engine,
+      chat: chat.client,
+      log: captured,
+    });
+    const http = createHttpServer({
+      engine: app.engine,
+      store: app.store,
+      log,
+      routes: [webhook.route],
+    });
+    const port = await http.listen(0, '127.0.0.1');
+    cleanups.push(() => http.close());
+    // The group's message is posting, as one waiting out Slack's Retry-After does.
+    const answered = fetch(`http://127.0.0.1:${port}/hooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(notification([errors()])),
+    });
+    await eventually(() => chat.callsOf('post').length === 1);
+    const stoppedAt = Date.now();
+    await webhook.stop({ withinMs: 200 });
+    const took = Date.now() - stoppedAt;
+    release();
+    await (await answered).arrayBuffer();
+    expect(took).toBeLessThan(2_000);
+    expect(lines.filter((l) => String(l.msg).includes('alert messages left undelivered'))).toEqual([
+      expect.objectContaining({ withinMs: 200, messages: 1 }),
+    ]);
+  });
+
   it('updates the same message after a restart, and after a post that failed', async () => {
     const { replica, chat } = await setup();
     const a = errors();
