@@ -137,12 +137,12 @@ describe('handleInbound: commands', () => {
     expect(await h.app.store.listDeployments()).toHaveLength(1);
   });
 
-  it('frees its handling slot while the deploy is being recorded, not after', async () => {
+  it('hands a deploy a gate: told when the record waits, and writing nothing when taken back', async () => {
     h = await startHarness({ start: false });
     const harness = h;
     const chat = createRecordingChat();
     let recorded = false;
-    const freedBeforeRecorded: boolean[] = [];
+    const waitedBeforeRecorded: boolean[] = [];
     const engine = {
       ...harness.app.engine,
       request: async (...args: Parameters<typeof harness.app.engine.request>) => {
@@ -154,11 +154,23 @@ describe('handleInbound: commands', () => {
     const deps = { engine, chat: chat.client, config: harness.app.config, log };
     await handleInbound(slash('deploy web 1.4.2 to staging'), {
       ...deps,
-      release: () => freedBeforeRecorded.push(!recorded),
+      recordGate: () => ({
+        waiting: () => waitedBeforeRecorded.push(!recorded),
+        begin: () => true,
+      }),
     });
-    // The requests arriving meanwhile are decided then, and share the record's transaction.
-    expect(freedBeforeRecorded[0]).toBe(true);
+    expect(waitedBeforeRecorded).toEqual([true]);
     expect(await harness.app.store.listDeployments()).toHaveLength(1);
+    const answered = chat.calls.length;
+
+    // Taken back before its transaction: nothing recorded, and no error told to the person,
+    // whose acknowledgement already said busy.
+    await handleInbound(slash('deploy web 1.4.3 to staging'), {
+      ...deps,
+      recordGate: () => ({ waiting: () => {}, begin: () => false }),
+    });
+    expect(await harness.app.store.listDeployments()).toHaveLength(1);
+    expect(chat.calls).toHaveLength(answered);
   });
 
   it('says nothing more for a mention in the card’s channel, and answers a slash command there privately', async () => {

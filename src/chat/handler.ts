@@ -22,6 +22,7 @@ import {
   withDeployment,
 } from '../observability/spans.js';
 import { mayOverrideFreeze } from '../policy/index.js';
+import type { RecordGate } from '../store/types.js';
 import { isDirectChannel, platformOf } from './identity.js';
 import { announce, answerPrivately, replaceAnswer } from './replies.js';
 import type {
@@ -56,8 +57,8 @@ export interface HandlerDeps {
   log: Logger;
   /** Called when what is left is only the answer's chat call (handling-queue.ts). */
   release?: () => void;
-  /** A deploy's record waits for its transaction; `withdraw` takes it back meanwhile (inbound.ts). */
-  recording?: (withdraw: () => boolean) => void;
+  /** For a command that records a deployment: lets admission take it back until then (inbound.ts). */
+  recordGate?: () => RecordGate;
   /** A submitted form's answer while the person waits (the transport's, for submissions). */
   form?: FormAnswer;
 }
@@ -123,17 +124,17 @@ async function handleCommand(e: CommandEvent, deps: HandlerDeps): Promise<void> 
     deps.release?.();
     return answerPrivately(e, refusalView(parsed.error, parsed.suggestion, parsed.usage), deps);
   }
+  // A deploy or rollback can be taken back until it is recorded; once it waits for its record's
+  // transaction, what is left is the answer, and the slot goes to the next command, which then
+  // shares that transaction.
+  const records = parsed.command.kind === 'deploy' || parsed.command.kind === 'rollback';
+  const gate = records ? deps.recordGate?.() : undefined;
   const caller = {
     actor: e.user,
     source: 'chat' as const,
     channel: e.channel,
     idempotencyKey: e.deliveryId,
-    // What is left once the record is written is the answer: the slot can go to the next
-    // command, which then shares the record's transaction.
-    whileRecording: (withdraw: () => boolean) => {
-      deps.release?.();
-      deps.recording?.(withdraw);
-    },
+    ...(gate ? { gate } : {}),
   };
   let result = await executeCommand(deps.engine, parsed.command, { ...caller, askFirst: true });
   const question = questionFor(parsed.command, result, e.deliveryId, deps.chat.limits);

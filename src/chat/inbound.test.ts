@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DurableDedupe } from '../core/dedupe.js';
+import { WithdrawnError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { createHandlingQueue, type HandlingQueue } from './handling-queue.js';
 import {
@@ -198,28 +199,26 @@ describe('admission', () => {
     expect(burst.chat.calls).toEqual([]);
   });
 
-  it('refuses a command whose record still waits for its transaction when its window closes, and takes the record back', async () => {
-    /** A handler that frees its slot and waits for its record, which `inTransaction` says is being written. */
-    const recordingHandler =
-      (inTransaction: () => boolean, recordAfterMs: number | null): Handler =>
+  it('refuses a command not recorded when its window closes, unless its record is being written', async () => {
+    /**
+     * A deploy's handler: its record waits `queuedMs` for its transaction, then takes `writeMs`
+     * to write, and the handler answers privately once it is written.
+     */
+    const recording =
+      (queuedMs: number, writeMs: number): Handler =>
       async (event, context) => {
-        context.release();
-        const written = deferred<boolean>();
-        if (recordAfterMs !== null) setTimeout(() => written.resolve(true), recordAfterMs);
-        context.recording(() => {
-          if (inTransaction()) return false;
-          written.resolve(false);
-          return true;
-        });
-        if ((await written.promise) && event.responseUrl)
+        const gate = context.recordGate();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        gate.waiting();
+        await new Promise((resolve) => setTimeout(resolve, queuedMs));
+        if (!gate.begin()) throw new WithdrawnError('taken back');
+        await new Promise((resolve) => setTimeout(resolve, writeMs));
+        if (event.responseUrl)
           await context.chat.respond(event.responseUrl, view, { ephemeral: true });
       };
 
-    // Still waiting when the answer window closes: taken back, refused as busy, nothing written.
-    const waiting = admission(
-      recordingHandler(() => false, null),
-      { answerWithinMs: 20 },
-    );
+    // Still waiting for its transaction when the answer window closes: taken back, refused.
+    const waiting = admission(recording(200, 0), { answerWithinMs: 20 });
     const refused = delivery('quick-answer');
     waiting.inbound.admit(command('d1'), refused.d);
     await waiting.inbound.settle();
@@ -228,12 +227,9 @@ describe('admission', () => {
     ]);
     expect(waiting.chat.calls).toEqual([]);
 
-    // Already being written when the acknowledgement can wait no longer: acknowledged empty at
-    // the deadline less the way back, the answer following once it is recorded.
-    const writing = admission(
-      recordingHandler(() => true, 150),
-      { answerWithinMs: 20 },
-    );
+    // Being written when the acknowledgement can wait no longer: acknowledged empty at the
+    // deadline less the way back, the answer following once it is recorded.
+    const writing = admission(recording(0, 150), { answerWithinMs: 20 });
     const slow = delivery('quick-answer', { deadlineMs: WAY_BACK_MS + 60 });
     writing.inbound.admit(command('d2'), slow.d);
     await slow.acked;
@@ -242,16 +238,28 @@ describe('admission', () => {
     expect(writing.chat.calls.map((c) => c.method)).toEqual(['respond']);
 
     // Recorded within the window: the answer rides in the acknowledgement.
-    const quick = admission(
-      recordingHandler(() => true, 5),
-      { answerWithinMs: 1_000 },
-    );
+    const quick = admission(recording(5, 5), { answerWithinMs: 1_000 });
     const answered = delivery('quick-answer');
     quick.inbound.admit(command('d3'), answered.d);
     await quick.inbound.settle();
     expect(answered.acks).toEqual([
       { kind: 'answer', view, ephemeral: true, replaceOriginal: false },
     ]);
+
+    // A command that records nothing is not taken back once started: its answer follows.
+    const status = admission(
+      async (event, context) => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        if (event.responseUrl)
+          await context.chat.respond(event.responseUrl, view, { ephemeral: true });
+      },
+      { answerWithinMs: 20 },
+    );
+    const plain = delivery('quick-answer', { deadlineMs: WAY_BACK_MS + 60 });
+    status.inbound.admit(command('d4'), plain.d);
+    await status.inbound.settle();
+    expect(plain.acks).toEqual(['empty']);
+    expect(status.chat.calls.map((c) => c.method)).toEqual(['respond']);
   });
 
   it('answers through the platform when the quick window closed first', async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createDedupe, type Dedupe, type DurableDedupe } from '../core/dedupe.js';
 import { createInflight } from '../core/inflight.js';
+import type { RecordGate } from '../store/types.js';
 import {
   type AckAnswer,
   type AckCarries,
@@ -52,10 +53,11 @@ export interface HandlingContext {
   /** Frees the event's handling slot early (handling-queue.ts). */
   release(): void;
   /**
-   * A deploy's record waits for its transaction; `withdraw` takes it back unwritten while it
-   * still waits. A command whose acknowledgement cannot wait longer is then refused as busy.
+   * For a command that records a deployment: a gate through which admission may take it back
+   * until its transaction starts (refusing it as busy when its acknowledgement can wait no
+   * longer), and which frees the slot once it waits for that transaction.
    */
-  recording(withdraw: () => boolean): void;
+  recordGate(): RecordGate;
   /** A submitted form's answer while the person waits, when the acknowledgement carries it. */
   form?: FormAnswer;
 }
@@ -113,8 +115,10 @@ interface Handling {
   started: boolean;
   /** Refused in its acknowledgement before it was recorded: never handled, or taken back. */
   withdrawn: boolean;
-  /** Takes the command's record back while it still waits for its transaction. */
-  withdrawRecord: (() => boolean) | null;
+  /** Handled as a command that records a deployment, which can be taken back until then. */
+  gated: boolean;
+  /** Its record's transaction has started: it can no longer be taken back. */
+  writing: boolean;
   /** Stops the withdrawal timer. */
   done(): void;
 }
@@ -161,7 +165,8 @@ export function createInbound(deps: InboundDeps): Inbound {
       queued: false,
       started: false,
       withdrawn: false,
-      withdrawRecord: null,
+      gated: false,
+      writing: false,
       done: () => {},
     };
     if (delivery.carries !== 'quick-answer' || !answer) return handling;
@@ -175,8 +180,8 @@ export function createInbound(deps: InboundDeps): Inbound {
 
   /** The busy refusal for a command taken back now, or null when it can no longer be. */
   function late(event: InboundEvent, handling: Handling): AckReply | null {
-    if (handling.withdrawn) return null;
-    if (handling.started && !handling.withdrawRecord?.()) return null;
+    if (handling.withdrawn || handling.writing) return null;
+    if (handling.started && !handling.gated) return null;
     handling.withdrawn = true;
     deps.onRefused?.();
     const ahead = deps.queue.waiting() - (handling.queued && !handling.started ? 1 : 0);
@@ -202,15 +207,25 @@ export function createInbound(deps: InboundDeps): Inbound {
     deps.learn?.([event.user]);
     // A submission's acknowledgement carries the form's verdict; any other's, the answer.
     const form = event.kind === 'submission' ? formAnswer(answer) : undefined;
-    const chat = event.kind === 'submission' ? deps.chat : answeringInAck(deps.chat, event, answer);
+    const answering =
+      event.kind === 'submission' ? deps.chat : answeringInAck(deps.chat, event, answer);
+    const chat = handling ? quietOnceWithdrawn(answering, event, handling) : answering;
     if (handling) handling.queued = true;
     await deps.queue.run(async (release) => {
       if (handling?.withdrawn) return;
       if (handling) handling.started = true;
-      const recording = (withdraw: () => boolean) => {
-        if (handling) handling.withdrawRecord = withdraw;
+      const recordGate = (): RecordGate => {
+        if (handling) handling.gated = true;
+        return {
+          waiting: release,
+          begin() {
+            if (handling?.withdrawn) return false;
+            if (handling) handling.writing = true;
+            return true;
+          },
+        };
       };
-      await deps.handle(event, { chat, release, recording, ...(form ? { form } : {}) });
+      await deps.handle(event, { chat, release, recordGate, ...(form ? { form } : {}) });
     });
   }
 
@@ -290,5 +305,23 @@ export function createInbound(deps: InboundDeps): Inbound {
     },
     handle: (event) => track(event, run(event, undefined)),
     settle: () => inflight.settle(),
+  };
+}
+
+/**
+ * The person was told "busy, nothing was done" for a command taken back: what its handler
+ * would still say to them privately (a refusal, a question) is not sent after that.
+ */
+function quietOnceWithdrawn(chat: ChatClient, event: InboundEvent, handling: Handling): ChatClient {
+  return {
+    ...chat,
+    async respond(responseUrl, view, options) {
+      if (handling.withdrawn && responseUrl === event.responseUrl) return;
+      await chat.respond(responseUrl, view, options);
+    },
+    async postEphemeral(channel, user, view) {
+      if (handling.withdrawn && channel === event.channel && user === event.user) return;
+      await chat.postEphemeral(channel, user, view);
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { Command } from '../commands/types.js';
 import type { Deployment, Lock, RequestSource } from '../core/deployment.js';
+import type { RecordGate } from '../store/types.js';
 import type { Refusal } from './context.js';
 import type { Engine } from './index.js';
 import type { TargetStatus } from './queries.js';
@@ -14,8 +15,8 @@ export interface Caller {
   correlationId?: string;
   /** Deploys and rollbacks it probably did not mean come back as questions (requests.ts). */
   askFirst?: boolean;
-  /** Called while a deploy or rollback waits for its record to be written (requests.ts). */
-  whileRecording?: (withdraw: () => boolean) => void;
+  /** Lets a deploy or rollback be taken back until it is recorded (requests.ts). */
+  gate?: RecordGate;
 }
 
 /** The outcome of a command, for any front end to render (chat blocks, CLI text, JSON). */
@@ -33,14 +34,15 @@ export async function executeCommand(
   command: Command,
   caller: Caller,
 ): Promise<CommandResult> {
-  const { whileRecording, ...who } = caller;
+  const { gate, ...who } = caller;
   switch (command.kind) {
     case 'deploy':
     case 'rollback':
       return {
         kind: command.kind,
         result: await engine.request({
-          ...caller,
+          ...who,
+          ...(gate ? { gate } : {}),
           kind: command.kind,
           service: command.service,
           environment: command.environment,

@@ -14,6 +14,7 @@ import { deploymentAttributes, inSpan, traceParentOf } from '../observability/sp
 import { approvalsFor } from '../policy/change.js';
 import { decide } from '../policy/decide.js';
 import { activeFreeze } from '../policy/freeze.js';
+import type { RecordGate } from '../store/types.js';
 import { clearOverridden, markedVersions, markOf } from './bad-versions.js';
 import { clockOf, type EngineDeps, type Refusal, refuse } from './context.js';
 import { describeDeployment } from './describe.js';
@@ -51,13 +52,11 @@ export interface DeployRequest {
   idempotencyKey?: string | null;
   correlationId?: string;
   /**
-   * Called once the request waits for its record's transaction: a chat handler frees its
-   * handling slot then, so that the requests arriving meanwhile are decided and share that
-   * transaction instead of queueing behind it. `withdraw` takes the request back while it still
-   * waits (the request then rejects with WithdrawnError): a chat command whose acknowledgement
-   * cannot wait any longer is refused as busy instead of acknowledged unrecorded.
+   * Lets the asker take the request back until its record's transaction starts (it then
+   * rejects with WithdrawnError), and tells it when the request waits for that transaction: a
+   * chat handler frees its slot then, so the requests arriving meanwhile share the transaction.
    */
-  whileRecording?: (withdraw: () => boolean) => void;
+  gate?: RecordGate;
 }
 
 export type DeployAccepted = {
@@ -399,7 +398,7 @@ async function record(
         outcome: supersededBy(id, resolved, request.actor),
       },
     },
-    request.whileRecording,
+    request.gate,
   );
   if (!written.created || !written.requested)
     return { ok: true, deployment: written.deployment, duplicate: true, notes: [] };

@@ -6,7 +6,7 @@ import { selectByKey } from './deployments.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { newDeploymentRow, toDeployment } from './rows.js';
 import type { DeploymentsTable, Tables } from './tables.js';
-import type { AcceptedRecord, AcceptSteps, NewDeployment } from './types.js';
+import type { AcceptedRecord, AcceptSteps, NewDeployment, RecordGate } from './types.js';
 
 /** Requests written in one transaction at most; the rest wait for the next one. */
 const MAX_GROUP = 64;
@@ -16,14 +16,11 @@ interface Waiting {
   steps: AcceptSteps;
   resolve: (record: AcceptedRecord) => void;
   reject: (err: unknown) => void;
+  gate: RecordGate | undefined;
 }
 
 export interface AcceptWriter {
-  accept(
-    deployment: NewDeployment,
-    steps: AcceptSteps,
-    waiting?: (withdraw: () => boolean) => void,
-  ): Promise<AcceptedRecord>;
+  accept(deployment: NewDeployment, steps: AcceptSteps, gate?: RecordGate): Promise<AcceptedRecord>;
 }
 
 /**
@@ -37,7 +34,7 @@ export interface AcceptWriter {
  * transaction holding its rows has committed.
  */
 export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
-  let waiting: Waiting[] = [];
+  const waiting: Waiting[] = [];
   let writing = false;
 
   function kick(): void {
@@ -46,8 +43,21 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
     // In target order: each request locks its target's waiting rows (to supersede them), so
     // two replicas' groups taking the same targets in different orders could deadlock on
     // Postgres, which would fail a request in each. One order for all makes that impossible.
-    const group = waiting.slice(0, MAX_GROUP).sort(byTarget);
-    waiting = waiting.slice(group.length);
+    const group: Waiting[] = [];
+    while (group.length < MAX_GROUP && waiting.length > 0) {
+      const next = waiting.shift() as Waiting;
+      // Taken back while it waited: its caller has been told nothing was done.
+      if (next.gate && !next.gate.begin()) {
+        next.reject(new WithdrawnError('the request was withdrawn before it was recorded'));
+        continue;
+      }
+      group.push(next);
+    }
+    if (group.length === 0) {
+      writing = false;
+      return;
+    }
+    group.sort(byTarget);
     write(group).finally(() => {
       writing = false;
       kick();
@@ -73,19 +83,11 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
   }
 
   return {
-    accept(deployment, steps, onWaiting) {
+    accept(deployment, steps, gate) {
       return new Promise((resolve, reject) => {
-        const entry: Waiting = { deployment, steps, resolve, reject };
-        waiting.push(entry);
+        waiting.push({ deployment, steps, resolve, reject, gate });
         if (!writing) setImmediate(kick);
-        // Until its transaction starts, the request can still be taken back unwritten.
-        onWaiting?.(() => {
-          const at = waiting.indexOf(entry);
-          if (at < 0) return false;
-          waiting.splice(at, 1);
-          reject(new WithdrawnError('the request was withdrawn before it was recorded'));
-          return true;
-        });
+        gate?.waiting();
       });
     },
   };

@@ -87,7 +87,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
 
     createDeployment: (deployment, initial, meta) =>
       createDeployment(ctx, deployment, initial, meta),
-    acceptDeployment: (deployment, steps, waiting) => accepts.accept(deployment, steps, waiting),
+    acceptDeployment: (deployment, steps, gate) => accepts.accept(deployment, steps, gate),
     getDeployment: (id) => getDeployment(ctx, id),
     findByIdempotencyKey: (key) => findByIdempotencyKey(ctx, key),
     listDeployments: (filter) => listDeployments(ctx, filter),

@@ -47,6 +47,18 @@ export interface AcceptSteps {
   supersede: { from: readonly DeploymentState[]; meta: TransitionMeta; outcome: string } | null;
 }
 
+/**
+ * Lets whoever asked take an accepted request back until its transaction starts (a chat
+ * command whose acknowledgement could wait no longer is refused as busy instead of being
+ * acknowledged unrecorded).
+ */
+export interface RecordGate {
+  /** The request waits for its transaction (a chat handler frees its slot). */
+  waiting(): void;
+  /** Its transaction starts: false when it was taken back meanwhile, and nothing is written. */
+  begin(): boolean;
+}
+
 /** What `acceptDeployment` wrote: each state the new deployment passed and whom it superseded. */
 export interface AcceptedRecord {
   /** As it stands after `next`; the existing deployment when its key was used. */
@@ -359,13 +371,13 @@ export interface Store {
    * target's older waiting requests superseded. Requests arriving while one is written share
    * the next transaction (group commit); each resolves once its rows are committed. A used
    * idempotency key inserts nothing and returns the existing deployment, as createDeployment.
-   * `waiting` is called once the request waits for its transaction, with a function that takes
-   * it back while it still waits (true when it did: the promise rejects with WithdrawnError).
+   * A `gate` lets whoever asked take the request back until its transaction starts; one taken
+   * back writes nothing and rejects with WithdrawnError.
    */
   acceptDeployment(
     deployment: NewDeployment,
     steps: AcceptSteps,
-    waiting?: (withdraw: () => boolean) => void,
+    gate?: RecordGate,
   ): Promise<AcceptedRecord>;
   getDeployment(id: string): Promise<Deployment | null>;
   findByIdempotencyKey(key: string): Promise<Deployment | null>;

@@ -102,45 +102,41 @@ export function acceptCases(ctx: SuiteContext): void {
       expect(all.filter((d) => d.state === 'superseded')).toHaveLength(10);
     });
 
-    it('says when a request waits for its transaction, before answering it', async () => {
+    it('tells a request’s gate when it waits and when its transaction starts, and writes nothing taken back', async () => {
       const store = ctx.store();
       const at = timeline();
       const seen: string[] = [];
-      const first = store
-        .acceptDeployment(newDeployment({ id: 'dep-w-1', service: 'api' }), steps(at(0)), () =>
-          seen.push('waiting 1'),
-        )
-        .then(() => seen.push('recorded 1'));
-      const second = store
-        .acceptDeployment(newDeployment({ id: 'dep-w-2', service: 'db' }), steps(at(1)), () =>
-          seen.push('waiting 2'),
-        )
-        .then(() => seen.push('recorded 2'));
-      await Promise.all([first, second]);
-      expect(seen.slice(0, 2)).toEqual(['waiting 1', 'waiting 2']);
-      expect(await states(store, ['dep-w-1', 'dep-w-2'])).toEqual(['queued', 'queued']);
-    });
-
-    it('takes back a request still waiting for its transaction, and only then', async () => {
-      const store = ctx.store();
-      const at = timeline();
-      let withdrawKept: () => boolean = () => true;
-      const kept = store.acceptDeployment(
-        newDeployment({ id: 'dep-t-kept', service: 'api' }),
-        steps(at(0)),
-        (withdraw) => {
-          withdrawKept = withdraw;
+      const gate = (name: string, takenBack = false) => ({
+        waiting: () => {
+          seen.push(`${name} waiting`);
         },
-      );
+        begin: () => {
+          seen.push(`${name} begins`);
+          return !takenBack;
+        },
+      });
+      const kept = store
+        .acceptDeployment(
+          newDeployment({ id: 'dep-g-kept', service: 'api' }),
+          steps(at(0)),
+          gate('kept'),
+        )
+        .then(() => seen.push('kept recorded'));
       const taken = store.acceptDeployment(
-        newDeployment({ id: 'dep-t-taken', service: 'db' }),
+        newDeployment({ id: 'dep-g-taken', service: 'db' }),
         steps(at(1)),
-        (withdraw) => expect(withdraw()).toBe(true),
+        gate('taken', true),
       );
       await expect(taken).rejects.toMatchObject({ code: 'withdrawn' });
       await kept;
-      expect(withdrawKept()).toBe(false);
-      expect(await states(store, ['dep-t-kept', 'dep-t-taken'])).toEqual(['queued', 'missing']);
+      expect(seen).toEqual([
+        'kept waiting',
+        'taken waiting',
+        'kept begins',
+        'taken begins',
+        'kept recorded',
+      ]);
+      expect(await states(store, ['dep-g-kept', 'dep-g-taken'])).toEqual(['queued', 'missing']);
     });
 
     it('fails one request of a group alone: the others are committed', async () => {
