@@ -11,6 +11,7 @@ import {
   type HandlingContext,
   type InboundDeps,
   WAY_BACK_MS,
+  WRITE_WITHIN_MS,
 } from './inbound.js';
 import { buttonClick, deferred, formSubmission, slashCommand } from './test-support/events.js';
 import { createRecordingChat } from './test-support/recording-chat.js';
@@ -229,8 +230,8 @@ describe('admission', () => {
 
     // Being written when the acknowledgement can wait no longer: acknowledged empty at the
     // deadline less the way back, the answer following once it is recorded.
-    const writing = admission(recording(0, 150), { answerWithinMs: 20 });
-    const slow = delivery('quick-answer', { deadlineMs: WAY_BACK_MS + 60 });
+    const writing = admission(recording(0, WRITE_WITHIN_MS + 200), { answerWithinMs: 20 });
+    const slow = delivery('quick-answer', { deadlineMs: WAY_BACK_MS + WRITE_WITHIN_MS + 100 });
     writing.inbound.admit(command('d2'), slow.d);
     await slow.acked;
     expect(slow.acks).toEqual(['empty']);
@@ -245,6 +246,16 @@ describe('admission', () => {
     expect(answered.acks).toEqual([
       { kind: 'answer', view, ephemeral: true, replaceOriginal: false },
     ]);
+
+    // Its transaction would start with too little of the window left to write it: refused then.
+    const tooLate = admission(recording(200, 0), { answerWithinMs: 1_000 });
+    const cut = delivery('quick-answer', { deadlineMs: WAY_BACK_MS + WRITE_WITHIN_MS + 100 });
+    tooLate.inbound.admit(command('d5'), cut.d);
+    await tooLate.inbound.settle();
+    expect(cut.acks).toEqual([
+      { kind: 'refusal', text: expect.stringMatching(/^Slipway is busy/) },
+    ]);
+    expect(tooLate.chat.calls).toEqual([]);
 
     // A command that records nothing is not taken back once started: its answer follows.
     const status = admission(

@@ -108,6 +108,9 @@ export const ANSWER_WITHIN_MS = 1_000;
  */
 export const WAY_BACK_MS = 1_000;
 
+/** The part of a command's window its record's transaction is given: it starts no later. */
+export const WRITE_WITHIN_MS = 500;
+
 /** Whether a command admitted with an acknowledgement window has been handed to the handler. */
 interface Handling {
   /** Waiting in the handling queue (counted among those waiting). */
@@ -119,6 +122,11 @@ interface Handling {
   gated: boolean;
   /** Its record's transaction has started: it can no longer be taken back. */
   writing: boolean;
+  /**
+   * After this (epoch ms) its record's transaction may not start: too little of the window
+   * would be left for the write, and the acknowledgement could go out before it is recorded.
+   */
+  beginBy: number;
   /** Stops the withdrawal timer. */
   done(): void;
 }
@@ -167,9 +175,11 @@ export function createInbound(deps: InboundDeps): Inbound {
       withdrawn: false,
       gated: false,
       writing: false,
+      beginBy: Number.POSITIVE_INFINITY,
       done: () => {},
     };
     if (delivery.carries !== 'quick-answer' || !answer) return handling;
+    handling.beginBy = Date.now() + holdFor(delivery) - WRITE_WITHIN_MS;
     const timer = setTimeout(() => {
       const refusal = late(event, handling);
       if (refusal) answer.offer(refusal);
@@ -219,8 +229,14 @@ export function createInbound(deps: InboundDeps): Inbound {
         return {
           waiting: release,
           begin() {
-            if (handling?.withdrawn) return false;
-            if (handling) handling.writing = true;
+            if (!handling) return true;
+            if (handling.withdrawn) return false;
+            if (Date.now() > handling.beginBy) {
+              const refusal = late(event, handling);
+              if (refusal) answer?.offer(refusal);
+              return false;
+            }
+            handling.writing = true;
             return true;
           },
         };

@@ -8,8 +8,14 @@ import { newDeploymentRow, toDeployment } from './rows.js';
 import type { DeploymentsTable, Tables } from './tables.js';
 import type { AcceptedRecord, AcceptSteps, NewDeployment, RecordGate } from './types.js';
 
-/** Requests written in one transaction at most; the rest wait for the next one. */
-const MAX_GROUP = 64;
+/**
+ * Requests written in one transaction at most; the rest wait for the next one. Every request
+ * waits for its whole group, and a request in a transaction being written can no longer be
+ * taken back (its chat acknowledgement may then have to go out before it is recorded), so a
+ * group must stay short. SQLite runs the statements synchronously in microseconds each; on
+ * Postgres each is a round trip, eight or so a request, which a busy event loop stretches.
+ */
+const MAX_GROUP = { sqlite: 64, postgres: 8 } as const;
 
 interface Waiting {
   deployment: NewDeployment;
@@ -44,7 +50,8 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
     // two replicas' groups taking the same targets in different orders could deadlock on
     // Postgres, which would fail a request in each. One order for all makes that impossible.
     const group: Waiting[] = [];
-    while (group.length < MAX_GROUP && waiting.length > 0) {
+    const max = MAX_GROUP[ctx.dialect.kind];
+    while (group.length < max && waiting.length > 0) {
       const next = waiting.shift() as Waiting;
       // Taken back while it waited: its caller has been told nothing was done.
       if (next.gate && !next.gate.begin()) {
