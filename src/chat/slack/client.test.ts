@@ -120,6 +120,24 @@ describe('Slack client over @slack/web-api', () => {
     ]);
   });
 
+  it('holds every call after a 429 until Retry-After has passed, not only the one refused', async () => {
+    answer(
+      '/api/chat.update',
+      (res) => json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }),
+      (res) => json(res, 200, { ok: true }),
+      (res) => json(res, 200, { ok: true }),
+    );
+    const slack = client();
+    const first = slack.update({ channel: 'C1', ts: '1.1' }, view);
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all([first, slack.update({ channel: 'C1', ts: '2.2' }, view)]);
+    expect(seen).toHaveLength(3);
+    for (const later of seen.slice(1)) {
+      expect(later.at - (seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    }
+  });
+
   it('gives up a Retry-After wait at once when the process stops, and sends nothing after', async () => {
     const limited = (res: ServerResponse) =>
       json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '30' });

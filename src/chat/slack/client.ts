@@ -22,7 +22,7 @@ import { toChatError } from './errors.js';
 import { HISTORY_PAGE_SIZE, messageMetadata, postByKey } from './keyed-post.js';
 import { BLOCK_LIMITS } from './limits.js';
 import { postToResponseUrl, type RespondOptions } from './respond.js';
-import { withRetries } from './retry.js';
+import { type RateGate, withRetries } from './retry.js';
 import {
   ConversationsOpenResult,
   HistoryPage,
@@ -127,6 +127,11 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
   // For keyed posts: after a timeout the message may exist, so they are retried by
   // postByKey, which looks before posting again, never blindly here.
   const once: RetryOptions = { retries: 0 };
+  // As the Web API client paused its queue after a 429: the keyed posts had a client of their own.
+  const gates = new Map<RetryOptions, RateGate>([
+    [retry, { until: 0 }],
+    [once, { until: 0 }],
+  ]);
   const directs = new Map<string, string>();
 
   async function call<M extends keyof SlackMethodArgs, T>(
@@ -142,6 +147,7 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
         retry: retries,
         signal,
         waited,
+        gate: gates.get(retries) ?? { until: 0 },
       });
       const parsed = schema.safeParse(result);
       if (!parsed.success) {

@@ -9,6 +9,12 @@ export interface RetryDeps {
   signal?: AbortSignal | undefined;
   /** Adds up the time spent waiting out rate limits (Retry-After), for metrics. */
   waited: { ms: number };
+  /**
+   * Shared by the calls of one client: after a 429 every call waits until Retry-After has passed,
+   * as the Web API client paused its whole queue. Each call waiting on its own instead retried
+   * in a herd, met the limit again, and gave up messages a soak had delivered before.
+   */
+  gate: RateGate;
   random?: () => number;
 }
 
@@ -21,9 +27,11 @@ export interface RetryDeps {
  * the stop (`signal`) ends any wait and the call under way with a ShutdownError.
  */
 export async function withRetries<T>(method: string, call: () => Promise<T>, deps: RetryDeps) {
-  const { retry, signal } = deps;
+  const { retry, signal, gate } = deps;
   const retries = retry.retries ?? 0;
   for (let attempt = 0; ; attempt++) {
+    abandonIfStopped(method, signal);
+    if (gate.until > Date.now()) await sleep(gate.until - Date.now(), signal);
     abandonIfStopped(method, signal);
     try {
       return await untilStopped(method, call(), signal);
@@ -34,7 +42,8 @@ export async function withRetries<T>(method: string, call: () => Promise<T>, dep
         // The call did nothing: wait as Slack asks, even before giving up, so that whoever tries
         // again next does not meet the same limit.
         deps.waited.ms += limited;
-        await sleep(limited, signal);
+        gate.until = Math.max(gate.until, Date.now() + limited);
+        await sleep(gate.until - Date.now(), signal);
         abandonIfStopped(method, signal);
         if (attempt >= retries) throw err;
         continue;
@@ -43,6 +52,11 @@ export async function withRetries<T>(method: string, call: () => Promise<T>, dep
       await sleep(backoffMs(retry, attempt, deps.random ?? Math.random), signal);
     }
   }
+}
+
+/** Until when (epoch ms) a client's calls wait, Slack having asked so with a 429. */
+export interface RateGate {
+  until: number;
 }
 
 function abandonIfStopped(method: string, signal: AbortSignal | undefined): void {
