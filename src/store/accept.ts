@@ -144,7 +144,10 @@ async function acceptOne(
   steps: AcceptSteps,
 ): Promise<AcceptedRecord> {
   const key = deployment.idempotencyKey;
-  const found = key === null ? undefined : await selectByKey(trx, key);
+  // On Postgres a used key is found by the insert's unique violation instead (inSavepoint):
+  // a lookup first would cost every request a round trip for the rare repeat.
+  const found =
+    key === null || ctx.dialect.kind === 'postgres' ? undefined : await selectByKey(trx, key);
   if (found) return existing(toDeployment(found));
   const at = steps.requested.at ?? ctx.now();
   const nextAt = steps.next.meta.at ?? at;
@@ -153,8 +156,18 @@ async function acceptOne(
   // cost them twice. Both transitions are in the history.
   const row = { ...newDeploymentRow(deployment, steps.next.to, at), updated_at: nextAt.getTime() };
   await insertDeployment(trx, row);
-  await insertTransition(trx, row, 1, null, steps.requested, at, 'requested');
-  await insertTransition(trx, row, 2, 'requested', steps.next.meta, nextAt);
+  await insertFirstTransitions(
+    trx,
+    row.id,
+    row.correlation_id,
+    steps.requested.actor,
+    at.getTime(),
+    steps.requested.reason ?? null,
+    row.state,
+    steps.next.meta.actor,
+    nextAt.getTime(),
+    steps.next.meta.reason ?? null,
+  );
   const requested = toDeployment({ ...row, state: 'requested', updated_at: at.getTime() });
   const moved = row;
   const superseded = steps.supersede
@@ -172,6 +185,7 @@ async function supersede(
   at: Date,
 ): Promise<AcceptedRecord['superseded']> {
   if (how.from.length === 0) return [];
+  if (ctx.dialect.kind === 'postgres') return supersedeInOneStatement(trx, newer, how, at);
   const older = await lockRows(
     ctx,
     trx
@@ -197,36 +211,114 @@ async function supersede(
   for (const { id, state } of older) {
     const [row] = await supersedeRow(trx, how.outcome, at.getTime(), id, state);
     if (!row) continue;
-    await insertTransition(trx, row, null, state, how.meta, at);
+    await appendTransition(trx, row, state, how.meta, at);
     out.push({ deployment: toDeployment(row), from: state as DeploymentState });
   }
   return out;
 }
 
-/** A transition row; `seq` null: the one after the deployment's last, read in the statement. */
-async function insertTransition(
+/** A transition row, the one after the deployment's last (read in the statement). */
+async function appendTransition(
   trx: Transaction<Tables>,
   row: Pick<DeploymentsTable, 'id' | 'state' | 'correlation_id'>,
-  seq: number | null,
   from: string | null,
   meta: AcceptSteps['requested'],
   at: Date,
-  to: string = row.state,
 ): Promise<void> {
-  const values: TransitionValues = [
+  await appendTransitionRow(
+    trx,
+    row.id,
     from,
-    to,
+    row.state,
     meta.actor,
     at.getTime(),
     meta.reason ?? null,
     row.correlation_id,
-  ];
-  if (seq === null) await appendTransitionRow(trx, row.id, ...values);
-  else await insertTransitionRow(trx, row.id, seq, ...values);
+  );
+}
+
+/**
+ * Postgres: the target's older waiting requests locked, moved to superseded and given their
+ * transitions in one statement, one round trip where the steps take one and two a row.
+ */
+async function supersedeInOneStatement(
+  trx: Transaction<Tables>,
+  newer: DeploymentsTable,
+  how: NonNullable<AcceptSteps['supersede']>,
+  at: Date,
+): Promise<AcceptedRecord['superseded']> {
+  const states = sql.join(how.from.map((state) => sql.lit(state)));
+  const when = at.getTime();
+  const { rows } = await sql<DeploymentsTable & { from_state: string }>`
+    with older as (
+      select id, state from deployments
+      where service = ${newer.service} and environment = ${newer.environment}
+        and state in (${states}) and id <> ${newer.id}
+        and (created_at < ${newer.created_at}
+          or (created_at = ${newer.created_at} and id < ${newer.id}))
+      order by created_at, id
+      for update
+    ), moved as (
+      update deployments d set state = 'superseded', outcome = ${how.outcome},
+        finished_at = ${when}, updated_at = ${when}
+      from older where d.id = older.id and d.state = older.state
+      returning d.*, older.state as from_state
+    ), written as (
+      insert into transitions
+        (deployment_id, seq, from_state, to_state, actor, at, reason, correlation_id)
+      select m.id,
+        coalesce((select max(t.seq) from transitions t where t.deployment_id = m.id), 0) + 1,
+        m.from_state, m.state, ${how.meta.actor}, ${when}, ${how.meta.reason ?? null},
+        m.correlation_id
+      from moved m
+    )
+    select * from moved order by created_at, id`.execute(trx);
+  return rows.map(({ from_state, ...row }) => ({
+    deployment: toDeployment(row),
+    from: from_state as DeploymentState,
+  }));
 }
 
 // The statements every accepted request runs, compiled once (prepared.ts).
 const insertDeployment = preparedInsert('deployments');
+
+/** A request's first two transitions, requested and its move on, in one statement. */
+const insertFirstTransitions = preparedQuery(
+  (
+    db,
+    id: string,
+    correlationId: string,
+    requestedBy: string,
+    requestedAt: number,
+    requestedReason: string | null,
+    to: string,
+    movedBy: string,
+    movedAt: number,
+    movedReason: string | null,
+  ) =>
+    db.insertInto('transitions').values([
+      {
+        deployment_id: id,
+        seq: 1,
+        from_state: null,
+        to_state: 'requested',
+        actor: requestedBy,
+        at: requestedAt,
+        reason: requestedReason,
+        correlation_id: correlationId,
+      },
+      {
+        deployment_id: id,
+        seq: 2,
+        from_state: 'requested',
+        to_state: to,
+        actor: movedBy,
+        at: movedAt,
+        reason: movedReason,
+        correlation_id: correlationId,
+      },
+    ]),
+);
 
 const supersedeRow = preparedQuery((db, outcome: string, at: number, id: string, state: string) =>
   db
@@ -245,25 +337,6 @@ type TransitionValues = [
   reason: string | null,
   correlationId: string,
 ];
-
-const insertTransitionRow = preparedQuery(
-  (
-    db,
-    id: string,
-    seq: number,
-    ...[from, to, actor, at, reason, correlationId]: TransitionValues
-  ) =>
-    db.insertInto('transitions').values({
-      deployment_id: id,
-      seq,
-      from_state: from,
-      to_state: to,
-      actor,
-      at,
-      reason,
-      correlation_id: correlationId,
-    }),
-);
 
 const appendTransitionRow = preparedQuery(
   (db, id: string, ...[from, to, actor, at, reason, correlationId]: TransitionValues) =>
