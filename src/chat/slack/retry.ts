@@ -46,6 +46,10 @@ export async function withRetries<T>(method: string, call: () => Promise<T>, dep
         await sleep(gate.until - Date.now(), signal);
         abandonIfStopped(method, signal);
         if (attempt >= retries) throw err;
+        // Then the backoff as well, as node-retry added it after the client's wait: with
+        // Retry-After alone, five retries of conversations.history (50 a minute) came within 5 s
+        // and gave up where they had got through before.
+        await sleep(backoffMs(retry, attempt, deps.random ?? Math.random), signal);
         continue;
       }
       if (!retryable(err) || attempt >= retries) throw err;
