@@ -46,9 +46,6 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
   function kick(): void {
     if (writing || waiting.length === 0) return;
     writing = true;
-    // In target order: each request locks its target's waiting rows (to supersede them), so
-    // two replicas' groups taking the same targets in different orders could deadlock on
-    // Postgres, which would fail a request in each. One order for all makes that impossible.
     const group: Waiting[] = [];
     const max = MAX_GROUP[ctx.dialect.kind];
     while (group.length < max && waiting.length > 0) {
@@ -64,6 +61,9 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
       writing = false;
       return;
     }
+    // In target order: each request locks its target's waiting rows (to supersede them), so
+    // two replicas' groups taking the same targets in different orders could deadlock on
+    // Postgres, which would fail a request in each. One order for all makes that impossible.
     group.sort(byTarget);
     write(group).finally(() => {
       writing = false;
