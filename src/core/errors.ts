@@ -64,6 +64,20 @@ export class RetryableError extends SlipwayError {
   }
 }
 
+/**
+ * A chat post given up after a call whose outcome was never known (a timeout, a 5xx): the message
+ * may exist, posted since `since`, and whoever tries again looks for it before posting.
+ */
+export class PostOutcomeUnknownError extends RetryableError {
+  constructor(
+    message: string,
+    readonly since: Date,
+    retryAfterMs?: number,
+  ) {
+    super(message, retryAfterMs);
+  }
+}
+
 /** Wraps anything thrown into a SlipwayError at a boundary, keeping the original as `cause`. */
 export function toSlipwayError(err: unknown): SlipwayError {
   if (err instanceof SlipwayError) return err;

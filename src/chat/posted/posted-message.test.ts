@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, requestWeb, startHarness } from '../../../test/support/engine-harness.js';
-import { NotFoundError, RetryableError } from '../../core/errors.js';
+import { NotFoundError, PostOutcomeUnknownError, RetryableError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { deploymentSubject } from '../../core/message-subject.js';
 import { createRecordingChat, type RecordingChat } from '../test-support/recording-chat.js';
@@ -150,6 +150,34 @@ describe('posted message', () => {
     expect(posts[1]).toMatchObject({ key });
     expect(posts[1]?.mayExistSince?.getTime()).toBeGreaterThanOrEqual(before.getTime());
     expect(posts[1]?.mayExistSince?.getTime()).toBeLessThanOrEqual(posts[1]?.at ?? 0);
+  });
+
+  it('does not look after a post the platform refused with a rate limit', async () => {
+    const slotOn = await setUp();
+    const chat = createRecordingChat();
+    chat.failNext('post', () => new RetryableError('Slack rate-limited chat.postMessage', 1), 1);
+    const slot = slotOn(chat);
+    slot.show(render);
+    await settled(slot);
+    const posts = chat.callsOf('post');
+    expect(posts).toHaveLength(2);
+    // A 429 proves nothing was posted: the second try reads no history.
+    expect(posts[1]?.mayExistSince).toBeUndefined();
+  });
+
+  it('looks after a post given up rate-limited when a try before it had timed out', async () => {
+    const slotOn = await setUp();
+    const chat = createRecordingChat();
+    const since = new Date(Date.now() - 5_000);
+    chat.failNext(
+      'post',
+      () => new PostOutcomeUnknownError('Slack rate-limited chat.postMessage', since, 1),
+      1,
+    );
+    const slot = slotOn(chat);
+    slot.show(render);
+    await settled(slot);
+    expect(chat.callsOf('post')[1]?.mayExistSince).toEqual(since);
   });
 
   it('looks first when it takes over a reservation whose process died while posting', async () => {

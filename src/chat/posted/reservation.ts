@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import { NotFoundError, RetryableError } from '../../core/errors.js';
+import {
+  ForbiddenError,
+  NotFoundError,
+  PostOutcomeUnknownError,
+  RetryableError,
+  UnauthorizedError,
+} from '../../core/errors.js';
 import { type MessageSubject, subjectKey } from '../../core/message-subject.js';
 import type { PostedMessageKey, Store } from '../../store/types.js';
 import type { ChatClient, MessageRef, MessageView } from '../types.js';
@@ -102,12 +108,16 @@ export function createReservation(deps: ReservationDeps, key: ReservationKey) {
         const channel = await channelOf();
         if (!reserved) await reserve(channel);
         if (!ref) {
-          const since = mayExistSince;
-          mayExistSince ??= new Date();
-          ref = await chat.post(channel, view, {
-            key: platformKey,
-            ...(since ? { mayExistSince: since } : {}),
-          });
+          const startedAt = new Date();
+          try {
+            ref = await chat.post(channel, view, {
+              key: platformKey,
+              ...(mayExistSince ? { mayExistSince } : {}),
+            });
+          } catch (err) {
+            mayExistSince ??= landedSince(err, startedAt);
+            throw err;
+          }
           const posted = ref;
           await record();
           if (ref === posted) return 'posted';
@@ -131,6 +141,21 @@ export function createReservation(deps: ReservationDeps, key: ReservationKey) {
 }
 
 export type Reservation = ReturnType<typeof createReservation>;
+
+/**
+ * Since when a post that failed may have landed all the same, or null when the platform refused
+ * it: looking for it costs a history read, which has a rate limit of its own (50 a minute on
+ * Slack), and a backlog of posts refused by the post limit must not spend it.
+ */
+function landedSince(err: unknown, startedAt: Date): Date | null {
+  if (err instanceof PostOutcomeUnknownError) return err.since;
+  if (err instanceof RetryableError && err.retryAfterMs !== undefined) return null;
+  const refused =
+    err instanceof NotFoundError ||
+    err instanceof ForbiddenError ||
+    err instanceof UnauthorizedError;
+  return refused ? null : startedAt;
+}
 
 /**
  * Records an existing message as this key's, unless the key has one or another process is

@@ -138,6 +138,64 @@ describe('Slack client over @slack/web-api', () => {
     }
   });
 
+  it('holds only the limit Slack named: another channel’s posts and other methods go on', async () => {
+    const limited = (res: ServerResponse) =>
+      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+    answer('/api/chat.postMessage', limited, posted, posted, posted);
+    answer('/api/chat.update', (res) => json(res, 200, { ok: true }));
+    const slack = client();
+    const first = slack.post('C1', view);
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    const t0 = seen[0]?.at ?? 0;
+    await Promise.all([slack.post('C2', view), slack.update({ channel: 'C1', ts: '1.1' }, view)]);
+    // Neither waited out C1's Retry-After.
+    expect(seen).toHaveLength(3);
+    for (const other of seen.slice(1)) expect(other.at - t0).toBeLessThan(500);
+    await first;
+    expect(seen.at(-1)?.at ?? 0).toBeGreaterThanOrEqual(t0 + 950);
+  });
+
+  it('lets the calls held by a 429 go one at a time, not in a herd', async () => {
+    const answeredAt: number[] = [];
+    const slow = (res: ServerResponse) =>
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          answeredAt.push(Date.now());
+          json(res, 200, { ok: true });
+          resolve();
+        }, 50),
+      );
+    answer(
+      '/api/chat.update',
+      (res) => json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }),
+      slow,
+      slow,
+      slow,
+      slow,
+    );
+    const slack = client();
+    const first = slack.update({ channel: 'C1', ts: '1.1' }, view);
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    const held = [2, 3, 4].map((n) => slack.update({ channel: 'C1', ts: `${n}.${n}` }, view));
+    await Promise.all([first, ...held]);
+    expect(seen).toHaveLength(5);
+    const after = seen.slice(1).map((s) => s.at);
+    expect(after[0] ?? 0).toBeGreaterThanOrEqual((seen[0]?.at ?? 0) + 950);
+    // Each was sent once the one before it had its answer.
+    for (let i = 1; i < after.length; i++)
+      expect(after[i] ?? 0).toBeGreaterThanOrEqual(answeredAt[i - 1] ?? Number.POSITIVE_INFINITY);
+
+    // The line drained: calls go together again. Each answer waits for both to arrive, which
+    // calls still going one at a time would never do.
+    const together = (res: ServerResponse) =>
+      vi.waitFor(() => expect(seen).toHaveLength(7)).then(() => json(res, 200, { ok: true }));
+    answer('/api/chat.update', together, together);
+    await Promise.all([
+      slack.update({ channel: 'C1', ts: '5.5' }, view),
+      slack.update({ channel: 'C1', ts: '6.6' }, view),
+    ]);
+  });
+
   it('gives up a Retry-After wait at once when the process stops, and sends nothing after', async () => {
     const limited = (res: ServerResponse) =>
       json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '30' });

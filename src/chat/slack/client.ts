@@ -22,7 +22,7 @@ import { toChatError } from './errors.js';
 import { HISTORY_PAGE_SIZE, messageMetadata, postByKey } from './keyed-post.js';
 import { BLOCK_LIMITS } from './limits.js';
 import { postToResponseUrl, type RespondOptions } from './respond.js';
-import { type RateGate, withRetries } from './retry.js';
+import { type RateGate, rateGate, withRetries } from './retry.js';
 import {
   ConversationsOpenResult,
   HistoryPage,
@@ -127,11 +127,17 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
   // For keyed posts: after a timeout the message may exist, so they are retried by
   // postByKey, which looks before posting again, never blindly here.
   const once: RetryOptions = { retries: 0 };
-  // As the Web API client paused its queue after a 429: the keyed posts had a client of their own.
-  const gates = new Map<RetryOptions, RateGate>([
-    [retry, { until: 0 }],
-    [once, { until: 0 }],
-  ]);
+  const gates = new Map<string, RateGate>();
+  /** Slack limits each method per workspace, and chat.postMessage per channel as well. */
+  const gateOf = (method: string, args: object): RateGate => {
+    const channel = method === 'chat.postMessage' ? (args as { channel?: string }).channel : '';
+    const key = `${method} ${channel ?? ''}`;
+    const known = gates.get(key);
+    if (known) return known;
+    const gate = rateGate();
+    gates.set(key, gate);
+    return gate;
+  };
   const directs = new Map<string, string>();
 
   async function call<M extends keyof SlackMethodArgs, T>(
@@ -147,7 +153,7 @@ export function createSlackClient(options: SlackClientOptions): ChatClient {
         retry: retries,
         signal,
         waited,
-        gate: gates.get(retries) ?? { until: 0 },
+        gate: gateOf(method, args),
       });
       const parsed = schema.safeParse(result);
       if (!parsed.success) {

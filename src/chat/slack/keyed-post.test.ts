@@ -1,5 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PostOutcomeUnknownError } from '../../core/errors.js';
 import { createLocalSlack, type LocalSlack } from '../../local-slack/index.js';
 import type { ChatClient, MessageKey } from '../types.js';
 import { createSlackClient } from './client.js';
@@ -86,6 +87,23 @@ describe('keyed chat posts', () => {
     const ref = await chat.post('C0WEB', view, { key, mayExistSince: since });
     expect(ref).toEqual({ channel: 'C0WEB', ts: old.ts });
     expect(posts()).toHaveLength(1);
+  });
+
+  it('gives up rate-limited saying the message may exist when a try before it timed out', async () => {
+    const once = createSlackClient({
+      token: slack.config.botToken,
+      apiUrl,
+      timeoutMs: TIMEOUT_MS,
+      retryConfig: { retries: 1, factor: 1, minTimeout: 20, maxTimeout: 20, randomize: false },
+    });
+    slack.faults.delay('chat.postMessage', TIMEOUT_MS * 3);
+    slack.faults.next('conversations.history', { status: 429, retryAfterSec: 1, times: 2 });
+    const before = Date.now();
+    const failed = await once.post('C0WEB', view, { key }).catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(PostOutcomeUnknownError);
+    const since = (failed as PostOutcomeUnknownError).since.getTime();
+    expect(since).toBeGreaterThanOrEqual(before);
+    expect(since).toBeLessThanOrEqual(slack.calls('chat.postMessage')[0]?.at ?? 0);
   });
 
   it('retries a rate limit without looking: Slack refused it, nothing was posted', async () => {

@@ -1,7 +1,7 @@
 import type { MessageMetadata } from '@slack/types';
 import type { RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { RetryableError } from '../../core/errors.js';
+import { PostOutcomeUnknownError, RetryableError, withCause } from '../../core/errors.js';
 import { sleep as realSleep } from '../../core/sleep.js';
 import type { MessageKey, MessageRef } from '../types.js';
 import type { HistoryPage } from './web-api-schema.js';
@@ -62,7 +62,13 @@ export async function postByKey(
       }
       return await deps.postOnce();
     } catch (err) {
-      if (!(err instanceof RetryableError) || attempt >= retries) throw err;
+      if (!(err instanceof RetryableError)) throw err;
+      if (attempt >= retries) {
+        // Given up after a call of unknown outcome: the caller's next try must look first.
+        if (!since) throw err;
+        const unknown = new PostOutcomeUnknownError(err.message, since, err.retryAfterMs);
+        throw withCause(unknown, err);
+      }
       const rateLimited = err.retryAfterMs !== undefined;
       if (!rateLimited) since ??= startedAt;
       deps.log?.warn(

@@ -9,13 +9,31 @@ export interface RetryDeps {
   signal?: AbortSignal | undefined;
   /** Adds up the time spent waiting out rate limits (Retry-After), for metrics. */
   waited: { ms: number };
-  /**
-   * Shared by the calls of one client: after a 429 every call waits until Retry-After has passed,
-   * as the Web API client paused its whole queue. Each call waiting on its own instead retried
-   * in a herd, met the limit again, and gave up messages a soak had delivered before.
-   */
+  /** The rate limit this call counts against (see RateGate). */
   gate: RateGate;
   random?: () => number;
+}
+
+/**
+ * One of Slack's rate limits, as a client meets it: a method's, per workspace, or
+ * chat.postMessage's, per channel (docs.slack.dev/apis/web-api/rate-limits). After a 429 every
+ * call under that limit waits until Retry-After has passed, and then they go one at a time until
+ * the ones waiting have gone through: released together, they met the limit again in a herd and
+ * spent their retries on it. A limit of its own per method and channel, because one shared by
+ * the whole client held chat.update and every other channel's posts behind one busy channel's.
+ */
+export interface RateGate {
+  /** Until when (epoch ms) Slack asked these calls to wait. */
+  until: number;
+  /** A 429 came and calls still wait behind it: they go one at a time. */
+  limited: boolean;
+  /** Settles when the call ahead in line is done. */
+  turn: Promise<void>;
+  waiting: number;
+}
+
+export function rateGate(): RateGate {
+  return { until: 0, limited: false, turn: Promise.resolve(), waiting: 0 };
 }
 
 /**
@@ -29,38 +47,64 @@ export interface RetryDeps {
 export async function withRetries<T>(method: string, call: () => Promise<T>, deps: RetryDeps) {
   const { retry, signal, gate } = deps;
   const retries = retry.retries ?? 0;
-  for (let attempt = 0; ; attempt++) {
-    abandonIfStopped(method, signal);
-    if (gate.until > Date.now()) await sleep(gate.until - Date.now(), signal);
-    abandonIfStopped(method, signal);
-    try {
-      return await untilStopped(method, call(), signal);
-    } catch (err) {
-      if (err instanceof ShutdownError) throw err;
-      const limited = rateLimitMs(err);
-      if (limited !== null) {
-        // The call did nothing: wait as Slack asks, even before giving up, so that whoever tries
-        // again next does not meet the same limit.
-        deps.waited.ms += limited;
-        gate.until = Math.max(gate.until, Date.now() + limited);
-        await sleep(gate.until - Date.now(), signal);
-        abandonIfStopped(method, signal);
-        if (attempt >= retries) throw err;
-        // Then the backoff as well, as node-retry added it after the client's wait: with
-        // Retry-After alone, five retries of conversations.history (50 a minute) came within 5 s
-        // and gave up where they had got through before.
+  // Our place in line, held across this call's own retries, once the limit has been met.
+  let release: (() => void) | null = null;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      abandonIfStopped(method, signal);
+      if (gate.limited && !release) release = await inLine(method, gate, signal);
+      if (gate.until > Date.now()) await sleep(gate.until - Date.now(), signal);
+      abandonIfStopped(method, signal);
+      try {
+        const result = await untilStopped(method, call(), signal);
+        // The line has drained: calls go together again.
+        if (gate.waiting === 0) gate.limited = false;
+        return result;
+      } catch (err) {
+        if (err instanceof ShutdownError) throw err;
+        const limited = rateLimitMs(err);
+        if (limited !== null) {
+          // The call did nothing: wait as Slack asks, even before giving up, so that whoever
+          // tries again next does not meet the same limit.
+          deps.waited.ms += limited;
+          gate.until = Math.max(gate.until, Date.now() + limited);
+          gate.limited = true;
+          await sleep(gate.until - Date.now(), signal);
+          abandonIfStopped(method, signal);
+          if (attempt >= retries) throw err;
+          // Then the backoff as well, as node-retry added it after the client's wait: with
+          // Retry-After alone, five retries of conversations.history (50 a minute) came within
+          // 5 s and gave up where they had got through before.
+          await sleep(backoffMs(retry, attempt, deps.random ?? Math.random), signal);
+          continue;
+        }
+        if (!retryable(err) || attempt >= retries) throw err;
         await sleep(backoffMs(retry, attempt, deps.random ?? Math.random), signal);
-        continue;
       }
-      if (!retryable(err) || attempt >= retries) throw err;
-      await sleep(backoffMs(retry, attempt, deps.random ?? Math.random), signal);
     }
+  } finally {
+    release?.();
   }
 }
 
-/** Until when (epoch ms) a client's calls wait, Slack having asked so with a 429. */
-export interface RateGate {
-  until: number;
+/** Waits for the calls ahead under a met limit; returns what lets the next one go. */
+async function inLine(method: string, gate: RateGate, signal?: AbortSignal) {
+  const ahead = gate.turn;
+  let release = () => {};
+  gate.turn = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  gate.waiting++;
+  try {
+    await untilStopped(method, ahead, signal, 'was not sent');
+  } catch (err) {
+    // Stopping: the line behind us still waits for the ones ahead, not for us.
+    void ahead.then(release);
+    throw err;
+  } finally {
+    gate.waiting--;
+  }
+  return release;
 }
 
 function abandonIfStopped(method: string, signal: AbortSignal | undefined): void {
@@ -68,11 +112,15 @@ function abandonIfStopped(method: string, signal: AbortSignal | undefined): void
 }
 
 /** The call's outcome, or a ShutdownError as soon as the stop comes. */
-function untilStopped<T>(method: string, call: Promise<T>, signal?: AbortSignal): Promise<T> {
+function untilStopped<T>(
+  method: string,
+  call: Promise<T>,
+  signal?: AbortSignal,
+  what = 'was abandoned under way',
+): Promise<T> {
   if (!signal) return call;
   return new Promise<T>((resolve, reject) => {
-    const stop = () =>
-      reject(new ShutdownError(`Slipway is stopping: ${method} was abandoned under way`));
+    const stop = () => reject(new ShutdownError(`Slipway is stopping: ${method} ${what}`));
     signal.addEventListener('abort', stop, { once: true });
     call.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
   });
