@@ -40,6 +40,13 @@ export type FleetFigure =
       lag: { p50Ms: number; p99Ms: number; maxMs: number };
       /** The most Deployment watches open at once on the API server, by scope. */
       watches: { namespaceScoped: number; clusterScoped: number };
+      /**
+       * V8's collections over the run, by kind (prom-client's nodejs_gc_duration_seconds): how
+       * many, their total pause, and how many paused the loop 100 ms or more.
+       */
+      gc: Record<string, { count: number; totalMs: number; over100Ms: number }>;
+      /** V8's heap in use when the last rollout ended, beside the old-space cap. */
+      heapUsedMiB: number;
     };
 
 const FINAL = new Set(['succeeded', 'failed', 'rolled_back', 'cancelled', 'superseded']);
@@ -89,7 +96,7 @@ export async function measureFleet(
   await sleep(3_000);
   const idleMiB = Math.min(...(await samples(() => rssMiB(slipway.pid) ?? Infinity, 3_000)));
   // A scrape resets prom-client's event-loop histogram: the next one covers only the run.
-  await metricsText(slipway.baseUrl);
+  const before = await metricsText(slipway.baseUrl);
   let peakMiB = idleMiB;
   const watches = { namespaceScoped: 0, clusterScoped: 0 };
   let sampling = true;
@@ -128,7 +135,8 @@ export async function measureFleet(
     30 * 60_000,
   );
   const seconds = (performance.now() - t0) / 1000;
-  const lag = lagOf(await metricsText(slipway.baseUrl));
+  const after = await metricsText(slipway.baseUrl);
+  const lag = lagOf(after);
   sampling = false;
   await Promise.all([rssSampler, watchSampler]);
 
@@ -153,7 +161,37 @@ export async function measureFleet(
     nodeOptions,
     lag,
     watches,
+    gc: gcBetween(before, after),
+    heapUsedMiB: round(metricValue(after, 'nodejs_heap_size_used_bytes') / 2 ** 20, 1),
   };
+}
+
+/** The first sample of `name` whose labels include `labels` (`kind="major"`), or NaN. */
+function metricValue(metrics: string, name: string, labels = ''): number {
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^(\w+)(?:\{([^}]*)\})? (\S+)/.exec(line);
+    if (m?.[1] === name && (m[2] ?? '').includes(labels)) return Number(m[3]);
+  }
+  return Number.NaN;
+}
+
+function gcBetween(before: string, after: string) {
+  const gc: Record<string, { count: number; totalMs: number; over100Ms: number }> = {};
+  for (const kind of ['minor', 'major', 'incremental', 'weakcb']) {
+    const delta = (name: string, labels = '') =>
+      (metricValue(after, name, labels) || 0) - (metricValue(before, name, labels) || 0);
+    const kindLabel = `kind="${kind}"`;
+    const count = delta('nodejs_gc_duration_seconds_count', kindLabel);
+    if (count <= 0) continue;
+    const within100 = delta('nodejs_gc_duration_seconds_bucket', `le="0.1",${kindLabel}`);
+    gc[kind] = {
+      count,
+      totalMs: round(delta('nodejs_gc_duration_seconds_sum', kindLabel) * 1000, 1),
+      over100Ms: count - within100,
+    };
+  }
+  return gc;
 }
 
 async function samples(read: () => number, ms: number): Promise<number[]> {

@@ -74,6 +74,17 @@ export function rollbackLines(i: RollbackFigure): string[] {
   ];
 }
 
+function gcLine(gc: Record<string, { count: number; totalMs: number; over100Ms: number }>) {
+  const kinds = Object.entries(gc ?? {});
+  if (kinds.length === 0) return 'not reported';
+  return kinds
+    .map(
+      ([kind, g]) =>
+        `${kind} ${g.count}× for ${g.totalMs} ms in all, ${g.over100Ms} of 100 ms or more`,
+    )
+    .join('; ');
+}
+
 export function fleetLines(j: FleetFigure): string[] {
   const head = '(j) many Kubernetes rollouts at once, followed by one Slipway process';
   if (!has(j)) return [head, skippedLine(j.skipped)];
@@ -82,6 +93,7 @@ export function fleetLines(j: FleetFigure): string[] {
     `  ${j.rollouts} rollouts over ${j.namespaces} namespaces, ${j.failing} of them failing (rolled back); all final after ${j.seconds} s: ${JSON.stringify(j.byState)}; ${j.wrong} wrong${j.wrongExamples.length ? ` (${j.wrongExamples.join('; ')})` : ''}`,
     `  RSS ${j.rss.idleMiB} MiB idle → ${j.rss.peakMiB} MiB at most: +${j.rss.growthMiB} MiB${j.nodeOptions ? ` (NODE_OPTIONS ${j.nodeOptions}, as the chart runs it)` : ''}`,
     `  event-loop delay over the run: p50 ${j.lag.p50Ms} ms, p99 ${j.lag.p99Ms} ms, max ${j.lag.maxMs} ms`,
+    `  garbage collection over the run: ${gcLine(j.gc)}; heap in use at the end ${j.heapUsedMiB} MiB`,
     `  Deployment watches open on the API server at most: ${j.watches.namespaceScoped} namespace-scoped (Slipway's), ${j.watches.clusterScoped} cluster-scoped (the controllers' and the benchmark's)`,
   ];
 }
