@@ -2,19 +2,15 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  type V1Deployment,
-  Watch,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import {
   startTestCluster,
   TESTENV_SCRIPT,
   type TestCluster,
 } from '../../test/support/k8s-testenv.js';
 import type { BenchContext, Defer } from '../context.js';
+import { ROOT } from '../load-spec.js';
+import { startServerChild } from '../processes.js';
 import { sendCommand, until } from '../send.js';
 import { channelOf, IN_FLIGHT, startSlipway } from '../slipway.js';
 import { type LatencySummary, round, summarize } from '../stats.js';
@@ -62,30 +58,44 @@ export function findKubectl(): string | { skipped: string } {
       };
 }
 
-/** Watches one Deployment; resolves waiters when its pod template shows an image. */
-function watchImages(config: KubeConfig, namespace: string) {
+/** The monotonic clock image-watch reads, in ms: one clock for both processes. */
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * Watches one Deployment from a process of its own (bench/targets/image-watch.ts); resolves
+ * waiters with the moment its pod template first showed an image.
+ */
+async function watchImages(kubeconfig: string, namespace: string) {
   const waiters = new Map<string, (at: number) => void>();
   const seen = new Map<string, number>();
-  const onEvent = (_type: string, d: V1Deployment) => {
-    const at = performance.now();
-    const image = d.spec?.template.spec?.containers.find((c) => c.name === 'app')?.image;
-    if (!image || seen.has(image)) return;
-    seen.set(image, at);
-    waiters.get(image)?.(at);
-  };
-  const started = new Watch(config).watch(
-    `/apis/apps/v1/namespaces/${namespace}/deployments`,
-    { fieldSelector: `metadata.name=${NAME}` },
-    onEvent,
-    () => {},
+  const child = await startServerChild(
+    'image-watch',
+    [join(ROOT, 'bench/targets/image-watch.ts'), kubeconfig, namespace, NAME, 'app'],
+    process.env,
+    /watching on port (\d+)/,
   );
+  let partial = '';
+  child.child.stdout?.on('data', (chunk: Buffer) => {
+    const lines = (partial + String(chunk)).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^seen (\S+) ([\d.]+)$/.exec(line);
+      if (!m?.[1]) continue;
+      const at = Number(m[2]);
+      seen.set(m[1], at);
+      waiters.get(m[1])?.(at);
+    }
+  });
   return {
-    started,
+    stop: () => child.stop(),
     image(image: string, timeoutMs = 60_000): Promise<number> {
       const at = seen.get(image);
       if (at !== undefined) return Promise.resolve(at);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${image} not seen`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${image} not seen:\n${child.output()}`)),
+          timeoutMs,
+        );
         waiters.set(image, (t) => {
           clearTimeout(timer);
           resolve(t);
@@ -150,15 +160,14 @@ export async function measureKubernetes(
     { KUBECONFIG: cluster.kubeconfig },
   );
   defer(() => slipway.close());
-  const watch = watchImages(config, namespace);
-  const watching = await watch.started;
-  defer(async () => watching.abort());
+  const watch = await watchImages(cluster.kubeconfig, namespace);
+  defer(() => watch.stop());
   const viaSlipway: number[] = [];
   const viaKubectl: number[] = [];
   const kubectlExit: number[] = [];
   for (let i = 1; i <= iterations; i++) {
     const image = `${REPO}:1.0.${i}`;
-    const t0 = performance.now();
+    const t0 = now();
     await sendCommand(
       slipway.eventsUrl,
       `deploy ${NAME} 1.0.${i} to bench`,
@@ -173,7 +182,7 @@ export async function measureKubernetes(
     );
     if (typeof kubectl !== 'string') continue;
     const kImage = `${REPO}:2.0.${i}`;
-    const k0 = performance.now();
+    const k0 = now();
     const seen = watch.image(kImage);
     seen.catch(() => {}); // awaited below; this only keeps a failed kubectl from leaving it unhandled
     await run(kubectl, [
@@ -186,7 +195,7 @@ export async function measureKubernetes(
       `deployment/${NAME}`,
       `app=${kImage}`,
     ]);
-    kubectlExit.push(performance.now() - k0);
+    kubectlExit.push(now() - k0);
     viaKubectl.push((await seen) - k0);
     await until('the kubectl change to roll out', () => rolledOut(apps, namespace), 60_000);
   }
