@@ -155,4 +155,50 @@ describe('worker', () => {
     }
     expect(d?.state).toBe('rolled_back');
   });
+
+  it('claims the next request to a target when its run ends, before that run has tidied up', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The last progress line is written after the run's final transition; held here, the run
+    // that wrote it has not returned yet.
+    const reporting: DeployDriver<unknown> = {
+      id: 'recording',
+      optionsSchema: z.unknown(),
+      deploy: async () => ({}),
+      rollback: async () => ({}),
+      async watch(ctx) {
+        ctx.progress('1 of 2');
+        await sleep(50);
+        ctx.progress('2 of 2');
+        return { ok: true, summary: 'done' };
+      },
+    };
+    const base = await depsWith('p1');
+    const store: Store = Object.create(base.store);
+    store.patchDeployment = async (id, patch) => {
+      if (patch.progress === '2 of 2') await held;
+      return base.store.patchDeployment(id, patch);
+    };
+    const deps = { ...base, store, drivers: new Map([['recording', reporting]]) };
+    start(deps);
+    const first = await requestDeployment(deps, request);
+    if (!first.ok) throw new Error(first.reason);
+    for (
+      let i = 0;
+      i < 200 && (await store.getDeployment(first.deployment.id))?.state === 'queued';
+      i++
+    )
+      await sleep(10);
+    const second = await requestDeployment(deps, { ...request, version: '1.0.1' });
+    if (!second.ok) throw new Error(second.reason);
+    try {
+      // The worker polls once an hour: only the first run's end can start the second.
+      expect(await stateWithin(store, second.deployment.id, 5_000)).toBe('succeeded');
+      expect((await store.getDeployment(first.deployment.id))?.state).toBe('succeeded');
+    } finally {
+      release();
+    }
+  });
 });

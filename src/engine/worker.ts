@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import type { Deployment } from '../core/deployment.js';
+import { type Deployment, isFinal } from '../core/deployment.js';
 import type { EngineDeps } from './context.js';
 import { emitTransition } from './requests.js';
 import { runDeployment } from './runner.js';
@@ -86,6 +86,12 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
         // A stream of requests to a target running here would otherwise cost a claim each.
         if (busyTargets.has(targetOf(event.deployment))) return;
         // The worker's loop belongs to no request: not in the trace of the one that queued it.
+        context.with(ROOT_CONTEXT, () => wake());
+        return;
+      }
+      // A run here ended: the next request to its target may be claimed now, not once the run
+      // has also flushed its progress and closed its span, a few round trips to the store later.
+      if (isFinal(event.transition.to) && running.has(event.deployment.id)) {
         context.with(ROOT_CONTEXT, () => wake());
         return;
       }
