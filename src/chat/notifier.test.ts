@@ -250,6 +250,41 @@ describe('notifier', () => {
     // Closed: a post that lands after the stop changes nothing more, and nothing is retried.
     await new Promise((resolve) => setTimeout(resolve, 3 * INTERVAL));
     expect(chat.callsOf('update')).toEqual([]);
+    // Recorded for the next start to bring up to date.
+    expect(await h.app.store.listOwedCardUpdates(10)).toEqual([d.id]);
+  });
+
+  it('brings up to date at start the cards a stop left showing an earlier state', async () => {
+    h = await startHarness({ ms: 50, start: false });
+    const chat = createRecordingChat();
+    // Slack refuses every update with a rate limit while `limited`.
+    let limited = false;
+    const client = {
+      ...chat.client,
+      update: async (...args: Parameters<typeof chat.client.update>) => {
+        if (limited) throw new RetryableError('Slack rate-limited chat.update; retry in 5s', 5_000);
+        return chat.client.update(...args);
+      },
+    };
+    const n = notifier(h, { ...chat, client });
+    const d = await request(h, 'staging');
+    limited = true;
+    h.app.engine.start();
+    await h.waitFinal(d.id);
+    await vi.waitFor(() => expect(chat.inChannel('C-WEB')).toHaveLength(1));
+    await n.stop({ withinMs: 100 });
+    const [card] = chat.inChannel('C-WEB');
+    if (!card) throw new Error('no card');
+    expect(chat.latest(card).title).not.toContain('deployed');
+    expect(await h.app.store.listOwedCardUpdates(10)).toEqual([d.id]);
+
+    // The next process: its card says what happened, and nothing is owed any more.
+    limited = false;
+    const next = notifier(h, chat);
+    await next.caughtUp();
+    expect(chat.inChannel('C-WEB')).toHaveLength(1);
+    expect(chat.latest(card).title).toBe('web 1.4.2 → staging: deployed');
+    expect(await h.app.store.listOwedCardUpdates(10)).toEqual([]);
   });
 
   it('forgets a finished deployment’s messages after forgetAfterMs', async () => {

@@ -80,12 +80,24 @@ export interface NotifierOptions {
   progressIntervalMs?: number;
 }
 
+/** Cards a stop left behind that a start brings up to date; more wait for the next start. */
+const CATCH_UP_LIMIT = 500;
+/** Deployments whose cards are brought up to date at once, at start. */
+const CATCH_UP_AT_ONCE = 4;
+
 export interface Notifier {
+  /**
+   * Listens to the engine, and brings up to date the cards an earlier stop gave up on (in the
+   * background; `caughtUp` says when it is done).
+   */
   start(): void;
+  /** Resolves once the cards owed at start have been shown (for tests). */
+  caughtUp(): Promise<void>;
   /**
    * Stops listening and delivers what is still waiting (the final states), for at most
-   * `withinMs`: what is left then is given up, and logged. Their states are in the store; calls
-   * still under way are the chat client's to abandon.
+   * `withinMs`: what is left then is given up, logged, and recorded as owed, for the next
+   * start to show. Their states are in the store; calls still under way are the chat client's
+   * to abandon.
    */
   stop(options?: { withinMs?: number }): Promise<void>;
   /** Resolves once nothing is waiting or under way (for tests). */
@@ -150,6 +162,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
   const approvalDeps: ApprovalDeps = { ...deps, log, posted };
   const tracked = new Map<string, Tracked>();
   let unsubscribe: (() => void) | null = null;
+  let catchingUp: Promise<void> = Promise.resolve();
 
   function track(d: Deployment): Tracked {
     let t = tracked.get(d.id);
@@ -365,10 +378,42 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
   ];
   const busy = (t: Tracked) => slots(t).some((slot) => slot.busy());
 
+  /**
+   * The cards an earlier stop could not bring up to date (behind Slack's rate limits, say):
+   * shown as the store has them now, a few deployments at a time, so that they do not meet the
+   * limits that held them, nor wait in line behind a card whose post the stopped process had
+   * reserved (that one is taken over once its reservation is stale). A card that still fails
+   * stays owed for the next start.
+   */
+  async function catchUp(): Promise<void> {
+    const owed = await deps.store.listOwedCardUpdates(CATCH_UP_LIMIT);
+    if (owed.length === 0) return;
+    log.info({ deployments: owed.length }, 'bringing up to date the cards a stop left behind');
+    const next = () => owed.shift();
+    const worker = async () => {
+      for (let id = next(); id !== undefined && unsubscribe; id = next()) {
+        const d = await deps.store.getDeployment(id);
+        if (d) {
+          const t = track(d);
+          const main = [...t.cards, ...(t.origin ? [t.origin] : [])];
+          const shown = await Promise.all(main.map((card) => card.show((p) => renderMain(id, p))));
+          if (!unsubscribe || shown.some((s) => s.outcome === 'failed')) continue;
+        }
+        await deps.store.settleCardUpdate(id);
+      }
+    };
+    await Promise.all(Array.from({ length: CATCH_UP_AT_ONCE }, worker));
+  }
+
   return {
     start() {
-      unsubscribe ??= deps.events.on(listener);
+      if (unsubscribe) return;
+      unsubscribe = deps.events.on(listener);
+      catchingUp = catchUp().catch((err: unknown) =>
+        log.warn({ err }, 'could not bring up to date the cards a stop left behind'),
+      );
     },
+    caughtUp: () => catchingUp,
     async stop({ withinMs = Number.POSITIVE_INFINITY } = {}) {
       unsubscribe?.();
       unsubscribe = null;
@@ -385,13 +430,17 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
         await Promise.all(all.flatMap(([, t]) => slots(t)).map((slot) => slot.flush()));
       })();
       if (!(await settledWithin(delivered, withinMs))) {
-        logUndelivered(
-          all.filter(([, t]) => !handled.has(t) || busy(t)),
-          handled,
-          withinMs,
-        );
+        const left = all.filter(([, t]) => !handled.has(t) || busy(t));
+        logUndelivered(left, handled, withinMs);
+        await deps.store
+          .oweCardUpdates(left.map(([id]) => id))
+          .catch((err: unknown) =>
+            log.warn({ err }, 'could not record the cards left behind; they stay as they are'),
+          );
       }
       for (const slot of all.flatMap(([, t]) => slots(t))) slot.close();
+      // Its card under way was just given up: it ends now, what it had not shown still owed.
+      await catchingUp;
     },
     async currentView(ref) {
       const rows = await deps.store.findPostedMessages(ref);

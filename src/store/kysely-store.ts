@@ -46,6 +46,7 @@ import {
 } from './grafana-annotations.js';
 import { acquireLock, listLocks, releaseLock } from './locks.js';
 import { migrate, pendingMigrations } from './migrations/index.js';
+import { listOwedCardUpdates, oweCardUpdates, settleCardUpdate } from './owed-card-updates.js';
 import { findPeople, rememberPeople } from './people.js';
 import {
   completePostedMessage,
@@ -152,6 +153,9 @@ export function createKyselyStore(ctx: StoreContext): Store {
     endGrafanaAnnotation: (key) => endGrafanaAnnotation(ctx, key),
     getGrafanaAnnotation: (deploymentId) => getGrafanaAnnotation(ctx, deploymentId),
     listOpenGrafanaAnnotations: (limit) => listOpenGrafanaAnnotations(ctx, limit),
+    oweCardUpdates: (ids, at) => oweCardUpdates(ctx, ids, at),
+    listOwedCardUpdates: (limit) => listOwedCardUpdates(ctx, limit),
+    settleCardUpdate: (id) => settleCardUpdate(ctx, id),
 
     getGitHubDeployment: (deploymentId) => getGitHubDeployment(ctx, deploymentId),
     saveGitHubDeployment: (report, revision) => saveGitHubDeployment(ctx, report, revision),

@@ -233,6 +233,13 @@ export interface Tables {
   bad_versions: BadVersionsTable;
   grafana_annotations: GrafanaAnnotationsTable;
   github_deployments: GitHubDeploymentsTable;
+  owed_card_updates: OwedCardUpdatesTable;
+}
+
+/** A deployment whose cards a stop left showing an earlier state (migration 018). */
+export interface OwedCardUpdatesTable {
+  deployment_id: string;
+  owed_since: number;
 }
 
 /** A deployment's GitHub deployment (src/integrations/github-deployments; migration 016). */

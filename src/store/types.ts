@@ -590,6 +590,16 @@ export interface Store {
   /** Annotations not ended (or not created) yet, oldest claim first. */
   listOpenGrafanaAnnotations(limit: number): Promise<GrafanaAnnotationRecord[]>;
 
+  /**
+   * Records that these deployments' chat cards show an earlier state than the store: a stop
+   * gave up on their updates. The first date is kept; unknown deployments are skipped.
+   */
+  oweCardUpdates(deploymentIds: string[], at?: Date): Promise<void>;
+  /** Deployments whose cards are owed an update, longest owed first. */
+  listOwedCardUpdates(limit: number): Promise<string[]>;
+  /** The deployment's cards were brought up to date. */
+  settleCardUpdate(deploymentId: string): Promise<void>;
+
   getGitHubDeployment(deploymentId: string): Promise<GitHubDeploymentRecord | null>;
   /**
    * Compare-and-set: with `revision` 0 inserts the report (null when it exists already), else

@@ -17,6 +17,7 @@ import * as dashboard from './014-dashboard.js';
 import * as badVersions from './015-bad-versions.js';
 import * as githubDeployments from './016-github-deployments.js';
 import * as grafanaAnnotations from './017-grafana-annotations.js';
+import * as owedCardUpdates from './018-owed-card-updates.js';
 
 /**
  * Every migration, by name. Written out by hand (no folder scan) so the bundle and the
@@ -40,6 +41,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '015-bad-versions': badVersions,
   '016-github-deployments': githubDeployments,
   '017-grafana-annotations': grafanaAnnotations,
+  '018-owed-card-updates': owedCardUpdates,
 };
 
 const provider: MigrationProvider = {

@@ -19,6 +19,7 @@ const ALL = [
   '015-bad-versions',
   '016-github-deployments',
   '017-grafana-annotations',
+  '018-owed-card-updates',
 ];
 
 export function migrationCases(ctx: SuiteContext): void {

@@ -13,6 +13,7 @@ import { githubDeploymentCases } from './github-deployment-cases.js';
 import { grafanaAnnotationCases } from './grafana-annotation-cases.js';
 import { approvalAndLockCases } from './lock-cases.js';
 import { migrationCases } from './migration-cases.js';
+import { owedCardCases } from './owed-card-cases.js';
 import { peopleCases } from './people-cases.js';
 import { postedMessageCases } from './posted-message-cases.js';
 import { postedMigrationCases } from './posted-migration-cases.js';
@@ -99,6 +100,7 @@ export function storeSuite(target: StoreSuiteTarget): void {
     chatConversationCases(ctx);
     badVersionCases(ctx);
     grafanaAnnotationCases(ctx);
+    owedCardCases(ctx);
     githubDeploymentCases(ctx);
   });
 }
