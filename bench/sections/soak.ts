@@ -106,6 +106,9 @@ export async function measureSoak(ctx: BenchContext, defer: Defer): Promise<Soak
   });
   clearInterval(timer);
   clearInterval(liveTimer);
+  // A process with an inspector session open waits for it to close before it exits: closed
+  // now, so the stop below is Slipway's own.
+  inspector.close();
   if (profileDir) await profile?.stop(join(profileDir, `soak-${Date.now()}.cpuprofile`));
   const withoutOutcome = await drain(soak);
   const deployments = await listAll(soak.baseUrl);
