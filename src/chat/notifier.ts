@@ -29,6 +29,7 @@ import {
   type PostedDeps,
   type PostedMessage,
   type PostedTiming,
+  type Shown,
 } from './posted/posted-message.js';
 import type { ChatClient, MessageRef, MessageView } from './types.js';
 import {
@@ -198,9 +199,9 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
   }
 
   /** Shows the deployment's card wherever it is kept. */
-  function showCards(id: string, t: Tracked): void {
-    for (const card of t.cards) card.show((posted) => renderMain(id, posted));
-    t.origin?.show((posted) => renderMain(id, posted));
+  function showCards(id: string, t: Tracked): Promise<Shown[]> {
+    const main = [...t.cards, ...(t.origin ? [t.origin] : [])];
+    return Promise.all(main.map((card) => card.show((posted) => renderMain(id, posted))));
   }
 
   /**
@@ -242,7 +243,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
       return refreshReview(approvalDeps, d, t.review);
     }
     if (event.type === 'progress') return showProgress(d.id, t);
-    showCards(d.id, t);
+    void showCards(d.id, t);
     if (event.type === 'approval') {
       reply(t, verdictView(d, event, 'reply'));
       await recordVerdict(approvalDeps, d, event, t.approvers);
@@ -289,7 +290,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
     const origin = context.active();
     t.progressTimer = setTimeout(() => {
       t.progressTimer = null;
-      context.with(origin, () => showCards(id, t));
+      context.with(origin, () => void showCards(id, t));
     }, progressIntervalMs);
   }
 
@@ -394,9 +395,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
       for (let id = next(); id !== undefined && unsubscribe; id = next()) {
         const d = await deps.store.getDeployment(id);
         if (d) {
-          const t = track(d);
-          const main = [...t.cards, ...(t.origin ? [t.origin] : [])];
-          const shown = await Promise.all(main.map((card) => card.show((p) => renderMain(id, p))));
+          const shown = await showCards(id, track(d));
           if (!unsubscribe || shown.some((s) => s.outcome === 'failed')) continue;
         }
         await deps.store.settleCardUpdate(id);
