@@ -211,10 +211,7 @@ async function metricsText(baseUrl: string): Promise<string> {
 }
 
 function lagOf(metrics: string) {
-  const seconds = (name: string) => {
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)`, 'm').exec(metrics);
-    return m ? round(Number(m[1]) * 1000, 1) : Number.NaN;
-  };
+  const seconds = (name: string) => round(metricValue(metrics, name) * 1000, 1);
   return {
     p50Ms: seconds('nodejs_eventloop_lag_p50_seconds'),
     p99Ms: seconds('nodejs_eventloop_lag_p99_seconds'),
