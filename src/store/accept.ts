@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Deployment, DeploymentState } from '../core/deployment.js';
 import { WithdrawnError } from '../core/errors.js';
+import { writeGroupInOneStatement } from './accept-postgres.js';
 import { lockRows, type StoreContext } from './context.js';
 import { selectByKey } from './deployments.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
@@ -13,9 +14,10 @@ import type { AcceptedRecord, AcceptSteps, NewDeployment, RecordGate } from './t
  * waits for its whole group, and a request in a transaction being written can no longer be
  * taken back (its chat acknowledgement may then have to go out before it is recorded), so a
  * group must stay short. SQLite runs the statements synchronously in microseconds each; on
- * Postgres each is a round trip, eight or so a request, which a busy event loop stretches.
+ * Postgres a group is one statement (accept-postgres.ts), but when that fails each request is
+ * written again in a savepoint, five round trips each, which a busy event loop stretches.
  */
-const MAX_GROUP = { sqlite: 64, postgres: 8 } as const;
+const MAX_GROUP = { sqlite: 64, postgres: 32 } as const;
 
 interface Waiting {
   deployment: NewDeployment;
@@ -48,13 +50,24 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
     writing = true;
     const group: Waiting[] = [];
     const max = MAX_GROUP[ctx.dialect.kind];
-    while (group.length < max && waiting.length > 0) {
-      const next = waiting.shift() as Waiting;
+    // Postgres writes a group in one statement, which cannot supersede a request of its own
+    // group: a second request for a target waits for the next group, keeping its place.
+    const onePerTarget = ctx.dialect.kind === 'postgres';
+    const targets = new Set<string>();
+    for (let i = 0; group.length < max && i < waiting.length; ) {
+      const next = waiting[i] as Waiting;
+      const target = targetOf(next);
+      if (onePerTarget && targets.has(target)) {
+        i++;
+        continue;
+      }
+      waiting.splice(i, 1);
       // Taken back while it waited: its caller has been told nothing was done.
       if (next.gate && !next.gate.begin()) {
         next.reject(new WithdrawnError('the request was withdrawn before it was recorded'));
         continue;
       }
+      targets.add(target);
       group.push(next);
     }
     if (group.length === 0) {
@@ -72,6 +85,45 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
   }
 
   async function write(group: Waiting[]): Promise<void> {
+    if (ctx.dialect.kind === 'postgres' && (await writeInOneStatement(group))) return;
+    await writeInSavepoints(group);
+  }
+
+  /** False when the statement failed: nothing of it was written, and no caller was answered. */
+  async function writeInOneStatement(group: Waiting[]): Promise<boolean> {
+    const members = group.map(({ deployment, steps }) => {
+      const at = steps.requested.at ?? ctx.now();
+      const row = newDeploymentRow(deployment, steps.next.to, at);
+      row.updated_at = (steps.next.meta.at ?? at).getTime();
+      return { row, steps, requestedAt: at.getTime() };
+    });
+    let written: Awaited<ReturnType<typeof writeGroupInOneStatement>>;
+    try {
+      written = await writeGroupInOneStatement(ctx.db, members);
+    } catch (err) {
+      ctx.log?.warn({ err }, 'could not write a group of accepted requests at once; writing each');
+      return false;
+    }
+    for (const w of group) {
+      const outcome = written.get(w.deployment.id);
+      if (outcome?.kind === 'written') {
+        w.resolve(outcome.record);
+        continue;
+      }
+      // Its idempotency key was used (by an earlier request, or one committed meanwhile).
+      const key = w.deployment.idempotencyKey;
+      const holder =
+        key === null ? undefined : await selectByKey(ctx.db, key).catch(() => undefined);
+      if (holder) w.resolve(existing(toDeployment(holder)));
+      else
+        w.reject(
+          new Error(`accept: ${w.deployment.id} was not written and no deployment holds its key`),
+        );
+    }
+    return true;
+  }
+
+  async function writeInSavepoints(group: Waiting[]): Promise<void> {
     const outcomes: Array<{ ok: true; record: AcceptedRecord } | { ok: false; err: unknown }> = [];
     try {
       await ctx.db.transaction().execute(async (trx) => {
@@ -100,9 +152,13 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
   };
 }
 
+function targetOf(w: Waiting): string {
+  return `${w.deployment.service}\u0000${w.deployment.environment}`;
+}
+
 function byTarget(a: Waiting, b: Waiting): number {
-  const x = `${a.deployment.service}\u0000${a.deployment.environment}`;
-  const y = `${b.deployment.service}\u0000${b.deployment.environment}`;
+  const x = targetOf(a);
+  const y = targetOf(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 

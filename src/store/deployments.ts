@@ -1,4 +1,4 @@
-import type { RawBuilder, Transaction } from 'kysely';
+import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import {
   ACTIVE_STATES,
@@ -82,7 +82,7 @@ function targetBusy(target: Pick<Deployment, 'service' | 'environment'>, to: Dep
 }
 
 export async function selectByKey(
-  trx: Transaction<Tables>,
+  trx: Kysely<Tables>,
   key: string,
 ): Promise<DeploymentsTable | undefined> {
   return (await byIdempotencyKey(trx, key))[0];
