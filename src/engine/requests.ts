@@ -273,8 +273,14 @@ async function resolveRollback(
 async function decideRequest(deps: EngineDeps, resolved: Resolved, now: Date) {
   const { request } = resolved;
   const known = resolved.environment && findEnvironment(deps.config, resolved.environment);
-  const locks = known ? await deps.store.listLocks(known.name, now) : [];
-  const mark = known ? await markOf(deps, { ...resolved, environment: known.name }) : null;
+  // Side by side: on Postgres each is a round trip, and a command holds its handling slot
+  // while it waits for them.
+  const [locks, mark] = known
+    ? await Promise.all([
+        deps.store.listLocks(known.name, now),
+        markOf(deps, { ...resolved, environment: known.name }),
+      ])
+    : [[], null];
   const decision = inSpan(
     'policy.decide',
     { attributes: { 'slipway.action': resolved.action } },
