@@ -194,7 +194,15 @@ export async function transition(
 ): Promise<Deployment | null> {
   if (from.length === 0) return null;
   const at = meta.at ?? ctx.now();
+  const columns: Partial<DeploymentsTable> = {
+    ...patchColumns(patch),
+    state: to,
+    updated_at: at.getTime(),
+  };
+  if (isFinal(to) && patch.finishedAt === undefined) columns.finished_at = at.getTime();
   try {
+    if (ctx.dialect.kind === 'postgres')
+      return await transitionInOneStatement(ctx.db, id, from, columns, meta, at);
     return await ctx.db.transaction().execute(async (trx) => {
       // The row lock (Postgres) makes a concurrent transition wait and then see our state,
       // so its compare-and-set fails instead of both succeeding.
@@ -204,12 +212,6 @@ export async function transition(
       ).executeTakeFirst();
       if (!current || !from.includes(current.state as DeploymentState)) return null;
       if (meta.holder !== undefined && current.lease_owner !== meta.holder) return null;
-      const columns: Partial<DeploymentsTable> = {
-        ...patchColumns(patch),
-        state: to,
-        updated_at: at.getTime(),
-      };
-      if (isFinal(to) && patch.finishedAt === undefined) columns.finished_at = at.getTime();
       const row = await trx
         .updateTable('deployments')
         .set(columns)
@@ -228,6 +230,51 @@ export async function transition(
     }
     throw err;
   }
+}
+
+/**
+ * Postgres: the compare-and-set, its patch and its transition row in one statement, one round
+ * trip where the transaction takes six. A run's last transition frees its target, and the next
+ * request for that target waits for it to commit: on a loaded replica six round trips were tens
+ * of milliseconds of that wait. The row lock is taken first (FOR UPDATE), so a concurrent
+ * transition waits and is then judged on the state this one wrote, as in the transaction.
+ */
+async function transitionInOneStatement(
+  db: Kysely<Tables>,
+  id: string,
+  from: readonly DeploymentState[],
+  columns: Partial<DeploymentsTable>,
+  meta: TransitionMeta,
+  at: Date,
+): Promise<Deployment | null> {
+  const set = sql.join(
+    Object.entries(columns).map(([column, value]) => sql`${sql.ref(column)} = ${value}`),
+  );
+  const holder = meta.holder ?? null;
+  const { rows } = await sql<DeploymentsTable & { from_state: string }>`
+    with current as (
+      select id, state, lease_owner from deployments where id = ${id} for update
+    ), moved as (
+      update deployments d set ${set}
+      from current c
+      where d.id = c.id and d.state = c.state
+        and c.state in (${sql.join(from.map((state) => sql.lit(state)))})
+        and (${meta.holder === undefined} or c.lease_owner = ${holder})
+      returning c.state as from_state, d.*
+    ), written as (
+      insert into transitions
+        (deployment_id, seq, from_state, to_state, actor, at, reason, correlation_id)
+      select m.id,
+        coalesce((select max(t.seq) from transitions t where t.deployment_id = m.id), 0) + 1,
+        m.from_state, m.state, ${meta.actor}, ${at.getTime()}, ${meta.reason ?? null},
+        m.correlation_id
+      from moved m
+    )
+    select * from moved`.execute(db);
+  const row = rows[0];
+  if (!row) return null;
+  const { from_state: _, ...moved } = row;
+  return toDeployment(moved);
 }
 
 /** Appends the transition into `row.state`; seq follows the deployment's last one. */
