@@ -6,6 +6,7 @@ import {
   createHandlingQueue,
   type HandlingQueue,
   type HandlingQueueOptions,
+  POSTGRES_HANDLING_CONCURRENCY,
 } from './chat/handling-queue.js';
 import { actorOf, configuredPeople, displayName } from './chat/identity.js';
 import { createInbound, type Inbound } from './chat/inbound.js';
@@ -174,7 +175,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     // An analysis asks its configured Prometheus, else PROMETHEUS_URL, with PROMETHEUS_TOKEN.
     prometheus: (url) => createPrometheusClient(prometheusConnection(url, env)),
   });
-  const handling = options.handlingQueue ?? createHandlingQueue(options.handling);
+  const handling =
+    options.handlingQueue ??
+    createHandlingQueue({
+      ...(store.kind === 'postgres' ? { concurrency: POSTGRES_HANDLING_CONCURRENCY } : {}),
+      ...options.handling,
+    });
   // One registry per app (README.md, "Observability"): several apps share a test process.
   const metrics = createMetrics({
     config,
