@@ -125,6 +125,12 @@ async function pipeline(
   const resolved = await resolveRequest(deps, request);
   const audit = auditOf(request, resolved);
   if (!resolved.ok) return refuseAndRecord(deps, audit, resolved, now);
+  const known = findEnvironment(deps.config, resolved.environment ?? '');
+  const live = liveOnce(deps, resolved.service, known?.name ?? '');
+  // On Postgres each read is a round trip, and the time from here to the record is time the
+  // request waits before it can be claimed: what is live is read beside policy's reads, not
+  // after them. On SQLite a read is microseconds of CPU, not worth spending on a refusal.
+  if (known && deps.store.kind === 'postgres') live().catch(() => {});
   const { decision, mark } = await decideRequest(deps, resolved, now);
   if (!decision.allowed)
     return refuseAndRecord(
@@ -141,7 +147,6 @@ async function pipeline(
   if (checked) return refuseAndRecord(deps, audit, checked, now);
   // Asked only once policy allowed it: a question to someone who would be refused anyway
   // would be a question for nothing.
-  const live = liveOnce(deps, resolved.service, environment.name);
   const surprise = request.askFirst ? await surpriseIn(deps, resolved, environment, live) : null;
   if (surprise) return surprise;
   const accepted = await record(deps, resolved, {
