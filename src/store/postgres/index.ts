@@ -6,6 +6,7 @@ import { createKyselyStore } from '../kysely-store.js';
 import type { Tables } from '../tables.js';
 import type { Store } from '../types.js';
 import { explainPostgresError } from './errors.js';
+import { preparingClient } from './preparing-client.js';
 
 export interface PostgresStoreOptions {
   /** A libpq-style URL without Slipway's own parameters (`schema`). */
@@ -55,6 +56,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     max: options.poolSize ?? 10,
     options: schema === undefined ? undefined : `-c search_path=${schema}`,
     types: { getTypeParser: parseInt8AsNumber },
+    Client: preparingClient(),
   });
   // Without a listener, an idle connection dropped by the server crashes the process.
   pool.on('error', (err) => log?.warn({ err }, 'idle Postgres connection failed'));
