@@ -112,13 +112,14 @@ export function createAcceptWriter(ctx: StoreContext): AcceptWriter {
       }
       // Its idempotency key was used (by an earlier request, or one committed meanwhile).
       const key = w.deployment.idempotencyKey;
-      const holder =
-        key === null ? undefined : await selectByKey(ctx.db, key).catch(() => undefined);
-      if (holder) w.resolve(existing(toDeployment(holder)));
-      else
-        w.reject(
-          new Error(`accept: ${w.deployment.id} was not written and no deployment holds its key`),
-        );
+      try {
+        const holder = key === null ? undefined : await selectByKey(ctx.db, key);
+        if (!holder)
+          throw new Error(`accept: ${w.deployment.id} was not written and nothing holds its key`);
+        w.resolve(existing(toDeployment(holder)));
+      } catch (err) {
+        w.reject(err);
+      }
     }
     return true;
   }
