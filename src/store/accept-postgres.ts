@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DeploymentState } from '../core/deployment.js';
+import { nextTransitionSeq } from './deployments.js';
 import { toDeployment } from './rows.js';
 import type { DeploymentsTable, Tables } from './tables.js';
 import type { AcceptedRecord, AcceptSteps } from './types.js';
@@ -18,6 +19,13 @@ export interface GroupMember {
  * already taken (the caller reads the deployment that holds it).
  */
 export type GroupOutcome = { kind: 'written'; record: AcceptedRecord } | { kind: 'keyUsed' };
+
+/** A row the statement returns: a member inserted (`new`), or an older request it superseded. */
+type GroupRow = DeploymentsTable & {
+  written: 'new' | 'old';
+  from_state: string | null;
+  by_id: string | null;
+};
 
 /**
  * Postgres: a whole group of accepted requests written by one statement, in one round trip and
@@ -58,9 +66,7 @@ export async function writeGroupInOneStatement(
     supersede_at: steps.supersede ? (steps.supersede.meta.at?.getTime() ?? row.updated_at) : null,
     supersede_reason: steps.supersede?.meta.reason ?? null,
   }));
-  const { rows } = await sql<
-    DeploymentsTable & { written: 'new' | 'old'; from_state: string | null; by_id: string | null }
-  >`
+  const { rows } = await sql<GroupRow>`
     with input as (
       select * from json_populate_recordset(null::deployments, ${JSON.stringify(members.map((m) => m.row))}::json)
     ), req as (
@@ -101,7 +107,7 @@ export async function writeGroupInOneStatement(
       insert into transitions
         (deployment_id, seq, from_state, to_state, actor, at, reason, correlation_id)
       select m.id,
-        coalesce((select max(t.seq) from transitions t where t.deployment_id = m.id), 0) + 1,
+        ${nextTransitionSeq(sql.ref('m.id'))},
         m.from_state, m.state, o.supersede_by, o.supersede_at, o.supersede_reason,
         m.correlation_id
       from moved m join older o on o.id = m.id
@@ -112,12 +118,7 @@ export async function writeGroupInOneStatement(
   return outcomes(members, rows);
 }
 
-function outcomes(
-  members: GroupMember[],
-  rows: Array<
-    DeploymentsTable & { written: 'new' | 'old'; from_state: string | null; by_id: string | null }
-  >,
-): Map<string, GroupOutcome> {
+function outcomes(members: GroupMember[], rows: GroupRow[]): Map<string, GroupOutcome> {
   const created = new Map<string, DeploymentsTable>();
   const superseded = new Map<string, Array<{ row: DeploymentsTable; from: DeploymentState }>>();
   for (const { written, from_state, by_id, ...row } of rows) {

@@ -3,7 +3,7 @@ import type { Deployment, DeploymentState } from '../core/deployment.js';
 import { WithdrawnError } from '../core/errors.js';
 import { writeGroupInOneStatement } from './accept-postgres.js';
 import { lockRows, type StoreContext } from './context.js';
-import { selectByKey } from './deployments.js';
+import { nextTransitionSeq, selectByKey } from './deployments.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { newDeploymentRow, toDeployment } from './rows.js';
 import type { DeploymentsTable, Tables } from './tables.js';
@@ -324,7 +324,7 @@ async function supersedeInOneStatement(
       insert into transitions
         (deployment_id, seq, from_state, to_state, actor, at, reason, correlation_id)
       select m.id,
-        coalesce((select max(t.seq) from transitions t where t.deployment_id = m.id), 0) + 1,
+        ${nextTransitionSeq(sql.ref('m.id'))},
         m.from_state, m.state, ${how.meta.actor}, ${when}, ${how.meta.reason ?? null},
         m.correlation_id
       from moved m
@@ -399,7 +399,7 @@ const appendTransitionRow = preparedQuery(
   (db, id: string, ...[from, to, actor, at, reason, correlationId]: TransitionValues) =>
     db.insertInto('transitions').values({
       deployment_id: id,
-      seq: sql<number>`(select coalesce(max(seq), 0) + 1 from transitions where deployment_id = ${id})`,
+      seq: nextTransitionSeq(sql.val(id)),
       from_state: from,
       to_state: to,
       actor,

@@ -265,7 +265,7 @@ async function transitionInOneStatement(
       insert into transitions
         (deployment_id, seq, from_state, to_state, actor, at, reason, correlation_id)
       select m.id,
-        coalesce((select max(t.seq) from transitions t where t.deployment_id = m.id), 0) + 1,
+        ${nextTransitionSeq(sql.ref('m.id'))},
         m.from_state, m.state, ${meta.actor}, ${at.getTime()}, ${meta.reason ?? null},
         m.correlation_id
       from moved m
@@ -275,6 +275,15 @@ async function transitionInOneStatement(
   if (!row) return null;
   const { from_state: _, ...moved } = row;
   return toDeployment(moved);
+}
+
+/**
+ * The seq a deployment's next transition takes, read inside the statement that writes it: a
+ * statement that moves several deployments (a claim, a group superseding older requests)
+ * numbers each one's transition after its own last one.
+ */
+export function nextTransitionSeq(deploymentId: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`coalesce((select max(t.seq) from transitions t where t.deployment_id = ${deploymentId}), 0) + 1`;
 }
 
 /** Appends the transition into `row.state`; seq follows the deployment's last one. */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { ACTIVE_STATES, type Deployment } from '../core/deployment.js';
 import type { StoreContext } from './context.js';
-import { appendTransition } from './deployments.js';
+import { appendTransition, nextTransitionSeq } from './deployments.js';
 import { literalLimit } from './limit.js';
 import { toDeployment } from './rows.js';
 import type { DeploymentsTable } from './tables.js';
@@ -103,7 +103,7 @@ async function claimInOneStatement(
           insert into transitions
             (deployment_id, seq, from_state, to_state, actor, at, reason, correlation_id)
           select c.id,
-            coalesce((select max(t.seq) from transitions t where t.deployment_id = c.id), 0) + 1,
+            ${nextTransitionSeq(sql.ref('c.id'))},
             'queued', c.state, ${meta.actor}, ${now}, ${meta.reason ?? null}, c.correlation_id
           from claimed c
         )
