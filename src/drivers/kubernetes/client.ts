@@ -8,6 +8,7 @@ import {
   NetworkingV1Api,
 } from '@kubernetes/client-node';
 import { ValidationError } from '../../core/errors.js';
+import { DirectApi } from './direct.js';
 import type { KubernetesOptions } from './schema.js';
 import { WarmKubeConfig } from './warm-config.js';
 
@@ -19,6 +20,8 @@ export interface KubeClients {
   networking: NetworkingV1Api;
   /** Resources of CRDs, such as the Gateway API's HTTPRoute. */
   custom: CustomObjectsApi;
+  /** Plain JSON calls for a deploy's critical path; null behind a proxy (see DirectApi). */
+  direct: DirectApi | null;
   /** Where the API server is, for error messages. */
   server: string;
   /** Identifies the cluster connection: watchers are shared per key and namespace. */
@@ -108,6 +111,7 @@ export function clientCache(env: NodeJS.ProcessEnv) {
       core: config.makeApiClient(CoreV1Api),
       networking: config.makeApiClient(NetworkingV1Api),
       custom: config.makeApiClient(CustomObjectsApi),
+      direct: DirectApi.for(config),
       server: config.getCurrentCluster()?.server ?? 'the API server',
       key,
     };

@@ -18,8 +18,11 @@ export interface Written {
   staleDeadline?: number;
 }
 
+/** What the API server answers to a write, as far as the driver reads it. */
+export type Patched = Pick<V1Deployment, 'metadata'>;
+
 /** What a write produced, from the Deployment before it and the one the API server returned. */
-export function writtenOf(before: V1Deployment, after: V1Deployment, name: string): Written {
+export function writtenOf(before: V1Deployment, after: Patched, name: string): Written {
   const staleDeadline = deadlineExceededAt(before);
   return {
     name,
@@ -131,7 +134,16 @@ function imagePatch(target: Target, image: string, metadata: Record<string, unkn
   };
 }
 
-function patchDeployment(clients: KubeClients, namespace: string, name: string, body: object) {
+function patchDeployment(
+  clients: KubeClients,
+  namespace: string,
+  name: string,
+  body: object,
+): Promise<Patched> {
+  if (clients.direct) {
+    const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}?fieldManager=slipway`;
+    return clients.direct.send('PATCH', path, body, PatchStrategy.StrategicMergePatch);
+  }
   return clients.apps.patchNamespacedDeployment(
     { name, namespace, body, fieldManager: 'slipway' },
     setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
@@ -146,7 +158,7 @@ async function patchSeen(
   seen: V1Deployment,
   image: string,
   annotations: Record<string, string>,
-): Promise<V1Deployment | null> {
+): Promise<Patched | null> {
   const resourceVersion = seen.metadata?.resourceVersion;
   if (!resourceVersion) return null;
   try {
@@ -167,7 +179,7 @@ async function readAndPatch(
   image: string,
   annotations: Record<string, string>,
   signal: AbortSignal,
-): Promise<[V1Deployment, V1Deployment]> {
+): Promise<[V1Deployment, Patched]> {
   const live = await readDeployment(clients, namespace, target.name, signal);
   checkContainers(live, target, namespace);
   const body = imagePatch(target, image, { annotations });
