@@ -201,4 +201,75 @@ describe('worker', () => {
       release();
     }
   });
+
+  it('does not take a run whose lease ended with it for lost while it tidies up', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const reporting: DeployDriver<unknown> = {
+      id: 'recording',
+      optionsSchema: z.unknown(),
+      deploy: async () => ({}),
+      rollback: async () => ({}),
+      async watch(ctx) {
+        ctx.progress('last line');
+        return { ok: true, summary: 'done' };
+      },
+    };
+    const warnings: string[] = [];
+    const base = await depsWith('p1');
+    const store: Store = Object.create(base.store);
+    // The run's last progress line is written after its final transition: held here, the run
+    // stays in hand through several lease renewals after its lease was released.
+    store.patchDeployment = async (id, patch) => {
+      if (patch.progress === 'last line') await held;
+      return base.store.patchDeployment(id, patch);
+    };
+    const deps = {
+      ...base,
+      store,
+      drivers: new Map([['recording', reporting]]),
+      log: createLogger({ level: 'warn' }, { write: (line: string) => warnings.push(line) }),
+    };
+    // Renewed every 100 ms.
+    const worker = createWorker(deps, { leaseMs: 300, pollMs: HOUR, concurrency: 4 });
+    workers.push(worker);
+    worker.start();
+    const accepted = await requestDeployment(deps, request);
+    if (!accepted.ok) throw new Error(accepted.reason);
+    try {
+      expect(await stateWithin(store, accepted.deployment.id, 5_000)).toBe('succeeded');
+      expect(worker.inFlight()).toEqual([accepted.deployment.id]);
+      await sleep(450);
+      expect(warnings.filter((line) => line.includes('lease lost'))).toEqual([]);
+    } finally {
+      release();
+    }
+  });
+
+  it('stops following a run another process took over, and says so', async () => {
+    const warnings: string[] = [];
+    const deps = {
+      ...(await depsWith('p1')),
+      drivers: new Map([['recording', hangingDriver]]),
+      log: createLogger({ level: 'warn' }, { write: (line: string) => warnings.push(line) }),
+    };
+    const worker = createWorker(deps, { leaseMs: 300, pollMs: HOUR, concurrency: 4 });
+    workers.push(worker);
+    worker.start();
+    const accepted = await requestDeployment(deps, request);
+    if (!accepted.ok) throw new Error(accepted.reason);
+    const id = accepted.deployment.id;
+    for (let i = 0; i < 200 && worker.inFlight().length === 0; i++) await sleep(10);
+    // As another replica takes over a lease it found expired.
+    await deps.store.releaseLeases('p1');
+    expect((await deps.store.takeExpiredLeases('p2', HOUR)).map((d) => d.id)).toEqual([id]);
+    for (let i = 0; i < 100 && worker.inFlight().length > 0; i++) await sleep(20);
+    expect(worker.inFlight()).toEqual([]);
+    const lost = warnings.filter((line) => line.includes('lease lost'));
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toContain(id);
+    expect((await deps.store.getDeployment(id))?.leaseOwner).toBe('p2');
+  });
 });

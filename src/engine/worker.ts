@@ -40,6 +40,8 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
   // Targets of the deployments running here: a request queued behind one of them cannot be
   // claimed before it ends (one active deployment per target), and its end wakes the worker.
   const busyTargets = new Set<string>();
+  // Runs here whose final transition this process wrote, until they have tidied up.
+  const endedHere = new Set<string>();
   let pollTimer: NodeJS.Timeout | null = null;
   let renewTimer: NodeJS.Timeout | null = null;
   let ticking: Promise<void> | null = null;
@@ -68,6 +70,7 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
       )
       .finally(() => {
         running.delete(deployment.id);
+        endedHere.delete(deployment.id);
         busyTargets.delete(target);
         wake();
       });
@@ -92,6 +95,7 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
       // A run here ended: the next request to its target may be claimed now, not once the run
       // has also flushed its progress and closed its span, a few round trips to the store later.
       if (isFinal(event.transition.to) && running.has(event.deployment.id)) {
+        endedHere.add(event.deployment.id);
         context.with(ROOT_CONTEXT, () => wake());
         return;
       }
@@ -184,14 +188,29 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     });
   }
 
+  /**
+   * Of the runs a renewal did not extend, those another process holds now. A run whose final
+   * transition committed while the renewal was on its way is not renewed either (its lease
+   * ends with it), yet it is still in hand here until it has tidied up: it was not lost.
+   */
+  async function lost(unrenewed: string[]): Promise<string[]> {
+    const taken: string[] = [];
+    for (const id of unrenewed) {
+      if (!running.has(id) || endedHere.has(id)) continue;
+      const d = await deps.store.getDeployment(id);
+      // Ended by another process, or held by one.
+      if (d && (isFinal(d.state) || d.leaseOwner !== deps.processId)) taken.push(id);
+    }
+    return taken;
+  }
+
   async function renew(): Promise<void> {
     const ids = [...running.keys()];
     if (ids.length === 0) return;
     try {
       const held = new Set(await deps.store.renewLeases(deps.processId, ids, options.leaseMs));
       await noticeCancels([...held]);
-      for (const id of ids) {
-        if (held.has(id)) continue;
+      for (const id of await lost(ids.filter((id) => !held.has(id)))) {
         // Another process took this deployment over (we were too slow to renew): stop
         // watching it here; the compare-and-set transitions keep the outcome single.
         log.warn({ deployment: id }, 'lease lost; another process continues this deployment');
