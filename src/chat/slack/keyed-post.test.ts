@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PostOutcomeUnknownError } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
 import { createLocalSlack, type LocalSlack } from '../../local-slack/index.js';
 import type { ChatClient, MessageKey } from '../types.js';
 import { createSlackClient } from './client.js';
@@ -111,5 +112,31 @@ describe('keyed chat posts', () => {
     await chat.post('C0WEB', view, { key });
     expect(posts()).toHaveLength(1);
     expect(slack.calls('conversations.history')).toHaveLength(0);
+  });
+
+  it('tells a rate limit as information and a call of unknown outcome as a warning', async () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logged = createSlackClient({
+      token: slack.config.botToken,
+      apiUrl,
+      timeoutMs: TIMEOUT_MS,
+      retryConfig: { retries: 3, factor: 1, minTimeout: 20, maxTimeout: 20, randomize: false },
+      log: createLogger(
+        { level: 'info' },
+        { write: (line: string) => lines.push(JSON.parse(line)) },
+      ),
+    });
+    const said = () => lines.filter((l) => l.msg.startsWith('posting a chat message'));
+    slack.faults.next('chat.postMessage', { status: 429, retryAfterSec: 1 });
+    await logged.post('C0WEB', view, { key });
+    expect(said().map((l) => [l.level, l.msg])).toEqual([
+      [30, 'posting a chat message was rate-limited; trying again'],
+    ]);
+    lines.length = 0;
+    slack.faults.delay('chat.postMessage', TIMEOUT_MS * 3);
+    await logged.post('C0WEB', view, { key: { ...key, purpose: 'other' } });
+    expect(said().map((l) => [l.level, l.msg])).toEqual([
+      [40, 'posting a chat message failed; trying again'],
+    ]);
   });
 });

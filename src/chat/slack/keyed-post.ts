@@ -71,10 +71,18 @@ export async function postByKey(
       }
       const rateLimited = err.retryAfterMs !== undefined;
       if (!rateLimited) since ??= startedAt;
-      deps.log?.warn(
-        { err, channel, key, attempt, lookFirst: since !== undefined },
-        'posting a chat message failed; trying again',
-      );
+      // Slack's limits are part of posting (a burst to one channel meets its one message a
+      // second), counted by slipway_chat_rate_limited_calls_total: not a warning each time.
+      if (rateLimited)
+        deps.log?.info(
+          { channel, key, attempt, retryAfterMs: err.retryAfterMs, why: err.message },
+          'posting a chat message was rate-limited; trying again',
+        );
+      else
+        deps.log?.warn(
+          { err, channel, key, attempt, lookFirst: since !== undefined },
+          'posting a chat message failed; trying again',
+        );
       // A rate limit was already waited out by the client before it gave up (withRetries).
       if (!rateLimited) await sleep(backoffMs(deps.retry, attempt));
     }
