@@ -89,6 +89,40 @@ const request = {
   kind: 'deploy' as const,
 };
 
+/**
+ * Runs whose last progress line, written after their final transition, is held until
+ * `release`: such a run has ended in the store but has not returned yet.
+ */
+async function heldAfterItsEnd() {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const reporting: DeployDriver<unknown> = {
+    id: 'recording',
+    optionsSchema: z.unknown(),
+    deploy: async () => ({}),
+    rollback: async () => ({}),
+    async watch(ctx) {
+      ctx.progress('1 of 2');
+      await sleep(50);
+      ctx.progress('2 of 2');
+      return { ok: true, summary: 'done' };
+    },
+  };
+  const base = await depsWith('p1');
+  const store: Store = Object.create(base.store);
+  store.patchDeployment = async (id, patch) => {
+    if (patch.progress === '2 of 2') await held;
+    return base.store.patchDeployment(id, patch);
+  };
+  return { deps: { ...base, store, drivers: new Map([['recording', reporting]]) }, store, release };
+}
+
+function warningsInto(lines: string[]) {
+  return createLogger({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+}
+
 describe('worker', () => {
   it('claims a deployment on the event that queued it, not at the next poll', async () => {
     const deps = await depsWith('p1');
@@ -157,31 +191,7 @@ describe('worker', () => {
   });
 
   it('claims the next request to a target when its run ends, before that run has tidied up', async () => {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    // The last progress line is written after the run's final transition; held here, the run
-    // that wrote it has not returned yet.
-    const reporting: DeployDriver<unknown> = {
-      id: 'recording',
-      optionsSchema: z.unknown(),
-      deploy: async () => ({}),
-      rollback: async () => ({}),
-      async watch(ctx) {
-        ctx.progress('1 of 2');
-        await sleep(50);
-        ctx.progress('2 of 2');
-        return { ok: true, summary: 'done' };
-      },
-    };
-    const base = await depsWith('p1');
-    const store: Store = Object.create(base.store);
-    store.patchDeployment = async (id, patch) => {
-      if (patch.progress === '2 of 2') await held;
-      return base.store.patchDeployment(id, patch);
-    };
-    const deps = { ...base, store, drivers: new Map([['recording', reporting]]) };
+    const { deps, store, release } = await heldAfterItsEnd();
     start(deps);
     const first = await requestDeployment(deps, request);
     if (!first.ok) throw new Error(first.reason);
@@ -203,35 +213,9 @@ describe('worker', () => {
   });
 
   it('does not take a run whose lease ended with it for lost while it tidies up', async () => {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const reporting: DeployDriver<unknown> = {
-      id: 'recording',
-      optionsSchema: z.unknown(),
-      deploy: async () => ({}),
-      rollback: async () => ({}),
-      async watch(ctx) {
-        ctx.progress('last line');
-        return { ok: true, summary: 'done' };
-      },
-    };
+    const held = await heldAfterItsEnd();
     const warnings: string[] = [];
-    const base = await depsWith('p1');
-    const store: Store = Object.create(base.store);
-    // The run's last progress line is written after its final transition: held here, the run
-    // stays in hand through several lease renewals after its lease was released.
-    store.patchDeployment = async (id, patch) => {
-      if (patch.progress === 'last line') await held;
-      return base.store.patchDeployment(id, patch);
-    };
-    const deps = {
-      ...base,
-      store,
-      drivers: new Map([['recording', reporting]]),
-      log: createLogger({ level: 'warn' }, { write: (line: string) => warnings.push(line) }),
-    };
+    const deps = { ...held.deps, log: warningsInto(warnings) };
     // Renewed every 100 ms.
     const worker = createWorker(deps, { leaseMs: 300, pollMs: HOUR, concurrency: 4 });
     workers.push(worker);
@@ -239,12 +223,12 @@ describe('worker', () => {
     const accepted = await requestDeployment(deps, request);
     if (!accepted.ok) throw new Error(accepted.reason);
     try {
-      expect(await stateWithin(store, accepted.deployment.id, 5_000)).toBe('succeeded');
+      expect(await stateWithin(held.store, accepted.deployment.id, 5_000)).toBe('succeeded');
       expect(worker.inFlight()).toEqual([accepted.deployment.id]);
       await sleep(450);
       expect(warnings.filter((line) => line.includes('lease lost'))).toEqual([]);
     } finally {
-      release();
+      held.release();
     }
   });
 
@@ -253,7 +237,7 @@ describe('worker', () => {
     const deps = {
       ...(await depsWith('p1')),
       drivers: new Map([['recording', hangingDriver]]),
-      log: createLogger({ level: 'warn' }, { write: (line: string) => warnings.push(line) }),
+      log: warningsInto(warnings),
     };
     const worker = createWorker(deps, { leaseMs: 300, pollMs: HOUR, concurrency: 4 });
     workers.push(worker);
