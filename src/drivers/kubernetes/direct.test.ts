@@ -58,7 +58,9 @@ beforeEach(() => {
 function configFor(server: string, cluster: Record<string, unknown> = {}): KubeConfig {
   const config = new KubeConfig();
   config.loadFromOptions({
-    clusters: [{ name: 'c', server, caData: Buffer.from(certificate).toString('base64'), ...cluster }],
+    clusters: [
+      { name: 'c', server, caData: Buffer.from(certificate).toString('base64'), ...cluster },
+    ],
     users: [{ name: 'u', token: 'secret-token' }],
     contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
     currentContext: 'ctx',
