@@ -3,7 +3,7 @@ import type { Deployment, DeploymentState } from '../core/deployment.js';
 import { WithdrawnError } from '../core/errors.js';
 import { writeGroupInOneStatement } from './accept-postgres.js';
 import { lockRows, type StoreContext } from './context.js';
-import { nextTransitionSeq, selectByKey } from './deployments.js';
+import { appendTransition, nextTransitionSeq, selectByKey } from './deployments.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { newDeploymentRow, toDeployment } from './rows.js';
 import type { DeploymentsTable, Tables } from './tables.js';
@@ -274,26 +274,6 @@ async function supersede(
   return out;
 }
 
-/** A transition row, the one after the deployment's last (read in the statement). */
-async function appendTransition(
-  trx: Transaction<Tables>,
-  row: Pick<DeploymentsTable, 'id' | 'state' | 'correlation_id'>,
-  from: string | null,
-  meta: AcceptSteps['requested'],
-  at: Date,
-): Promise<void> {
-  await appendTransitionRow(
-    trx,
-    row.id,
-    from,
-    row.state,
-    meta.actor,
-    at.getTime(),
-    meta.reason ?? null,
-    row.correlation_id,
-  );
-}
-
 /**
  * Postgres: the target's older waiting requests locked, moved to superseded and given their
  * transitions in one statement, one round trip where the steps take one and two a row.
@@ -384,27 +364,4 @@ const supersedeRow = preparedQuery((db, outcome: string, at: number, id: string,
     .where('id', '=', id)
     .where('state', '=', state)
     .returningAll(),
-);
-
-type TransitionValues = [
-  from: string | null,
-  to: string,
-  actor: string,
-  at: number,
-  reason: string | null,
-  correlationId: string,
-];
-
-const appendTransitionRow = preparedQuery(
-  (db, id: string, ...[from, to, actor, at, reason, correlationId]: TransitionValues) =>
-    db.insertInto('transitions').values({
-      deployment_id: id,
-      seq: nextTransitionSeq(sql.val(id)),
-      from_state: from,
-      to_state: to,
-      actor,
-      at,
-      reason,
-      correlation_id: correlationId,
-    }),
 );

@@ -294,25 +294,41 @@ export async function appendTransition(
   meta: TransitionMeta,
   at: Date,
 ): Promise<void> {
-  const last = await trx
-    .selectFrom('transitions')
-    .select((eb) => eb.fn.max('seq').as('seq'))
-    .where('deployment_id', '=', row.id)
-    .executeTakeFirst();
-  await trx
-    .insertInto('transitions')
-    .values({
-      deployment_id: row.id,
-      seq: Number(last?.seq ?? 0) + 1,
-      from_state: from,
-      to_state: row.state,
-      actor: meta.actor,
-      at: at.getTime(),
-      reason: meta.reason ?? null,
-      correlation_id: row.correlation_id,
-    })
-    .execute();
+  await appendTransitionRow(
+    trx,
+    row.id,
+    from,
+    row.state,
+    meta.actor,
+    at.getTime(),
+    meta.reason ?? null,
+    row.correlation_id,
+  );
 }
+
+type TransitionValues = [
+  from: string | null,
+  to: string,
+  actor: string,
+  at: number,
+  reason: string | null,
+  correlationId: string,
+];
+
+// Compiled once: every claim, transition and supersede on SQLite appends one.
+const appendTransitionRow = preparedQuery(
+  (db, id: string, ...[from, to, actor, at, reason, correlationId]: TransitionValues) =>
+    db.insertInto('transitions').values({
+      deployment_id: id,
+      seq: nextTransitionSeq(sql.val(id)),
+      from_state: from,
+      to_state: to,
+      actor,
+      at,
+      reason,
+      correlation_id: correlationId,
+    }),
+);
 
 export async function patchDeployment(
   ctx: StoreContext,
