@@ -62,9 +62,10 @@ async function depsWith(processId: string, store?: Store): Promise<EngineDeps> {
   };
 }
 
-function start(deps: EngineDeps): Worker {
+/** Renews leases every third of `leaseMs` (an hour unless a test needs renewals). */
+function start(deps: EngineDeps, leaseMs = HOUR): Worker {
   // Polls once an hour: only the wake on the queued event can start the deployment in time.
-  const worker = createWorker(deps, { leaseMs: HOUR, pollMs: HOUR, concurrency: 4 });
+  const worker = createWorker(deps, { leaseMs, pollMs: HOUR, concurrency: 4 });
   workers.push(worker);
   worker.start();
   return worker;
@@ -162,9 +163,7 @@ describe('worker', () => {
 
   it('hears at the lease renewal of a cancel another process wrote, and rolls back', async () => {
     const deps = { ...(await depsWith('p1')), drivers: new Map([['recording', hangingDriver]]) };
-    const worker = createWorker(deps, { leaseMs: 600, pollMs: HOUR, concurrency: 4 });
-    workers.push(worker);
-    worker.start();
+    start(deps, 600);
     const accepted = await requestDeployment(deps, request);
     if (!accepted.ok) throw new Error(accepted.reason);
     const id = accepted.deployment.id;
@@ -217,9 +216,7 @@ describe('worker', () => {
     const warnings: string[] = [];
     const deps = { ...held.deps, log: warningsInto(warnings) };
     // Renewed every 100 ms.
-    const worker = createWorker(deps, { leaseMs: 300, pollMs: HOUR, concurrency: 4 });
-    workers.push(worker);
-    worker.start();
+    const worker = start(deps, 300);
     const accepted = await requestDeployment(deps, request);
     if (!accepted.ok) throw new Error(accepted.reason);
     try {
@@ -239,9 +236,7 @@ describe('worker', () => {
       drivers: new Map([['recording', hangingDriver]]),
       log: warningsInto(warnings),
     };
-    const worker = createWorker(deps, { leaseMs: 300, pollMs: HOUR, concurrency: 4 });
-    workers.push(worker);
-    worker.start();
+    const worker = start(deps, 300);
     const accepted = await requestDeployment(deps, request);
     if (!accepted.ok) throw new Error(accepted.reason);
     const id = accepted.deployment.id;
