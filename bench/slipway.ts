@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './load-spec.js';
@@ -28,6 +29,32 @@ export interface ConfigShape {
   concurrency?: number;
   /** A service `k8sweb` on the kubernetes driver, when given. */
   kubernetes?: { namespace: string; deployment: string };
+}
+
+let built: Promise<string> | null = null;
+
+/**
+ * Slipway compiled as `npm run build` and the image compile it, once per bench run: what
+ * `npm start` and the container run with plain node. Run from source under tsx instead, the
+ * same commands cost measurably more CPU (tsx turns on source maps, among other things), which
+ * no user pays. Resolves to the CLI's entry (`<outDir>/cli/index.js`).
+ */
+export function compiledSlipway(): Promise<string> {
+  built ??= Promise.resolve().then(() => {
+    const outDir = join(ROOT, '.tmp/bench-dist');
+    rmSync(outDir, { recursive: true, force: true });
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const result = spawnSync(
+      process.execPath,
+      [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    const entry = join(outDir, 'cli/index.js');
+    if (result.status !== 0 || !existsSync(entry))
+      throw new Error(`npm run build failed: ${(result.stdout + result.stderr).slice(0, 500)}`);
+    return entry;
+  });
+  return built;
 }
 
 /** slipway.yaml for the benchmark (JSON is YAML). */
@@ -114,14 +141,14 @@ export interface ApiDeployment {
 }
 
 /**
- * `slipway serve` from source in its own process: SQLite (the default store) in a fresh data
- * directory, Slack over HTTP with chat pointed at the local Slack double.
+ * `slipway serve`, compiled (compiledSlipway), in its own process: SQLite (the default store)
+ * in a fresh data directory, Slack over HTTP with chat pointed at the local Slack double.
  */
 export function startSlipway(
   shape: ConfigShape,
   slackApiUrl: string,
   extraEnv: NodeJS.ProcessEnv = {},
-  /** The compiled CLI (`<outDir>/cli/index.js`) to run instead of the sources. */
+  /** Another compiled CLI (`<outDir>/cli/index.js`) than compiledSlipway's. */
   entry?: string,
 ): Promise<Slipway> {
   return startSlipwayWith(benchConfig(shape), slackApiUrl, extraEnv, entry);
@@ -132,9 +159,12 @@ export async function startSlipwayWith(
   config: Record<string, unknown>,
   slackApiUrl: string,
   extraEnv: NodeJS.ProcessEnv = {},
-  /** The compiled CLI (`<outDir>/cli/index.js`) to run instead of the sources. */
+  /** Another compiled CLI (`<outDir>/cli/index.js`) than compiledSlipway's. */
   entry?: string,
 ): Promise<Slipway> {
+  // BENCH_SLIPWAY_SRC: run Slipway from another copy of src/, under tsx (to compare a change).
+  const source = process.env.BENCH_SLIPWAY_SRC;
+  const cli = entry ?? (source ? join(source, 'cli/index.ts') : await compiledSlipway());
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
   const configPath = join(dataDir, 'slipway.yaml');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
@@ -144,8 +174,7 @@ export async function startSlipwayWith(
     if (!/^(SLACK_|SLIPWAY_|KUBECONFIG$|PORT$)/.test(k)) env[k] = v;
   const server = await startServerChild(
     'slipway',
-    // BENCH_SLIPWAY_SRC: run Slipway from another copy of src/ (to compare a change).
-    [entry ?? join(process.env.BENCH_SLIPWAY_SRC ?? join(ROOT, 'src'), 'cli/index.ts'), 'serve'],
+    [cli, 'serve'],
     {
       ...env,
       PORT: '0',

@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { BenchContext, Defer } from '../context.js';
 import { type LoadResult, ROOT, runLoad } from '../load-spec.js';
 import { rssMiB, sleep } from '../processes.js';
 import type { Goal } from '../report.js';
-import { COMMAND_CHANNEL, DEV, SIGNING_SECRET, startSlipway } from '../slipway.js';
+import { COMMAND_CHANNEL, compiledSlipway, DEV, SIGNING_SECRET, startSlipway } from '../slipway.js';
 import { ACCEPTED_TEXT } from './accepted.js';
 
 const BURSTS = 3;
@@ -81,14 +80,13 @@ export async function measureBurstMemory(
   defer: Defer,
 ): Promise<BurstMemoryFigure> {
   const chart = chartResources();
-  ctx.log('  compiling Slipway as the container image does (npm run build)');
-  const built = await build();
-  if (typeof built !== 'string') return built;
   const slipway = await startSlipway(
     { held: 0, heldSeconds: 0, fast: 0 },
     apiUrl,
     chart.env ? { NODE_OPTIONS: chart.env } : {},
-    built,
+    // Compiled even when BENCH_SLIPWAY_SRC asks for sources: tsx alone holds about 50 MiB of
+    // transformed files and their maps, which the image does not.
+    await compiledSlipway(),
   );
   defer(() => slipway.close());
   await sleep(2_000);
@@ -126,28 +124,6 @@ export async function measureBurstMemory(
     chart: { limitMiB: chart.limitMiB, requestMiB: chart.requestMiB },
     nodeOptions: chart.env,
   };
-}
-
-/**
- * The image runs the compiled JavaScript with plain node: tsx, which runs the other sections
- * from source, holds every transformed file and its source map, about 50 MiB more.
- */
-async function build(): Promise<string | { skipped: string }> {
-  const outDir = join(ROOT, '.tmp/bench-dist');
-  rmSync(outDir, { recursive: true, force: true });
-  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  const result = spawnSync(
-    process.execPath,
-    [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-    },
-  );
-  const entry = join(outDir, 'cli/index.js');
-  if (!existsSync(entry))
-    return { skipped: `npm run build failed: ${(result.stdout + result.stderr).slice(0, 500)}` };
-  return entry;
 }
 
 function fire(ctx: BenchContext, url: string, text: string, run: number): Promise<LoadResult> {
