@@ -57,6 +57,15 @@ export function compiledSlipway(): Promise<string> {
   return built;
 }
 
+/**
+ * The CLI a section runs: compiledSlipway's, or with BENCH_SLIPWAY_SRC=<dir> that copy of the
+ * sources (under tsx, to compare a change).
+ */
+export async function slipwayEntry(): Promise<string> {
+  const source = process.env.BENCH_SLIPWAY_SRC;
+  return source ? join(source, 'cli/index.ts') : compiledSlipway();
+}
+
 /** slipway.yaml for the benchmark (JSON is YAML). */
 export function benchConfig(shape: ConfigShape): Record<string, unknown> {
   const command = (deploy: string[]) => ({ driver: 'command', options: { deploy, timeout: '1h' } });
@@ -162,9 +171,7 @@ export async function startSlipwayWith(
   /** Another compiled CLI (`<outDir>/cli/index.js`) than compiledSlipway's. */
   entry?: string,
 ): Promise<Slipway> {
-  // BENCH_SLIPWAY_SRC: run Slipway from another copy of src/, under tsx (to compare a change).
-  const source = process.env.BENCH_SLIPWAY_SRC;
-  const cli = entry ?? (source ? join(source, 'cli/index.ts') : await compiledSlipway());
+  const cli = entry ?? (await slipwayEntry());
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
   const configPath = join(dataDir, 'slipway.yaml');
   writeFileSync(configPath, JSON.stringify(config, null, 2));

@@ -17,6 +17,7 @@ import {
 } from '../../test/support/run-ledger.js';
 import type { BenchContext, Defer } from '../context.js';
 import type { Goal } from '../report.js';
+import { slipwayEntry } from '../slipway.js';
 import { type LatencySummary, summarize } from '../stats.js';
 
 const USERS = ['U-BENCHDEV1', 'U-BENCHDEV2'];
@@ -80,6 +81,7 @@ export async function measureReplicas(ctx: BenchContext, defer: Defer): Promise<
     config: ledgerConfig({ targets, ledger, seconds: RUN_SECONDS, lease: LEASE, users: USERS }),
     channels: services.map(channelOfTarget),
     users: USERS,
+    entry: await slipwayEntry(),
     // BENCH_PROFILE=dir: a V8 CPU profile of each replica, written when it exits (SIGINT below).
     env: process.env.BENCH_PROFILE
       ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }

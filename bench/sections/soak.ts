@@ -6,6 +6,7 @@ import { startSoakServer, type TrafficKind } from '../../test/support/soak-traff
 import type { BenchContext, Defer } from '../context.js';
 import { connectInspector, liveHeapBytes, startInspectorProfile } from '../inspector-profile.js';
 import type { Goal } from '../report.js';
+import { slipwayEntry } from '../slipway.js';
 import { percentile } from '../stats.js';
 
 /** Seconds between scrapes of /metrics. */
@@ -72,7 +73,11 @@ export async function measureSoak(ctx: BenchContext, defer: Defer): Promise<Soak
   defer(async () => rmSync(dir, { recursive: true, force: true }));
   // The inspector reads the live heap; with BENCH_PROFILE=dir it also takes a CPU profile of the
   // server over the traffic.
-  const soak = await startSoakServer({ dir, env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' } });
+  const soak = await startSoakServer({
+    dir,
+    env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' },
+    entry: await slipwayEntry(),
+  });
   defer(() => soak.close());
   const inspector = await connectInspector(soak.server.output());
   defer(async () => inspector.close());

@@ -13,19 +13,20 @@ export interface ServerProcess {
 /**
  * Starts `slipway serve` from source in a child process and waits until it listens. `args` go
  * after `serve`; `launcher` is a command that runs node, with its arguments first (setpriv, to
- * take from root the capability to write through file modes).
+ * take from root the capability to write through file modes); `entry` another CLI to run: a
+ * compiled one (`<outDir>/cli/index.js`) runs with plain node, sources under tsx.
  */
 export async function startServer(
   env: NodeJS.ProcessEnv,
   timeoutMs = 20_000,
-  options: { args?: string[]; launcher?: string[] } = {},
+  options: { args?: string[]; launcher?: string[]; entry?: string } = {},
 ): Promise<ServerProcess> {
+  const entry = options.entry ?? resolve(ROOT, 'src/cli/index.ts');
   const argv = [
     ...(options.launcher ?? []),
     process.execPath,
-    '--import',
-    'tsx',
-    resolve(ROOT, 'src/cli/index.ts'),
+    ...(entry.endsWith('.js') ? [] : ['--import', 'tsx']),
+    entry,
     'serve',
     ...(options.args ?? []),
   ];

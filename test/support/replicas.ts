@@ -35,6 +35,8 @@ export async function startReplicas(options: {
   channels: string[];
   users: string[];
   env?: NodeJS.ProcessEnv;
+  /** The CLI each replica runs (startServer's `entry`). */
+  entry?: string;
 }): Promise<Replicas> {
   const slack = createLocalSlack({
     channels: options.channels.map((id) => ({
@@ -64,7 +66,8 @@ export async function startReplicas(options: {
   const servers: ServerProcess[] = [];
   try {
     // One after the other: the first applies the migrations, the others find them applied.
-    for (let i = 0; i < options.count; i++) servers.push(await startServer(env, 60_000));
+    for (let i = 0; i < options.count; i++)
+      servers.push(await startServer(env, 60_000, { entry: options.entry }));
   } catch (err) {
     for (const s of servers) s.child.kill('SIGKILL');
     await slack.stop();
@@ -83,7 +86,7 @@ export async function startReplicas(options: {
     servers,
     store,
     async add() {
-      const server = await startServer(env, 60_000);
+      const server = await startServer(env, 60_000, { entry: options.entry });
       servers.push(server);
       return server;
     },

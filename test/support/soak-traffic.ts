@@ -106,6 +106,8 @@ export async function startSoakServer(options: {
   env?: NodeJS.ProcessEnv;
   /** The local Slack's rate limits by method, over Slack's own (src/local-slack/rate-limit.ts). */
   rateLimits?: LocalSlackOptions['rateLimits'];
+  /** The CLI the server runs (startServer's `entry`). */
+  entry?: string;
 }): Promise<SoakServer> {
   const users = [DEV, QA];
   const slack = createLocalSlack({
@@ -133,6 +135,7 @@ export async function startSoakServer(options: {
       ...options.env,
     },
     60_000,
+    { entry: options.entry },
   );
   const baseUrl = `http://127.0.0.1:${server.port}`;
   slack.setDelivery({ mode: 'http', requestUrl: `${baseUrl}/slack/events` });
