@@ -22,15 +22,7 @@ import { measureReplicas } from './sections/replicas.js';
 import { measureRollbackReaction } from './sections/rollback-reaction.js';
 import { measureSoak } from './sections/soak.js';
 import { startResponseSink } from './sink.js';
-import {
-  BOT_TOKEN,
-  channelsOf,
-  compiledSlipway,
-  DEV,
-  OWNER,
-  SIGNING_SECRET,
-  startSlipway,
-} from './slipway.js';
+import { BOT_TOKEN, channelsOf, DEV, OWNER, SIGNING_SECRET, startSlipway } from './slipway.js';
 import { startBare, startBolt } from './targets.js';
 
 const started = performance.now();
@@ -134,8 +126,6 @@ function describeCommand(text: string): string {
 }
 
 try {
-  log('compiling Slipway as npm run build does (the sections run it compiled, as users do)');
-  await compiledSlipway();
   if (want('a') || want('c') || want('e'))
     await scoped(async (defer) => {
       log('starting slipway serve, the Bolt app and the bare server');

@@ -37,10 +37,12 @@ let built: Promise<string> | null = null;
  * Slipway compiled as `npm run build` and the image compile it, once per bench run: what
  * `npm start` and the container run with plain node. Run from source under tsx instead, the
  * same commands cost measurably more CPU (tsx turns on source maps, among other things), which
- * no user pays. Resolves to the CLI's entry (`<outDir>/cli/index.js`).
+ * no user pays. Built when a section first needs it (none may: `--sections g`). Resolves to the
+ * CLI's entry (`<outDir>/cli/index.js`).
  */
 export function compiledSlipway(): Promise<string> {
   built ??= Promise.resolve().then(() => {
+    process.stderr.write('  compiling Slipway as npm run build does (sections run it compiled)\n');
     const outDir = join(ROOT, '.tmp/bench-dist');
     rmSync(outDir, { recursive: true, force: true });
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
