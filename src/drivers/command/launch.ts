@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { launcherFor } from './launcher.js';
 import { identify, isAlive, spawned } from './processes.js';
 import {
   abandonRun,
@@ -21,6 +22,11 @@ import { SUPERVISOR_SCRIPT } from './supervisor-script.js';
 /** Names a shell may export: the spec's environment comes from Slipway, but is checked again. */
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** `value` as one shell word: inside single quotes nothing is special but the quote itself. */
+function shellWord(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
 /** The command's environment as a file the supervisor sources: `export NAME='value'` lines. */
 export function environmentFile(env: Record<string, string>): string {
   return Object.entries(env)
@@ -28,8 +34,7 @@ export function environmentFile(env: Record<string, string>): string {
       if (!SHELL_NAME.test(name)) {
         throw new Error(`environment variable name ${JSON.stringify(name)} cannot be passed on`);
       }
-      // Inside single quotes nothing is special but the quote itself: close, escape, reopen.
-      return `export ${name}='${value.replaceAll("'", "'\\''")}'\n`;
+      return `export ${name}=${shellWord(value)}\n`;
     })
     .join('');
 }
@@ -41,32 +46,46 @@ export function environmentFile(env: Record<string, string>): string {
  */
 export function supervisorCommand(
   runDir: string,
-  spec: Pick<RunSpec, 'timeoutMs' | 'killGraceMs' | 'outputLimitBytes' | 'cwd' | 'argv'>,
+  spec: SupervisorSpec,
 ): { file: string; args: string[] } {
   return {
     file: '/bin/sh',
-    args: [
-      '-c',
-      SUPERVISOR_SCRIPT,
-      'slipway-supervisor',
-      resolve(runDir),
-      String(spec.timeoutMs),
-      String(spec.killGraceMs),
-      String(spec.outputLimitBytes),
-      spec.cwd,
-      ...spec.argv,
-    ],
+    args: ['-c', SUPERVISOR_SCRIPT, 'slipway-supervisor', resolve(runDir), ...supervisorArgs(spec)],
   };
 }
 
+type SupervisorSpec = Pick<
+  RunSpec,
+  'timeoutMs' | 'killGraceMs' | 'outputLimitBytes' | 'cwd' | 'argv'
+>;
+
+/** The supervisor's arguments after its run directory. */
+function supervisorArgs(spec: SupervisorSpec): string[] {
+  return [
+    String(spec.timeoutMs),
+    String(spec.killGraceMs),
+    String(spec.outputLimitBytes),
+    spec.cwd,
+    ...spec.argv,
+  ];
+}
+
+/** The same arguments as a file the launcher sources (launcher.ts): one `set -- …` line. */
+export function supervisorArgsFile(spec: SupervisorSpec): string {
+  return `set -- ${supervisorArgs(spec).map(shellWord).join(' ')}\n`;
+}
+
 /**
- * Starts the detached supervisor. `detached` puts it in its own session and process group, so a
- * signal to Slipway's group (Ctrl-C, a process manager killing the main process) does not reach
- * it, and `unref()` lets Slipway exit without waiting for it
- * (nodejs.org/api/child_process.html#optionsdetached). Its stderr goes to supervisor.log: with
- * stdio ignored, a supervisor that fails would leave no trace. The shell runs with PATH alone
- * (from the safe base) and LC_ALL=C, which keeps locale files out of its memory; the command's
- * own environment reaches only the command, through command.env.
+ * Starts the supervisor of a run, detached: in its own session and process group, so a signal
+ * to Slipway's group (Ctrl-C, a process manager killing the main process) does not reach it,
+ * and Slipway can exit without waiting for it. Its stderr goes to supervisor.log: with stdio
+ * ignored, a supervisor that fails would leave no trace. The shell runs with PATH alone (from
+ * the safe base) and LC_ALL=C, which keeps locale files out of its memory; the command's own
+ * environment reaches only the command, through command.env.
+ *
+ * The process's launcher (launcher.ts) starts it without forking Slipway; should the launcher
+ * fail, Slipway spawns the supervisor itself, as the launcher would have, and notes why in
+ * supervisor.log.
  */
 async function launchSupervisor(
   runDir: string,
@@ -74,11 +93,42 @@ async function launchSupervisor(
 ): Promise<Error | null> {
   const shellEnv: Record<string, string> = { LC_ALL: 'C' };
   if (env.PATH !== undefined) shellEnv.PATH = env.PATH;
-  const out = openSync(join(runDir, RUN_FILES.supervisorLog), 'a', 0o600);
+  const log = join(runDir, RUN_FILES.supervisorLog);
+  // Created here, readable by Slipway's user only, whoever opens it next.
+  closeSync(openSync(log, 'a', 0o600));
   try {
     const spec = await readRunSpec(runDir);
     if (!spec) return new Error(`${RUN_FILES.spec} is missing`);
     await writeFileAtomic(join(runDir, RUN_FILES.commandEnv), environmentFile(spec.env));
+    await writeFileAtomic(join(runDir, RUN_FILES.supervisorArgs), supervisorArgsFile(spec));
+    let pid: number | undefined;
+    try {
+      pid = await launcherFor(shellEnv).launch(resolve(runDir));
+    } catch (err) {
+      await appendFile(log, `slipway: started without the launcher: ${(err as Error).message}\n`);
+      const started = await spawnSupervisor(runDir, spec, shellEnv, log);
+      if (started instanceof Error) return started;
+      pid = started;
+    }
+    // Watchers wait for a supervisor they can see starting instead of declaring the run never
+    // started (hundreds launched at once on a busy machine take a while to claim their runs).
+    if (pid !== undefined)
+      await writeFileAtomic(join(runDir, RUN_FILES.launched), `${JSON.stringify(identify(pid))}\n`);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** Spawns the supervisor from this process (nodejs.org/api/child_process.html#optionsdetached). */
+async function spawnSupervisor(
+  runDir: string,
+  spec: SupervisorSpec,
+  shellEnv: Record<string, string>,
+  log: string,
+): Promise<number | undefined | Error> {
+  const out = openSync(log, 'a', 0o600);
+  try {
     const { file, args } = supervisorCommand(runDir, spec);
     const child = spawn(file, args, {
       cwd: runDir,
@@ -88,16 +138,7 @@ async function launchSupervisor(
     });
     const error = await spawned(child);
     child.unref();
-    // Watchers wait for a supervisor they can see starting instead of declaring the run never
-    // started (hundreds launched at once on a busy machine take a while to claim their runs).
-    if (!error && child.pid !== undefined)
-      await writeFileAtomic(
-        join(runDir, RUN_FILES.launched),
-        `${JSON.stringify(identify(child.pid))}\n`,
-      );
-    return error;
-  } catch (err) {
-    return err instanceof Error ? err : new Error(String(err));
+    return error ?? child.pid;
   } finally {
     closeSync(out);
   }

@@ -19,6 +19,8 @@ export const RUN_FILES = {
   claim: 'supervisor.json',
   /** The command's environment, `export NAME='value'` lines the supervisor sources for it. */
   commandEnv: 'command.env',
+  /** The supervisor's arguments after the run directory, a `set -- 'arg'…` line the launcher sources. */
+  supervisorArgs: 'supervisor.args',
   /** The pipe from the command's stdout and stderr to the supervisor (while it runs). */
   pipe: 'output.pipe',
   /** Why the command could not be started, written by the supervisor's child instead of it. */
