@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -65,9 +65,26 @@ function supervisorArgs(spec: SupervisorSpec): string[] {
     String(spec.timeoutMs),
     String(spec.killGraceMs),
     String(spec.outputLimitBytes),
+    bootClock(),
     spec.cwd,
     ...spec.argv,
   ];
+}
+
+/**
+ * The wall time at boot in epoch ms, from this process's clock and /proc/uptime, or '' off
+ * Linux. The supervisor adds its own uptime to it to date what it records, instead of running
+ * date(1) for each: uptime is in hundredths of a second, so its times are within 10 ms of
+ * Slipway's clock at launch.
+ */
+export function bootClock(): string {
+  try {
+    const [seconds] = readFileSync('/proc/uptime', 'utf8').split(' ');
+    const uptimeMs = Math.round(Number(seconds) * 1000);
+    return Number.isFinite(uptimeMs) && uptimeMs > 0 ? String(Date.now() - uptimeMs) : '';
+  } catch {
+    return '';
+  }
 }
 
 /** The same arguments as a file the launcher sources (launcher.ts): one `set -- …` line. */

@@ -87,7 +87,13 @@ describe('supervisor launcher', () => {
         }
       }
       for (const [i, dir] of dirs.entries()) {
-        expect((await resultOf(dir)).exitCode).toBe(0);
+        const result = await resultOf(dir);
+        expect(result.exitCode).toBe(0);
+        // Dated by the boot clock Slipway passed, not by date(1): still this clock's time.
+        expect(Math.abs(Date.parse(result.finishedAt) - Date.now())).toBeLessThan(10_000);
+        expect(
+          Date.parse(result.finishedAt) - Date.parse(result.startedAt ?? ''),
+        ).toBeGreaterThanOrEqual(250);
         expect(await readFile(join(dir, RUN_FILES.output), 'utf8')).toBe(`run ${i + 1}\n`);
       }
       expect(launcher.pid).toBe(launcherPid);

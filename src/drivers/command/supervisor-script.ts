@@ -1,6 +1,40 @@
 /**
+ * `sv_civil <epoch ms>`: sets sv_t to that time as ISO 8601 in UTC, with shell arithmetic and
+ * builtins only (every $(…) would be a fork). The date is H. Hinnant's days-to-civil algorithm
+ * (howardhinnant.github.io/date_algorithms.html#civil_from_days), for days since 1970 ≥ 0.
+ */
+export const CIVIL_TIME = `sv_civil() {
+  sv_s=$(($1 / 1000)) sv_f=$(($1 % 1000))
+  sv_z=$((sv_s / 86400 + 719468)) sv_r=$((sv_s % 86400))
+  sv_era=$((sv_z / 146097))
+  sv_doe=$((sv_z - sv_era * 146097))
+  sv_yoe=$(((sv_doe - sv_doe / 1460 + sv_doe / 36524 - sv_doe / 146096) / 365))
+  sv_doy=$((sv_doe - (365 * sv_yoe + sv_yoe / 4 - sv_yoe / 100)))
+  sv_mp=$(((5 * sv_doy + 2) / 153))
+  sv_d=$((sv_doy - (153 * sv_mp + 2) / 5 + 1))
+  sv_m=$((sv_mp < 10 ? sv_mp + 3 : sv_mp - 9))
+  sv_y=$((sv_yoe + sv_era * 400 + (sv_m <= 2)))
+  sv_pad 2 "$sv_m"
+  sv_t=$sv_y-$sv_n
+  sv_pad 2 "$sv_d"
+  sv_t=$sv_t-$sv_n
+  sv_pad 2 $((sv_r / 3600))
+  sv_t=\${sv_t}T$sv_n
+  sv_pad 2 $((sv_r / 60 % 60))
+  sv_t=$sv_t:$sv_n
+  sv_pad 2 $((sv_r % 60))
+  sv_t=$sv_t:$sv_n
+  sv_pad 3 "$sv_f"
+  sv_t=$sv_t.\${sv_n}Z
+}
+sv_pad() { # <width> <number>: the number in sv_n, zeros in front up to the width
+  sv_n=$2
+  while [ \${#sv_n} -lt "$1" ]; do sv_n=0$sv_n; done
+}`;
+
+/**
  * The supervisor of one command run: a POSIX shell script, run as `sh -c <script> slipway-supervisor
- * <run dir> <timeout ms> <kill grace ms> <output limit bytes> <cwd> <argv…>` in a session of its
+ * <run dir> <timeout ms> <kill grace ms> <output limit bytes> <clock> <cwd> <argv…>` in a session of its
  * own (launch.ts). It stays alive as long as its command, one per running deployment, so it is
  * a shell and two small utilities (dd reading the output, sleep waking it at the next deadline):
  * about 4.7 MiB of RSS in all, 0.4 MiB PSS, where the Node supervisor before it took 53 MiB,
@@ -19,11 +53,13 @@
  *   and LC_ALL=C alone.
  * - An exit status above 128 is read as a signal, as every shell reports it.
  */
+
 export const SUPERVISOR_SCRIPT = `# Slipway's command supervisor: runs one command for a run directory and records how it ended.
-# Arguments: <run dir> <timeout ms> <kill grace ms> <output limit bytes> <cwd> <argv...>
+# Arguments: <run dir> <timeout ms> <kill grace ms> <output limit bytes> <clock> <cwd> <argv...>
+# <clock> is the wall time at boot in epoch ms, as the launching process saw it, or empty.
 # The command's environment is in command.env (sourced in the child only).
-sv_dir=$1 sv_timeout=$2 sv_grace=$3 sv_limit=$4 sv_cwd=$5
-shift 5
+sv_dir=$1 sv_timeout=$2 sv_grace=$3 sv_limit=$4 sv_clock=$5 sv_cwd=$6
+shift 6
 cd "$sv_dir" || exit 66
 # Run files are Slipway's alone; the command gets Slipway's own umask back.
 sv_umask=$(umask)
@@ -41,7 +77,15 @@ sv_now() {
   sv_cs=\${sv_cs#0}
   sv_ms=$((\${sv_up%.*} * 1000 + sv_cs * 10))
 }
+# The time now as ISO 8601 in sv_t: the launcher's clock carried forward by /proc/uptime, which
+# takes no process, or date(1) when no clock came.
+${CIVIL_TIME}
 sv_iso() {
+  if [ -n "$sv_clock" ]; then
+    sv_now
+    sv_civil $((sv_clock + sv_ms))
+    return
+  fi
   sv_t=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
   case $sv_t in *N* | *%*) sv_t=$(date -u +%Y-%m-%dT%H:%M:%SZ) ;; esac
 }
@@ -153,7 +197,8 @@ if ! ln "supervisor.json.$$.tmp" supervisor.json 2>/dev/null; then
   echo "slipway supervisor: $sv_dir is already claimed; not running it again" >&2
   exit 0
 fi
-rm -f "supervisor.json.$$.tmp"
+# One rm for the claim's temporary file and whatever an earlier supervisor of this run left.
+rm -f "supervisor.json.$$.tmp" output.pipe spawn-error
 
 sv_truncated=false sv_started=false sv_error='' sv_start_iso=null sv_kill_at='' sv_total=0 sv_size=0
 sv_setsid=$(command -v setsid) sv_missing=''
@@ -164,7 +209,7 @@ if [ "$sv_term" = 1 ]; then
   sv_stop=cancel
 elif [ -n "$sv_missing" ]; then
   sv_error="the command supervisor needs\${sv_missing} on Slipway's PATH (util-linux and coreutils, or busybox)"
-elif ! rm -f output.pipe spawn-error || ! mkfifo -m 600 output.pipe; then
+elif ! mkfifo -m 600 output.pipe; then
   sv_error="the command supervisor could not make its pipe (mkfifo) in $sv_dir"
 else
   # Held read-write while the command opens it, so neither side blocks on open(2).
