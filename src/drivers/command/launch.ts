@@ -107,6 +107,8 @@ export function supervisorArgsFile(spec: SupervisorSpec): string {
 async function launchSupervisor(
   runDir: string,
   env: Record<string, string>,
+  /** The spec, when the caller just wrote it; read from spec.json otherwise. */
+  written?: RunSpec,
 ): Promise<Error | null> {
   const shellEnv: Record<string, string> = { LC_ALL: 'C' };
   if (env.PATH !== undefined) shellEnv.PATH = env.PATH;
@@ -114,10 +116,15 @@ async function launchSupervisor(
   // Created here, readable by Slipway's user only, whoever opens it next.
   closeSync(openSync(log, 'a', 0o600));
   try {
-    const spec = await readRunSpec(runDir);
+    const spec = written ?? (await readRunSpec(runDir));
     if (!spec) return new Error(`${RUN_FILES.spec} is missing`);
-    await writeFileAtomic(join(runDir, RUN_FILES.commandEnv), environmentFile(spec.env));
-    await writeFileAtomic(join(runDir, RUN_FILES.supervisorArgs), supervisorArgsFile(spec));
+    const thisBoot = { durable: false };
+    await writeFileAtomic(join(runDir, RUN_FILES.commandEnv), environmentFile(spec.env), thisBoot);
+    await writeFileAtomic(
+      join(runDir, RUN_FILES.supervisorArgs),
+      supervisorArgsFile(spec),
+      thisBoot,
+    );
     let pid: number | undefined;
     try {
       pid = await launcherFor(shellEnv).launch(resolve(runDir));
@@ -130,7 +137,11 @@ async function launchSupervisor(
     // Watchers wait for a supervisor they can see starting instead of declaring the run never
     // started (hundreds launched at once on a busy machine take a while to claim their runs).
     if (pid !== undefined)
-      await writeFileAtomic(join(runDir, RUN_FILES.launched), `${JSON.stringify(identify(pid))}\n`);
+      await writeFileAtomic(
+        join(runDir, RUN_FILES.launched),
+        `${JSON.stringify(identify(pid))}\n`,
+        thisBoot,
+      );
     return null;
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
@@ -188,7 +199,7 @@ export async function startRun(
     return { runDir, attached: !relaunched };
   }
   await writeFileAtomic(join(runDir, RUN_FILES.spec), `${JSON.stringify(full, null, 2)}\n`);
-  await launch(runDir, supervisorEnv);
+  await launch(runDir, supervisorEnv, full);
   return { runDir, attached: false };
 }
 
@@ -206,8 +217,12 @@ async function completeSpec(runDir: string, spec: RunSpec): Promise<void> {
   );
 }
 
-async function launch(runDir: string, supervisorEnv: Record<string, string>): Promise<void> {
-  const error = await launchSupervisor(runDir, supervisorEnv);
+async function launch(
+  runDir: string,
+  supervisorEnv: Record<string, string>,
+  spec?: RunSpec,
+): Promise<void> {
+  const error = await launchSupervisor(runDir, supervisorEnv, spec);
   if (error) await abandonRun(runDir, `its supervisor could not be started (${error.message})`);
 }
 

@@ -144,21 +144,30 @@ function tempName(file: string): string {
   return `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
 }
 
-async function writeTemp(file: string, data: string): Promise<string> {
+async function writeTemp(file: string, data: string, durable = true): Promise<string> {
   const temp = tempName(file);
   const handle = await open(temp, 'w', 0o600);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
   return temp;
 }
 
-/** Replaces `file` in one step: readers see the old content or the new, never a mix (rename(2)). */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  await rename(await writeTemp(file, data), file);
+/**
+ * Replaces `file` in one step: readers see the old content or the new, never a mix (rename(2)).
+ * `durable: false` skips the fsync, for files read only while this boot lasts (what a launch
+ * hands the supervisor, who launched it): other processes read them from the page cache, and
+ * after a crash of the machine the run they serve is lost with its supervisor anyway.
+ */
+export async function writeFileAtomic(
+  file: string,
+  data: string,
+  { durable = true }: { durable?: boolean } = {},
+): Promise<void> {
+  await rename(await writeTemp(file, data, durable), file);
 }
 
 /** Creates `file` with its full content only if it does not exist yet (link(2) fails on EEXIST). */
