@@ -229,6 +229,60 @@ describe('worker', () => {
     }
   });
 
+  it('looks no more for work queued for a target another process runs; that run’s end claims it', async () => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const untilReleased: DeployDriver<unknown> = {
+      id: 'recording',
+      optionsSchema: z.unknown(),
+      deploy: async () => ({}),
+      rollback: async () => ({}),
+      // Ends when released, or when its worker stops (a failed test must not hang the next).
+      watch: (ctx) =>
+        new Promise((resolve, reject) => {
+          void released.then(() => resolve({ ok: true, summary: 'done' }));
+          ctx.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true });
+        }),
+    };
+    const runner = { ...(await depsWith('p1')), drivers: new Map([['recording', untilReleased]]) };
+    start(runner);
+    const first = await requestDeployment(runner, request);
+    if (!first.ok) throw new Error(first.reason);
+    for (
+      let i = 0;
+      i < 200 &&
+      runner.store &&
+      (await runner.store.getDeployment(first.deployment.id))?.state !== 'running';
+      i++
+    )
+      await sleep(10);
+    // A second process on the same store, with events of its own, as a replica has.
+    let claims = 0;
+    const counted: Store = Object.create(runner.store);
+    counted.claimNextQueued = (...args) => {
+      claims++;
+      return runner.store.claimNextQueued(...args);
+    };
+    const other = { ...runner, processId: 'p2', events: createEventBus(() => {}), store: counted };
+    start(other);
+    await sleep(50); // the start's own look for work is over
+    claims = 0;
+    let lastId = '';
+    for (const version of ['1.0.1', '1.0.2', '1.0.3']) {
+      const accepted = await requestDeployment(other, { ...request, version });
+      if (!accepted.ok) throw new Error(accepted.reason);
+      lastId = accepted.deployment.id;
+      await sleep(30);
+    }
+    // The first request found its target running elsewhere; the next two asked for nothing.
+    expect(claims).toBe(1);
+    release();
+    // Both poll once an hour: the first run's end, in the other process, starts the last one.
+    expect(await stateWithin(runner.store, lastId, 5_000)).toBe('succeeded');
+  });
+
   it('stops following a run another process took over, and says so', async () => {
     const warnings: string[] = [];
     const deps = {

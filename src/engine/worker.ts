@@ -42,6 +42,13 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
   const busyTargets = new Set<string>();
   // Runs here whose final transition this process wrote, until they have tidied up.
   const endedHere = new Set<string>();
+  // Targets a request was queued for here since the last look for work, and those for which
+  // that look found nothing to claim though nothing runs them here: another process runs them.
+  // That process claims the next request itself when its run ends (its end wakes it), so until
+  // the next poll a request queued here for such a target wakes nobody: with replicas, a stream
+  // of requests to a target running elsewhere otherwise cost a fruitless claim each.
+  const queuedFor = new Set<string>();
+  const busyElsewhere = new Set<string>();
   let pollTimer: NodeJS.Timeout | null = null;
   let renewTimer: NodeJS.Timeout | null = null;
   let ticking: Promise<void> | null = null;
@@ -87,7 +94,9 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
       if (event.type !== 'transition') return;
       if (event.transition.to === 'queued') {
         // A stream of requests to a target running here would otherwise cost a claim each.
-        if (busyTargets.has(targetOf(event.deployment))) return;
+        const target = targetOf(event.deployment);
+        if (busyTargets.has(target) || busyElsewhere.has(target)) return;
+        queuedFor.add(target);
         // The worker's loop belongs to no request: not in the trace of the one that queued it.
         context.with(ROOT_CONTEXT, () => wake());
         return;
@@ -137,12 +146,18 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
         orphansDue = false;
         await resumeOrphans();
       }
+      const asked = [...queuedFor];
+      queuedFor.clear();
       while (!stopped && !paused && running.size < options.concurrency) {
         const claimed = await deps.store.claimNextQueued(deps.processId, options.leaseMs, {
           actor: 'slipway',
           reason: `started by ${deps.processId}`,
         });
-        if (!claimed) break;
+        if (!claimed) {
+          // Nothing was claimable once every request above had been written.
+          for (const target of asked) if (!busyTargets.has(target)) busyElsewhere.add(target);
+          break;
+        }
         emitTransition(deps, claimed, 'queued', 'slipway', null);
         launch(claimed, false);
         // SQLite answers synchronously, so claim after claim would run as one unbroken chain of
@@ -229,6 +244,7 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
       orphansDue = true;
       pollTimer = setInterval(() => {
         orphansDue = true;
+        busyElsewhere.clear();
         wake();
       }, options.pollMs);
       renewTimer = setInterval(() => void renew(), Math.max(100, Math.floor(options.leaseMs / 3)));
