@@ -27,13 +27,9 @@ ln_script=$1
 ln_setsid=$(command -v setsid) || ln_setsid=''
 while IFS= read -r ln_dir; do
   if (
-    cd "$ln_dir" && . ./supervisor.args || exit 1
-    # Without setsid the supervisor still starts, in the launcher's session, and reports it.
-    if [ -n "$ln_setsid" ]; then
-      "$ln_setsid" /bin/sh -c "$ln_script" slipway-supervisor "$ln_dir" "$@" </dev/null >>supervisor.log 2>&1 &
-    else
-      /bin/sh -c "$ln_script" slipway-supervisor "$ln_dir" "$@" </dev/null >>supervisor.log 2>&1 &
-    fi
+    # Without setsid, Slipway starts the supervisor itself, which then says what it misses.
+    [ -n "$ln_setsid" ] && cd "$ln_dir" && . ./supervisor.args || exit 1
+    "$ln_setsid" /bin/sh -c "$ln_script" slipway-supervisor "$ln_dir" "$@" </dev/null >>supervisor.log 2>&1 &
     printf '%s %s\\n' "$!" "$ln_dir"
   ); then :; else printf 'error %s\\n' "$ln_dir"; fi
 done

@@ -77,8 +77,8 @@ sv_now() {
   sv_cs=\${sv_cs#0}
   sv_ms=$((\${sv_up%.*} * 1000 + sv_cs * 10))
 }
-# The time now as ISO 8601 in sv_t: the launcher's clock carried forward by /proc/uptime, which
-# takes no process, or date(1) when no clock came.
+# The time now as ISO 8601 in sv_t: the launching process's clock carried forward by
+# /proc/uptime, which takes no process, or date(1) when no clock came.
 ${CIVIL_TIME}
 sv_iso() {
   if [ -n "$sv_clock" ]; then
