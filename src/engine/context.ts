@@ -5,6 +5,7 @@ import type { DeployDriver } from '../drivers/types.js';
 import type { Store } from '../store/types.js';
 import type { EventBus } from './events.js';
 import type { Surprise } from './surprises.js';
+import type { Reservation } from './worker.js';
 
 /** Everything the engine's parts share; built once in src/app.ts. */
 export interface EngineDeps {
@@ -19,6 +20,12 @@ export interface EngineDeps {
   now?: () => Date;
   /** The Prometheus an analysis asks, by its configured URL (null: PROMETHEUS_URL). */
   prometheus?: (url: string | null) => PrometheusClient;
+  /**
+   * A slot of this process's worker for a request about to be recorded, which the store may
+   * then start in the same transaction (Worker.reserve). Set by the engine; without it every
+   * request waits for a claim.
+   */
+  reserveStart?: () => Reservation | null;
 }
 
 /** The time now, by the engine's clock. */

@@ -36,14 +36,20 @@ export { type VerifyProgress, verifyProgressOf } from './verification.js';
  * The engine: the one entry point for chat, CLI, API and webhooks. Every request goes through
  * policy and lands in the store before anything external happens.
  */
-export function createEngine(deps: EngineDeps) {
-  const worker: Worker = createWorker(deps, {
-    leaseMs: parseDuration(deps.config.engine.lease) ?? 30_000,
-    pollMs: parseDuration(deps.config.engine.pollInterval) ?? 1_000,
-    concurrency: deps.config.engine.concurrency,
+export function createEngine(given: EngineDeps) {
+  const worker: Worker = createWorker(given, {
+    leaseMs: parseDuration(given.config.engine.lease) ?? 30_000,
+    pollMs: parseDuration(given.config.engine.pollInterval) ?? 1_000,
+    concurrency: given.config.engine.concurrency,
   });
+  // On SQLite this process runs everything, so a request may start in its own transaction;
+  // replicas on Postgres take requests from the queue, whichever claims first.
+  const deps: EngineDeps =
+    given.store.kind === 'sqlite' ? { ...given, reserveStart: () => worker.reserve() } : given;
   const sweeper = createSweeper(deps, parseDuration(deps.config.engine.sweepInterval) ?? 300_000);
-  const wakeAfter = <T extends { ok: boolean }>(result: T): T => {
+  const wakeAfter = <T extends { ok: boolean; deployment?: Deployment }>(result: T): T => {
+    // Started in its own transaction already: there is nothing for a claim to find.
+    if (result.ok && result.deployment?.state === 'running') return result;
     // The worker's loop belongs to no request: woken inside one, its claims, log lines and the
     // deployments it starts would otherwise run in that request's trace context.
     if (result.ok) context.with(ROOT_CONTEXT, () => worker.wake());

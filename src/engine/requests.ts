@@ -375,49 +375,70 @@ async function record(
       ? `needs ${approvalsRequired} approval${approvalsRequired > 1 ? 's' : ''}`
       : decided.notes.join('; ') || null;
   const id = newDeploymentId();
+  // A request that may run at once is started in its own transaction when its target is free:
+  // the claim, its transaction and the reads a run makes first would otherwise stand between
+  // the answer and the driver's first call.
+  const slot = next === 'queued' ? (deps.reserveStart?.() ?? null) : null;
   // One transaction, shared with the requests recorded at the same moment (group commit): the
   // request, its move on, and the end of the older ones it makes moot. Answered once committed.
-  const written = await deps.store.acceptDeployment(
-    {
-      id,
-      service: resolved.service,
-      environment: environment.name,
-      version: resolved.version as string,
-      previousVersion: live?.version ?? null,
-      ref: request.ref ?? null,
-      committedAt: request.committedAt ?? null,
-      commit: request.commit ?? null,
-      kind: resolved.kind,
-      requestedBy: request.actor,
-      source: request.source,
-      channel: request.channel,
-      reason,
-      correlationId: request.correlationId ?? newCorrelationId(),
-      idempotencyKey: request.idempotencyKey ?? null,
-      freezeOverride: (request.force ?? false) && activeFreeze(environment, now) !== null,
-      approvalsRequired,
-      driver: decided.driver,
-      traceParent: traceParentOf(),
-    },
-    {
-      requested: { actor: request.actor, reason, at: now },
-      next: { to: next, meta: { actor: 'slipway', reason: why } },
-      // A newer request for a target makes older ones that have not started moot.
-      supersede: {
-        from: PENDING_STATES,
-        meta: { actor: 'slipway', reason: supersededBy(id, resolved, request.actor) },
-        outcome: supersededBy(id, resolved, request.actor),
+  const written = await deps.store
+    .acceptDeployment(
+      {
+        id,
+        service: resolved.service,
+        environment: environment.name,
+        version: resolved.version as string,
+        previousVersion: live?.version ?? null,
+        ref: request.ref ?? null,
+        committedAt: request.committedAt ?? null,
+        commit: request.commit ?? null,
+        kind: resolved.kind,
+        requestedBy: request.actor,
+        source: request.source,
+        channel: request.channel,
+        reason,
+        correlationId: request.correlationId ?? newCorrelationId(),
+        idempotencyKey: request.idempotencyKey ?? null,
+        freezeOverride: (request.force ?? false) && activeFreeze(environment, now) !== null,
+        approvalsRequired,
+        driver: decided.driver,
+        traceParent: traceParentOf(),
       },
-    },
-    request.gate,
-  );
+      {
+        requested: { actor: request.actor, reason, at: now },
+        next: { to: next, meta: { actor: 'slipway', reason: why } },
+        // A newer request for a target makes older ones that have not started moot.
+        supersede: {
+          from: PENDING_STATES,
+          meta: { actor: 'slipway', reason: supersededBy(id, resolved, request.actor) },
+          outcome: supersededBy(id, resolved, request.actor),
+        },
+        claim: slot?.claim ?? null,
+      },
+      request.gate,
+    )
+    .catch((err: unknown) => {
+      slot?.release();
+      throw err;
+    });
+  const { claimed } = written;
+  // Running here before anyone hears of it: the worker, told that a request was queued, then
+  // knows its target is busy and does not look for it.
+  if (claimed) slot?.started(claimed);
+  else slot?.release();
   if (!written.created || !written.requested)
     return { ok: true, deployment: written.deployment, duplicate: true, notes: [] };
   emitTransition(deps, written.requested, null, request.actor, reason);
   emitTransition(deps, written.deployment, 'requested', 'slipway', why);
   for (const { deployment, from } of written.superseded)
     emitTransition(deps, deployment, from, 'slipway', deployment.outcome);
-  return { ok: true, deployment: written.deployment, duplicate: false, notes: decided.notes };
+  if (claimed) emitTransition(deps, claimed, 'queued', 'slipway', null);
+  return {
+    ok: true,
+    deployment: claimed ?? written.deployment,
+    duplicate: false,
+    notes: decided.notes,
+  };
 }
 
 function supersededBy(id: string, resolved: Resolved, actor: string): string {

@@ -54,6 +54,11 @@ interface Run {
   verifyWindowMs: number;
   autoRollback: boolean;
   flushProgress: () => Promise<void>;
+  /**
+   * Started in its request's transaction (AcceptSteps.claim): what is live was read there, and
+   * no mark on its version can have come after the request. Read again only on a later start.
+   */
+  startedOnAccept: boolean;
 }
 
 /**
@@ -64,12 +69,14 @@ interface Run {
  *
  * The run is a span in the trace of the request that created the deployment (its stored
  * traceparent), whichever process claims it and however long after: one trace per deployment.
+ * `startedOnAccept`: claimed in its request's own transaction (Run.startedOnAccept).
  */
 export function runDeployment(
   deps: EngineDeps,
   claimed: Deployment,
   signal: AbortSignal,
   cancelled: AbortSignal = new AbortController().signal,
+  startedOnAccept = false,
 ): Promise<Deployment | null> {
   const parent = withDeployment(contextOfTraceParent(claimed.traceParent), claimed);
   const attributes = {
@@ -80,7 +87,7 @@ export function runDeployment(
     'slipway.resumed_from': claimed.state,
   };
   return inSpan('deployment.run', { parent, attributes }, async (span) => {
-    const final = await runClaimed(deps, claimed, signal, cancelled);
+    const final = await runClaimed(deps, claimed, signal, cancelled, startedOnAccept);
     span.setAttribute('slipway.outcome', final?.state ?? 'handed_back');
     if (final?.state === 'failed' || final?.state === 'rolled_back')
       span.setStatus({ code: SpanStatusCode.ERROR, message: final.outcome ?? final.state });
@@ -93,13 +100,14 @@ async function runClaimed(
   claimed: Deployment,
   signal: AbortSignal,
   cancelled: AbortSignal,
+  startedOnAccept: boolean,
 ): Promise<Deployment | null> {
   const log = deps.log.child({ deployment: claimed.id, correlationId: claimed.correlationId });
-  const prepared = prepare(deps, claimed, { lease: signal, cancelled }, log);
+  const prepared = prepare(deps, claimed, { lease: signal, cancelled }, log, startedOnAccept);
   if (typeof prepared === 'string') return finish(deps, claimed, 'failed', prepared);
   try {
     let current = claimed;
-    if (current.state === 'running' && !started(current)) {
+    if (current.state === 'running' && !started(current) && !startedOnAccept) {
       const stop = await markedSinceRequested(deps, current);
       if (stop) return finish(deps, current, 'failed', stop, ['running']);
     }
@@ -139,6 +147,7 @@ function prepare(
   d: Deployment,
   signals: { lease: AbortSignal; cancelled: AbortSignal },
   log: Logger,
+  startedOnAccept: boolean,
 ): Run | string {
   const binding = driverBinding(deps.config, d.service, d.environment);
   const environment = findEnvironment(deps.config, d.environment);
@@ -164,6 +173,7 @@ function prepare(
     verifyWindowMs: parseDuration(environment.verifyWindow) ?? 30_000,
     autoRollback: environment.autoRollback,
     flushProgress: progress.flush,
+    startedOnAccept,
     ctx: {
       deployment: d,
       image: findService(deps.config, d.service)?.image ?? null,
@@ -190,7 +200,7 @@ async function runPhase(
   let outcome: DriverOutcome;
   try {
     if (!handle) {
-      d = await readLiveVersion(deps, d);
+      d = await readLiveVersion(run, d);
       ctx.deployment = d;
       if (phase === 'rollback') await markTakenOff(deps, d);
       const rollback = driver.rollback?.bind(driver);
@@ -248,7 +258,7 @@ async function runCanary(
   }
   let d = claimed;
   if (!canaryProgressOf(d)) {
-    d = await readLiveVersion(deps, d);
+    d = await readLiveVersion(run, d);
     ctx.deployment = d;
   }
   let end: CanaryEnd;
@@ -281,7 +291,8 @@ async function runCanary(
  * rolls back to. Read now rather than at request time: a deployment that waited in the queue
  * or for approval must not undo the releases that ran meanwhile.
  */
-async function readLiveVersion(deps: EngineDeps, d: Deployment): Promise<Deployment> {
+async function readLiveVersion({ deps, startedOnAccept }: Run, d: Deployment): Promise<Deployment> {
+  if (startedOnAccept) return d;
   const live = await deps.store.lastSucceeded(d.service, d.environment);
   const version = live?.version ?? null;
   if (version === d.previousVersion) return d;

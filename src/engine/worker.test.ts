@@ -305,4 +305,24 @@ describe('worker', () => {
     expect(lost[0]).toContain(id);
     expect((await deps.store.getDeployment(id))?.leaseOwner).toBe('p2');
   });
+
+  it('counts a slot promised to a request being recorded, and lets queued work start once it is given back', async () => {
+    const deps = await depsWith('p1');
+    const worker = createWorker(deps, { leaseMs: HOUR, pollMs: HOUR, concurrency: 1 });
+    workers.push(worker);
+    worker.start();
+    const slot = worker.reserve();
+    expect(slot?.claim.owner).toBe('p1');
+    expect(worker.reserve()).toBeNull();
+    // Recorded without starting: its queued event finds the only slot promised.
+    const accepted = await requestDeployment(deps, request);
+    if (!accepted.ok) throw new Error(accepted.reason);
+    await sleep(100);
+    expect((await deps.store.getDeployment(accepted.deployment.id))?.state).toBe('queued');
+    slot?.release();
+    // Polls once an hour: only the release can start it in time.
+    expect(await stateWithin(deps.store, accepted.deployment.id, 5_000)).toBe('succeeded');
+    slot?.release();
+    expect(worker.reserve()).not.toBeNull();
+  });
 });

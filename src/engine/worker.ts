@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { type Deployment, isFinal } from '../core/deployment.js';
+import type { AcceptSteps } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { emitTransition } from './requests.js';
 import { runDeployment } from './runner.js';
@@ -25,6 +26,20 @@ export interface Worker {
   stop(): Promise<void>;
   /** Deployment ids this process is running now. */
   inFlight(): string[];
+  /**
+   * A slot for a request about to be recorded, which the store may start in the same
+   * transaction (AcceptSteps.claim); null when this process takes no new work now or has no
+   * slot free. The slot is held until `started` or `release` is called.
+   */
+  reserve(): Reservation | null;
+}
+
+export interface Reservation {
+  claim: NonNullable<AcceptSteps['claim']>;
+  /** The request was started in its transaction: run it here, as a claim would. */
+  started(claimed: Deployment): void;
+  /** It was not (its target was busy, or it waits for approval): the slot is free again. */
+  release(): void;
 }
 
 /**
@@ -60,7 +75,10 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
   let paused = false;
   const log = deps.log.child({ component: 'worker', processId: deps.processId });
 
-  function launch(deployment: Deployment, resumed: boolean): void {
+  // Slots promised to requests being recorded (reserve): counted as running until they end.
+  let reserved = 0;
+
+  function launch(deployment: Deployment, resumed: boolean, startedOnAccept = false): void {
     const abort = new AbortController();
     const cancel = new AbortController();
     if (resumed)
@@ -70,7 +88,7 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
       );
     const target = targetOf(deployment);
     busyTargets.add(target);
-    const done = runDeployment(deps, deployment, abort.signal, cancel.signal)
+    const done = runDeployment(deps, deployment, abort.signal, cancel.signal, startedOnAccept)
       .then(() => undefined)
       .catch((err: unknown) =>
         log.error({ err, deployment: deployment.id }, 'deployment run crashed'),
@@ -148,7 +166,7 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
       }
       const asked = [...queuedFor];
       queuedFor.clear();
-      while (!stopped && !paused && running.size < options.concurrency) {
+      while (!stopped && !paused && running.size + reserved < options.concurrency) {
         const claimed = await deps.store.claimNextQueued(deps.processId, options.leaseMs, {
           actor: 'slipway',
           reason: `started by ${deps.processId}`,
@@ -236,7 +254,44 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
     }
   }
 
+  function reserve(): Reservation | null {
+    if (stopped || paused || running.size + reserved >= options.concurrency) return null;
+    reserved++;
+    let held = true;
+    const free = () => {
+      if (!held) return false;
+      held = false;
+      reserved--;
+      return true;
+    };
+    return {
+      claim: {
+        owner: deps.processId,
+        leaseMs: options.leaseMs,
+        meta: { actor: 'slipway', reason: `started by ${deps.processId}` },
+      },
+      started(claimed) {
+        if (!free()) return;
+        // Stopped while its transaction was written: its lease runs out, and whoever takes
+        // expired leases next (this process after a restart, or a replica) starts it.
+        if (stopped) {
+          log.info(
+            { deployment: claimed.id },
+            'stopping: left a deployment started on accept to its lease',
+          );
+          return;
+        }
+        launch(claimed, false, true);
+      },
+      release() {
+        // A claim that found every slot promised may have left queued work behind.
+        if (free() && running.size + reserved + 1 >= options.concurrency) wake();
+      },
+    };
+  }
+
   return {
+    reserve,
     start() {
       if (!stopped) return;
       stopped = false;

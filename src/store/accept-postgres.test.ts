@@ -107,6 +107,7 @@ describe('accepting a group of requests on Postgres', () => {
       created: false,
       requested: null,
       superseded: [],
+      claimed: null,
     });
     expect(await store.getDeployment('cron-again')).toBeNull();
 

@@ -146,6 +146,7 @@ function outcomes(members: GroupMember[], rows: GroupRow[]): Map<string, GroupOu
         created: true,
         requested: toDeployment({ ...moved, state: 'requested', updated_at: requestedAt }),
         superseded: ended.map(({ row: r, from }) => ({ deployment: toDeployment(r), from })),
+        claimed: null,
       },
     });
   }

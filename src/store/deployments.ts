@@ -370,7 +370,7 @@ export async function lastSucceeded(
 }
 
 // Every accepted deploy request reads what is live on its target.
-const liveOn = preparedQuery((db, service: string, environment: string) =>
+export const liveOn = preparedQuery((db, service: string, environment: string) =>
   db
     .selectFrom('deployments')
     .selectAll()

@@ -45,6 +45,13 @@ export interface AcceptSteps {
   next: { to: DeploymentState; meta: TransitionMeta };
   /** The target's older requests in `from` that end `superseded`, with this outcome. */
   supersede: { from: readonly DeploymentState[]; meta: TransitionMeta; outcome: string } | null;
+  /**
+   * Start it in the same transaction, for the process that asks (its lease, from the commit
+   * on), when it goes to `queued` and nothing else is active on its target: what is live there
+   * is read inside the transaction, as a claim would read it. SQLite only, where one process
+   * runs everything; elsewhere it stays queued for the replicas' claims.
+   */
+  claim?: { owner: string; leaseMs: number; meta: TransitionMeta } | null;
 }
 
 /**
@@ -67,6 +74,8 @@ export interface AcceptedRecord {
   /** As it stood in `requested` (null when nothing was created). */
   requested: Deployment | null;
   superseded: Array<{ deployment: Deployment; from: DeploymentState }>;
+  /** As it stands once started by `steps.claim` (`running`); null when it was not started. */
+  claimed: Deployment | null;
 }
 
 /** Fields a transition may change along with the state. */

@@ -103,6 +103,31 @@ describe('engine scenarios (command driver, SQLite)', () => {
     expect(at('start', second.id)).toBeGreaterThanOrEqual(at('done', first.id));
   });
 
+  it('starts a request for a free target in the transaction that records it, within engine.concurrency', async () => {
+    h = await startHarness({ ms: 500, concurrency: 1 });
+    const web = await accepted(deploy('web', 'staging', '3.0.0'));
+    // Running when answered: no claim came between its record and its run.
+    expect(web.state).toBe('running');
+    expect(web.leaseOwner).toBeTruthy();
+    expect(states((await h.app.engine.details(web.id))?.transitions ?? [])).toEqual([
+      'requested',
+      'queued',
+      'running',
+    ]);
+    // The only slot is taken: a request for another free target waits for it.
+    const api = await accepted(deploy('api', 'staging', '3.0.0'));
+    expect(api.state).toBe('queued');
+    expect((await h.waitFinal(web.id)).state).toBe('succeeded');
+    expect((await h.waitFinal(api.id)).state).toBe('succeeded');
+    expect(runAt(h.runs(), 'start', api.id)).toBeGreaterThanOrEqual(
+      runAt(h.runs(), 'done', web.id),
+    );
+    expect(h.runs().filter((r) => r.startsWith('start'))).toHaveLength(2);
+    // A process taking no new work (shutting down) starts nothing on accept either.
+    h.app.engine.pause();
+    expect((await accepted(deploy('web', 'staging', '3.0.1'))).state).toBe('queued');
+  });
+
   it('refuses a request for a busy target when the environment says reject', async () => {
     h = await startHarness({ ms: 800 });
     const first = await accepted(deploy('web', 'perf', '2.0.0'));

@@ -76,6 +76,7 @@ export function acceptCases(ctx: SuiteContext): void {
         created: false,
         requested: null,
         superseded: [],
+        claimed: null,
       });
       expect(await store.getDeployment('dep-k-2')).toBeNull();
       expect(await states(store, ['dep-k-1'])).toEqual(['queued']);
@@ -139,6 +140,82 @@ export function acceptCases(ctx: SuiteContext): void {
       expect(await states(store, ['dep-g-kept', 'dep-g-taken'])).toEqual(['queued', 'missing']);
     });
 
+    it('starts a request in its own transaction when asked and its target is free, on SQLite only', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      // Live on the target: what the started run would go back to, whatever the request read.
+      await store.createDeployment(
+        newDeployment({ id: 'dep-c-live', version: '0.9.0' }),
+        'succeeded',
+        {
+          actor: 'U-DEV1',
+          at: at(0),
+        },
+      );
+      await store.createDeployment(
+        newDeployment({ id: 'dep-c-held', environment: 'production' }),
+        'running',
+        { actor: 'U-DEV1', at: at(1) },
+      );
+      const claim = {
+        owner: 'proc-1',
+        leaseMs: 30_000,
+        meta: { actor: 'slipway', reason: 'started by proc-1', at: at(12) },
+      };
+      const withClaim = (t: number) => ({ ...steps(at(t)), claim });
+      // Sent at once, so that they share a transaction: a second request for the free target
+      // waits behind the first one started, and one for the busy target is not started.
+      const [first, second, busy] = await Promise.all([
+        store.acceptDeployment(newDeployment({ id: 'dep-c-1', version: '1.0.0' }), withClaim(10)),
+        store.acceptDeployment(newDeployment({ id: 'dep-c-2', version: '1.0.1' }), withClaim(11)),
+        store.acceptDeployment(
+          newDeployment({ id: 'dep-c-prod', environment: 'production' }),
+          withClaim(11),
+        ),
+      ]);
+      expect(first?.deployment.state).toBe('queued');
+      expect(second?.claimed).toBeNull();
+      expect(busy?.claimed).toBeNull();
+      expect(await states(store, ['dep-c-2', 'dep-c-prod'])).toEqual(['queued', 'queued']);
+      if (store.kind === 'postgres') {
+        // Replicas claim from the queue; no request starts in its own transaction there, and
+        // the second request, newer, makes the first one moot.
+        expect(first?.claimed).toBeNull();
+        expect(await states(store, ['dep-c-1'])).toEqual(['superseded']);
+        return;
+      }
+      expect(first?.claimed).toMatchObject({
+        id: 'dep-c-1',
+        state: 'running',
+        previousVersion: '0.9.0',
+        leaseOwner: 'proc-1',
+        leaseExpiresAt: new Date(at(12).getTime() + 30_000),
+        startedAt: at(12),
+      });
+      expect(await store.getDeployment('dep-c-1')).toEqual(first?.claimed);
+      expect(
+        (await store.listTransitions('dep-c-1')).map((t) => [t.seq, t.from, t.to, t.reason]),
+      ).toEqual([
+        [1, null, 'requested', 'asked'],
+        [2, 'requested', 'queued', null],
+        [3, 'queued', 'running', 'started by proc-1'],
+      ]);
+      // It holds its target: the queue has nothing to give until it ends.
+      expect(await store.claimNextQueued('proc-2', 30_000, { actor: 'slipway' })).toBeNull();
+    });
+
+    it('does not start a request that waits for approval', async () => {
+      const store = ctx.store();
+      const at = timeline();
+      const record = await store.acceptDeployment(newDeployment({ id: 'dep-c-approve' }), {
+        ...steps(at(0)),
+        next: { to: 'awaiting_approval', meta: { actor: 'slipway', reason: 'needs 1 approval' } },
+        claim: { owner: 'proc-1', leaseMs: 30_000, meta: { actor: 'slipway' } },
+      });
+      expect(record.claimed).toBeNull();
+      expect(await states(store, ['dep-c-approve'])).toEqual(['awaiting_approval']);
+    });
+
     it('fails one request of a group alone: the others are committed', async () => {
       const store = ctx.store();
       const at = timeline();
@@ -158,6 +235,12 @@ export function acceptCases(ctx: SuiteContext): void {
         'queued',
         'succeeded',
       ]);
+      // Alone in its transaction, the failed request leaves nothing either.
+      await expect(
+        store.acceptDeployment(newDeployment({ id: 'dep-f-taken' }), steps(at(4))),
+      ).rejects.toThrow();
+      expect((await store.listTransitions('dep-f-taken')).map((t) => t.to)).toEqual(['succeeded']);
+      expect(await states(store, ['dep-f-2'])).toEqual(['queued']);
     });
   });
 }
