@@ -3,7 +3,7 @@ import { ACTIVE_STATES, type Deployment, type DeploymentState } from '../core/de
 import { WithdrawnError } from '../core/errors.js';
 import { writeGroupInOneStatement } from './accept-postgres.js';
 import type { StoreContext } from './context.js';
-import { appendTransition, liveOn, nextTransitionSeq, selectByKey } from './deployments.js';
+import { appendTransition, nextTransitionSeq, selectByKey } from './deployments.js';
 import { literalLimit } from './limit.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { newDeploymentRow, toDeployment } from './rows.js';
@@ -239,12 +239,9 @@ async function acceptOne(
   deployment: NewDeployment,
   steps: AcceptSteps,
 ): Promise<AcceptedRecord> {
-  const key = deployment.idempotencyKey;
-  // On Postgres a used key is found by the insert's unique violation instead (inSavepoint):
-  // a lookup first would cost every request a round trip for the rare repeat.
-  const found =
-    key === null || ctx.dialect.kind === 'postgres' ? undefined : await selectByKey(trx, key);
-  if (found) return existing(toDeployment(found));
+  // A used key is found by the insert's unique violation (inSavepoint, writeAlone): the engine
+  // looked it up before policy already, and a second lookup here would cost every request a
+  // statement (a round trip on Postgres) for the rare repeat sent at the same moment.
   const at = steps.requested.at ?? ctx.now();
   const nextAt = steps.next.meta.at ?? at;
   const start = await startNow(ctx, trx, deployment, steps);
@@ -312,11 +309,10 @@ async function startNow(
 ): Promise<Start | null> {
   const claim = steps.claim;
   if (!claim || ctx.dialect.kind !== 'sqlite' || steps.next.to !== 'queued') return null;
-  const [busy] = await activeOn(trx, deployment.service, deployment.environment);
-  if (busy) return null;
-  const [live] = await liveOn(trx, deployment.service, deployment.environment);
+  const [target] = await startingPoint(trx, deployment.service, deployment.environment);
+  if (!target || target.busy !== null) return null;
   const at = claim.meta.at ?? steps.next.meta.at ?? steps.requested.at ?? ctx.now();
-  return { ...claim, at, previousVersion: live?.version ?? null };
+  return { ...claim, at, previousVersion: target.live };
 }
 
 /** The row as a claim leaves it: running, leased to the claimant. */
@@ -333,19 +329,37 @@ function startedRow(row: DeploymentsTable, start: Start): DeploymentsTable {
   };
 }
 
-// Literal states: SQLite picks the target's index by state only when it can read them.
-const activeOn = preparedQuery((db, service: string, environment: string) =>
-  db
-    .selectFrom('deployments')
-    .select('id')
-    .where('service', '=', service)
-    .where('environment', '=', environment)
-    .where(
-      'state',
-      'in',
-      ACTIVE_STATES.map((state) => sql.lit(state)),
-    )
-    .limit(literalLimit(1)),
+/**
+ * Whether anything is active on the target, and the version live there, in one statement: the
+ * live one chosen as lastSucceeded chooses it.
+ */
+const startingPoint = preparedQuery((db, service: string, environment: string) =>
+  db.selectNoFrom((eb) => [
+    eb
+      .selectFrom('deployments')
+      .select('id')
+      .where('service', '=', service)
+      .where('environment', '=', environment)
+      // Literal states: SQLite picks the target's index by state only when it can read them.
+      .where(
+        'state',
+        'in',
+        ACTIVE_STATES.map((state) => sql.lit(state)),
+      )
+      .limit(literalLimit(1))
+      .as('busy'),
+    eb
+      .selectFrom('deployments')
+      .select('version')
+      .where('service', '=', service)
+      .where('environment', '=', environment)
+      .where('state', '=', 'succeeded')
+      .orderBy(sql`coalesce(finished_at, updated_at)`, 'desc')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(literalLimit(1))
+      .as('live'),
+  ]),
 );
 
 /** Older requests of the target still waiting (created before `newer`) end as superseded. */

@@ -369,8 +369,9 @@ export async function lastSucceeded(
   return row ? toDeployment(row) : null;
 }
 
-// Every accepted deploy request reads what is live on its target.
-export const liveOn = preparedQuery((db, service: string, environment: string) =>
+// Every accepted deploy request reads what is live on its target (accept.ts's startingPoint
+// chooses it the same way).
+const liveOn = preparedQuery((db, service: string, environment: string) =>
   db
     .selectFrom('deployments')
     .selectAll()
