@@ -373,12 +373,12 @@ async function supersede(
   if (how.from.length === 0) return [];
   if (ctx.dialect.kind === 'postgres') return supersedeInOneStatement(trx, newer, how, at);
   // SQLite: the transaction holds the write lock, so no other writer can move these rows.
-  const older = await olderWaiting(how.from)(
-    trx,
-    newer.service,
-    newer.environment,
-    newer.id,
-    newer.created_at,
+  const waiting = await olderWaiting(how.from)(trx, newer.service, newer.environment);
+  const older = waiting.filter(
+    (row) =>
+      row.id !== newer.id &&
+      (row.created_at < newer.created_at ||
+        (row.created_at === newer.created_at && row.id < newer.id)),
   );
   const out: AcceptedRecord['superseded'] = [];
   for (const { id, state } of older) {
@@ -437,8 +437,8 @@ const insertDeployment = preparedInsert('deployments');
 
 const olderWaitingByStates = new Map<string, ReturnType<typeof olderWaitingIn>>();
 
-/** The target's requests in `states` created before the given one, compiled once per list. */
-function olderWaiting(states: readonly DeploymentState[]) {
+/** The target's requests in `states`, compiled once per list of states. */
+export function olderWaiting(states: readonly DeploymentState[]) {
   const key = states.join(',');
   let query = olderWaitingByStates.get(key);
   if (!query) {
@@ -449,24 +449,20 @@ function olderWaiting(states: readonly DeploymentState[]) {
 }
 
 function olderWaitingIn(states: readonly DeploymentState[]) {
-  return preparedQuery((db, service: string, environment: string, id: string, createdAt: number) =>
+  return preparedQuery((db, service: string, environment: string) =>
     db
       .selectFrom('deployments')
-      .select(['id', 'state'])
+      .select(['id', 'state', 'created_at'])
       .where('service', '=', service)
       .where('environment', '=', environment)
-      // Literal states: SQLite picks the target's index by state only when it can read them.
+      // Literal states, and no condition on created_at: SQLite then reads the target's waiting
+      // rows from the index by state (deployments_live), a few entries. With "created before",
+      // it walked the target's whole history by creation time instead, every superseded request
+      // of it, at every request.
       .where(
         'state',
         'in',
         states.map((state) => sql.lit(state)),
-      )
-      .where('id', '!=', id)
-      .where((eb) =>
-        eb.or([
-          eb('created_at', '<', createdAt),
-          eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
-        ]),
       ),
   );
 }
