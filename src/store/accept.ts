@@ -3,7 +3,7 @@ import { ACTIVE_STATES, type Deployment, type DeploymentState } from '../core/de
 import { WithdrawnError } from '../core/errors.js';
 import { writeGroupInOneStatement } from './accept-postgres.js';
 import type { StoreContext } from './context.js';
-import { appendTransition, nextTransitionSeq, selectByKey } from './deployments.js';
+import { appendTransition, liveOnTarget, nextTransitionSeq, selectByKey } from './deployments.js';
 import { literalLimit } from './limit.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { newDeploymentRow, toDeployment } from './rows.js';
@@ -329,36 +329,14 @@ function startedRow(row: DeploymentsTable, start: Start): DeploymentsTable {
   };
 }
 
-/**
- * Whether anything is active on the target, and the version live there, in one statement: the
- * live one chosen as lastSucceeded chooses it.
- */
+/** Whether anything is active on the target, and the version live there, in one statement. */
 const startingPoint = preparedQuery((db, service: string, environment: string) =>
-  db.selectNoFrom((eb) => [
-    eb
-      .selectFrom('deployments')
+  db.selectNoFrom([
+    onTargetIn(db, service, environment, ACTIVE_STATES)
       .select('id')
-      .where('service', '=', service)
-      .where('environment', '=', environment)
-      // Literal states: SQLite picks the target's index by state only when it can read them.
-      .where(
-        'state',
-        'in',
-        ACTIVE_STATES.map((state) => sql.lit(state)),
-      )
       .limit(literalLimit(1))
       .as('busy'),
-    eb
-      .selectFrom('deployments')
-      .select('version')
-      .where('service', '=', service)
-      .where('environment', '=', environment)
-      .where('state', '=', 'succeeded')
-      .orderBy(sql`coalesce(finished_at, updated_at)`, 'desc')
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(literalLimit(1))
-      .as('live'),
+    liveOnTarget(db, service, environment).select('version').as('live'),
   ]),
 );
 
@@ -449,111 +427,124 @@ export function olderWaiting(states: readonly DeploymentState[]) {
 }
 
 function olderWaitingIn(states: readonly DeploymentState[]) {
+  // No condition on created_at: SQLite then reads the target's waiting rows from the index by
+  // state (deployments_live), a few entries. With "created before", it walked the target's whole
+  // history by creation time instead, every superseded request of it, at every request.
   return preparedQuery((db, service: string, environment: string) =>
-    db
-      .selectFrom('deployments')
-      .select(['id', 'state', 'created_at'])
-      .where('service', '=', service)
-      .where('environment', '=', environment)
-      // Literal states, and no condition on created_at: SQLite then reads the target's waiting
-      // rows from the index by state (deployments_live), a few entries. With "created before",
-      // it walked the target's whole history by creation time instead, every superseded request
-      // of it, at every request.
-      .where(
-        'state',
-        'in',
-        states.map((state) => sql.lit(state)),
-      ),
+    onTargetIn(db, service, environment, states).select(['id', 'state', 'created_at']),
   );
 }
 
+/**
+ * A target's deployments in `states`, written into the SQL as literals: SQLite picks the index
+ * by target and state only when it can read them.
+ */
+function onTargetIn(
+  db: Kysely<Tables>,
+  service: string,
+  environment: string,
+  states: readonly DeploymentState[],
+) {
+  return db
+    .selectFrom('deployments')
+    .where('service', '=', service)
+    .where('environment', '=', environment)
+    .where(
+      'state',
+      'in',
+      states.map((state) => sql.lit(state)),
+    );
+}
+
+/** What a request's first two transitions take: its ids, then who, when and why for each. */
+type FirstTransitions = [
+  id: string,
+  correlationId: string,
+  requestedBy: string,
+  requestedAt: number,
+  requestedReason: string | null,
+  to: string,
+  movedBy: string,
+  movedAt: number,
+  movedReason: string | null,
+];
+
+function transitionRow(
+  id: string,
+  correlationId: string,
+  seq: number,
+  from: string | null,
+  to: string,
+  actor: string,
+  at: number,
+  reason: string | null,
+) {
+  return {
+    deployment_id: id,
+    seq,
+    from_state: from,
+    to_state: to,
+    actor,
+    at,
+    reason,
+    correlation_id: correlationId,
+  };
+}
+
+function firstTwo(
+  ...[
+    id,
+    correlationId,
+    requestedBy,
+    requestedAt,
+    requestedReason,
+    to,
+    movedBy,
+    movedAt,
+    movedReason,
+  ]: FirstTransitions
+) {
+  return [
+    transitionRow(
+      id,
+      correlationId,
+      1,
+      null,
+      'requested',
+      requestedBy,
+      requestedAt,
+      requestedReason,
+    ),
+    transitionRow(id, correlationId, 2, 'requested', to, movedBy, movedAt, movedReason),
+  ];
+}
+
 /** A request's first two transitions, requested and its move on, in one statement. */
-const insertFirstTransitions = preparedQuery(
-  (
-    db,
-    id: string,
-    correlationId: string,
-    requestedBy: string,
-    requestedAt: number,
-    requestedReason: string | null,
-    to: string,
-    movedBy: string,
-    movedAt: number,
-    movedReason: string | null,
-  ) =>
-    db.insertInto('transitions').values([
-      {
-        deployment_id: id,
-        seq: 1,
-        from_state: null,
-        to_state: 'requested',
-        actor: requestedBy,
-        at: requestedAt,
-        reason: requestedReason,
-        correlation_id: correlationId,
-      },
-      {
-        deployment_id: id,
-        seq: 2,
-        from_state: 'requested',
-        to_state: to,
-        actor: movedBy,
-        at: movedAt,
-        reason: movedReason,
-        correlation_id: correlationId,
-      },
-    ]),
+const insertFirstTransitions = preparedQuery((db, ...first: FirstTransitions) =>
+  db.insertInto('transitions').values(firstTwo(...first)),
 );
 
 /** The same, and the claim that started it in the same transaction (AcceptSteps.claim). */
 const insertStartedTransitions = preparedQuery(
   (
     db,
-    id: string,
-    correlationId: string,
-    requestedBy: string,
-    requestedAt: number,
-    requestedReason: string | null,
-    to: string,
-    movedBy: string,
-    movedAt: number,
-    movedReason: string | null,
-    startedBy: string,
-    startedAt: number,
-    startedReason: string | null,
-  ) =>
-    db.insertInto('transitions').values([
-      {
-        deployment_id: id,
-        seq: 1,
-        from_state: null,
-        to_state: 'requested',
-        actor: requestedBy,
-        at: requestedAt,
-        reason: requestedReason,
-        correlation_id: correlationId,
-      },
-      {
-        deployment_id: id,
-        seq: 2,
-        from_state: 'requested',
-        to_state: to,
-        actor: movedBy,
-        at: movedAt,
-        reason: movedReason,
-        correlation_id: correlationId,
-      },
-      {
-        deployment_id: id,
-        seq: 3,
-        from_state: to,
-        to_state: 'running',
-        actor: startedBy,
-        at: startedAt,
-        reason: startedReason,
-        correlation_id: correlationId,
-      },
-    ]),
+    ...args: [
+      ...FirstTransitions,
+      startedBy: string,
+      startedAt: number,
+      startedReason: string | null,
+    ]
+  ) => {
+    const first = args.slice(0, 9) as FirstTransitions;
+    const [id, correlationId, , , , to] = first;
+    const [startedBy, startedAt, startedReason] = args.slice(9) as [string, number, string | null];
+    return db
+      .insertInto('transitions')
+      .values([
+        ...firstTwo(...first),
+        transitionRow(id, correlationId, 3, to, 'running', startedBy, startedAt, startedReason),
+      ]);
+  },
 );
 
 const supersedeRow = preparedQuery((db, outcome: string, at: number, id: string, state: string) =>

@@ -369,20 +369,22 @@ export async function lastSucceeded(
   return row ? toDeployment(row) : null;
 }
 
-// Every accepted deploy request reads what is live on its target (accept.ts's startingPoint
-// chooses it the same way).
-const liveOn = preparedQuery((db, service: string, environment: string) =>
-  db
+/** The deployment live on a target, to select from: what finished last, not what was requested last. */
+export function liveOnTarget(db: Kysely<Tables>, service: string, environment: string) {
+  return db
     .selectFrom('deployments')
-    .selectAll()
     .where('service', '=', service)
     .where('environment', '=', environment)
     .where('state', '=', 'succeeded')
-    // What is live is what finished last, not what was requested last.
     .orderBy(sql`coalesce(finished_at, updated_at)`, 'desc')
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(literalLimit(1)),
+    .limit(literalLimit(1));
+}
+
+// Every accepted deploy request reads what is live on its target.
+const liveOn = preparedQuery((db, service: string, environment: string) =>
+  liveOnTarget(db, service, environment).selectAll(),
 );
 
 /** Targets per query: 2 bound values each, far below either database's limit. */
