@@ -3,7 +3,13 @@ import { ACTIVE_STATES, type Deployment, type DeploymentState } from '../core/de
 import { WithdrawnError } from '../core/errors.js';
 import { writeGroupInOneStatement } from './accept-postgres.js';
 import type { StoreContext } from './context.js';
-import { appendTransition, liveOnTarget, nextTransitionSeq, selectByKey } from './deployments.js';
+import {
+  appendTransition,
+  liveOnTarget,
+  nextTransitionSeq,
+  selectByKey,
+  transitionRow,
+} from './deployments.js';
 import { literalLimit } from './limit.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { newDeploymentRow, toDeployment } from './rows.js';
@@ -468,28 +474,6 @@ type FirstTransitions = [
   movedAt: number,
   movedReason: string | null,
 ];
-
-function transitionRow(
-  id: string,
-  correlationId: string,
-  seq: number,
-  from: string | null,
-  to: string,
-  actor: string,
-  at: number,
-  reason: string | null,
-) {
-  return {
-    deployment_id: id,
-    seq,
-    from_state: from,
-    to_state: to,
-    actor,
-    at,
-    reason,
-    correlation_id: correlationId,
-  };
-}
 
 function firstTwo(
   ...[

@@ -315,19 +315,46 @@ type TransitionValues = [
   correlationId: string,
 ];
 
+/** A `transitions` row to insert; `seq` given, or worked out in SQL (nextTransitionSeq). */
+export function transitionRow(
+  id: string,
+  correlationId: string,
+  seq: number | RawBuilder<number>,
+  from: string | null,
+  to: string,
+  actor: string,
+  at: number,
+  reason: string | null,
+) {
+  return {
+    deployment_id: id,
+    seq,
+    from_state: from,
+    to_state: to,
+    actor,
+    at,
+    reason,
+    correlation_id: correlationId,
+  };
+}
+
 // Compiled once: every claim, transition and supersede on SQLite appends one.
 const appendTransitionRow = preparedQuery(
   (db, id: string, ...[from, to, actor, at, reason, correlationId]: TransitionValues) =>
-    db.insertInto('transitions').values({
-      deployment_id: id,
-      seq: nextTransitionSeq(sql.val(id)),
-      from_state: from,
-      to_state: to,
-      actor,
-      at,
-      reason,
-      correlation_id: correlationId,
-    }),
+    db
+      .insertInto('transitions')
+      .values(
+        transitionRow(
+          id,
+          correlationId,
+          nextTransitionSeq(sql.val(id)),
+          from,
+          to,
+          actor,
+          at,
+          reason,
+        ),
+      ),
 );
 
 export async function patchDeployment(
