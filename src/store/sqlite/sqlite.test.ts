@@ -19,6 +19,7 @@ import { DatabaseUnavailableError } from '../errors.js';
 import { createStore } from '../index.js';
 import { newDeployment, queue, timeline } from '../test-support/fixtures.js';
 import { storeSuite } from '../test-support/store-suite.js';
+import { openDatabase } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,6 +43,29 @@ describe('SQLite setup', () => {
       raw.close();
     } finally {
       await store.close();
+    }
+  });
+
+  it('syncs every commit, on a new file and on one already in WAL mode', () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const FULL = 2;
+    // SQLite's build default takes over at the connection's first use of the WAL: write first.
+    const syncAfterAWrite = (db: Sqlite.Database) => {
+      db.exec('create table if not exists t (x); insert into t values (1)');
+      return db.pragma('synchronous', { simple: true });
+    };
+    const first = openDatabase(path, 0);
+    try {
+      expect(syncAfterAWrite(first)).toBe(FULL);
+    } finally {
+      first.close();
+    }
+    const again = openDatabase(path, 0);
+    try {
+      expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(syncAfterAWrite(again)).toBe(FULL);
+    } finally {
+      again.close();
     }
   });
 
