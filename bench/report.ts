@@ -369,6 +369,12 @@ function acceptedLines(f: AcceptedFigure | Skipped): string[] {
   lines.push(
     `  in the store afterwards: ${f.recorded.total} deployments of web in bench ${JSON.stringify(f.recorded.byState)}, for ${f.answeredInAck} acknowledgements that carried an answer`,
   );
+  // Older result files have no floors.
+  if (f.floors)
+    lines.push(
+      ackRow("  (yardstick) bare server, Slipway's record only", f.floors.slipwayRecord),
+      ackRow('  (yardstick) bare server, one append-only row', f.floors.journal),
+    );
   return lines;
 }
 

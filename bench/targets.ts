@@ -29,3 +29,24 @@ export function startBolt(slackApiUrl: string): Promise<ServerChild> {
     PORT_LINE,
   );
 }
+
+/**
+ * Yardstick (iii): a bare server that writes an accepted request's record and nothing else
+ * (targets/record-floor.ts), Slipway's rows or one append-only row, in `dbPath`.
+ */
+export function startRecordFloor(
+  record: 'slipway' | 'journal',
+  dbPath: string,
+): Promise<ServerChild> {
+  return startServerChild(
+    `record floor (${record})`,
+    [join(BENCH_DIR, 'targets/record-floor.ts')],
+    {
+      ...process.env,
+      BENCH_SIGNING_SECRET: SIGNING_SECRET,
+      FLOOR_RECORD: record,
+      FLOOR_DB: dbPath,
+    },
+    PORT_LINE,
+  );
+}

@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { AckTarget, BenchContext, Defer } from '../context.js';
 import { startSlipway } from '../slipway.js';
+import { startRecordFloor } from '../targets.js';
 import {
   type AckFigure,
   type AckOverride,
@@ -25,6 +28,12 @@ export interface AcceptedFigure {
   answeredInAck: number;
   /** Deployments of web in bench in the store once the loads ended, by state. */
   recorded: { total: number; byState: Record<string, number> };
+  /**
+   * The same load on bare servers that write only the record, synced as Slipway's store is
+   * (targets/record-floor.ts): Slipway's rows, and one append-only row. What the record itself
+   * leaves of Bolt's throughput, with no Slipway around it.
+   */
+  floors: { slipwayRecord: AckFigure; journal: AckFigure };
 }
 
 /**
@@ -55,13 +64,40 @@ export async function measureAccepted(
       ? await measurePairs(ctx, target, bolt, ctx.options.pairs, 3, override)
       : null;
   answeredInAck += pairs?.answeredInAck ?? 0;
+  const floors = {
+    slipwayRecord: await measureFloor(ctx, 'slipway', override, defer),
+    journal: await measureFloor(ctx, 'journal', override, defer),
+  };
   return {
     text: ACCEPTED_TEXT,
     ack,
     pairs,
     answeredInAck,
     recorded: countRecorded(slipway.dataDir),
+    floors,
   };
+}
+
+async function measureFloor(
+  ctx: BenchContext,
+  record: 'slipway' | 'journal',
+  override: AckOverride,
+  defer: Defer,
+): Promise<AckFigure> {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-floor-'));
+  defer(async () => rmSync(dir, { recursive: true, force: true }));
+  const floor = await startRecordFloor(record, join(dir, 'floor.db'));
+  try {
+    const target = {
+      name: `floor-${record}`,
+      url: `http://127.0.0.1:${floor.port}/`,
+      pid: floor.pid,
+      answers: false,
+    };
+    return await measureAck(ctx, target, 'closed', override);
+  } finally {
+    await floor.stop();
+  }
 }
 
 /** Read from the SQLite file directly: GET /api/deployments stops at 500. */

@@ -1,0 +1,140 @@
+// Yardstick (iii): the least an accepted /deploy can cost with Slipway's record, and with an
+// append-only one. A bare Node server checks the Slack signature, parses the form, and writes in
+// SQLite, in one transaction per group of the requests that arrived meanwhile, synced before it
+// answers (synchronous = FULL, as Slipway's store), on a database made by Slipway's own
+// migrations:
+//   FLOOR_RECORD=slipway  the rows Slipway writes for an accepted deploy: the delivery mark, the
+//                         deployment (random id, 13 indexes), its two transitions, and the
+//                         waiting request it supersedes, updated, with its transition;
+//   FLOOR_RECORD=journal  one row in a table of its own with no secondary index, what a design
+//                         that records the request first and builds the deployment afterwards
+//                         would write before answering.
+// No policy, no idempotency or lock lookups, no answer rendering, no events: a floor, not a
+// Slipway. FLOOR_DB is the database file. Prints {"port":N} once listening.
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import Sqlite from 'better-sqlite3';
+import { createStore } from '../../src/store/index.js';
+
+const SECRET = process.env.BENCH_SIGNING_SECRET ?? '';
+const record = process.env.FLOOR_RECORD === 'journal' ? 'journal' : 'slipway';
+const path = process.env.FLOOR_DB ?? '';
+const store = createStore(`sqlite:${path}`);
+await store.migrate();
+await store.close();
+
+const db = new Sqlite(path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.exec('create table if not exists floor_journal (seq integer primary key, body text not null)');
+const journal = db.prepare('insert into floor_journal (body) values (?)');
+const mark = db.prepare(
+  'insert into seen_deliveries (key, expires_at) values (?, ?) on conflict (key) do nothing',
+);
+const insertDeployment = db.prepare(`insert into deployments (id, service, environment, version,
+  kind, state, requested_by, source, channel, correlation_id, idempotency_key, driver, created_at,
+  updated_at) values (?, 'web', 'bench', ?, 'deploy', 'queued', ?, 'slack', ?, ?, ?, 'command', ?, ?)`);
+const insertTransitions = db.prepare(`insert into transitions (deployment_id, seq, from_state,
+  to_state, actor, at, correlation_id) values (?, 1, null, 'requested', ?, ?, ?),
+  (?, 2, 'requested', 'queued', 'slipway', ?, ?)`);
+const waiting = db.prepare(
+  "select id from deployments where service = 'web' and environment = 'bench' and state = 'queued'",
+);
+const supersede = db.prepare(
+  "update deployments set state = 'superseded', outcome = ?, updated_at = ?, finished_at = ? where id = ?",
+);
+const insertSuperseded = db.prepare(`insert into transitions (deployment_id, seq, from_state,
+  to_state, actor, at, reason, correlation_id) values (?, 3, 'queued', 'superseded', 'slipway', ?, ?, ?)`);
+
+interface Accepted {
+  res: ServerResponse;
+  form: URLSearchParams;
+}
+
+function write(batch: Accepted[], now: number): void {
+  for (const { form } of batch) {
+    if (record === 'journal') {
+      journal.run(JSON.stringify(Object.fromEntries(form)));
+      continue;
+    }
+    const trigger = form.get('trigger_id') ?? '';
+    mark.run(`slack:${trigger}`, now + 300_000);
+    const id = `d-${randomBytes(6).toString('hex')}`;
+    const correlation = randomUUID();
+    const user = form.get('user_id') ?? '';
+    for (const { id: older } of waiting.all() as { id: string }[]) {
+      const why = `superseded by ${id}`;
+      supersede.run(why, now, now, older);
+      insertSuperseded.run(older, now, why, correlation);
+    }
+    const version = (form.get('text') ?? '').split(' ')[2] ?? '';
+    insertDeployment.run(
+      id,
+      version,
+      user,
+      form.get('channel_id'),
+      correlation,
+      `slack:trigger:${trigger}`,
+      now,
+      now,
+    );
+    insertTransitions.run(id, user, now, correlation, id, now, correlation);
+  }
+}
+
+let waitingToWrite: Accepted[] = [];
+function flush(): void {
+  const batch = waitingToWrite;
+  waitingToWrite = [];
+  db.transaction(write)(batch, Date.now());
+  for (const { res, form } of batch) {
+    const body = JSON.stringify({
+      response_type: 'ephemeral',
+      text: `Accepted: ${form.get('text')}`,
+    });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  }
+}
+
+function verified(headers: Record<string, unknown>, raw: string): boolean {
+  const timestamp = String(headers['x-slack-request-timestamp'] ?? '');
+  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
+  const given = Buffer.from(String(headers['x-slack-signature'] ?? ''));
+  const expected = Buffer.from(
+    `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${raw}`).digest('hex')}`,
+  );
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const raw = Buffer.concat(chunks).toString('utf8');
+    if (!verified(req.headers, raw)) {
+      res.writeHead(401, { 'content-length': '0' });
+      res.end();
+      return;
+    }
+    waitingToWrite.push({ res, form: new URLSearchParams(raw) });
+    if (waitingToWrite.length === 1) setImmediate(flush);
+  });
+});
+// Same keep-alive window as Slipway's server, so neither closes the generator's connections.
+server.keepAliveTimeout = 65_000;
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(
+    `${JSON.stringify({ port: typeof address === 'object' ? address?.port : 0 })}\n`,
+  );
+});
+process.on('SIGTERM', () =>
+  server.close(() => {
+    db.close();
+    process.exit(0);
+  }),
+);
