@@ -1,5 +1,7 @@
+import { type Kysely, sql } from 'kysely';
 import type { StoreContext } from './context.js';
 import { preparedQuery, rowsOf } from './prepared.js';
+import type { Tables } from './tables.js';
 import { batchedWrites } from './write-batch.js';
 
 /**
@@ -66,8 +68,34 @@ export function createDeliveryLedger(ctx: StoreContext): DeliveryLedger {
 async function insertIfAbsent(ctx: StoreContext, marks: Mark[], now: number): Promise<Set<string>> {
   const rows = new Map<string, number>();
   for (const mark of marks) if (!rows.has(mark.key)) rows.set(mark.key, mark.expiresAt);
-  const inserted = await insertMarks(ctx.db, now, ...[...rows].flat());
+  const values = [...rows].flat();
+  const inserted =
+    ctx.dialect.kind === 'sqlite'
+      ? await ctx.db
+          .connection()
+          .execute((db) => unsynced(db, () => insertMarks(db, now, ...values)))
+      : await insertMarks(ctx.db, now, ...values);
   return new Set(inserted.map((row) => row.key));
+}
+
+/**
+ * Runs `work` on SQLite with its commit left unsynced, on a connection held for it alone (the
+ * store's one connection: nothing else commits meanwhile). A mark needs no sync of its own:
+ * the WAL is one file written in order, so the next synced commit (synchronous = FULL, the
+ * store's setting) makes every frame before it durable too, and whatever the command then
+ * changes, its record or its refusal, is such a commit before it is answered. A power cut
+ * before that takes back the mark only with everything after it: no change that was answered
+ * can be done again by a replay (a command that changes nothing, a status, could be answered
+ * again). It saves a sync per batch of marks: a fifth of a millisecond on an idle disk, more
+ * under load, spent on the event loop, since better-sqlite3 is synchronous.
+ */
+async function unsynced<T>(db: Kysely<Tables>, work: () => Promise<T>): Promise<T> {
+  await sql`pragma synchronous = normal`.execute(db);
+  try {
+    return await work();
+  } finally {
+    await sql`pragma synchronous = full`.execute(db);
+  }
 }
 
 const insertMarks = preparedQuery((db, now: number, ...keysAndExpiries: unknown[]) =>
