@@ -82,12 +82,19 @@ function createPrivately(path: string): void {
   }
 }
 
-/** A connection as the store uses it; exported for the tests of its settings. */
-export function openDatabase(path: string, busyTimeoutMs: number): Sqlite.Database {
+/**
+ * A connection as the store uses it; exported for the tests of its settings, which may follow
+ * the statements it runs (`verbose`).
+ */
+export function openDatabase(
+  path: string,
+  busyTimeoutMs: number,
+  verbose?: (sql: unknown) => void,
+): Sqlite.Database {
   const memory = path === ':memory:';
   if (!memory) createPrivately(path);
   // SQLite's own busy wait is used only while opening, which is synchronous anyway.
-  const database = new Sqlite(path, { timeout: busyTimeoutMs });
+  const database = new Sqlite(path, { timeout: busyTimeoutMs, verbose });
   // WAL lets readers run while one process writes; it is a property of the file.
   if (!memory) database.pragma('journal_mode = WAL');
   // A commit is synced before it returns, so whatever was answered survives a power cut, not

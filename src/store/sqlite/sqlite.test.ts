@@ -80,9 +80,7 @@ describe('SQLite setup', () => {
     await migrated.migrate();
     await migrated.close();
     const statements: string[] = [];
-    const raw = new Sqlite(path, { verbose: (sql) => statements.push(String(sql)) });
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = FULL');
+    const raw = openDatabase(path, 0, (sql) => statements.push(String(sql)));
     const db = new Kysely<Tables>({ dialect: createSqliteDialect(raw, 0) });
     const dialect: DialectSupport = {
       kind: 'sqlite',
