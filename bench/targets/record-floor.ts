@@ -1,19 +1,21 @@
 // Yardstick (iii): the least an accepted /deploy can cost with Slipway's record, and with an
-// append-only one. A bare Node server checks the Slack signature, parses the form, and writes in
-// SQLite, in one transaction per group of the requests that arrived meanwhile, synced before it
-// answers (synchronous = FULL, as Slipway's store), on a database made by Slipway's own
-// migrations:
+// append-only one. A bare Node server checks the Slack signature (Slipway's own check), parses
+// the form, and writes in SQLite, in one transaction per group of the requests that arrived
+// meanwhile, synced before it answers (synchronous = FULL, as Slipway's store), on a database
+// made by Slipway's own migrations:
 //   FLOOR_RECORD=slipway  the rows Slipway writes for an accepted deploy: the delivery mark, the
-//                         deployment (random id, 13 indexes), its two transitions, and the
-//                         waiting request it supersedes, updated, with its transition;
+//                         deployment (a random id, every index the migrations give the table),
+//                         its two transitions, and the waiting request it supersedes, updated,
+//                         with its transition;
 //   FLOOR_RECORD=journal  one row in a table of its own with no secondary index, what a design
 //                         that records the request first and builds the deployment afterwards
 //                         would write before answering.
 // No policy, no idempotency or lock lookups, no answer rendering, no events: a floor, not a
 // Slipway. FLOOR_DB is the database file. Prints {"port":N} once listening.
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import Sqlite from 'better-sqlite3';
+import { verifySlackSignature } from '../../src/chat/slack/verify.js';
 import { createStore } from '../../src/store/index.js';
 
 const SECRET = process.env.BENCH_SIGNING_SECRET ?? '';
@@ -100,22 +102,19 @@ function flush(): void {
   }
 }
 
-function verified(headers: Record<string, unknown>, raw: string): boolean {
-  const timestamp = String(headers['x-slack-request-timestamp'] ?? '');
-  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
-  const given = Buffer.from(String(headers['x-slack-signature'] ?? ''));
-  const expected = Buffer.from(
-    `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${raw}`).digest('hex')}`,
-  );
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const raw = Buffer.concat(chunks).toString('utf8');
-    if (!verified(req.headers, raw)) {
+    const refused = verifySlackSignature({
+      signingSecret: SECRET,
+      body: raw,
+      signature: req.headers['x-slack-signature'] as string | undefined,
+      timestamp: req.headers['x-slack-request-timestamp'] as string | undefined,
+      nowMs: Date.now(),
+    });
+    if (refused) {
       res.writeHead(401, { 'content-length': '0' });
       res.end();
       return;
