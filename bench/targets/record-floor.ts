@@ -12,11 +12,11 @@
 //                         would write before answering.
 // No policy, no idempotency or lock lookups, no answer rendering, no events: a floor, not a
 // Slipway. FLOOR_DB is the database file. Prints {"port":N} once listening.
-import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
-import Sqlite from 'better-sqlite3';
 import { verifySlackSignature } from '../../src/chat/slack/verify.js';
+import { newCorrelationId, newDeploymentId } from '../../src/core/ids.js';
 import { createStore } from '../../src/store/index.js';
+import { openDatabase } from '../../src/store/sqlite/index.js';
 
 const SECRET = process.env.BENCH_SIGNING_SECRET ?? '';
 const record = process.env.FLOOR_RECORD === 'journal' ? 'journal' : 'slipway';
@@ -25,9 +25,8 @@ const store = createStore(`sqlite:${path}`);
 await store.migrate();
 await store.close();
 
-const db = new Sqlite(path);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
+// Opened as the store opens its own connection: WAL, every commit synced.
+const db = openDatabase(path, 5_000);
 db.exec('create table if not exists floor_journal (seq integer primary key, body text not null)');
 const journal = db.prepare('insert into floor_journal (body) values (?)');
 const mark = db.prepare(
@@ -61,8 +60,8 @@ function write(batch: Accepted[], now: number): void {
     }
     const trigger = form.get('trigger_id') ?? '';
     mark.run(`slack:${trigger}`, now + 300_000);
-    const id = `d-${randomBytes(6).toString('hex')}`;
-    const correlation = randomUUID();
+    const id = newDeploymentId();
+    const correlation = newCorrelationId();
     const user = form.get('user_id') ?? '';
     for (const { id: older } of waiting.all() as { id: string }[]) {
       const why = `superseded by ${id}`;

@@ -84,7 +84,8 @@ function createPrivately(path: string): void {
 
 /**
  * A connection as the store uses it; exported for the tests of its settings, which may follow
- * the statements it runs (`verbose`).
+ * the statements it runs (`verbose`), and for the benchmark's floor, which writes as the store
+ * does.
  */
 export function openDatabase(
   path: string,
