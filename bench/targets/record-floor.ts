@@ -86,12 +86,21 @@ function write(batch: Accepted[], now: number): void {
 }
 
 let waitingToWrite: Accepted[] = [];
+// As Slipway's accept writer: the next group is written once the one before is synced, so the
+// requests that arrive during a sync share one commit.
+let writing = false;
 function flush(): void {
+  if (writing || waitingToWrite.length === 0) return;
+  writing = true;
   const batch = waitingToWrite;
   waitingToWrite = [];
   db.transaction(write)(batch, Date.now());
   durability.synced().then(
-    () => answer(batch),
+    () => {
+      answer(batch);
+      writing = false;
+      flush();
+    },
     (err: unknown) => {
       // A floor whose record is not durable measures nothing: stop, and the bench says so.
       console.error(err);
@@ -132,7 +141,7 @@ const server = createServer((req, res) => {
       return;
     }
     waitingToWrite.push({ res, form: new URLSearchParams(raw) });
-    if (waitingToWrite.length === 1) setImmediate(flush);
+    if (waitingToWrite.length === 1 && !writing) setImmediate(flush);
   });
 });
 // Same keep-alive window as Slipway's server, so neither closes the generator's connections.

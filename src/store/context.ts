@@ -23,6 +23,8 @@ export interface StoreContext {
    * until it is synced (sqlite/driver.ts). The next commit that is waited for syncs it too.
    */
   leaveUnsynced?: () => void;
+  /** SQLite only: settles when the WAL sync running now ends (sqlite/wal-sync.ts). */
+  betweenSyncs?: () => Promise<void>;
 }
 
 /** Adds `FOR UPDATE` where the database supports it. */

@@ -25,27 +25,34 @@ interface Mark {
 /**
  * Marks wait for the statement in flight and then go together in one (write-batch.ts): one
  * insert per slash command cost about 0.1 ms of SQLite's time at every command of a full-speed
- * stream.
+ * stream. On SQLite they also wait for the WAL sync running, if any (at most one sync's
+ * time): a mark needs no sync of its own (`unsynced` below), so nothing else would hold them
+ * back, and a stream of commands would commit marks a few at a time, each commit writing the
+ * same table and index pages to the WAL again.
  */
 export function createDeliveryLedger(ctx: StoreContext): DeliveryLedger {
   let prunedAt = Number.NEGATIVE_INFINITY;
-  const mark = batchedWrites(MAX_BATCH, async (marks: Mark[]) => {
-    const now = ctx.now().getTime();
-    const pruning = now - prunedAt >= PRUNE_EVERY_MS;
-    if (pruning) prunedAt = now;
-    const inserted = await unsynced(ctx, async (db) => {
-      const keys = await insertIfAbsent(db, marks, now);
-      if (pruning) await prune(db, now);
-      return keys;
-    });
-    // The same key twice in one batch: the first caller is the first delivery.
-    const seen = new Set<string>();
-    return marks.map(({ key }) => {
-      const first = inserted.has(key) && !seen.has(key);
-      seen.add(key);
-      return first;
-    });
-  });
+  const mark = batchedWrites(
+    MAX_BATCH,
+    async (marks: Mark[]) => {
+      const now = ctx.now().getTime();
+      const pruning = now - prunedAt >= PRUNE_EVERY_MS;
+      if (pruning) prunedAt = now;
+      const inserted = await unsynced(ctx, async (db) => {
+        const keys = await insertIfAbsent(db, marks, now);
+        if (pruning) await prune(db, now);
+        return keys;
+      });
+      // The same key twice in one batch: the first caller is the first delivery.
+      const seen = new Set<string>();
+      return marks.map(({ key }) => {
+        const first = inserted.has(key) && !seen.has(key);
+        seen.add(key);
+        return first;
+      });
+    },
+    { ready: ctx.betweenSyncs },
+  );
 
   /** A failed prune is tried again a minute later; the marks it came with stand. */
   async function prune(db: Kysely<Tables>, now: number): Promise<void> {

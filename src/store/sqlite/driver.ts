@@ -34,6 +34,7 @@ export function createSqliteDialect(
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
     leaveUnsynced: () => driver.leaveUnsynced(),
+    betweenSyncs: () => durability.between(),
   };
 }
 
@@ -44,6 +45,8 @@ export interface SqliteDialect extends Dialect {
    * commit brings anyway, and that nobody acts on before then.
    */
   leaveUnsynced(): void;
+  /** Settles when the WAL sync running now ends (wal-sync.ts). */
+  betweenSyncs(): Promise<void>;
 }
 
 /**

@@ -43,6 +43,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     db: new Kysely<Tables>({ dialect }),
     dialect: sqliteSupport,
     leaveUnsynced: dialect.leaveUnsynced,
+    betweenSyncs: dialect.betweenSyncs,
     now: options.now ?? (() => new Date()),
     log,
   });

@@ -41,12 +41,12 @@ afterEach(async () => {
 });
 
 /** A migrated file, opened as the store opens it, with the sync in the test's hands. */
-async function database() {
+async function database(statements: string[] = []) {
   const path = join(dir, `${randomUUID()}.db`);
   const migrated = createStore(path);
   await migrated.migrate();
   await migrated.close();
-  const raw = openDatabase(path, 0);
+  const raw = openDatabase(path, 0, (sql) => statements.push(String(sql)));
   const sync = heldSync();
   const dialect = createSqliteDialect(raw, 0, createWalSync(raw, sync));
   const db = new Kysely<Tables>({ dialect });
@@ -79,6 +79,23 @@ function tracked<T>(promise: Promise<T>) {
     },
   );
   return state;
+}
+
+function ledgerOn(db: Kysely<Tables>, dialect: ReturnType<typeof createSqliteDialect>) {
+  const support: DialectSupport = {
+    kind: 'sqlite',
+    rowLocks: false,
+    violation: () => null,
+    migrationSchema: async () => undefined,
+  };
+  return createDeliveryLedger({
+    db,
+    dialect: support,
+    now: () => new Date(),
+    log: undefined,
+    leaveUnsynced: dialect.leaveUnsynced,
+    betweenSyncs: dialect.betweenSyncs,
+  });
 }
 
 describe('SQLite commits synced off the event loop', () => {
@@ -147,19 +164,7 @@ describe('SQLite commits synced off the event loop', () => {
 
   it('leaves delivery marks to the next sync that is waited for', async () => {
     const { sync, dialect, db } = await database();
-    const support: DialectSupport = {
-      kind: 'sqlite',
-      rowLocks: false,
-      violation: () => null,
-      migrationSchema: async () => undefined,
-    };
-    const ledger = createDeliveryLedger({
-      db,
-      dialect: support,
-      now: () => new Date(),
-      log: undefined,
-      leaveUnsynced: dialect.leaveUnsynced,
-    });
+    const ledger = ledgerOn(db, dialect);
     const expires = new Date(Date.now() + 60_000);
     expect(await ledger.markDelivered('slack:trigger:1', expires)).toBe(true);
     expect(await ledger.markDelivered('slack:trigger:1', expires)).toBe(false);
@@ -170,6 +175,29 @@ describe('SQLite commits synced off the event loop', () => {
     expect(write.settled).toBe(false);
     sync.finish();
     await write.promise;
+  });
+
+  it('holds delivery marks while a sync runs, then writes them together', async () => {
+    const statements: string[] = [];
+    const { sync, dialect, db } = await database(statements);
+    const ledger = ledgerOn(db, dialect);
+    const write = tracked(insertMark(db, 'record'));
+    await vi.waitFor(() => expect(sync.calls).toHaveLength(1));
+    const expires = new Date(Date.now() + 60_000);
+    const marks = [1, 2, 3].map((n) =>
+      tracked(ledger.markDelivered(`slack:trigger:${n}`, expires)),
+    );
+    // Nothing waits on the connection: a read runs, and finds no mark written yet.
+    expect(await keys(db)).toEqual(['record']);
+    expect(marks.some((m) => m.settled)).toBe(false);
+    const inserts = () => statements.filter((s) => s.startsWith('insert into "seen_deliveries"'));
+    expect(inserts()).toHaveLength(1);
+    sync.finish();
+    expect(await Promise.all(marks.map((m) => m.promise))).toEqual([true, true, true]);
+    await write.promise;
+    // The three in one statement, and none of them waited for a sync of its own.
+    expect(inserts()).toHaveLength(2);
+    expect(sync.calls).toHaveLength(1);
   });
 
   it('keeps the setting on a file reopened in WAL mode', () => {

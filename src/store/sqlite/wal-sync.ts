@@ -23,6 +23,11 @@ import type { Database } from 'better-sqlite3';
 export interface WalSync {
   /** Settles once everything committed before the call is on disk; rejects if the sync failed. */
   synced(): Promise<void>;
+  /**
+   * Settles when the sync running now ends (at once if none is): a write that needs no sync of
+   * its own can wait for it, and so go with the others written after it instead of alone.
+   */
+  between(): Promise<void>;
   /** Closes the WAL's descriptor. Syncs already asked for still settle. */
   close(): void;
 }
@@ -40,7 +45,11 @@ interface Waiter {
 }
 
 /** For a database in memory (or a temporary one) there is nothing to sync. */
-const NOTHING_TO_SYNC: WalSync = { synced: () => Promise.resolve(), close: () => {} };
+const NOTHING_TO_SYNC: WalSync = {
+  synced: () => Promise.resolve(),
+  between: () => Promise.resolve(),
+  close: () => {},
+};
 
 export function createWalSync(database: Database, options: WalSyncOptions = {}): WalSync {
   if (database.memory || database.name === '') return NOTHING_TO_SYNC;
@@ -51,6 +60,7 @@ export function createWalSync(database: Database, options: WalSyncOptions = {}):
   let running = false;
   /** Asked for since the running sync started: their commits may have come after its start. */
   let waiting: Waiter[] = [];
+  let between: Array<() => void> = [];
 
   function start(): void {
     if (running || waiting.length === 0) return;
@@ -64,6 +74,9 @@ export function createWalSync(database: Database, options: WalSyncOptions = {}):
         if (err) waiter.reject(syncError(walPath, err));
         else waiter.resolve();
       }
+      const resumed = between;
+      between = [];
+      for (const resume of resumed) resume();
       if (closed && waiting.length === 0) closeFd();
       start();
     };
@@ -89,6 +102,10 @@ export function createWalSync(database: Database, options: WalSyncOptions = {}):
       });
       start();
       return promise;
+    },
+    between() {
+      if (!running) return Promise.resolve();
+      return new Promise((resolve) => between.push(resolve));
     },
     close() {
       closed = true;
