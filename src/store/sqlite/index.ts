@@ -7,6 +7,7 @@ import type { DialectSupport } from '../context.js';
 import { createKyselyStore } from '../kysely-store.js';
 import type { Tables } from '../tables.js';
 import type { Store } from '../types.js';
+import { createCheckpointer } from './checkpointer.js';
 import { createSqliteDialect } from './driver.js';
 import { explainSqliteOpenError } from './errors.js';
 
@@ -38,7 +39,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const database = openExplained(options.path, busyTimeoutMs);
   const log = options.log?.child({ store: 'sqlite' });
   log?.debug({ path: database.name }, 'opened SQLite database');
-  const dialect = createSqliteDialect(database, busyTimeoutMs);
+  const dialect = createSqliteDialect(database, busyTimeoutMs, {
+    checkpoints: createCheckpointer(database, { log }),
+  });
   const store = createKyselyStore({
     db: new Kysely<Tables>({ dialect }),
     dialect: sqliteSupport,
