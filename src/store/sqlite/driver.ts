@@ -10,7 +10,6 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import { type Checkpointer, createCheckpointer } from './checkpointer.js';
 import { createWalSync, type WalSync } from './wal-sync.js';
 
 /**
@@ -26,11 +25,9 @@ import { createWalSync, type WalSync } from './wal-sync.js';
 export function createSqliteDialect(
   database: Database,
   busyTimeoutMs: number,
-  options: { durability?: WalSync; checkpoints?: Checkpointer } = {},
+  durability: WalSync = createWalSync(database),
 ): SqliteDialect {
-  const durability = options.durability ?? createWalSync(database);
-  const checkpoints = options.checkpoints ?? createCheckpointer(database);
-  const driver = new ImmediateSqliteDriver(database, busyTimeoutMs, durability, checkpoints);
+  const driver = new ImmediateSqliteDriver(database, busyTimeoutMs, durability);
   return {
     createAdapter: () => new TransactionalSqliteAdapter(),
     createDriver: () => driver,
@@ -75,7 +72,6 @@ class ImmediateSqliteDriver implements Driver {
     readonly database: Database,
     busyTimeoutMs: number,
     readonly durability: WalSync,
-    readonly checkpoints: Checkpointer,
   ) {
     this.#connection = new BusyRetryingConnection(database, busyTimeoutMs);
   }
@@ -93,9 +89,7 @@ class ImmediateSqliteDriver implements Driver {
     const hold = connection as Hold;
     if (this.#held === hold) this.#held = undefined;
     this.#mutex.unlock();
-    if (!hold.committed) return;
-    this.checkpoints.committed();
-    if (!hold.unsynced) await this.durability.synced();
+    if (hold.committed && !hold.unsynced) await this.durability.synced();
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -123,9 +117,6 @@ class ImmediateSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    // The checkpoint thread's connection first: closing the last connection checkpoints the
-    // rest of the WAL into the database file and removes it.
-    await this.checkpoints.close();
     this.database.close();
     this.durability.close();
   }

@@ -7,7 +7,6 @@ import type { DialectSupport } from '../context.js';
 import { createKyselyStore } from '../kysely-store.js';
 import type { Tables } from '../tables.js';
 import type { Store } from '../types.js';
-import { createCheckpointer } from './checkpointer.js';
 import { createSqliteDialect } from './driver.js';
 import { explainSqliteOpenError } from './errors.js';
 
@@ -39,9 +38,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const database = openExplained(options.path, busyTimeoutMs);
   const log = options.log?.child({ store: 'sqlite' });
   log?.debug({ path: database.name }, 'opened SQLite database');
-  const dialect = createSqliteDialect(database, busyTimeoutMs, {
-    checkpoints: createCheckpointer(database, { log }),
-  });
+  const dialect = createSqliteDialect(database, busyTimeoutMs);
   const store = createKyselyStore({
     db: new Kysely<Tables>({ dialect }),
     dialect: sqliteSupport,

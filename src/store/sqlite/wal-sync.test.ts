@@ -48,7 +48,7 @@ async function database(statements: string[] = []) {
   await migrated.close();
   const raw = openDatabase(path, 0, (sql) => statements.push(String(sql)));
   const sync = heldSync();
-  const dialect = createSqliteDialect(raw, 0, { durability: createWalSync(raw, sync) });
+  const dialect = createSqliteDialect(raw, 0, createWalSync(raw, sync));
   const db = new Kysely<Tables>({ dialect });
   open.push(db);
   return { path, raw, sync, dialect, db };
