@@ -1,8 +1,9 @@
 // Yardstick (iii): the least an accepted /deploy can cost with Slipway's record, and with an
 // append-only one. A bare Node server checks the Slack signature (Slipway's own check), parses
 // the form, and writes in SQLite, in one transaction per group of the requests that arrived
-// meanwhile, synced before it answers (the WAL synced off the event loop, as Slipway's store
-// does: src/store/sqlite/wal-sync.ts), on a database made by Slipway's own migrations:
+// meanwhile, synced before it answers, with the next group written once the one before is
+// synced (the WAL synced off the event loop, as Slipway's store does:
+// src/store/sqlite/wal-sync.ts), on a database made by Slipway's own migrations:
 //   FLOOR_RECORD=slipway  the rows Slipway writes for an accepted deploy: the delivery mark, the
 //                         deployment (a random id, every index the migrations give the table),
 //                         its two transitions, and the waiting request it supersedes, updated,
