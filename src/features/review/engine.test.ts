@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, requestWeb, startHarness } from '../../../test/support/engine-harness.js';
+import type { Store } from '../../store/types.js';
 import { closeReview, promote, reviewBuild } from './engine.js';
 import { reviewTarget } from './engine-state.js';
 import { build, deps, dm, events } from './test-support/fixtures.js';
@@ -54,6 +55,37 @@ describe('review of a build (seeds/001)', () => {
       decision: 'promoted',
       actor: 'U-DEV1',
     });
+  });
+
+  it('tells of the promoted deploy waiting for approval only once the carried approval is in the store', async () => {
+    const harness = await start();
+    const { store } = harness.app;
+    const d = await build(harness, 'perf');
+    await reviewBuild(deps(harness), { ...dm('U-QA1'), deploymentId: d.id, verdict: 'approve' });
+    // What a listener (the chat notifier asking approvers) reads on hearing of the wait.
+    const heard: Promise<{ state?: string; approvers: string[] }>[] = [];
+    harness.app.engine.events.on((e) => {
+      if (e.type !== 'transition' || e.transition.to !== 'awaiting_approval') return;
+      const id = e.deployment.id;
+      heard.push(
+        (async () => ({
+          state: (await store.getDeployment(id))?.state,
+          approvers: (await store.listApprovals(id)).map((a) => a.approver),
+        }))(),
+      );
+    });
+    // Every store call a round trip away, as on Postgres: the listener's reads run between the
+    // promotion's writes unless its events wait for them.
+    const r = await promote(
+      { ...deps(harness), store: roundTrips(store) },
+      { ...dm('U-DEV1'), deploymentId: d.id },
+    );
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.carried).toEqual(['U-QA1']);
+    expect(heard).toHaveLength(1);
+    const seen = await heard[0];
+    expect(seen?.approvers).toEqual(['U-QA1']);
+    expect(seen?.state).not.toBe('awaiting_approval');
   });
 
   it('promotes to the next environment of the chain, straight to the queue when it needs no approval', async () => {
@@ -239,3 +271,17 @@ describe('review of a build (seeds/001)', () => {
     ).toMatchObject({ ok: false, code: 'not_found' });
   });
 });
+
+/** `store` with each call answered a macrotask later, as a database over the network would. */
+function roundTrips(store: Store): Store {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return value.apply(target, args);
+      };
+    },
+  });
+}

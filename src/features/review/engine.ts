@@ -5,12 +5,20 @@ import type {
   RequestSource,
 } from '../../core/deployment.js';
 import { clockOf, type EngineDeps, type Refusal, refuse } from '../../engine/context.js';
+import type { EngineEvent, EventBus } from '../../engine/events.js';
 import { deploymentSubject, refuseAndRecord } from '../../engine/refusals.js';
 import { requestDeployment } from '../../engine/requests.js';
 import { tearDown } from '../../engine/teardown.js';
+import { approvalsFor } from '../../policy/change.js';
 import { decide } from '../../policy/decide.js';
 import { carryApprovals, promotionChannel, qaProblem, withdraw } from './engine-promotion.js';
-import { buildName, loadReview, promotionKey, reviewOver } from './engine-state.js';
+import {
+  buildName,
+  loadReview,
+  promotionKey,
+  type ReviewState,
+  reviewOver,
+} from './engine-state.js';
 
 /** Who clicked, and where: a button in a direct message, the CLI or the API. */
 export interface ReviewCaller {
@@ -114,7 +122,41 @@ export async function promote(
   }
   const over = reviewOver(state, 'promote') ?? qaProblem(deps.config, state);
   if (over) return recorded(deps, request, 'promote', d, over);
+  // Where the deploy waits for approval, it is recorded waiting and given the build's QA
+  // approvals just after. Heard in between (a Postgres round trip, say), its wait would send
+  // direct messages asking for approvals it already has.
+  if (approvalsFor(state.next, 'deploy') === 0) return requestPromotion(deps, request, state);
+  return toldAfterwards(deps, (held) => requestPromotion(held, request, state));
+}
 
+/**
+ * Runs `steps` with the engine's events held back, then tells them in the order they came:
+ * each still says what happened then, and whoever reads the store on hearing one finds
+ * everything the steps wrote.
+ */
+async function toldAfterwards<T>(
+  deps: EngineDeps,
+  steps: (held: EngineDeps) => Promise<T>,
+): Promise<T> {
+  const waiting: EngineEvent[] = [];
+  const events: EventBus = {
+    on: (listener) => deps.events.on(listener),
+    emit: (event) => waiting.push(event),
+  };
+  try {
+    return await steps({ ...deps, events });
+  } finally {
+    for (const event of waiting) deps.events.emit(event);
+  }
+}
+
+/** The deploy of a reviewed build to the next environment, and the decision that records it. */
+async function requestPromotion(
+  deps: EngineDeps,
+  request: PromoteCaller,
+  state: ReviewState,
+): Promise<PromoteAccepted | Refusal> {
+  const d = state.deployment;
   const r = await requestDeployment(deps, {
     actor: request.actor,
     source: request.source,
