@@ -248,6 +248,9 @@ describe('Slack safety and limits', () => {
       actionId: 'approve',
     });
     expect(first.timedOut || second.timedOut).toBe(false);
+    // A click is acknowledged once its handling is under way or done: the approval may land
+    // after both acknowledgements.
+    await eventually(async () => (await h?.app.engine.get(d.id))?.state !== 'awaiting_approval');
     expect((await h.waitFinal(d.id)).state).toBe('succeeded');
     expect(await h.app.store.listApprovals(d.id)).toHaveLength(1);
     // The second click is answered to the clicker alone, and changes nothing.
