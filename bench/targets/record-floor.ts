@@ -1,8 +1,9 @@
 // Yardstick (iii): the least an accepted /deploy can cost with Slipway's record, and with an
 // append-only one. A bare Node server checks the Slack signature (Slipway's own check), parses
 // the form, and writes in SQLite, in one transaction per group of the requests that arrived
-// meanwhile, synced before it answers (synchronous = FULL, as Slipway's store), on a database
-// made by Slipway's own migrations:
+// meanwhile, synced before it answers, with the next group written once the one before is
+// synced (the WAL synced off the event loop, as Slipway's store does:
+// src/store/sqlite/wal-sync.ts), on a database made by Slipway's own migrations:
 //   FLOOR_RECORD=slipway  the rows Slipway writes for an accepted deploy: the delivery mark, the
 //                         deployment (a random id, every index the migrations give the table),
 //                         its two transitions, and the waiting request it supersedes, updated,
@@ -17,6 +18,7 @@ import { verifySlackSignature } from '../../src/chat/slack/verify.js';
 import { newCorrelationId, newDeploymentId } from '../../src/core/ids.js';
 import { createStore } from '../../src/store/index.js';
 import { openDatabase } from '../../src/store/sqlite/index.js';
+import { createWalSync } from '../../src/store/sqlite/wal-sync.js';
 
 const SECRET = process.env.BENCH_SIGNING_SECRET ?? '';
 const record = process.env.FLOOR_RECORD === 'journal' ? 'journal' : 'slipway';
@@ -25,8 +27,9 @@ const store = createStore(`sqlite:${path}`);
 await store.migrate();
 await store.close();
 
-// Opened as the store opens its own connection: WAL, every commit synced.
+// Opened as the store opens its own connection, and synced as its driver syncs.
 const db = openDatabase(path, 5_000);
+const durability = createWalSync(db);
 db.exec('create table if not exists floor_journal (seq integer primary key, body text not null)');
 const journal = db.prepare('insert into floor_journal (body) values (?)');
 const mark = db.prepare(
@@ -84,10 +87,30 @@ function write(batch: Accepted[], now: number): void {
 }
 
 let waitingToWrite: Accepted[] = [];
+// As Slipway's accept writer: the next group is written once the one before is synced, so the
+// requests that arrive during a sync share one commit.
+let writing = false;
 function flush(): void {
+  if (writing || waitingToWrite.length === 0) return;
+  writing = true;
   const batch = waitingToWrite;
   waitingToWrite = [];
   db.transaction(write)(batch, Date.now());
+  durability.synced().then(
+    () => {
+      answer(batch);
+      writing = false;
+      flush();
+    },
+    (err: unknown) => {
+      // A floor whose record is not durable measures nothing: stop, and the bench says so.
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
+
+function answer(batch: Accepted[]): void {
   for (const { res, form } of batch) {
     const body = JSON.stringify({
       response_type: 'ephemeral',
@@ -119,7 +142,7 @@ const server = createServer((req, res) => {
       return;
     }
     waitingToWrite.push({ res, form: new URLSearchParams(raw) });
-    if (waitingToWrite.length === 1) setImmediate(flush);
+    if (waitingToWrite.length === 1 && !writing) setImmediate(flush);
   });
 });
 // Same keep-alive window as Slipway's server, so neither closes the generator's connections.

@@ -18,6 +18,13 @@ export interface StoreContext {
   dialect: DialectSupport;
   now: () => Date;
   log: Logger | undefined;
+  /**
+   * SQLite only, called while a connection is held: what that hold commits is not waited for
+   * until it is synced (sqlite/driver.ts). The next commit that is waited for syncs it too.
+   */
+  leaveUnsynced?: () => void;
+  /** SQLite only: settles when the WAL sync running now ends (sqlite/wal-sync.ts). */
+  betweenSyncs?: () => Promise<void>;
 }
 
 /** Adds `FOR UPDATE` where the database supports it. */

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { StoreContext } from './context.js';
 import { preparedQuery, rowsOf } from './prepared.js';
 import type { Tables } from './tables.js';
@@ -25,30 +25,39 @@ interface Mark {
 /**
  * Marks wait for the statement in flight and then go together in one (write-batch.ts): one
  * insert per slash command cost about 0.1 ms of SQLite's time at every command of a full-speed
- * stream.
+ * stream. On SQLite they also wait for the WAL sync running, if any (at most one sync's
+ * time): a mark needs no sync of its own (`unsynced` below), so nothing else would hold them
+ * back, and a stream of commands would commit marks a few at a time, each commit writing the
+ * same table and index pages to the WAL again.
  */
 export function createDeliveryLedger(ctx: StoreContext): DeliveryLedger {
   let prunedAt = Number.NEGATIVE_INFINITY;
-  const mark = batchedWrites(MAX_BATCH, async (marks: Mark[]) => {
-    const now = ctx.now().getTime();
-    const inserted = await insertIfAbsent(ctx, marks, now);
-    if (now - prunedAt >= PRUNE_EVERY_MS) {
-      prunedAt = now;
-      await prune(now);
-    }
-    // The same key twice in one batch: the first caller is the first delivery.
-    const seen = new Set<string>();
-    return marks.map(({ key }) => {
-      const first = inserted.has(key) && !seen.has(key);
-      seen.add(key);
-      return first;
-    });
-  });
+  const mark = batchedWrites(
+    MAX_BATCH,
+    async (marks: Mark[]) => {
+      const now = ctx.now().getTime();
+      const pruning = now - prunedAt >= PRUNE_EVERY_MS;
+      if (pruning) prunedAt = now;
+      const inserted = await unsynced(ctx, async (db) => {
+        const keys = await insertIfAbsent(db, marks, now);
+        if (pruning) await prune(db, now);
+        return keys;
+      });
+      // The same key twice in one batch: the first caller is the first delivery.
+      const seen = new Set<string>();
+      return marks.map(({ key }) => {
+        const first = inserted.has(key) && !seen.has(key);
+        seen.add(key);
+        return first;
+      });
+    },
+    { ready: ctx.betweenSyncs },
+  );
 
   /** A failed prune is tried again a minute later; the marks it came with stand. */
-  async function prune(now: number): Promise<void> {
+  async function prune(db: Kysely<Tables>, now: number): Promise<void> {
     try {
-      await ctx.db.deleteFrom('seen_deliveries').where('expires_at', '<=', now).execute();
+      await db.deleteFrom('seen_deliveries').where('expires_at', '<=', now).execute();
     } catch (err) {
       ctx.log?.warn({ err }, 'could not prune expired delivery records');
     }
@@ -65,37 +74,33 @@ export function createDeliveryLedger(ctx: StoreContext): DeliveryLedger {
  * the keys inserted or taken again. Postgres refuses to touch one row twice in a statement, so
  * each key goes in once.
  */
-async function insertIfAbsent(ctx: StoreContext, marks: Mark[], now: number): Promise<Set<string>> {
+async function insertIfAbsent(
+  db: Kysely<Tables>,
+  marks: Mark[],
+  now: number,
+): Promise<Set<string>> {
   const rows = new Map<string, number>();
   for (const mark of marks) if (!rows.has(mark.key)) rows.set(mark.key, mark.expiresAt);
-  const values = [...rows].flat();
-  const inserted =
-    ctx.dialect.kind === 'sqlite'
-      ? await ctx.db
-          .connection()
-          .execute((db) => unsynced(db, () => insertMarks(db, now, ...values)))
-      : await insertMarks(ctx.db, now, ...values);
+  const inserted = await insertMarks(db, now, ...[...rows].flat());
   return new Set(inserted.map((row) => row.key));
 }
 
 /**
- * Runs `work` on SQLite with its commit left unsynced, on a connection held for it alone (the
- * store's one connection: nothing else commits meanwhile). A mark needs no sync of its own:
- * the WAL is one file written in order, so the next synced commit (synchronous = FULL, the
- * store's setting) makes every frame before it durable too, and whatever the command then
- * changes, its record or its refusal, is such a commit before it is answered. A power cut
- * before that takes back the mark only with everything after it: no change that was answered
- * can be done again by a replay (a command that changes nothing, a status, could be answered
- * again). It saves a sync per batch of marks: a fifth of a millisecond on an idle disk, more
- * under load, spent on the event loop, since better-sqlite3 is synchronous.
+ * On SQLite a mark is committed without waiting for its sync (`leaveUnsynced`): the WAL is
+ * one file written in order, so the next sync that is waited for makes it durable too, and
+ * whatever the command then changes, its record or its refusal, is such a commit before it is
+ * answered. A power cut before that takes back the mark only with everything after it: no
+ * change that was answered can be done again by a replay (a command that changes nothing, a
+ * status, could be answered again). The command goes on without waiting for a sync it does not
+ * need.
  */
-async function unsynced<T>(db: Kysely<Tables>, work: () => Promise<T>): Promise<T> {
-  await sql`pragma synchronous = normal`.execute(db);
-  try {
-    return await work();
-  } finally {
-    await sql`pragma synchronous = full`.execute(db);
-  }
+function unsynced<T>(ctx: StoreContext, work: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
+  const leaveUnsynced = ctx.leaveUnsynced;
+  if (!leaveUnsynced) return work(ctx.db);
+  return ctx.db.connection().execute((db) => {
+    leaveUnsynced();
+    return work(db);
+  });
 }
 
 const insertMarks = preparedQuery((db, now: number, ...keysAndExpiries: unknown[]) =>

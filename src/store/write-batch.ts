@@ -16,6 +16,10 @@ interface Waiting<T, R> {
 export function batchedWrites<T, R>(
   max: number,
   write: (items: T[]) => Promise<R[]>,
+  options: {
+    /** Waited for before a batch is taken: those arriving meanwhile go in it too. */
+    ready?: () => Promise<void>;
+  } = {},
 ): (item: T) => Promise<R> {
   let waiting: Waiting<T, R>[] = [];
   let writing = false;
@@ -23,12 +27,17 @@ export function batchedWrites<T, R>(
   function kick(): void {
     if (writing || waiting.length === 0) return;
     writing = true;
-    const batch = waiting.slice(0, max);
-    waiting = waiting.slice(batch.length);
-    settle(batch).finally(() => {
-      writing = false;
-      kick();
-    });
+    const ready = options.ready?.() ?? Promise.resolve();
+    ready
+      .then(() => {
+        const batch = waiting.slice(0, max);
+        waiting = waiting.slice(batch.length);
+        return settle(batch);
+      })
+      .finally(() => {
+        writing = false;
+        kick();
+      });
   }
 
   async function settle(batch: Waiting<T, R>[]): Promise<void> {

@@ -10,6 +10,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import { createWalSync, type WalSync } from './wal-sync.js';
 
 /**
  * Kysely's SqliteDialect, with two changes that matter once several connections (other
@@ -21,13 +22,31 @@ import {
  *   busy_timeout. better-sqlite3 is synchronous: busy_timeout sleeps on the event loop, so a
  *   second Store in the same process would block the very transaction it waits for.
  */
-export function createSqliteDialect(database: Database, busyTimeoutMs: number): Dialect {
+export function createSqliteDialect(
+  database: Database,
+  busyTimeoutMs: number,
+  durability: WalSync = createWalSync(database),
+): SqliteDialect {
+  const driver = new ImmediateSqliteDriver(database, busyTimeoutMs, durability);
   return {
     createAdapter: () => new TransactionalSqliteAdapter(),
-    createDriver: () => new ImmediateSqliteDriver(database, busyTimeoutMs),
+    createDriver: () => driver,
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
+    leaveUnsynced: () => driver.leaveUnsynced(),
+    betweenSyncs: () => durability.between(),
   };
+}
+
+export interface SqliteDialect extends Dialect {
+  /**
+   * Called while a connection is held (inside `db.connection().execute`): what it commits is
+   * handed back without waiting for its sync. For writes whose durability the next synced
+   * commit brings anyway, and that nobody acts on before then.
+   */
+  leaveUnsynced(): void;
+  /** Settles when the WAL sync running now ends (wal-sync.ts). */
+  betweenSyncs(): Promise<void>;
 }
 
 /**
@@ -40,13 +59,19 @@ class TransactionalSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/**
+ * Writes are answered once durable: whoever committed waits for the WAL's sync (wal-sync.ts)
+ * after the connection is given back, so the next statements run while the disk syncs.
+ */
 class ImmediateSqliteDriver implements Driver {
   readonly #connection: BusyRetryingConnection;
   readonly #mutex = new Mutex();
+  #held: Hold | undefined;
 
   constructor(
     readonly database: Database,
     busyTimeoutMs: number,
+    readonly durability: WalSync,
   ) {
     this.#connection = new BusyRetryingConnection(database, busyTimeoutMs);
   }
@@ -56,27 +81,71 @@ class ImmediateSqliteDriver implements Driver {
   // One connection: Kysely callers queue here, a transaction holds it until it ends.
   async acquireConnection(): Promise<DatabaseConnection> {
     await this.#mutex.lock();
-    return this.#connection;
+    this.#held = new Hold(this.#connection);
+    return this.#held;
   }
 
-  async releaseConnection(): Promise<void> {
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const hold = connection as Hold;
+    if (this.#held === hold) this.#held = undefined;
     this.#mutex.unlock();
+    if (hold.committed && !hold.unsynced) await this.durability.synced();
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    // SQLite counts BEGIN IMMEDIATE as a write (it takes the write lock), yet it writes nothing.
+    (connection as Hold).wrote = false;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('commit'));
+    const hold = connection as Hold;
+    if (hold.wrote) hold.committed = true;
+    hold.wrote = false;
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('rollback'));
+    // Nothing of the transaction stands; whatever was committed before it still waits.
+    (connection as Hold).wrote = false;
+  }
+
+  leaveUnsynced(): void {
+    if (!this.#held) throw new Error('leaveUnsynced: no connection is held');
+    this.#held.unsynced = true;
   }
 
   async destroy(): Promise<void> {
     this.database.close();
+    this.durability.close();
+  }
+}
+
+/**
+ * One acquisition of the connection: what it wrote, and whether that is committed (a write
+ * outside a transaction commits at once; one inside, at the transaction's commit).
+ */
+class Hold implements DatabaseConnection {
+  /** Wrote in the transaction still open. */
+  wrote = false;
+  /** Something written is committed: the release waits for its sync. */
+  committed = false;
+  unsynced = false;
+
+  constructor(readonly connection: BusyRetryingConnection) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const result = await this.connection.executeQuery<R>(query);
+    if (result.wrote) {
+      if (this.connection.database.inTransaction) this.wrote = true;
+      else this.committed = true;
+    }
+    return result;
+  }
+
+  streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    return this.connection.streamQuery<R>(query);
   }
 }
 
@@ -96,7 +165,7 @@ class BusyRetryingConnection implements DatabaseConnection {
     readonly busyTimeoutMs: number,
   ) {}
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R> & { wrote: boolean }> {
     const deadline = Date.now() + this.busyTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -109,11 +178,18 @@ class BusyRetryingConnection implements DatabaseConnection {
     }
   }
 
-  #run<R>(query: CompiledQuery): QueryResult<R> {
+  #run<R>(query: CompiledQuery): QueryResult<R> & { wrote: boolean } {
     const statement = this.#prepared(query.sql);
-    if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
+    // `readonly` is SQLite's own verdict: true for reads, commit, rollback and savepoints.
+    const wrote = !statement.readonly;
+    if (statement.reader) return { rows: statement.all(query.parameters) as R[], wrote };
     const { changes, lastInsertRowid } = statement.run(query.parameters);
-    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    return {
+      numAffectedRows: BigInt(changes),
+      insertId: BigInt(lastInsertRowid),
+      rows: [],
+      wrote,
+    };
   }
 
   // Runs synchronously from start to end, so one cached statement is never used twice at once.

@@ -38,9 +38,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const database = openExplained(options.path, busyTimeoutMs);
   const log = options.log?.child({ store: 'sqlite' });
   log?.debug({ path: database.name }, 'opened SQLite database');
+  const dialect = createSqliteDialect(database, busyTimeoutMs);
   const store = createKyselyStore({
-    db: new Kysely<Tables>({ dialect: createSqliteDialect(database, busyTimeoutMs) }),
+    db: new Kysely<Tables>({ dialect }),
     dialect: sqliteSupport,
+    leaveUnsynced: dialect.leaveUnsynced,
+    betweenSyncs: dialect.betweenSyncs,
     now: options.now ?? (() => new Date()),
     log,
   });
@@ -98,11 +101,13 @@ export function openDatabase(
   const database = new Sqlite(path, { timeout: busyTimeoutMs, verbose });
   // WAL lets readers run while one process writes; it is a property of the file.
   if (!memory) database.pragma('journal_mode = WAL');
-  // A commit is synced before it returns, so whatever was answered survives a power cut, not
-  // only a crash of the process. Left alone, a connection syncs the WAL only at checkpoints:
-  // better-sqlite3 builds SQLite with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1, which takes effect
-  // when the connection first uses the WAL, unless the setting was made explicitly.
-  database.pragma('synchronous = FULL');
+  // A commit is not synced by SQLite on the event loop: the driver syncs the WAL on the thread
+  // pool and answers whoever committed only then (wal-sync.ts), so whatever was answered
+  // survives a power cut, not only a crash of the process. NORMAL keeps SQLite's own syncs
+  // around checkpoints. Set explicitly: better-sqlite3 builds SQLite with
+  // SQLITE_DEFAULT_WAL_SYNCHRONOUS=1, which would otherwise take over at the first use of the
+  // WAL, and a setting that depends on that is one a reader has to look up.
+  database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   // From here on the driver waits asynchronously (driver.ts explains why).
   database.pragma('busy_timeout = 0');

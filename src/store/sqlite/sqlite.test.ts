@@ -14,17 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
-import { Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DialectSupport } from '../context.js';
-import { createDeliveryLedger } from '../deliveries.js';
 import { DatabaseUnavailableError } from '../errors.js';
 import { createStore } from '../index.js';
-import type { Tables } from '../tables.js';
 import { newDeployment, queue, timeline } from '../test-support/fixtures.js';
 import { storeSuite } from '../test-support/store-suite.js';
-import { createSqliteDialect } from './driver.js';
-import { openDatabase } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,61 +42,6 @@ describe('SQLite setup', () => {
       raw.close();
     } finally {
       await store.close();
-    }
-  });
-
-  it('syncs every commit, on a new file and on one already in WAL mode', () => {
-    const path = join(dir, `${randomUUID()}.db`);
-    const FULL = 2;
-    // SQLite's build default takes over at the connection's first use of the WAL: write first.
-    const syncAfterAWrite = (db: Sqlite.Database) => {
-      db.exec('create table if not exists t (x); insert into t values (1)');
-      return db.pragma('synchronous', { simple: true });
-    };
-    const first = openDatabase(path, 0);
-    try {
-      expect(syncAfterAWrite(first)).toBe(FULL);
-    } finally {
-      first.close();
-    }
-    const again = openDatabase(path, 0);
-    try {
-      expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(syncAfterAWrite(again)).toBe(FULL);
-    } finally {
-      again.close();
-    }
-  });
-
-  it('commits delivery marks without a sync of their own, and syncs what follows', async () => {
-    const path = join(dir, `${randomUUID()}.db`);
-    const migrated = createStore(path);
-    await migrated.migrate();
-    await migrated.close();
-    const statements: string[] = [];
-    const raw = openDatabase(path, 0, (sql) => statements.push(String(sql)));
-    const db = new Kysely<Tables>({ dialect: createSqliteDialect(raw, 0) });
-    const dialect: DialectSupport = {
-      kind: 'sqlite',
-      rowLocks: false,
-      violation: () => null,
-      migrationSchema: async () => undefined,
-    };
-    const ledger = createDeliveryLedger({ db, dialect, now: () => new Date(), log: undefined });
-    try {
-      expect(await ledger.markDelivered('slack:trigger:1', new Date(Date.now() + 60_000))).toBe(
-        true,
-      );
-      const insert = statements.findIndex((s) => s.startsWith('insert into "seen_deliveries"'));
-      expect(insert).toBeGreaterThan(0);
-      expect(statements[insert - 1]).toMatch(/^pragma synchronous = normal$/i);
-      expect(statements[insert + 1]).toMatch(/^pragma synchronous = full$/i);
-      expect(raw.pragma('synchronous', { simple: true })).toBe(2);
-      expect(await ledger.markDelivered('slack:trigger:1', new Date(Date.now() + 60_000))).toBe(
-        false,
-      );
-    } finally {
-      await db.destroy();
     }
   });
 
