@@ -94,13 +94,17 @@ export function createEngine(given: EngineDeps) {
     inFlight: () => worker.inFlight(),
     /**
      * Resolves when the deployment is final or waits on people (approval). Reads the store,
-     * so it sees work done by other processes too.
+     * so it sees work done by other processes too. A run of this process has ended as well:
+     * its last transition can be read before the run has told the engine's listeners of it
+     * (on SQLite the commit is visible while its sync runs), and whoever waits expects the
+     * chat card, GitHub's status and the metrics to be on their way.
      */
     async waitFor(id: string, signal?: AbortSignal, pollMs = 200): Promise<Deployment> {
       for (;;) {
         const d = await deps.store.getDeployment(id);
         if (!d) throw new Error(`deployment ${id} does not exist`);
-        if (isFinal(d.state) || d.state === 'awaiting_approval') return d;
+        if (d.state === 'awaiting_approval') return d;
+        if (isFinal(d.state) && !worker.inFlight().includes(id)) return d;
         if (signal?.aborted) return d;
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }

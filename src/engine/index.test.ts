@@ -1,0 +1,86 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRecordingDriver } from '../../test/support/recording-driver.js';
+import { Config } from '../config/schema.js';
+import { isFinal } from '../core/deployment.js';
+import { createLogger } from '../core/logger.js';
+import { createStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { createEventBus } from './events.js';
+import { createEngine } from './index.js';
+
+let closing: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const close of closing) await close();
+  closing = [];
+});
+
+/**
+ * `store`, but a transition into a final state is answered `ms` after it was committed: the
+ * store shows the end while the run that wrote it has not told the engine's listeners yet (as
+ * while a commit's sync runs on SQLite, or its answer crosses the network on Postgres).
+ */
+function slowToAnswerEnds(store: Store, ms: number): Store {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      if (key !== 'transition') return value.bind(target);
+      return async (...args: unknown[]) => {
+        const moved = await value.apply(target, args);
+        if (moved && isFinal(moved.state)) await sleep(ms);
+        return moved;
+      };
+    },
+  });
+}
+
+describe('engine.waitFor', () => {
+  it("answers a run's end once the engine's listeners heard of it, not as soon as the store shows it", async () => {
+    const store = createStore(':memory:');
+    await store.migrate();
+    const events = createEventBus(() => {});
+    const engine = createEngine({
+      config: Config.parse({
+        operator: 'operator',
+        environments: [{ name: 'staging', order: 1, deployers: ['dev'], verifyWindow: '1s' }],
+        services: [
+          {
+            name: 'web',
+            channel: 'C1',
+            driver: { driver: 'recording' },
+            environments: { staging: {} },
+          },
+        ],
+      }),
+      store: slowToAnswerEnds(store, 400),
+      drivers: new Map([['recording', createRecordingDriver()]]),
+      events,
+      log: createLogger({ level: 'silent' }),
+      processId: 'p1',
+    });
+    closing.push(async () => {
+      await engine.stop();
+      await store.close();
+    });
+    const told: string[] = [];
+    events.on((e) => {
+      if (e.type === 'transition' && isFinal(e.transition.to)) told.push(e.deployment.id);
+    });
+    engine.start();
+    const r = await engine.request({
+      actor: 'dev',
+      source: 'api',
+      channel: null,
+      service: 'web',
+      environment: 'staging',
+      version: '1.0.0',
+      kind: 'deploy',
+    });
+    if (!r.ok) throw new Error(r.reason);
+    const d = await engine.waitFor(r.deployment.id, AbortSignal.timeout(10_000), 20);
+    expect(d.state).toBe('succeeded');
+    expect(told).toEqual([d.id]);
+  });
+});
