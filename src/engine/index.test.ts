@@ -1,13 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRecordingDriver } from '../../test/support/recording-driver.js';
-import { Config } from '../config/schema.js';
 import { isFinal } from '../core/deployment.js';
-import { createLogger } from '../core/logger.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
-import { createEventBus } from './events.js';
 import { createEngine } from './index.js';
+import { oneTargetDeps } from './test-support/one-target.js';
 
 let closing: (() => Promise<void>)[] = [];
 
@@ -40,26 +37,9 @@ describe('engine.waitFor', () => {
   it("answers a run's end once the engine's listeners heard of it, not as soon as the store shows it", async () => {
     const store = createStore(':memory:');
     await store.migrate();
-    const events = createEventBus(() => {});
-    const engine = createEngine({
-      config: Config.parse({
-        operator: 'operator',
-        environments: [{ name: 'staging', order: 1, deployers: ['dev'], verifyWindow: '1s' }],
-        services: [
-          {
-            name: 'web',
-            channel: 'C1',
-            driver: { driver: 'recording' },
-            environments: { staging: {} },
-          },
-        ],
-      }),
-      store: slowToAnswerEnds(store, 400),
-      drivers: new Map([['recording', createRecordingDriver()]]),
-      events,
-      log: createLogger({ level: 'silent' }),
-      processId: 'p1',
-    });
+    const deps = oneTargetDeps('p1', slowToAnswerEnds(store, 400));
+    const { events } = deps;
+    const engine = createEngine(deps);
     closing.push(async () => {
       await engine.stop();
       await store.close();

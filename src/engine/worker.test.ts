@@ -1,8 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createRecordingDriver } from '../../test/support/recording-driver.js';
-import { Config } from '../config/schema.js';
 import { createLogger } from '../core/logger.js';
 import type { DeployDriver } from '../drivers/types.js';
 import { createStore } from '../store/index.js';
@@ -10,6 +8,7 @@ import type { Store } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { createEventBus } from './events.js';
 import { requestDeployment } from './requests.js';
+import { oneTargetDeps } from './test-support/one-target.js';
 import { createWorker, type Worker } from './worker.js';
 
 const HOUR = 3_600_000;
@@ -41,25 +40,7 @@ async function depsWith(processId: string, store?: Store): Promise<EngineDeps> {
   const own = store ?? createStore(':memory:');
   if (!store) await own.migrate();
   stores.push(own);
-  return {
-    config: Config.parse({
-      operator: 'operator',
-      environments: [{ name: 'staging', order: 1, deployers: ['dev'], verifyWindow: '1s' }],
-      services: [
-        {
-          name: 'web',
-          channel: 'C1',
-          driver: { driver: 'recording' },
-          environments: { staging: {} },
-        },
-      ],
-    }),
-    store: own,
-    drivers: new Map([['recording', createRecordingDriver()]]),
-    events: createEventBus(() => {}),
-    log: createLogger({ level: 'silent' }),
-    processId,
-  };
+  return oneTargetDeps(processId, own);
 }
 
 /** Renews leases every third of `leaseMs` (an hour unless a test needs renewals). */
