@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Deployment } from '../core/deployment.js';
 import { isFinal } from '../core/deployment.js';
 import { parseDuration } from '../core/duration.js';
@@ -46,27 +47,41 @@ export function createEngine(given: EngineDeps) {
   const deps: EngineDeps =
     given.store.kind === 'sqlite' ? { ...given, reserveStart: () => worker.reserve() } : given;
   const sweeper = createSweeper(deps, parseDuration(deps.config.engine.sweepInterval) ?? 300_000);
-  // Nothing here wakes the worker after a request: it hears each deployment queued in this
-  // process as it is written, and claims it then unless its target is busy (a run here wakes
-  // it when it ends). Waking it after every request as well cost a claim that found nothing
-  // for each request queued behind a running one: most of a stream to one target.
+  const wakeAfter = <T extends { ok: boolean }>(result: T, d?: Deployment | null): T => {
+    // Started in its own transaction already: there is nothing for a claim to find.
+    if (!result.ok || !d || d.state === 'running') return result;
+    // The worker's loop belongs to no request: woken inside one, its claims, log lines and the
+    // deployments it starts would otherwise run in that request's trace context. A request
+    // queued behind a run of this process wakes nobody: most of a stream to one target, each of
+    // which cost a claim that found nothing.
+    context.with(ROOT_CONTEXT, () => worker.wakeFor(d));
+    return result;
+  };
+  const wakeFor = <T extends { ok: boolean; deployment?: Deployment }>(result: T): T =>
+    wakeAfter(result, result.deployment);
   return {
     events: deps.events,
-    request: (request: Parameters<typeof requestDeployment>[1]) => requestDeployment(deps, request),
-    verdict: (request: Parameters<typeof recordVerdict>[1]) => recordVerdict(deps, request),
+    request: async (request: Parameters<typeof requestDeployment>[1]) =>
+      wakeFor(await requestDeployment(deps, request)),
+    verdict: async (request: Parameters<typeof recordVerdict>[1]) =>
+      wakeFor(await recordVerdict(deps, request)),
     /** Cancels a deployment; one that is running stops and rolls back. */
     cancel: (request: Parameters<typeof cancelDeployment>[1]) => cancelDeployment(deps, request),
     /** Pauses, resumes or promotes now a canary (or a verification waiting for a person). */
     steer: (request: Parameters<typeof steerDeployment>[1]) => steerDeployment(deps, request),
     /** Rolls back a deployment that is live, to the version live before it. */
-    rollBack: (request: Parameters<typeof rollBackDeployment>[1]) =>
-      rollBackDeployment(deps, request),
+    rollBack: async (request: Parameters<typeof rollBackDeployment>[1]) =>
+      wakeFor(await rollBackDeployment(deps, request)),
     /** Deploys a failed deployment's version again. */
-    retry: (request: Parameters<typeof retryDeployment>[1]) => retryDeployment(deps, request),
+    retry: async (request: Parameters<typeof retryDeployment>[1]) =>
+      wakeFor(await retryDeployment(deps, request)),
     /** A QA verdict on a build under review (seeds/001). */
     review: (request: Parameters<typeof reviewBuild>[1]) => reviewBuild(deps, request),
     /** An owner deploys a reviewed build to the next environment. */
-    promote: (request: Parameters<typeof promote>[1]) => promote(deps, request),
+    promote: async (request: Parameters<typeof promote>[1]) => {
+      const r = await promote(deps, request);
+      return wakeAfter(r, r.ok ? r.promoted : null);
+    },
     /** An owner ends a review without promoting the build. */
     closeReview: (request: Parameters<typeof closeReview>[1]) => closeReview(deps, request),
     lock: (request: Parameters<typeof lockTarget>[1]) => lockTarget(deps, request),

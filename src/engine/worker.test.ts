@@ -264,6 +264,32 @@ describe('worker', () => {
     expect(await stateWithin(runner.store, lastId, 5_000)).toBe('succeeded');
   });
 
+  it('looks for no work when a request is accepted for a target it runs; for another target, it looks', async () => {
+    const own = await depsWith('p1');
+    let claims = 0;
+    const counted: Store = Object.create(own.store);
+    counted.claimNextQueued = (...args) => {
+      claims++;
+      return own.store.claimNextQueued(...args);
+    };
+    const deps = { ...own, store: counted, drivers: new Map([['recording', hangingDriver]]) };
+    const worker = start(deps);
+    const first = await requestDeployment(deps, request);
+    if (!first.ok) throw new Error(first.reason);
+    const running = async () =>
+      (await deps.store.getDeployment(first.deployment.id))?.state === 'running';
+    for (let i = 0; i < 200 && !(await running()); i++) await sleep(10);
+    expect(await running()).toBe(true);
+    await sleep(50); // the claim that started it is over
+    claims = 0;
+    for (let i = 0; i < 3; i++) worker.wakeFor({ service: 'web', environment: 'staging' });
+    await sleep(50);
+    expect(claims).toBe(0);
+    worker.wakeFor({ service: 'api', environment: 'staging' });
+    await sleep(50);
+    expect(claims).toBe(1);
+  });
+
   it('stops following a run another process took over, and says so', async () => {
     const warnings: string[] = [];
     const deps = {

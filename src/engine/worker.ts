@@ -18,6 +18,11 @@ export interface Worker {
   /** Look for work now instead of at the next poll. */
   wake(): void;
   /**
+   * A request for `d`'s target was accepted: look for work now, unless a run of this process
+   * holds the target (its end wakes the worker, and no claim could start the request before).
+   */
+  wakeFor(d: Pick<Deployment, 'service' | 'environment'>): void;
+  /**
    * Stop taking new work (queued or orphaned) but keep running, and renewing the leases of,
    * what is in hand: the first step of a graceful shutdown, while other replicas take over.
    */
@@ -306,6 +311,9 @@ export function createWorker(deps: EngineDeps, options: WorkerOptions): Worker {
       wake();
     },
     wake,
+    wakeFor(d) {
+      if (!busyTargets.has(targetOf(d))) wake();
+    },
     pause() {
       paused = true;
     },
