@@ -4,7 +4,7 @@ import { isFinal } from '../core/deployment.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { createEngine } from './index.js';
-import { oneTargetDeps } from './test-support/one-target.js';
+import { oneTargetDeps, oneTargetRequest } from './test-support/one-target.js';
 
 let closing: (() => Promise<void>)[] = [];
 
@@ -49,15 +49,7 @@ describe('engine.waitFor', () => {
       if (e.type === 'transition' && isFinal(e.transition.to)) told.push(e.deployment.id);
     });
     engine.start();
-    const r = await engine.request({
-      actor: 'dev',
-      source: 'api',
-      channel: null,
-      service: 'web',
-      environment: 'staging',
-      version: '1.0.0',
-      kind: 'deploy',
-    });
+    const r = await engine.request(oneTargetRequest);
     if (!r.ok) throw new Error(r.reason);
     const d = await engine.waitFor(r.deployment.id, AbortSignal.timeout(10_000), 20);
     expect(d.state).toBe('succeeded');

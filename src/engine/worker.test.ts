@@ -8,7 +8,7 @@ import type { Store } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { createEventBus } from './events.js';
 import { requestDeployment } from './requests.js';
-import { oneTargetDeps } from './test-support/one-target.js';
+import { oneTargetDeps, oneTargetRequest } from './test-support/one-target.js';
 import { createWorker, type Worker } from './worker.js';
 
 const HOUR = 3_600_000;
@@ -61,15 +61,7 @@ async function stateWithin(store: Store, id: string, ms: number) {
   }
 }
 
-const request = {
-  actor: 'dev',
-  source: 'api' as const,
-  channel: null,
-  service: 'web',
-  environment: 'staging',
-  version: '1.0.0',
-  kind: 'deploy' as const,
-};
+const request = oneTargetRequest;
 
 /**
  * Runs whose last progress line, written after their final transition, is held until
@@ -110,15 +102,7 @@ describe('worker', () => {
     const deps = await depsWith('p1');
     start(deps);
     await sleep(50); // the start's own look for work is over
-    const accepted = await requestDeployment(deps, {
-      actor: 'dev',
-      source: 'api',
-      channel: null,
-      service: 'web',
-      environment: 'staging',
-      version: '1.0.0',
-      kind: 'deploy',
-    });
+    const accepted = await requestDeployment(deps, request);
     if (!accepted.ok) throw new Error(accepted.reason);
     expect(await stateWithin(deps.store, accepted.deployment.id, 10_000)).toBe('succeeded');
   });

@@ -31,3 +31,14 @@ export function oneTargetDeps(processId: string, store: Store): EngineDeps {
     processId,
   };
 }
+
+/** `dev` asks for web 1.0.0 on staging, through the API. */
+export const oneTargetRequest = {
+  actor: 'dev',
+  source: 'api' as const,
+  channel: null,
+  service: 'web',
+  environment: 'staging',
+  version: '1.0.0',
+  kind: 'deploy' as const,
+};
