@@ -57,24 +57,24 @@ export function createEngine(given: EngineDeps) {
     context.with(ROOT_CONTEXT, () => worker.wakeFor(d));
     return result;
   };
-  const wakeFor = <T extends { ok: boolean; deployment?: Deployment }>(result: T): T =>
+  const wakeAfterRequest = <T extends { ok: boolean; deployment?: Deployment }>(result: T): T =>
     wakeAfter(result, result.deployment);
   return {
     events: deps.events,
     request: async (request: Parameters<typeof requestDeployment>[1]) =>
-      wakeFor(await requestDeployment(deps, request)),
+      wakeAfterRequest(await requestDeployment(deps, request)),
     verdict: async (request: Parameters<typeof recordVerdict>[1]) =>
-      wakeFor(await recordVerdict(deps, request)),
+      wakeAfterRequest(await recordVerdict(deps, request)),
     /** Cancels a deployment; one that is running stops and rolls back. */
     cancel: (request: Parameters<typeof cancelDeployment>[1]) => cancelDeployment(deps, request),
     /** Pauses, resumes or promotes now a canary (or a verification waiting for a person). */
     steer: (request: Parameters<typeof steerDeployment>[1]) => steerDeployment(deps, request),
     /** Rolls back a deployment that is live, to the version live before it. */
     rollBack: async (request: Parameters<typeof rollBackDeployment>[1]) =>
-      wakeFor(await rollBackDeployment(deps, request)),
+      wakeAfterRequest(await rollBackDeployment(deps, request)),
     /** Deploys a failed deployment's version again. */
     retry: async (request: Parameters<typeof retryDeployment>[1]) =>
-      wakeFor(await retryDeployment(deps, request)),
+      wakeAfterRequest(await retryDeployment(deps, request)),
     /** A QA verdict on a build under review (seeds/001). */
     review: (request: Parameters<typeof reviewBuild>[1]) => reviewBuild(deps, request),
     /** An owner deploys a reviewed build to the next environment. */
