@@ -275,6 +275,7 @@ export function renderTable(r: BenchResults): string {
       );
   } else lines.push(`  SKIPPED: ${r.a.skipped}`);
   lines.push(...acceptedLines(r.accepted));
+  lines.push(...cpuPerRequestLines(r));
   lines.push('');
   if (has(r.b)) {
     lines.push(
@@ -376,6 +377,34 @@ function acceptedLines(f: AcceptedFigure | Skipped): string[] {
       ackRow('  (yardstick) bare server, one append-only row', f.floors.journal),
     );
   return lines;
+}
+
+/**
+ * Each closed-loop row of (a) as CPU per request: where the time of an accepted command goes,
+ * beside the budget half of Bolt's rate leaves on the one core Slipway's main thread runs on.
+ */
+function cpuPerRequestLines(r: BenchResults): string[] {
+  if (!has(r.a)) return [];
+  const each = (f: AckFigure | undefined) =>
+    f?.serverCpu && f.rps > 0 ? Math.round((f.serverCpu * 1e6) / f.rps) : '?';
+  const parts = [
+    `bare ${each(r.a.bare)}`,
+    `Bolt ${each(r.a.bolt)}`,
+    `slipway: ignored ${each(r.a.transportOnly)}, refused ${each(r.a.slipway)}`,
+  ];
+  const accepted = has(r.accepted) ? r.accepted : null;
+  if (accepted) {
+    parts.push(`accepted ${each(accepted.ack)}`);
+    if (accepted.floors)
+      parts.push(
+        `record-only floor ${each(accepted.floors.slipwayRecord)}`,
+        `one-row floor ${each(accepted.floors.journal)}`,
+      );
+  }
+  const budget = r.a.bolt.rps > 0 ? Math.round(2e6 / r.a.bolt.rps) : '?';
+  return [
+    `  CPU per request (server's CPU ÷ req/s, µs): ${parts.join('; ')}. Half of Bolt's rate on one core leaves ${budget} µs a request.`,
+  ];
 }
 
 function canaryLines(f: CanaryAbortFigure): string[] {
