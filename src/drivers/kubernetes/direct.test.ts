@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { selfSignedCertificate } from '../../../test/support/certificate.js';
+import { startTlsStandIn, type TlsStandIn } from '../../../test/support/tls-server.js';
 import { DirectApi } from './direct.js';
 import { explain } from './errors.js';
 
@@ -14,16 +12,12 @@ interface Seen {
   contentType?: string;
   body: string;
 }
-let server: Server;
-let certificate: string;
-let connections = 0;
+let server: TlsStandIn;
 let seen: Seen[] = [];
 let answer: { status: number; body: unknown } = { status: 200, body: {} };
 
 beforeAll(async () => {
-  const made = selfSignedCertificate('localhost');
-  certificate = made.certificate;
-  server = createServer({ key: made.key, cert: made.certificate }, (req, res) => {
+  server = await startTlsStandIn((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -39,27 +33,25 @@ beforeAll(async () => {
       res.end(JSON.stringify(answer.body));
     });
   });
-  server.on('secureConnection', () => {
-    connections += 1;
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 beforeEach(() => {
   seen = [];
   answer = { status: 200, body: { metadata: { name: 'web', generation: 7 } } };
 });
 
-function configFor(server: string, cluster: Record<string, unknown> = {}): KubeConfig {
+function configFor(url: string, cluster: Record<string, unknown> = {}): KubeConfig {
   const config = new KubeConfig();
   config.loadFromOptions({
     clusters: [
-      { name: 'c', server, caData: Buffer.from(certificate).toString('base64'), ...cluster },
+      {
+        name: 'c',
+        server: url,
+        caData: Buffer.from(server.certificate).toString('base64'),
+        ...cluster,
+      },
     ],
     users: [{ name: 'u', token: 'secret-token' }],
     contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
@@ -69,7 +61,7 @@ function configFor(server: string, cluster: Record<string, unknown> = {}): KubeC
 }
 
 function direct(prefix = '', cluster: Record<string, unknown> = {}): DirectApi {
-  const { port } = server.address() as AddressInfo;
+  const { port } = server;
   // The certificate names localhost: the CA check and the host name check both apply.
   const api = DirectApi.for(configFor(`https://localhost:${port}${prefix}`, cluster));
   if (!api) throw new Error('no direct calls for an https server');
@@ -101,13 +93,13 @@ describe('DirectApi', () => {
 
   it('keeps the connection for the next call', async () => {
     const api = direct();
-    const before = connections;
+    const before = server.connections();
     for (let i = 0; i < 3; i++) {
       await api.send('PATCH', PATH, {}, MERGE);
       // A socket goes back to the pool once its response is read to the end, just after.
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(connections - before).toBe(1);
+    expect(server.connections() - before).toBe(1);
   });
 
   it('keeps a path prefix of the server', async () => {
@@ -146,7 +138,7 @@ describe('DirectApi', () => {
   });
 
   it('checks the server against the CA and its name', async () => {
-    const { port } = server.address() as AddressInfo;
+    const { port } = server;
     // 127.0.0.1 is not the name in the certificate, unless tls-server-name says which to expect.
     const byAddress = DirectApi.for(configFor(`https://127.0.0.1:${port}`));
     await expect(byAddress?.send('GET', PATH, undefined, MERGE)).rejects.toThrow(
@@ -159,7 +151,7 @@ describe('DirectApi', () => {
   });
 
   it('leaves a cluster behind a proxy, or over plain HTTP, to the generated clients', () => {
-    const { port } = server.address() as AddressInfo;
+    const { port } = server;
     expect(
       DirectApi.for(configFor(`https://localhost:${port}`, { proxyUrl: 'http://proxy:3128' })),
     ).toBeNull();

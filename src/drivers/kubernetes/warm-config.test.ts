@@ -1,35 +1,24 @@
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selfSignedCertificate } from '../../../test/support/certificate.js';
+import { startTlsStandIn, type TlsStandIn } from '../../../test/support/tls-server.js';
 import { WarmKubeConfig } from './warm-config.js';
 
 // An API server stand-in that counts TLS connections and the credentials each request carried.
-let server: Server;
-let connections = 0;
+let server: TlsStandIn;
 const authorizations: (string | undefined)[] = [];
 
 beforeAll(async () => {
-  const { key, certificate } = selfSignedCertificate('localhost');
-  server = createServer({ key, cert: certificate }, (req, res) => {
+  server = await startTlsStandIn((req, res) => {
     authorizations.push(req.headers.authorization);
     res.setHeader('Content-Type', 'application/json');
     res.end(JSON.stringify({ apiVersion: 'v1', kind: 'NamespaceList', metadata: {}, items: [] }));
   });
-  server.on('secureConnection', () => {
-    connections += 1;
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 function load(config: KubeConfig): KubeConfig {
-  const { port } = server.address() as AddressInfo;
+  const { port } = server;
   config.loadFromOptions({
     clusters: [{ name: 'c', server: `https://127.0.0.1:${port}`, skipTLSVerify: true }],
     users: [{ name: 'u', token: 'secret-token' }],
@@ -40,14 +29,14 @@ function load(config: KubeConfig): KubeConfig {
 }
 
 async function threeCalls(config: KubeConfig): Promise<number> {
-  const before = connections;
+  const before = server.connections();
   const core = config.makeApiClient(CoreV1Api);
   for (let i = 0; i < 3; i++) {
     await core.listNamespace();
     // A connection goes back to the pool once its response is read to the end, just after.
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return connections - before;
+  return server.connections() - before;
 }
 
 describe('WarmKubeConfig', () => {
@@ -61,12 +50,12 @@ describe('WarmKubeConfig', () => {
     let now = 0;
     const config = load(new WarmKubeConfig(() => now));
     const core = config.makeApiClient(CoreV1Api);
-    const before = connections;
+    const before = server.connections();
     await core.listNamespace();
     await new Promise((resolve) => setTimeout(resolve, 20));
     now += 11 * 60_000;
     await core.listNamespace();
-    expect(connections - before).toBe(2);
+    expect(server.connections() - before).toBe(2);
   });
 
   it("is needed: client-node's own KubeConfig connects anew for each call", async () => {
