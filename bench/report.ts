@@ -385,8 +385,8 @@ function acceptedLines(f: AcceptedFigure | Skipped): string[] {
  */
 function cpuPerRequestLines(r: BenchResults): string[] {
   if (!has(r.a)) return [];
-  const each = (f: AckFigure | undefined) =>
-    f?.serverCpu && f.rps > 0 ? Math.round((f.serverCpu * 1e6) / f.rps) : '?';
+  const each = (f: AckFigure) =>
+    f.serverCpu && f.rps > 0 ? Math.round((f.serverCpu * 1e6) / f.rps) : '?';
   const parts = [
     `bare ${each(r.a.bare)}`,
     `Bolt ${each(r.a.bolt)}`,
