@@ -149,14 +149,19 @@ describe('a canary walked by the engine, judged by Prometheus', () => {
     });
     expect(asked.progress).toMatch(/^canary paused at 5%: no verdict after 2 inconclusive checks/);
     expect(asked.progress).toContain('needed (minSamples): waiting for traffic');
-    // The card's thread asks, with the answers as buttons.
-    await notifier.idle();
-    const [card] = chat.inChannel('C-WEB');
-    if (!card) throw new Error('no card in #web');
-    const question = chat
-      .thread(card)
-      .map((m) => chat.latest(m))
-      .find((v) => v.title.startsWith('❓'));
+    // The card's thread asks, with the answers as buttons. The pause is recorded before the
+    // notifier hears of it, so the question may come a moment after the record.
+    const question = await until(async () => {
+      await notifier.idle();
+      const [card] = chat.inChannel('C-WEB');
+      if (!card) return null;
+      return (
+        chat
+          .thread(card)
+          .map((m) => chat.latest(m))
+          .find((v) => v.title.startsWith('❓')) ?? null
+      );
+    });
     expect(question?.title).toMatch(/^❓ web 1\.2\.0: no verdict after 2 inconclusive checks/);
     expect(question?.actions?.map((a) => a.id)).toEqual([
       'canary_promote',
